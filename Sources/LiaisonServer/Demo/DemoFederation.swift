@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `liaison demo`: three agencies on loopback in three fictional jurisdictions, each with a user
+/// for every role, so that a newcomer sees a working federation in one command.
+public struct DemoFederation: Sendable {
+    /// A demo agency. Jurisdictions use ISO 3166-1 user-assigned codes (XA, XB, XC), which no
+    /// real state holds.
+    public struct Agency: Sendable {
+        public let code: String
+        public let name: String
+        public let jurisdiction: String
+        public let directory: String
+    }
+
+    /// A seeded account, printed once at start.
+    public struct Credential: Sendable {
+        public let agency: String
+        public let url: String
+        public let username: String
+        public let role: Role
+        public let password: String
+    }
+
+    public let dataDirectory: String
+    public let basePort: Int
+
+    public init(dataDirectory: String, basePort: Int) {
+        self.dataDirectory = dataDirectory
+        self.basePort = basePort
+    }
+
+    public var agencies: [Agency] {
+        [
+            Agency(code: "XA-POL", name: "Aldoria National Police", jurisdiction: "XA", directory: "xa-pol"),
+            Agency(code: "XB-CUS", name: "Borvian Customs Service", jurisdiction: "XB", directory: "xb-cus"),
+            Agency(code: "XC-PRO", name: "Caldera Public Prosecutor's Office", jurisdiction: "XC", directory: "xc-pro"),
+        ]
+    }
+
+    /// Creates any missing node and (re)sets a fresh random password for every role's user.
+    /// - Returns: the credentials, to print once.
+    public func prepare() async throws -> [Credential] {
+        var credentials: [Credential] = []
+        for (index, agency) in agencies.enumerated() {
+            let directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path
+            let port = basePort + index
+            if !NodeDirectory(path: directory).isInitialised {
+                let profile = try NodeProfile(agencyCode: agency.code, name: agency.name, jurisdiction: agency.jurisdiction, endpoint: "https://127.0.0.1:\(port)")
+                _ = try await NodeSetup.initialise(dataDirectory: directory, profile: profile, databaseURL: nil)
+            }
+            try await NodeSetup.withDatabase(dataDirectory: directory, databaseURL: nil) { users in
+                let administration = UserAdministration(users: users, bcryptCost: 10, clock: SystemWallClock())
+                for role in Role.allCases {
+                    let password = Self.password()
+                    try await administration.add(username: role.rawValue, role: role.rawValue, password: password, replacing: true)
+                    credentials.append(Credential(agency: agency.code, url: "http://127.0.0.1:\(port)/login", username: role.rawValue, role: role, password: password))
+                }
+            }
+        }
+        return credentials
+    }
+
+    /// Builds and runs the three nodes in one `ServiceGroup` until SIGINT or SIGTERM.
+    /// - Parameter onReady: called once every node listens.
+    public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+        let ready = ReadyCounter(expected: agencies.count, onReady: onReady)
+        var services: [any Service] = []
+        for (index, agency) in agencies.enumerated() {
+            var configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path)
+            configuration.port = basePort + index
+            configuration.secureCookies = false  // plain HTTP on loopback: browsers drop Secure cookies there
+            configuration.bcryptCost = 10
+            let app = try await buildApplication(configuration: configuration) { _ in await ready.arrived() }
+            services.append(app.application)
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "liaison.demo")))
+        try await group.run()
+    }
+
+    /// 18 characters from an alphabet without look-alikes (no 0/O, 1/l/I).
+    static func password() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<18).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
+
+private actor ReadyCounter {
+    var remaining: Int
+    let onReady: @Sendable () -> Void
+
+    init(expected: Int, onReady: @escaping @Sendable () -> Void) {
+        self.remaining = expected
+        self.onReady = onReady
+    }
+
+    func arrived() {
+        remaining -= 1
+        if remaining == 0 { onReady() }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The node's JSON API: tokens, identity, users, and the OpenAPI document.
+struct APIController {
+    let authenticator: Authenticator
+    let users: UserStore
+    let identity: IdentityDocument
+    let openAPIDocument: ByteBuffer
+    let configuration: NodeConfiguration
+
+    struct TokenRequest: Decodable {
+        var username: String
+        var password: String
+    }
+
+    struct TokenResponse: Encodable {
+        var token: String
+        var expiresAt: Date
+    }
+
+    struct NewUser: Decodable {
+        var username: String
+        var role: String
+        var password: String
+    }
+
+    struct UserView: Encodable {
+        var id: String
+        var username: String
+        var role: String
+        var createdAt: Date
+
+        init(_ user: UserRecord) {
+            id = user.id.uuidString.lowercased()
+            username = user.username
+            role = user.role.rawValue
+            createdAt = user.createdAt
+        }
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/api/v1/openapi.json", access: .anonymous, surface: .api) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPIDocument))
+        }
+
+        routes.on(.post, "/api/v1/auth/token", access: .anonymous, surface: .api) { request, _ in
+            let body = try await JSONBody.decode(TokenRequest.self, from: request, limit: configuration.maxBodyBytes)
+            let user = try await authenticator.login(username: body.username, password: body.password)
+            let (token, expiresAt) = try await authenticator.issueToken(for: user)
+            return try JSONBody.response(TokenResponse(token: token, expiresAt: expiresAt))
+        }
+
+        routes.on(.get, "/api/v1/node", access: .anyRole, surface: .api) { _, _ in
+            try JSONBody.response(identity)
+        }
+
+        routes.on(.get, "/api/v1/users", access: .only(.administrator), surface: .api) { _, _ in
+            try JSONBody.response(try await users.list().map(UserView.init))
+        }
+
+        routes.on(.post, "/api/v1/users", access: .only(.administrator), surface: .api) { request, _ in
+            let body = try await JSONBody.decode(NewUser.self, from: request, limit: configuration.maxBodyBytes)
+            let user = try await UserAdministration(users: users, bcryptCost: configuration.bcryptCost, clock: configuration.clock)
+                .add(username: body.username, role: body.role, password: body.password)
+            return try JSONBody.response(UserView(user), status: .created)
+        }
+    }
+}
+
+/// Adding users, shared by the API, the CLI and the demo so that the rules live in one place.
+public struct UserAdministration: Sendable {
+    let users: UserStore
+    let bcryptCost: UInt8
+    let clock: any WallClock
+
+    public init(users: UserStore, bcryptCost: UInt8, clock: any WallClock) {
+        self.users = users
+        self.bcryptCost = bcryptCost
+        self.clock = clock
+    }
+
+    /// Validates and adds a user.
+    /// - Throws: ``LiaisonError`` `.invalidInput` for a bad username, role or password; `.conflict` for a taken name.
+    @discardableResult
+    public func add(username: String, role roleName: String, password: String, replacing: Bool = false) async throws -> UserRecord {
+        try CredentialRules.validateUsername(username)
+        guard let role = Role(parsing: roleName) else {
+            throw LiaisonError(.invalidInput, "role '\(roleName)' is not one of: \(Role.wireNames)")
+        }
+        try CredentialRules.validatePassword(password)
+        let hash = try await Authenticator.hashPassword(password, cost: bcryptCost)
+        if replacing {
+            return try await users.upsert(username: username, role: role, passwordHash: hash, at: clock.now())
+        }
+        return try await users.create(username: username, role: role, passwordHash: hash, at: clock.now())
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import NIOCore
+
+/// Reading and writing JSON bodies with the node's rules: `application/json` only, a size limit,
+/// and decoding errors that name the field.
+enum JSONBody {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Decodes a JSON request body.
+    /// - Throws: ``Problem`` 415 for another content type, 413 above `limit`, 400 for malformed JSON.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The request body is larger than this node's limit of \(limit) bytes.")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw Problem(.badRequest, code: "invalid-json", detail: describe(error))
+        }
+    }
+
+    /// A 2xx JSON response.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// One readable sentence for a decoding error, naming the field.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.isEmpty ? "the body" : "'" + codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "'"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "The field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))' is required."
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath).capitalizedFirst) must be \(describe(type))."
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath).capitalizedFirst) must be \(describe(type)), not null."
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "The body is not valid JSON." }
+            return "\(path(context.codingPath).capitalizedFirst) is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "The body could not be read."
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default: return "a \(type)"
+        }
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,93 @@
+import Foundation
+public import Hummingbird
+import Logging
+import LiaisonSafeguards
+public import LiaisonCore
+import NIOCore
+
+/// An RFC 9457 problem details object, sent as `application/problem+json`.
+///
+/// Handlers throw it (or a ``LiaisonError``, which maps to one); ``ProblemMiddleware`` turns every
+/// error into a problem response at the edge, so nothing reaches a client as a bare 500.
+public struct Problem: Error, Codable, Sendable, Equatable {
+    /// A URI naming the problem type, relative to the node: `/problems/<code>`.
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    /// Machine-readable reason codes (policy decisions), when there are any.
+    public var reasons: [String]?
+
+    public init(_ status: HTTPResponse.Status, code: String, detail: String, reasons: [String]? = nil) {
+        self.type = "/problems/\(code)"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.reasons = reasons
+    }
+
+    /// The problem for a Liaison error, choosing the status from its code.
+    public init(_ error: LiaisonError) {
+        let status: HTTPResponse.Status
+        switch error.code {
+        case .invalidInput: status = .badRequest
+        case .notFound: status = .notFound
+        case .conflict: status = .conflict
+        case .unauthenticated: status = .unauthorized
+        case .forbidden: status = .forbidden
+        case .locked: status = .tooManyRequests
+        case .unavailable: status = .serviceUnavailable
+        default: status = .internalServerError
+        }
+        self.init(status, code: error.code.rawValue, detail: error.message)
+    }
+
+    /// The response carrying this problem.
+    public func response() -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(self)) ?? Data(#"{"title":"Error"}"#.utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="liaison""# }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error thrown below it into an RFC 9457 problem response, and logs server faults.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, request: request)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            return problem.response()
+        }
+    }
+
+    static func problem(for error: any Error, request: Request) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as LiaisonError:
+            return Problem(error)
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                return Problem(.notFound, code: "not-found", detail: "No resource at \(request.method) \(request.uri.path).")
+            case .methodNotAllowed:
+                return Problem(.methodNotAllowed, code: "method-not-allowed", detail: "\(request.method) is not allowed on \(request.uri.path).")
+            case .contentTooLarge:
+                return Problem(.contentTooLarge, code: "body-too-large", detail: "The request body is larger than this node accepts.")
+            default:
+                return Problem(error.status, code: "http-\(error.status.code)", detail: error.body ?? error.status.reasonPhrase)
+            }
+        case let error as DecodingError:
+            return Problem(.badRequest, code: "invalid-json", detail: JSONBody.describe(error))
+        default:
+            return Problem(.internalServerError, code: "internal", detail: "The node could not complete the request; the error was logged.")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+public import Hummingbird
+public import LiaisonSafeguards
+
+/// One operation of the node: method, path, and the roles that may call it.
+public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
+    /// Where the route belongs: the JSON API, the browser UI, or the operational probes.
+    public enum Surface: String, Sendable, Hashable {
+        case api, web, probe
+    }
+
+    public let method: HTTPRequest.Method
+    /// Hummingbird path syntax (`/api/v1/users/:id`).
+    public let path: String
+    public let access: AccessRule
+    public let surface: Surface
+
+    /// The path in OpenAPI syntax (`/api/v1/users/{id}`).
+    public var openAPIPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }.joined(separator: "/")
+    }
+
+    public var description: String { "\(method) \(path)" }
+}
+
+/// Registers routes on the router together with their declared access rule, and enforces that
+/// rule before the handler runs. A route cannot be added without a rule: deny by default.
+final class RouteTable {
+    typealias Handler = @Sendable (Request, LiaisonRequestContext) async throws -> Response
+
+    let router: Router<LiaisonRequestContext>
+    private(set) var specs: [RouteSpec] = []
+
+    init(router: Router<LiaisonRequestContext>) {
+        self.router = router
+    }
+
+    /// Adds a route.
+    /// - Parameters:
+    ///   - access: who may call it; checked by ``AccessPolicy`` before `handler` runs.
+    ///   - surface: API routes answer 401/403 problems; web routes send anonymous users to the login page.
+    func on(_ method: HTTPRequest.Method, _ path: String, access: AccessRule, surface: RouteSpec.Surface, use handler: @escaping Handler) {
+        let spec = RouteSpec(method: method, path: path, access: access, surface: surface)
+        precondition(!specs.contains { $0.method == method && $0.path == path }, "route \(spec) registered twice")
+        specs.append(spec)
+        router.on(RouterPath(path), method: method) { request, context in
+            switch AccessPolicy.decide(principal: context.principal, rule: access) {
+            case .permit:
+                return try await handler(request, context)
+            case .deny(let reasons), .needsApproval(_, let reasons):
+                if context.principal == nil {
+                    if surface == .web {
+                        return Response(status: .seeOther, headers: [.location: "/login"])
+                    }
+                    throw Problem(.unauthorized, code: "unauthenticated", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                }
+                throw Problem(.forbidden, code: "forbidden", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+import LiaisonSafeguards
+import LiaisonStore
+import SQLKit
+
+/// Liveness, readiness and metrics for operators and orchestrators.
+struct HealthController {
+    let database: LiaisonDatabase
+    let metrics: NodeMetrics
+
+    func register(on routes: RouteTable) {
+        // Liveness: the process serves HTTP.
+        routes.on(.get, "/healthz", access: .anonymous, surface: .probe) { _, _ in
+            try JSONBody.response(["status": "ok"])
+        }
+        // Readiness: keys and migrations were loaded at start; the database still answers.
+        routes.on(.get, "/readyz", access: .anonymous, surface: .probe) { _, _ in
+            do {
+                if let sql = database.database as? any SQLDatabase {
+                    try await sql.raw("SELECT 1").run()
+                }
+                return try JSONBody.response(["status": "ready"])
+            } catch {
+                throw Problem(.serviceUnavailable, code: "not-ready", detail: "The database does not answer.")
+            }
+        }
+        routes.on(.get, "/metrics", access: .anonymous, surface: .probe) { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: .init(string: metrics.render()))
+            )
+        }
+    }
+}

@@ -1,0 +1,34 @@
+public import LiaisonCore
+public import Logging
+
+/// Everything `buildApplication(configuration:)` needs to build a node's server.
+public struct NodeConfiguration: Sendable {
+    /// The node's data directory (see ``NodeDirectory``).
+    public var dataDirectory: String
+    /// Address to listen on. Loopback unless the operator says otherwise.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks a free one (tests).
+    public var port: Int = 8080
+    /// Overrides the database URL stored at `init` (`--database-url`, `LIAISON_DATABASE_URL`).
+    public var databaseURL: String?
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    public var maxBodyBytes: Int = 1 << 20
+    /// bcrypt cost for new password hashes (2^cost rounds). 12 takes ~250 ms here; tests lower it.
+    public var bcryptCost: UInt8 = 12
+    /// Lifetime of an API bearer token.
+    public var tokenLifetime: Duration = .seconds(15 * 60)
+    /// Lifetime of a browser session.
+    public var sessionLifetime: Duration = .seconds(8 * 3600)
+    /// Back-off after failed logins.
+    public var loginThrottle = LoginThrottle()
+    /// Mark cookies `Secure`. On by default; the plain-HTTP loopback demo turns it off because
+    /// browsers drop Secure cookies sent over http://127.0.0.1.
+    public var secureCookies: Bool = true
+    /// Time source for tokens, sessions and lockouts.
+    public var clock: any WallClock = SystemWallClock()
+    public var logLevel: Logger.Level = .info
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+import NIOCore
+
+/// The browser UI: sign-in, dashboard, sign-out. Works without JavaScript; every form carries a
+/// CSRF token (double-submit cookie before sign-in, the session's token after).
+struct WebController {
+    static let loginCSRFCookie = "liaison_login_csrf"
+
+    let renderer: PageRenderer
+    let authenticator: Authenticator
+    let users: UserStore
+    let configuration: NodeConfiguration
+    let stylesheet: ByteBuffer
+
+    struct LoginForm: Decodable {
+        var username: String?
+        var password: String?
+        var csrf: String?
+    }
+
+    struct CSRFForm: Decodable {
+        var csrf: String?
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/", access: .anonymous, surface: .web) { _, context in
+            Response(status: .seeOther, headers: [.location: context.principal == nil ? "/login" : "/dashboard"])
+        }
+        routes.on(.get, "/static/style.css", access: .anonymous, surface: .web) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: stylesheet))
+        }
+        routes.on(.get, "/login", access: .anonymous, surface: .web) { request, context in
+            if context.principal != nil { return Response(status: .seeOther, headers: [.location: "/dashboard"]) }
+            return loginPage(request: request, context: context)
+        }
+        routes.on(.post, "/login", access: .anonymous, surface: .web) { request, context in
+            try await login(request: request, context: context)
+        }
+        routes.on(.post, "/logout", access: .anyRole, surface: .web) { request, context in
+            try await logout(request: request, context: context)
+        }
+        routes.on(.get, "/dashboard", access: .anyRole, surface: .web) { request, context in
+            try await dashboard(request: request, context: context)
+        }
+    }
+
+    private func loginPage(request: Request, context: LiaisonRequestContext, status: HTTPResponse.Status = .ok, message: String? = nil, username: String = "") -> Response {
+        let csrf = Authenticator.randomToken()
+        var headers = HTTPFields()
+        headers[.setCookie] = Cookie(name: Self.loginCSRFCookie, value: csrf, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict).description
+        var values: [String: Any] = ["loginCSRF": csrf, "username": username]
+        if let message { values["message"] = message }
+        return renderer.page("login", title: { $0["login_title"]! }, request: request, context: context, status: status, values: values, headers: headers)
+    }
+
+    private func login(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        let form = try await readForm(LoginForm.self, request: request)
+        let text = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+        guard let csrf = form.csrf, let cookie = request.cookies[Self.loginCSRFCookie], Self.constantTimeEqual(csrf, cookie.value) else {
+            return loginPage(request: request, context: context, status: .forbidden, message: text["login_expired"], username: form.username ?? "")
+        }
+        do {
+            let user = try await authenticator.login(username: form.username ?? "", password: form.password ?? "")
+            let session = try await authenticator.startSession(for: user)
+            var response = Response(status: .seeOther, headers: [.location: "/dashboard"])
+            response.setCookie(Cookie(
+                name: AuthenticationMiddleware.sessionCookie, value: session.token, expires: session.expiresAt, path: "/",
+                secure: configuration.secureCookies, httpOnly: true, sameSite: .strict
+            ))
+            response.setCookie(Cookie(name: Self.loginCSRFCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let error as LiaisonError where error.code == .unauthenticated || error.code == .locked {
+            let locked = error.code == .locked
+            return loginPage(
+                request: request, context: context, status: locked ? .tooManyRequests : .unauthorized,
+                message: locked ? text["login_locked"] : text["login_failed"], username: form.username ?? ""
+            )
+        }
+    }
+
+    private func logout(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        guard case .session(let expected, let tokenHash) = context.credential else {
+            throw Problem(.badRequest, code: "not-a-session", detail: "Sign-out applies to browser sessions; API tokens simply expire.")
+        }
+        let form = try await readForm(CSRFForm.self, request: request)
+        guard let csrf = form.csrf, Self.constantTimeEqual(csrf, expected) else {
+            throw Problem(.forbidden, code: "csrf", detail: "The form's security token is missing or wrong; reload the page and try again.")
+        }
+        try await authenticator.endSession(tokenHash: tokenHash)
+        var response = Response(status: .seeOther, headers: [.location: "/login"])
+        response.setCookie(Cookie(name: AuthenticationMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func dashboard(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        guard let principal = context.principal else { return Response(status: .seeOther, headers: [.location: "/login"]) }
+        let identity = renderer.identity
+        let text = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+        var values: [String: Any] = [
+            "roleDescription": text["role_\(principal.role.rawValue)"] ?? principal.role.rawValue,
+            "identity": [
+                "agencyCode": identity.agencyCode, "name": identity.name, "jurisdiction": identity.jurisdiction,
+                "endpoint": identity.endpoint, "signing": identity.signingKey.fingerprint,
+                "agreement": identity.keyAgreementKey.fingerprint, "tls": identity.tlsCertificate.fingerprint,
+            ],
+        ]
+        if principal.role == .administrator {
+            let list = try await users.list().map { user -> [String: String] in
+                ["username": user.username, "role": user.role.rawValue, "createdAt": user.createdAt.formatted(.iso8601)]
+            }
+            values["users"] = ["list": list]
+        }
+        return renderer.page("dashboard", title: { $0["dashboard_title"]! }, request: request, context: context, values: values)
+    }
+
+    private func readForm<T: Decodable>(_ type: T.Type, request: Request) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the form as application/x-www-form-urlencoded.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        } catch {
+            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The form is larger than this node's limit of \(configuration.maxBodyBytes) bytes.")
+        }
+        do {
+            return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
+        } catch {
+            throw Problem(.badRequest, code: "invalid-form", detail: "The form could not be read.")
+        }
+    }
+
+    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,93 @@
+public import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+public import LiaisonCore
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import SQLKit
+
+/// The node's database: FluentKit's `Databases` configured for SQLite or PostgreSQL, with
+/// Liaison's migrations.
+///
+/// It is also a swift-service-lifecycle `Service`: run it in the application's `ServiceGroup`, and
+/// it closes the connection pools after graceful shutdown, once every service that needs the
+/// database (listed after it in the group) has stopped.
+public final class LiaisonDatabase: Service, Sendable {
+    public let location: DatabaseLocation
+    public let databases: Databases
+    private let logger: Logger
+
+    /// Opens (but does not yet connect to) the database.
+    public init(location: DatabaseLocation, logger: Logger) {
+        self.location = location
+        self.logger = logger
+        self.databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
+        switch location {
+        case .sqlite(let path):
+            databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+        case .sqliteMemory:
+            // A named shared-cache memory database, so that every pooled connection sees the same data.
+            databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
+        case .postgres(let url):
+            // Validated by DatabaseLocation(url:); a failure here is a programming error surfaced as a configuration error at connect.
+            if let configuration = try? DatabaseConfigurationFactory.postgres(
+                url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace
+            ) {
+                databases.use(configuration, as: .psql)
+            }
+        }
+    }
+
+    /// A database handle for queries.
+    public var database: any Database {
+        databases.database(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
+    }
+
+    /// The migrations of every store, in order. New migrations are appended, never edited.
+    public static var migrations: [any Migration] {
+        [CreateUsers(), CreateWebSessions()]
+    }
+
+    /// Creates or updates the schema; on SQLite also switches the file to write-ahead logging.
+    /// - Throws: ``LiaisonError`` `.unavailable` when the database cannot be reached.
+    public func migrate() async throws {
+        do {
+            if case .sqlite = location, let sql = database as? any SQLDatabase {
+                try await sql.raw("PRAGMA journal_mode=WAL").run()
+            }
+            let migrations = Migrations()
+            migrations.add(Self.migrations)
+            var migrationLogger = logger
+            migrationLogger.logLevel = max(logger.logLevel, .warning)
+            let migrator = Migrator(databases: databases, migrations: migrations, logger: migrationLogger, on: MultiThreadedEventLoopGroup.singleton.any())
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+        } catch let error as LiaisonError {
+            throw error
+        } catch {
+            throw LiaisonError(.unavailable, "cannot prepare the database at \(location): \(Self.describe(error)); check --database-url and that the server is running")
+        }
+    }
+
+    /// A readable one-line account of a driver error.
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            return "\(psql.code)" + (psql.underlying.map { ": \($0)" } ?? "")
+        }
+        return String(describing: error)
+    }
+
+    /// Waits for graceful shutdown, then closes the pools.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes every connection pool.
+    public func shutdown() async {
+        await databases.shutdownAsync()
+    }
+}

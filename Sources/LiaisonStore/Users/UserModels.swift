@@ -1,0 +1,75 @@
+import FluentKit
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+final class UserModel: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "username") var username: String
+    @Field(key: "role") var role: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "failed_attempts") var failedAttempts: Int
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+final class WebSessionModel: Model, @unchecked Sendable {
+    static let schema = "web_sessions"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "csrf_token") var csrfToken: String
+    @Field(key: "expires_at") var expiresAt: Date
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+struct CreateUsers: AsyncMigration {
+    var name: String { "0001-create-users" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(UserModel.schema)
+            .id()
+            .field("username", .string, .required)
+            .field("role", .string, .required)
+            .field("password_hash", .string, .required)
+            .field("failed_attempts", .int, .required)
+            .field("locked_until", .datetime)
+            .field("created_at", .datetime, .required)
+            .unique(on: "username")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(UserModel.schema).delete()
+    }
+}
+
+struct CreateWebSessions: AsyncMigration {
+    var name: String { "0002-create-web-sessions" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(WebSessionModel.schema)
+            .id()
+            .field("token_hash", .string, .required)
+            .field("user_id", .uuid, .required, .references(UserModel.schema, .id, onDelete: .cascade))
+            .field("csrf_token", .string, .required)
+            .field("expires_at", .datetime, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "token_hash")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(WebSessionModel.schema).delete()
+    }
+}
