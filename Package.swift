@@ -6,6 +6,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Tests use Swift 6 mode without MemberImportVisibility, so that they can use NIO's
+/// Foundation conveniences without naming each defining module.
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "Liaison",
     platforms: [.macOS(.v15)],
@@ -105,18 +109,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "LiaisonSafeguardsTests", dependencies: ["LiaisonSafeguards"], swiftSettings: swiftSettings),
-        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching"], swiftSettings: swiftSettings),
-        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LiaisonTestSupport",
+            dependencies: ["LiaisonCore", "LiaisonStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonSafeguardsTests", dependencies: ["LiaisonSafeguards"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching"], swiftSettings: testSettings),
+        .testTarget(
+            name: "LiaisonStoreTests",
+            dependencies: [
+                "LiaisonStore",
+                "LiaisonTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "LiaisonServerTests",
             dependencies: [
                 "LiaisonServer",
+                "LiaisonTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
     ]
 )

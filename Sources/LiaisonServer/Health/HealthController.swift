@@ -16,7 +16,7 @@ struct HealthController {
         // Readiness: keys and migrations were loaded at start; the database still answers.
         routes.on(.get, "/readyz", access: .anonymous, surface: .probe) { _, _ in
             do {
-                if let sql = database.database as? any SQLDatabase {
+                if let sql = try database.database as? any SQLDatabase {
                     try await sql.raw("SELECT 1").run()
                 }
                 return try JSONBody.response(["status": "ready"])

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 public import ServiceLifecycle
 import SQLKit
+import Synchronization
 
 /// The node's database: FluentKit's `Databases` configured for SQLite or PostgreSQL, with
 /// Liaison's migrations.
@@ -18,6 +19,7 @@ public final class LiaisonDatabase: Service, Sendable {
     public let location: DatabaseLocation
     public let databases: Databases
     private let logger: Logger
+    private let closed = Mutex(false)
 
     /// Opens (but does not yet connect to) the database.
     public init(location: DatabaseLocation, logger: Logger) {
@@ -41,8 +43,14 @@ public final class LiaisonDatabase: Service, Sendable {
     }
 
     /// A database handle for queries.
+    /// - Throws: ``LiaisonError`` `.unavailable` once the pools are closed.
     public var database: any Database {
-        databases.database(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())!
+        get throws(LiaisonError) {
+            guard let database = databases.database(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()) else {
+                throw LiaisonError(.unavailable, "the database at \(location) is closed")
+            }
+            return database
+        }
     }
 
     /// The migrations of every store, in order. New migrations are appended, never edited.
@@ -54,7 +62,7 @@ public final class LiaisonDatabase: Service, Sendable {
     /// - Throws: ``LiaisonError`` `.unavailable` when the database cannot be reached.
     public func migrate() async throws {
         do {
-            if case .sqlite = location, let sql = database as? any SQLDatabase {
+            if case .sqlite = location, let sql = try database as? any SQLDatabase {
                 try await sql.raw("PRAGMA journal_mode=WAL").run()
             }
             let migrations = Migrations()
@@ -86,8 +94,23 @@ public final class LiaisonDatabase: Service, Sendable {
         await shutdown()
     }
 
-    /// Closes every connection pool.
+    /// Closes every connection pool; later calls do nothing.
     public func shutdown() async {
-        await databases.shutdownAsync()
+        let alreadyClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        if !alreadyClosed { await databases.shutdownAsync() }
+    }
+}
+
+extension LiaisonDatabase {
+    /// Runs one SQL statement as it is: for operational tasks outside migrations, such as creating
+    /// a scratch database for tests. Never pass user input.
+    package func execute(unsafeSQL sql: String) async throws {
+        guard let database = try database as? any SQLDatabase else {
+            throw LiaisonError(.configuration, "the database driver does not accept SQL")
+        }
+        try await database.raw(SQLQueryString(sql)).run()
     }
 }

@@ -35,13 +35,13 @@ public struct UserStore: Sendable {
         self.database = database
     }
 
-    private var db: any Database { database.database }
+    private var db: any Database { get throws { try database.database } }
 
     /// Creates a user.
     /// - Throws: ``LiaisonError`` `.conflict` when the username is taken.
     @discardableResult
     public func create(username: String, role: Role, passwordHash: String, at now: Date) async throws -> UserRecord {
-        if try await UserModel.query(on: db).filter(\.$username == username).first() != nil {
+        if try await UserModel.query(on: try db).filter(\.$username == username).first() != nil {
             throw LiaisonError(.conflict, "a user named '\(username)' already exists")
         }
         let model = UserModel()
@@ -51,50 +51,50 @@ public struct UserStore: Sendable {
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.createdAt = now
-        try await model.create(on: db)
+        try await model.create(on: try db)
         return try Self.record(model)
     }
 
     /// Replaces a user's password and role, clearing any lock; creates the user if absent.
     @discardableResult
     public func upsert(username: String, role: Role, passwordHash: String, at now: Date) async throws -> UserRecord {
-        guard let model = try await UserModel.query(on: db).filter(\.$username == username).first() else {
+        guard let model = try await UserModel.query(on: try db).filter(\.$username == username).first() else {
             return try await create(username: username, role: role, passwordHash: passwordHash, at: now)
         }
         model.role = role.rawValue
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.lockedUntil = nil
-        try await model.update(on: db)
+        try await model.update(on: try db)
         return try Self.record(model)
     }
 
     public func find(username: String) async throws -> UserRecord? {
-        try await UserModel.query(on: db).filter(\.$username == username).first().map(Self.record)
+        try await UserModel.query(on: try db).filter(\.$username == username).first().map(Self.record)
     }
 
     public func find(id: UUID) async throws -> UserRecord? {
-        try await UserModel.find(id, on: db).map(Self.record)
+        try await UserModel.find(id, on: try db).map(Self.record)
     }
 
     public func list() async throws -> [UserRecord] {
-        try await UserModel.query(on: db).sort(\.$username).all().map(Self.record)
+        try await UserModel.query(on: try db).sort(\.$username).all().map(Self.record)
     }
 
     /// Records a failed login and the lock it earns.
     public func recordFailure(userID: UUID, lockedUntil: Date?) async throws {
-        guard let model = try await UserModel.find(userID, on: db) else { return }
+        guard let model = try await UserModel.find(userID, on: try db) else { return }
         model.failedAttempts += 1
         model.lockedUntil = lockedUntil
-        try await model.update(on: db)
+        try await model.update(on: try db)
     }
 
     /// Clears failures after a successful login.
     public func recordSuccess(userID: UUID) async throws {
-        guard let model = try await UserModel.find(userID, on: db), model.failedAttempts != 0 || model.lockedUntil != nil else { return }
+        guard let model = try await UserModel.find(userID, on: try db), model.failedAttempts != 0 || model.lockedUntil != nil else { return }
         model.failedAttempts = 0
         model.lockedUntil = nil
-        try await model.update(on: db)
+        try await model.update(on: try db)
     }
 
     // MARK: Web sessions
@@ -107,14 +107,14 @@ public struct UserStore: Sendable {
         model.csrfToken = csrfToken
         model.expiresAt = expiresAt
         model.createdAt = now
-        try await model.create(on: db)
+        try await model.create(on: try db)
     }
 
     /// The live session with this token hash, if any; expired sessions are removed on sight.
     public func session(tokenHash: String, at now: Date) async throws -> WebSessionRecord? {
-        guard let model = try await WebSessionModel.query(on: db).filter(\.$tokenHash == tokenHash).first() else { return nil }
+        guard let model = try await WebSessionModel.query(on: try db).filter(\.$tokenHash == tokenHash).first() else { return nil }
         guard model.expiresAt > now else {
-            try await model.delete(on: db)
+            try await model.delete(on: try db)
             return nil
         }
         guard let user = try await find(id: model.userID) else { return nil }
@@ -122,7 +122,7 @@ public struct UserStore: Sendable {
     }
 
     public func deleteSession(tokenHash: String) async throws {
-        try await WebSessionModel.query(on: db).filter(\.$tokenHash == tokenHash).delete()
+        try await WebSessionModel.query(on: try db).filter(\.$tokenHash == tokenHash).delete()
     }
 
     static func record(_ model: UserModel) throws -> UserRecord {

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+import LiaisonSafeguards
+@testable import LiaisonServer
+import LiaisonTestSupport
+import Testing
+
+/// Deny by default: every route declares its roles, and the node enforces exactly those.
+@Suite("Role × route matrix")
+struct AccessMatrixTests {
+    /// The intended access of every route, written out independently of the code. Widening a
+    /// route's roles in the code (or adding a route without deciding its roles here) fails the test.
+    static let expected: [String: AccessRule] = [
+        "GET /healthz": .anonymous,
+        "GET /readyz": .anonymous,
+        "GET /metrics": .anonymous,
+        "GET /api/v1/openapi.json": .anonymous,
+        "POST /api/v1/auth/token": .anonymous,
+        "GET /api/v1/node": .anyRole,
+        "GET /api/v1/users": .only(.administrator),
+        "POST /api/v1/users": .only(.administrator),
+        "GET /": .anonymous,
+        "GET /static/style.css": .anonymous,
+        "GET /login": .anonymous,
+        "POST /login": .anonymous,
+        "POST /logout": .anyRole,
+        "GET /dashboard": .anyRole,
+    ]
+
+    @Test("every route's declared roles are exactly the intended ones")
+    func declaredRolesMatchIntent() async throws {
+        let node = try await TestNode.make()
+        let declared = Dictionary(uniqueKeysWithValues: node.app.routes.map { ("\($0.method) \($0.path)", $0.access) })
+        #expect(Set(declared.keys) == Set(Self.expected.keys), "routes added or removed without updating the access matrix")
+        for (route, rule) in declared {
+            #expect(rule == Self.expected[route], "\(route) declares \(rule), intended \(Self.expected[route].map(String.init(describing:)) ?? "nothing")")
+        }
+        await node.close()
+    }
+
+    @Test("the node enforces each route's roles for every role and for anonymous callers", arguments: Backend.available)
+    func enforcement(backend: Backend) async throws {
+        let node = try await TestNode.make(backend: backend)
+        for role in Role.allCases { try await node.addUser(role) }
+        try await node.app.application.test(.router) { client in
+            var tokens: [Role: String] = [:]
+            for role in Role.allCases { tokens[role] = try await client.token(role.rawValue, "correct horse battery") }
+            for spec in node.app.routes {
+                let anonymous = try await client.execute(uri: spec.path, method: spec.method)
+                switch spec.access {
+                case .anonymous:
+                    #expect(![401, 403].contains(anonymous.status.code), "\(spec) should be open to anonymous callers")
+                default:
+                    let expected: Int = spec.surface == .web ? 303 : 401
+                    #expect(anonymous.status.code == expected, "\(spec) answered \(anonymous.status.code) to an anonymous caller")
+                }
+                for role in Role.allCases {
+                    let response = try await client.execute(uri: spec.path, method: spec.method, headers: [.authorization: "Bearer \(tokens[role]!)"])
+                    if spec.access.admittedRoles.contains(role) {
+                        #expect(![401, 403].contains(response.status.code), "\(spec) refused \(role.rawValue): \(response.text)")
+                    } else {
+                        #expect(response.status == .forbidden, "\(spec) let \(role.rawValue) through with \(response.status.code)")
+                        #expect(response.problem?.reasons == ["role-not-permitted"])
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("an operation without a declared rule is denied")
+    func undeclaredIsDenied() {
+        let principal = Principal(userID: "1", username: "root", role: .administrator)
+        #expect(!AccessPolicy.decide(principal: principal, rule: nil).isPermit)
+    }
+}

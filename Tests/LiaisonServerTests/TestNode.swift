@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+@testable import LiaisonServer
+import LiaisonStore
+import LiaisonTestSupport
+import NIOCore
+import Testing
+
+/// A real node built through the composition root, on a temporary data directory and a fresh
+/// database of the chosen backend, with a clock the test moves.
+struct TestNode {
+    let app: LiaisonApplication
+    let clock: ManualClock
+    let directory: String
+
+    static func make(backend: Backend = .sqlite, agencyCode: String = "XA-POL", configure: (inout NodeConfiguration) -> Void = { _ in }) async throws -> TestNode {
+        let clock = ManualClock()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-node-\(UUID().uuidString)").path
+        let profile = try NodeProfile(agencyCode: agencyCode, name: "Test agency \(agencyCode)", jurisdiction: "XA", endpoint: "https://127.0.0.1:8443")
+        _ = try await NodeSetup.initialise(dataDirectory: directory, profile: profile, databaseURL: try await backend.freshDatabaseURL(), now: clock.now())
+        var configuration = NodeConfiguration(dataDirectory: directory)
+        configuration.port = 0
+        configuration.bcryptCost = 4
+        configuration.clock = clock
+        configuration.logLevel = .warning
+        configure(&configuration)
+        return TestNode(app: try await buildApplication(configuration: configuration), clock: clock, directory: directory)
+    }
+
+    /// Adds a user with this role; the username is the role's name.
+    @discardableResult
+    func addUser(_ role: Role, username: String? = nil, password: String = "correct horse battery") async throws -> (username: String, password: String) {
+        let name = username ?? role.rawValue
+        try await UserAdministration(users: UserStore(database: app.database), bcryptCost: 4, clock: clock).add(username: name, role: role.rawValue, password: password)
+        return (name, password)
+    }
+
+    /// Closes the database of a node whose application never ran.
+    func close() async {
+        await app.database.shutdown()
+    }
+
+    func userCount() async throws -> Int {
+        try await UserStore(database: app.database).list().count
+    }
+}
+
+extension TestClientProtocol {
+    /// Signs in through the API and returns the bearer token.
+    func token(_ username: String, _ password: String) async throws -> String {
+        let response = try await execute(
+            uri: "/api/v1/auth/token", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        )
+        try #require(response.status == .ok, "sign-in as \(username) failed: \(String(buffer: response.body))")
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+        return try #require(object?["token"] as? String)
+    }
+
+    func json(_ uri: String, method: HTTPRequest.Method = .get, token: String? = nil, body: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The RFC 9457 body, if the response is a problem.
+    var problem: Problem? {
+        guard headers[.contentType] == "application/problem+json" else { return nil }
+        return try? JSONDecoder().decode(Problem.self, from: Data(buffer: body))
+    }
+}
