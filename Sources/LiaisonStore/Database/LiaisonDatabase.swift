@@ -61,15 +61,17 @@ public final class LiaisonDatabase: Service, Sendable {
     /// Creates or updates the schema; on SQLite also switches the file to write-ahead logging.
     /// - Throws: ``LiaisonError`` `.unavailable` when the database cannot be reached.
     public func migrate() async throws {
+        // Connection failures surface as one LiaisonError below; the pool's own error logs would
+        // only repeat it, so migration runs with a logger that stays quiet below critical.
+        var quiet = logger
+        quiet.logLevel = .critical
         do {
-            if case .sqlite = location, let sql = try database as? any SQLDatabase {
+            if case .sqlite = location, let sql = databases.database(logger: quiet, on: MultiThreadedEventLoopGroup.singleton.any()) as? any SQLDatabase {
                 try await sql.raw("PRAGMA journal_mode=WAL").run()
             }
             let migrations = Migrations()
             migrations.add(Self.migrations)
-            var migrationLogger = logger
-            migrationLogger.logLevel = max(logger.logLevel, .warning)
-            let migrator = Migrator(databases: databases, migrations: migrations, logger: migrationLogger, on: MultiThreadedEventLoopGroup.singleton.any())
+            let migrator = Migrator(databases: databases, migrations: migrations, logger: quiet, on: MultiThreadedEventLoopGroup.singleton.any())
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
         } catch let error as LiaisonError {
