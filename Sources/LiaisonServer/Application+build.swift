@@ -61,7 +61,8 @@ public func buildApplication(
     let router = Router(context: LiaisonRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    let cookies = CookieNames(agencyCode: node.settings.profile.agencyCode)
+    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, cookies: cookies))
     let routes = RouteTable(router: router)
 
     HealthController(database: database, metrics: metrics).register(on: routes)
@@ -77,7 +78,8 @@ public func buildApplication(
         authenticator: authenticator,
         users: users,
         configuration: configuration,
-        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css")))
+        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))),
+        cookies: cookies
     ).register(on: routes)
 
     let serverLogger = logger

@@ -31,6 +31,7 @@ struct WebUITests {
     @Test("sign in through the form, see the dashboard with the node's identity, sign out", arguments: Backend.available)
     func signInFlow(backend: Backend) async throws {
         let node = try await TestNode.make(backend: backend)
+        let names = CookieNames(agencyCode: "XA-POL")
         let user = try await node.addUser(.administrator)
         try await node.app.application.test(.router) { client in
             let page = try await client.execute(uri: "/login", method: .get)
@@ -38,21 +39,21 @@ struct WebUITests {
             let html = page.text
             #expect(html.contains(#"<label for="username">"#) && html.contains(#"<main id="main""#) && html.contains(#"lang="en""#))
             let csrf = try #require(Self.hiddenCSRF(in: html))
-            let csrfCookie = try #require(Self.cookie(WebController.loginCSRFCookie, in: page))
+            let csrfCookie = try #require(Self.cookie(names.loginCSRF, in: page))
             #expect(csrf == csrfCookie)
 
             let signIn = try await client.execute(
                 uri: "/login", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(WebController.loginCSRFCookie)=\(csrfCookie)"],
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(names.loginCSRF)=\(csrfCookie)"],
                 body: Self.form(["username": user.username, "password": user.password, "csrf": csrf])
             )
             #expect(signIn.status == .seeOther)
             #expect(signIn.headers[.location] == "/dashboard")
-            let setCookie = signIn.headers[values: .setCookie].first { $0.hasPrefix(AuthenticationMiddleware.sessionCookie + "=") } ?? ""
+            let setCookie = signIn.headers[values: .setCookie].first { $0.hasPrefix(names.session + "=") } ?? ""
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Secure"))
-            let session = try #require(Self.cookie(AuthenticationMiddleware.sessionCookie, in: signIn))
+            let session = try #require(Self.cookie(names.session, in: signIn))
 
-            let dashboard = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "\(AuthenticationMiddleware.sessionCookie)=\(session)"])
+            let dashboard = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "\(names.session)=\(session)"])
             #expect(dashboard.status == .ok)
             let board = dashboard.text
             #expect(board.contains(node.app.identity.signingKey.fingerprint))
@@ -63,18 +64,18 @@ struct WebUITests {
 
             let forged = try await client.execute(
                 uri: "/logout", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthenticationMiddleware.sessionCookie)=\(session)"],
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(names.session)=\(session)"],
                 body: Self.form(["csrf": "forged"])
             )
             #expect(forged.status == .forbidden, "sign-out without the session's CSRF token is refused")
 
             let signOut = try await client.execute(
                 uri: "/logout", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthenticationMiddleware.sessionCookie)=\(session)"],
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(names.session)=\(session)"],
                 body: Self.form(["csrf": sessionCSRF])
             )
             #expect(signOut.status == .seeOther && signOut.headers[.location] == "/login")
-            let after = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "\(AuthenticationMiddleware.sessionCookie)=\(session)"])
+            let after = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: "\(names.session)=\(session)"])
             #expect(after.status == .seeOther && after.headers[.location] == "/login", "the session is gone after sign-out")
         }
     }
@@ -82,6 +83,7 @@ struct WebUITests {
     @Test("a sign-in post without the form's CSRF cookie is refused")
     func loginCSRF() async throws {
         let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
         let user = try await node.addUser(.investigator)
         try await node.app.application.test(.router) { client in
             let response = try await client.execute(
@@ -89,25 +91,26 @@ struct WebUITests {
                 body: Self.form(["username": user.username, "password": user.password, "csrf": "guess"])
             )
             #expect(response.status == .forbidden)
-            #expect(Self.cookie(AuthenticationMiddleware.sessionCookie, in: response) == nil)
+            #expect(Self.cookie(names.session, in: response) == nil)
         }
     }
 
     @Test("a wrong password shows the form again with an error and no session")
     func wrongPassword() async throws {
         let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
         try await node.addUser(.investigator)
         try await node.app.application.test(.router) { client in
             let page = try await client.execute(uri: "/login", method: .get)
             let csrf = try #require(Self.hiddenCSRF(in: page.text))
             let response = try await client.execute(
                 uri: "/login", method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(WebController.loginCSRFCookie)=\(csrf)"],
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(names.loginCSRF)=\(csrf)"],
                 body: Self.form(["username": "investigator", "password": "wrong wrong wrong", "csrf": csrf])
             )
             #expect(response.status == .unauthorized)
             #expect(response.text.contains(#"role="alert""#))
-            #expect(Self.cookie(AuthenticationMiddleware.sessionCookie, in: response) == nil)
+            #expect(Self.cookie(names.session, in: response) == nil)
         }
     }
 

@@ -7,9 +7,8 @@ import LiaisonSafeguards
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = LiaisonRequestContext
 
-    static let sessionCookie = "liaison_session"
-
     let authenticator: Authenticator
+    let cookies: CookieNames
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -19,7 +18,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.principal = principal
                 context.credential = .bearerToken
             }
-        } else if let cookie = request.cookies[Self.sessionCookie], let (principal, csrf, tokenHash) = try await authenticator.session(token: cookie.value) {
+        } else if let cookie = request.cookies[cookies.session], let (principal, csrf, tokenHash) = try await authenticator.session(token: cookie.value) {
             context.principal = principal
             context.credential = .session(csrfToken: csrf, tokenHash: tokenHash)
         }
@@ -27,5 +26,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.logger[metadataKey: "user"] = "\(principal.username)"
         }
         return try await next(request, context)
+    }
+}
+
+/// Cookie names of one node. They carry the agency code because browsers scope cookies by host,
+/// not port: several nodes on one host (the demo) would otherwise overwrite each other's sessions.
+struct CookieNames: Sendable {
+    let session: String
+    let loginCSRF: String
+
+    init(agencyCode: String) {
+        let suffix = agencyCode.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        session = "liaison_session_" + String(suffix)
+        loginCSRF = "liaison_login_csrf_" + String(suffix)
     }
 }

@@ -8,13 +8,12 @@ import NIOCore
 /// The browser UI: sign-in, dashboard, sign-out. Works without JavaScript; every form carries a
 /// CSRF token (double-submit cookie before sign-in, the session's token after).
 struct WebController {
-    static let loginCSRFCookie = "liaison_login_csrf"
-
     let renderer: PageRenderer
     let authenticator: Authenticator
     let users: UserStore
     let configuration: NodeConfiguration
     let stylesheet: ByteBuffer
+    let cookies: CookieNames
 
     struct LoginForm: Decodable {
         var username: String?
@@ -51,7 +50,7 @@ struct WebController {
     private func loginPage(request: Request, context: LiaisonRequestContext, status: HTTPResponse.Status = .ok, message: String? = nil, username: String = "") -> Response {
         let csrf = Authenticator.randomToken()
         var headers = HTTPFields()
-        headers[.setCookie] = Cookie(name: Self.loginCSRFCookie, value: csrf, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict).description
+        headers[.setCookie] = Cookie(name: cookies.loginCSRF, value: csrf, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict).description
         var values: [String: Any] = ["loginCSRF": csrf, "username": username]
         if let message { values["message"] = message }
         return renderer.page("login", title: { $0["login_title"]! }, request: request, context: context, status: status, values: values, headers: headers)
@@ -60,7 +59,7 @@ struct WebController {
     private func login(request: Request, context: LiaisonRequestContext) async throws -> Response {
         let form = try await readForm(LoginForm.self, request: request)
         let text = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
-        guard let csrf = form.csrf, let cookie = request.cookies[Self.loginCSRFCookie], Self.constantTimeEqual(csrf, cookie.value) else {
+        guard let csrf = form.csrf, let cookie = request.cookies[cookies.loginCSRF], Self.constantTimeEqual(csrf, cookie.value) else {
             return loginPage(request: request, context: context, status: .forbidden, message: text["login_expired"], username: form.username ?? "")
         }
         do {
@@ -68,10 +67,10 @@ struct WebController {
             let session = try await authenticator.startSession(for: user)
             var response = Response(status: .seeOther, headers: [.location: "/dashboard"])
             response.setCookie(Cookie(
-                name: AuthenticationMiddleware.sessionCookie, value: session.token, expires: session.expiresAt, path: "/",
+                name: cookies.session, value: session.token, expires: session.expiresAt, path: "/",
                 secure: configuration.secureCookies, httpOnly: true, sameSite: .strict
             ))
-            response.setCookie(Cookie(name: Self.loginCSRFCookie, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: cookies.loginCSRF, value: "", maxAge: 0, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
             return response
         } catch let error as LiaisonError where error.code == .unauthenticated || error.code == .locked {
             let locked = error.code == .locked
@@ -92,7 +91,7 @@ struct WebController {
         }
         try await authenticator.endSession(tokenHash: tokenHash)
         var response = Response(status: .seeOther, headers: [.location: "/login"])
-        response.setCookie(Cookie(name: AuthenticationMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(Cookie(name: cookies.session, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 

@@ -1,0 +1,133 @@
+"""Browser test: the demo federation starts, and a seeded user signs in from a real headless
+Chromium through the login form and sees the dashboard.
+
+Run: LIAISON_BIN=.build/debug/liaison pytest Tests/browser
+Screenshots go to test-output/browser/.
+"""
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output" / "browser"
+BINARY = os.environ.get("LIAISON_BIN", str(ROOT / ".build" / "debug" / "liaison"))
+
+
+def free_base_port() -> int:
+    """A port p such that p, p+1 and p+2 are free on loopback."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 65000:
+            continue
+        try:
+            sockets = []
+            for offset in range(3):
+                s = socket.socket()
+                s.bind(("127.0.0.1", base + offset))
+                sockets.append(s)
+            for s in sockets:
+                s.close()
+            return base
+        except OSError:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no three consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    data_dir = tempfile.mkdtemp(prefix="liaison-demo-")
+    base = free_base_port()
+    process = subprocess.Popen(
+        [BINARY, "demo", "--data-dir", data_dir, "--base-port", str(base)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "All three nodes are up" in line:
+            break
+    else:
+        process.kill()
+        pytest.fail("demo did not start:\n" + "".join(lines))
+    credentials = {}
+    for line in lines:
+        match = re.match(r"^(X[A-C]-\w+)\s+(http://\S+)\s+(\S+)\s+(\S+)\s*$", line)
+        if match:
+            credentials[(match.group(1), match.group(3))] = (match.group(2), match.group(4))
+    yield base, credentials
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_three_nodes_answer_health(demo):
+    base, credentials = demo
+    assert len(credentials) == 24, "8 roles x 3 agencies seeded"
+    for offset in range(3):
+        with urllib.request.urlopen(f"http://127.0.0.1:{base + offset}/healthz", timeout=5) as response:
+            assert response.status == 200
+
+
+@pytest.mark.parametrize("agency,username", [("XA-POL", "administrator"), ("XB-CUS", "investigator"), ("XC-PRO", "judicial-authority")])
+def test_sign_in_from_browser(demo, browser, agency, username):
+    _, credentials = demo
+    url, password = credentials[(agency, username)]
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    browser.delete_all_cookies()
+    browser.get(url)
+    assert "Sign in" in browser.title
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "sign-in").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/dashboard"))
+    assert browser.find_element(By.ID, "current-user").text == username
+    assert browser.find_element(By.ID, "identity-agency").text == agency
+    assert browser.find_element(By.TAG_NAME, "main").get_attribute("id") == "main"
+    browser.save_screenshot(str(OUTPUT / f"dashboard-{agency}-{username}.png"))
+    # Sign out through the form (CSRF-protected) and land on the sign-in page again.
+    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/login"))
+    browser.get(url.replace("/login", "/dashboard"))
+    assert browser.current_url.endswith("/login"), "the session ended"
+
+
+def test_wrong_password_shows_error(demo, browser):
+    _, credentials = demo
+    url, _ = credentials[("XA-POL", "analyst")]
+    browser.delete_all_cookies()
+    browser.get(url)
+    browser.find_element(By.ID, "username").send_keys("analyst")
+    browser.find_element(By.ID, "password").send_keys("definitely wrong")
+    browser.find_element(By.ID, "sign-in").click()
+    WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "login-error")))
+    assert browser.find_element(By.ID, "login-error").is_displayed()
+    browser.save_screenshot(str(OUTPUT / "login-error.png"))
