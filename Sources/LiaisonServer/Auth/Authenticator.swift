@@ -1,42 +1,22 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
-import JWTKit
 import LiaisonCore
 import LiaisonSafeguards
 import LiaisonStore
 import NIOPosix
 
-/// Claims of an API bearer token. Signed by the node's Ed25519 key (JWS `EdDSA`, RFC 8037).
-struct AccessTokenClaims: JWTPayload {
-    var sub: SubjectClaim
-    var iss: IssuerClaim
-    var aud: AudienceClaim
-    var iat: IssuedAtClaim
-    var exp: ExpirationClaim
-    var username: String
-    var role: String
-
-    // Expiry is checked against the node's injected clock in ``Authenticator/principal(bearer:)``.
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}
-
 /// Signs users in: verifies passwords with back-off, issues API tokens and browser sessions, and
 /// resolves either back to a ``Principal``.
 struct Authenticator: Sendable {
-    static let audience = "liaison-api"
-
     let users: UserStore
-    let keys: JWTKeyCollection
-    let issuer: String
+    let tokens: APITokenAuthority
     let configuration: NodeConfiguration
 
     init(users: UserStore, signingKey: Curve25519.Signing.PrivateKey, issuer: String, configuration: NodeConfiguration) async {
         self.users = users
-        self.issuer = issuer
         self.configuration = configuration
-        self.keys = JWTKeyCollection()
-        await keys.add(eddsa: EdDSA.PrivateKey(backing: signingKey))
+        self.tokens = await APITokenAuthority(signingKey: signingKey, issuer: issuer, lifetime: configuration.tokenLifetime, clock: configuration.clock)
     }
 
     private var now: Date { configuration.clock.now() }
@@ -72,29 +52,12 @@ struct Authenticator: Sendable {
 
     /// Issues a bearer token for the user.
     func issueToken(for user: UserRecord) async throws -> (token: String, expiresAt: Date) {
-        let issuedAt = now
-        let expiresAt = issuedAt.addingTimeInterval(TimeInterval(configuration.tokenLifetime.components.seconds))
-        let claims = AccessTokenClaims(
-            sub: .init(value: user.id.uuidString.lowercased()),
-            iss: .init(value: issuer),
-            aud: .init(value: [Self.audience]),
-            iat: .init(value: issuedAt),
-            exp: .init(value: expiresAt),
-            username: user.username,
-            role: user.role.rawValue
-        )
-        return (try await keys.sign(claims), expiresAt)
+        try await tokens.issue(userID: user.id.uuidString.lowercased(), username: user.username, role: user.role)
     }
 
     /// The principal of a valid, unexpired token signed by this node, or `nil`.
     func principal(bearer token: String) async -> Principal? {
-        guard let claims = try? await keys.verify(token, as: AccessTokenClaims.self),
-            claims.iss.value == issuer,
-            claims.aud.value.contains(Self.audience),
-            claims.exp.value > now,
-            let role = Role(rawValue: claims.role)
-        else { return nil }
-        return Principal(userID: claims.sub.value, username: claims.username, role: role)
+        await tokens.principal(bearer: token)
     }
 
     // MARK: Browser sessions

@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// A nested package, so that users of Liaison never build the benchmark tooling.
+let package = Package(
+    name: "LiaisonBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "AuthBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LiaisonServer", package: "Liaison"),
+                .product(name: "LiaisonCore", package: "Liaison"),
+                .product(name: "LiaisonSafeguards", package: "Liaison"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/AuthBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
