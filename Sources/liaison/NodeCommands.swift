@@ -17,7 +17,7 @@ struct Init: AsyncParsableCommand {
     func run() async throws {
         try await reportingOperatorErrors {
             let profile = try NodeProfile(agencyCode: agencyCode, name: name, jurisdiction: jurisdiction, endpoint: endpoint)
-            let identity = try await NodeSetup.initialise(dataDirectory: options.dataDir, profile: profile, databaseURL: options.databaseURL)
+            let identity = try await NodeSetup.initialise(dataDirectory: options.dataDir, profile: profile, databaseURL: options.effectiveDatabaseURL)
             print("Initialised node \(identity.agencyCode) in \(options.dataDir)")
             print("Signing key fingerprint:       \(identity.signingKey.fingerprint)")
             print("Key-agreement key fingerprint: \(identity.keyAgreementKey.fingerprint)")

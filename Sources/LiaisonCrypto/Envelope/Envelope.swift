@@ -1,0 +1,209 @@
+public import Crypto
+public import LiaisonCore
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The HPKE suite an envelope is sealed with (RFC 9180 §7).
+public enum EnvelopeSuite: String, Codable, Sendable, CaseIterable {
+    /// DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM.
+    case x25519 = "X25519-SHA256-AES256GCM"
+    /// X-Wing (ML-KEM-768 with X25519) hybrid KEM, HKDF-SHA256, AES-256-GCM: post-quantum.
+    case xwing = "XWing-SHA256-AES256GCM"
+
+    var ciphersuite: HPKE.Ciphersuite {
+        switch self {
+        case .x25519: return HPKE.Ciphersuite(kem: .Curve25519_HKDF_SHA256, kdf: .HKDF_SHA256, aead: .AES_GCM_256)
+        case .xwing: return .XWingMLKEM768X25519_SHA256_AES_GCM_256
+        }
+    }
+}
+
+/// The routing header of an envelope: readable by anyone who carries it, signed by the sender,
+/// bound to the ciphertext as HPKE associated data.
+public struct EnvelopeHeader: Codable, Sendable, Equatable {
+    public var format: String = Envelope.format
+    /// UUIDv7 of the envelope; receivers refuse an id they have seen (replay).
+    public var id: String
+    /// What the payload is, e.g. `message`, `receipt`.
+    public var kind: String
+    public var sender: String
+    public var recipient: String
+    public var createdAt: Date
+    public var suite: EnvelopeSuite
+
+    public init(id: String, kind: String, sender: String, recipient: String, createdAt: Date, suite: EnvelopeSuite) {
+        self.id = id
+        self.kind = kind
+        self.sender = sender
+        self.recipient = recipient
+        self.createdAt = createdAt
+        self.suite = suite
+    }
+}
+
+/// A sealed envelope on the wire (format `liaison-envelope/1`; see `docs/envelope.md`).
+///
+/// Sign-then-encrypt: the plaintext carries the sender's signature over header and payload (so a
+/// recipient can show a third party who wrote it), and the sealed envelope carries a second
+/// signature over header, encapsulated key and ciphertext (so a receiver rejects forgeries
+/// before decrypting anything).
+public struct Envelope: Codable, Sendable, Equatable {
+    public static let format = "liaison-envelope/1"
+    static let hpkeInfo = Data("liaison-envelope/1 hpke".utf8)
+    static let innerLabel = Data("liaison-envelope/1 payload\n".utf8)
+    static let outerLabel = Data("liaison-envelope/1 outer\n".utf8)
+
+    /// The exact JSON bytes of the ``EnvelopeHeader``, base64. Signatures cover these bytes, so
+    /// no canonical JSON form is needed.
+    public var header: String
+    /// HPKE encapsulated key, base64.
+    public var encapsulatedKey: String
+    /// HPKE ciphertext of `innerSignature ‖ payload`, base64.
+    public var ciphertext: String
+    /// Ed25519 signature over `outerLabel ‖ SHA-256(header) ‖ SHA-256(encapsulatedKey) ‖ SHA-256(ciphertext)`, base64.
+    public var signature: String
+
+    public init(header: String, encapsulatedKey: String, ciphertext: String, signature: String) {
+        self.header = header
+        self.encapsulatedKey = encapsulatedKey
+        self.ciphertext = ciphertext
+        self.signature = signature
+    }
+
+    /// A recipient's public key-agreement key.
+    public enum RecipientKey: Sendable {
+        case x25519(Curve25519.KeyAgreement.PublicKey)
+        case xwing(XWingMLKEM768X25519.PublicKey)
+
+        var suite: EnvelopeSuite {
+            switch self {
+            case .x25519: return .x25519
+            case .xwing: return .xwing
+            }
+        }
+    }
+
+    /// Seals a payload to one recipient and signs it.
+    /// - Parameters:
+    ///   - payload: the plaintext (message body, entities, attachment keys …).
+    ///   - header: routing data; its `suite` must match `recipientKey`.
+    ///   - signingKey: the sender node's Ed25519 key.
+    ///   - recipientKey: the recipient node's key-agreement key, from its pinned identity.
+    public static func seal(
+        payload: Data, header: EnvelopeHeader, signingKey: Curve25519.Signing.PrivateKey, recipientKey: RecipientKey
+    ) throws -> Envelope {
+        guard header.suite == recipientKey.suite else {
+            throw LiaisonError(.invalidInput, "the envelope header names suite \(header.suite.rawValue) but the recipient key is for \(recipientKey.suite.rawValue)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let headerBytes = try encoder.encode(header)
+        let inner = try signingKey.signature(for: innerLabel + SHA256.hash(data: headerBytes).bytes + payload)
+        var sender: HPKE.Sender
+        switch recipientKey {
+        case .x25519(let key): sender = try HPKE.Sender(recipientKey: key, ciphersuite: header.suite.ciphersuite, info: hpkeInfo)
+        case .xwing(let key): sender = try HPKE.Sender(recipientKey: key, ciphersuite: header.suite.ciphersuite, info: hpkeInfo)
+        }
+        let ciphertext = try sender.seal(inner + payload, authenticating: headerBytes)
+        let outer = try signingKey.signature(for: outerDigest(header: headerBytes, encapsulatedKey: sender.encapsulatedKey, ciphertext: ciphertext))
+        return Envelope(
+            header: headerBytes.base64EncodedString(),
+            encapsulatedKey: sender.encapsulatedKey.base64EncodedString(),
+            ciphertext: ciphertext.base64EncodedString(),
+            signature: outer.base64EncodedString()
+        )
+    }
+
+    /// Reads the header and checks the outer signature, without decrypting.
+    /// - Parameter senderKey: the pinned signing key of the sender the header names.
+    /// - Throws: ``LiaisonError`` `.invalidInput` for malformed envelopes, `.unauthenticated` for a bad signature.
+    public func verifiedHeader(senderKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> EnvelopeHeader {
+        let parts = try decodedParts()
+        guard senderKey.isValidSignature(parts.signature, for: Self.outerDigest(header: parts.header, encapsulatedKey: parts.encapsulatedKey, ciphertext: parts.ciphertext)) else {
+            throw LiaisonError(.unauthenticated, "the envelope's signature does not verify against the sender's pinned key")
+        }
+        return try Self.decodeHeader(parts.header)
+    }
+
+    /// The header as the sender claims it, unverified: only to find whose key to verify with.
+    public func claimedHeader() throws(LiaisonError) -> EnvelopeHeader {
+        try Self.decodeHeader(try decodedParts().header)
+    }
+
+    /// Verifies both signatures and decrypts.
+    /// - Returns: the verified header and the payload.
+    public func open(
+        senderKey: Curve25519.Signing.PublicKey,
+        recipientKey: Curve25519.KeyAgreement.PrivateKey,
+        postQuantumKey: XWingMLKEM768X25519.PrivateKey? = nil
+    ) throws(LiaisonError) -> (header: EnvelopeHeader, payload: Data) {
+        let header = try verifiedHeader(senderKey: senderKey)
+        let parts = try decodedParts()
+        let plaintext: Data
+        do {
+            switch header.suite {
+            case .x25519:
+                var recipient = try HPKE.Recipient(privateKey: recipientKey, ciphersuite: header.suite.ciphersuite, info: Self.hpkeInfo, encapsulatedKey: parts.encapsulatedKey)
+                plaintext = try recipient.open(parts.ciphertext, authenticating: parts.header)
+            case .xwing:
+                guard let postQuantumKey else {
+                    throw LiaisonError(.invalidInput, "the envelope is sealed with X-Wing but this node has no post-quantum key")
+                }
+                var recipient = try HPKE.Recipient(privateKey: postQuantumKey, ciphersuite: header.suite.ciphersuite, info: Self.hpkeInfo, encapsulatedKey: parts.encapsulatedKey)
+                plaintext = try recipient.open(parts.ciphertext, authenticating: parts.header)
+            }
+        } catch let error as LiaisonError {
+            throw error
+        } catch {
+            throw LiaisonError(.invalidInput, "the envelope cannot be decrypted with this node's key (not addressed to it, or damaged)")
+        }
+        guard plaintext.count >= 64 else { throw LiaisonError(.invalidInput, "the envelope's plaintext is truncated") }
+        let inner = plaintext.prefix(64)
+        let payload = plaintext.dropFirst(64)
+        guard senderKey.isValidSignature(inner, for: Self.innerLabel + SHA256.hash(data: parts.header).bytes + payload) else {
+            throw LiaisonError(.unauthenticated, "the payload's inner signature does not verify against the sender's key")
+        }
+        return (header, Data(payload))
+    }
+
+    /// The inner signature and payload, which a recipient keeps to show a third party who wrote
+    /// the payload (non-repudiation): verify with ``verifyInnerSignature(_:header:payload:senderKey:)``.
+    public static func verifyInnerSignature(_ signature: Data, headerBytes: Data, payload: Data, senderKey: Curve25519.Signing.PublicKey) -> Bool {
+        senderKey.isValidSignature(signature, for: innerLabel + SHA256.hash(data: headerBytes).bytes + payload)
+    }
+
+    static func outerDigest(header: Data, encapsulatedKey: Data, ciphertext: Data) -> Data {
+        outerLabel + SHA256.hash(data: header).bytes + SHA256.hash(data: encapsulatedKey).bytes + SHA256.hash(data: ciphertext).bytes
+    }
+
+    private func decodedParts() throws(LiaisonError) -> (header: Data, encapsulatedKey: Data, ciphertext: Data, signature: Data) {
+        guard let header = Data(base64Encoded: header), let key = Data(base64Encoded: encapsulatedKey),
+            let ciphertext = Data(base64Encoded: ciphertext), let signature = Data(base64Encoded: signature)
+        else {
+            throw LiaisonError(.invalidInput, "the envelope is malformed: header, encapsulatedKey, ciphertext and signature must be base64")
+        }
+        guard signature.count == 64 else { throw LiaisonError(.invalidInput, "the envelope's signature must be 64 bytes (Ed25519)") }
+        return (header, key, ciphertext, signature)
+    }
+
+    private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let header = try? decoder.decode(EnvelopeHeader.self, from: bytes) else {
+            throw LiaisonError(.invalidInput, "the envelope's header is not a valid \(format) header")
+        }
+        guard header.format == format else {
+            throw LiaisonError(.invalidInput, "the envelope's format '\(header.format)' is not \(format)")
+        }
+        return header
+    }
+}
+
+extension Digest {
+    var bytes: Data { withUnsafeBytes { Data($0) } }
+}
