@@ -73,10 +73,17 @@ public func buildApplication(
         openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("openapi.json"))),
         configuration: configuration
     ).register(on: routes)
+    let federation = FederationStore(database: database)
+    FederationController(
+        administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
+        store: federation,
+        configuration: configuration
+    ).register(on: routes)
     WebController(
         renderer: renderer,
         authenticator: authenticator,
         users: users,
+        federation: federation,
         configuration: configuration,
         stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))),
         cookies: cookies

@@ -102,3 +102,21 @@ public struct Agreement: Codable, Sendable, Equatable, Identifiable {
         validFrom <= date && date < validUntil
     }
 }
+
+extension Agreement {
+    /// Where an agreement stands at a moment.
+    public enum Status: String, Codable, Sendable {
+        case notYetInForce = "not-yet-in-force"
+        case inForce = "in-force"
+        case expired
+        case revoked
+    }
+
+    /// The agreement's status at `date`, given whether it was revoked.
+    public func status(at date: Date, revoked: Bool) -> Status {
+        if revoked { return .revoked }
+        if date < validFrom { return .notYetInForce }
+        if date >= validUntil { return .expired }
+        return .inForce
+    }
+}

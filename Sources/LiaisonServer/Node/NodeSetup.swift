@@ -15,7 +15,9 @@ public enum NodeSetup {
         let directory = NodeDirectory(path: dataDirectory)
         let existed = FileManager.default.fileExists(atPath: directory.url.path)
         let node = try directory.create(profile: profile, databaseURL: databaseURL, now: now)
-        let database = LiaisonDatabase(location: node.database, logger: Logger(label: "liaison.init"))
+        var logger = Logger(label: "liaison.init")
+        logger.logLevel = .warning
+        let database = LiaisonDatabase(location: node.database, logger: logger)
         do {
             try await database.migrate()
             await database.shutdown()
@@ -35,16 +37,32 @@ public enum NodeSetup {
 
     /// Opens a node's migrated database for the duration of `body`.
     public static func withDatabase<T>(dataDirectory: String, databaseURL: String?, _ body: (UserStore) async throws -> T) async throws -> T {
+        try await withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
+            try await body(UserStore(database: database))
+        }
+    }
+
+    /// Opens a node and its migrated database for the duration of `body`.
+    public static func withNode<T>(dataDirectory: String, databaseURL: String?, _ body: (NodeDirectory.Loaded, LiaisonDatabase) async throws -> T) async throws -> T {
         let node = try NodeDirectory(path: dataDirectory).load(databaseURL: databaseURL)
-        let database = LiaisonDatabase(location: node.database, logger: Logger(label: "liaison.cli"))
+        var logger = Logger(label: "liaison.cli")
+        logger.logLevel = .warning
+        let database = LiaisonDatabase(location: node.database, logger: logger)
         do {
             try await database.migrate()
-            let result = try await body(UserStore(database: database))
+            let result = try await body(node, database)
             await database.shutdown()
             return result
         } catch {
             await database.shutdown()
             throw error
         }
+    }
+}
+
+extension FederationAdministration {
+    /// The administration of a loaded node.
+    public init(node: NodeDirectory.Loaded, database: LiaisonDatabase, clock: any WallClock = SystemWallClock()) {
+        self.init(store: FederationStore(database: database), ownAgencyCode: node.settings.profile.agencyCode, clock: clock)
     }
 }

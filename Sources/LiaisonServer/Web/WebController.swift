@@ -11,6 +11,7 @@ struct WebController {
     let renderer: PageRenderer
     let authenticator: Authenticator
     let users: UserStore
+    let federation: FederationStore
     let configuration: NodeConfiguration
     let stylesheet: ByteBuffer
     let cookies: CookieNames
@@ -107,6 +108,20 @@ struct WebController {
                 "agreement": identity.keyAgreementKey.fingerprint, "tls": identity.tlsCertificate.fingerprint,
             ],
         ]
+        let now = configuration.clock.now()
+        let partners = try await federation.partners().map { partner -> [String: String] in
+            ["agencyCode": partner.identity.agencyCode, "name": partner.identity.name, "jurisdiction": partner.identity.jurisdiction, "fingerprint": partner.identity.signingKey.fingerprint]
+        }
+        if !partners.isEmpty { values["partners"] = ["list": partners] }
+        let agreements = try await federation.agreements().map { record -> [String: String] in
+            let agreement = record.agreement
+            return [
+                "id": agreement.id, "parties": agreement.parties.joined(separator: ", "),
+                "status": text["agreement_status_\(agreement.status(at: now, revoked: record.isRevoked).rawValue)"] ?? "",
+                "validUntil": agreement.validUntil.formatted(.iso8601), "purposes": agreement.purposes.joined(separator: ", "),
+            ]
+        }
+        if !agreements.isEmpty { values["agreements"] = ["list": agreements] }
         if principal.role == .administrator {
             let list = try await users.list().map { user -> [String: String] in
                 ["username": user.username, "role": user.role.rawValue, "createdAt": user.createdAt.formatted(.iso8601)]

@@ -1,0 +1,105 @@
+import Foundation
+public import LiaisonCore
+import LiaisonCrypto
+public import LiaisonStore
+
+/// Partners and agreements: the rules shared by the API, the web UI and the CLI.
+public struct FederationAdministration: Sendable {
+    let store: FederationStore
+    let ownAgencyCode: String
+    let clock: any WallClock
+
+    public init(store: FederationStore, ownAgencyCode: String, clock: any WallClock) {
+        self.store = store
+        self.ownAgencyCode = ownAgencyCode
+        self.clock = clock
+    }
+
+    /// Pins a partner from its identity document.
+    /// - Parameters:
+    ///   - confirmedFingerprint: the signing-key fingerprint the administrator compared out of band;
+    ///     it must equal the document's. `nil` only where the caller already asked a person (the CLI prompt).
+    /// - Throws: ``LiaisonError`` for a malformed or altered document, this node's own identity, a
+    ///   fingerprint that does not match, or an agency that is already a partner.
+    public func addPartner(_ identity: IdentityDocument, confirmedFingerprint: String?, by user: String) async throws {
+        _ = try PartnerKeys(identity: identity)
+        guard identity.agencyCode != ownAgencyCode else {
+            throw LiaisonError(.invalidInput, "this is this node's own identity document, not a partner's")
+        }
+        if let confirmedFingerprint {
+            let normalise = { (text: String) in text.uppercased().filter { $0.isHexDigit } }
+            guard normalise(confirmedFingerprint) == normalise(identity.signingKey.fingerprint) else {
+                throw LiaisonError(.invalidInput, "confirmedFingerprint does not match the document's signing-key fingerprint; do not add this partner until the fingerprints agree")
+            }
+        }
+        try await store.addPartner(identity, by: user, at: clock.now())
+    }
+
+    /// Unpins a partner.
+    public func removePartner(_ agencyCode: String) async throws {
+        try await store.removePartner(agencyCode)
+    }
+
+    /// Imports an agreement to which this node is a party.
+    public func importAgreement(_ agreement: Agreement) async throws {
+        var normalised = agreement
+        normalised.parties = agreement.parties.map { $0.uppercased() }
+        try normalised.validate()
+        guard normalised.parties.contains(ownAgencyCode) else {
+            throw LiaisonError(.invalidInput, "parties: this node (\(ownAgencyCode)) is not a party to agreement \(agreement.id)")
+        }
+        try await store.addAgreement(normalised, at: clock.now())
+    }
+
+    /// Revokes an agreement with a reason.
+    public func revokeAgreement(_ id: String, reason: String) async throws -> AgreementRecord {
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw LiaisonError(.invalidInput, "reason: give the reason for revoking the agreement")
+        }
+        return try await store.revokeAgreement(id, reason: reason, at: clock.now())
+    }
+}
+
+/// An agreement as the API and UI show it: the document, its status now, and any revocation.
+struct AgreementView: Encodable {
+    var agreement: Agreement
+    var status: Agreement.Status
+    var importedAt: Date
+    var revokedAt: Date?
+    var revocationReason: String?
+
+    init(_ record: AgreementRecord, now: Date) {
+        agreement = record.agreement
+        status = record.agreement.status(at: now, revoked: record.isRevoked)
+        importedAt = record.importedAt
+        revokedAt = record.revokedAt
+        revocationReason = record.revocationReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, parties, legalBasis, purposes, dataCategories, dataSubjectCategories, hitNoHitOnly, validFrom, validUntil, impactAssessmentRef, postQuantum
+        case status, importedAt, revokedAt, revocationReason
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try agreement.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(importedAt, forKey: .importedAt)
+        try container.encodeIfPresent(revokedAt, forKey: .revokedAt)
+        try container.encodeIfPresent(revocationReason, forKey: .revocationReason)
+    }
+}
+
+/// A partner as the API shows it.
+struct PartnerView: Encodable {
+    var identity: IdentityDocument
+    var addedAt: Date
+    var addedBy: String
+
+    init(_ record: PartnerRecord) {
+        identity = record.identity
+        addedAt = record.addedAt
+        addedBy = record.addedBy
+    }
+}
