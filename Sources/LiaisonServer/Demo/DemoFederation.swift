@@ -63,7 +63,41 @@ public struct DemoFederation: Sendable {
                 }
             }
         }
+        try await federate()
         return credentials
+    }
+
+    /// Pins every demo node as the others' partner and gives all three one agreement in force.
+    func federate() async throws {
+        let directories = agencies.map { URL(fileURLWithPath: dataDirectory).appendingPathComponent($0.directory).path }
+        let identities = try directories.map { try NodeDirectory(path: $0).load().identity }
+        let now = Date()
+        let agreement = Agreement(
+            id: "DEMO-2026-001",
+            parties: agencies.map(\.code),
+            legalBasis: "Demo: Council Framework Decision 2006/960/JHA (simplified exchange of information) and Directive 2014/41/EU",
+            purposes: ["prevention-of-crime", "investigation", "prosecution"],
+            dataCategories: DataCategory.allCases,
+            dataSubjectCategories: DataSubjectCategory.allCases,
+            hitNoHitOnly: false,
+            validFrom: now.addingTimeInterval(-86_400),
+            validUntil: now.addingTimeInterval(365 * 86_400),
+            impactAssessmentRef: "DEMO-HRIA-001"
+        )
+        for directory in directories {
+            try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { node, database in
+                let administration = FederationAdministration(node: node, database: database)
+                let store = FederationStore(database: database)
+                for identity in identities where identity.agencyCode != node.settings.profile.agencyCode {
+                    if try await store.partner(identity.agencyCode) == nil {
+                        try await administration.addPartner(identity, confirmedFingerprint: identity.signingKey.fingerprint, by: "demo")
+                    }
+                }
+                if try await store.agreement(agreement.id) == nil {
+                    try await administration.importAgreement(agreement)
+                }
+            }
+        }
     }
 
     /// Builds and runs the three nodes in one `ServiceGroup` until SIGINT or SIGTERM.
