@@ -1,0 +1,137 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An entity in the FollowTheMoney model (`{"id","schema","properties":{prop:[values]}}`),
+/// with what Directive 2016/680 requires a transmission to say about it.
+public struct MessageEntity: Codable, Sendable, Equatable {
+    /// Whether the entity states facts or a personal assessment (Directive 2016/680 Art. 7(1)).
+    public enum Nature: String, Codable, Sendable {
+        case fact
+        case assessment
+    }
+
+    public var id: String
+    public var schema: String
+    public var properties: [String: [String]]
+    public var dataSubjectCategory: DataSubjectCategory
+    public var nature: Nature
+
+    public init(id: String, schema: String, properties: [String: [String]], dataSubjectCategory: DataSubjectCategory, nature: Nature) {
+        self.id = id
+        self.schema = schema
+        self.properties = properties
+        self.dataSubjectCategory = dataSubjectCategory
+        self.nature = nature
+    }
+
+    /// The agreement data category an FtM schema falls under.
+    public var dataCategory: DataCategory {
+        switch schema {
+        case "Person", "LegalEntity", "Company", "Organization", "Family", "Associate": return .person
+        case "Vehicle", "Vessel", "Airplane": return .vehicle
+        case "BankAccount": return .bankAccount
+        case "CryptoWallet": return .cryptoWallet
+        case "Passport", "Identification": return .document
+        case "Phone": return .phone
+        default: return .message
+        }
+    }
+}
+
+/// An attachment: content addressed by SHA-256, carried inside the envelope.
+public struct MessageAttachment: Codable, Sendable, Equatable {
+    public var name: String
+    public var mediaType: String
+    /// Lower-case hex SHA-256 of the content.
+    public var sha256: String
+    public var size: Int
+}
+
+/// A structured message between agencies (the SIENA model): everything the recipient needs to
+/// handle it lawfully travels with it.
+public struct Message: Codable, Sendable, Equatable {
+    /// SIENA's message size limit is 50 MB; larger files go by a separate channel (FACTS.md, Exchange).
+    public static let maximumAttachmentBytes = 50 * 1024 * 1024
+
+    public var id: String
+    public var originator: String
+    public var to: [String]
+    public var subject: String
+    public var body: String
+    public var entities: [MessageEntity]
+    public var attachments: [MessageAttachment]
+    public var purpose: String
+    public var legalBasis: String
+    public var handlingCode: HandlingCode
+    /// The restriction text of an H3 handling code.
+    public var handlingRestriction: String?
+    public var evaluation: Evaluation
+    public var caseRef: String?
+    public var inReplyTo: String?
+    public var retainUntil: Date?
+    public var createdAt: Date
+
+    public init(
+        id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],
+        attachments: [MessageAttachment] = [], purpose: String, legalBasis: String, handlingCode: HandlingCode,
+        handlingRestriction: String? = nil, evaluation: Evaluation, caseRef: String? = nil, inReplyTo: String? = nil,
+        retainUntil: Date? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.originator = originator
+        self.to = to
+        self.subject = subject
+        self.body = body
+        self.entities = entities
+        self.attachments = attachments
+        self.purpose = purpose
+        self.legalBasis = legalBasis
+        self.handlingCode = handlingCode
+        self.handlingRestriction = handlingRestriction
+        self.evaluation = evaluation
+        self.caseRef = caseRef
+        self.inReplyTo = inReplyTo
+        self.retainUntil = retainUntil
+        self.createdAt = createdAt
+    }
+
+    /// The data categories the message carries: always `message`, plus each entity's.
+    public var dataCategories: Set<DataCategory> {
+        Set([.message] + entities.map(\.dataCategory))
+    }
+
+    /// The data-subject categories of its entities.
+    public var dataSubjectCategories: Set<DataSubjectCategory> {
+        Set(entities.map(\.dataSubjectCategory))
+    }
+
+    /// Checks the message's own rules.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
+    public func validate() throws(LiaisonError) {
+        guard !to.isEmpty else { throw LiaisonError(.invalidInput, "to: name at least one recipient agency") }
+        guard Set(to).count == to.count else { throw LiaisonError(.invalidInput, "to: a recipient is listed twice") }
+        guard !to.contains(originator) else { throw LiaisonError(.invalidInput, "to: a node does not send messages to itself") }
+        guard (1...300).contains(subject.count) else { throw LiaisonError(.invalidInput, "subject must be 1 to 300 characters") }
+        guard body.utf8.count <= 1_000_000 else { throw LiaisonError(.invalidInput, "body must be at most 1 MB; send larger content as an attachment") }
+        guard !purpose.allSatisfy(\.isWhitespace) else { throw LiaisonError(.invalidInput, "purpose must not be empty") }
+        guard !legalBasis.allSatisfy(\.isWhitespace) else { throw LiaisonError(.invalidInput, "legalBasis must not be empty") }
+        if handlingCode == .h3 {
+            guard let restriction = handlingRestriction, !restriction.allSatisfy(\.isWhitespace) else {
+                throw LiaisonError(.invalidInput, "handlingRestriction: handling code H3 needs the restriction in words")
+            }
+        }
+        for (index, entity) in entities.enumerated() {
+            guard !entity.id.isEmpty, !entity.schema.isEmpty else {
+                throw LiaisonError(.invalidInput, "entities[\(index)]: a FollowTheMoney entity needs an id and a schema")
+            }
+        }
+        for (index, attachment) in attachments.enumerated() {
+            guard attachment.size <= Self.maximumAttachmentBytes else {
+                throw LiaisonError(.invalidInput, "attachments[\(index)]: larger than the 50 MB message limit")
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+import FluentKit
+public import LiaisonCore
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A stored message with where it sits.
+public struct MessageRecord: Sendable, Equatable {
+    public enum Box: String, Sendable { case outbox, inbox }
+
+    public var message: Message
+    public var box: Box
+    /// For inbox messages: when a user here first opened it.
+    public var readAt: Date?
+}
+
+/// One envelope's way to one recipient.
+public struct DeliveryRecord: Sendable, Equatable {
+    public enum Kind: String, Sendable { case message, readReceipt = "read-receipt" }
+    public enum State: String, Sendable { case queued, delivered, failed }
+
+    public var id: String
+    public var messageID: String
+    public var recipient: String
+    public var kind: Kind
+    public var state: State
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var payloadJSON: String
+    public var receiptJSON: String?
+    public var deliveredAt: Date?
+    public var readReceiptJSON: String?
+    public var readAt: Date?
+}
+
+/// The durable outbox and inbox. Every method that changes more than one row does it in one
+/// transaction, so that a crash leaves either all of it or none.
+public struct MessageStore: Sendable {
+    let database: LiaisonDatabase
+
+    public init(database: LiaisonDatabase) {
+        self.database = database
+    }
+
+    private var db: any Database { get throws { try database.database } }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// An envelope ready to queue for one recipient.
+    public struct Outgoing: Sendable {
+        public var envelopeID: String
+        public var recipient: String
+        public var envelopeJSON: String
+
+        public init(envelopeID: String, recipient: String, envelopeJSON: String) {
+            self.envelopeID = envelopeID
+            self.recipient = recipient
+            self.envelopeJSON = envelopeJSON
+        }
+    }
+
+    /// Commits a sent message and its queued deliveries in one transaction.
+    public func enqueue(_ message: Message, deliveries: [Outgoing], at now: Date) async throws {
+        let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
+        try await db.transaction { tx in
+            let model = MessageModel()
+            model.id = message.id
+            model.box = MessageRecord.Box.outbox.rawValue
+            model.counterpart = message.to.joined(separator: ",")
+            model.subject = message.subject
+            model.caseRef = message.caseRef
+            model.inReplyTo = message.inReplyTo
+            model.documentJSON = document
+            model.createdAt = message.createdAt
+            try await model.create(on: tx)
+            for outgoing in deliveries {
+                try await Self.delivery(outgoing, messageID: message.id, kind: .message, at: now).create(on: tx)
+            }
+        }
+    }
+
+    static func delivery(_ outgoing: Outgoing, messageID: String, kind: DeliveryRecord.Kind, at now: Date) -> DeliveryModel {
+        let delivery = DeliveryModel()
+        delivery.id = outgoing.envelopeID
+        delivery.messageID = messageID
+        delivery.recipient = outgoing.recipient
+        delivery.kind = kind.rawValue
+        delivery.state = DeliveryRecord.State.queued.rawValue
+        delivery.attempts = 0
+        delivery.nextAttemptAt = now
+        delivery.payloadJSON = outgoing.envelopeJSON
+        delivery.createdAt = now
+        return delivery
+    }
+
+    /// Queues a signed read receipt to a message's sender.
+    public func enqueueReadReceipt(_ outgoing: Outgoing, messageID: String, at now: Date) async throws {
+        try await Self.delivery(outgoing, messageID: messageID, kind: .readReceipt, at: now).create(on: try db)
+    }
+
+    /// Deliveries whose next attempt is due, oldest first.
+    public func dueDeliveries(at now: Date, limit: Int) async throws -> [DeliveryRecord] {
+        try await DeliveryModel.query(on: try db)
+            .filter(\.$state == DeliveryRecord.State.queued.rawValue)
+            .filter(\.$nextAttemptAt <= now)
+            .sort(\.$nextAttemptAt)
+            .limit(limit)
+            .all()
+            .map(Self.record)
+    }
+
+    /// The earliest moment a queued delivery is due, if any.
+    public func nextDue() async throws -> Date? {
+        try await DeliveryModel.query(on: try db)
+            .filter(\.$state == DeliveryRecord.State.queued.rawValue)
+            .sort(\.$nextAttemptAt)
+            .first()?.nextAttemptAt
+    }
+
+    public func markDelivered(_ id: String, receiptJSON: String?, at now: Date) async throws {
+        guard let model = try await DeliveryModel.find(id, on: try db) else { return }
+        model.state = DeliveryRecord.State.delivered.rawValue
+        model.attempts += 1
+        model.receiptJSON = receiptJSON
+        model.deliveredAt = now
+        model.lastError = nil
+        try await model.update(on: try db)
+    }
+
+    public func markRetry(_ id: String, error: String, nextAttemptAt: Date) async throws {
+        guard let model = try await DeliveryModel.find(id, on: try db) else { return }
+        model.attempts += 1
+        model.lastError = error
+        model.nextAttemptAt = nextAttemptAt
+        try await model.update(on: try db)
+    }
+
+    public func markFailed(_ id: String, error: String) async throws {
+        guard let model = try await DeliveryModel.find(id, on: try db) else { return }
+        model.attempts += 1
+        model.state = DeliveryRecord.State.failed.rawValue
+        model.lastError = error
+        try await model.update(on: try db)
+    }
+
+    /// Records a recipient's read receipt against the delivery of a message.
+    public func recordReadReceipt(messageID: String, recipient: String, receiptJSON: String, at: Date) async throws -> Bool {
+        guard let model = try await DeliveryModel.query(on: try db)
+            .filter(\.$messageID == messageID).filter(\.$recipient == recipient)
+            .filter(\.$kind == DeliveryRecord.Kind.message.rawValue).first()
+        else { return false }
+        if model.readAt == nil {
+            model.readAt = at
+            model.readReceiptJSON = receiptJSON
+            try await model.update(on: try db)
+        }
+        return true
+    }
+
+    public func deliveries(messageID: String) async throws -> [DeliveryRecord] {
+        try await DeliveryModel.query(on: try db).filter(\.$messageID == messageID).sort(\.$recipient).all().map(Self.record)
+    }
+
+    // MARK: Inbox
+
+    /// The outcome of accepting an envelope.
+    public enum Acceptance: Sendable, Equatable {
+        /// Stored now; the receipt was recorded with it.
+        case stored
+        /// Already received earlier: nothing stored; here is the receipt given then.
+        case duplicate(receiptJSON: String)
+    }
+
+    /// Stores a received message with its envelope id and the receipt, in one transaction; a
+    /// second delivery of the same envelope stores nothing and returns the first receipt.
+    public func accept(envelopeID: String, sender: String, message: Message, receiptJSON: String, at now: Date) async throws -> Acceptance {
+        if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
+            return .duplicate(receiptJSON: seen.receiptJSON)
+        }
+        let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
+        do {
+            try await db.transaction { tx in
+                let received = ReceivedEnvelopeModel()
+                received.id = envelopeID
+                received.sender = sender
+                received.messageID = message.id
+                received.receiptJSON = receiptJSON
+                received.receivedAt = now
+                try await received.create(on: tx)
+                let model = MessageModel()
+                model.id = message.id
+                model.box = MessageRecord.Box.inbox.rawValue
+                model.counterpart = sender
+                model.subject = message.subject
+                model.caseRef = message.caseRef
+                model.inReplyTo = message.inReplyTo
+                model.documentJSON = document
+                model.createdAt = message.createdAt
+                try await model.create(on: tx)
+            }
+        } catch {
+            // A concurrent delivery of the same envelope won the race: answer as a duplicate.
+            if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
+                return .duplicate(receiptJSON: seen.receiptJSON)
+            }
+            if try await MessageModel.find(message.id, on: try db) != nil {
+                throw LiaisonError(.conflict, "message \(message.id) is already stored under another envelope")
+            }
+            throw error
+        }
+        return .stored
+    }
+
+    /// Marks an inbox message read. - Returns: `true` the first time.
+    public func markRead(_ id: String, at now: Date) async throws -> Bool {
+        guard let model = try await MessageModel.find(id, on: try db), model.box == MessageRecord.Box.inbox.rawValue, model.readAt == nil else {
+            return false
+        }
+        model.readAt = now
+        try await model.update(on: try db)
+        return true
+    }
+
+    public func messages(in box: MessageRecord.Box, limit: Int = 200) async throws -> [MessageRecord] {
+        try await MessageModel.query(on: try db).filter(\.$box == box.rawValue).sort(\.$createdAt, .descending).limit(limit).all().map(Self.record)
+    }
+
+    public func message(_ id: String) async throws -> MessageRecord? {
+        try await MessageModel.find(id, on: try db).map(Self.record)
+    }
+
+    /// Messages in the same thread (replies to `id`, oldest first).
+    public func replies(to id: String) async throws -> [MessageRecord] {
+        try await MessageModel.query(on: try db).filter(\.$inReplyTo == id).sort(\.$createdAt).all().map(Self.record)
+    }
+
+    public func count(box: MessageRecord.Box) async throws -> Int {
+        try await MessageModel.query(on: try db).filter(\.$box == box.rawValue).count()
+    }
+
+    static func record(_ model: MessageModel) throws -> MessageRecord {
+        MessageRecord(
+            message: try decoder.decode(Message.self, from: Data(model.documentJSON.utf8)),
+            box: MessageRecord.Box(rawValue: model.box) ?? .inbox,
+            readAt: model.readAt
+        )
+    }
+
+    static func record(_ model: DeliveryModel) throws -> DeliveryRecord {
+        DeliveryRecord(
+            id: try model.requireID(), messageID: model.messageID, recipient: model.recipient,
+            kind: DeliveryRecord.Kind(rawValue: model.kind) ?? .message, state: DeliveryRecord.State(rawValue: model.state) ?? .queued,
+            attempts: model.attempts, nextAttemptAt: model.nextAttemptAt, lastError: model.lastError, payloadJSON: model.payloadJSON,
+            receiptJSON: model.receiptJSON, deliveredAt: model.deliveredAt, readReceiptJSON: model.readReceiptJSON, readAt: model.readAt
+        )
+    }
+}
