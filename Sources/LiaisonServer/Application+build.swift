@@ -1,5 +1,10 @@
 import Foundation
 public import Hummingbird
+import HummingbirdTLS
+import HummingbirdCore
+import Crypto
+import NIOSSL
+import ServiceLifecycle
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards
@@ -37,7 +42,8 @@ public struct LiaisonApplication: Sendable {
 /// - Throws: ``LiaisonError`` `.configuration` or `.unavailable`, with a message for the operator.
 public func buildApplication(
     configuration: NodeConfiguration,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onFederationRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> LiaisonApplication {
     var logger = Logger(label: "liaison")
     logger.logLevel = configuration.logLevel
@@ -74,6 +80,13 @@ public func buildApplication(
         configuration: configuration
     ).register(on: routes)
     let federation = FederationStore(database: database)
+    let messages = MessageStore(database: database)
+    let wakeup = DeliveryWakeup()
+    let messageService = MessageService(
+        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
+        messages: messages, clock: configuration.clock, wakeup: wakeup
+    )
+    MessageController(service: messageService, messages: messages, configuration: configuration).register(on: routes)
     FederationController(
         administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
         store: federation,
@@ -89,11 +102,53 @@ public func buildApplication(
         cookies: cookies
     ).register(on: routes)
 
+    var services: [any Service] = [database]
+    services.append(DeliveryService(
+        ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
+        clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
+        wakeup: wakeup, logger: logger
+    ))
+    var federationSpecs: [RouteSpec] = []
+    if let federationPort = configuration.federationPort {
+        let federationRouter = Router(context: LiaisonRequestContext.self)
+        federationRouter.add(middleware: MetricsMiddleware(metrics: metrics))
+        federationRouter.add(middleware: ProblemMiddleware())
+        let federationRoutes = RouteTable(router: federationRouter)
+        FederationEndpoint(service: messageService, identity: node.identity, configuration: configuration).register(on: federationRoutes)
+        federationSpecs = federationRoutes.specs
+        let server: HTTPServerBuilder
+        if configuration.insecureLoopback {
+            guard ["127.0.0.1", "localhost"].contains(configuration.host) else {
+                throw LiaisonError(.configuration, "--insecure-loopback serves the federation without TLS and is allowed only with --host 127.0.0.1")
+            }
+            server = .http1()
+        } else {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(try node.keys.tlsCertificatePEM().utf8), format: .pem))],
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(node.keys.tlsKey.pemRepresentation.utf8), format: .pem))
+            )
+            tls.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        }
+        let federationLogger = logger
+        services.append(Application(
+            router: federationRouter,
+            server: server,
+            configuration: .init(address: .hostname(configuration.host, port: federationPort), serverName: "Liaison federation"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? federationPort
+                federationLogger.info("federation listening", metadata: ["address": "\(configuration.host):\(port)", "tls": "\(!configuration.insecureLoopback)"])
+                await onFederationRunning(port)
+            },
+            logger: logger
+        ))
+    }
+
     let serverLogger = logger
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Liaison"),
-        services: [database],
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             serverLogger.info("serving", metadata: ["address": "\(configuration.host):\(port)"])
@@ -101,7 +156,7 @@ public func buildApplication(
         },
         logger: logger
     )
-    return LiaisonApplication(application: application, routes: routes.specs, identity: node.identity, database: database)
+    return LiaisonApplication(application: application, routes: routes.specs + federationSpecs, identity: node.identity, database: database)
 }
 
 /// The folder of templates, strings, static files and the OpenAPI document.

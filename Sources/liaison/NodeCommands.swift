@@ -94,6 +94,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Largest request body accepted, in bytes.") var maxBodyBytes = 1 << 20
     @Flag(help: "Send cookies without the Secure flag (plain HTTP on loopback only).") var insecureCookies = false
+    @Option(help: "Port of the federation listener (TLS) where partners deliver; default: the port of the node's endpoint.") var federationPort: Int?
+    @Flag(help: "Serve the federation over plain HTTP and allow http:// partner endpoints, on 127.0.0.1 only.") var insecureLoopback = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -110,6 +112,14 @@ struct Serve: AsyncParsableCommand {
             configuration.maxBodyBytes = maxBodyBytes
             configuration.secureCookies = !insecureCookies
             configuration.logLevel = level
+            configuration.insecureLoopback = insecureLoopback
+            if let federationPort {
+                guard (0...65535).contains(federationPort) else { throw LiaisonError(.configuration, "federation port \(federationPort) is not between 0 and 65535") }
+                configuration.federationPort = federationPort
+            } else {
+                let endpoint = try NodeDirectory(path: options.dataDir).load(databaseURL: options.effectiveDatabaseURL).settings.profile.endpoint
+                configuration.federationPort = URL(string: endpoint)?.port ?? 8443
+            }
             let app = try await buildApplication(configuration: configuration)
             try await app.run()
         }

@@ -15,7 +15,10 @@ struct TestNode {
     let clock: ManualClock
     let directory: String
 
-    static func make(backend: Backend = .sqlite, agencyCode: String = "XA-POL", configure: (inout NodeConfiguration) -> Void = { _ in }) async throws -> TestNode {
+    static func make(
+        backend: Backend = .sqlite, agencyCode: String = "XA-POL", ports: Ports? = nil,
+        configure: (inout NodeConfiguration) -> Void = { _ in }
+    ) async throws -> TestNode {
         let clock = ManualClock()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-node-\(UUID().uuidString)").path
         let profile = try NodeProfile(agencyCode: agencyCode, name: "Test agency \(agencyCode)", jurisdiction: "XA", endpoint: "https://127.0.0.1:8443")
@@ -26,7 +29,12 @@ struct TestNode {
         configuration.clock = clock
         configuration.logLevel = .warning
         configure(&configuration)
-        return TestNode(app: try await buildApplication(configuration: configuration), clock: clock, directory: directory)
+        let app = try await buildApplication(
+            configuration: configuration,
+            onServerRunning: { port in await ports?.set(web: port) },
+            onFederationRunning: { port in await ports?.set(federation: port) }
+        )
+        return TestNode(app: app, clock: clock, directory: directory)
     }
 
     /// Adds a user with this role; the username is the role's name.
@@ -74,5 +82,23 @@ extension TestResponse {
     var problem: Problem? {
         guard headers[.contentType] == "application/problem+json" else { return nil }
         return try? JSONDecoder().decode(Problem.self, from: Data(buffer: body))
+    }
+}
+
+/// The ports a live node bound (port 0 in tests), reported by the server callbacks.
+actor Ports {
+    private(set) var web: Int?
+    private(set) var federation: Int?
+
+    func set(web port: Int) { web = port }
+    func set(federation port: Int) { federation = port }
+
+    /// Waits until both listeners are up.
+    func bound() async throws -> (web: Int, federation: Int) {
+        for _ in 0..<500 {
+            if let web, let federation { return (web, federation) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw LiaisonError(.unavailable, "the node did not start listening")
     }
 }

@@ -42,6 +42,8 @@ public struct IdentityDocument: Codable, Sendable, Equatable {
     public var keyAgreementKey: PublicKey
     /// Pinned by partners for node-to-node TLS.
     public var tlsCertificate: Certificate
+    /// X-Wing (ML-KEM-768 with X25519) key for post-quantum envelopes, when the node has one.
+    public var postQuantumKeyAgreementKey: PublicKey?
 
     public init(
         profile: NodeProfile,

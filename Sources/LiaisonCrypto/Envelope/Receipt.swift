@@ -49,6 +49,12 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
     /// Ed25519 signature over `label ‖ receipt bytes`, base64.
     public var signature: String
 
+    /// A signed receipt as received, to verify with ``verified(issuerKey:)``.
+    public init(receipt: String, signature: String) {
+        self.receipt = receipt
+        self.signature = signature
+    }
+
     /// Signs a receipt.
     public init(_ receipt: Receipt, signingKey: Curve25519.Signing.PrivateKey) throws {
         let encoder = JSONEncoder()

@@ -39,6 +39,10 @@ public struct NodeKeyFiles: Sendable {
         try writeSecret(keys.keyAgreement.pemRepresentation, to: "agreement.key")
         try writeSecret(keys.tlsKey.pemRepresentation, to: "tls.key")
         try writeSecret(try keys.tlsCertificatePEM(), to: "tls.crt")
+        if let postQuantum = keys.postQuantum {
+            // The 32-byte seed and the public key's hash (swift-crypto's integrity-checked form), base64.
+            try writeSecret(postQuantum.integrityCheckedRepresentation.base64EncodedString() + "\n", to: "pq-agreement.key")
+        }
     }
 
     private func writeSecret(_ text: String, to name: String) throws {
@@ -64,7 +68,15 @@ public struct NodeKeyFiles: Sendable {
             let agreement = try Curve25519.KeyAgreement.PrivateKey(pemRepresentation: try readSecret("agreement.key"))
             let tlsKey = try P256.Signing.PrivateKey(pemRepresentation: try readSecret("tls.key"))
             let certificate = try Certificate(pemEncoded: try readSecret("tls.crt"))
-            return NodeKeys(signing: signing, keyAgreement: agreement, tlsKey: tlsKey, tlsCertificate: certificate)
+            var postQuantum: XWingMLKEM768X25519.PrivateKey?
+            if FileManager.default.fileExists(atPath: file("pq-agreement.key").path) {
+                let text = try readSecret("pq-agreement.key").filter { !$0.isWhitespace }
+                guard let bytes = Data(base64Encoded: text) else {
+                    throw LiaisonError(.configuration, "key file \(file("pq-agreement.key").path) is not base64; restore it from backup")
+                }
+                postQuantum = try XWingMLKEM768X25519.PrivateKey(integrityCheckedRepresentation: bytes)
+            }
+            return NodeKeys(signing: signing, keyAgreement: agreement, tlsKey: tlsKey, tlsCertificate: certificate, postQuantum: postQuantum)
         } catch let error as LiaisonError {
             throw error
         } catch {

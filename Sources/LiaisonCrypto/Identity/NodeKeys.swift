@@ -21,17 +21,22 @@ public struct NodeKeys: Sendable {
     public let keyAgreement: Curve25519.KeyAgreement.PrivateKey
     public let tlsKey: P256.Signing.PrivateKey
     public let tlsCertificate: Certificate
+    /// X-Wing (ML-KEM-768 with X25519) key for post-quantum envelopes; `nil` for nodes made
+    /// before it existed.
+    public let postQuantum: XWingMLKEM768X25519.PrivateKey?
 
     public init(
         signing: Curve25519.Signing.PrivateKey,
         keyAgreement: Curve25519.KeyAgreement.PrivateKey,
         tlsKey: P256.Signing.PrivateKey,
-        tlsCertificate: Certificate
+        tlsCertificate: Certificate,
+        postQuantum: XWingMLKEM768X25519.PrivateKey?
     ) {
         self.signing = signing
         self.keyAgreement = keyAgreement
         self.tlsKey = tlsKey
         self.tlsCertificate = tlsCertificate
+        self.postQuantum = postQuantum
     }
 
     /// Generates fresh keys and a self-signed TLS certificate for a node.
@@ -60,8 +65,10 @@ public struct NodeKeys: Sendable {
             subject: name,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
+                // Self-signed and pinned: partners trust exactly this certificate as their only root for
+                // this node, which TLS libraries accept only from a certificate marked as a CA.
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
                 SubjectAlternativeNames(hosts)
             },
@@ -71,7 +78,8 @@ public struct NodeKeys: Sendable {
             signing: Curve25519.Signing.PrivateKey(),
             keyAgreement: Curve25519.KeyAgreement.PrivateKey(),
             tlsKey: tlsKey,
-            tlsCertificate: certificate
+            tlsCertificate: certificate,
+            postQuantum: try XWingMLKEM768X25519.PrivateKey.generate()
         )
     }
 
@@ -84,7 +92,7 @@ public struct NodeKeys: Sendable {
     public func identityDocument(profile: NodeProfile) throws -> IdentityDocument {
         var serializer = DER.Serializer()
         try serializer.serialize(tlsCertificate)
-        return IdentityDocument(
+        var document = IdentityDocument(
             profile: profile,
             signingKey: .init(
                 algorithm: "Ed25519",
@@ -98,6 +106,11 @@ public struct NodeKeys: Sendable {
             ),
             tlsCertificate: .init(pem: try tlsCertificatePEM(), fingerprint: Fingerprint.of(serializer.serializedBytes))
         )
+        if let postQuantum {
+            let raw = postQuantum.publicKey.rawRepresentation
+            document.postQuantumKeyAgreementKey = .init(algorithm: "X-Wing", publicKey: raw.base64EncodedString(), fingerprint: Fingerprint.of(raw))
+        }
+        return document
     }
 }
 

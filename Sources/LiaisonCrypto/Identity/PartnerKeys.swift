@@ -15,6 +15,7 @@ public struct PartnerKeys: Sendable {
     public let signing: Curve25519.Signing.PublicKey
     public let keyAgreement: Curve25519.KeyAgreement.PublicKey
     public let tlsCertificate: Certificate
+    public let postQuantumKeyAgreement: XWingMLKEM768X25519.PublicKey?
 
     /// Parses and checks an identity document.
     /// - Throws: ``LiaisonError`` `.invalidInput` naming the key that is malformed or whose
@@ -46,6 +47,19 @@ public struct PartnerKeys: Sendable {
         var serializer = DER.Serializer()
         guard (try? serializer.serialize(certificate)) != nil, Fingerprint.of(serializer.serializedBytes) == identity.tlsCertificate.fingerprint else {
             throw LiaisonError(.invalidInput, "tlsCertificate's fingerprint does not match the certificate; the document was altered")
+        }
+        if let key = identity.postQuantumKeyAgreementKey {
+            guard key.algorithm == "X-Wing", let bytes = Data(base64Encoded: key.publicKey),
+                let parsed = try? XWingMLKEM768X25519.PublicKey(rawRepresentation: bytes)
+            else {
+                throw LiaisonError(.invalidInput, "postQuantumKeyAgreementKey must be a base64 X-Wing public key")
+            }
+            guard Fingerprint.of(bytes) == key.fingerprint else {
+                throw LiaisonError(.invalidInput, "postQuantumKeyAgreementKey's fingerprint does not match the key; the document was altered")
+            }
+            self.postQuantumKeyAgreement = parsed
+        } else {
+            self.postQuantumKeyAgreement = nil
         }
         self.signing = signing
         self.keyAgreement = agreement

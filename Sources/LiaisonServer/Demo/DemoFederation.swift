@@ -29,6 +29,8 @@ public struct DemoFederation: Sendable {
 
     public let dataDirectory: String
     public let basePort: Int
+    /// Each node's federation listener (TLS) is on its web port plus this.
+    public static let federationOffset = 100
 
     public init(dataDirectory: String, basePort: Int) {
         self.dataDirectory = dataDirectory
@@ -51,7 +53,7 @@ public struct DemoFederation: Sendable {
             let directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path
             let port = basePort + index
             if !NodeDirectory(path: directory).isInitialised {
-                let profile = try NodeProfile(agencyCode: agency.code, name: agency.name, jurisdiction: agency.jurisdiction, endpoint: "https://127.0.0.1:\(port)")
+                let profile = try NodeProfile(agencyCode: agency.code, name: agency.name, jurisdiction: agency.jurisdiction, endpoint: "https://127.0.0.1:\(port + Self.federationOffset)")
                 _ = try await NodeSetup.initialise(dataDirectory: directory, profile: profile, databaseURL: nil)
             }
             try await NodeSetup.withDatabase(dataDirectory: directory, databaseURL: nil) { users in
@@ -108,6 +110,7 @@ public struct DemoFederation: Sendable {
         for (index, agency) in agencies.enumerated() {
             var configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path)
             configuration.port = basePort + index
+            configuration.federationPort = basePort + index + Self.federationOffset
             configuration.secureCookies = false  // plain HTTP on loopback: browsers drop Secure cookies there
             configuration.bcryptCost = 10
             let app = try await buildApplication(configuration: configuration) { _ in await ready.arrived() }

@@ -6,6 +6,8 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     /// Where the route belongs: the JSON API, the browser UI, or the operational probes.
     public enum Surface: String, Sendable, Hashable {
         case api, web, probe
+        /// Node-to-node endpoints on the federation listener, authenticated by signatures.
+        case federation
     }
 
     public let method: HTTPRequest.Method

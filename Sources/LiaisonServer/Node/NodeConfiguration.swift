@@ -9,6 +9,12 @@ public struct NodeConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// Port to listen on; 0 picks a free one (tests).
     public var port: Int = 8080
+    /// Port of the federation listener (TLS with the node's certificate), where partners deliver
+    /// envelopes; `nil` runs no listener. 0 picks a free one (tests).
+    public var federationPort: Int?
+    /// Plain HTTP between nodes on 127.0.0.1 only (`--insecure-loopback`): the federation listener
+    /// serves without TLS and partners with http:// loopback endpoints are reached without it.
+    public var insecureLoopback = false
     /// Overrides the database URL stored at `init` (`--database-url`, `LIAISON_DATABASE_URL`).
     public var databaseURL: String?
     /// Largest request body accepted, in bytes; larger bodies get 413.

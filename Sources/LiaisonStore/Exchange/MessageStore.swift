@@ -15,6 +15,12 @@ public struct MessageRecord: Sendable, Equatable {
     public var box: Box
     /// For inbox messages: when a user here first opened it.
     public var readAt: Date?
+
+    public init(message: Message, box: Box, readAt: Date?) {
+        self.message = message
+        self.box = box
+        self.readAt = readAt
+    }
 }
 
 /// One envelope's way to one recipient.
@@ -48,14 +54,14 @@ public struct MessageStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    static let encoder: JSONEncoder = {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

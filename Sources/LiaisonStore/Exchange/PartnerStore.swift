@@ -12,6 +12,12 @@ public struct PartnerRecord: Sendable, Equatable {
     public var identity: IdentityDocument
     public var addedAt: Date
     public var addedBy: String
+
+    public init(identity: IdentityDocument, addedAt: Date, addedBy: String) {
+        self.identity = identity
+        self.addedAt = addedAt
+        self.addedBy = addedBy
+    }
 }
 
 /// A cooperation agreement as this node holds it.

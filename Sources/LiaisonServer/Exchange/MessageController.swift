@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+import Logging
+
+/// A message as the API shows it, with the state of each delivery.
+struct MessageView: Encodable {
+    struct Delivery: Encodable {
+        var recipient: String
+        /// `queued`, `delivered`, `read` or `failed`.
+        var state: String
+        var attempts: Int
+        var lastError: String?
+        var deliveredAt: Date?
+        var readAt: Date?
+        /// The recipient's signed delivery receipt, verified when it arrived.
+        var receipt: SignedReceipt?
+    }
+
+    var message: Message
+    var box: String
+    var readAt: Date?
+    var deliveries: [Delivery]?
+
+    init(_ record: MessageRecord, deliveries: [DeliveryRecord]? = nil) {
+        message = record.message
+        box = record.box.rawValue
+        readAt = record.readAt
+        self.deliveries = deliveries?.filter { $0.kind == .message }.map { delivery in
+            Delivery(
+                recipient: delivery.recipient,
+                state: delivery.readAt != nil ? "read" : delivery.state.rawValue,
+                attempts: delivery.attempts, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt, readAt: delivery.readAt,
+                receipt: delivery.receiptJSON.flatMap { try? MessageStore.decoder.decode(SignedReceipt.self, from: Data($0.utf8)) }
+            )
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case box, readAt, deliveries }
+
+    func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(box, forKey: .box)
+        try container.encodeIfPresent(readAt, forKey: .readAt)
+        try container.encodeIfPresent(deliveries, forKey: .deliveries)
+    }
+}
+
+/// The message API for the people who handle case information.
+struct MessageController {
+    /// Roles that exchange case information. Oversight, data protection and administration see
+    /// statistics and the audit trail, never message content.
+    static let handlers: AccessRule = .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority)
+
+    let service: MessageService
+    let messages: MessageStore
+    let configuration: NodeConfiguration
+
+    func register(on routes: RouteTable) {
+        routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
+            let body = try await JSONBody.decode(MessageRequest.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.send(body)
+            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        }
+        routes.on(.get, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
+            let boxName = request.uri.queryParameters.get("box") ?? "inbox"
+            guard let box = MessageRecord.Box(rawValue: boxName) else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "box must be inbox or outbox, not '\(boxName)'.")
+            }
+            var views: [MessageView] = []
+            for record in try await messages.messages(in: box) {
+                views.append(MessageView(record, deliveries: box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil))
+            }
+            return try JSONBody.response(views)
+        }
+        routes.on(.get, "/api/v1/messages/:id", access: Self.handlers, surface: .api) { _, context in
+            let record = try await service.read(try context.parameters.require("id"))
+            let deliveries = record.box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil
+            return try JSONBody.response(MessageView(record, deliveries: deliveries))
+        }
+    }
+}
+
+/// The node-to-node endpoints, served on the federation listener (TLS). Callers are not users:
+/// every envelope and receipt is authenticated by its signature against the pinned partner key.
+struct FederationEndpoint {
+    let service: MessageService
+    let identity: IdentityDocument
+    let configuration: NodeConfiguration
+
+    /// Envelopes may carry attachments up to SIENA's 50 MB limit, base64-encoded.
+    static let maximumEnvelopeBytes = 72 * 1024 * 1024
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/federation/v1/identity", access: .anonymous, surface: .federation) { _, _ in
+            try JSONBody.response(identity)
+        }
+        routes.on(.post, "/federation/v1/envelopes", access: .anonymous, surface: .federation) { request, context in
+            let envelope = try await JSONBody.decode(Envelope.self, from: request, limit: Self.maximumEnvelopeBytes)
+            do {
+                let (receipt, duplicate) = try await service.receive(envelope)
+                var response = try JSONBody.response(receipt)
+                if duplicate { response.headers[.init("Liaison-Duplicate")!] = "true" }
+                return response
+            } catch {
+                context.logger.notice("envelope refused", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
+        routes.on(.post, "/federation/v1/receipts", access: .anonymous, surface: .federation) { request, _ in
+            let receipt = try await JSONBody.decode(SignedReceipt.self, from: request, limit: configuration.maxBodyBytes)
+            try await service.receiveReadReceipt(receipt)
+            return Response(status: .noContent)
+        }
+    }
+}

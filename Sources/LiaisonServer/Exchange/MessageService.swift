@@ -1,0 +1,204 @@
+import Crypto
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+
+/// What a user asks to send (the API's `POST /api/v1/messages` body).
+struct MessageRequest: Codable, Sendable {
+    var to: [String]
+    var subject: String
+    var body: String
+    var entities: [MessageEntity]?
+    var purpose: String
+    var legalBasis: String
+    var handlingCode: HandlingCode
+    var handlingRestriction: String?
+    var evaluation: Evaluation
+    var caseRef: String?
+    var inReplyTo: String?
+    var retainUntil: Date?
+}
+
+/// Sending, receiving and reading messages: the rules of the secure exchange, used by the API,
+/// the web UI and the CLI.
+struct MessageService: Sendable {
+    /// Envelopes older than this are refused as stale; younger ones are deduplicated by id. Long
+    /// enough to cover a partner that is down for weeks while the sender retries.
+    static let maximumEnvelopeAge: TimeInterval = 30 * 86_400
+    /// Clocks may differ this much between nodes.
+    static let allowedClockSkew: TimeInterval = 300
+
+    let ownAgencyCode: String
+    let keys: NodeKeys
+    let federation: FederationStore
+    let messages: MessageStore
+    let clock: any WallClock
+    let wakeup: DeliveryWakeup
+
+    /// The agreements that can cover a flow now (revoked ones never do).
+    private func activeAgreements() async throws -> [Agreement] {
+        try await federation.agreements().filter { !$0.isRevoked }.map(\.agreement)
+    }
+
+    /// Validates a request, checks partners and agreements for every recipient, seals one
+    /// envelope per recipient, and commits the message with its queued deliveries.
+    /// - Throws: ``Problem`` naming the missing clause when no agreement covers a recipient.
+    func send(_ request: MessageRequest) async throws -> MessageRecord {
+        let now = clock.now()
+        let message = Message(
+            id: UUIDv7.make(at: now).uuidString.lowercased(), originator: ownAgencyCode, to: request.to.map { $0.uppercased() },
+            subject: request.subject, body: request.body, entities: request.entities ?? [], purpose: request.purpose,
+            legalBasis: request.legalBasis, handlingCode: request.handlingCode, handlingRestriction: request.handlingRestriction,
+            evaluation: request.evaluation, caseRef: request.caseRef, inReplyTo: request.inReplyTo, retainUntil: request.retainUntil, createdAt: now
+        )
+        try message.validate()
+        let agreements = try await activeAgreements()
+        let payload = try MessageStore.encoder.encode(message)
+        var outgoing: [MessageStore.Outgoing] = []
+        for recipient in message.to {
+            guard let partner = try await federation.partner(recipient) else {
+                throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+            }
+            let flow = Flow(
+                sender: ownAgencyCode, recipient: recipient, purpose: message.purpose,
+                dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
+            )
+            guard case .covered(let agreement) = AgreementPolicy.coverage(of: flow, under: agreements) else {
+                if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: agreements) {
+                    throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                }
+                continue
+            }
+            let partnerKeys = try PartnerKeys(identity: partner.identity)
+            let recipientKey: Envelope.RecipientKey
+            if agreement.postQuantum {
+                guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
+                    throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(agreement.id) requires post-quantum envelopes, but \(recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+                }
+                recipientKey = .xwing(postQuantum)
+            } else {
+                recipientKey = .x25519(partnerKeys.keyAgreement)
+            }
+            let header = EnvelopeHeader(
+                id: UUIDv7.make(at: now).uuidString.lowercased(), kind: "message", sender: ownAgencyCode, recipient: recipient,
+                createdAt: now, suite: agreement.postQuantum ? .xwing : .x25519
+            )
+            let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
+            outgoing.append(.init(envelopeID: header.id, recipient: recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
+        }
+        try await messages.enqueue(message, deliveries: outgoing, at: now)
+        await wakeup.signal()
+        return MessageRecord(message: message, box: .outbox, readAt: nil)
+    }
+
+    /// Accepts an envelope from a partner: verifies, checks the agreement, refuses replays and
+    /// stale envelopes, decrypts and stores, and answers with a signed delivery receipt.
+    /// - Returns: the receipt, and whether the envelope had been received before (nothing stored then).
+    func receive(_ envelope: Envelope) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
+        let claimed = try envelope.claimedHeader()
+        guard claimed.recipient == ownAgencyCode else {
+            throw Problem(.badRequest, code: "wrong-recipient", detail: "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
+        }
+        guard let partner = try await federation.partner(claimed.sender) else {
+            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.sender) is not a partner of \(ownAgencyCode).")
+        }
+        let partnerKeys = try PartnerKeys(identity: partner.identity)
+        let header = try envelope.verifiedHeader(senderKey: partnerKeys.signing)
+        let now = clock.now()
+        guard header.createdAt <= now.addingTimeInterval(Self.allowedClockSkew) else {
+            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
+        }
+        guard header.createdAt >= now.addingTimeInterval(-Self.maximumEnvelopeAge) else {
+            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than 30 days and is refused.")
+        }
+        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
+        let message: Message
+        do {
+            message = try MessageStore.decoder.decode(Message.self, from: opened.payload)
+            try message.validate()
+        } catch {
+            throw Problem(.badRequest, code: "invalid-message", detail: "The envelope does not carry a valid message: \(error)")
+        }
+        guard message.originator == header.sender, message.to.contains(ownAgencyCode) else {
+            throw Problem(.badRequest, code: "invalid-message", detail: "The message's originator or recipients do not match its envelope.")
+        }
+        let flow = Flow(
+            sender: header.sender, recipient: ownAgencyCode, purpose: message.purpose,
+            dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
+        )
+        if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await activeAgreements()) {
+            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+        }
+        let receipt = try SignedReceipt(
+            Receipt(kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256),
+            signingKey: keys.signing
+        )
+        let receiptJSON = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
+        switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, at: now) {
+        case .stored:
+            return (receipt, false)
+        case .duplicate(let first):
+            return (try MessageStore.decoder.decode(SignedReceipt.self, from: Data(first.utf8)), true)
+        }
+    }
+
+    /// Opens a message for a user; the first opening of an inbox message queues a signed read
+    /// receipt to the sender.
+    func read(_ id: String) async throws -> MessageRecord {
+        guard var record = try await messages.message(id) else {
+            throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+        }
+        if record.box == .inbox {
+            let now = clock.now()
+            if try await messages.markRead(id, at: now) {
+                record.readAt = now
+                let receipt = try SignedReceipt(
+                    Receipt(kind: .read, envelopeId: "", messageId: id, sender: record.message.originator, issuer: ownAgencyCode, at: now, ciphertextSHA256: ""),
+                    signingKey: keys.signing
+                )
+                let json = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
+                try await messages.enqueueReadReceipt(
+                    .init(envelopeID: UUIDv7.make(at: now).uuidString.lowercased(), recipient: record.message.originator, envelopeJSON: json),
+                    messageID: id, at: now
+                )
+                await wakeup.signal()
+            }
+        }
+        return record
+    }
+
+    /// Records a partner's signed read receipt for a message this node sent.
+    func receiveReadReceipt(_ signed: SignedReceipt) async throws {
+        // The issuer named inside is only trusted after its signature verifies with that partner's key.
+        guard let bytes = Data(base64Encoded: signed.receipt), let claimed = try? MessageStore.decoder.decode(Receipt.self, from: bytes) else {
+            throw Problem(.badRequest, code: "invalid-receipt", detail: "The receipt is malformed.")
+        }
+        guard let partner = try await federation.partner(claimed.issuer) else {
+            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.issuer) is not a partner of \(ownAgencyCode).")
+        }
+        let receipt = try signed.verified(issuerKey: try PartnerKeys(identity: partner.identity).signing)
+        guard receipt.kind == .read, receipt.sender == ownAgencyCode else {
+            throw Problem(.badRequest, code: "invalid-receipt", detail: "Only read receipts for messages sent by \(ownAgencyCode) are accepted here.")
+        }
+        let json = String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self)
+        guard try await messages.recordReadReceipt(messageID: receipt.messageId, recipient: receipt.issuer, receiptJSON: json, at: receipt.at) else {
+            throw Problem(.notFound, code: "not-found", detail: "No message \(receipt.messageId) was sent to \(receipt.issuer).")
+        }
+    }
+}
+
+/// Wakes the delivery service when new work is queued, so that it need not wait for its next poll.
+actor DeliveryWakeup {
+    private var pending = false
+
+    func signal() { pending = true }
+
+    /// Returns whether a signal arrived since the last call, and clears it.
+    func consume() -> Bool {
+        defer { pending = false }
+        return pending
+    }
+}

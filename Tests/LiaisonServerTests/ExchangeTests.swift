@@ -1,0 +1,284 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonCrypto
+@testable import LiaisonServer
+import LiaisonStore
+import LiaisonTestSupport
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+/// Two real nodes on loopback, talking over TLS with pinned certificates.
+struct LiveFederation {
+    let nodes: [TestNode]
+    let ports: [(web: Int, federation: Int)]
+    let http: HTTPClient
+    var tokens: [String: String] = [:]
+
+    static let agreementDates = (from: "2026-01-01T00:00:00Z", until: "2027-01-01T00:00:00Z")
+
+    /// Builds the nodes, runs them in one ServiceGroup for `body`, and shuts everything down.
+    static func run(
+        codes: [String] = ["XA-POL", "XB-CUS"], backend: Backend = .sqlite, postQuantum: Bool = false,
+        _ body: (inout LiveFederation) async throws -> Void
+    ) async throws {
+        var nodes: [TestNode] = []
+        var portBoxes: [Ports] = []
+        for code in codes {
+            let box = Ports()
+            nodes.append(try await TestNode.make(backend: backend, agencyCode: code, ports: box) { $0.federationPort = 0 })
+            portBoxes.append(box)
+        }
+        let group = ServiceGroup(configuration: .init(services: nodes.map(\.app.application), logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var ports: [(web: Int, federation: Int)] = []
+            for box in portBoxes { ports.append(try await box.bound()) }
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            var federation = LiveFederation(nodes: nodes, ports: ports, http: http)
+            do {
+                try await federation.federate(postQuantum: postQuantum)
+                try await body(&federation)
+            } catch {
+                try? await http.shutdown()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            try await http.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Every node pins every other (with its real federation port) and imports one agreement.
+    mutating func federate(postQuantum: Bool) async throws {
+        let codes = nodes.map { $0.app.identity.agencyCode }
+        let agreement = Agreement(
+            id: "AGR-TEST-1", parties: codes, legalBasis: "Council Framework Decision 2006/960/JHA", purposes: ["investigation"],
+            dataCategories: [.message, .vehicle, .person], dataSubjectCategories: [.suspect, .witness], hitNoHitOnly: false,
+            validFrom: ISO8601DateFormatter().date(from: Self.agreementDates.from)!, validUntil: ISO8601DateFormatter().date(from: Self.agreementDates.until)!,
+            impactAssessmentRef: "HRIA-TEST", postQuantum: postQuantum
+        )
+        for (index, node) in nodes.enumerated() {
+            let store = FederationStore(database: node.app.database)
+            for (other, otherNode) in nodes.enumerated() where other != index {
+                var identity = otherNode.app.identity
+                identity.endpoint = "https://127.0.0.1:\(ports[other].federation)"
+                try await store.addPartner(identity, by: "test", at: node.clock.now())
+            }
+            try await store.addAgreement(agreement, at: node.clock.now())
+            let user = try await node.addUser(.investigator)
+            tokens[node.app.identity.agencyCode] = try await token(index, user.username, user.password)
+        }
+    }
+
+    func url(_ index: Int, _ path: String) -> String { "http://127.0.0.1:\(ports[index].web)\(path)" }
+
+    func token(_ index: Int, _ username: String, _ password: String) async throws -> String {
+        let response = try await call(index, "/api/v1/auth/token", method: .POST, body: #"{"username":"\#(username)","password":"\#(password)"}"#, token: .some(nil))
+        return try #require(response.json["token"] as? String)
+    }
+
+    struct Reply {
+        let status: Int
+        let text: String
+        let headers: [(String, String)]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:] }
+        var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? [] }
+    }
+
+    func call(_ index: Int, _ path: String, method: HTTPMethod = .GET, body: String? = nil, token: String?? = .none) async throws -> Reply {
+        var request = HTTPClientRequest(url: url(index, path))
+        request.method = method
+        let bearer: String? = token ?? tokens[nodes[index].app.identity.agencyCode]
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 10 << 20)
+        return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+    }
+
+    /// Posts raw JSON to a node's federation listener over TLS, trusting its pinned certificate.
+    func postFederation(_ index: Int, _ path: String, body: String) async throws -> Reply {
+        let clients = FederationClients(insecureLoopback: false)
+        var identity = nodes[index].app.identity
+        identity.endpoint = "https://127.0.0.1:\(ports[index].federation)"
+        let (client, endpoint) = try await clients.client(for: PartnerRecord(identity: identity, addedAt: Date(), addedBy: "test"))
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 10 << 20)
+        await clients.shutdown()
+        return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+    }
+
+    /// Polls until `condition` holds for the message as node `index` shows it.
+    func waitFor(_ index: Int, message id: String, _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        for _ in 0..<300 {
+            let reply = try await call(index, "/api/v1/messages/\(id)")
+            if reply.status == 200, condition(reply.json) { return reply.json }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("message \(id) never reached the expected state at node \(index)")
+        return try await call(index, "/api/v1/messages/\(id)").json
+    }
+
+    static func messageBody(to: [String], purpose: String = "investigation", subject: String = "Vehicle seen at the border", entities: String = "[]") -> String {
+        """
+        {"to":\(String(decoding: try! JSONEncoder().encode(to), as: UTF8.self)),"subject":"\(subject)","body":"A grey van crossed at 03:10.",
+         "entities":\(entities),"purpose":"\(purpose)","legalBasis":"Council Framework Decision 2006/960/JHA",
+         "handlingCode":"H2","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0042"}
+        """
+    }
+}
+
+func deliveryState(_ message: [String: Any], _ recipient: String) -> String? {
+    (message["deliveries"] as? [[String: Any]])?.first { $0["recipient"] as? String == recipient }?["state"] as? String
+}
+
+@Suite("Secure exchange between live nodes")
+struct ExchangeTests {
+    @Test("a message travels A→B over TLS, end-to-end encrypted, with a signed delivery receipt and a read receipt", arguments: Backend.available)
+    func deliveredAndRead(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            let vehicle = #"[{"id":"veh-1","schema":"Vehicle","properties":{"registrationNumber":["XA-123-BC"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"], entities: vehicle))
+            #expect(sent.status == 201, "\(sent.text)")
+            let id = try #require(sent.json["id"] as? String)
+            let delivered = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+            let delivery = try #require((delivered["deliveries"] as? [[String: Any]])?.first)
+            let receipt = try #require(delivery["receipt"] as? [String: Any])
+            // The receipt verifies against B's published signing key.
+            let signed = SignedReceipt(receipt: receipt["receipt"] as! String, signature: receipt["signature"] as! String)
+            let bKey = try PartnerKeys(identity: federation.nodes[1].app.identity).signing
+            let verified = try signed.verified(issuerKey: bKey)
+            #expect(verified.kind == .delivery && verified.messageId == id && verified.issuer == "XB-CUS")
+
+            let inbox = try await federation.call(1, "/api/v1/messages?box=inbox")
+            #expect(inbox.array.count == 1)
+            #expect(inbox.array.first?["subject"] as? String == "Vehicle seen at the border")
+            #expect(inbox.array.first?["handlingCode"] as? String == "H2")
+            let opened = try await federation.call(1, "/api/v1/messages/\(id)")
+            #expect(opened.json["readAt"] != nil)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "read" }
+        }
+    }
+
+    @Test("the post-quantum suite (X-Wing) delivers when the agreement asks for it")
+    func postQuantum() async throws {
+        try await LiveFederation.run(postQuantum: true) { federation in
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            #expect(sent.status == 201, "\(sent.text)")
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+            let stored = try await MessageStore(database: federation.nodes[0].app.database).deliveries(messageID: id)
+            let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(stored[0].payloadJSON.utf8))
+            #expect(try envelope.claimedHeader().suite == .xwing)
+        }
+    }
+
+    @Test("the sender refuses, naming the clause, what no agreement covers; nothing is queued")
+    func senderChecksAgreement() async throws {
+        try await LiveFederation.run { federation in
+            let purpose = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"], purpose: "tax-collection"))
+            #expect(purpose.status == 403)
+            #expect((purpose.json["reasons"] as? [String]) == ["purpose-not-covered"])
+            #expect((purpose.json["detail"] as? String)?.contains("AGR-TEST-1") == true)
+            let victim = #"[{"id":"p-1","schema":"Person","properties":{"name":["Jane Roe"]},"dataSubjectCategory":"victim","nature":"fact"}]"#
+            let subject = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"], entities: victim))
+            #expect((subject.json["reasons"] as? [String]) == ["data-subject-category-not-covered"])
+            let stranger = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XZ-UNK"]))
+            #expect(stranger.status == 422)
+            let h3 = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]).replacingOccurrences(of: #""H2""#, with: #""H3""#))
+            #expect(h3.status == 400)
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).count(box: .outbox) == 0)
+        }
+    }
+
+    @Test("the receiver refuses replays, forgeries, strangers and malformed envelopes, and stores nothing for them")
+    func receiverRefusals() async throws {
+        try await LiveFederation.run(codes: ["XA-POL", "XB-CUS", "XC-PRO"]) { federation in
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+            let inboxB = MessageStore(database: federation.nodes[1].app.database)
+            #expect(try await inboxB.count(box: .inbox) == 1)
+            let stored = try await MessageStore(database: federation.nodes[0].app.database).deliveries(messageID: id)
+            let envelopeJSON = stored[0].payloadJSON
+
+            // Replay: answered with the first receipt, stored once.
+            let replay = try await federation.postFederation(1, "/federation/v1/envelopes", body: envelopeJSON)
+            #expect(replay.status == 200)
+            #expect(replay.headers.contains { $0.0.lowercased() == "liaison-duplicate" && $0.1 == "true" })
+            #expect(replay.text == stored[0].receiptJSON)
+
+            // Forged: ciphertext altered after signing.
+            var envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(envelopeJSON.utf8))
+            var bytes = Data(base64Encoded: envelope.ciphertext)!
+            bytes[0] ^= 1
+            envelope.ciphertext = bytes.base64EncodedString()
+            let forged = try await federation.postFederation(1, "/federation/v1/envelopes", body: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self))
+            #expect(forged.status == 401)
+
+            // A stranger: C is not B's partner once B removes it.
+            try await FederationStore(database: federation.nodes[1].app.database).removePartner("XC-PRO")
+            let fromC = try await federation.call(2, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let cid = try #require(fromC.json["id"] as? String)
+            let failed = try await federation.waitFor(2, message: cid) { deliveryState($0, "XB-CUS") == "failed" }
+            let reason = (failed["deliveries"] as? [[String: Any]])?.first?["lastError"] as? String
+            #expect(reason?.contains("not a partner") == true, "\(reason ?? "")")
+
+            // Malformed and truncated bodies.
+            #expect(try await federation.postFederation(1, "/federation/v1/envelopes", body: "{not json").status == 400)
+            #expect(try await federation.postFederation(1, "/federation/v1/envelopes", body: String(envelopeJSON.prefix(40))).status == 400)
+            #expect(try await federation.postFederation(1, "/federation/v1/envelopes", body: #"{"header":"%%","encapsulatedKey":"","ciphertext":"","signature":""}"#).status == 400)
+            #expect(try await inboxB.count(box: .inbox) == 1, "nothing refused was stored")
+        }
+    }
+
+    @Test("after the receiver revokes the agreement its refusal reaches the sender as a failed delivery with the reason")
+    func revokedAtReceiver() async throws {
+        try await LiveFederation.run { federation in
+            _ = try await FederationStore(database: federation.nodes[1].app.database).revokeAgreement("AGR-TEST-1", reason: "suspended", at: Date())
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let id = try #require(sent.json["id"] as? String)
+            let failed = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "failed" }
+            let reason = (failed["deliveries"] as? [[String: Any]])?.first?["lastError"] as? String
+            #expect(reason?.contains("agreement") == true, "\(reason ?? "")")
+            #expect(try await MessageStore(database: federation.nodes[1].app.database).count(box: .inbox) == 0)
+        }
+    }
+
+    @Test("while the recipient is down the message stays queued and is retried with back-off")
+    func retriesWhileDown() async throws {
+        try await LiveFederation.run { federation in
+            // Point A at a port where nothing listens.
+            let store = FederationStore(database: federation.nodes[0].app.database)
+            var identity = try #require(try await store.partner("XB-CUS")).identity
+            try await store.removePartner("XB-CUS")
+            identity.endpoint = "https://127.0.0.1:1"
+            try await store.addPartner(identity, by: "test", at: Date())
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let id = try #require(sent.json["id"] as? String)
+            let queued = try await federation.waitFor(0, message: id) { message in
+                ((message["deliveries"] as? [[String: Any]])?.first?["attempts"] as? Int ?? 0) >= 1
+            }
+            #expect(deliveryState(queued, "XB-CUS") == "queued")
+            // Restore the real endpoint and move the clock past the back-off: it is delivered.
+            try await store.removePartner("XB-CUS")
+            identity.endpoint = "https://127.0.0.1:\(federation.ports[1].federation)"
+            try await store.addPartner(identity, by: "test", at: Date())
+            federation.nodes[0].clock.advance(by: 5)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+        }
+    }
+}
