@@ -9,7 +9,7 @@ import Testing
 struct OpenAPITests {
     @Test("the served document describes every route, with the roles the route declares, and nothing else")
     func documentMatchesRoutes() async throws {
-        let node = try await TestNode.make()
+        let node = try await TestNode.make { $0.federationPort = 0 }
         try await node.app.application.test(.router) { client in
             let response = try await client.execute(uri: "/api/v1/openapi.json", method: .get)
             #expect(response.status == .ok)
