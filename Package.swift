@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "LiaisonServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
