@@ -102,6 +102,11 @@ public func buildApplication(
         cookies: cookies
     ).register(on: routes)
 
+    MessagePages(
+        renderer: renderer, service: messageService, messages: messages, federation: federation,
+        forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), configuration: configuration
+    ).register(on: routes)
+
     var services: [any Service] = [database]
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,

@@ -131,3 +131,45 @@ def test_wrong_password_shows_error(demo, browser):
     WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "login-error")))
     assert browser.find_element(By.ID, "login-error").is_displayed()
     browser.save_screenshot(str(OUTPUT / "login-error.png"))
+
+
+def sign_in(browser, url, username, password):
+    browser.delete_all_cookies()
+    browser.get(url)
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "sign-in").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/dashboard"))
+
+
+def test_message_between_agencies_in_the_browser(demo, browser):
+    """An investigator at XA-POL writes to XB-CUS through the compose form; the message is
+    delivered over TLS with a signed receipt, and XB-CUS's investigator reads it."""
+    _, credentials = demo
+    url_a, password_a = credentials[("XA-POL", "investigator")]
+    url_b, password_b = credentials[("XB-CUS", "investigator")]
+    sign_in(browser, url_a, "investigator", password_a)
+    browser.find_element(By.ID, "nav-messages").click()
+    browser.find_element(By.ID, "compose-link").click()
+    browser.find_element(By.ID, "to-XB-CUS").click()
+    browser.find_element(By.ID, "subject").send_keys("Grey van at the northern crossing")
+    browser.find_element(By.ID, "body").send_keys("Registration XA-123-BC crossed at 03:10. Please check your records.")
+    browser.find_element(By.ID, "legalBasis").send_keys("Council Framework Decision 2006/960/JHA")
+    browser.save_screenshot(str(OUTPUT / "compose.png"))
+    browser.find_element(By.ID, "send").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
+    for _ in range(50):
+        state = browser.find_element(By.CSS_SELECTOR, "table.deliveries td.state").text
+        if state == "delivered":
+            break
+        time.sleep(0.2)
+        browser.refresh()
+    assert state == "delivered"
+    browser.save_screenshot(str(OUTPUT / "sent-message.png"))
+
+    sign_in(browser, url_b, "investigator", password_b)
+    browser.get(url_b.replace("/login", "/messages"))
+    link = browser.find_element(By.LINK_TEXT, "Grey van at the northern crossing")
+    link.click()
+    assert "Registration XA-123-BC" in browser.find_element(By.CSS_SELECTOR, ".body").text
+    browser.save_screenshot(str(OUTPUT / "received-message.png"))

@@ -83,13 +83,11 @@ struct WebController {
     }
 
     private func logout(request: Request, context: LiaisonRequestContext) async throws -> Response {
-        guard case .session(let expected, let tokenHash) = context.credential else {
+        guard case .session(_, let tokenHash) = context.credential else {
             throw Problem(.badRequest, code: "not-a-session", detail: "Sign-out applies to browser sessions; API tokens simply expire.")
         }
         let form = try await readForm(CSRFForm.self, request: request)
-        guard let csrf = form.csrf, Self.constantTimeEqual(csrf, expected) else {
-            throw Problem(.forbidden, code: "csrf", detail: "The form's security token is missing or wrong; reload the page and try again.")
-        }
+        try FormReader(maxBodyBytes: configuration.maxBodyBytes).checkCSRF(form.csrf, context: context)
         try await authenticator.endSession(tokenHash: tokenHash)
         var response = Response(status: .seeOther, headers: [.location: "/login"])
         response.setCookie(Cookie(name: cookies.session, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
@@ -132,21 +130,7 @@ struct WebController {
     }
 
     private func readForm<T: Decodable>(_ type: T.Type, request: Request) async throws -> T {
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the form as application/x-www-form-urlencoded.")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-        } catch {
-            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The form is larger than this node's limit of \(configuration.maxBodyBytes) bytes.")
-        }
-        do {
-            return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
-        } catch {
-            throw Problem(.badRequest, code: "invalid-form", detail: "The form could not be read.")
-        }
+        try await FormReader(maxBodyBytes: configuration.maxBodyBytes).read(type, from: request)
     }
 
     static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {

@@ -63,7 +63,10 @@ struct PageRenderer: Sendable {
             "agencyName": identity.name,
         ]
         if let principal = context.principal, case .session(let csrf, _) = context.credential {
-            object["user"] = ["username": principal.username, "role": principal.role.rawValue, "csrf": csrf]
+            object["user"] = [
+                "username": principal.username, "role": principal.role.rawValue, "csrf": csrf,
+                "handlesMessages": MessageController.handlers.admittedRoles.contains(principal.role),
+            ] as [String: Any]
         }
         object.merge(values) { _, new in new }
         let html = library.render(object, withTemplate: template) ?? "<!DOCTYPE html><title>Liaison</title><p>Page unavailable.</p>"

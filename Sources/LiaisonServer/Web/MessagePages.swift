@@ -1,0 +1,199 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The browser pages of the secure exchange: inbox, sent messages, a message with its thread and
+/// delivery states, and the compose form. The rules are the same ``MessageService`` the API uses.
+struct MessagePages {
+    let renderer: PageRenderer
+    let service: MessageService
+    let messages: MessageStore
+    let federation: FederationStore
+    let forms: FormReader
+    let configuration: NodeConfiguration
+
+    struct ComposeForm: Decodable {
+        var csrf: String?
+        var to: [String]?
+        var subject: String?
+        var body: String?
+        var purpose: String?
+        var legalBasis: String?
+        var handlingCode: String?
+        var handlingRestriction: String?
+        var source: String?
+        var information: String?
+        var caseRef: String?
+        var inReplyTo: String?
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/messages", access: MessageController.handlers, surface: .web) { request, context in
+            try await list(request: request, context: context)
+        }
+        routes.on(.get, "/messages/new", access: MessageController.handlers, surface: .web) { request, context in
+            try await compose(request: request, context: context, values: ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""])
+        }
+        routes.on(.post, "/messages", access: MessageController.handlers, surface: .web) { request, context in
+            try await send(request: request, context: context)
+        }
+        routes.on(.get, "/messages/:id", access: MessageController.handlers, surface: .web) { request, context in
+            try await show(request: request, context: context, id: try context.parameters.require("id"))
+        }
+    }
+
+    private func text(_ request: Request) -> [String: String] {
+        renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+    }
+
+    private func list(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        let box = MessageRecord.Box(rawValue: request.uri.queryParameters.get("box") ?? "inbox") ?? .inbox
+        let text = text(request)
+        var rows: [[String: String]] = []
+        for record in try await messages.messages(in: box) {
+            let message = record.message
+            let state: String
+            if box == .inbox {
+                state = text[record.readAt == nil ? "state_unread" : "state_read"] ?? ""
+            } else {
+                let deliveries = try await messages.deliveries(messageID: message.id).filter { $0.kind == .message }
+                state = deliveries.map { "\($0.recipient): \(text["state_\(Self.state($0))"] ?? "")" }.joined(separator: ", ")
+            }
+            rows.append([
+                "id": message.id, "subject": message.subject, "date": message.createdAt.formatted(.iso8601), "state": state,
+                "counterpart": box == .inbox ? message.originator : message.to.joined(separator: ", "),
+            ])
+        }
+        return renderer.page("messages", title: { $0["messages_title"]! }, request: request, context: context, values: [
+            "list": rows, "hasList": !rows.isEmpty, box.rawValue: true,
+            "caption": text["messages_\(box.rawValue)_caption"] ?? "",
+            "counterpartLabel": text[box == .inbox ? "message_from" : "message_to"] ?? "",
+        ])
+    }
+
+    static func state(_ delivery: DeliveryRecord) -> String {
+        delivery.readAt != nil ? "read" : delivery.state.rawValue
+    }
+
+    private func show(request: Request, context: LiaisonRequestContext, id: String) async throws -> Response {
+        let record = try await service.read(id)
+        let text = text(request)
+        var thread: [[String: Any]] = [try await view(record, text: text, canReply: record.box == .inbox)]
+        for reply in try await messages.replies(to: id) {
+            thread.append(try await view(reply, text: text, canReply: reply.box == .inbox))
+        }
+        return renderer.page("message", title: { _ in record.message.subject }, request: request, context: context, values: ["thread": thread, "box": record.box.rawValue])
+    }
+
+    private func view(_ record: MessageRecord, text: [String: String], canReply: Bool) async throws -> [String: Any] {
+        let message = record.message
+        var deliveries: [[String: String]] = []
+        if record.box == .outbox {
+            for delivery in try await messages.deliveries(messageID: message.id) where delivery.kind == .message {
+                deliveries.append([
+                    "recipient": delivery.recipient, "state": text["state_\(Self.state(delivery))"] ?? "", "attempts": String(delivery.attempts), "error": delivery.lastError ?? "",
+                ])
+            }
+        }
+        var view: [String: Any] = [
+            "id": message.id, "subject": message.subject, "originator": message.originator, "to": message.to.joined(separator: ", "),
+            "date": message.createdAt.formatted(.iso8601), "purpose": message.purpose, "legalBasis": message.legalBasis,
+            "handlingCode": message.handlingCode.rawValue, "handlingText": text["handling_\(message.handlingCode.rawValue)"] ?? "",
+            "evaluation": "\(message.evaluation.source.rawValue)\(message.evaluation.information.rawValue)",
+            "body": message.body, "canReply": canReply,
+            "entities": message.entities.map { entity in
+                [
+                    "schema": entity.schema, "subject": entity.dataSubjectCategory.rawValue, "nature": entity.nature.rawValue,
+                    "properties": entity.properties.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "),
+                ]
+            },
+            "deliveries": deliveries, "hasDeliveries": !deliveries.isEmpty, "hasEntities": !message.entities.isEmpty,
+        ]
+        // Mustache treats an empty string as present: leave absent fields out.
+        if let restriction = message.handlingRestriction { view["handlingRestriction"] = restriction }
+        if let caseRef = message.caseRef { view["caseRef"] = caseRef }
+        return view
+    }
+
+    private func compose(request: Request, context: LiaisonRequestContext, status: HTTPResponse.Status = .ok, values: [String: Any]) async throws -> Response {
+        var values = values
+        var checked = Set<String>()
+        if let replyTo = values["inReplyTo"] as? String, !replyTo.isEmpty, let original = try await messages.message(replyTo) {
+            checked.insert(original.message.originator)
+            values["subject"] = values["subject"] ?? (original.message.subject.hasPrefix("Re: ") ? original.message.subject : "Re: " + original.message.subject)
+            values["caseRef"] = values["caseRef"] ?? original.message.caseRef ?? ""
+            values["legalBasis"] = values["legalBasis"] ?? original.message.legalBasis
+        }
+        let now = configuration.clock.now()
+        let agreements = try await federation.agreements().filter { !$0.isRevoked && $0.agreement.isInForce(at: now) }
+        values["purposes"] = Array(Set(agreements.flatMap(\.agreement.purposes))).sorted()
+        let partners = try await federation.partners().map { partner -> [String: Any] in
+            ["code": partner.identity.agencyCode, "name": partner.identity.name, "checked": checked.contains(partner.identity.agencyCode)]
+        }
+        values["partners"] = partners
+        values["hasPartners"] = !partners.isEmpty
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("compose", title: { $0["compose_title"]! }, request: request, context: context, status: status, values: values)
+    }
+
+    private func send(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        let form = try await forms.read(ComposeForm.self, from: request)
+        try forms.checkCSRF(form.csrf, context: context)
+        let evaluation = Evaluation(
+            source: Evaluation.Source(rawValue: form.source ?? "X") ?? .x,
+            information: Evaluation.Information(rawValue: Int(form.information ?? "4") ?? 4) ?? .four
+        )
+        let body = MessageRequest(
+            to: form.to ?? [], subject: form.subject ?? "", body: form.body ?? "", entities: [], purpose: form.purpose ?? "",
+            legalBasis: form.legalBasis ?? "", handlingCode: HandlingCode(rawValue: form.handlingCode ?? "H0") ?? .h0,
+            handlingRestriction: (form.handlingRestriction?.isEmpty ?? true) ? nil : form.handlingRestriction, evaluation: evaluation,
+            caseRef: (form.caseRef?.isEmpty ?? true) ? nil : form.caseRef, inReplyTo: (form.inReplyTo?.isEmpty ?? true) ? nil : form.inReplyTo, retainUntil: nil
+        )
+        do {
+            let record = try await service.send(body)
+            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+        } catch let problem as Problem {
+            return try await compose(request: request, context: context, status: .init(code: problem.status), values: [
+                "error": problem.detail, "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis,
+                "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
+            ])
+        } catch let error as LiaisonError {
+            return try await compose(request: request, context: context, status: .badRequest, values: [
+                "error": error.message, "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis,
+                "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
+            ])
+        }
+    }
+}
+
+/// Reads urlencoded forms with the node's body limit and checks their CSRF token.
+struct FormReader: Sendable {
+    let maxBodyBytes: Int
+
+    func read<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the form as application/x-www-form-urlencoded.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The form is larger than this node's limit of \(maxBodyBytes) bytes.")
+        }
+        do {
+            return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
+        } catch {
+            throw Problem(.badRequest, code: "invalid-form", detail: "The form could not be read.")
+        }
+    }
+
+    /// - Throws: ``Problem`` 403 unless the form echoes the browser session's CSRF token.
+    func checkCSRF(_ token: String?, context: LiaisonRequestContext) throws {
+        guard case .session(let expected, _) = context.credential, let token, WebController.constantTimeEqual(token, expected) else {
+            throw Problem(.forbidden, code: "csrf", detail: "The form's security token is missing or wrong; reload the page and try again.")
+        }
+    }
+}
