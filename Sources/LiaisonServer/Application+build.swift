@@ -111,7 +111,7 @@ public func buildApplication(
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
         clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
-        wakeup: wakeup, logger: logger
+        wakeup: wakeup, logger: logger, maximumBackoff: TimeInterval(configuration.maximumRetryDelay.components.seconds)
     ))
     var federationSpecs: [RouteSpec] = []
     if let federationPort = configuration.federationPort {

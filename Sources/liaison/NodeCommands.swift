@@ -95,6 +95,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, in bytes.") var maxBodyBytes = 1 << 20
     @Flag(help: "Send cookies without the Secure flag (plain HTTP on loopback only).") var insecureCookies = false
     @Option(help: "Port of the federation listener (TLS) where partners deliver; default: the port of the node's endpoint.") var federationPort: Int?
+    @Option(help: "Longest wait between two delivery attempts to a partner that is down, in seconds.") var maxRetryDelay = 300
     @Flag(help: "Serve the federation over plain HTTP and allow http:// partner endpoints, on 127.0.0.1 only.") var insecureLoopback = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
@@ -113,6 +114,8 @@ struct Serve: AsyncParsableCommand {
             configuration.secureCookies = !insecureCookies
             configuration.logLevel = level
             configuration.insecureLoopback = insecureLoopback
+            guard maxRetryDelay >= 1 else { throw LiaisonError(.configuration, "--max-retry-delay must be at least 1 second") }
+            configuration.maximumRetryDelay = .seconds(maxRetryDelay)
             if let federationPort {
                 guard (0...65535).contains(federationPort) else { throw LiaisonError(.configuration, "federation port \(federationPort) is not between 0 and 65535") }
                 configuration.federationPort = federationPort

@@ -15,6 +15,8 @@ public struct NodeConfiguration: Sendable {
     /// Plain HTTP between nodes on 127.0.0.1 only (`--insecure-loopback`): the federation listener
     /// serves without TLS and partners with http:// loopback endpoints are reached without it.
     public var insecureLoopback = false
+    /// The longest wait between two delivery attempts to a partner that is down.
+    public var maximumRetryDelay: Duration = .seconds(300)
     /// Overrides the database URL stored at `init` (`--database-url`, `LIAISON_DATABASE_URL`).
     public var databaseURL: String?
     /// Largest request body accepted, in bytes; larger bodies get 413.
