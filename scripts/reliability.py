@@ -109,6 +109,10 @@ def main():
     parser.add_argument("--timeout", type=int, default=600)
     options = parser.parse_args()
     root = tempfile.mkdtemp(prefix="liaison-reliability-")
+    # Run a private copy, so that a rebuild during the test cannot swap the binary under it.
+    private = os.path.join(root, "liaison")
+    subprocess.run(["cp", options.binary, private], check=True)
+    options.binary = private
     a, b, c = Node(options.binary, root, "XA-POL", "XA"), Node(options.binary, root, "XB-CUS", "XB"), Node(options.binary, root, "XC-PRO", "XC")
     nodes = [a, b, c]
     agreement = {
@@ -125,6 +129,15 @@ def main():
                 json.dump(other.identity, open(path, "w"))
                 run([options.binary, "partner", "add", "--data-dir", node.dir, "--identity", path, "--yes"])
         run([options.binary, "agreement", "add", "--data-dir", node.dir, "--file", agreement_file])
+    try:
+        run_test(options, root, nodes)
+    finally:
+        for node in nodes:
+            node.kill()
+
+
+def run_test(options, root, nodes):
+    a, b, c = nodes
     for node in nodes:
         node.start()
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonStore
 import Logging
 import ServiceLifecycle
@@ -99,6 +100,48 @@ public struct DemoFederation: Sendable {
                     try await administration.importAgreement(agreement)
                 }
             }
+        }
+        try await seedThreads(directories: directories)
+    }
+
+    /// Queues a few message threads on first start; they are delivered once the nodes run.
+    func seedThreads(directories: [String]) async throws {
+        func service(_ index: Int, _ body: (MessageService) async throws -> Void) async throws {
+            try await NodeSetup.withNode(dataDirectory: directories[index], databaseURL: nil) { node, database in
+                let messages = MessageStore(database: database)
+                guard try await messages.count(box: .outbox) == 0 else { return }
+                try await body(MessageService(
+                    ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: FederationStore(database: database),
+                    messages: messages, clock: SystemWallClock(), wakeup: DeliveryWakeup()
+                ))
+            }
+        }
+        let basis = "Council Framework Decision 2006/960/JHA"
+        var first: MessageRecord?
+        try await service(0) { police in
+            first = try await police.send(MessageRequest(
+                to: ["XB-CUS"], subject: "Grey van XA-123-BC at the northern crossing",
+                body: "Our patrol saw a grey van, registration XA-123-BC, cross into Borvia at 03:10 on the E19. We suspect it carries undeclared tobacco. Do you hold records on this vehicle?",
+                entities: [MessageEntity(id: "veh-xa-123-bc", schema: "Vehicle", properties: ["registrationNumber": ["XA-123-BC"], "color": ["grey"]], dataSubjectCategory: .suspect, nature: .fact)],
+                purpose: "investigation", legalBasis: basis, handlingCode: .h2, handlingRestriction: nil,
+                evaluation: Evaluation(source: .b, information: .two), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil
+            ))
+            _ = try await police.send(MessageRequest(
+                to: ["XC-PRO"], subject: "Case XA-2026-0042: request for guidance on a European Investigation Order",
+                body: "We expect to need bank records held in Caldera. Could your office advise on the evidence you would need for an EIO?",
+                entities: [MessageEntity(id: "person-j-doe", schema: "Person", properties: ["name": ["Jonas Doe"], "birthDate": ["1984-03-02"]], dataSubjectCategory: .suspect, nature: .assessment)],
+                purpose: "prosecution", legalBasis: "Directive 2014/41/EU", handlingCode: .h1, handlingRestriction: nil,
+                evaluation: Evaluation(source: .b, information: .three), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil
+            ))
+        }
+        guard let first else { return }
+        try await service(1) { customs in
+            _ = try await customs.send(MessageRequest(
+                to: ["XA-POL"], subject: "Re: Grey van XA-123-BC at the northern crossing",
+                body: "The van was declared empty at our post at 03:25. We have two earlier crossings on record and will inspect it at its next entry.",
+                entities: nil, purpose: "investigation", legalBasis: basis, handlingCode: .h2, handlingRestriction: nil,
+                evaluation: Evaluation(source: .a, information: .one), caseRef: "XA-2026-0042", inReplyTo: first.message.id, retainUntil: nil
+            ))
         }
     }
 
