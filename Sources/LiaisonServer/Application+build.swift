@@ -86,7 +86,7 @@ public func buildApplication(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
         messages: messages, clock: configuration.clock, wakeup: wakeup
     )
-    MessageController(service: messageService, messages: messages, configuration: configuration).register(on: routes)
+    MessageController(service: messageService, messages: messages, federation: federation, configuration: configuration).register(on: routes)
     FederationController(
         administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
         store: federation,

@@ -31,6 +31,10 @@ struct AccessMatrixTests {
         "POST /api/v1/messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/messages/:id/forward": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/messages/:id/permission-requests": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/messages/:id/onward-use": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/messages/:id/permission-decision": .only(.supervisor, .liaisonOfficer, .judicialAuthority),
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,
         "POST /federation/v1/envelopes": .anonymous,

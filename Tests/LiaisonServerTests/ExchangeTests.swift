@@ -282,3 +282,46 @@ struct ExchangeTests {
         }
     }
 }
+
+@Suite("Onward transfer between live nodes")
+struct OnwardTransferTests {
+    @Test("H2 material is not passed on until the originator grants permission; the request and grant are messages")
+    func permissionFlow() async throws {
+        try await LiveFederation.run(codes: ["XA-POL", "XB-CUS", "XC-PRO"]) { federation in
+            let supervisor = try await federation.nodes[0].addUser(.supervisor)
+            let supervisorToken = try await federation.token(0, supervisor.username, supervisor.password)
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+
+            // B may use H2 material in court, but not pass it on to C.
+            let onward = try await federation.call(1, "/api/v1/messages/\(id)/onward-use")
+            let judicial = onward.array.first { $0["use"] as? String == "judicial-proceedings" }
+            #expect(judicial?["permitted"] as? Bool == true)
+            let refused = try await federation.call(1, "/api/v1/messages/\(id)/forward", method: .POST, body: #"{"to":["XC-PRO"]}"#)
+            #expect(refused.status == 403)
+            #expect((refused.json["reasons"] as? [String]) == ["handling-code-h2"])
+            #expect((refused.json["detail"] as? String)?.contains("XA-POL") == true, "the refusal names the originator")
+
+            // B asks; A's supervisor grants; the grant reaches B.
+            let asked = try await federation.call(1, "/api/v1/messages/\(id)/permission-requests", method: .POST, body: #"{"use":"forward","recipient":"XC-PRO","reason":"The prosecutor needs it for the EIO."}"#)
+            #expect(asked.status == 201, "\(asked.text)")
+            let requestID = try #require(asked.json["id"] as? String)
+            _ = try await federation.waitFor(1, message: requestID) { deliveryState($0, "XA-POL") == "delivered" }
+            let notAllowed = try await federation.call(0, "/api/v1/messages/\(requestID)/permission-decision", method: .POST, body: #"{"granted":true,"reason":"ok"}"#)
+            #expect(notAllowed.status == 403, "investigators do not decide for the agency")
+            let granted = try await federation.call(0, "/api/v1/messages/\(requestID)/permission-decision", method: .POST, body: #"{"granted":true,"reason":"Granted for the EIO only."}"#, token: .some(supervisorToken))
+            #expect(granted.status == 201, "\(granted.text)")
+            let grantID = try #require(granted.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: grantID) { deliveryState($0, "XB-CUS") == "delivered" }
+
+            let forwarded = try await federation.call(1, "/api/v1/messages/\(id)/forward", method: .POST, body: #"{"to":["XC-PRO"],"note":"As permitted by XA-POL."}"#)
+            #expect(forwarded.status == 201, "\(forwarded.text)")
+            let forwardID = try #require(forwarded.json["id"] as? String)
+            _ = try await federation.waitFor(1, message: forwardID) { deliveryState($0, "XC-PRO") == "delivered" }
+            let atC = try await federation.call(2, "/api/v1/messages/\(forwardID)")
+            #expect((atC.json["forwardedFrom"] as? [String: Any])?["originator"] as? String == "XA-POL")
+            #expect(atC.json["handlingCode"] as? String == "H2", "the handling code travels on")
+        }
+    }
+}

@@ -50,6 +50,52 @@ public struct MessageAttachment: Codable, Sendable, Equatable {
     public var size: Int
 }
 
+/// The onward uses a recipient may ask the originator to permit.
+public enum OnwardUseKind: String, Codable, Sendable, CaseIterable {
+    case forward
+    case judicialProceedings = "judicial-proceedings"
+}
+
+/// A permission request, or the originator's decision on one, carried by a message: the
+/// request and the grant are messages themselves, so they travel, are receipted and are kept
+/// like any other.
+public struct PermissionControl: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case request, grant, refusal }
+
+    public var kind: Kind
+    /// The message the permission is about (held by the requester, sent by the originator).
+    public var about: String
+    /// The agency that provided the information and decides.
+    public var originator: String
+    /// The agency that asks to use it further.
+    public var requester: String
+    public var use: OnwardUseKind
+    /// For `forward`: the third agency it would go to.
+    public var recipient: String?
+    public var reason: String
+
+    public init(kind: Kind, about: String, originator: String, requester: String, use: OnwardUseKind, recipient: String?, reason: String) {
+        self.kind = kind
+        self.about = about
+        self.originator = originator
+        self.requester = requester
+        self.use = use
+        self.recipient = recipient
+        self.reason = reason
+    }
+}
+
+/// Where a forwarded message came from.
+public struct ForwardReference: Codable, Sendable, Equatable {
+    public var messageId: String
+    public var originator: String
+
+    public init(messageId: String, originator: String) {
+        self.messageId = messageId
+        self.originator = originator
+    }
+}
+
 /// A structured message between agencies (the SIENA model): everything the recipient needs to
 /// handle it lawfully travels with it.
 public struct Message: Codable, Sendable, Equatable {
@@ -73,6 +119,10 @@ public struct Message: Codable, Sendable, Equatable {
     public var inReplyTo: String?
     public var retainUntil: Date?
     public var createdAt: Date
+    /// Set on a message that passes on information received from another agency.
+    public var forwardedFrom: ForwardReference?
+    /// Set on a permission request or decision.
+    public var control: PermissionControl?
 
     public init(
         id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],

@@ -56,9 +56,36 @@ struct MessageController {
     /// statistics and the audit trail, never message content.
     static let handlers: AccessRule = .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority)
 
+    /// Roles that decide, for the originating agency, whether others may use its information further.
+    static let permissionDeciders: AccessRule = .only(.supervisor, .liaisonOfficer, .judicialAuthority)
+
     let service: MessageService
     let messages: MessageStore
+    let federation: FederationStore
     let configuration: NodeConfiguration
+
+    struct ForwardRequest: Decodable {
+        var to: [String]
+        var note: String?
+    }
+
+    struct PermissionRequestBody: Decodable {
+        var use: OnwardUseKind
+        var recipient: String?
+        var reason: String
+    }
+
+    struct PermissionDecisionBody: Decodable {
+        var granted: Bool
+        var reason: String
+    }
+
+    struct OnwardUseView: Encodable {
+        var use: OnwardUseKind
+        var recipient: String?
+        var permitted: Bool
+        var reasons: [PolicyReason]
+    }
 
     func register(on routes: RouteTable) {
         routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
@@ -74,6 +101,39 @@ struct MessageController {
             var views: [MessageView] = []
             for record in try await messages.messages(in: box) {
                 views.append(MessageView(record, deliveries: box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil))
+            }
+            return try JSONBody.response(views)
+        }
+        routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(ForwardRequest.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.forward(try context.parameters.require("id"), to: body.to, note: body.note)
+            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        }
+        routes.on(.post, "/api/v1/messages/:id/permission-requests", access: Self.handlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(PermissionRequestBody.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason)
+            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        }
+        routes.on(.post, "/api/v1/messages/:id/permission-decision", access: Self.permissionDeciders, surface: .api) { request, context in
+            let body = try await JSONBody.decode(PermissionDecisionBody.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason)
+            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        }
+        routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api) { _, context in
+            let id = try context.parameters.require("id")
+            guard let record = try await messages.message(id) else {
+                throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+            }
+            var views: [OnwardUseView] = []
+            func add(_ use: OnwardUse, _ kind: OnwardUseKind, _ recipient: String?) async throws {
+                switch try await service.onwardDecision(record, use: use) {
+                case .permit: views.append(OnwardUseView(use: kind, recipient: recipient, permitted: true, reasons: []))
+                case .deny(let reasons), .needsApproval(_, let reasons): views.append(OnwardUseView(use: kind, recipient: recipient, permitted: false, reasons: reasons))
+                }
+            }
+            try await add(.judicialProceedings, .judicialProceedings, nil)
+            for partner in try await federation.partners() where partner.identity.agencyCode != record.message.originator {
+                try await add(.forward(to: partner.identity.agencyCode), .forward, partner.identity.agencyCode)
             }
             return try JSONBody.response(views)
         }

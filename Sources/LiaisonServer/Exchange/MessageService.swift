@@ -46,14 +46,16 @@ struct MessageService: Sendable {
     /// Validates a request, checks partners and agreements for every recipient, seals one
     /// envelope per recipient, and commits the message with its queued deliveries.
     /// - Throws: ``Problem`` naming the missing clause when no agreement covers a recipient.
-    func send(_ request: MessageRequest) async throws -> MessageRecord {
+    func send(_ request: MessageRequest, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil) async throws -> MessageRecord {
         let now = clock.now()
-        let message = Message(
+        var message = Message(
             id: UUIDv7.make(at: now).uuidString.lowercased(), originator: ownAgencyCode, to: request.to.map { $0.uppercased() },
             subject: request.subject, body: request.body, entities: request.entities ?? [], purpose: request.purpose,
             legalBasis: request.legalBasis, handlingCode: request.handlingCode, handlingRestriction: request.handlingRestriction,
             evaluation: request.evaluation, caseRef: request.caseRef, inReplyTo: request.inReplyTo, retainUntil: request.retainUntil, createdAt: now
         )
+        message.forwardedFrom = forwardedFrom
+        message.control = control
         try message.validate()
         let agreements = try await activeAgreements()
         let payload = try MessageStore.encoder.encode(message)
@@ -125,6 +127,15 @@ struct MessageService: Sendable {
         guard message.originator == header.sender, message.to.contains(ownAgencyCode) else {
             throw Problem(.badRequest, code: "invalid-message", detail: "The message's originator or recipients do not match its envelope.")
         }
+        if let control = message.control {
+            // A request must come from the requester to the originator; a decision from the originator to the requester.
+            let consistent = control.kind == .request
+                ? control.requester == header.sender && control.originator == ownAgencyCode
+                : control.originator == header.sender && control.requester == ownAgencyCode
+            guard consistent else {
+                throw Problem(.badRequest, code: "invalid-message", detail: "The permission message's parties do not match its sender and recipient.")
+            }
+        }
         let flow = Flow(
             sender: header.sender, recipient: ownAgencyCode, purpose: message.purpose,
             dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
@@ -143,6 +154,82 @@ struct MessageService: Sendable {
         case .duplicate(let first):
             return (try MessageStore.decoder.decode(SignedReceipt.self, from: Data(first.utf8)), true)
         }
+    }
+
+    /// The decision on passing a received message on, or using it in judicial proceedings.
+    func onwardDecision(_ record: MessageRecord, use: OnwardUse) async throws -> Decision {
+        let message = record.message
+        guard record.box == .inbox else { return .permit }  // this node's own information
+        let (kind, recipient): (OnwardUseKind, String?) = {
+            switch use {
+            case .forward(let to): return (.forward, to)
+            case .judicialProceedings: return (.judicialProceedings, nil)
+            }
+        }()
+        let granted = try await messages.permissionGranted(about: message.id, originator: message.originator, use: kind, recipient: recipient)
+        return OnwardTransferPolicy.decide(use, handlingCode: message.handlingCode, restriction: message.handlingRestriction, originator: message.originator, permissionGranted: granted)
+    }
+
+    /// Passes a received message on to third agencies, if its handling code or the originator's
+    /// permission allows it; the handling code and evaluation travel with it.
+    func forward(_ id: String, to recipients: [String], note: String?) async throws -> MessageRecord {
+        guard let record = try await messages.message(id) else {
+            throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+        }
+        let message = record.message
+        for recipient in recipients.map({ $0.uppercased() }) {
+            if case .deny(let reasons) = try await onwardDecision(record, use: .forward(to: recipient)) {
+                throw Problem(.forbidden, code: "onward-transfer-refused", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            }
+        }
+        let quoted = "--- Forwarded message from \(message.originator), \(message.createdAt.formatted(.iso8601)) ---\n\(message.body)"
+        let request = MessageRequest(
+            to: recipients, subject: message.subject.hasPrefix("Fwd: ") ? message.subject : "Fwd: " + message.subject,
+            body: (note.map { $0 + "\n\n" } ?? "") + quoted, entities: message.entities, purpose: message.purpose, legalBasis: message.legalBasis,
+            handlingCode: message.handlingCode, handlingRestriction: message.handlingRestriction, evaluation: message.evaluation,
+            caseRef: message.caseRef, inReplyTo: nil, retainUntil: message.retainUntil
+        )
+        return try await send(request, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
+    }
+
+    /// Asks the originator of a received message to permit a further use; the request is a message.
+    func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String) async throws -> MessageRecord {
+        guard let record = try await messages.message(id), record.box == .inbox else {
+            throw Problem(.notFound, code: "not-found", detail: "No received message with id \(id).")
+        }
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "reason: say why the information is needed.")
+        }
+        if use == .forward, recipient == nil {
+            throw Problem(.badRequest, code: "invalid-input", detail: "recipient: name the agency the message would be passed on to.")
+        }
+        let message = record.message
+        let control = PermissionControl(kind: .request, about: id, originator: message.originator, requester: ownAgencyCode, use: use, recipient: recipient?.uppercased(), reason: reason)
+        let what = use == .forward ? "pass it on to \(control.recipient ?? "")" : "use it in judicial proceedings"
+        return try await send(MessageRequest(
+            to: [message.originator], subject: "Permission request: \(message.subject)",
+            body: "\(ownAgencyCode) asks permission to \(what).\nReason: \(reason)", entities: nil, purpose: message.purpose,
+            legalBasis: message.legalBasis, handlingCode: .h0, handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one),
+            caseRef: message.caseRef, inReplyTo: id, retainUntil: nil
+        ), control: control)
+    }
+
+    /// The originator's decision on a permission request it received.
+    func decidePermission(_ requestID: String, granted: Bool, reason: String) async throws -> MessageRecord {
+        guard let record = try await messages.message(requestID), record.box == .inbox, let request = record.message.control, request.kind == .request else {
+            throw Problem(.notFound, code: "not-found", detail: "No received permission request with id \(requestID).")
+        }
+        guard !reason.allSatisfy(\.isWhitespace) else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "reason: give the reasons for the decision.")
+        }
+        var decision = request
+        decision.kind = granted ? .grant : .refusal
+        decision.reason = reason
+        return try await send(MessageRequest(
+            to: [request.requester], subject: (granted ? "Permission granted: " : "Permission refused: ") + record.message.subject.replacingOccurrences(of: "Permission request: ", with: ""),
+            body: reason, entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0,
+            handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: requestID, retainUntil: nil
+        ), control: decision)
     }
 
     /// Opens a message for a user; the first opening of an inbox message queues a signed read

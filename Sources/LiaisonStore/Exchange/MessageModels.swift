@@ -20,6 +20,9 @@ final class MessageModel: Model, @unchecked Sendable {
     @Field(key: "document_json") var documentJSON: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "read_at") var readAt: Date?
+    /// For permission messages: `request`, `grant` or `refusal`, and the message they are about.
+    @OptionalField(key: "control_kind") var controlKind: String?
+    @OptionalField(key: "control_about") var controlAbout: String?
 
     init() {}
 }
@@ -107,5 +110,20 @@ struct CreateMessages: AsyncMigration {
         try await database.schema(ReceivedEnvelopeModel.schema).delete()
         try await database.schema(DeliveryModel.schema).delete()
         try await database.schema(MessageModel.schema).delete()
+    }
+}
+
+struct AddMessageControl: AsyncMigration {
+    var name: String { "0005-add-message-control" }
+
+    func prepare(on database: any Database) async throws {
+        // One column per statement: SQLite's ALTER TABLE adds one column at a time.
+        try await database.schema(MessageModel.schema).field("control_kind", .string).update()
+        try await database.schema(MessageModel.schema).field("control_about", .string).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(MessageModel.schema).deleteField("control_about").update()
+        try await database.schema(MessageModel.schema).deleteField("control_kind").update()
     }
 }

@@ -93,6 +93,8 @@ public struct MessageStore: Sendable {
             model.inReplyTo = message.inReplyTo
             model.documentJSON = document
             model.createdAt = message.createdAt
+            model.controlKind = message.control?.kind.rawValue
+            model.controlAbout = message.control?.about
             try await model.create(on: tx)
             for outgoing in deliveries {
                 try await Self.delivery(outgoing, messageID: message.id, kind: .message, at: now).create(on: tx)
@@ -217,6 +219,8 @@ public struct MessageStore: Sendable {
                 model.inReplyTo = message.inReplyTo
                 model.documentJSON = document
                 model.createdAt = message.createdAt
+                model.controlKind = message.control?.kind.rawValue
+                model.controlAbout = message.control?.about
                 try await model.create(on: tx)
             }
         } catch {
@@ -253,6 +257,26 @@ public struct MessageStore: Sendable {
     /// Messages in the same thread (replies to `id`, oldest first).
     public func replies(to id: String) async throws -> [MessageRecord] {
         try await MessageModel.query(on: try db).filter(\.$inReplyTo == id).sort(\.$createdAt).all().map(Self.record)
+    }
+
+    /// Whether `originator` has granted this node the use of message `about` (a grant message
+    /// from it is in the inbox).
+    public func permissionGranted(about: String, originator: String, use: OnwardUseKind, recipient: String?) async throws -> Bool {
+        let grants = try await MessageModel.query(on: try db)
+            .filter(\.$box == MessageRecord.Box.inbox.rawValue)
+            .filter(\.$controlKind == PermissionControl.Kind.grant.rawValue)
+            .filter(\.$controlAbout == about)
+            .filter(\.$counterpart == originator)
+            .all()
+        return try grants.map(Self.record).contains { record in
+            guard let control = record.message.control else { return false }
+            return control.use == use && (use == .judicialProceedings || control.recipient == recipient)
+        }
+    }
+
+    /// Permission messages (requests and decisions, in both boxes) about a message.
+    public func permissionMessages(about: String) async throws -> [MessageRecord] {
+        try await MessageModel.query(on: try db).filter(\.$controlAbout == about).sort(\.$createdAt).all().map(Self.record)
     }
 
     public func count(box: MessageRecord.Box) async throws -> Int {
