@@ -10,7 +10,7 @@ package enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendabl
     case sqlite, postgres
 
     package static var available: [Backend] {
-        ProcessInfo.processInfo.environment["LIAISON_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+        (ProcessInfo.processInfo.environment["LIAISON_TEST_POSTGRES_URL"] ?? "").isEmpty ? [.sqlite] : [.sqlite, .postgres]
     }
 
     package var testDescription: String { rawValue }

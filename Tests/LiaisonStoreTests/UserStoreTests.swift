@@ -79,6 +79,15 @@ struct UserStoreTests {
         }
     }
 
+    @Test("a malformed PostgreSQL URL is a clear error, not a crash")
+    func malformedURL() async throws {
+        let database = LiaisonDatabase(location: .postgres(url: ""), logger: Logger(label: "test"))
+        let error = await #expect(throws: LiaisonError.self) { try await database.migrate() }
+        #expect(error?.code == .configuration)
+        #expect(throws: LiaisonError.self) { _ = try database.database }
+        await database.shutdown()
+    }
+
     @Test("database URLs: postgres and sqlite are accepted, other schemes refused, passwords never shown")
     func databaseURLs() throws {
         #expect(try DatabaseLocation(url: "postgres://u:secret@127.0.0.1:5432/liaison") == .postgres(url: "postgres://u:secret@127.0.0.1:5432/liaison"))

@@ -20,12 +20,15 @@ public final class LiaisonDatabase: Service, Sendable {
     public let databases: Databases
     private let logger: Logger
     private let closed = Mutex(false)
+    /// Set when the location cannot be configured (a malformed URL); every use then throws it.
+    private let configurationError: LiaisonError?
 
     /// Opens (but does not yet connect to) the database.
     public init(location: DatabaseLocation, logger: Logger) {
         self.location = location
         self.logger = logger
         self.databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
+        var configurationError: LiaisonError?
         switch location {
         case .sqlite(let path):
             databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
@@ -33,19 +36,22 @@ public final class LiaisonDatabase: Service, Sendable {
             // A named shared-cache memory database, so that every pooled connection sees the same data.
             databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
         case .postgres(let url):
-            // Validated by DatabaseLocation(url:); a failure here is a programming error surfaced as a configuration error at connect.
-            if let configuration = try? DatabaseConfigurationFactory.postgres(
-                url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace
-            ) {
-                databases.use(configuration, as: .psql)
+            do {
+                databases.use(try DatabaseConfigurationFactory.postgres(
+                    url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(5), sqlLogLevel: .trace
+                ), as: .psql)
+            } catch {
+                configurationError = LiaisonError(.configuration, "database URL '\(DatabaseLocation.redacted(url))' is not a usable PostgreSQL URL: \(error)")
             }
         }
+        self.configurationError = configurationError
     }
 
     /// A database handle for queries.
     /// - Throws: ``LiaisonError`` `.unavailable` once the pools are closed.
     public var database: any Database {
         get throws(LiaisonError) {
+            if let configurationError { throw configurationError }
             guard let database = databases.database(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()) else {
                 throw LiaisonError(.unavailable, "the database at \(location) is closed")
             }
@@ -63,6 +69,7 @@ public final class LiaisonDatabase: Service, Sendable {
     public func migrate() async throws {
         // Connection failures surface as one LiaisonError below; the pool's own error logs would
         // only repeat it, so migration runs with a logger that stays quiet below critical.
+        if let configurationError { throw configurationError }
         var quiet = logger
         quiet.logLevel = .critical
         do {

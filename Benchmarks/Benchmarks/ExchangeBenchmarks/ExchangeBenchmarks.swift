@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Benchmark
+import Crypto
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonServer
+import LiaisonStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Secure exchange throughput, A→B, 1 KiB bodies.
+///
+/// - "Crypto floor": seal + sign + verify + open of one envelope, no I/O — the most the exchange
+///   could do on this machine.
+/// - "End to end": the sender's API call, durable commit, delivery over loopback TLS, the
+///   receiver's verification, decryption and durable store, and the signed receipt stored back —
+///   measured until every message of the batch is delivered.
+///
+/// The goal (issue 3) is end to end at ≥ 40 % of the crypto floor and ≥ 1,500 messages/s; compare
+/// the two throughput figures of one run.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 1_000_000)
+
+    let body = String(repeating: "x", count: 1024)
+
+    Benchmark("Exchange: crypto floor (seal+sign+verify+open, 1 KiB)") { benchmark in
+        let sender = Curve25519.Signing.PrivateKey()
+        let recipient = Curve25519.KeyAgreement.PrivateKey()
+        let payload = Data(body.utf8)
+        for _ in benchmark.scaledIterations {
+            let header = EnvelopeHeader(id: UUIDv7.make(at: Date()).uuidString, kind: "message", sender: "XA-POL", recipient: "XB-CUS", createdAt: Date(), suite: .x25519)
+            let envelope = try Envelope.seal(payload: payload, header: header, signingKey: sender, recipientKey: .x25519(recipient.publicKey))
+            blackHole(try envelope.open(senderKey: sender.publicKey, recipientKey: recipient))
+        }
+    }
+
+    Benchmark("Exchange: end to end A→B over loopback TLS (1 KiB, batches of 500)", configuration: .init(maxDuration: .seconds(30), maxIterations: 10)) { benchmark in
+        let pair = try await NodePair.start()
+        let request = """
+            {"to":["XB-CUS"],"subject":"benchmark","body":"\(body)","purpose":"investigation","legalBasis":"FD 2006/960/JHA",
+             "handlingCode":"H0","evaluation":{"source":"B","information":2}}
+            """
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            try await pair.sendAndAwait(count: 500, body: request)
+        }
+        benchmark.stopMeasurement()
+        try await pair.stop()
+    }
+}
+
+/// Two nodes in this process, on loopback with TLS between them.
+final class NodePair: @unchecked Sendable {
+    let apps: [LiaisonApplication]
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    let webPortA: Int
+    let token: String
+
+    init(apps: [LiaisonApplication], group: ServiceGroup, task: Task<Void, any Error>, webPortA: Int, token: String) {
+        self.apps = apps
+        self.group = group
+        self.task = task
+        self.webPortA = webPortA
+        self.token = token
+    }
+
+    actor Ports {
+        var web: [String: Int] = [:]
+        var federation: [String: Int] = [:]
+        func set(web code: String, _ port: Int) { web[code] = port }
+        func set(federation code: String, _ port: Int) { federation[code] = port }
+    }
+
+    static func start() async throws -> NodePair {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-bench-\(UUID().uuidString)").path
+        let ports = Ports()
+        var apps: [LiaisonApplication] = []
+        for code in ["XA-POL", "XB-CUS"] {
+            let directory = root + "/" + code
+            let profile = try NodeProfile(agencyCode: code, name: code, jurisdiction: "XA", endpoint: "https://127.0.0.1:1")
+            _ = try await NodeSetup.initialise(dataDirectory: directory, profile: profile, databaseURL: nil)
+            var configuration = NodeConfiguration(dataDirectory: directory)
+            configuration.port = 0
+            configuration.federationPort = 0
+            configuration.bcryptCost = 4
+            configuration.logLevel = .error
+            configuration.maxBodyBytes = 1 << 20
+            apps.append(try await buildApplication(
+                configuration: configuration,
+                onServerRunning: { await ports.set(web: code, $0) },
+                onFederationRunning: { await ports.set(federation: code, $0) }
+            ))
+        }
+        let group = ServiceGroup(configuration: .init(services: apps.map(\.application), logger: Logger(label: "bench")))
+        let task = Task { try await group.run() }
+        while await ports.federation.count < 2 || ports.web.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        let agreement = Agreement(
+            id: "AGR-BENCH", parties: ["XA-POL", "XB-CUS"], legalBasis: "FD 2006/960/JHA", purposes: ["investigation"], dataCategories: [.message],
+            dataSubjectCategories: [.suspect], hitNoHitOnly: false, validFrom: Date(timeIntervalSinceNow: -86_400), validUntil: Date(timeIntervalSinceNow: 86_400),
+            impactAssessmentRef: "HRIA-BENCH"
+        )
+        for (index, app) in apps.enumerated() {
+            let other = apps[1 - index]
+            var identity = other.identity
+            identity.endpoint = "https://127.0.0.1:\(await ports.federation[other.identity.agencyCode]!)"
+            try await FederationStore(database: app.database).addPartner(identity, by: "bench", at: Date())
+            try await FederationStore(database: app.database).addAgreement(agreement, at: Date())
+        }
+        try await UserAdministration(users: UserStore(database: apps[0].database), bcryptCost: 4, clock: SystemWallClock())
+            .add(username: "bench", role: "investigator", password: "benchmark-password")
+        let webPortA = await ports.web["XA-POL"]!
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(webPortA)/api/v1/auth/token")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"username":"bench","password":"benchmark-password"}"#))
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let json = try JSONSerialization.jsonObject(with: Data((try await response.body.collect(upTo: 1 << 16)).readableBytesView)) as! [String: Any]
+        try await http.shutdown()
+        return NodePair(apps: apps, group: group, task: task, webPortA: webPortA, token: json["token"] as! String)
+    }
+
+    /// Sends `count` messages through A's API (16 at a time) and waits until all are delivered.
+    func sendAndAwait(count: Int, body: String) async throws {
+        let store = MessageStore(database: apps[0].database)
+        let before = try await store.dueDeliveries(at: .distantFuture, limit: 1_000_000).count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    for _ in stride(from: worker, to: count, by: 16) {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.webPortA)/api/v1/messages")
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "Authorization", value: "Bearer \(self.token)")
+                        request.body = .bytes(ByteBuffer(string: body))
+                        let response = try await self.http.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status.code == 201 else { throw LiaisonError(.unavailable, "send failed: \(response.status.code)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        while try await store.dueDeliveries(at: .distantFuture, limit: 1_000_000).count > before {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func stop() async throws {
+        try await http.shutdown()
+        await group.triggerGracefulShutdown()
+        try? await task.value
+    }
+}
