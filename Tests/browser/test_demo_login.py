@@ -173,3 +173,10 @@ def test_message_between_agencies_in_the_browser(demo, browser):
     link.click()
     assert "Registration XA-123-BC" in browser.find_element(By.CSS_SELECTOR, ".body").text
     browser.save_screenshot(str(OUTPUT / "received-message.png"))
+    # H0 information may be passed on to another partner: the page says so and offers it.
+    decisions = browser.find_element(By.ID, "onward-decisions").text
+    assert "Pass on to XC-PRO: permitted" in decisions, decisions
+    browser.find_element(By.ID, "forward").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Fwd: ")
+    browser.save_screenshot(str(OUTPUT / "forwarded-message.png"))

@@ -42,6 +42,20 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         self.init(status, code: error.code.rawValue, detail: error.message)
     }
 
+    /// The problem as a small accessible HTML page, for browsers on the web UI.
+    public func htmlResponse() -> Response {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let html = """
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Liaison</title>
+            <link rel="stylesheet" href="/static/style.css"></head><body><main id="main"><h1>\(escape(title))</h1>
+            <p role="alert" id="problem-detail">\(escape(detail))</p><p><a href="/dashboard">Dashboard</a></p></main></body></html>
+            """
+        return Response(status: .init(code: status), headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     /// The response carrying this problem.
     public func response() -> Response {
         let encoder = JSONEncoder()
@@ -63,8 +77,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             if problem.status >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
+            if Self.wantsHTML(request) { return problem.htmlResponse() }
             return problem.response()
         }
+    }
+
+    /// A browser on a web page gets the problem as a readable page rather than JSON.
+    static func wantsHTML(_ request: Request) -> Bool {
+        let path = request.uri.path
+        return !path.hasPrefix("/api/") && !path.hasPrefix("/federation/") && (request.headers[.accept] ?? "").contains("text/html")
     }
 
     static func problem(for error: any Error, request: Request) -> Problem {

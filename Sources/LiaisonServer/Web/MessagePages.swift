@@ -42,6 +42,31 @@ struct MessagePages {
         routes.on(.get, "/messages/:id", access: MessageController.handlers, surface: .web) { request, context in
             try await show(request: request, context: context, id: try context.parameters.require("id"))
         }
+        routes.on(.post, "/messages/:id/forward", access: MessageController.handlers, surface: .web) { request, context in
+            struct Form: Decodable { var csrf: String?; var to: String? }
+            let form = try await forms.read(Form.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let record = try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil)
+            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+        }
+        routes.on(.post, "/messages/:id/permission-requests", access: MessageController.handlers, surface: .web) { request, context in
+            struct Form: Decodable { var csrf: String?; var target: String?; var reason: String? }
+            let form = try await forms.read(Form.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let target = form.target ?? ""
+            let use: OnwardUseKind = target == "judicial" ? .judicialProceedings : .forward
+            let record = try await service.requestPermission(
+                try context.parameters.require("id"), use: use, recipient: use == .forward ? target : nil, reason: form.reason ?? ""
+            )
+            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+        }
+        routes.on(.post, "/messages/:id/permission-decision", access: MessageController.permissionDeciders, surface: .web) { request, context in
+            struct Form: Decodable { var csrf: String?; var granted: String?; var reason: String? }
+            let form = try await forms.read(Form.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: form.granted == "true", reason: form.reason ?? "")
+            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+        }
     }
 
     private func text(_ request: Request) -> [String: String] {
@@ -84,7 +109,45 @@ struct MessagePages {
         for reply in try await messages.replies(to: id) {
             thread.append(try await view(reply, text: text, canReply: reply.box == .inbox))
         }
+        let csrf: String? = if case .session(let token, _) = context.credential { token } else { nil }
+        if record.box == .inbox, record.message.control == nil, let csrf {
+            thread[0]["onward"] = try await onward(record, text: text, csrf: csrf)
+        }
+        if record.box == .inbox, record.message.control?.kind == .request, let csrf, let principal = context.principal,
+            MessageController.permissionDeciders.admittedRoles.contains(principal.role) {
+            thread[0]["decide"] = ["csrf": csrf, "id": id]
+        }
         return renderer.page("message", title: { _ in record.message.subject }, request: request, context: context, values: ["thread": thread, "box": record.box.rawValue])
+    }
+
+    /// What the user may do further with a received message, as the handling code and any
+    /// permissions decide.
+    private func onward(_ record: MessageRecord, text: [String: String], csrf: String) async throws -> [String: Any] {
+        var decisions: [[String: String]] = []
+        var forwardable: [String] = []
+        var refused: [[String: String]] = []
+        func add(_ use: OnwardUse, label: String, value: String) async throws {
+            var entry = ["label": label]
+            switch try await service.onwardDecision(record, use: use) {
+            case .permit:
+                entry["verdict"] = text["onward_permitted"] ?? ""
+                if case .forward(let to) = use { forwardable.append(to) }
+            case .deny(let reasons), .needsApproval(_, let reasons):
+                entry["verdict"] = text["onward_refused"] ?? ""
+                entry["reason"] = reasons.map(\.sentence).joined(separator: " ")
+                refused.append(["value": value, "label": label])
+            }
+            decisions.append(entry)
+        }
+        try await add(.judicialProceedings, label: text["onward_judicial"] ?? "", value: "judicial")
+        for partner in try await federation.partners() where partner.identity.agencyCode != record.message.originator {
+            let code = partner.identity.agencyCode
+            try await add(.forward(to: code), label: "\(text["onward_forward_label"] ?? "") \(code)", value: code)
+        }
+        return [
+            "id": record.message.id, "csrf": csrf, "decisions": decisions, "forwardable": forwardable, "hasForwardable": !forwardable.isEmpty,
+            "refused": refused, "hasRefused": !refused.isEmpty,
+        ]
     }
 
     private func view(_ record: MessageRecord, text: [String: String], canReply: Bool) async throws -> [String: Any] {

@@ -54,6 +54,7 @@ public struct MessageStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
+    /// How stored documents are written: sorted keys, ISO 8601 dates (shared by every store).
     package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

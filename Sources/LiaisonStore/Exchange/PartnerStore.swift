@@ -41,18 +41,8 @@ public struct FederationStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
+    private static var encoder: JSONEncoder { MessageStore.encoder }
+    private static var decoder: JSONDecoder { MessageStore.decoder }
 
     // MARK: Partners
 
