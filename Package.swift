@@ -71,6 +71,7 @@ let package = Package(
             name: "LiaisonStore",
             dependencies: [
                 "LiaisonCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),

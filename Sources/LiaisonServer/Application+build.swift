@@ -84,9 +84,9 @@ public func buildApplication(
     let wakeup = DeliveryWakeup()
     let messageService = MessageService(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
-        messages: messages, clock: configuration.clock, wakeup: wakeup
+        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup
     )
-    MessageController(service: messageService, messages: messages, federation: federation, configuration: configuration).register(on: routes)
+    MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     FederationController(
         administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
         store: federation,

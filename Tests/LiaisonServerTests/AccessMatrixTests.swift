@@ -31,6 +31,8 @@ struct AccessMatrixTests {
         "POST /api/v1/messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/attachments": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/messages/:id/attachments/:sha256": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/messages/:id/forward": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/messages/:id/permission-requests": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages/:id/onward-use": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

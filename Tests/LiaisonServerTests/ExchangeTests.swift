@@ -325,3 +325,46 @@ struct OnwardTransferTests {
         }
     }
 }
+
+@Suite("Attachments between live nodes")
+struct AttachmentTests {
+    @Test("an uploaded attachment travels inside the envelope and arrives with the same SHA-256; oversize uploads are refused")
+    func attachmentTravels() async throws {
+        try await LiveFederation.run { federation in
+            let content = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            var upload = HTTPClientRequest(url: federation.url(0, "/api/v1/attachments?name=photo.jpg"))
+            upload.method = .POST
+            upload.headers.add(name: "Authorization", value: "Bearer \(federation.tokens["XA-POL"]!)")
+            upload.headers.add(name: "Content-Type", value: "image/jpeg")
+            upload.body = .bytes(ByteBuffer(bytes: content))
+            let uploaded = try await federation.http.execute(upload, timeout: .seconds(10))
+            #expect(uploaded.status.code == 201)
+            let stored = try JSONSerialization.jsonObject(with: Data((try await uploaded.body.collect(upTo: 1 << 16)).readableBytesView)) as! [String: Any]
+            let sha = try #require(stored["sha256"] as? String)
+            #expect(sha == BlobStore.address(of: content))
+
+            let body = LiveFederation.messageBody(to: ["XB-CUS"]).replacingOccurrences(of: #""caseRef""#, with: #""attachments":[{"sha256":"\#(sha)","name":"photo.jpg","mediaType":"image/jpeg"}],"caseRef""#)
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: body)
+            #expect(sent.status == 201, "\(sent.text)")
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+
+            var download = HTTPClientRequest(url: federation.url(1, "/api/v1/messages/\(id)/attachments/\(sha)"))
+            download.headers.add(name: "Authorization", value: "Bearer \(federation.tokens["XB-CUS"]!)")
+            let downloaded = try await federation.http.execute(download, timeout: .seconds(10))
+            #expect(downloaded.status.code == 200)
+            #expect(downloaded.headers.first(name: "Content-Type") == "image/jpeg")
+            #expect(Data((try await downloaded.body.collect(upTo: 1 << 20)).readableBytesView) == content)
+
+            let unknown = try await federation.call(0, "/api/v1/messages", method: .POST, body: body.replacingOccurrences(of: sha, with: String(repeating: "0", count: 64)))
+            #expect(unknown.status == 400)
+
+            var oversize = HTTPClientRequest(url: federation.url(0, "/api/v1/attachments"))
+            oversize.method = .POST
+            oversize.headers.add(name: "Authorization", value: "Bearer \(federation.tokens["XA-POL"]!)")
+            oversize.body = .bytes(ByteBuffer(repeating: 1, count: Message.maximumAttachmentBytes + 1))
+            let refused = try await federation.http.execute(oversize, timeout: .seconds(30))
+            #expect(refused.status.code == 413)
+        }
+    }
+}

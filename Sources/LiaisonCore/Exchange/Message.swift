@@ -48,6 +48,25 @@ public struct MessageAttachment: Codable, Sendable, Equatable {
     /// Lower-case hex SHA-256 of the content.
     public var sha256: String
     public var size: Int
+
+    public init(name: String, mediaType: String, sha256: String, size: Int) {
+        self.name = name
+        self.mediaType = mediaType
+        self.sha256 = sha256
+        self.size = size
+    }
+}
+
+/// What an envelope carries: the message, and the content of its attachments by SHA-256.
+public struct EnvelopePayload: Codable, Sendable {
+    public var message: Message
+    /// Attachment content, base64, keyed by lower-case hex SHA-256.
+    public var attachments: [String: String]
+
+    public init(message: Message, attachments: [String: String]) {
+        self.message = message
+        self.attachments = attachments
+    }
 }
 
 /// The onward uses a recipient may ask the originator to permit.

@@ -112,7 +112,7 @@ public struct DemoFederation: Sendable {
                 guard try await messages.count(box: .outbox) == 0 else { return }
                 try await body(MessageService(
                     ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: FederationStore(database: database),
-                    messages: messages, clock: SystemWallClock(), wakeup: DeliveryWakeup()
+                    messages: messages, blobs: BlobStore(database: database), clock: SystemWallClock(), wakeup: DeliveryWakeup()
                 ))
             }
         }

@@ -62,7 +62,15 @@ struct MessageController {
     let service: MessageService
     let messages: MessageStore
     let federation: FederationStore
+    let blobs: BlobStore
     let configuration: NodeConfiguration
+
+    struct UploadedAttachment: Encodable {
+        var sha256: String
+        var size: Int
+        var name: String
+        var mediaType: String
+    }
 
     struct ForwardRequest: Decodable {
         var to: [String]
@@ -103,6 +111,36 @@ struct MessageController {
                 views.append(MessageView(record, deliveries: box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil))
             }
             return try JSONBody.response(views)
+        }
+        routes.on(.post, "/api/v1/attachments", access: Self.handlers, surface: .api) { request, _ in
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: Message.maximumAttachmentBytes)
+            } catch {
+                throw Problem(.contentTooLarge, code: "body-too-large", detail: "An attachment may be at most 50 MB (the message size limit); larger files need a separate channel.")
+            }
+            guard buffer.readableBytes > 0 else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "The attachment is empty.")
+            }
+            let content = Data(buffer.readableBytesView)
+            let address = try await blobs.put(content, at: configuration.clock.now())
+            let name = request.uri.queryParameters.get("name") ?? address
+            let mediaType = request.headers[.contentType] ?? "application/octet-stream"
+            return try JSONBody.response(UploadedAttachment(sha256: address, size: content.count, name: name, mediaType: mediaType), status: .created)
+        }
+        routes.on(.get, "/api/v1/messages/:id/attachments/:sha256", access: Self.handlers, surface: .api) { _, context in
+            let id = try context.parameters.require("id")
+            let address = try context.parameters.require("sha256").lowercased()
+            guard let record = try await messages.message(id), let attachment = record.message.attachments.first(where: { $0.sha256 == address }),
+                let content = try await blobs.get(address)
+            else {
+                throw Problem(.notFound, code: "not-found", detail: "Message \(id) has no attachment \(address).")
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: attachment.mediaType, .contentDisposition: "attachment; filename=\"\(attachment.name.filter { $0 != "\"" })\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: content))
+            )
         }
         routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(ForwardRequest.self, from: request, limit: configuration.maxBodyBytes)

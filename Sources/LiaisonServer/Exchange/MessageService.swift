@@ -20,6 +20,15 @@ struct MessageRequest: Codable, Sendable {
     var caseRef: String?
     var inReplyTo: String?
     var retainUntil: Date?
+    /// Attachments uploaded first with `POST /api/v1/attachments`, by SHA-256.
+    var attachments: [AttachmentReference]? = nil
+}
+
+/// A reference to an uploaded attachment.
+struct AttachmentReference: Codable, Sendable {
+    var sha256: String
+    var name: String
+    var mediaType: String?
 }
 
 /// Sending, receiving and reading messages: the rules of the secure exchange, used by the API,
@@ -35,6 +44,7 @@ struct MessageService: Sendable {
     let keys: NodeKeys
     let federation: FederationStore
     let messages: MessageStore
+    let blobs: BlobStore
     let clock: any WallClock
     let wakeup: DeliveryWakeup
 
@@ -56,9 +66,18 @@ struct MessageService: Sendable {
         )
         message.forwardedFrom = forwardedFrom
         message.control = control
+        var contents: [String: String] = [:]
+        for reference in request.attachments ?? [] {
+            let address = reference.sha256.lowercased()
+            guard let content = try await blobs.get(address) else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "attachments: no uploaded content with SHA-256 \(address); upload it first with POST /api/v1/attachments.")
+            }
+            message.attachments.append(MessageAttachment(name: reference.name, mediaType: reference.mediaType ?? "application/octet-stream", sha256: address, size: content.count))
+            contents[address] = content.base64EncodedString()
+        }
         try message.validate()
         let agreements = try await activeAgreements()
-        let payload = try MessageStore.encoder.encode(message)
+        let payload = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: contents))
         var outgoing: [MessageStore.Outgoing] = []
         for recipient in message.to {
             guard let partner = try await federation.partner(recipient) else {
@@ -118,11 +137,23 @@ struct MessageService: Sendable {
         }
         let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
         let message: Message
+        let contents: [String: String]
         do {
-            message = try MessageStore.decoder.decode(Message.self, from: opened.payload)
+            let decoded = try MessageStore.decoder.decode(EnvelopePayload.self, from: opened.payload)
+            message = decoded.message
+            contents = decoded.attachments
             try message.validate()
         } catch {
             throw Problem(.badRequest, code: "invalid-message", detail: "The envelope does not carry a valid message: \(error)")
+        }
+        var attachmentContents: [Data] = []
+        for attachment in message.attachments {
+            guard let encoded = contents[attachment.sha256], let content = Data(base64Encoded: encoded),
+                BlobStore.address(of: content) == attachment.sha256, content.count == attachment.size
+            else {
+                throw Problem(.badRequest, code: "invalid-message", detail: "Attachment \(attachment.name) is missing or does not match its SHA-256.")
+            }
+            attachmentContents.append(content)
         }
         guard message.originator == header.sender, message.to.contains(ownAgencyCode) else {
             throw Problem(.badRequest, code: "invalid-message", detail: "The message's originator or recipients do not match its envelope.")
@@ -143,6 +174,8 @@ struct MessageService: Sendable {
         if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await activeAgreements()) {
             throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
+        // Content-addressed: storing before the message commits is harmless, and done again on a retry.
+        for content in attachmentContents { try await blobs.put(content, at: now) }
         let receipt = try SignedReceipt(
             Receipt(kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256),
             signingKey: keys.signing
@@ -187,7 +220,8 @@ struct MessageService: Sendable {
             to: recipients, subject: message.subject.hasPrefix("Fwd: ") ? message.subject : "Fwd: " + message.subject,
             body: (note.map { $0 + "\n\n" } ?? "") + quoted, entities: message.entities, purpose: message.purpose, legalBasis: message.legalBasis,
             handlingCode: message.handlingCode, handlingRestriction: message.handlingRestriction, evaluation: message.evaluation,
-            caseRef: message.caseRef, inReplyTo: nil, retainUntil: message.retainUntil
+            caseRef: message.caseRef, inReplyTo: nil, retainUntil: message.retainUntil,
+            attachments: message.attachments.map { AttachmentReference(sha256: $0.sha256, name: $0.name, mediaType: $0.mediaType) }
         )
         return try await send(request, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
     }
