@@ -11,19 +11,31 @@ password="fuzzing-password-$RANDOM$RANDOM"
 
 "$bin" init --data-dir "$dir" --agency-code XF-FUZ --name "Fuzz agency" --jurisdiction XF >/dev/null
 echo "$password" | "$bin" user add --data-dir "$dir" --username admin --role administrator --password-stdin >/dev/null
+echo "$password" | "$bin" user add --data-dir "$dir" --username ivy --role investigator --password-stdin >/dev/null
 "$bin" serve --data-dir "$dir" --port "$port" --log-level warning &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
-token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'content-type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token_for() {
+  curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
 
-"$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
-  --header "Authorization: Bearer $token" \
-  --exclude-path-regex "^/federation/" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples "${FUZZ_EXAMPLES:-60}" \
-  --workers 1 \
-  --suppress-health-check all \
-  --no-color
+# The case-information routes admit only the roles that handle cases; everything else is fuzzed
+# as an administrator. The federation endpoints live on the other (TLS) listener.
+handler_routes='^/(api/v1/messages|api/v1/attachments|messages)'
+fuzz() {
+  "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+    --header "Authorization: Bearer $1" \
+    "${@:2}" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples "${FUZZ_EXAMPLES:-60}" \
+    --workers 1 \
+    --suppress-health-check all \
+    --no-color
+}
+echo "--- as an administrator"
+fuzz "$(token_for admin)" --exclude-path-regex "^/(federation/|api/v1/messages|api/v1/attachments|messages)"
+echo "--- as an investigator"
+fuzz "$(token_for ivy)" --include-path-regex "$handler_routes"
