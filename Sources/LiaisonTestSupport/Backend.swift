@@ -24,7 +24,12 @@ package enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendabl
             let admin = ProcessInfo.processInfo.environment["LIAISON_TEST_POSTGRES_URL"]!
             let name = "liaison_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             let database = LiaisonDatabase(location: .postgres(url: admin), logger: Logger(label: "test"))
-            try await database.execute(unsafeSQL: "CREATE DATABASE \(name)")
+            do {
+                try await database.execute(unsafeSQL: "CREATE DATABASE \(name)")
+            } catch {
+                await database.shutdown()
+                throw error
+            }
             await database.shutdown()
             var components = URLComponents(string: admin)!
             components.path = "/" + name

@@ -56,7 +56,12 @@ final class NodePair: @unchecked Sendable {
     let apps: [LiaisonApplication]
     let group: ServiceGroup
     let task: Task<Void, any Error>
-    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
     let webPortA: Int
     let token: String
 
@@ -73,6 +78,7 @@ final class NodePair: @unchecked Sendable {
         var federation: [String: Int] = [:]
         func set(web code: String, _ port: Int) { web[code] = port }
         func set(federation code: String, _ port: Int) { federation[code] = port }
+        var ready: Bool { federation.count == 2 && web.count == 2 }
     }
 
     static func start() async throws -> NodePair {
@@ -97,7 +103,7 @@ final class NodePair: @unchecked Sendable {
         }
         let group = ServiceGroup(configuration: .init(services: apps.map(\.application), logger: Logger(label: "bench")))
         let task = Task { try await group.run() }
-        while await ports.federation.count < 2 || ports.web.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        while await !ports.ready { try await Task.sleep(for: .milliseconds(10)) }
         let agreement = Agreement(
             id: "AGR-BENCH", parties: ["XA-POL", "XB-CUS"], legalBasis: "FD 2006/960/JHA", purposes: ["investigation"], dataCategories: [.message],
             dataSubjectCategories: [.suspect], hitNoHitOnly: false, validFrom: Date(timeIntervalSinceNow: -86_400), validUntil: Date(timeIntervalSinceNow: 86_400),
@@ -137,9 +143,15 @@ final class NodePair: @unchecked Sendable {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.headers.add(name: "Authorization", value: "Bearer \(self.token)")
                         request.body = .bytes(ByteBuffer(string: body))
-                        let response = try await self.http.execute(request, timeout: .seconds(30))
-                        _ = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status.code == 201 else { throw LiaisonError(.unavailable, "send failed: \(response.status.code)") }
+                        let response: HTTPClientResponse
+                        do {
+                            response = try await self.http.execute(request, timeout: .seconds(60))
+                        } catch {
+                            print("send to 127.0.0.1:\(self.webPortA) failed: \(error)")
+                            throw error
+                        }
+                        let bytes = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status.code == 201 else { throw LiaisonError(.unavailable, "send failed: \(response.status.code) \(String(buffer: bytes))") }
                     }
                 }
             }

@@ -22,12 +22,20 @@ public final class LiaisonDatabase: Service, Sendable {
     private let closed = Mutex(false)
     /// Set when the location cannot be configured (a malformed URL); every use then throws it.
     private let configurationError: LiaisonError?
+    /// SQLite's blocking calls run here, not on the process-wide pool: SQLiteNIO waits for a
+    /// locked database by spinning on a pool thread, and with a shared pool (several nodes in one
+    /// process, or bcrypt) the connection holding the lock could find no thread to commit on.
+    /// More threads than this database has connections means the holder always finds one.
+    private let threadPool: NIOThreadPool
 
     /// Opens (but does not yet connect to) the database.
     public init(location: DatabaseLocation, logger: Logger) {
         self.location = location
         self.logger = logger
-        self.databases = Databases(threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton)
+        let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
+        self.threadPool = NIOThreadPool(numberOfThreads: loops + 2)
+        threadPool.start()
+        self.databases = Databases(threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton)
         var configurationError: LiaisonError?
         switch location {
         case .sqlite(let path):
@@ -109,7 +117,10 @@ public final class LiaisonDatabase: Service, Sendable {
             defer { closed = true }
             return closed
         }
-        if !alreadyClosed { await databases.shutdownAsync() }
+        if !alreadyClosed {
+            await databases.shutdownAsync()
+            try? await threadPool.shutdownGracefully()
+        }
     }
 }
 
