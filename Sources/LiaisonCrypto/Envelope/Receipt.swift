@@ -87,9 +87,6 @@ extension Envelope {
     /// Lower-case hex SHA-256 of the ciphertext bytes, as receipts quote it.
     public var ciphertextSHA256: String {
         let bytes = Data(base64Encoded: ciphertext) ?? Data(ciphertext.utf8)
-        return SHA256.hash(data: bytes).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
+        return SHA256.hash(data: bytes).lowercaseHex
     }
 }

@@ -1,0 +1,12 @@
+extension Sequence<UInt8> {
+    /// Lower-case hexadecimal, two digits a byte.
+    package var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
