@@ -59,7 +59,11 @@ public func buildApplication(
     }
 
     let users = UserStore(database: database)
-    let authenticator = await Authenticator(users: users, signingKey: node.keys.signing, issuer: node.settings.profile.agencyCode, configuration: configuration)
+    let auditStore = AuditStore(database: database)
+    let auditWakeup = Wakeup()
+    let trail = AuditTrail(store: auditStore, wakeup: auditWakeup, clock: configuration.clock, logger: logger)
+    let auditLog = AuditLog(store: auditStore, agencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, clock: configuration.clock)
+    let authenticator = await Authenticator(users: users, signingKey: node.keys.signing, issuer: node.settings.profile.agencyCode, configuration: configuration, audit: trail)
     let resources = try resourceDirectory()
     let renderer = try await PageRenderer.load(resources: resources, identity: node.identity)
     let metrics = NodeMetrics()
@@ -69,7 +73,7 @@ public func buildApplication(
     router.add(middleware: ProblemMiddleware())
     let cookies = CookieNames(agencyCode: node.settings.profile.agencyCode)
     router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, cookies: cookies))
-    let routes = RouteTable(router: router)
+    let routes = RouteTable(router: router, audit: trail)
 
     HealthController(database: database, metrics: metrics).register(on: routes)
     APIController(
@@ -79,12 +83,13 @@ public func buildApplication(
         openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("openapi.json"))),
         configuration: configuration
     ).register(on: routes)
+    AuditController(log: auditLog, store: auditStore).register(on: routes)
     let federation = FederationStore(database: database)
     let messages = MessageStore(database: database)
-    let wakeup = DeliveryWakeup()
+    let wakeup = Wakeup()
     let messageService = MessageService(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
-        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup
+        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail
     )
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     FederationController(
@@ -108,6 +113,7 @@ public func buildApplication(
     ).register(on: routes)
 
     var services: [any Service] = [database]
+    services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
         clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
@@ -118,8 +124,8 @@ public func buildApplication(
         let federationRouter = Router(context: LiaisonRequestContext.self)
         federationRouter.add(middleware: MetricsMiddleware(metrics: metrics))
         federationRouter.add(middleware: ProblemMiddleware())
-        let federationRoutes = RouteTable(router: federationRouter)
-        FederationEndpoint(service: messageService, identity: node.identity, configuration: configuration).register(on: federationRoutes)
+        let federationRoutes = RouteTable(router: federationRouter, audit: trail)
+        FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration).register(on: federationRoutes)
         federationSpecs = federationRoutes.specs
         let server: HTTPServerBuilder
         if configuration.insecureLoopback {

@@ -62,7 +62,7 @@ struct PartnerCommand: AsyncParsableCommand {
                         }
                     }
                     try await FederationAdministration(node: node, database: database)
-                        .addPartner(document, confirmedFingerprint: nil, by: "cli:\(NSUserName())")
+                        .addPartner(document, confirmedFingerprint: nil, by: "cli")
                     print("Added partner \(document.agencyCode)")
                 }
             }
@@ -92,7 +92,7 @@ struct PartnerCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    try await FederationAdministration(node: node, database: database).removePartner(agencyCode)
+                    try await FederationAdministration(node: node, database: database).removePartner(agencyCode, by: "cli")
                     print("Removed partner \(agencyCode.uppercased())")
                 }
             }
@@ -112,7 +112,7 @@ struct AgreementCommand: AsyncParsableCommand {
             try await reportingOperatorErrors {
                 let agreement = try decodeFile(Agreement.self, path: file, what: "agreement")
                 try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    try await FederationAdministration(node: node, database: database).importAgreement(agreement)
+                    try await FederationAdministration(node: node, database: database).importAgreement(agreement, by: "cli")
                     print("Imported agreement \(agreement.id) between \(agreement.parties.joined(separator: ", ")), valid \(agreement.validFrom.formatted(.iso8601)) to \(agreement.validUntil.formatted(.iso8601))")
                 }
             }
@@ -163,7 +163,7 @@ struct AgreementCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    _ = try await FederationAdministration(node: node, database: database).revokeAgreement(id, reason: reason)
+                    _ = try await FederationAdministration(node: node, database: database).revokeAgreement(id, reason: reason, by: "cli")
                     print("Revoked agreement \(id)")
                 }
             }

@@ -37,6 +37,11 @@ struct AccessMatrixTests {
         "POST /api/v1/messages/:id/permission-requests": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/messages/:id/onward-use": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/messages/:id/permission-decision": .only(.supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/audit/checkpoint": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "POST /api/v1/audit/checkpoint": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "GET /api/v1/audit/entries": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "GET /api/v1/audit/proofs/inclusion": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "GET /api/v1/audit/proofs/consistency": .only(.oversight, .dataProtectionOfficer, .administrator),
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,
         "POST /federation/v1/envelopes": .anonymous,

@@ -44,6 +44,9 @@ public struct IdentityDocument: Codable, Sendable, Equatable {
     public var tlsCertificate: Certificate
     /// X-Wing (ML-KEM-768 with X25519) key for post-quantum envelopes, when the node has one.
     public var postQuantumKeyAgreementKey: PublicKey?
+    /// The C2SP vkey (c2sp.org/signed-note) that verifies the node's audit checkpoints:
+    /// `liaison/<agency code>/audit+<key ID>+<base64(0x01 ‖ Ed25519 signing key)>`.
+    public var auditVerifierKey: String?
 
     public init(
         profile: NodeProfile,

@@ -175,6 +175,9 @@ public struct Checkpoint: Sendable, Equatable {
         self.extensions = extensions
     }
 
+    /// A Liaison node's audit log origin, which is also its checkpoint key name: `liaison/<agency code>/audit`.
+    public static func auditOrigin(agencyCode: String) -> String { "liaison/\(agencyCode)/audit" }
+
     /// The note text that is signed.
     public var text: String {
         ([origin, String(size), root.base64EncodedString()] + extensions).map { $0 + "\n" }.joined()

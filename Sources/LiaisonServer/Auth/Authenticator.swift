@@ -12,10 +12,12 @@ struct Authenticator: Sendable {
     let users: UserStore
     let tokens: APITokenAuthority
     let configuration: NodeConfiguration
+    let audit: AuditTrail
 
-    init(users: UserStore, signingKey: Curve25519.Signing.PrivateKey, issuer: String, configuration: NodeConfiguration) async {
+    init(users: UserStore, signingKey: Curve25519.Signing.PrivateKey, issuer: String, configuration: NodeConfiguration, audit: AuditTrail) async {
         self.users = users
         self.configuration = configuration
+        self.audit = audit
         self.tokens = await APITokenAuthority(signingKey: signingKey, issuer: issuer, lifetime: configuration.tokenLifetime, clock: configuration.clock)
     }
 
@@ -34,7 +36,11 @@ struct Authenticator: Sendable {
     /// - Throws: ``LiaisonError`` `.locked` during a back-off period, `.unauthenticated` for wrong credentials.
     func login(username: String, password: String) async throws -> UserRecord {
         let user = try await users.find(username: username.lowercased())
+        // The attempted name is kept only when it is well formed, so that a password typed into
+        // the username field does not end up in the log.
+        let actor = (try? CredentialRules.validateUsername(username.lowercased())) != nil ? "user:\(username.lowercased())" : "anonymous"
         if let user, let until = user.lockedUntil, until > now {
+            await audit.record(audit.event(.login, .denied, actor: actor, role: user.role.rawValue, details: ["reason": "locked until \(until.formatted(.iso8601))"]))
             throw LiaisonError(.locked, "Too many failed sign-in attempts; try again after \(until.formatted(.iso8601)).")
         }
         let hash = user?.passwordHash ?? Self.decoyHash
@@ -44,9 +50,11 @@ struct Authenticator: Sendable {
                 let lock = configuration.loginThrottle.lockedUntil(failures: user.failedAttempts + 1, at: now)
                 try await users.recordFailure(userID: user.id, lockedUntil: lock)
             }
+            await audit.record(audit.event(.login, .failure, actor: actor, details: ["reason": user == nil ? "unknown user" : "wrong password"]))
             throw LiaisonError(.unauthenticated, "The username or password is wrong.")
         }
         try await users.recordSuccess(userID: user.id)
+        await audit.record(audit.event(.login, actor: actor, role: user.role.rawValue))
         return user
     }
 

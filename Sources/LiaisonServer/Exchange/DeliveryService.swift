@@ -24,7 +24,7 @@ struct DeliveryService: Service {
     let federation: FederationStore
     let clients: FederationClients
     let clock: any WallClock
-    let wakeup: DeliveryWakeup
+    let wakeup: Wakeup
     let logger: Logger
     /// The longest wait between two attempts (``NodeConfiguration/maximumRetryDelay``).
     let maximumBackoff: TimeInterval
@@ -47,7 +47,7 @@ struct DeliveryService: Service {
                 continue
             }
             if due.isEmpty {
-                try await idle()
+                try await wakeup.idle()
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
@@ -55,14 +55,6 @@ struct DeliveryService: Service {
                     group.addTask { await deliver(delivery) }
                 }
             }
-        }
-    }
-
-    /// Waits up to a second, returning early when new work is signalled.
-    private func idle() async throws {
-        for _ in 0..<50 {
-            if await wakeup.consume() { return }
-            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

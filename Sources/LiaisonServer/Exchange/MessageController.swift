@@ -96,9 +96,9 @@ struct MessageController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
+        routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(MessageRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.send(body)
+            let record = try await service.send(body, actor: AuditTrail.actor(context))
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
         routes.on(.get, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
@@ -112,7 +112,7 @@ struct MessageController {
             }
             return try JSONBody.response(views)
         }
-        routes.on(.post, "/api/v1/attachments", access: Self.handlers, surface: .api) { request, _ in
+        routes.on(.post, "/api/v1/attachments", access: Self.handlers, surface: .api, audited: .attachmentStored) { request, _ in
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: Message.maximumAttachmentBytes)
@@ -128,7 +128,7 @@ struct MessageController {
             let mediaType = request.headers[.contentType] ?? "application/octet-stream"
             return try JSONBody.response(UploadedAttachment(sha256: address, size: content.count, name: name, mediaType: mediaType), status: .created)
         }
-        routes.on(.get, "/api/v1/messages/:id/attachments/:sha256", access: Self.handlers, surface: .api) { _, context in
+        routes.on(.get, "/api/v1/messages/:id/attachments/:sha256", access: Self.handlers, surface: .api, audited: .attachmentRead) { _, context in
             let id = try context.parameters.require("id")
             let address = try context.parameters.require("sha256").lowercased()
             guard let record = try await messages.message(id), let attachment = record.message.attachments.first(where: { $0.sha256 == address }),
@@ -142,22 +142,22 @@ struct MessageController {
                 body: .init(byteBuffer: ByteBuffer(bytes: content))
             )
         }
-        routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api, audited: .messageForwarded) { request, context in
             let body = try await JSONBody.decode(ForwardRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.forward(try context.parameters.require("id"), to: body.to, note: body.note)
+            let record = try await service.forward(try context.parameters.require("id"), to: body.to, note: body.note, actor: AuditTrail.actor(context))
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
-        routes.on(.post, "/api/v1/messages/:id/permission-requests", access: Self.handlers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/permission-requests", access: Self.handlers, surface: .api, audited: .permissionRequested) { request, context in
             let body = try await JSONBody.decode(PermissionRequestBody.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason)
+            let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason, actor: AuditTrail.actor(context))
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
-        routes.on(.post, "/api/v1/messages/:id/permission-decision", access: Self.permissionDeciders, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/permission-decision", access: Self.permissionDeciders, surface: .api, audited: .permissionDecided) { request, context in
             let body = try await JSONBody.decode(PermissionDecisionBody.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason)
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason, actor: AuditTrail.actor(context))
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
-        routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api) { _, context in
+        routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api, audited: .onwardUse) { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await messages.message(id) else {
                 throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
@@ -175,7 +175,7 @@ struct MessageController {
             }
             return try JSONBody.response(views)
         }
-        routes.on(.get, "/api/v1/messages/:id", access: Self.handlers, surface: .api) { _, context in
+        routes.on(.get, "/api/v1/messages/:id", access: Self.handlers, surface: .api, audited: .messageRead) { _, context in
             let record = try await service.read(try context.parameters.require("id"))
             let deliveries = record.box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil
             return try JSONBody.response(MessageView(record, deliveries: deliveries))
@@ -187,6 +187,7 @@ struct MessageController {
 /// every envelope and receipt is authenticated by its signature against the pinned partner key.
 struct FederationEndpoint {
     let service: MessageService
+    let trail: AuditTrail
     let identity: IdentityDocument
     let configuration: NodeConfiguration
 
@@ -206,6 +207,13 @@ struct FederationEndpoint {
                 return response
             } catch {
                 context.logger.notice("envelope refused", metadata: ["error": "\(error)"])
+                // The claimed sender is unverified when the signature was the problem; the log says "claimed".
+                let (status, code) = MessageService.classify(error)
+                let claimed = try? envelope.claimedHeader()
+                await trail.record(trail.event(
+                    .messageRefused, status == 403 ? .denied : .failure, actor: "node:\(claimed?.sender ?? "unknown") (claimed)",
+                    subject: claimed.map { "envelope:\($0.id)" }, details: ["problem": code, "status": "\(status)"]
+                ))
                 throw error
             }
         }

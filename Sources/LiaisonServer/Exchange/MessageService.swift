@@ -46,7 +46,8 @@ struct MessageService: Sendable {
     let messages: MessageStore
     let blobs: BlobStore
     let clock: any WallClock
-    let wakeup: DeliveryWakeup
+    let wakeup: Wakeup
+    let trail: AuditTrail
 
     /// The agreements that can cover a flow now (revoked ones never do).
     private func activeAgreements() async throws -> [Agreement] {
@@ -56,7 +57,30 @@ struct MessageService: Sendable {
     /// Validates a request, checks partners and agreements for every recipient, seals one
     /// envelope per recipient, and commits the message with its queued deliveries.
     /// - Throws: ``Problem`` naming the missing clause when no agreement covers a recipient.
-    func send(_ request: MessageRequest, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil) async throws -> MessageRecord {
+    /// - Parameter actor: who sends, for the audit log; a refusal is logged as well as a send.
+    func send(_ request: MessageRequest, actor: String, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil) async throws -> MessageRecord {
+        do {
+            return try await commit(request, actor: actor, forwardedFrom: forwardedFrom, control: control)
+        } catch {
+            let (status, code) = Self.classify(error)
+            await trail.record(trail.event(
+                .messageSent, status == 403 ? .denied : .failure, actor: actor, purpose: request.purpose, legalBasis: request.legalBasis,
+                recipients: request.to.map { $0.uppercased() }, details: ["problem": code, "status": "\(status)"]
+            ))
+            throw error
+        }
+    }
+
+    /// The HTTP status and problem code an error will be answered with.
+    static func classify(_ error: any Error) -> (status: Int, code: String) {
+        switch error {
+        case let problem as Problem: (problem.status, problem.type)
+        case let error as LiaisonError: (Problem(error).status, error.code.rawValue)
+        default: (400, "invalid-input")
+        }
+    }
+
+    private func commit(_ request: MessageRequest, actor: String, forwardedFrom: ForwardReference?, control: PermissionControl?) async throws -> MessageRecord {
         let now = clock.now()
         var message = Message(
             id: UUIDv7.make(at: now).uuidString.lowercased(), originator: ownAgencyCode, to: request.to.map { $0.uppercased() },
@@ -110,8 +134,16 @@ struct MessageService: Sendable {
             let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
             outgoing.append(.init(envelopeID: header.id, recipient: recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
         }
-        try await messages.enqueue(message, deliveries: outgoing, at: now)
+        var details = ["handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
+        if let forwardedFrom { details["forwardedFrom"] = forwardedFrom.messageId }
+        if let control { details["control"] = control.kind.rawValue }
+        let event = AuditEvent(
+            time: now, operation: .messageSent, actor: actor, subject: "message:\(message.id)", purpose: message.purpose,
+            legalBasis: message.legalBasis, recipients: message.to, details: details
+        )
+        try await messages.enqueue(message, deliveries: outgoing, audit: [event], at: now)
         await wakeup.signal()
+        await trail.wakeup.signal()
         return MessageRecord(message: message, box: .outbox, readAt: nil)
     }
 
@@ -181,7 +213,12 @@ struct MessageService: Sendable {
             signingKey: keys.signing
         )
         let receiptJSON = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
-        switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, at: now) {
+        let event = AuditEvent(
+            time: now, operation: .messageReceived, actor: "node:\(header.sender)", subject: "message:\(message.id)", purpose: message.purpose,
+            legalBasis: message.legalBasis, recipients: [ownAgencyCode],
+            details: ["envelope": header.id, "handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
+        )
+        switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, audit: [event], at: now) {
         case .stored:
             return (receipt, false)
         case .duplicate(let first):
@@ -205,7 +242,7 @@ struct MessageService: Sendable {
 
     /// Passes a received message on to third agencies, if its handling code or the originator's
     /// permission allows it; the handling code and evaluation travel with it.
-    func forward(_ id: String, to recipients: [String], note: String?) async throws -> MessageRecord {
+    func forward(_ id: String, to recipients: [String], note: String?, actor: String) async throws -> MessageRecord {
         guard let record = try await messages.message(id) else {
             throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
         }
@@ -223,11 +260,11 @@ struct MessageService: Sendable {
             caseRef: message.caseRef, inReplyTo: nil, retainUntil: message.retainUntil,
             attachments: message.attachments.map { AttachmentReference(sha256: $0.sha256, name: $0.name, mediaType: $0.mediaType) }
         )
-        return try await send(request, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
+        return try await send(request, actor: actor, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
     }
 
     /// Asks the originator of a received message to permit a further use; the request is a message.
-    func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String) async throws -> MessageRecord {
+    func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String, actor: String) async throws -> MessageRecord {
         guard let record = try await messages.message(id), record.box == .inbox else {
             throw Problem(.notFound, code: "not-found", detail: "No received message with id \(id).")
         }
@@ -245,11 +282,11 @@ struct MessageService: Sendable {
             body: "\(ownAgencyCode) asks permission to \(what).\nReason: \(reason)", entities: nil, purpose: message.purpose,
             legalBasis: message.legalBasis, handlingCode: .h0, handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one),
             caseRef: message.caseRef, inReplyTo: id, retainUntil: nil
-        ), control: control)
+        ), actor: actor, control: control)
     }
 
     /// The originator's decision on a permission request it received.
-    func decidePermission(_ requestID: String, granted: Bool, reason: String) async throws -> MessageRecord {
+    func decidePermission(_ requestID: String, granted: Bool, reason: String, actor: String) async throws -> MessageRecord {
         guard let record = try await messages.message(requestID), record.box == .inbox, let request = record.message.control, request.kind == .request else {
             throw Problem(.notFound, code: "not-found", detail: "No received permission request with id \(requestID).")
         }
@@ -263,7 +300,7 @@ struct MessageService: Sendable {
             to: [request.requester], subject: (granted ? "Permission granted: " : "Permission refused: ") + record.message.subject.replacingOccurrences(of: "Permission request: ", with: ""),
             body: reason, entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0,
             handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: requestID, retainUntil: nil
-        ), control: decision)
+        ), actor: actor, control: decision)
     }
 
     /// Opens a message for a user; the first opening of an inbox message queues a signed read
@@ -308,18 +345,5 @@ struct MessageService: Sendable {
         guard try await messages.recordReadReceipt(messageID: receipt.messageId, recipient: receipt.issuer, receiptJSON: json, at: receipt.at) else {
             throw Problem(.notFound, code: "not-found", detail: "No message \(receipt.messageId) was sent to \(receipt.issuer).")
         }
-    }
-}
-
-/// Wakes the delivery service when new work is queued, so that it need not wait for its next poll.
-actor DeliveryWakeup {
-    private var pending = false
-
-    func signal() { pending = true }
-
-    /// Returns whether a signal arrived since the last call, and clears it.
-    func consume() -> Bool {
-        defer { pending = false }
-        return pending
     }
 }

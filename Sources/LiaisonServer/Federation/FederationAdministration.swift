@@ -21,7 +21,7 @@ public struct FederationAdministration: Sendable {
     ///     it must equal the document's. `nil` only where the caller already asked a person (the CLI prompt).
     /// - Throws: ``LiaisonError`` for a malformed or altered document, this node's own identity, a
     ///   fingerprint that does not match, or an agency that is already a partner.
-    public func addPartner(_ identity: IdentityDocument, confirmedFingerprint: String?, by user: String) async throws {
+    public func addPartner(_ identity: IdentityDocument, confirmedFingerprint: String?, by actor: String) async throws {
         _ = try PartnerKeys(identity: identity)
         guard identity.agencyCode != ownAgencyCode else {
             throw LiaisonError(.invalidInput, "this is this node's own identity document, not a partner's")
@@ -32,16 +32,23 @@ public struct FederationAdministration: Sendable {
                 throw LiaisonError(.invalidInput, "confirmedFingerprint does not match the document's signing-key fingerprint; do not add this partner until the fingerprints agree")
             }
         }
-        try await store.addPartner(identity, by: user, at: clock.now())
+        try await store.addPartner(identity, by: actor, at: clock.now())
+        try await record(.partnerAdded, by: actor, subject: "partner:\(identity.agencyCode)", details: ["signingKeyFingerprint": identity.signingKey.fingerprint])
     }
 
     /// Unpins a partner.
-    public func removePartner(_ agencyCode: String) async throws {
+    public func removePartner(_ agencyCode: String, by actor: String) async throws {
         try await store.removePartner(agencyCode)
+        try await record(.partnerRemoved, by: actor, subject: "partner:\(agencyCode)")
+    }
+
+    private func record(_ operation: AuditOperation, by actor: String, subject: String, details: [String: String]? = nil) async throws {
+        let now = clock.now()
+        try await AuditStore(database: store.database).record([AuditEvent(time: now, operation: operation, actor: actor, subject: subject, details: details)], at: now)
     }
 
     /// Imports an agreement to which this node is a party.
-    public func importAgreement(_ agreement: Agreement) async throws {
+    public func importAgreement(_ agreement: Agreement, by actor: String) async throws {
         var normalised = agreement
         normalised.parties = agreement.parties.map { $0.uppercased() }
         try normalised.validate()
@@ -49,14 +56,17 @@ public struct FederationAdministration: Sendable {
             throw LiaisonError(.invalidInput, "parties: this node (\(ownAgencyCode)) is not a party to agreement \(agreement.id)")
         }
         try await store.addAgreement(normalised, at: clock.now())
+        try await record(.agreementAdded, by: actor, subject: "agreement:\(agreement.id)", details: ["parties": normalised.parties.joined(separator: ","), "legalBasis": agreement.legalBasis])
     }
 
     /// Revokes an agreement with a reason.
-    public func revokeAgreement(_ id: String, reason: String) async throws -> AgreementRecord {
+    public func revokeAgreement(_ id: String, reason: String, by actor: String) async throws -> AgreementRecord {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw LiaisonError(.invalidInput, "reason: give the reason for revoking the agreement")
         }
-        return try await store.revokeAgreement(id, reason: reason, at: clock.now())
+        let record = try await store.revokeAgreement(id, reason: reason, at: clock.now())
+        try await self.record(.agreementRevoked, by: actor, subject: "agreement:\(id)", details: ["reason": reason])
+        return record
     }
 }
 

@@ -62,10 +62,10 @@ struct APIController {
             try JSONBody.response(try await users.list().map(UserView.init))
         }
 
-        routes.on(.post, "/api/v1/users", access: .only(.administrator), surface: .api) { request, _ in
+        routes.on(.post, "/api/v1/users", access: .only(.administrator), surface: .api) { request, context in
             let body = try await JSONBody.decode(NewUser.self, from: request, limit: configuration.maxBodyBytes)
             let user = try await UserAdministration(users: users, bcryptCost: configuration.bcryptCost, clock: configuration.clock)
-                .add(username: body.username, role: body.role, password: body.password)
+                .add(username: body.username, role: body.role, password: body.password, by: AuditTrail.actor(context))
             return try JSONBody.response(UserView(user), status: .created)
         }
     }
@@ -86,16 +86,20 @@ public struct UserAdministration: Sendable {
     /// Validates and adds a user.
     /// - Throws: ``LiaisonError`` `.invalidInput` for a bad username, role or password; `.conflict` for a taken name.
     @discardableResult
-    public func add(username: String, role roleName: String, password: String, replacing: Bool = false) async throws -> UserRecord {
+    /// - Parameter actor: who adds the user, for the audit log (`cli` at the node's console).
+    public func add(username: String, role roleName: String, password: String, replacing: Bool = false, by actor: String = "cli") async throws -> UserRecord {
         try CredentialRules.validateUsername(username)
         guard let role = Role(parsing: roleName) else {
             throw LiaisonError(.invalidInput, "role '\(roleName)' is not one of: \(Role.wireNames)")
         }
         try CredentialRules.validatePassword(password)
         let hash = try await Authenticator.hashPassword(password, cost: bcryptCost)
-        if replacing {
-            return try await users.upsert(username: username, role: role, passwordHash: hash, at: clock.now())
-        }
-        return try await users.create(username: username, role: role, passwordHash: hash, at: clock.now())
+        let user = replacing
+            ? try await users.upsert(username: username, role: role, passwordHash: hash, at: clock.now())
+            : try await users.create(username: username, role: role, passwordHash: hash, at: clock.now())
+        try await AuditStore(database: users.database).record(
+            [AuditEvent(time: clock.now(), operation: .userAdded, actor: actor, subject: "user:\(user.username)", details: ["role": role.rawValue])], at: clock.now()
+        )
+        return user
     }
 }

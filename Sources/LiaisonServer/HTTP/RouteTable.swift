@@ -1,4 +1,5 @@
 public import Hummingbird
+import LiaisonCore
 public import LiaisonSafeguards
 
 /// One operation of the node: method, path, and the roles that may call it.
@@ -32,25 +33,52 @@ final class RouteTable {
     typealias Handler = @Sendable (Request, LiaisonRequestContext) async throws -> Response
 
     let router: Router<LiaisonRequestContext>
+    /// Where refusals by the access policy, and the operations routes name, are recorded.
+    let audit: AuditTrail?
     private(set) var specs: [RouteSpec] = []
 
-    init(router: Router<LiaisonRequestContext>) {
+    init(router: Router<LiaisonRequestContext>, audit: AuditTrail?) {
         self.router = router
+        self.audit = audit
     }
 
     /// Adds a route.
     /// - Parameters:
     ///   - access: who may call it; checked by ``AccessPolicy`` before `handler` runs.
     ///   - surface: API routes answer 401/403 problems; web routes send anonymous users to the login page.
-    func on(_ method: HTTPRequest.Method, _ path: String, access: AccessRule, surface: RouteSpec.Surface, use handler: @escaping Handler) {
+    ///   - audited: the operation to record in the audit log each time the route is called, with
+    ///     the user, the path and the outcome (Directive 2016/680 Art. 25: consultation and disclosure).
+    func on(_ method: HTTPRequest.Method, _ path: String, access: AccessRule, surface: RouteSpec.Surface, audited operation: AuditOperation? = nil, use handler: @escaping Handler) {
         let spec = RouteSpec(method: method, path: path, access: access, surface: surface)
         precondition(!specs.contains { $0.method == method && $0.path == path }, "route \(spec) registered twice")
         specs.append(spec)
+        let audit = self.audit
         router.on(RouterPath(path), method: method) { request, context in
             switch AccessPolicy.decide(principal: context.principal, rule: access) {
             case .permit:
-                return try await handler(request, context)
+                guard let operation, let audit else { return try await handler(request, context) }
+                func record(_ outcome: AuditEvent.Outcome, _ details: [String: String]) async {
+                    await audit.record(audit.event(
+                        operation, outcome, actor: AuditTrail.actor(context), role: context.principal?.role.rawValue,
+                        subject: request.uri.path, details: details
+                    ))
+                }
+                do {
+                    let response = try await handler(request, context)
+                    await record(response.status.code < 400 ? .success : .failure, ["status": "\(response.status.code)"])
+                    return response
+                } catch {
+                    let problem = ProblemMiddleware<LiaisonRequestContext>.problem(for: error, request: request)
+                    await record(problem.status == 403 ? .denied : .failure, ["status": "\(problem.status)", "problem": problem.type])
+                    throw error
+                }
             case .deny(let reasons), .needsApproval(_, let reasons):
+                if let principal = context.principal, let audit {
+                    await audit.record(audit.event(
+                        .accessDenied, .denied, actor: "user:\(principal.username)", role: principal.role.rawValue,
+                        subject: "\(method) \(request.uri.path)", details: ["reasons": reasons.map(\.code).joined(separator: ",")]
+                    ))
+                }
                 if context.principal == nil {
                     if surface == .web {
                         return Response(status: .seeOther, headers: [.location: "/login"])

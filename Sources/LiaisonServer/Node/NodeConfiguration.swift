@@ -32,6 +32,8 @@ public struct NodeConfiguration: Sendable {
     /// Mark cookies `Secure`. On by default; the plain-HTTP loopback demo turns it off because
     /// browsers drop Secure cookies sent over http://127.0.0.1.
     public var secureCookies: Bool = true
+    /// The longest time between two audit checkpoints while the log grows (issue: at least every 10 s).
+    public var checkpointInterval: Duration = .seconds(10)
     /// Time source for tokens, sessions and lockouts.
     public var clock: any WallClock = SystemWallClock()
     public var logLevel: Logger.Level = .info

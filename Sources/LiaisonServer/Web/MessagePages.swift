@@ -39,14 +39,14 @@ struct MessagePages {
         routes.on(.post, "/messages", access: MessageController.handlers, surface: .web) { request, context in
             try await send(request: request, context: context)
         }
-        routes.on(.get, "/messages/:id", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.get, "/messages/:id", access: MessageController.handlers, surface: .web, audited: .messageRead) { request, context in
             try await show(request: request, context: context, id: try context.parameters.require("id"))
         }
         routes.on(.post, "/messages/:id/forward", access: MessageController.handlers, surface: .web) { request, context in
             struct Form: Decodable { var csrf: String?; var to: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
-            let record = try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil)
+            let record = try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil, actor: AuditTrail.actor(context))
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
         routes.on(.post, "/messages/:id/permission-requests", access: MessageController.handlers, surface: .web) { request, context in
@@ -56,7 +56,7 @@ struct MessagePages {
             let target = form.target ?? ""
             let use: OnwardUseKind = target == "judicial" ? .judicialProceedings : .forward
             let record = try await service.requestPermission(
-                try context.parameters.require("id"), use: use, recipient: use == .forward ? target : nil, reason: form.reason ?? ""
+                try context.parameters.require("id"), use: use, recipient: use == .forward ? target : nil, reason: form.reason ?? "", actor: AuditTrail.actor(context)
             )
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
@@ -64,7 +64,7 @@ struct MessagePages {
             struct Form: Decodable { var csrf: String?; var granted: String?; var reason: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
-            let record = try await service.decidePermission(try context.parameters.require("id"), granted: form.granted == "true", reason: form.reason ?? "")
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: form.granted == "true", reason: form.reason ?? "", actor: AuditTrail.actor(context))
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
     }
@@ -215,7 +215,7 @@ struct MessagePages {
             caseRef: (form.caseRef?.isEmpty ?? true) ? nil : form.caseRef, inReplyTo: (form.inReplyTo?.isEmpty ?? true) ? nil : form.inReplyTo, retainUntil: nil
         )
         do {
-            let record = try await service.send(body)
+            let record = try await service.send(body, actor: AuditTrail.actor(context))
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         } catch let problem as Problem {
             return try await compose(request: request, context: context, status: .init(code: problem.status), values: [

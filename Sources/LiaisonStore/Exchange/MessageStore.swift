@@ -81,10 +81,11 @@ public struct MessageStore: Sendable {
         }
     }
 
-    /// Commits a sent message and its queued deliveries in one transaction.
-    public func enqueue(_ message: Message, deliveries: [Outgoing], at now: Date) async throws {
+    /// Commits a sent message, its queued deliveries and its audit events in one transaction.
+    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], at now: Date) async throws {
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         try await db.transaction { tx in
+            try await AuditStore.record(audit, at: now, on: tx)
             let model = MessageModel()
             model.id = message.id
             model.box = MessageRecord.Box.outbox.rawValue
@@ -197,7 +198,7 @@ public struct MessageStore: Sendable {
 
     /// Stores a received message with its envelope id and the receipt, in one transaction; a
     /// second delivery of the same envelope stores nothing and returns the first receipt.
-    public func accept(envelopeID: String, sender: String, message: Message, receiptJSON: String, at now: Date) async throws -> Acceptance {
+    public func accept(envelopeID: String, sender: String, message: Message, receiptJSON: String, audit: [AuditEvent] = [], at now: Date) async throws -> Acceptance {
         if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
             return .duplicate(receiptJSON: seen.receiptJSON)
         }
@@ -211,6 +212,7 @@ public struct MessageStore: Sendable {
                 received.receiptJSON = receiptJSON
                 received.receivedAt = now
                 try await received.create(on: tx)
+                try await AuditStore.record(audit, at: now, on: tx)
                 let model = MessageModel()
                 model.id = message.id
                 model.box = MessageRecord.Box.inbox.rawValue

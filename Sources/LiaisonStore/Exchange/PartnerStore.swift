@@ -33,7 +33,7 @@ public struct AgreementRecord: Sendable, Equatable {
 
 /// Persistence of partners and agreements.
 public struct FederationStore: Sendable {
-    let database: LiaisonDatabase
+    package let database: LiaisonDatabase
 
     public init(database: LiaisonDatabase) {
         self.database = database

@@ -29,7 +29,7 @@ public struct WebSessionRecord: Sendable, Equatable {
 
 /// Persistence of users and their browser sessions.
 public struct UserStore: Sendable {
-    let database: LiaisonDatabase
+    package let database: LiaisonDatabase
 
     public init(database: LiaisonDatabase) {
         self.database = database

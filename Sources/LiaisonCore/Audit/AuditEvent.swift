@@ -1,0 +1,127 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// One security-relevant operation, as the audit log records it.
+///
+/// Directive (EU) 2016/680 Art. 25(1) requires logs of collection, alteration, consultation,
+/// disclosure including transfers, combination and erasure; the logs of consultation and disclosure
+/// must show the justification, the date and time, the person who did it and, where possible, the
+/// recipients. Those are ``purpose``/``legalBasis``, ``time``, ``actor`` and ``recipients`` here.
+public struct AuditEvent: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        case success, denied, failure
+    }
+
+    public var time: Date
+    public var operation: AuditOperation
+    public var outcome: Outcome
+    /// Who acted: `user:<name>`, `node:<agency code>` (a partner), `cli` (an operator at the node's
+    /// console) or `system` (the node's own services).
+    public var actor: String
+    /// The actor's role, for users.
+    public var role: String?
+    /// What the operation was about: `message:<id>`, `user:<name>`, `agreement:<id>`, …
+    public var subject: String?
+    /// The justification: the purpose the data were processed for.
+    public var purpose: String?
+    public var legalBasis: String?
+    /// Agency codes the data were disclosed to.
+    public var recipients: [String]?
+    /// Anything else worth keeping, such as the reason of a refusal.
+    public var details: [String: String]?
+
+    public init(
+        time: Date, operation: AuditOperation, outcome: Outcome = .success, actor: String, role: String? = nil, subject: String? = nil,
+        purpose: String? = nil, legalBasis: String? = nil, recipients: [String]? = nil, details: [String: String]? = nil
+    ) {
+        self.time = time
+        self.operation = operation
+        self.outcome = outcome
+        self.actor = actor
+        self.role = role
+        self.subject = subject
+        self.purpose = purpose
+        self.legalBasis = legalBasis
+        self.recipients = recipients
+        self.details = details
+    }
+}
+
+/// What was done. The raw value is what the log stores and what filters name.
+public enum AuditOperation: String, Codable, Sendable, CaseIterable {
+    // Sign-in (successes and failures alike).
+    case login = "auth.login"
+    case tokenIssued = "auth.token"
+    case logout = "auth.logout"
+    /// A request refused by the access policy.
+    case accessDenied = "access.denied"
+    // Administration.
+    case userAdded = "user.add"
+    case partnerAdded = "partner.add"
+    case partnerRemoved = "partner.remove"
+    case agreementAdded = "agreement.add"
+    case agreementRevoked = "agreement.revoke"
+    case configurationChanged = "configuration.change"
+    // Exchange: disclosure, collection, consultation.
+    case messageSent = "message.send"
+    case messageReceived = "message.receive"
+    case messageRefused = "message.refuse"
+    case messageRead = "message.read"
+    case messageForwarded = "message.forward"
+    case attachmentStored = "attachment.store"
+    case attachmentRead = "attachment.read"
+    case permissionRequested = "permission.request"
+    case permissionDecided = "permission.decide"
+    case onwardUse = "onward.use"
+    /// An agreement or handling-code decision of the safeguards engine.
+    case policyDecision = "policy.decision"
+    // The log itself.
+    case auditRead = "audit.read"
+}
+
+/// A leaf of the audit log: the event with its position, so that a row moved to another index no
+/// longer matches its own bytes. The leaf's exact bytes are its JSON with sorted keys.
+public struct AuditLeaf: Codable, Sendable, Equatable {
+    public var index: UInt64
+    public var event: AuditEvent
+
+    public init(index: UInt64, event: AuditEvent) {
+        self.index = index
+        self.event = event
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// The leaf's bytes: canonical JSON (sorted keys, ISO 8601 times to the second).
+    public func bytes() throws -> Data { try Self.encoder.encode(self) }
+
+    /// Reads a leaf back from its bytes.
+    /// - Throws: ``LiaisonError`` `.invalidInput` when they are not a leaf.
+    public init(bytes: Data) throws(LiaisonError) {
+        do {
+            self = try Self.decoder.decode(AuditLeaf.self, from: bytes)
+        } catch {
+            throw LiaisonError(.invalidInput, "not an audit leaf: \(error)")
+        }
+    }
+
+    /// Encodes an event alone, as the queue holds it.
+    public static func encode(_ event: AuditEvent) throws -> Data { try encoder.encode(event) }
+
+    /// Decodes an event from the queue.
+    public static func decode(event: Data) throws -> AuditEvent { try decoder.decode(AuditEvent.self, from: event) }
+}

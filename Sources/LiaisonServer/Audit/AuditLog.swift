@@ -1,0 +1,216 @@
+import Crypto
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+import Logging
+import ServiceLifecycle
+
+/// The node's tamper-evident audit log: an append-only Merkle tree (RFC 9162 hashing) over the
+/// recorded events, with checkpoints signed as C2SP signed notes.
+///
+/// Operations record events into a queue (``AuditTrail``); this actor, the only writer, moves them
+/// into the tree in batches, keeping the tree's right edge in memory so that an append hashes only
+/// the subtrees it completes. Proofs and roots read stored subtree hashes and never rehash leaves.
+actor AuditLog {
+    let store: AuditStore
+    /// The checkpoint origin and signing key name, `liaison/<agency code>/audit`.
+    nonisolated let origin: String
+    private let signingKey: Curve25519.Signing.PrivateKey
+    private let clock: any WallClock
+    private var frontier: MerkleFrontier?
+    /// The last sequencing run: runs are chained, since an actor's methods interleave at every
+    /// `await` and two runs must never take the same queued rows.
+    private var lastRun: Task<Void, Never>?
+
+    init(store: AuditStore, agencyCode: String, signingKey: Curve25519.Signing.PrivateKey, clock: any WallClock) {
+        self.store = store
+        self.origin = Checkpoint.auditOrigin(agencyCode: agencyCode)
+        self.signingKey = signingKey
+        self.clock = clock
+    }
+
+    /// The C2SP vkey that verifies this node's checkpoints.
+    nonisolated var verifierKey: String { SignedNote.verifierKey(name: origin, publicKey: signingKey.publicKey) }
+
+    /// Moves every queued event into the tree, in batches of `batchSize`, each in one transaction.
+    /// - Returns: how many entries were appended.
+    @discardableResult
+    func sequence(batchSize: Int = 4_096) async throws -> Int {
+        let previous = lastRun
+        let run = Task {
+            await previous?.value
+            return try await drain(batchSize: batchSize)
+        }
+        lastRun = Task { _ = try? await run.value }
+        return try await run.value
+    }
+
+    private func drain(batchSize: Int) async throws -> Int {
+        var appended = 0
+        while true {
+            let queued = try await store.queued(limit: batchSize)
+            guard !queued.isEmpty else { return appended }
+            var edge = try await loadFrontier()
+            var leaves: [AuditStore.Append] = []
+            var hashes: [(key: Int64, hash: Data)] = []
+            leaves.reserveCapacity(queued.count)
+            for item in queued {
+                // A queue row that does not decode is still logged, as what it is, never dropped.
+                let event = (try? AuditLeaf.decode(event: item.eventJSON)) ?? AuditEvent(
+                    time: clock.now(), operation: .configurationChanged, outcome: .failure, actor: "system",
+                    details: ["undecodable": item.eventJSON.base64EncodedString()]
+                )
+                let leaf = try AuditLeaf(index: edge.size, event: event).bytes()
+                leaves.append(AuditStore.Append(index: edge.size, leaf: leaf, event: event))
+                for (node, hash) in edge.append(leafHash: Merkle.leafHash(leaf)) { hashes.append((node.key, hash)) }
+            }
+            do {
+                try await store.append(leaves, hashes: hashes, dequeue: queued.map(\.id))
+                frontier = edge
+            } catch {
+                frontier = nil
+                throw error
+            }
+            appended += queued.count
+            if queued.count < batchSize { return appended }
+        }
+    }
+
+    private func loadFrontier() async throws -> MerkleFrontier {
+        if let frontier { return frontier }
+        let size = try await store.size()
+        let loaded = try await Self.frontier(size: size, store: store)
+        frontier = loaded
+        return loaded
+    }
+
+    /// The right edge of the tree of `size` leaves, from stored hashes.
+    static func frontier(size: UInt64, store: AuditStore) async throws -> MerkleFrontier {
+        let nodes = MerkleNode.decompose(0..<size)
+        let stored = try await store.hashes(keys: nodes.map(\.key))
+        return try MerkleFrontier(size: size, hashes: Dictionary(uniqueKeysWithValues: stored.map { (MerkleNode(key: $0.key), $0.value) }))
+    }
+
+    /// Signs a checkpoint of the current tree unless the newest one already covers it.
+    /// - Returns: the newest checkpoint.
+    @discardableResult
+    func checkpoint() async throws -> AuditCheckpointRecord {
+        let edge = try await loadFrontier()
+        if let latest = try await store.latestCheckpoint(), latest.size == edge.size { return latest }
+        let checkpoint = Checkpoint(origin: origin, size: edge.size, root: edge.root)
+        let note = SignedNote.format(text: checkpoint.text, signatures: [try SignedNote.sign(checkpoint.text, name: origin, key: signingKey)])
+        let now = clock.now()
+        try await store.saveCheckpoint(size: edge.size, root: edge.root, note: note, at: now)
+        return AuditCheckpointRecord(size: edge.size, root: edge.root, note: note, signedAt: now)
+    }
+
+    /// The number of leaves in the tree.
+    func size() async throws -> UInt64 { try await loadFrontier().size }
+
+    // MARK: Proofs (read-only: stored hashes only)
+
+    /// The hashes of ``MerkleProofPlan`` `plan`, from the store.
+    nonisolated func assemble(_ plan: MerkleProofPlan) async throws -> [Data] {
+        let nodes = plan.nodes
+        let stored = try await store.hashes(keys: nodes.map(\.key))
+        return try plan.assemble(from: Dictionary(uniqueKeysWithValues: stored.map { (MerkleNode(key: $0.key), $0.value) }))
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `size` leaves.
+    /// - Throws: ``LiaisonError`` `.invalidInput` unless `index < size ≤` the log's size.
+    func inclusionProof(index: UInt64, size: UInt64) async throws -> [Data] {
+        let current = try await loadFrontier().size
+        guard size <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(size)") }
+        return try await assemble(try MerkleProofPlan.inclusion(index: index, size: size))
+    }
+
+    /// The consistency proof from the tree of `from` leaves to the tree of `to` leaves.
+    /// - Throws: ``LiaisonError`` `.invalidInput` unless `0 < from ≤ to ≤` the log's size.
+    func consistencyProof(from: UInt64, to: UInt64) async throws -> [Data] {
+        let current = try await loadFrontier().size
+        guard to <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(to)") }
+        return try await assemble(try MerkleProofPlan.consistency(from: from, to: to))
+    }
+
+    /// The root of the tree of `size` leaves.
+    func root(size: UInt64) async throws -> Data {
+        let current = try await loadFrontier().size
+        guard size <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(size)") }
+        return try await Self.frontier(size: size, store: store).root
+    }
+}
+
+/// Where operations record their audit events: into the queue, then a nudge to the sequencer.
+struct AuditTrail: Sendable {
+    let store: AuditStore
+    let wakeup: Wakeup
+    let clock: any WallClock
+    let logger: Logger
+
+    /// Records events. A failure to record is logged loudly; the caller's operation has happened.
+    func record(_ events: AuditEvent...) async {
+        do {
+            try await store.record(events, at: clock.now())
+            await wakeup.signal()
+        } catch {
+            logger.critical("cannot record audit events", metadata: ["error": "\(error)", "operations": "\(events.map(\.operation.rawValue))"])
+        }
+    }
+
+    /// `user:<name>` for a signed-in caller, `anonymous` otherwise.
+    static func actor(_ context: LiaisonRequestContext) -> String {
+        context.principal.map { "user:\($0.username)" } ?? "anonymous"
+    }
+
+    /// An event stamped with the trail's clock.
+    func event(
+        _ operation: AuditOperation, _ outcome: AuditEvent.Outcome = .success, actor: String, role: String? = nil, subject: String? = nil,
+        purpose: String? = nil, legalBasis: String? = nil, recipients: [String]? = nil, details: [String: String]? = nil
+    ) -> AuditEvent {
+        AuditEvent(
+            time: clock.now(), operation: operation, outcome: outcome, actor: actor, role: role, subject: subject,
+            purpose: purpose, legalBasis: legalBasis, recipients: recipients, details: details
+        )
+    }
+}
+
+/// Sequences queued audit events as they arrive and signs a checkpoint at least every
+/// ``NodeConfiguration/checkpointInterval`` while the log grows: off the request path.
+struct AuditService: Service {
+    let log: AuditLog
+    let wakeup: Wakeup
+    let checkpointInterval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var lastCheckpoint = ContinuousClock.now
+            try await checkpoint()
+            while !Task.isCancelled {
+                try await wakeup.idle(polls: 10, every: .milliseconds(20))
+                do {
+                    try await log.sequence()
+                } catch {
+                    logger.warning("cannot sequence the audit log", metadata: ["error": "\(error)"])
+                }
+                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                    try await checkpoint()
+                    lastCheckpoint = ContinuousClock.now
+                }
+            }
+        }
+        // What was recorded before shutdown is in the log and under a checkpoint.
+        _ = try? await log.sequence()
+        _ = try? await log.checkpoint()
+    }
+
+    private func checkpoint() async throws {
+        do {
+            try await log.checkpoint()
+        } catch {
+            logger.warning("cannot sign an audit checkpoint", metadata: ["error": "\(error)"])
+        }
+    }
+}

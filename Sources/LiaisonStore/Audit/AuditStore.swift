@@ -1,0 +1,234 @@
+import FluentKit
+public import LiaisonCore
+import SQLKit
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A leaf of the audit log as stored.
+public struct AuditEntryRecord: Sendable, Equatable {
+    public var index: UInt64
+    /// The exact bytes that were hashed.
+    public var leaf: Data
+    public var recordedAt: Date
+    public var operation: String
+    public var outcome: String
+    public var actor: String
+    public var subject: String?
+}
+
+/// A signed checkpoint as stored: the whole note, cosignatures included.
+public struct AuditCheckpointRecord: Sendable, Equatable {
+    public var size: UInt64
+    public var root: Data
+    public var note: String
+    public var signedAt: Date
+
+    public init(size: UInt64, root: Data, note: String, signedAt: Date) {
+        self.size = size
+        self.root = root
+        self.note = note
+        self.signedAt = signedAt
+    }
+}
+
+/// A queued event waiting for the sequencer.
+public struct QueuedAuditEvent: Sendable {
+    public var id: Int
+    public var eventJSON: Data
+}
+
+/// The audit log's storage: the queue of recorded events, the leaves, the hashes of complete
+/// subtrees (keyed as `MerkleNode.key`) and the signed checkpoints.
+///
+/// The tree's shape lives in LiaisonCrypto; this store only keeps what it is given, in
+/// transactions, so that a crash leaves a batch entirely in the log or entirely in the queue.
+public struct AuditStore: Sendable {
+    let database: LiaisonDatabase
+
+    public init(database: LiaisonDatabase) {
+        self.database = database
+    }
+
+    private var db: any Database { get throws { try database.database } }
+
+    /// Records events for the log.
+    public func record(_ events: [AuditEvent], at now: Date) async throws {
+        try await Self.record(events, at: now, on: db)
+    }
+
+    /// Records events inside a caller's transaction, so that they exist exactly when the
+    /// operation does.
+    package static func record(_ events: [AuditEvent], at now: Date, on db: any Database) async throws {
+        guard !events.isEmpty else { return }
+        let models = try events.map { event in
+            let model = AuditQueueModel()
+            model.eventJSON = try AuditLeaf.encode(event)
+            model.queuedAt = now
+            return model
+        }
+        try await models.create(on: db)
+    }
+
+    /// The oldest queued events.
+    public func queued(limit: Int) async throws -> [QueuedAuditEvent] {
+        try await AuditQueueModel.query(on: db).sort(\.$id).limit(limit).all().map { QueuedAuditEvent(id: $0.id!, eventJSON: $0.eventJSON) }
+    }
+
+    /// The number of leaves in the log.
+    public func size() async throws -> UInt64 {
+        guard let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first() else { return 0 }
+        return UInt64(last.id!) + 1
+    }
+
+    /// Stored subtree hashes by key; absent keys are missing from the answer.
+    public func hashes(keys: some Collection<Int64>) async throws -> [Int64: Data] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [Int64: Data] = [:]
+        let all = Array(keys)
+        for start in stride(from: 0, to: all.count, by: 500) {
+            let chunk = Array(all[start..<min(start + 500, all.count)])
+            for model in try await AuditHashModel.query(on: db).filter(\.$id ~~ chunk).all() {
+                found[model.id!] = model.hash
+            }
+        }
+        return found
+    }
+
+    /// A new leaf to append.
+    public struct Append: Sendable {
+        public var index: UInt64
+        public var leaf: Data
+        public var event: AuditEvent
+
+        public init(index: UInt64, leaf: Data, event: AuditEvent) {
+            self.index = index
+            self.leaf = leaf
+            self.event = event
+        }
+    }
+
+    /// Appends a batch in one transaction: the leaves, the subtree hashes they complete, and the
+    /// removal of their queue rows.
+    /// - Throws: when a leaf index is already taken (another sequencer appended meanwhile); nothing
+    ///   is written then. The transaction writes first and reads nothing, so that SQLite takes its
+    ///   write lock at once rather than failing to upgrade a read.
+    public func append(_ leaves: [Append], hashes: [(key: Int64, hash: Data)], dequeue: [Int]) async throws {
+        guard !leaves.isEmpty else { return }
+        try await db.transaction { tx in
+            let entries = leaves.map { append in
+                let model = AuditEntryModel()
+                model.id = Int64(append.index)
+                model.leaf = append.leaf
+                model.recordedAt = append.event.time
+                model.operation = append.event.operation.rawValue
+                model.outcome = append.event.outcome.rawValue
+                model.actor = append.event.actor
+                model.subject = append.event.subject
+                return model
+            }
+            for chunk in stride(from: 0, to: entries.count, by: 1_000) {
+                try await Array(entries[chunk..<min(chunk + 1_000, entries.count)]).create(on: tx)
+            }
+            let nodes = hashes.map { key, hash in
+                let model = AuditHashModel()
+                model.id = key
+                model.hash = hash
+                return model
+            }
+            for chunk in stride(from: 0, to: nodes.count, by: 1_000) {
+                try await Array(nodes[chunk..<min(chunk + 1_000, nodes.count)]).create(on: tx)
+            }
+            for chunk in stride(from: 0, to: dequeue.count, by: 500) {
+                try await AuditQueueModel.query(on: tx).filter(\.$id ~~ Array(dequeue[chunk..<min(chunk + 500, dequeue.count)])).delete()
+            }
+        }
+    }
+
+    /// Leaves `range`, in order (at most 1,000 at a time is what callers should ask for).
+    public func entries(_ range: Range<UInt64>) async throws -> [AuditEntryRecord] {
+        guard !range.isEmpty else { return [] }
+        return try await AuditEntryModel.query(on: db)
+            .filter(\.$id >= Int64(range.lowerBound)).filter(\.$id < Int64(range.upperBound))
+            .sort(\.$id).all().map(Self.record)
+    }
+
+    /// What the audit explorer filters by.
+    public struct Filter: Sendable {
+        public var actor: String?
+        public var operation: String?
+        public var from: Date?
+        public var until: Date?
+        /// Entries below this index (for paging back from the newest).
+        public var before: UInt64?
+
+        public init(actor: String? = nil, operation: String? = nil, from: Date? = nil, until: Date? = nil, before: UInt64? = nil) {
+            self.actor = actor
+            self.operation = operation
+            self.from = from
+            self.until = until
+            self.before = before
+        }
+    }
+
+    /// The newest entries that match, newest first.
+    public func search(_ filter: Filter, limit: Int) async throws -> [AuditEntryRecord] {
+        let query = AuditEntryModel.query(on: try db)
+        if let actor = filter.actor { query.filter(\.$actor == actor) }
+        if let operation = filter.operation { query.filter(\.$operation == operation) }
+        if let from = filter.from { query.filter(\.$recordedAt >= from) }
+        if let until = filter.until { query.filter(\.$recordedAt < until) }
+        if let before = filter.before { query.filter(\.$id < Int64(before)) }
+        return try await query.sort(\.$id, .descending).limit(limit).all().map(Self.record)
+    }
+
+    static func record(_ model: AuditEntryModel) -> AuditEntryRecord {
+        AuditEntryRecord(
+            index: UInt64(model.id!), leaf: model.leaf, recordedAt: model.recordedAt, operation: model.operation,
+            outcome: model.outcome, actor: model.actor, subject: model.subject
+        )
+    }
+
+    // MARK: Checkpoints
+
+    /// Stores a signed checkpoint (replacing the note of one at the same size, to add cosignatures).
+    public func saveCheckpoint(size: UInt64, root: Data, note: String, at now: Date) async throws {
+        let db = try db
+        if let existing = try await AuditCheckpointModel.find(Int64(size), on: db) {
+            guard existing.root == root else {
+                throw LiaisonError(.conflict, "a checkpoint of size \(size) with another root is already stored")
+            }
+            existing.note = note
+            try await existing.save(on: db)
+            return
+        }
+        let model = AuditCheckpointModel()
+        model.id = Int64(size)
+        model.root = root
+        model.note = note
+        model.signedAt = now
+        try await model.create(on: db)
+    }
+
+    /// The newest checkpoint.
+    public func latestCheckpoint() async throws -> AuditCheckpointRecord? {
+        try await AuditCheckpointModel.query(on: db).sort(\.$id, .descending).first().map(Self.record)
+    }
+
+    /// The checkpoint of exactly `size` leaves, if one was signed.
+    public func checkpoint(size: UInt64) async throws -> AuditCheckpointRecord? {
+        try await AuditCheckpointModel.find(Int64(size), on: db).map(Self.record)
+    }
+
+    /// Every checkpoint, oldest first.
+    public func checkpoints() async throws -> [AuditCheckpointRecord] {
+        try await AuditCheckpointModel.query(on: db).sort(\.$id).all().map(Self.record)
+    }
+
+    static func record(_ model: AuditCheckpointModel) -> AuditCheckpointRecord {
+        AuditCheckpointRecord(size: UInt64(model.id!), root: model.root, note: model.note, signedAt: model.signedAt)
+    }
+}
