@@ -1,9 +1,9 @@
-import Crypto
-import Foundation
-import LiaisonCore
+public import Crypto
+public import Foundation
+public import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards
-import LiaisonStore
+public import LiaisonStore
 import Logging
 import ServiceLifecycle
 
@@ -13,10 +13,10 @@ import ServiceLifecycle
 /// Operations record events into a queue (``AuditTrail``); this actor, the only writer, moves them
 /// into the tree in batches, keeping the tree's right edge in memory so that an append hashes only
 /// the subtrees it completes. Proofs and roots read stored subtree hashes and never rehash leaves.
-actor AuditLog {
+public actor AuditLog {
     let store: AuditStore
     /// The checkpoint origin and signing key name, `liaison/<agency code>/audit`.
-    nonisolated let origin: String
+    public nonisolated let origin: String
     private let signingKey: Curve25519.Signing.PrivateKey
     private let clock: any WallClock
     private var frontier: MerkleFrontier?
@@ -24,7 +24,7 @@ actor AuditLog {
     /// `await` and two runs must never take the same queued rows.
     private var lastRun: Task<Void, Never>?
 
-    init(store: AuditStore, agencyCode: String, signingKey: Curve25519.Signing.PrivateKey, clock: any WallClock) {
+    public init(store: AuditStore, agencyCode: String, signingKey: Curve25519.Signing.PrivateKey, clock: any WallClock) {
         self.store = store
         self.origin = Checkpoint.auditOrigin(agencyCode: agencyCode)
         self.signingKey = signingKey
@@ -32,12 +32,12 @@ actor AuditLog {
     }
 
     /// The C2SP vkey that verifies this node's checkpoints.
-    nonisolated var verifierKey: String { SignedNote.verifierKey(name: origin, publicKey: signingKey.publicKey) }
+    public nonisolated var verifierKey: String { SignedNote.verifierKey(name: origin, publicKey: signingKey.publicKey) }
 
     /// Moves every queued event into the tree, in batches of `batchSize`, each in one transaction.
     /// - Returns: how many entries were appended.
     @discardableResult
-    func sequence(batchSize: Int = 4_096) async throws -> Int {
+    public func sequence(batchSize: Int = 4_096) async throws -> Int {
         let previous = lastRun
         let run = Task {
             await previous?.value
@@ -96,7 +96,7 @@ actor AuditLog {
     /// Signs a checkpoint of the current tree unless the newest one already covers it.
     /// - Returns: the newest checkpoint.
     @discardableResult
-    func checkpoint() async throws -> AuditCheckpointRecord {
+    public func checkpoint() async throws -> AuditCheckpointRecord {
         let edge = try await loadFrontier()
         if let latest = try await store.latestCheckpoint(), latest.size == edge.size { return latest }
         let checkpoint = Checkpoint(origin: origin, size: edge.size, root: edge.root)
@@ -107,7 +107,7 @@ actor AuditLog {
     }
 
     /// The number of leaves in the tree.
-    func size() async throws -> UInt64 { try await loadFrontier().size }
+    public func size() async throws -> UInt64 { try await loadFrontier().size }
 
     // MARK: Proofs (read-only: stored hashes only)
 
@@ -120,7 +120,7 @@ actor AuditLog {
 
     /// The inclusion proof of leaf `index` in the tree of `size` leaves.
     /// - Throws: ``LiaisonError`` `.invalidInput` unless `index < size ≤` the log's size.
-    func inclusionProof(index: UInt64, size: UInt64) async throws -> [Data] {
+    public func inclusionProof(index: UInt64, size: UInt64) async throws -> [Data] {
         let current = try await loadFrontier().size
         guard size <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(size)") }
         return try await assemble(try MerkleProofPlan.inclusion(index: index, size: size))
@@ -128,14 +128,14 @@ actor AuditLog {
 
     /// The consistency proof from the tree of `from` leaves to the tree of `to` leaves.
     /// - Throws: ``LiaisonError`` `.invalidInput` unless `0 < from ≤ to ≤` the log's size.
-    func consistencyProof(from: UInt64, to: UInt64) async throws -> [Data] {
+    public func consistencyProof(from: UInt64, to: UInt64) async throws -> [Data] {
         let current = try await loadFrontier().size
         guard to <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(to)") }
         return try await assemble(try MerkleProofPlan.consistency(from: from, to: to))
     }
 
     /// The root of the tree of `size` leaves.
-    func root(size: UInt64) async throws -> Data {
+    public func root(size: UInt64) async throws -> Data {
         let current = try await loadFrontier().size
         guard size <= current else { throw LiaisonError(.invalidInput, "the log has \(current) entries, not \(size)") }
         return try await Self.frontier(size: size, store: store).root

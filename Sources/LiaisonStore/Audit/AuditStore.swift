@@ -70,7 +70,9 @@ public struct AuditStore: Sendable {
             model.queuedAt = now
             return model
         }
-        try await models.create(on: db)
+        for start in stride(from: 0, to: models.count, by: 1_000) {
+            try await Array(models[start..<min(start + 1_000, models.count)]).create(on: db)
+        }
     }
 
     /// The oldest queued events.
@@ -78,9 +80,10 @@ public struct AuditStore: Sendable {
         try await AuditQueueModel.query(on: db).sort(\.$id).limit(limit).all().map { QueuedAuditEvent(id: $0.id!, eventJSON: $0.eventJSON) }
     }
 
-    /// The number of leaves in the log.
+    /// The number of leaves in the tree: one more than the highest stored leaf hash (level 0 keys
+    /// are the leaf indices themselves), read from the primary key's index.
     public func size() async throws -> UInt64 {
-        guard let last = try await AuditEntryModel.query(on: db).sort(\.$id, .descending).first() else { return 0 }
+        guard let last = try await AuditHashModel.query(on: db).filter(\.$id < Int64(1) << 48).sort(\.$id, .descending).first() else { return 0 }
         return UInt64(last.id!) + 1
     }
 
