@@ -84,6 +84,8 @@ public func buildApplication(
         configuration: configuration
     ).register(on: routes)
     AuditController(log: auditLog, store: auditStore).register(on: routes)
+    let witnessStore = WitnessStore(database: database)
+    AlertController(store: witnessStore).register(on: routes)
     let federation = FederationStore(database: database)
     let messages = MessageStore(database: database)
     let wakeup = Wakeup()
@@ -126,6 +128,14 @@ public func buildApplication(
         federationRouter.add(middleware: ProblemMiddleware())
         let federationRoutes = RouteTable(router: federationRouter, audit: trail)
         FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration).register(on: federationRoutes)
+        WitnessEndpoint(witness: Witness(
+            ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock
+        )).register(on: federationRoutes)
+        services.append(WitnessService(
+            ownAgencyCode: node.settings.profile.agencyCode, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation,
+            clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
+            interval: configuration.checkpointInterval, logger: logger
+        ))
         federationSpecs = federationRoutes.specs
         let server: HTTPServerBuilder
         if configuration.insecureLoopback {

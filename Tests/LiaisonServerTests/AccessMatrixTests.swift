@@ -42,10 +42,12 @@ struct AccessMatrixTests {
         "GET /api/v1/audit/entries": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /api/v1/audit/proofs/inclusion": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /api/v1/audit/proofs/consistency": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "GET /api/v1/alerts": .only(.oversight, .dataProtectionOfficer, .administrator),
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,
         "POST /federation/v1/envelopes": .anonymous,
         "POST /federation/v1/receipts": .anonymous,
+        "POST /federation/v1/witness/add-checkpoint": .anonymous,
         "GET /messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /messages/new": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

@@ -24,13 +24,17 @@ struct LiveFederation {
     /// Builds the nodes, runs them in one ServiceGroup for `body`, and shuts everything down.
     static func run(
         codes: [String] = ["XA-POL", "XB-CUS"], backend: Backend = .sqlite, postQuantum: Bool = false,
+        configure: (inout NodeConfiguration) -> Void = { _ in },
         _ body: (inout LiveFederation) async throws -> Void
     ) async throws {
         var nodes: [TestNode] = []
         var portBoxes: [Ports] = []
         for code in codes {
             let box = Ports()
-            nodes.append(try await TestNode.make(backend: backend, agencyCode: code, ports: box) { $0.federationPort = 0 })
+            nodes.append(try await TestNode.make(backend: backend, agencyCode: code, ports: box) {
+                $0.federationPort = 0
+                configure(&$0)
+            })
             portBoxes.append(box)
         }
         let group = ServiceGroup(configuration: .init(services: nodes.map(\.app.application), logger: Logger(label: "test")))

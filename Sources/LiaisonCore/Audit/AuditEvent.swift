@@ -80,6 +80,8 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case policyDecision = "policy.decision"
     // The log itself.
     case auditRead = "audit.read"
+    /// A security alert: a partner's split view, or a witness refusing this node's log.
+    case alertRaised = "alert.raise"
 }
 
 /// A leaf of the audit log: the event with its position, so that a row moved to another index no

@@ -47,6 +47,9 @@ public struct IdentityDocument: Codable, Sendable, Equatable {
     /// The C2SP vkey (c2sp.org/signed-note) that verifies the node's audit checkpoints:
     /// `liaison/<agency code>/audit+<key ID>+<base64(0x01 ‖ Ed25519 signing key)>`.
     public var auditVerifierKey: String?
+    /// The C2SP vkey (type 0x04, c2sp.org/tlog-cosignature) of the node's cosignatures on its
+    /// partners' checkpoints: `liaison/<agency code>/witness+<key ID>+<base64(0x04 ‖ key)>`.
+    public var witnessVerifierKey: String?
 
     public init(
         profile: NodeProfile,

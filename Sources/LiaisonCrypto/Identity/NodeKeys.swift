@@ -107,6 +107,7 @@ public struct NodeKeys: Sendable {
             tlsCertificate: .init(pem: try tlsCertificatePEM(), fingerprint: Fingerprint.of(serializer.serializedBytes))
         )
         document.auditVerifierKey = SignedNote.verifierKey(name: Checkpoint.auditOrigin(agencyCode: profile.agencyCode), publicKey: signing.publicKey)
+        document.witnessVerifierKey = SignedNote.verifierKey(name: Checkpoint.witnessName(agencyCode: profile.agencyCode), type: SignedNote.cosignatureType, publicKey: signing.publicKey)
         if let postQuantum {
             let raw = postQuantum.publicKey.rawRepresentation
             document.postQuantumKeyAgreementKey = .init(algorithm: "X-Wing", publicKey: raw.base64EncodedString(), fingerprint: Fingerprint.of(raw))

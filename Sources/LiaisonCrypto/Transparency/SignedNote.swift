@@ -67,6 +67,11 @@ public enum SignedNote {
     public struct Parsed: Sendable, Equatable {
         public var text: String
         public var signatures: [Signature]
+
+        public init(text: String, signatures: [Signature]) {
+            self.text = text
+            self.signatures = signatures
+        }
     }
 
     /// Splits a note at its last blank line.
@@ -178,6 +183,16 @@ public struct Checkpoint: Sendable, Equatable {
     /// A Liaison node's audit log origin, which is also its checkpoint key name: `liaison/<agency code>/audit`.
     public static func auditOrigin(agencyCode: String) -> String { "liaison/\(agencyCode)/audit" }
 
+    /// A Liaison node's name as a witness of its partners' logs: `liaison/<agency code>/witness`.
+    public static func witnessName(agencyCode: String) -> String { "liaison/\(agencyCode)/witness" }
+
+    /// The agency code in a Liaison audit origin, if it is one.
+    public static func agencyCode(fromAuditOrigin origin: String) -> String? {
+        let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "liaison", parts[2] == "audit", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
     /// The note text that is signed.
     public var text: String {
         ([origin, String(size), root.base64EncodedString()] + extensions).map { $0 + "\n" }.joined()
@@ -193,5 +208,52 @@ public struct Checkpoint: Sendable, Equatable {
               lines.dropFirst(3).allSatisfy({ !$0.isEmpty })
         else { throw LiaisonError(.invalidInput, "not a checkpoint: an origin line, a decimal tree size and a base64 SHA-256 root hash, each ending in a newline") }
         self.init(origin: String(lines[0]), size: size, root: root, extensions: lines.dropFirst(3).map(String.init))
+    }
+}
+
+/// The body of a c2sp.org/tlog-witness `add-checkpoint` request: the size of the checkpoint the
+/// witness last cosigned for this log, a consistency proof from it to the new checkpoint, a blank
+/// line, then the new checkpoint's signed note.
+///
+/// ```
+/// old 15
+/// <base64 proof hash>
+/// …
+///
+/// <checkpoint note>
+/// ```
+public struct AddCheckpointRequest: Sendable, Equatable {
+    public var oldSize: UInt64
+    public var proof: [Data]
+    public var note: String
+
+    public init(oldSize: UInt64, proof: [Data], note: String) {
+        self.oldSize = oldSize
+        self.proof = proof
+        self.note = note
+    }
+
+    public var body: String {
+        "old \(oldSize)\n" + proof.map { $0.base64EncodedString() + "\n" }.joined() + "\n" + note
+    }
+
+    /// Parses a request body.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming what is wrong.
+    public init(body: String) throws(LiaisonError) {
+        guard let split = body.firstRange(of: "\n\n") else {
+            throw LiaisonError(.invalidInput, "an add-checkpoint request is 'old <size>', proof lines, a blank line and the checkpoint note")
+        }
+        let head = body[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = head.first, first.hasPrefix("old "), let size = UInt64(first.dropFirst(4)), String(size) == first.dropFirst(4) else {
+            throw LiaisonError(.invalidInput, "an add-checkpoint request starts with 'old <decimal size>'")
+        }
+        var proof: [Data] = []
+        for (number, line) in head.dropFirst().enumerated() {
+            guard let hash = Data(base64Encoded: String(line)), hash.count == Merkle.hashSize else {
+                throw LiaisonError(.invalidInput, "proof line \(number + 1) is not a base64 SHA-256 hash")
+            }
+            proof.append(hash)
+        }
+        self.init(oldSize: size, proof: proof, note: String(body[split.upperBound...]))
     }
 }
