@@ -99,6 +99,18 @@ public func buildApplication(
         store: federation,
         configuration: configuration
     ).register(on: routes)
+    let evidence = EvidenceService(
+        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
+        vault: EvidenceVault(nodeKeys: node.keys), clock: configuration.clock
+    )
+    EvidenceController(
+        service: evidence,
+        packages: EvidencePackageBuilder(
+            ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
+            federation: federation, clock: configuration.clock
+        ),
+        configuration: configuration
+    ).register(on: routes)
     WebController(
         renderer: renderer,
         authenticator: authenticator,

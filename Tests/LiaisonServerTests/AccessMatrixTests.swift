@@ -42,6 +42,13 @@ struct AccessMatrixTests {
         "GET /api/v1/audit/entries": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /api/v1/audit/proofs/inclusion": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /api/v1/audit/proofs/consistency": .only(.oversight, .dataProtectionOfficer, .administrator),
+        "GET /api/v1/evidence": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/evidence": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/evidence/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "PUT /api/v1/evidence/:id/content": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/evidence/:id/content": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/evidence/:id/events": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/evidence/:id/package": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/alerts": .only(.oversight, .dataProtectionOfficer, .administrator),
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,

@@ -78,6 +78,11 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case onwardUse = "onward.use"
     /// An agreement or handling-code decision of the safeguards engine.
     case policyDecision = "policy.decision"
+    // Evidence and its chain of custody.
+    case evidenceRegistered = "evidence.register"
+    case custodyEvent = "evidence.custody"
+    case evidenceRead = "evidence.read"
+    case evidenceExported = "evidence.export"
     // The log itself.
     case auditRead = "audit.read"
     /// A security alert: a partner's split view, or a witness refusing this node's log.
@@ -95,18 +100,8 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
         self.event = event
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
+    private static var encoder: JSONEncoder { CanonicalJSON.encoder }
+    private static var decoder: JSONDecoder { CanonicalJSON.decoder }
 
     /// The leaf's bytes: canonical JSON (sorted keys, ISO 8601 times to the second).
     public func bytes() throws -> Data { try Self.encoder.encode(self) }

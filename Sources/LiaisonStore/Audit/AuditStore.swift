@@ -163,14 +163,16 @@ public struct AuditStore: Sendable {
     public struct Filter: Sendable {
         public var actor: String?
         public var operation: String?
+        public var subject: String?
         public var from: Date?
         public var until: Date?
         /// Entries below this index (for paging back from the newest).
         public var before: UInt64?
 
-        public init(actor: String? = nil, operation: String? = nil, from: Date? = nil, until: Date? = nil, before: UInt64? = nil) {
+        public init(actor: String? = nil, operation: String? = nil, subject: String? = nil, from: Date? = nil, until: Date? = nil, before: UInt64? = nil) {
             self.actor = actor
             self.operation = operation
+            self.subject = subject
             self.from = from
             self.until = until
             self.before = before
@@ -182,6 +184,7 @@ public struct AuditStore: Sendable {
         let query = AuditEntryModel.query(on: try db)
         if let actor = filter.actor { query.filter(\.$actor == actor) }
         if let operation = filter.operation { query.filter(\.$operation == operation) }
+        if let subject = filter.subject { query.filter(\.$subject == subject) }
         if let from = filter.from { query.filter(\.$recordedAt >= from) }
         if let until = filter.until { query.filter(\.$recordedAt < until) }
         if let before = filter.before { query.filter(\.$id < Int64(before)) }

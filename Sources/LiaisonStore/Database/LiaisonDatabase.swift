@@ -69,7 +69,7 @@ public final class LiaisonDatabase: Service, Sendable {
 
     /// The migrations of every store, in order. New migrations are appended, never edited.
     public static var migrations: [any Migration] {
-        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing()]
+        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing(), CreateEvidence()]
     }
 
     /// Creates or updates the schema; on SQLite also switches the file to write-ahead logging.

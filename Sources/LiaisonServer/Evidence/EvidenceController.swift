@@ -1,0 +1,101 @@
+import Crypto
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+import NIOCore
+
+/// Evidence routes, for the roles that handle case information.
+struct EvidenceController {
+    let service: EvidenceService
+    let packages: EvidencePackageBuilder
+    let configuration: NodeConfiguration
+
+    struct EventView: Encodable {
+        var sequence: Int
+        var action: CustodyAction
+        var actor: String
+        var node: String
+        var time: Date
+        var place: String
+        var purpose: String
+        var recipient: String?
+        /// SHA-256 of the signed event bytes.
+        var hash: String
+        var signed: SignedCustodyEvent
+    }
+
+    struct ItemView: Encodable {
+        var item: EvidenceItem
+        var registeredAt: Date
+        var hasContent: Bool
+        var custody: [EventView]?
+    }
+
+    static func view(_ signed: SignedCustodyEvent, key: Curve25519.Signing.PublicKey) throws -> EventView {
+        let event = try signed.verified(with: key)
+        return EventView(
+            sequence: event.sequence, action: event.action, actor: event.actor, node: event.node, time: event.time, place: event.place,
+            purpose: event.purpose, recipient: event.recipient, hash: signed.hash, signed: signed
+        )
+    }
+
+    func itemView(_ id: String) async throws -> ItemView {
+        guard let record = try await service.store.item(id) else { throw Problem(.notFound, code: "not-found", detail: "No evidence item \(id).") }
+        let key = service.keys.signing.publicKey
+        return ItemView(item: record.item, registeredAt: record.registeredAt, hasContent: record.hasContent, custody: try await service.custody(id).map { try Self.view($0, key: key) })
+    }
+
+    func register(on routes: RouteTable) {
+        let handlers = MessageController.handlers
+        routes.on(.get, "/api/v1/evidence", access: handlers, surface: .api) { _, _ in
+            try JSONBody.response(try await service.store.items().map { ItemView(item: $0.item, registeredAt: $0.registeredAt, hasContent: $0.hasContent, custody: nil) })
+        }
+        routes.on(.post, "/api/v1/evidence", access: handlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(EvidenceService.Registration.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.register(body, by: AuditTrail.actor(context))
+            return try JSONBody.response(try await itemView(record.item.id), status: .created)
+        }
+        routes.on(.get, "/api/v1/evidence/:id", access: handlers, surface: .api, audited: .evidenceRead) { _, context in
+            try JSONBody.response(try await itemView(try context.parameters.require("id")))
+        }
+        routes.on(.put, "/api/v1/evidence/:id/content", access: handlers, surface: .api) { request, context in
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: EvidenceService.maximumContentBytes)
+            } catch {
+                throw Problem(.contentTooLarge, code: "body-too-large", detail: "An evidence file may be at most 50 MB.")
+            }
+            let id = try context.parameters.require("id")
+            let name = request.uri.queryParameters.get("name") ?? "evidence.bin"
+            let mediaType = request.headers[.contentType] ?? "application/octet-stream"
+            _ = try await service.storeContent(id, content: Data(buffer.readableBytesView), name: name, mediaType: mediaType, by: AuditTrail.actor(context))
+            return try JSONBody.response(try await itemView(id))
+        }
+        routes.on(.get, "/api/v1/evidence/:id/content", access: handlers, surface: .api, audited: .evidenceRead) { _, context in
+            let (file, content) = try await service.content(try context.parameters.require("id"))
+            return Response(
+                status: .ok,
+                headers: [.contentType: file.mediaType, .contentDisposition: "attachment; filename=\"\(EvidencePackageBuilder.safeName(file.name))\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: content))
+            )
+        }
+        routes.on(.post, "/api/v1/evidence/:id/events", access: handlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(EvidenceService.NewEvent.self, from: request, limit: configuration.maxBodyBytes)
+            let signed = try await service.addEvent(try context.parameters.require("id"), body, by: AuditTrail.actor(context))
+            return try JSONBody.response(try Self.view(signed, key: service.keys.signing.publicKey), status: .created)
+        }
+        routes.on(.get, "/api/v1/evidence/:id/package", access: handlers, surface: .api, audited: .evidenceExported) { _, context in
+            let id = try context.parameters.require("id")
+            let package = try await packages.build(id)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(id).zip\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: package))
+            )
+        }
+    }
+}
+
