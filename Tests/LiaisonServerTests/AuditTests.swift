@@ -71,6 +71,8 @@ struct AuditTests {
             for entry in entries {
                 let index = try #require((entry["index"] as? NSNumber)?.uint64Value)
                 let leaf = try #require(Data(base64Encoded: entry["leaf"] as? String ?? ""))
+                // The sequencer builds leaves without re-encoding: they must be AuditLeaf's exact encoding.
+                #expect(try AuditLeaf(bytes: leaf).bytes() == leaf)
                 let proof = try Self.object(try await client.json("/api/v1/audit/proofs/inclusion?index=\(index)&size=\(firstCheckpoint.size)", token: token))
                 let hashes = (proof["proof"] as? [String] ?? []).compactMap { Data(base64Encoded: $0) }
                 #expect(MerkleVerifier.verifyInclusion(index: index, size: firstCheckpoint.size, leafHash: Merkle.leafHash(leaf), proof: hashes, root: firstCheckpoint.root).isVerified)

@@ -57,13 +57,10 @@ public actor AuditLog {
             var hashes: [(key: Int64, hash: Data)] = []
             leaves.reserveCapacity(queued.count)
             for item in queued {
-                // A queue row that does not decode is still logged, as what it is, never dropped.
-                let event = (try? AuditLeaf.decode(event: item.eventJSON)) ?? AuditEvent(
-                    time: clock.now(), operation: .configurationChanged, outcome: .failure, actor: "system",
-                    details: ["undecodable": item.eventJSON.base64EncodedString()]
-                )
-                let leaf = try AuditLeaf(index: edge.size, event: event).bytes()
-                leaves.append(AuditStore.Append(index: edge.size, leaf: leaf, event: event))
+                // The leaf is {"event":<the queued canonical event JSON>,"index":N}: with sorted keys
+                // that is exactly AuditLeaf's encoding, built without decoding the event again.
+                let leaf = Data(#"{"event":"#.utf8) + item.eventJSON + Data(#","index":\#(edge.size)}"#.utf8)
+                leaves.append(AuditStore.Append(index: edge.size, leaf: leaf, queued: item))
                 for (node, hash) in edge.append(leafHash: Merkle.leafHash(leaf)) { hashes.append((node.key, hash)) }
             }
             do {

@@ -13,8 +13,15 @@ final class AuditQueueModel: Model, @unchecked Sendable {
     static let schema = "audit_queue"
 
     @ID(custom: "id", generatedBy: .database) var id: Int?
+    /// The event's canonical JSON: the leaf embeds these exact bytes.
     @Field(key: "event_json") var eventJSON: Data
     @Field(key: "queued_at") var queuedAt: Date
+    // The event's searchable columns, copied so that sequencing never decodes the JSON.
+    @Field(key: "event_time") var eventTime: Date
+    @Field(key: "operation") var operation: String
+    @Field(key: "outcome") var outcome: String
+    @Field(key: "actor") var actor: String
+    @OptionalField(key: "subject") var subject: String?
 
     init() {}
 }
@@ -65,6 +72,11 @@ struct CreateAuditLog: AsyncMigration {
             .field("id", .int, .identifier(auto: true))
             .field("event_json", .data, .required)
             .field("queued_at", .datetime, .required)
+            .field("event_time", .datetime, .required)
+            .field("operation", .string, .required)
+            .field("outcome", .string, .required)
+            .field("actor", .string, .required)
+            .field("subject", .string)
             .create()
         try await database.schema(AuditEntryModel.schema)
             .field("leaf_index", .int64, .identifier(auto: false))
