@@ -103,14 +103,13 @@ public func buildApplication(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
         vault: EvidenceVault(nodeKeys: node.keys), clock: configuration.clock
     )
-    EvidenceController(
-        service: evidence,
-        packages: EvidencePackageBuilder(
-            ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
-            federation: federation, clock: configuration.clock
-        ),
-        configuration: configuration
-    ).register(on: routes)
+    let packages = EvidencePackageBuilder(
+        ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
+        federation: federation, clock: configuration.clock
+    )
+    EvidenceController(service: evidence, packages: packages, configuration: configuration).register(on: routes)
+    EvidencePages(renderer: renderer, service: evidence, packages: packages, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
+    AuditPages(renderer: renderer, log: auditLog, store: auditStore, witnesses: witnessStore, identity: node.identity).register(on: routes)
     WebController(
         renderer: renderer,
         authenticator: authenticator,

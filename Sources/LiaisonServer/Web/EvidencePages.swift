@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+import NIOCore
+
+/// The evidence pages: the list with a registration form for physical items, and an item's page
+/// with its custody timeline, a form to record the next event, and the package download.
+struct EvidencePages {
+    let renderer: PageRenderer
+    let service: EvidenceService
+    let packages: EvidencePackageBuilder
+    let forms: FormReader
+
+    struct RegisterForm: Decodable {
+        var csrf: String?
+        var caseRef: String?
+        var description: String?
+        var collectedBy: String?
+        var collectedAt: String?
+        var location: String?
+        var legalAuthority: String?
+        var purpose: String?
+    }
+
+    struct EventForm: Decodable {
+        var csrf: String?
+        var action: String?
+        var actor: String?
+        var place: String?
+        var purpose: String?
+        var recipient: String?
+    }
+
+    func register(on routes: RouteTable) {
+        let handlers = MessageController.handlers
+        routes.on(.get, "/evidence", access: handlers, surface: .web) { request, context in
+            try await list(request: request, context: context, error: nil)
+        }
+        routes.on(.post, "/evidence", access: handlers, surface: .web) { request, context in
+            let form = try await forms.read(RegisterForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                let collectedAt = try AuditPages.date(form.collectedAt) ?? service.clock.now()
+                let record = try await service.register(.init(
+                    caseRef: form.caseRef ?? "", description: form.description ?? "", kind: .physical, collectedBy: form.collectedBy ?? "",
+                    collectedAt: collectedAt, location: form.location ?? "", legalAuthority: form.legalAuthority ?? "", purpose: form.purpose
+                ), by: AuditTrail.actor(context))
+                return Response(status: .seeOther, headers: [.location: "/evidence/\(record.item.id)"])
+            } catch let error as LiaisonError {
+                return try await list(request: request, context: context, error: error.message, status: .badRequest)
+            } catch let problem as Problem {
+                return try await list(request: request, context: context, error: problem.detail, status: .badRequest)
+            }
+        }
+        routes.on(.get, "/evidence/:id", access: handlers, surface: .web, audited: .evidenceRead) { request, context in
+            try await show(try context.parameters.require("id"), request: request, context: context, error: nil)
+        }
+        routes.on(.post, "/evidence/:id/events", access: handlers, surface: .web) { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await forms.read(EventForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            guard let action = CustodyAction(rawValue: form.action ?? "") else {
+                return try await show(id, request: request, context: context, error: "Choose an action.", status: .badRequest)
+            }
+            do {
+                _ = try await service.addEvent(id, .init(
+                    action: action, actor: form.actor ?? "", time: nil, place: form.place ?? "", purpose: form.purpose ?? "",
+                    recipient: (form.recipient ?? "").isEmpty ? nil : form.recipient
+                ), by: AuditTrail.actor(context))
+                return Response(status: .seeOther, headers: [.location: "/evidence/\(id)"])
+            } catch let error as LiaisonError where error.code != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            }
+        }
+        routes.on(.get, "/evidence/:id/package", access: handlers, surface: .web, audited: .evidenceExported) { _, context in
+            let id = try context.parameters.require("id")
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(id).zip\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: try await packages.build(id)))
+            )
+        }
+    }
+
+    private func csrf(_ context: LiaisonRequestContext) -> String? {
+        if case .session(let token, _) = context.credential { token } else { nil }
+    }
+
+    private func list(request: Request, context: LiaisonRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let rows = try await service.store.items().map { record in
+            [
+                "id": record.item.id, "caseRef": record.item.caseRef, "description": record.item.description, "kind": record.item.kind.rawValue,
+                "collected": record.item.collectedAt.formatted(.iso8601),
+            ]
+        }
+        return renderer.page("evidence-list", title: { $0["evidence_title"]! }, request: request, context: context, status: status, values: [
+            "items": rows, "hasItems": !rows.isEmpty, "csrf": csrf(context) ?? "", "error": error as Any,
+        ])
+    }
+
+    private func show(_ id: String, request: Request, context: LiaisonRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let record = try await service.store.item(id) else { throw Problem(.notFound, code: "not-found", detail: "No evidence item \(id).") }
+        let chain = try await service.custody(id)
+        var events: [[String: Any]] = []
+        var closed = false
+        for signed in chain {
+            let event = try signed.verified(with: service.keys.signing.publicKey)
+            closed = closed || event.action == .destroyed
+            events.append([
+                "sequence": event.sequence, "action": event.action.rawValue, "actor": event.actor, "node": event.node,
+                "time": event.time.formatted(.iso8601), "place": event.place, "purpose": event.purpose, "recipient": event.recipient ?? "",
+                "hash": String(signed.hash.prefix(16)),
+            ])
+        }
+        let item = record.item
+        return renderer.page("evidence", title: { _ in item.description }, request: request, context: context, status: status, values: [
+            "item": [
+                "id": item.id, "caseRef": item.caseRef, "description": item.description, "kind": item.kind.rawValue,
+                "collectedBy": item.collectedBy, "collectedAt": item.collectedAt.formatted(.iso8601), "location": item.location,
+                "legalAuthority": item.legalAuthority,
+                "file": item.file.map { "\($0.name) · \($0.size) bytes · SHA-256 \($0.sha256)" } as Any,
+            ] as [String: Any],
+            "events": events, "hasEvents": !events.isEmpty, "closed": closed, "open": !closed && !events.isEmpty,
+            "awaiting": events.isEmpty, "csrf": csrf(context) ?? "", "error": error as Any,
+            "actions": CustodyAction.allCases.filter { $0 != .collected }.map(\.rawValue),
+        ])
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LiaisonCore
+@testable import LiaisonServer
+import LiaisonTestSupport
+import NIOCore
+import Testing
+
+@Suite("Web UI: evidence and the audit explorer")
+struct WebEvidenceAuditTests {
+    /// Signs in through the form; returns the session cookie header and the page CSRF token.
+    static func signIn(_ client: any TestClientProtocol, _ user: (username: String, password: String), names: CookieNames) async throws -> (cookie: String, csrf: String) {
+        let page = try await client.execute(uri: "/login", method: .get)
+        let csrf = try #require(WebUITests.hiddenCSRF(in: page.text))
+        let signIn = try await client.execute(
+            uri: "/login", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(names.loginCSRF)=\(try #require(WebUITests.cookie(names.loginCSRF, in: page)))"],
+            body: WebUITests.form(["username": user.username, "password": user.password, "csrf": csrf])
+        )
+        let cookie = "\(names.session)=\(try #require(WebUITests.cookie(names.session, in: signIn)))"
+        let dashboard = try await client.execute(uri: "/dashboard", method: .get, headers: [.cookie: cookie])
+        return (cookie, try #require(WebUITests.hiddenCSRF(in: dashboard.text)))
+    }
+
+    @Test("an investigator registers a physical item, records custody and sees the timeline; bad forms re-render with the error")
+    func evidencePages() async throws {
+        let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
+        let investigator = try await node.addUser(.investigator)
+        try await node.app.application.test(.router) { client in
+            let (cookie, csrf) = try await Self.signIn(client, investigator, names: names)
+            let form: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            let bad = try await client.execute(uri: "/evidence", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "caseRef": "", "description": "Knife", "collectedBy": "Sgt. Dias", "location": "Quay 4", "legalAuthority": "Art. 12 CCP",
+            ]))
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains(#"id="form-error""#) && bad.text.contains("caseRef"))
+            let registered = try await client.execute(uri: "/evidence", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "caseRef": "XA-2026-0042", "description": "Folding knife", "collectedBy": "Sgt. Dias", "collectedAt": "2026-09-20T08:00:00Z",
+                "location": "Quay 4", "legalAuthority": "Art. 12 CCP", "purpose": "investigation",
+            ]))
+            #expect(registered.status == .seeOther)
+            let location = try #require(registered.headers[.location])
+            let added = try await client.execute(uri: location + "/events", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "action": "sealed", "actor": "Sgt. Dias", "place": "Evidence room", "purpose": "preservation",
+            ]))
+            #expect(added.status == .seeOther)
+            let page = try await client.execute(uri: location, method: .get, headers: [.cookie: cookie])
+            #expect(page.status == .ok)
+            #expect(page.text.contains(#"id="custody-timeline""#))
+            #expect(page.text.components(separatedBy: #"class="custody-event""#).count == 3)
+            #expect(page.text.contains(#"id="package-link""#))
+            let package = try await client.execute(uri: location + "/package", method: .get, headers: [.cookie: cookie])
+            #expect(EvidencePackageVerifier.verify(Data(buffer: package.body)).passed)
+            let list = try await client.execute(uri: "/evidence", method: .get, headers: [.cookie: cookie])
+            #expect(list.text.contains("Folding knife"))
+        }
+    }
+
+    @Test("the oversight role filters the audit log and sees an entry's verified inclusion proof; case handlers may not")
+    func auditExplorer() async throws {
+        let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
+        let monitor = try await node.addUser(.oversight)
+        let investigator = try await node.addUser(.investigator)
+        try await node.app.application.test(.router) { client in
+            let (cookie, _) = try await Self.signIn(client, monitor, names: names)
+            let (investigatorCookie, _) = try await Self.signIn(client, investigator, names: names)
+            #expect(try await client.execute(uri: "/audit", method: .get, headers: [.cookie: investigatorCookie]).status == .forbidden)
+            let token = try await client.token(monitor.username, monitor.password)
+            _ = try await client.json("/api/v1/audit/checkpoint", method: .post, token: token)
+            let all = try await client.execute(uri: "/audit", method: .get, headers: [.cookie: cookie])
+            #expect(all.status == .ok)
+            #expect(all.text.contains(#"id="audit-entries""#) && all.text.contains(#"id="checkpoint-size""#))
+            #expect(all.text.contains("<td>access.denied</td>"))
+            let filtered = try await client.execute(uri: "/audit?actor=investigator&operation=access.denied", method: .get, headers: [.cookie: cookie])
+            #expect(filtered.text.contains("user:investigator"))
+            #expect(!filtered.text.contains("<td>auth.login</td>"))
+            #expect(filtered.text.contains("<td>access.denied</td>"))
+            let none = try await client.execute(uri: "/audit?from=2099-01-01", method: .get, headers: [.cookie: cookie])
+            #expect(none.text.contains(#"id="audit-none""#))
+            #expect(try await client.execute(uri: "/audit?operation=nonsense", method: .get, headers: [.cookie: cookie]).status == .badRequest)
+            let entry = try await client.execute(uri: "/audit/entries/0", method: .get, headers: [.cookie: cookie])
+            #expect(entry.status == .ok)
+            #expect(entry.text.contains(#"id="proof-verdict" class="ok""#))
+            #expect(try await client.execute(uri: "/audit/entries/999999", method: .get, headers: [.cookie: cookie]).status == .notFound)
+        }
+    }
+}
