@@ -141,7 +141,7 @@ public func buildApplication(
         FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration).register(on: federationRoutes)
         WitnessEndpoint(witness: Witness(
             ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock
-        )).register(on: federationRoutes)
+        ), audit: auditStore).register(on: federationRoutes)
         services.append(WitnessService(
             ownAgencyCode: node.settings.profile.agencyCode, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation,
             clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,

@@ -55,6 +55,7 @@ struct AccessMatrixTests {
         "POST /federation/v1/envelopes": .anonymous,
         "POST /federation/v1/receipts": .anonymous,
         "POST /federation/v1/witness/add-checkpoint": .anonymous,
+        "GET /federation/v1/audit/checkpoint": .anonymous,
         "GET /messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /messages/new": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /messages": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import LiaisonCore
@@ -38,6 +39,10 @@ struct WitnessTests {
                 }
             }
             #expect(try await federation.call(0, "/api/v1/alerts", token: tokens[0]).array.isEmpty)
+            // A partner fetches the newest checkpoint, cosignatures included, from the federation listener.
+            let fetched = try await federation.getFederation(1, "/federation/v1/audit/checkpoint")
+            #expect(fetched.status == 200)
+            #expect(try NoteVerifier(verifierKey: try #require(federation.nodes[0].app.identity.witnessVerifierKey)).verifies(try SignedNote.parse(fetched.text)))
         }
     }
 
@@ -51,32 +56,41 @@ struct WitnessTests {
                 let note = try await federation.call(1, "/api/v1/audit/checkpoint", token: tokens[1]).text
                 return (try? SignedNote.parse(note)).map { (try? NoteVerifier(verifierKey: witnessA).verifies($0)) == true } ?? false
             }
-            let seen = try #require(try await WitnessStore(database: federation.nodes[0].app.database).witnessed(origin: "liaison/XB-CUS/audit"))
-
             // B's key signs a second history of the same log: different entries, larger size.
+            // (B's real log keeps growing and being witnessed meanwhile: retry on a 409.)
             let keys = try NodeDirectory(path: federation.nodes[1].directory).load().keys
             let forkDatabase = LiaisonDatabase(location: .sqliteMemory, logger: Logger(label: "fork"))
             try await forkDatabase.migrate()
-            let forkStore = AuditStore(database: forkDatabase)
-            let fork = AuditLog(store: forkStore, agencyCode: "XB-CUS", signingKey: keys.signing, clock: federation.nodes[1].clock)
-            try await forkStore.record((0..<(Int(seen.size) + 3)).map { AuditEvent(time: Date(), operation: .messageRead, actor: "user:eve", subject: "message:\($0)") }, at: Date())
-            try await fork.sequence()
-            let forked = try await fork.checkpoint()
-            let proof = try await fork.consistencyProof(from: seen.size, to: forked.size)
-            let reply = try await federation.postWitness(0, body: AddCheckpointRequest(oldSize: seen.size, proof: proof, note: forked.note).body)
-            #expect(reply.status == 422, "\(reply.text)")
+            var forked: AuditCheckpointRecord?
+            for attempt in 0..<5 {
+                let seen = try #require(try await WitnessStore(database: federation.nodes[0].app.database).witnessed(origin: "liaison/XB-CUS/audit"))
+                let forkStore = AuditStore(database: forkDatabase)
+                let fork = AuditLog(store: forkStore, agencyCode: "XB-CUS", signingKey: keys.signing, clock: federation.nodes[1].clock)
+                let have = try await fork.size()
+                let target = max(have, seen.size) + 3
+                try await forkStore.record((have..<target).map { AuditEvent(time: Date(), operation: .messageRead, actor: "user:eve", subject: "message:\(attempt)-\($0)") }, at: Date())
+                try await fork.sequence()
+                let checkpoint = try await fork.checkpoint()
+                let proof = try await fork.consistencyProof(from: seen.size, to: checkpoint.size)
+                let reply = try await federation.postWitness(0, body: AddCheckpointRequest(oldSize: seen.size, proof: proof, note: checkpoint.note).body)
+                if reply.status == 409 { continue }
+                #expect(reply.status == 422, "\(reply.text)")
+                forked = checkpoint
+                break
+            }
+            let forkedCheckpoint = try #require(forked)
             await forkDatabase.shutdown()
             let alertsA = try await federation.call(0, "/api/v1/alerts", token: tokens[0]).array
             #expect(alertsA.contains { $0["kind"] as? String == "split-view" && $0["source"] as? String == "XB-CUS" })
 
             // Had A seen the fork first, B's real checkpoints would be the inconsistent ones: B learns it from A's answer.
             try await WitnessStore(database: federation.nodes[0].app.database).saveWitnessed(
-                WitnessedCheckpoint(origin: "liaison/XB-CUS/audit", size: forked.size, root: forked.root, note: forked.note), at: Date()
+                WitnessedCheckpoint(origin: "liaison/XB-CUS/audit", size: forkedCheckpoint.size, root: forkedCheckpoint.root, note: forkedCheckpoint.note), at: Date()
             )
-            try await WitnessStore(database: federation.nodes[1].app.database).setProgress(witness: "XA-POL", size: forked.size, at: Date())
+            try await WitnessStore(database: federation.nodes[1].app.database).setProgress(witness: "XA-POL", size: forkedCheckpoint.size, at: Date())
             // B's real log grows past the fork's size (each sign-in is an entry), and B signs a new checkpoint.
             let admin = try await federation.nodes[1].addUser(.administrator, username: "busy")
-            for _ in 0..<(Int(forked.size) + 2) { _ = try await federation.token(1, admin.username, admin.password) }
+            for _ in 0..<(Int(forkedCheckpoint.size) + 2) { _ = try await federation.token(1, admin.username, admin.password) }
             _ = try await federation.call(1, "/api/v1/audit/checkpoint", method: .POST, token: tokens[1])
             try await Self.eventually("B raises a witness-refused alert") {
                 try await federation.call(1, "/api/v1/alerts", token: tokens[1]).array.contains { $0["kind"] as? String == "witness-refused" && $0["source"] as? String == "XA-POL" }
@@ -111,6 +125,17 @@ struct WitnessTests {
 }
 
 extension LiveFederation {
+    func getFederation(_ index: Int, _ path: String) async throws -> Reply {
+        let clients = FederationClients(insecureLoopback: false)
+        var identity = nodes[index].app.identity
+        identity.endpoint = "https://127.0.0.1:\(ports[index].federation)"
+        let (client, endpoint) = try await clients.client(for: PartnerRecord(identity: identity, addedAt: Date(), addedBy: "test"))
+        let response = try await client.execute(HTTPClientRequest(url: endpoint + path), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        await clients.shutdown()
+        return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: [])
+    }
+
     func postWitness(_ index: Int, body: String) async throws -> Reply {
         try await postFederation(index, "/federation/v1/witness/add-checkpoint", body: body)
     }

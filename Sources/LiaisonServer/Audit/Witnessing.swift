@@ -86,11 +86,20 @@ actor Witness {
     }
 }
 
-/// The witness endpoint on the federation listener.
+/// The witness endpoints on the federation listener.
 struct WitnessEndpoint {
     let witness: Witness
+    let audit: AuditStore
 
     func register(on routes: RouteTable) {
+        // Partners fetch this node's newest checkpoint, cosignatures included. A checkpoint
+        // discloses only the log's size and root, so the listener serves it without credentials.
+        routes.on(.get, "/federation/v1/audit/checkpoint", access: .anonymous, surface: .federation) { _, _ in
+            guard let latest = try await audit.latestCheckpoint() else {
+                throw Problem(.notFound, code: "not-found", detail: "No checkpoint has been signed yet.")
+            }
+            return AuditController.note(latest)
+        }
         // Callers are partner nodes; the checkpoint's signature by the pinned key authenticates them.
         routes.on(.post, "/federation/v1/witness/add-checkpoint", access: .anonymous, surface: .federation) { request, _ in
             let buffer: ByteBuffer

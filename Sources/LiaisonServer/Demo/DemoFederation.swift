@@ -102,6 +102,26 @@ public struct DemoFederation: Sendable {
             }
         }
         try await seedThreads(directories: directories)
+        try await seedEvidence(directory: directories[0])
+    }
+
+    /// Registers an item of evidence at the first agency, with a short chain of custody, on first start.
+    func seedEvidence(directory: String) async throws {
+        try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { node, database in
+            let store = EvidenceStore(database: database)
+            guard try await store.items(limit: 1).isEmpty else { return }
+            let service = EvidenceService(
+                ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: store, vault: EvidenceVault(nodeKeys: node.keys), clock: SystemWallClock()
+            )
+            let now = Date()
+            let item = try await service.register(.init(
+                caseRef: "XA-2026-0042", description: "Tobacco sample from the grey van XA-123-BC", kind: .physical, collectedBy: "Sgt. Marta Dias",
+                collectedAt: now.addingTimeInterval(-7_200), location: "Northern crossing, E19, lane 3",
+                legalAuthority: "Aldorian Code of Criminal Procedure, Art. 12 (search of vehicles)", purpose: "investigation"
+            ), by: "demo")
+            _ = try await service.addEvent(item.item.id, .init(action: .sealed, actor: "Sgt. Marta Dias", time: now.addingTimeInterval(-6_600), place: "Northern crossing, evidence van", purpose: "preservation; seal no. 0042-17", recipient: nil), by: "demo")
+            _ = try await service.addEvent(item.item.id, .init(action: .transferred, actor: "Sgt. Marta Dias", time: now.addingTimeInterval(-3_600), place: "Aldoria forensic laboratory", purpose: "analysis of contents", recipient: "Dr. Ines Kovac, forensic laboratory"), by: "demo")
+        }
     }
 
     /// Queues a few message threads on first start; they are delivered once the nodes run.
