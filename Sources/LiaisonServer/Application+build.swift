@@ -89,9 +89,14 @@ public func buildApplication(
     let federation = FederationStore(database: database)
     let messages = MessageStore(database: database)
     let wakeup = Wakeup()
+    let evidence = EvidenceService(
+        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
+        vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: configuration.clock
+    )
     let messageService = MessageService(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
-        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail
+        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail,
+        evidence: evidence
     )
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     FederationController(
@@ -99,15 +104,14 @@ public func buildApplication(
         store: federation,
         configuration: configuration
     ).register(on: routes)
-    let evidence = EvidenceService(
-        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
-        vault: EvidenceVault(nodeKeys: node.keys), clock: configuration.clock
-    )
     let packages = EvidencePackageBuilder(
         ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
         federation: federation, clock: configuration.clock
     )
-    EvidenceController(service: evidence, packages: packages, configuration: configuration).register(on: routes)
+    EvidenceController(
+        service: evidence, packages: packages, transfers: EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService),
+        configuration: configuration
+    ).register(on: routes)
     EvidencePages(renderer: renderer, service: evidence, packages: packages, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
     AuditPages(renderer: renderer, log: auditLog, store: auditStore, witnesses: witnessStore, identity: node.identity).register(on: routes)
     WebController(

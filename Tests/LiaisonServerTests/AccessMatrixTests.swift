@@ -49,6 +49,7 @@ struct AccessMatrixTests {
         "GET /api/v1/evidence/:id/content": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/evidence/:id/events": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/evidence/:id/package": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /api/v1/evidence/:id/transfer": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/alerts": .only(.oversight, .dataProtectionOfficer, .administrator),
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,

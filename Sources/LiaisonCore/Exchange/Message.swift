@@ -62,10 +62,13 @@ public struct EnvelopePayload: Codable, Sendable {
     public var message: Message
     /// Attachment content, base64, keyed by lower-case hex SHA-256.
     public var attachments: [String: String]
+    /// For an evidence transfer: the item's evidence package (ZIP, base64; see docs/evidence.md).
+    public var evidencePackage: String?
 
-    public init(message: Message, attachments: [String: String]) {
+    public init(message: Message, attachments: [String: String], evidencePackage: String? = nil) {
         self.message = message
         self.attachments = attachments
+        self.evidencePackage = evidencePackage
     }
 }
 
@@ -142,6 +145,9 @@ public struct Message: Codable, Sendable, Equatable {
     public var forwardedFrom: ForwardReference?
     /// Set on a permission request or decision.
     public var control: PermissionControl?
+    /// Set when the message transfers an item of evidence (its id); the envelope then carries the
+    /// item's evidence package, and the message carries the `evidence` data category.
+    public var evidenceItem: String?
 
     public init(
         id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],
@@ -169,7 +175,7 @@ public struct Message: Codable, Sendable, Equatable {
 
     /// The data categories the message carries: always `message`, plus each entity's.
     public var dataCategories: Set<DataCategory> {
-        Set([.message] + entities.map(\.dataCategory))
+        Set([.message] + entities.map(\.dataCategory) + (evidenceItem == nil ? [] : [.evidence]))
     }
 
     /// The data-subject categories of its entities.

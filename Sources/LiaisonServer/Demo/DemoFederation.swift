@@ -111,7 +111,7 @@ public struct DemoFederation: Sendable {
             let store = EvidenceStore(database: database)
             guard try await store.items(limit: 1).isEmpty else { return }
             let service = EvidenceService(
-                ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: store, vault: EvidenceVault(nodeKeys: node.keys), clock: SystemWallClock()
+                ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: store, vault: EvidenceVault(nodeKeys: node.keys), federation: FederationStore(database: database), clock: SystemWallClock()
             )
             let now = Date()
             let item = try await service.register(.init(

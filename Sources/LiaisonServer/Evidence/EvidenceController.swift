@@ -11,6 +11,7 @@ import NIOCore
 struct EvidenceController {
     let service: EvidenceService
     let packages: EvidencePackageBuilder
+    let transfers: EvidenceTransferService
     let configuration: NodeConfiguration
 
     struct EventView: Encodable {
@@ -27,6 +28,12 @@ struct EvidenceController {
         var signed: SignedCustodyEvent
     }
 
+    struct TransferView: Encodable {
+        var item: ItemView
+        /// The message that carries the package to the partner.
+        var messageId: String
+    }
+
     struct ItemView: Encodable {
         var item: EvidenceItem
         var registeredAt: Date
@@ -34,8 +41,7 @@ struct EvidenceController {
         var custody: [EventView]?
     }
 
-    static func view(_ signed: SignedCustodyEvent, key: Curve25519.Signing.PublicKey) throws -> EventView {
-        let event = try signed.verified(with: key)
+    static func view(_ signed: SignedCustodyEvent, event: CustodyEvent) -> EventView {
         return EventView(
             sequence: event.sequence, action: event.action, actor: event.actor, node: event.node, time: event.time, place: event.place,
             purpose: event.purpose, recipient: event.recipient, hash: signed.hash, signed: signed
@@ -44,8 +50,9 @@ struct EvidenceController {
 
     func itemView(_ id: String) async throws -> ItemView {
         guard let record = try await service.store.item(id) else { throw Problem(.notFound, code: "not-found", detail: "No evidence item \(id).") }
-        let key = service.keys.signing.publicKey
-        return ItemView(item: record.item, registeredAt: record.registeredAt, hasContent: record.hasContent, custody: try await service.custody(id).map { try Self.view($0, key: key) })
+        var custody: [EventView] = []
+        for signed in try await service.custody(id) { custody.append(Self.view(signed, event: try await service.verified(signed))) }
+        return ItemView(item: record.item, registeredAt: record.registeredAt, hasContent: record.hasContent, custody: custody)
     }
 
     func register(on routes: RouteTable) {
@@ -85,7 +92,13 @@ struct EvidenceController {
         routes.on(.post, "/api/v1/evidence/:id/events", access: handlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(EvidenceService.NewEvent.self, from: request, limit: configuration.maxBodyBytes)
             let signed = try await service.addEvent(try context.parameters.require("id"), body, by: AuditTrail.actor(context))
-            return try JSONBody.response(try Self.view(signed, key: service.keys.signing.publicKey), status: .created)
+            return try JSONBody.response(Self.view(signed, event: try await service.verified(signed)), status: .created)
+        }
+        routes.on(.post, "/api/v1/evidence/:id/transfer", access: handlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(EvidenceTransferService.Request.self, from: request, limit: configuration.maxBodyBytes)
+            let id = try context.parameters.require("id")
+            let message = try await transfers.transfer(id, body, by: AuditTrail.actor(context))
+            return try JSONBody.response(TransferView(item: try await itemView(id), messageId: message.message.id), status: .created)
         }
         routes.on(.get, "/api/v1/evidence/:id/package", access: handlers, surface: .api, audited: .evidenceExported) { _, context in
             let id = try context.parameters.require("id")

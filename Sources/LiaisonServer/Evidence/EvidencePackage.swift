@@ -59,9 +59,11 @@ struct EvidencePackageBuilder: Sendable {
     /// The package's bytes.
     func build(_ id: String) async throws -> Data {
         guard let record = try await evidence.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
-        let chain = try await evidence.custody(id)
+        let stored = try await evidence.store.events(id)
+        let chain = try stored.map { try CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
         guard !chain.isEmpty else { throw LiaisonError(.conflict, "Evidence item \(id) has no custody chain yet: store its content first.") }
-        // Every custody event must be in the tree and under a signed checkpoint.
+        let ownLog = Checkpoint.auditOrigin(agencyCode: ownAgencyCode)
+        // Every custody event signed here must be in the tree and under a signed checkpoint.
         try await log.sequence()
         let fresh = try await log.checkpoint()
         let leaves = try await audit.search(.init(operation: AuditOperation.custodyEvent.rawValue, subject: "evidence:\(id)"), limit: 100_000)
@@ -70,18 +72,26 @@ struct EvidencePackageBuilder: Sendable {
             if let leaf = try? AuditLeaf(bytes: entry.leaf), let hash = leaf.event.details?["eventSHA256"] { byHash[hash] = entry }
         }
         // The newest checkpoint that covers every event, preferring one already cosigned.
-        let highest = chain.compactMap { byHash[$0.hash]?.index }.max() ?? 0
+        let highest = chain.filter { $0.signer == ownAgencyCode }.compactMap { byHash[$0.hash]?.index }.max() ?? 0
         let checkpoint = try await audit.checkpoints().last { $0.size > highest && $0.note.components(separatedBy: "\n\u{2014} ").count > 2 } ?? fresh
         var custody: [EvidenceManifest.Custody] = []
-        for signed in chain {
+        for (signed, row) in Swift.zip(chain, stored) {
+            if signed.signer != ownAgencyCode, let proof = row.auditJSON {
+                // Signed by the agency that handed the item over: its proof is in that agency's log.
+                custody.append(.init(signed: signed, audit: try CanonicalJSON.decoder.decode(EvidenceManifest.AuditProof.self, from: proof)))
+                continue
+            }
             guard let entry = byHash[signed.hash] else {
                 throw LiaisonError(.unavailable, "custody event \(signed.hash) of \(id) is not in the audit log yet; try again in a moment")
             }
             let proof = try await log.inclusionProof(index: entry.index, size: checkpoint.size)
             custody.append(.init(signed: signed, audit: .init(
-                log: Checkpoint.auditOrigin(agencyCode: ownAgencyCode), index: entry.index, leaf: entry.leaf.base64EncodedString(),
-                proof: proof.map { $0.base64EncodedString() }
+                log: ownLog, index: entry.index, leaf: entry.leaf.base64EncodedString(), proof: proof.map { $0.base64EncodedString() }
             )))
+        }
+        var notes: [String: String] = [ownLog: checkpoint.note]
+        if let imported = try await evidence.store.importedCheckpoints(id) {
+            for (origin, note) in try CanonicalJSON.decoder.decode([String: String].self, from: imported) where origin != ownLog { notes[origin] = note }
         }
         var files: [(String, Data)] = []
         var contentPath: String?
@@ -93,17 +103,26 @@ struct EvidencePackageBuilder: Sendable {
         }
         var keys: [String: String] = [ownAgencyCode: "keys/\(ownAgencyCode).json"]
         files.append(("keys/\(ownAgencyCode).json", try CanonicalJSON.encoder.encode(identity)))
-        // The witnesses whose cosignatures the checkpoint carries.
-        let cosigners = Set(try SignedNote.parse(checkpoint.note).signatures.compactMap { Self.agency(ofWitness: $0.name) })
-        for partner in try await federation.partners() where cosigners.contains(partner.identity.agencyCode) {
+        // Every other agency whose key signed something in the package: custody signers, log owners, witnesses.
+        var agencies = Set(chain.map(\.signer))
+        for note in notes.values {
+            for signature in try SignedNote.parse(note).signatures {
+                if let agency = Self.agency(ofWitness: signature.name) ?? Checkpoint.agencyCode(fromAuditOrigin: signature.name) { agencies.insert(agency) }
+            }
+        }
+        for partner in try await federation.partners() where agencies.contains(partner.identity.agencyCode) {
             keys[partner.identity.agencyCode] = "keys/\(partner.identity.agencyCode).json"
             files.append(("keys/\(partner.identity.agencyCode).json", try CanonicalJSON.encoder.encode(partner.identity)))
         }
-        let checkpointPath = "checkpoints/\(ownAgencyCode).note"
-        files.append((checkpointPath, Data(checkpoint.note.utf8)))
+        var checkpointPaths: [String: String] = [:]
+        for (origin, note) in notes {
+            let path = "checkpoints/\(Checkpoint.agencyCode(fromAuditOrigin: origin) ?? "log").note"
+            checkpointPaths[origin] = path
+            files.append((path, Data(note.utf8)))
+        }
         let manifest = EvidenceManifest(
             exportedBy: ownAgencyCode, exportedAt: clock.now(), item: record.item, content: contentPath, custody: custody,
-            checkpoints: [Checkpoint.auditOrigin(agencyCode: ownAgencyCode): checkpointPath], keys: keys
+            checkpoints: checkpointPaths, keys: keys
         )
         files.append(("manifest.json", try CanonicalJSON.encoder.encode(manifest)))
         files.append(("case.jsonld", try CASEProvenance.document(manifest)))
@@ -300,7 +319,7 @@ public enum EvidenceExport {
         try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { node, database in
             let clock = SystemWallClock()
             let code = node.settings.profile.agencyCode
-            let evidence = EvidenceService(ownAgencyCode: code, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), clock: clock)
+            let evidence = EvidenceService(ownAgencyCode: code, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), federation: FederationStore(database: database), clock: clock)
             let auditStore = AuditStore(database: database)
             let builder = EvidencePackageBuilder(
                 ownAgencyCode: code, identity: node.identity, evidence: evidence,

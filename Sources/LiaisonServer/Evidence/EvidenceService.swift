@@ -11,6 +11,7 @@ struct EvidenceService: Sendable {
     let keys: NodeKeys
     let store: EvidenceStore
     let vault: EvidenceVault
+    let federation: FederationStore
     let clock: any WallClock
 
     /// SIENA's message size limit, applied to evidence files too (Europol SIENA: 50 MB).
@@ -96,7 +97,7 @@ struct EvidenceService: Sendable {
         guard let last = chain.last else {
             throw LiaisonError(.conflict, "Evidence item \(id) has no chain yet: store its content first (PUT /api/v1/evidence/\(id)/content).")
         }
-        let lastEvent = try last.verified(with: keys.signing.publicKey)
+        let lastEvent = try CanonicalJSON.decoder.decode(CustodyEvent.self, from: last.eventBytes)
         guard lastEvent.action != .destroyed else { throw LiaisonError(.conflict, "Evidence item \(id) was destroyed; its chain is closed.") }
         guard new.action != .collected else { throw LiaisonError(.invalidInput, "action: an item is collected once, when it is registered.") }
         for (name, value) in [("actor", new.actor), ("place", new.place), ("purpose", new.purpose)] where value.allSatisfy(\.isWhitespace) {
@@ -119,8 +120,8 @@ struct EvidenceService: Sendable {
     }
 
     /// The audit event of a custody event: its hash and signature, so that the log proves it.
-    private func custodyAudit(_ signed: SignedCustodyEvent, by user: String) throws -> AuditEvent {
-        let event = try signed.verified(with: keys.signing.publicKey)
+    func custodyAudit(_ signed: SignedCustodyEvent, by user: String) throws -> AuditEvent {
+        let event = try CanonicalJSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes)
         return AuditEvent(
             time: clock.now(), operation: .custodyEvent, actor: user, subject: "evidence:\(event.itemId)", purpose: event.purpose,
             recipients: event.recipient.map { [$0] },
@@ -130,7 +131,7 @@ struct EvidenceService: Sendable {
 
     /// The item's signed custody events, in order.
     func custody(_ id: String) async throws -> [SignedCustodyEvent] {
-        try await store.events(id).map { try CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: $0) }
+        try await store.events(id).map { try CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
     }
 
     /// The decrypted content, checked against its registered SHA-256.

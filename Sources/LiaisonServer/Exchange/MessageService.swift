@@ -48,6 +48,8 @@ struct MessageService: Sendable {
     let clock: any WallClock
     let wakeup: Wakeup
     let trail: AuditTrail
+    /// Where received evidence transfers go; `nil` where this service never receives (the demo's seeding).
+    var evidence: EvidenceService? = nil
 
     /// The agreements that can cover a flow now (revoked ones never do).
     private func activeAgreements() async throws -> [Agreement] {
@@ -58,9 +60,12 @@ struct MessageService: Sendable {
     /// envelope per recipient, and commits the message with its queued deliveries.
     /// - Throws: ``Problem`` naming the missing clause when no agreement covers a recipient.
     /// - Parameter actor: who sends, for the audit log; a refusal is logged as well as a send.
-    func send(_ request: MessageRequest, actor: String, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil) async throws -> MessageRecord {
+    func send(
+        _ request: MessageRequest, actor: String, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil,
+        evidence: (itemID: String, package: Data)? = nil
+    ) async throws -> MessageRecord {
         do {
-            return try await commit(request, actor: actor, forwardedFrom: forwardedFrom, control: control)
+            return try await commit(request, actor: actor, forwardedFrom: forwardedFrom, control: control, evidence: evidence)
         } catch {
             let (status, code) = Self.classify(error)
             await trail.record(trail.event(
@@ -80,7 +85,31 @@ struct MessageService: Sendable {
         }
     }
 
-    private func commit(_ request: MessageRequest, actor: String, forwardedFrom: ForwardReference?, control: PermissionControl?) async throws -> MessageRecord {
+    /// Checks, without sending, that every recipient is a partner and an agreement in force covers
+    /// the message (with the `evidence` category when `evidence` is set).
+    /// - Throws: the ``Problem`` a send would answer.
+    func authorise(_ request: MessageRequest, evidence: Bool) async throws {
+        let now = clock.now()
+        let agreements = try await activeAgreements()
+        var categories = Set<DataCategory>([.message] + (request.entities ?? []).map(\.dataCategory))
+        if evidence { categories.insert(.evidence) }
+        for recipient in request.to.map({ $0.uppercased() }) {
+            guard try await federation.partner(recipient) != nil else {
+                throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+            }
+            let flow = Flow(
+                sender: ownAgencyCode, recipient: recipient, purpose: request.purpose, dataCategories: categories,
+                dataSubjectCategories: Set((request.entities ?? []).map(\.dataSubjectCategory)), at: now
+            )
+            if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: agreements) {
+                throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            }
+        }
+    }
+
+    private func commit(
+        _ request: MessageRequest, actor: String, forwardedFrom: ForwardReference?, control: PermissionControl?, evidence: (itemID: String, package: Data)?
+    ) async throws -> MessageRecord {
         let now = clock.now()
         var message = Message(
             id: UUIDv7.make(at: now).uuidString.lowercased(), originator: ownAgencyCode, to: request.to.map { $0.uppercased() },
@@ -90,6 +119,7 @@ struct MessageService: Sendable {
         )
         message.forwardedFrom = forwardedFrom
         message.control = control
+        message.evidenceItem = evidence?.itemID
         var contents: [String: String] = [:]
         for reference in request.attachments ?? [] {
             let address = reference.sha256.lowercased()
@@ -101,7 +131,7 @@ struct MessageService: Sendable {
         }
         try message.validate()
         let agreements = try await activeAgreements()
-        let payload = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: contents))
+        let payload = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
         var outgoing: [MessageStore.Outgoing] = []
         for recipient in message.to {
             guard let partner = try await federation.partner(recipient) else {
@@ -170,10 +200,12 @@ struct MessageService: Sendable {
         let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
         let message: Message
         let contents: [String: String]
+        let evidencePackage: Data?
         do {
             let decoded = try MessageStore.decoder.decode(EnvelopePayload.self, from: opened.payload)
             message = decoded.message
             contents = decoded.attachments
+            evidencePackage = decoded.evidencePackage.flatMap { Data(base64Encoded: $0) }
             try message.validate()
         } catch {
             throw Problem(.badRequest, code: "invalid-message", detail: "The envelope does not carry a valid message: \(error)")
@@ -208,6 +240,13 @@ struct MessageService: Sendable {
         }
         // Content-addressed: storing before the message commits is harmless, and done again on a retry.
         for content in attachmentContents { try await blobs.put(content, at: now) }
+        if let itemID = message.evidenceItem {
+            guard let evidencePackage, let evidence else {
+                throw Problem(.badRequest, code: "invalid-evidence", detail: "The message transfers evidence item \(itemID) but carries no evidence package.")
+            }
+            // Idempotent, and before the message commits: a crash in between is healed by the sender's retry.
+            try await evidence.importTransfer(evidencePackage, itemID: itemID, from: header.sender, purpose: message.purpose)
+        }
         let receipt = try SignedReceipt(
             Receipt(kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256),
             signingKey: keys.signing

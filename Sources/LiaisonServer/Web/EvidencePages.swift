@@ -108,7 +108,7 @@ struct EvidencePages {
         var events: [[String: Any]] = []
         var closed = false
         for signed in chain {
-            let event = try signed.verified(with: service.keys.signing.publicKey)
+            let event = try await service.verified(signed)
             closed = closed || event.action == .destroyed
             events.append([
                 "sequence": event.sequence, "action": event.action.rawValue, "actor": event.actor, "node": event.node,

@@ -17,6 +17,9 @@ final class EvidenceItemModel: Model, @unchecked Sendable {
     @OptionalField(key: "ciphertext") var ciphertext: Data?
     @OptionalField(key: "wrapped_key") var wrappedKey: Data?
     @Field(key: "registered_at") var registeredAt: Date
+    /// For an item received from a partner: the checkpoints of the other agencies' logs that prove
+    /// their part of the chain (JSON, log origin → signed note).
+    @OptionalField(key: "imported_checkpoints_json") var importedCheckpointsJSON: Data?
 
     init() {}
 }
@@ -29,6 +32,8 @@ final class CustodyEventModel: Model, @unchecked Sendable {
     @Field(key: "item_id") var itemID: String
     @Field(key: "sequence") var sequence: Int
     @Field(key: "signed_json") var signedJSON: Data
+    /// For an event signed by another agency: where it sits in that agency's audit log (JSON).
+    @OptionalField(key: "audit_json") var auditJSON: Data?
     @Field(key: "recorded_at") var recordedAt: Date
 
     init() {}
@@ -45,12 +50,14 @@ struct CreateEvidence: AsyncMigration {
             .field("ciphertext", .data)
             .field("wrapped_key", .data)
             .field("registered_at", .datetime, .required)
+            .field("imported_checkpoints_json", .data)
             .create()
         try await database.schema(CustodyEventModel.schema)
             .field("id", .string, .identifier(auto: false))
             .field("item_id", .string, .required)
             .field("sequence", .int, .required)
             .field("signed_json", .data, .required)
+            .field("audit_json", .data)
             .field("recorded_at", .datetime, .required)
             .create()
     }
@@ -122,12 +129,42 @@ public struct EvidenceStore: Sendable {
         }
     }
 
-    private static func insertEvent(itemID: String, sequence: Int, signedJSON: Data, at now: Date, on db: any Database) async throws {
+    /// Stores an item received from a partner with the chain so far (each event with its proof in
+    /// the signer's log), that log's checkpoints, and this node's `received` event, in one transaction.
+    public func importChain(
+        _ item: EvidenceItem, ciphertext: Data?, wrappedKey: Data?, events: [(signedJSON: Data, auditJSON: Data)], checkpointsJSON: Data,
+        received: Data, audit: [AuditEvent], at now: Date
+    ) async throws {
+        try await db.transaction { tx in
+            let model = EvidenceItemModel()
+            model.id = item.id
+            model.caseRef = item.caseRef
+            model.documentJSON = try CanonicalJSON.encoder.encode(item)
+            model.ciphertext = ciphertext
+            model.wrappedKey = wrappedKey
+            model.registeredAt = now
+            model.importedCheckpointsJSON = checkpointsJSON
+            try await model.create(on: tx)
+            for (sequence, event) in events.enumerated() {
+                try await Self.insertEvent(itemID: item.id, sequence: sequence, signedJSON: event.signedJSON, auditJSON: event.auditJSON, at: now, on: tx)
+            }
+            try await Self.insertEvent(itemID: item.id, sequence: events.count, signedJSON: received, at: now, on: tx)
+            try await AuditStore.record(audit, at: now, on: tx)
+        }
+    }
+
+    /// The imported checkpoints of a received item (log origin → note), if any.
+    public func importedCheckpoints(_ id: String) async throws -> Data? {
+        try await EvidenceItemModel.find(id, on: db)?.importedCheckpointsJSON
+    }
+
+    private static func insertEvent(itemID: String, sequence: Int, signedJSON: Data, auditJSON: Data? = nil, at now: Date, on db: any Database) async throws {
         let event = CustodyEventModel()
         event.id = "\(itemID)/\(sequence)"
         event.itemID = itemID
         event.sequence = sequence
         event.signedJSON = signedJSON
+        event.auditJSON = auditJSON
         event.recordedAt = now
         do {
             try await event.create(on: db)
@@ -150,9 +187,10 @@ public struct EvidenceStore: Sendable {
         return (ciphertext, key)
     }
 
-    /// The signed custody events of an item, in order (each a JSON `SignedCustodyEvent`).
-    public func events(_ itemID: String) async throws -> [Data] {
-        try await CustodyEventModel.query(on: db).filter(\.$itemID == itemID).sort(\.$sequence).all().map(\.signedJSON)
+    /// The signed custody events of an item, in order (each a JSON `SignedCustodyEvent`), with the
+    /// proof of the ones signed by other agencies.
+    public func events(_ itemID: String) async throws -> [(signedJSON: Data, auditJSON: Data?)] {
+        try await CustodyEventModel.query(on: db).filter(\.$itemID == itemID).sort(\.$sequence).all().map { ($0.signedJSON, $0.auditJSON) }
     }
 
     static func record(_ model: EvidenceItemModel) throws -> EvidenceRecord {
