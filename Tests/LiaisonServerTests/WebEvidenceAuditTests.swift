@@ -51,6 +51,8 @@ struct WebEvidenceAuditTests {
             #expect(page.text.contains(#"id="custody-timeline""#))
             #expect(page.text.components(separatedBy: #"class="custody-event""#).count == 3)
             #expect(page.text.contains(#"id="package-link""#))
+            #expect(!page.text.contains(">nil<") && !page.text.contains("\nnil"), "absent values must not render as nil")
+            #expect(!page.text.contains("→ <br>") && page.text.components(separatedBy: "→").count == 1, "no recipient arrow without a recipient")
             let package = try await client.execute(uri: location + "/package", method: .get, headers: [.cookie: cookie])
             #expect(EvidencePackageVerifier.verify(Data(buffer: package.body)).passed)
             let list = try await client.execute(uri: "/evidence", method: .get, headers: [.cookie: cookie])

@@ -212,6 +212,7 @@ def test_audit_explorer_in_the_browser(demo, browser):
     browser.find_element(By.ID, "nav-audit").click()
     browser.find_element(By.ID, "operation").send_keys("auth.login")
     browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("operation=auth.login"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#audit-entries tbody tr")
     assert rows, "sign-ins are logged"
     assert all(row.find_elements(By.TAG_NAME, "td")[3].text == "auth.login" for row in rows)

@@ -72,13 +72,21 @@ struct AuditPages {
         let alerts = try await witnesses.alerts(limit: 20).map {
             ["time": $0.raisedAt.formatted(.iso8601), "kind": $0.kind, "source": $0.source, "detail": $0.detail]
         }
-        return renderer.page("audit", title: { $0["audit_title"]! }, request: request, context: context, values: [
-            "entries": rows, "hasEntries": !rows.isEmpty, "older": older as Any,
+        var values: [String: Any] = [
+            "entries": rows, "hasEntries": !rows.isEmpty,
             "filter": ["actor": query.get("actor") ?? "", "from": query.get("from") ?? "", "until": query.get("until") ?? ""],
             "operations": AuditOperation.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == operation] },
-            "checkpoint": checkpoint.map { ["size": String($0.size), "root": $0.root.base64EncodedString(), "signedAt": $0.signedAt.formatted(.iso8601), "signers": (signers ?? []).joined(separator: ", ")] } as Any,
             "alerts": alerts, "hasAlerts": !alerts.isEmpty,
-        ])
+        ]
+        // Mustache shows a key whenever it is present: absent values are left out, not nil.
+        if let older { values["older"] = older }
+        if let checkpoint {
+            values["checkpoint"] = [
+                "size": String(checkpoint.size), "root": checkpoint.root.base64EncodedString(), "signedAt": checkpoint.signedAt.formatted(.iso8601),
+                "signers": (signers ?? []).joined(separator: ", "),
+            ]
+        }
+        return renderer.page("audit", title: { $0["audit_title"]! }, request: request, context: context, values: values)
     }
 
     private func entry(_ index: UInt64, request: Request, context: LiaisonRequestContext) async throws -> Response {

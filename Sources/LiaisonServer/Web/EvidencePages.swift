@@ -97,9 +97,9 @@ struct EvidencePages {
                 "collected": record.item.collectedAt.formatted(.iso8601),
             ]
         }
-        return renderer.page("evidence-list", title: { $0["evidence_title"]! }, request: request, context: context, status: status, values: [
-            "items": rows, "hasItems": !rows.isEmpty, "csrf": csrf(context) ?? "", "error": error as Any,
-        ])
+        var values: [String: Any] = ["items": rows, "hasItems": !rows.isEmpty, "csrf": csrf(context) ?? ""]
+        if let error { values["error"] = error }
+        return renderer.page("evidence-list", title: { $0["evidence_title"]! }, request: request, context: context, status: status, values: values)
     }
 
     private func show(_ id: String, request: Request, context: LiaisonRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -110,23 +110,26 @@ struct EvidencePages {
         for signed in chain {
             let event = try await service.verified(signed)
             closed = closed || event.action == .destroyed
-            events.append([
+            var row: [String: Any] = [
                 "sequence": event.sequence, "action": event.action.rawValue, "actor": event.actor, "node": event.node,
-                "time": event.time.formatted(.iso8601), "place": event.place, "purpose": event.purpose, "recipient": event.recipient ?? "",
-                "hash": String(signed.hash.prefix(16)),
-            ])
+                "time": event.time.formatted(.iso8601), "place": event.place, "purpose": event.purpose, "hash": String(signed.hash.prefix(16)),
+            ]
+            // Mustache shows a key whenever it is present: absent values are left out, not nil.
+            if let recipient = event.recipient { row["recipient"] = recipient }
+            events.append(row)
         }
         let item = record.item
-        return renderer.page("evidence", title: { _ in item.description }, request: request, context: context, status: status, values: [
-            "item": [
-                "id": item.id, "caseRef": item.caseRef, "description": item.description, "kind": item.kind.rawValue,
-                "collectedBy": item.collectedBy, "collectedAt": item.collectedAt.formatted(.iso8601), "location": item.location,
-                "legalAuthority": item.legalAuthority,
-                "file": item.file.map { "\($0.name) · \($0.size) bytes · SHA-256 \($0.sha256)" } as Any,
-            ] as [String: Any],
-            "events": events, "hasEvents": !events.isEmpty, "closed": closed, "open": !closed && !events.isEmpty,
-            "awaiting": events.isEmpty, "csrf": csrf(context) ?? "", "error": error as Any,
-            "actions": CustodyAction.allCases.filter { $0 != .collected }.map(\.rawValue),
-        ])
+        var itemValues: [String: Any] = [
+            "id": item.id, "caseRef": item.caseRef, "description": item.description, "kind": item.kind.rawValue,
+            "collectedBy": item.collectedBy, "collectedAt": item.collectedAt.formatted(.iso8601), "location": item.location,
+            "legalAuthority": item.legalAuthority,
+        ]
+        if let file = item.file { itemValues["file"] = "\(file.name) · \(file.size) bytes · SHA-256 \(file.sha256)" }
+        var values: [String: Any] = [
+            "item": itemValues, "events": events, "hasEvents": !events.isEmpty, "closed": closed, "open": !closed && !events.isEmpty,
+            "awaiting": events.isEmpty, "csrf": csrf(context) ?? "", "actions": CustodyAction.allCases.filter { $0 != .collected }.map(\.rawValue),
+        ]
+        if let error { values["error"] = error }
+        return renderer.page("evidence", title: { _ in item.description }, request: request, context: context, status: status, values: values)
     }
 }
