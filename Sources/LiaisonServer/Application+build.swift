@@ -108,11 +108,12 @@ public func buildApplication(
         ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
         federation: federation, clock: configuration.clock
     )
-    EvidenceController(
-        service: evidence, packages: packages, transfers: EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService),
-        configuration: configuration
+    let transfers = EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService)
+    EvidenceController(service: evidence, packages: packages, transfers: transfers, configuration: configuration).register(on: routes)
+    EvidencePages(
+        renderer: renderer, service: evidence, packages: packages, transfers: transfers, federation: federation,
+        forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)
     ).register(on: routes)
-    EvidencePages(renderer: renderer, service: evidence, packages: packages, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
     AuditPages(renderer: renderer, log: auditLog, store: auditStore, witnesses: witnessStore, identity: node.identity).register(on: routes)
     WebController(
         renderer: renderer,

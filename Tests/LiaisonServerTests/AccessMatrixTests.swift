@@ -69,6 +69,8 @@ struct AccessMatrixTests {
         "GET /evidence/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /evidence/:id/events": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /evidence/:id/package": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /evidence/files": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "POST /evidence/:id/transfer": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /audit": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /audit/entries/:index": .only(.oversight, .dataProtectionOfficer, .administrator),
         "GET /": .anonymous,

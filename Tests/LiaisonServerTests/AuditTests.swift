@@ -92,6 +92,32 @@ struct AuditTests {
         }
     }
 
+    @Test("concurrent sequencing and signing neither lose nor duplicate entries, nor race to store a checkpoint", arguments: Backend.available)
+    func concurrentSequencingAndSigning(backend: Backend) async throws {
+        let node = try await TestNode.make(backend: backend)
+        let store = AuditStore(database: node.app.database)
+        let log = AuditLog(store: store, agencyCode: "XA-POL", signingKey: try NodeDirectory(path: node.directory).load().keys.signing, clock: node.clock)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for round in 0..<5 {
+                        try await store.record((0..<20).map { AuditEvent(time: Date(), operation: .messageRead, actor: "user:w\(worker)", subject: "message:\(round)-\($0)") }, at: Date())
+                        try await log.sequence()
+                        try await log.checkpoint()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await log.sequence()
+        let checkpoint = try await log.checkpoint()
+        let report = try await AuditVerifier(store: store, verifierKey: try #require(node.app.identity.auditVerifierKey)).verify()
+        #expect(report.isIntact, "\(report.failure ?? "")")
+        #expect(report.entries == checkpoint.size)
+        #expect(report.entries >= 800)
+        await node.close()
+    }
+
     @Test("bad proof and range requests get a problem and change nothing", arguments: [
         "/api/v1/audit/proofs/inclusion?index=999&size=1000", "/api/v1/audit/proofs/inclusion?index=5&size=2",
         "/api/v1/audit/proofs/inclusion", "/api/v1/audit/proofs/inclusion?index=-1", "/api/v1/audit/proofs/consistency?from=0&to=1",

@@ -60,6 +60,41 @@ struct WebEvidenceAuditTests {
         }
     }
 
+    @Test("an investigator registers a file through the upload form; its content is stored sealed and the chain starts; a transfer to a non-partner is refused on the page")
+    func uploadAndTransferForms() async throws {
+        let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
+        let investigator = try await node.addUser(.investigator)
+        try await node.app.application.test(.router) { client in
+            let (cookie, csrf) = try await Self.signIn(client, investigator, names: names)
+            let boundary = "liaison-test-boundary"
+            var body = ""
+            for (name, value) in [("csrf", csrf), ("caseRef", "XA-2026-0042"), ("description", "CCTV still"), ("collectedBy", "Sgt. Dias"),
+                                  ("collectedAt", "2026-09-20T08:00:00Z"), ("location", "Quay 4"), ("legalAuthority", "Art. 12 CCP")] {
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            }
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"still.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEGBYTES-\(UUID())\r\n--\(boundary)--\r\n"
+            let uploaded = try await client.execute(
+                uri: "/evidence/files", method: .post, headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body)
+            )
+            #expect(uploaded.status == .seeOther, "\(uploaded.text)")
+            let location = try #require(uploaded.headers[.location])
+            let page = try await client.execute(uri: location, method: .get, headers: [.cookie: cookie])
+            #expect(page.text.contains("still.jpg"))
+            #expect(page.text.components(separatedBy: #"class="custody-event""#).count == 2)
+            let noFile = try await client.execute(
+                uri: "/evidence/files", method: .post, headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf)\r\n--\(boundary)--\r\n")
+            )
+            #expect(noFile.status == .badRequest)
+            let transfer = try await client.execute(uri: location + "/transfer", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: WebUITests.form([
+                "csrf": csrf, "to": "XB-CUS", "actor": "Insp. Ribeiro", "place": "Desk", "purpose": "investigation", "legalBasis": "Directive 2014/41/EU",
+            ]))
+            #expect(transfer.status == .unprocessableContent)
+            #expect(transfer.text.contains(#"id="form-error""#) || transfer.text.contains("not a partner"))
+        }
+    }
+
     @Test("the oversight role filters the audit log and sees an entry's verified inclusion proof; case handlers may not")
     func auditExplorer() async throws {
         let node = try await TestNode.make()

@@ -20,8 +20,9 @@ public actor AuditLog {
     private let signingKey: Curve25519.Signing.PrivateKey
     private let clock: any WallClock
     private var frontier: MerkleFrontier?
-    /// The last sequencing run: runs are chained, since an actor's methods interleave at every
-    /// `await` and two runs must never take the same queued rows.
+    /// The last sequencing or signing run: runs are chained, since an actor's methods interleave at
+    /// every `await`, two runs must never take the same queued rows, and two signers must not race
+    /// to store the same checkpoint.
     private var lastRun: Task<Void, Never>?
 
     public init(store: AuditStore, agencyCode: String, signingKey: Curve25519.Signing.PrivateKey, clock: any WallClock) {
@@ -38,10 +39,15 @@ public actor AuditLog {
     /// - Returns: how many entries were appended.
     @discardableResult
     public func sequence(batchSize: Int = 4_096) async throws -> Int {
+        try await serialized { try await self.drain(batchSize: batchSize) }
+    }
+
+    /// Runs `body` after every earlier sequencing or signing run has finished.
+    private func serialized<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let previous = lastRun
         let run = Task {
             await previous?.value
-            return try await drain(batchSize: batchSize)
+            return try await body()
         }
         lastRun = Task { _ = try? await run.value }
         return try await run.value
@@ -94,6 +100,10 @@ public actor AuditLog {
     /// - Returns: the newest checkpoint.
     @discardableResult
     public func checkpoint() async throws -> AuditCheckpointRecord {
+        try await serialized { try await self.signCheckpoint() }
+    }
+
+    private func signCheckpoint() async throws -> AuditCheckpointRecord {
         let edge = try await loadFrontier()
         if let latest = try await store.latestCheckpoint(), latest.size == edge.size { return latest }
         let checkpoint = Checkpoint(origin: origin, size: edge.size, root: edge.root)

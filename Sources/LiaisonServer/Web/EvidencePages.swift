@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import MultipartKit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards
@@ -13,6 +14,8 @@ struct EvidencePages {
     let renderer: PageRenderer
     let service: EvidenceService
     let packages: EvidencePackageBuilder
+    let transfers: EvidenceTransferService
+    let federation: FederationStore
     let forms: FormReader
 
     struct RegisterForm: Decodable {
@@ -24,6 +27,38 @@ struct EvidencePages {
         var location: String?
         var legalAuthority: String?
         var purpose: String?
+    }
+
+    /// A file registration: the item's fields and the file, as `multipart/form-data`.
+    struct UploadForm: Decodable {
+        var csrf: String?
+        var caseRef: String?
+        var description: String?
+        var collectedBy: String?
+        var collectedAt: String?
+        var location: String?
+        var legalAuthority: String?
+        var purpose: String?
+        var file: UploadedFile?
+    }
+
+    /// A file part with its headers (name, type): MultipartKit's decoder builds it from the part.
+    struct UploadedFile: Decodable, MultipartPartConvertible {
+        let part: MultipartPart
+        var multipart: MultipartPart? { part }
+        init?(multipart: MultipartPart) { part = multipart }
+        init(from decoder: any Decoder) throws {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a file comes only from multipart/form-data"))
+        }
+    }
+
+    struct TransferForm: Decodable {
+        var csrf: String?
+        var to: String?
+        var actor: String?
+        var place: String?
+        var purpose: String?
+        var legalBasis: String?
     }
 
     struct EventForm: Decodable {
@@ -39,6 +74,30 @@ struct EvidencePages {
         let handlers = MessageController.handlers
         routes.on(.get, "/evidence", access: handlers, surface: .web) { request, context in
             try await list(request: request, context: context, error: nil)
+        }
+        routes.on(.post, "/evidence/files", access: handlers, surface: .web) { request, context in
+            let form = try await forms.readMultipart(UploadForm.self, from: request, limit: EvidenceService.maximumContentBytes + 64 * 1024)
+            try forms.checkCSRF(form.csrf, context: context)
+            guard let part = form.file?.part, part.body.readableBytes > 0 else {
+                return try await list(request: request, context: context, error: "Choose the file to register.", status: .badRequest)
+            }
+            let name = Self.fileName(part) ?? "evidence.bin"
+            do {
+                let collectedAt = try AuditPages.date(form.collectedAt) ?? service.clock.now()
+                let record = try await service.register(.init(
+                    caseRef: form.caseRef ?? "", description: form.description ?? "", kind: .file, collectedBy: form.collectedBy ?? "",
+                    collectedAt: collectedAt, location: form.location ?? "", legalAuthority: form.legalAuthority ?? "", purpose: form.purpose
+                ), by: AuditTrail.actor(context))
+                _ = try await service.storeContent(
+                    record.item.id, content: Data(part.body.readableBytesView), name: name,
+                    mediaType: part.headers.first(name: "Content-Type") ?? "application/octet-stream", by: AuditTrail.actor(context)
+                )
+                return Response(status: .seeOther, headers: [.location: "/evidence/\(record.item.id)"])
+            } catch let error as LiaisonError {
+                return try await list(request: request, context: context, error: error.message, status: .badRequest)
+            } catch let problem as Problem {
+                return try await list(request: request, context: context, error: problem.detail, status: .badRequest)
+            }
         }
         routes.on(.post, "/evidence", access: handlers, surface: .web) { request, context in
             let form = try await forms.read(RegisterForm.self, from: request)
@@ -76,6 +135,21 @@ struct EvidencePages {
                 return try await show(id, request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
             }
         }
+        routes.on(.post, "/evidence/:id/transfer", access: handlers, surface: .web) { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await forms.read(TransferForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                _ = try await transfers.transfer(id, .init(
+                    to: form.to ?? "", actor: form.actor ?? "", place: form.place ?? "", purpose: form.purpose ?? "", legalBasis: form.legalBasis ?? ""
+                ), by: AuditTrail.actor(context))
+                return Response(status: .seeOther, headers: [.location: "/evidence/\(id)"])
+            } catch let problem as Problem where problem.status != 404 {
+                return try await show(id, request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError where error.code != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            }
+        }
         routes.on(.get, "/evidence/:id/package", access: handlers, surface: .web, audited: .evidenceExported) { _, context in
             let id = try context.parameters.require("id")
             return Response(
@@ -84,6 +158,13 @@ struct EvidencePages {
                 body: .init(byteBuffer: ByteBuffer(bytes: try await packages.build(id)))
             )
         }
+    }
+
+    /// The file name from a part's `Content-Disposition: form-data; name="file"; filename="…"`.
+    static func fileName(_ part: MultipartPart) -> String? {
+        guard let disposition = part.headers.first(name: "Content-Disposition"), let range = disposition.range(of: "filename=\"") else { return nil }
+        let name = disposition[range.upperBound...].prefix { $0 != "\"" }
+        return name.isEmpty ? nil : String(name)
     }
 
     private func csrf(_ context: LiaisonRequestContext) -> String? {
@@ -130,6 +211,8 @@ struct EvidencePages {
             "awaiting": events.isEmpty, "csrf": csrf(context) ?? "", "actions": CustodyAction.allCases.filter { $0 != .collected }.map(\.rawValue),
         ]
         if let error { values["error"] = error }
+        let partners = try await federation.partners().map(\.identity.agencyCode)
+        if !closed && !events.isEmpty && !partners.isEmpty { values["transfer"] = ["partners": partners, "csrf": csrf(context) ?? "", "id": item.id] }
         return renderer.page("evidence", title: { _ in item.description }, request: request, context: context, status: status, values: values)
     }
 }

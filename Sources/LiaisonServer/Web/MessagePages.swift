@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MultipartKit
 import LiaisonCore
 import LiaisonSafeguards
 import LiaisonStore
@@ -250,6 +251,27 @@ struct FormReader: Sendable {
             return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
         } catch {
             throw Problem(.badRequest, code: "invalid-form", detail: "The form could not be read.")
+        }
+    }
+
+    /// Reads a `multipart/form-data` form (a file upload) of at most `limit` bytes.
+    func readMultipart<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        let contentType = request.headers[.contentType] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = contentType.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.lowercased().hasPrefix("boundary=") })?.dropFirst(9)
+        else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the upload as multipart/form-data.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The upload is larger than \(limit / (1024 * 1024)) MB.")
+        }
+        do {
+            return try FormDataDecoder().decode(T.self, from: buffer, boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        } catch {
+            throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read.")
         }
     }
 
