@@ -18,6 +18,8 @@ struct EvidencePages {
     let federation: FederationStore
     let forms: FormReader
 
+    /// The fields of a registration form, for a physical item (`application/x-www-form-urlencoded`)
+    /// or, with `file`, a file item (`multipart/form-data`).
     struct RegisterForm: Decodable {
         var csrf: String?
         var caseRef: String?
@@ -27,19 +29,14 @@ struct EvidencePages {
         var location: String?
         var legalAuthority: String?
         var purpose: String?
-    }
-
-    /// A file registration: the item's fields and the file, as `multipart/form-data`.
-    struct UploadForm: Decodable {
-        var csrf: String?
-        var caseRef: String?
-        var description: String?
-        var collectedBy: String?
-        var collectedAt: String?
-        var location: String?
-        var legalAuthority: String?
-        var purpose: String?
         var file: UploadedFile?
+
+        func registration(_ kind: EvidenceItem.Kind, now: Date) throws -> EvidenceService.Registration {
+            .init(
+                caseRef: caseRef ?? "", description: description ?? "", kind: kind, collectedBy: collectedBy ?? "",
+                collectedAt: try AuditPages.date(collectedAt) ?? now, location: location ?? "", legalAuthority: legalAuthority ?? "", purpose: purpose
+            )
+        }
     }
 
     /// A file part with its headers (name, type): MultipartKit's decoder builds it from the part.
@@ -76,18 +73,14 @@ struct EvidencePages {
             try await list(request: request, context: context, error: nil)
         }
         routes.on(.post, "/evidence/files", access: handlers, surface: .web) { request, context in
-            let form = try await forms.readMultipart(UploadForm.self, from: request, limit: EvidenceService.maximumContentBytes + 64 * 1024)
+            let form = try await forms.readMultipart(RegisterForm.self, from: request, limit: EvidenceService.maximumContentBytes + 64 * 1024)
             try forms.checkCSRF(form.csrf, context: context)
             guard let part = form.file?.part, part.body.readableBytes > 0 else {
                 return try await list(request: request, context: context, error: "Choose the file to register.", status: .badRequest)
             }
             let name = Self.fileName(part) ?? "evidence.bin"
             do {
-                let collectedAt = try AuditPages.date(form.collectedAt) ?? service.clock.now()
-                let record = try await service.register(.init(
-                    caseRef: form.caseRef ?? "", description: form.description ?? "", kind: .file, collectedBy: form.collectedBy ?? "",
-                    collectedAt: collectedAt, location: form.location ?? "", legalAuthority: form.legalAuthority ?? "", purpose: form.purpose
-                ), by: AuditTrail.actor(context))
+                let record = try await service.register(try form.registration(.file, now: service.clock.now()), by: AuditTrail.actor(context))
                 _ = try await service.storeContent(
                     record.item.id, content: Data(part.body.readableBytesView), name: name,
                     mediaType: part.headers.first(name: "Content-Type") ?? "application/octet-stream", by: AuditTrail.actor(context)
@@ -103,11 +96,7 @@ struct EvidencePages {
             let form = try await forms.read(RegisterForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
-                let collectedAt = try AuditPages.date(form.collectedAt) ?? service.clock.now()
-                let record = try await service.register(.init(
-                    caseRef: form.caseRef ?? "", description: form.description ?? "", kind: .physical, collectedBy: form.collectedBy ?? "",
-                    collectedAt: collectedAt, location: form.location ?? "", legalAuthority: form.legalAuthority ?? "", purpose: form.purpose
-                ), by: AuditTrail.actor(context))
+                let record = try await service.register(try form.registration(.physical, now: service.clock.now()), by: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(record.item.id)"])
             } catch let error as LiaisonError {
                 return try await list(request: request, context: context, error: error.message, status: .badRequest)
