@@ -62,7 +62,7 @@ public struct AuditStore: Sendable {
 
     /// Records events for the log.
     public func record(_ events: [AuditEvent], at now: Date) async throws {
-        try await Self.record(events, at: now, on: db)
+        try await database.writing { try await Self.record(events, at: now, on: $0) }
     }
 
     /// Records events inside a caller's transaction, so that they exist exactly when the
@@ -133,7 +133,7 @@ public struct AuditStore: Sendable {
         guard !leaves.isEmpty else { return }
         // Plain multi-row SQL rather than Fluent models: this is the log's hot path (issue 4's
         // goal of 20,000 appends a second), and model reflection dominated it.
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
             for start in stride(from: 0, to: leaves.count, by: 500) {
                 let insert = sql.insert(into: AuditEntryModel.schema).columns("leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject")
@@ -215,7 +215,7 @@ public struct AuditStore: Sendable {
                 throw LiaisonError(.conflict, "a checkpoint of size \(size) with another root is already stored")
             }
             existing.note = note
-            try await existing.save(on: db)
+            try await database.writing { try await existing.save(on: $0) }
             return
         }
         let model = AuditCheckpointModel()
@@ -223,7 +223,7 @@ public struct AuditStore: Sendable {
         model.root = root
         model.note = note
         model.signedAt = now
-        try await model.create(on: db)
+        try await database.writing { try await model.create(on: $0) }
     }
 
     /// The newest checkpoint.

@@ -131,7 +131,7 @@ public struct WitnessStore: Sendable {
         model.root = checkpoint.root
         model.note = checkpoint.note
         model.updatedAt = now
-        try await model.save(on: db)
+        try await database.writing { try await model.save(on: $0) }
     }
 
     /// The size of this node's log that `witness` last cosigned (0 before the first).
@@ -148,12 +148,12 @@ public struct WitnessStore: Sendable {
         }()
         model.size = Int64(size)
         model.updatedAt = now
-        try await model.save(on: db)
+        try await database.writing { try await model.save(on: $0) }
     }
 
     /// Raises an alert and records it in the audit log, in one transaction.
     public func raise(kind: String, source: String, detail: String, at now: Date) async throws {
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             let model = AlertModel()
             model.id = UUIDv7.make(at: now).uuidString.lowercased()
             model.raisedAt = now

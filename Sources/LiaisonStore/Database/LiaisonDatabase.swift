@@ -27,6 +27,10 @@ public final class LiaisonDatabase: Service, Sendable {
     /// process, or bcrypt) the connection holding the lock could find no thread to commit on.
     /// More threads than this database has connections means the holder always finds one.
     private let threadPool: NIOThreadPool
+    /// SQLite has one writer at a time, and SQLiteNIO waits for the write lock by retrying at once
+    /// on a pool thread: concurrent writers spin and starve the one that holds the lock. Writes on
+    /// SQLite therefore queue here, in order, and never contend. PostgreSQL needs no gate.
+    private let writeGate: WriteGate?
 
     /// Opens (but does not yet connect to) the database.
     public init(location: DatabaseLocation, logger: Logger) {
@@ -53,6 +57,27 @@ public final class LiaisonDatabase: Service, Sendable {
             }
         }
         self.configurationError = configurationError
+        if case .postgres = location { self.writeGate = nil } else { self.writeGate = WriteGate() }
+    }
+
+    /// Runs a write (one statement or several) after every earlier write of this node has finished (SQLite), or at once (PostgreSQL).
+    public func writing<T: Sendable>(_ body: @Sendable (any Database) async throws -> T) async throws -> T {
+        let db = try database
+        guard let writeGate else { return try await body(db) }
+        await writeGate.acquire()
+        do {
+            let result = try await body(db)
+            await writeGate.release()
+            return result
+        } catch {
+            await writeGate.release()
+            throw error
+        }
+    }
+
+    /// A transaction, queued behind the node's other writes on SQLite (see ``writing(_:)``).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await writing { db in try await db.transaction(body) }
     }
 
     /// A database handle for queries.
@@ -132,5 +157,27 @@ extension LiaisonDatabase {
             throw LiaisonError(.configuration, "the database driver does not accept SQL")
         }
         try await database.raw(SQLQueryString(sql)).run()
+    }
+}
+
+/// A FIFO lock for async code: one holder at a time, waiters resumed in order.
+actor WriteGate {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard held else {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }

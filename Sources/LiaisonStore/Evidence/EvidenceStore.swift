@@ -93,7 +93,7 @@ public struct EvidenceStore: Sendable {
 
     /// Registers an item, with its first custody event and their audit events, in one transaction.
     public func register(_ item: EvidenceItem, firstEvent: Data?, audit: [AuditEvent], at now: Date) async throws {
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             let model = EvidenceItemModel()
             model.id = item.id
             model.caseRef = item.caseRef
@@ -108,7 +108,7 @@ public struct EvidenceStore: Sendable {
     /// Stores a file item's sealed content, its updated document and its first custody event.
     /// - Throws: ``LiaisonError`` `.conflict` when content is already stored.
     public func storeContent(_ item: EvidenceItem, ciphertext: Data, wrappedKey: Data, firstEvent: Data, audit: [AuditEvent], at now: Date) async throws {
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             guard let model = try await EvidenceItemModel.find(item.id, on: tx) else { throw LiaisonError(.notFound, "No evidence item \(item.id).") }
             guard model.ciphertext == nil else { throw LiaisonError(.conflict, "Evidence item \(item.id) already has its content; content never changes.") }
             model.documentJSON = try CanonicalJSON.encoder.encode(item)
@@ -123,7 +123,7 @@ public struct EvidenceStore: Sendable {
     /// Appends a custody event at `sequence` with its audit event.
     /// - Throws: when that position is taken (a concurrent append won).
     public func append(itemID: String, sequence: Int, signedJSON: Data, audit: [AuditEvent], at now: Date) async throws {
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             try await Self.insertEvent(itemID: itemID, sequence: sequence, signedJSON: signedJSON, at: now, on: tx)
             try await AuditStore.record(audit, at: now, on: tx)
         }
@@ -135,7 +135,7 @@ public struct EvidenceStore: Sendable {
         _ item: EvidenceItem, ciphertext: Data?, wrappedKey: Data?, events: [(signedJSON: Data, auditJSON: Data)], checkpointsJSON: Data,
         received: Data, audit: [AuditEvent], at now: Date
     ) async throws {
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             let model = EvidenceItemModel()
             model.id = item.id
             model.caseRef = item.caseRef

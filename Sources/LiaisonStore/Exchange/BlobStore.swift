@@ -63,7 +63,7 @@ public struct BlobStore: Sendable {
         model.size = content.count
         model.storedAt = now
         do {
-            try await model.create(on: db)
+            try await database.writing { try await model.create(on: $0) }
         } catch {
             // The same content stored concurrently is the same blob.
             if try await BlobModel.find(address, on: db) == nil { throw error }

@@ -84,7 +84,7 @@ public struct MessageStore: Sendable {
     /// Commits a sent message, its queued deliveries and its audit events in one transaction.
     public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], at now: Date) async throws {
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
-        try await db.transaction { tx in
+        try await database.transaction { tx in
             try await AuditStore.record(audit, at: now, on: tx)
             let model = MessageModel()
             model.id = message.id
@@ -120,7 +120,7 @@ public struct MessageStore: Sendable {
 
     /// Queues a signed read receipt to a message's sender.
     public func enqueueReadReceipt(_ outgoing: Outgoing, messageID: String, at now: Date) async throws {
-        try await Self.delivery(outgoing, messageID: messageID, kind: .readReceipt, at: now).create(on: try db)
+        try await database.writing { try await Self.delivery(outgoing, messageID: messageID, kind: .readReceipt, at: now).create(on: $0) }
     }
 
     /// Deliveries whose next attempt is due, oldest first.
@@ -149,7 +149,7 @@ public struct MessageStore: Sendable {
         model.receiptJSON = receiptJSON
         model.deliveredAt = now
         model.lastError = nil
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
     }
 
     public func markRetry(_ id: String, error: String, nextAttemptAt: Date) async throws {
@@ -157,7 +157,7 @@ public struct MessageStore: Sendable {
         model.attempts += 1
         model.lastError = error
         model.nextAttemptAt = nextAttemptAt
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
     }
 
     public func markFailed(_ id: String, error: String) async throws {
@@ -165,7 +165,7 @@ public struct MessageStore: Sendable {
         model.attempts += 1
         model.state = DeliveryRecord.State.failed.rawValue
         model.lastError = error
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
     }
 
     /// Records a recipient's read receipt against the delivery of a message.
@@ -177,7 +177,7 @@ public struct MessageStore: Sendable {
         if model.readAt == nil {
             model.readAt = at
             model.readReceiptJSON = receiptJSON
-            try await model.update(on: try db)
+            try await database.writing { try await model.update(on: $0) }
         }
         return true
     }
@@ -204,7 +204,7 @@ public struct MessageStore: Sendable {
         }
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         do {
-            try await db.transaction { tx in
+            try await database.transaction { tx in
                 let received = ReceivedEnvelopeModel()
                 received.id = envelopeID
                 received.sender = sender
@@ -245,7 +245,7 @@ public struct MessageStore: Sendable {
             return false
         }
         model.readAt = now
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
         return true
     }
 

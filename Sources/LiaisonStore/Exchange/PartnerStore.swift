@@ -56,7 +56,7 @@ public struct FederationStore: Sendable {
         model.identityJSON = String(decoding: try Self.encoder.encode(identity), as: UTF8.self)
         model.addedAt = now
         model.addedBy = user
-        try await model.create(on: try db)
+        try await database.writing { try await model.create(on: $0) }
     }
 
     public func partners() async throws -> [PartnerRecord] {
@@ -72,7 +72,7 @@ public struct FederationStore: Sendable {
         guard let model = try await PartnerModel.find(agencyCode.uppercased(), on: try db) else {
             throw LiaisonError(.notFound, "\(agencyCode.uppercased()) is not a partner of this node")
         }
-        try await model.delete(on: try db)
+        try await database.writing { try await model.delete(on: $0) }
     }
 
     static func record(_ model: PartnerModel) throws -> PartnerRecord {
@@ -90,7 +90,7 @@ public struct FederationStore: Sendable {
         model.id = agreement.id
         model.documentJSON = String(decoding: try Self.encoder.encode(agreement), as: UTF8.self)
         model.importedAt = now
-        try await model.create(on: try db)
+        try await database.writing { try await model.create(on: $0) }
     }
 
     public func agreements() async throws -> [AgreementRecord] {
@@ -111,7 +111,7 @@ public struct FederationStore: Sendable {
         }
         model.revokedAt = now
         model.revocationReason = reason
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
         return try Self.record(model)
     }
 

@@ -51,7 +51,7 @@ public struct UserStore: Sendable {
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.createdAt = now
-        try await model.create(on: try db)
+        try await database.writing { try await model.create(on: $0) }
         return try Self.record(model)
     }
 
@@ -65,7 +65,7 @@ public struct UserStore: Sendable {
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.lockedUntil = nil
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
         return try Self.record(model)
     }
 
@@ -86,7 +86,7 @@ public struct UserStore: Sendable {
         guard let model = try await UserModel.find(userID, on: try db) else { return }
         model.failedAttempts += 1
         model.lockedUntil = lockedUntil
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
     }
 
     /// Clears failures after a successful login.
@@ -94,7 +94,7 @@ public struct UserStore: Sendable {
         guard let model = try await UserModel.find(userID, on: try db), model.failedAttempts != 0 || model.lockedUntil != nil else { return }
         model.failedAttempts = 0
         model.lockedUntil = nil
-        try await model.update(on: try db)
+        try await database.writing { try await model.update(on: $0) }
     }
 
     // MARK: Web sessions
@@ -107,14 +107,14 @@ public struct UserStore: Sendable {
         model.csrfToken = csrfToken
         model.expiresAt = expiresAt
         model.createdAt = now
-        try await model.create(on: try db)
+        try await database.writing { try await model.create(on: $0) }
     }
 
     /// The live session with this token hash, if any; expired sessions are removed on sight.
     public func session(tokenHash: String, at now: Date) async throws -> WebSessionRecord? {
         guard let model = try await WebSessionModel.query(on: try db).filter(\.$tokenHash == tokenHash).first() else { return nil }
         guard model.expiresAt > now else {
-            try await model.delete(on: try db)
+            try await database.writing { try await model.delete(on: $0) }
             return nil
         }
         guard let user = try await find(id: model.userID) else { return nil }
@@ -122,7 +122,7 @@ public struct UserStore: Sendable {
     }
 
     public func deleteSession(tokenHash: String) async throws {
-        try await WebSessionModel.query(on: try db).filter(\.$tokenHash == tokenHash).delete()
+        try await database.writing { try await WebSessionModel.query(on: $0).filter(\.$tokenHash == tokenHash).delete() }
     }
 
     static func record(_ model: UserModel) throws -> UserRecord {
