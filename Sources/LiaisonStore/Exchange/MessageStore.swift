@@ -134,6 +134,11 @@ public struct MessageStore: Sendable {
             .map(Self.record)
     }
 
+    /// How many deliveries are still queued (a count, without loading them).
+    public func queuedCount() async throws -> Int {
+        try await DeliveryModel.query(on: try db).filter(\.$state == DeliveryRecord.State.queued.rawValue).count()
+    }
+
     /// The earliest moment a queued delivery is due, if any.
     public func nextDue() async throws -> Date? {
         try await DeliveryModel.query(on: try db)
