@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -176,9 +177,13 @@ def test_message_between_agencies_in_the_browser(demo, browser):
     # H0 information may be passed on to another partner: the page says so and offers it.
     decisions = browser.find_element(By.ID, "onward-decisions").text
     assert "Pass on to XC-PRO: permitted" in decisions, decisions
+    received_url = browser.current_url
     browser.find_element(By.ID, "forward").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
-    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Fwd: ")
+    # The forward lands on another message page: wait for the new page, not just any message URL.
+    WebDriverWait(browser, 10).until(lambda b: b.current_url != received_url)
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: b.find_element(By.TAG_NAME, "h1").text.startswith("Fwd: ")
+    )
     browser.save_screenshot(str(OUTPUT / "forwarded-message.png"))
 
 
