@@ -118,6 +118,21 @@ struct AuditTests {
         await node.close()
     }
 
+    @Test("events recorded while the node was down are under the first checkpoint it signs")
+    func firstCheckpointCoversTheQueue() async throws {
+        let node = try await TestNode.make()
+        try await node.addUser(.administrator)  // recorded by the CLI path, queued while no node runs
+        try await node.addUser(.oversight)
+        try await node.app.application.test(.router) { _ in
+            var size: UInt64 = 0
+            for _ in 0..<40 where size < 2 {
+                size = try await AuditStore(database: node.app.database).latestCheckpoint()?.size ?? 0
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(size >= 2, "the first checkpoint (signed at start) covers the queued events")
+        }
+    }
+
     @Test("bad proof and range requests get a problem and change nothing", arguments: [
         "/api/v1/audit/proofs/inclusion?index=999&size=1000", "/api/v1/audit/proofs/inclusion?index=5&size=2",
         "/api/v1/audit/proofs/inclusion", "/api/v1/audit/proofs/inclusion?index=-1", "/api/v1/audit/proofs/consistency?from=0&to=1",

@@ -194,6 +194,13 @@ struct AuditService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var lastCheckpoint = ContinuousClock.now
+            // What was recorded while the node was down (CLI changes, a crash's queue) is in the
+            // first checkpoint, not ten seconds later.
+            do {
+                try await log.sequence()
+            } catch {
+                logger.warning("cannot sequence the audit log", metadata: ["error": "\(error)"])
+            }
             try await checkpoint()
             while !Task.isCancelled {
                 try await wakeup.idle(polls: 10, every: .milliseconds(20))
