@@ -9,7 +9,6 @@ import LiaisonStore
 import LiaisonTestSupport
 import NIOCore
 import Testing
-import ZIPFoundation
 
 @Suite("Evidence and chain of custody")
 struct EvidenceTests {
@@ -92,14 +91,7 @@ struct EvidenceTests {
     }
 
     static func unzip(_ data: Data) throws -> [String: Data] {
-        let archive = try Archive(data: data, accessMode: .read)
-        var files: [String: Data] = [:]
-        for entry in archive {
-            var content = Data()
-            _ = try archive.extract(entry, skipCRC32: true) { content.append($0) }
-            files[entry.path] = content
-        }
-        return files
+        try EvidencePackageBuilder.unzip(data)
     }
 
     static func rezip(_ files: [String: Data]) throws -> Data {

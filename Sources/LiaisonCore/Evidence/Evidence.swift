@@ -114,6 +114,30 @@ public struct CustodyEvent: Codable, Sendable, Equatable {
     }
 }
 
+extension CustodyEvent {
+    /// Clocks may differ this much between the recorder and the node.
+    public static let allowedClockSkew: TimeInterval = 300
+
+    /// Checks that a person may record `action` after this event (the chain's last), at `time`.
+    /// - Throws: ``LiaisonError`` `.conflict` once the chain is closed by `destroyed`,
+    ///   `.invalidInput` naming the field otherwise.
+    public func checkNext(
+        _ action: CustodyAction, actor: String, place: String, purpose: String, recipient: String?, at time: Date, now: Date
+    ) throws(LiaisonError) {
+        guard self.action != .destroyed else { throw LiaisonError(.conflict, "Evidence item \(itemId) was destroyed; its chain is closed.") }
+        guard action != .collected else { throw LiaisonError(.invalidInput, "action: an item is collected once, when it is registered.") }
+        for (name, value) in [("actor", actor), ("place", place), ("purpose", purpose)] where value.allSatisfy(\.isWhitespace) {
+            throw LiaisonError(.invalidInput, "\(name): required")
+        }
+        if [.transferred, .returned].contains(action), (recipient ?? "").allSatisfy(\.isWhitespace) {
+            throw LiaisonError(.invalidInput, "recipient: name the person or agency the item went to")
+        }
+        guard time >= self.time, time <= now.addingTimeInterval(Self.allowedClockSkew) else {
+            throw LiaisonError(.invalidInput, "time: a custody event comes after the previous one (\(self.time.formatted(.iso8601))) and not in the future")
+        }
+    }
+}
+
 /// The canonical JSON of evidence documents: sorted keys, no escaped slashes, times to the second.
 public enum CanonicalJSON {
     public static let encoder: JSONEncoder = {

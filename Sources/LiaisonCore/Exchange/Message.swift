@@ -175,7 +175,13 @@ public struct Message: Codable, Sendable, Equatable {
 
     /// The data categories the message carries: always `message`, plus each entity's.
     public var dataCategories: Set<DataCategory> {
-        Set([.message] + entities.map(\.dataCategory) + (evidenceItem == nil ? [] : [.evidence]))
+        Self.dataCategories(of: entities, carryingEvidence: evidenceItem != nil)
+    }
+
+    /// The categories a message with these entities carries: always `message`, each entity's, and
+    /// `evidence` when it transfers an item of evidence.
+    public static func dataCategories(of entities: [MessageEntity], carryingEvidence: Bool) -> Set<DataCategory> {
+        Set([.message] + entities.map(\.dataCategory) + (carryingEvidence ? [.evidence] : []))
     }
 
     /// The data-subject categories of its entities.

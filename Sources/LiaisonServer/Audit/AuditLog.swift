@@ -91,9 +91,13 @@ public actor AuditLog {
 
     /// The right edge of the tree of `size` leaves, from stored hashes.
     static func frontier(size: UInt64, store: AuditStore) async throws -> MerkleFrontier {
-        let nodes = MerkleNode.decompose(0..<size)
+        try MerkleFrontier(size: size, hashes: try await storedHashes(of: MerkleNode.decompose(0..<size), in: store))
+    }
+
+    /// The stored hashes of these complete subtrees, in one batch.
+    static func storedHashes(of nodes: some Collection<MerkleNode>, in store: AuditStore) async throws -> [MerkleNode: Data] {
         let stored = try await store.hashes(keys: nodes.map(\.key))
-        return try MerkleFrontier(size: size, hashes: Dictionary(uniqueKeysWithValues: stored.map { (MerkleNode(key: $0.key), $0.value) }))
+        return Dictionary(uniqueKeysWithValues: stored.map { (MerkleNode(key: $0.key), $0.value) })
     }
 
     /// Signs a checkpoint of the current tree unless the newest one already covers it.
@@ -120,9 +124,7 @@ public actor AuditLog {
 
     /// The hashes of ``MerkleProofPlan`` `plan`, from the store.
     nonisolated func assemble(_ plan: MerkleProofPlan) async throws -> [Data] {
-        let nodes = plan.nodes
-        let stored = try await store.hashes(keys: nodes.map(\.key))
-        return try plan.assemble(from: Dictionary(uniqueKeysWithValues: stored.map { (MerkleNode(key: $0.key), $0.value) }))
+        try plan.assemble(from: try await Self.storedHashes(of: plan.nodes, in: store))
     }
 
     /// The inclusion proof of leaf `index` in the tree of `size` leaves.

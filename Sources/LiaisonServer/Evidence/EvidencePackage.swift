@@ -151,6 +151,19 @@ struct EvidencePackageBuilder: Sendable {
         guard let data = archive.data else { throw LiaisonError(.configuration, "the package could not be assembled") }
         return data
     }
+
+    /// A package's files by path. CRCs are not checked: a changed byte must reach the SHA-256 check
+    /// and be named there.
+    static func unzip(_ data: Data) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let archive = try Archive(data: data, accessMode: .read)
+        for entry in archive where entry.type == .file {
+            var content = Data()
+            _ = try archive.extract(entry, skipCRC32: true) { content.append($0) }
+            files[entry.path] = content
+        }
+        return files
+    }
 }
 
 /// The offline verification of an evidence package: what `liaison verify FILE.zip` runs. It needs
@@ -181,15 +194,9 @@ public enum EvidencePackageVerifier {
     /// Verifies a package's bytes.
     public static func verify(_ data: Data) -> Report {
         var report = Report()
-        var files: [String: Data] = [:]
+        let files: [String: Data]
         do {
-            let archive = try Archive(data: data, accessMode: .read)
-            for entry in archive where entry.type == .file {
-                var content = Data()
-                // CRC is skipped here: a changed byte must reach the SHA-256 check and be named there.
-                _ = try archive.extract(entry, skipCRC32: true) { content.append($0) }
-                files[entry.path] = content
-            }
+            files = try EvidencePackageBuilder.unzip(data)
         } catch {
             report.check("package", false, "not a readable ZIP archive (\(error))")
             return report

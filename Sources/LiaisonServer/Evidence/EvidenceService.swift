@@ -48,7 +48,7 @@ struct EvidenceService: Sendable {
             collectedAt: registration.collectedAt, location: registration.location, legalAuthority: registration.legalAuthority
         )
         try item.validate()
-        guard registration.collectedAt <= now.addingTimeInterval(300) else {
+        guard registration.collectedAt <= now.addingTimeInterval(CustodyEvent.allowedClockSkew) else {
             throw LiaisonError(.invalidInput, "collectedAt: the collection cannot be in the future")
         }
         var audit = [AuditEvent(
@@ -98,19 +98,9 @@ struct EvidenceService: Sendable {
             throw LiaisonError(.conflict, "Evidence item \(id) has no chain yet: store its content first (PUT /api/v1/evidence/\(id)/content).")
         }
         let lastEvent = try CanonicalJSON.decoder.decode(CustodyEvent.self, from: last.eventBytes)
-        guard lastEvent.action != .destroyed else { throw LiaisonError(.conflict, "Evidence item \(id) was destroyed; its chain is closed.") }
-        guard new.action != .collected else { throw LiaisonError(.invalidInput, "action: an item is collected once, when it is registered.") }
-        for (name, value) in [("actor", new.actor), ("place", new.place), ("purpose", new.purpose)] where value.allSatisfy(\.isWhitespace) {
-            throw LiaisonError(.invalidInput, "\(name): required")
-        }
-        if [.transferred, .returned].contains(new.action), (new.recipient ?? "").allSatisfy(\.isWhitespace) {
-            throw LiaisonError(.invalidInput, "recipient: name the person or agency the item went to")
-        }
         let now = clock.now()
         let time = new.time ?? now
-        guard time >= lastEvent.time, time <= now.addingTimeInterval(300) else {
-            throw LiaisonError(.invalidInput, "time: a custody event comes after the previous one (\(lastEvent.time.formatted(.iso8601))) and not in the future")
-        }
+        try lastEvent.checkNext(new.action, actor: new.actor, place: new.place, purpose: new.purpose, recipient: new.recipient, at: time, now: now)
         let signed = try SignedCustodyEvent(CustodyEvent(
             itemId: id, sequence: chain.count, action: new.action, actor: new.actor, node: ownAgencyCode, time: time, place: new.place,
             purpose: new.purpose, recipient: new.recipient, previous: last.hash, contentSHA256: record.item.file?.sha256

@@ -4,7 +4,6 @@ import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
-import ZIPFoundation
 
 extension EvidenceService {
     /// The signing key of a custody event's signer: this node's, or a pinned partner's.
@@ -34,13 +33,7 @@ extension EvidenceService {
             let failure = report.checks.first { !$0.passed }.map { "\($0.name): \($0.detail)" } ?? "no checks"
             throw Problem(.badRequest, code: "invalid-evidence", detail: "The evidence package from \(sender) does not verify: \(failure)")
         }
-        var files: [String: Data] = [:]
-        let archive = try Archive(data: package, accessMode: .read)
-        for entry in archive where entry.type == .file {
-            var content = Data()
-            _ = try archive.extract(entry, skipCRC32: true) { content.append($0) }
-            files[entry.path] = content
-        }
+        let files = try EvidencePackageBuilder.unzip(package)
         let manifest = try CanonicalJSON.decoder.decode(EvidenceManifest.self, from: files["manifest.json"] ?? Data())
         guard manifest.item.id == itemID else {
             throw Problem(.badRequest, code: "invalid-evidence", detail: "The package is about item \(manifest.item.id), not \(itemID).")

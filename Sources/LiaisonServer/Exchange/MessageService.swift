@@ -89,21 +89,30 @@ struct MessageService: Sendable {
     /// the message (with the `evidence` category when `evidence` is set).
     /// - Throws: the ``Problem`` a send would answer.
     func authorise(_ request: MessageRequest, evidence: Bool) async throws {
-        let now = clock.now()
         let agreements = try await activeAgreements()
-        var categories = Set<DataCategory>([.message] + (request.entities ?? []).map(\.dataCategory))
-        if evidence { categories.insert(.evidence) }
+        let entities = request.entities ?? []
         for recipient in request.to.map({ $0.uppercased() }) {
-            guard try await federation.partner(recipient) != nil else {
-                throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
-            }
-            let flow = Flow(
-                sender: ownAgencyCode, recipient: recipient, purpose: request.purpose, dataCategories: categories,
-                dataSubjectCategories: Set((request.entities ?? []).map(\.dataSubjectCategory)), at: now
+            _ = try await covering(
+                recipient, purpose: request.purpose, categories: Message.dataCategories(of: entities, carryingEvidence: evidence),
+                subjects: Set(entities.map(\.dataSubjectCategory)), under: agreements, at: clock.now()
             )
-            if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: agreements) {
-                throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
-            }
+        }
+    }
+
+    /// The pinned partner and the agreement in force that covers a flow to it.
+    /// - Throws: ``Problem`` 422 for a stranger, 403 naming the missing clause.
+    private func covering(
+        _ recipient: String, purpose: String, categories: Set<DataCategory>, subjects: Set<DataSubjectCategory>, under agreements: [Agreement], at now: Date
+    ) async throws -> (PartnerRecord, Agreement) {
+        guard let partner = try await federation.partner(recipient) else {
+            throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+        }
+        let flow = Flow(sender: ownAgencyCode, recipient: recipient, purpose: purpose, dataCategories: categories, dataSubjectCategories: subjects, at: now)
+        switch AgreementPolicy.coverage(of: flow, under: agreements) {
+        case .covered(let agreement):
+            return (partner, agreement)
+        case .notCovered(let reasons):
+            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
     }
 
@@ -134,19 +143,9 @@ struct MessageService: Sendable {
         let payload = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
         var outgoing: [MessageStore.Outgoing] = []
         for recipient in message.to {
-            guard let partner = try await federation.partner(recipient) else {
-                throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
-            }
-            let flow = Flow(
-                sender: ownAgencyCode, recipient: recipient, purpose: message.purpose,
-                dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
+            let (partner, agreement) = try await covering(
+                recipient, purpose: message.purpose, categories: message.dataCategories, subjects: message.dataSubjectCategories, under: agreements, at: now
             )
-            guard case .covered(let agreement) = AgreementPolicy.coverage(of: flow, under: agreements) else {
-                if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: agreements) {
-                    throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
-                }
-                continue
-            }
             let partnerKeys = try PartnerKeys(identity: partner.identity)
             let recipientKey: Envelope.RecipientKey
             if agreement.postQuantum {
