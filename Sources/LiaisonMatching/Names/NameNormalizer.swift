@@ -1,0 +1,254 @@
+/// A name reduced to what matching compares: ASCII tokens in their order, with legal forms and
+/// honorifics set aside (they say what kind of party this is, not which one).
+public struct NormalizedName: Sendable, Hashable {
+    /// The distinguishing tokens, lower-case ASCII, in the order written.
+    public var tokens: [String]
+    /// Legal forms found ("llc", "ooo", "gmbh", "sa"); they mark an organisation.
+    public var legalForms: [String]
+    /// Honorifics and titles dropped ("mr", "dr", "sheikh").
+    public var honorifics: [String]
+    /// The script the name was written in.
+    public var script: Script
+
+    /// The tokens joined by single spaces.
+    public var text: String { tokens.joined(separator: " ") }
+}
+
+/// Normalisation of names for matching: transliteration to Latin, case and diacritic folding,
+/// punctuation, honorifics and legal forms (see ``Transliteration`` for the scripts).
+public enum NameNormalizer {
+    /// Normalises `name`.
+    /// - Parameter name: a name as written on a list or typed by a user, in any script.
+    /// - Returns: the tokens with legal forms and honorifics set aside; a name made only of a
+    ///   legal form or a title keeps it as a token so that it still has something to compare.
+    public static func normalize(_ name: String) -> NormalizedName {
+        let script = Script.dominant(in: name)
+        var raw = Transliteration.latinise(name).split(separator: " ").map(String.init)
+        raw = mergingSingleLetterLegalForms(raw)
+        raw = mergingLegalFormPhrases(raw)
+        var tokens: [String] = []
+        var legal: [String] = []
+        var titles: [String] = []
+        // A script without vowels transliterates into consonant clusters that look like legal
+        // forms ("عسل" → "sl"); there only the written-out phrases count.
+        let abjad = script == .arabic || script == .hebrew
+        for token in raw {
+            if !abjad && isLegalForm(token) {
+                legal.append(token)
+            } else if honorifics.contains(token) {
+                titles.append(token)
+            } else {
+                tokens.append(token)
+            }
+        }
+        if tokens.isEmpty {
+            // "LLC" alone, or "Sheikh": nothing else identifies the party, so keep what there is.
+            tokens = raw
+            legal = []
+            titles = []
+        }
+        return NormalizedName(tokens: tokens, legalForms: legal, honorifics: titles, script: script)
+    }
+
+    /// Joins runs of one-letter tokens that spell a legal form: "s a de c v" → "sa de cv",
+    /// "l l c" → "llc", "sp z o o" → "spzoo". Initials of persons ("j p morgan") stay apart.
+    static func mergingSingleLetterLegalForms(_ tokens: [String]) -> [String] {
+        var out: [String] = []
+        var index = 0
+        while index < tokens.count {
+            // "sp z o o": a two-letter start followed by single letters.
+            var end = index
+            var joined = ""
+            var best: (end: Int, form: String)?
+            while end < tokens.count, tokens[end].count == 1 || (end == index && tokens[end].count == 2) {
+                joined += tokens[end]
+                // Only where a legal form stands: at the end, or before "de" ("S.A. de C.V.");
+                // "Nan A. S. Hayworth" keeps her initials.
+                let atEnd = end + 1 == tokens.count || tokens[end + 1] == "de"
+                if end > index, atEnd, legalForms.contains(joined) { best = (end, joined) }
+                end += 1
+            }
+            if let best {
+                out.append(best.form)
+                index = best.end + 1
+            } else {
+                out.append(tokens[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Replaces legal forms written out in words ("obshchestvo s ogranichennoy otvetstvennostyu",
+    /// "limited liability company") by their abbreviation.
+    static func mergingLegalFormPhrases(_ tokens: [String]) -> [String] {
+        guard tokens.count >= 2 else { return tokens }
+        var out: [String] = []
+        var index = 0
+        outer: while index < tokens.count {
+            for (phrase, form) in legalFormPhrases where tokens.count - index >= phrase.count {
+                if tokens[index..<(index + phrase.count)].elementsEqual(phrase) {
+                    out.append(form)
+                    index += phrase.count
+                    continue outer
+                }
+            }
+            out.append(tokens[index])
+            index += 1
+        }
+        return out
+    }
+
+    /// Whether `token` is a legal form, also when glued ("coltd", "companylimited") or mistyped
+    /// ("corpoation", "litited": one edit from a legal form of six letters or more).
+    static func isLegalForm(_ token: String) -> Bool {
+        if legalForms.contains(token) { return true }
+        let bytes = Array(token.utf8)
+        if bytes.count >= 4 {
+            for cut in 2..<(bytes.count - 1) {
+                if legalForms.contains(String(decoding: bytes[..<cut], as: UTF8.self)),
+                   legalForms.contains(String(decoding: bytes[cut...], as: UTF8.self)) { return true }
+            }
+        }
+        if bytes.count >= 6 {
+            for form in longLegalForms where abs(form.count - bytes.count) <= 1 && JaroWinkler.similarity(bytes, form) >= 0.93 {
+                return true
+            }
+        }
+        return false
+    }
+
+    private static let longLegalForms: [[UInt8]] = legalForms.filter { $0.count >= 6 }.map { Array($0.utf8) }
+
+    /// Legal forms written out, longest first, in their transliterated spelling.
+    static let legalFormPhrases: [([String], String)] = [
+        ("obshchestvo s ogranichennoy otvetstvennostyu", "ooo"), ("obshchestvo s ogranichennoi otvetstvennostiu", "ooo"),
+        ("tovarystvo z obmezhenoyu vidpovidalnistyu", "tov"), ("publichnoe aktsionernoe obshchestvo", "pao"),
+        ("zakrytoe aktsionernoe obshchestvo", "zao"), ("otkrytoe aktsionernoe obshchestvo", "oao"),
+        ("aktsionernoe obshchestvo", "ao"), ("aktsionerne tovarystvo", "at"), ("limited liability company", "llc"),
+        ("limited liability partnership", "llp"), ("closed joint stock company", "cjsc"), ("open joint stock company", "ojsc"),
+        ("public joint stock company", "pjsc"), ("joint stock company", "jsc"), ("public limited company", "plc"),
+        ("sociedad anonima", "sa"), ("sociedade anonima", "sa"), ("societe anonyme", "sa"),
+        ("gesellschaft mit beschrankter haftung", "gmbh"), ("you xian gong si", "ltd"), ("gu fen you xian gong si", "ltd"),
+    ].map { ($0.0.split(separator: " ").map(String.init), $0.1) }.sorted { $0.0.count > $1.0.count }
+
+    /// Legal forms of companies in the jurisdictions that lists name most, in their normalised
+    /// spelling (punctuation gone, one-letter runs joined).
+    static let legalForms: Set<String> = [
+        // English-speaking
+        "llc", "lc", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "co", "company",
+        "plc", "llp", "lp", "pllc", "pte", "pty", "cic",
+        // German, Austrian, Swiss, Dutch, Belgian, Nordic
+        "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ev", "bv", "nv", "vof", "ab", "asa", "oy", "oyj",
+        "aps", "hf", "ehf",
+        // Romance languages and Latin America
+        "sa", "sas", "sarl", "sl", "sll", "srl", "spa", "sapa", "sca", "scs", "snc", "sae", "sal",
+        "ltda", "cv", "sacv", "sab", "eireli", "cia",
+        // Central and Eastern Europe, former USSR
+        "ooo", "oao", "zao", "pao", "ao", "at", "tov", "pat", "prat", "jsc", "ojsc", "cjsc", "pjsc", "ip",
+        "chp", "tdv", "kft", "zrt", "nyrt", "bt", "sro", "as", "spzoo", "doo", "dd", "ad", "ead",
+        "eood", "ood", "dooel",
+        // Middle East, Asia
+        "fze", "fzco", "fzc", "fzllc", "wll", "est", "saog", "saoc", "pt", "tbk", "bhd", "sdn",
+        "kk", "yk", "gk", "pvt",
+    ]
+
+    /// Honorifics and religious or military titles that lists and users add or leave out.
+    static let honorifics: Set<String> = [
+        "mr", "mrs", "ms", "miss", "mme", "mlle", "dr", "prof", "sir", "dame", "hon", "rev",
+        "sheikh", "shaikh", "shaykh", "sheik", "haji", "hajji", "hadji", "alhaji", "alhaj",
+        "mullah", "mulla", "maulana", "mawlawi", "maulavi", "maulvi", "sayyid", "sayed", "syed", "jr", "sr",
+    ]
+
+    /// Articles and particles of filiation or origin, which lists and users add or leave out.
+    static let particles: Set<[UInt8]> = Set([
+        "al", "el", "ul", "bin", "ben", "ibn", "bint", "abu", "abou", "bou", "ould", "ag", "de", "del", "da", "di",
+        "du", "dos", "das", "van", "von", "der", "den", "la", "le", "y", "e",
+    ].map { Array($0.utf8) })
+
+    /// A consonant skeleton of a token, the key under which transliteration variants meet:
+    /// "mohammed", "muhammad" and Arabic-script "mhmd" all give "mhmd"; "aleksandr" and
+    /// "alexander" give "lksndr"; "hussein" and "hsyn" give "hsn".
+    ///
+    /// Rules: digraphs first (kh→h, ph→f, th→t, dh→d, gh→g, sh/sch→s, zh/dzh/dj→j, ck/q/c→k,
+    /// x→ks, z→s); then vowels, y, w and v are dropped (v and w stand for the same Arabic and
+    /// Persian letter as the vowel u; Arabic script writes neither short vowels nor the ʿayn that
+    /// romanisations render as a leading vowel: "aziz" and "ʿzyz"); doubled letters collapse.
+    static func skeleton(_ token: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for c in phonetic(token) where !vowelLike.contains(c) && out.last != c {
+            out.append(c)
+        }
+        return out
+    }
+
+    /// For a token transliterated from a script that writes long vowels but not short ones
+    /// (Arabic, Hebrew): how many of its long vowels have no vowel at the same place between the
+    /// consonants of `latin`. "hsny" (حسني, Husni) against "hasan" misses its final long i;
+    /// against "husni" it misses nothing. Tokens with different skeletons count zero.
+    static func longVowelMismatches(abjad: [UInt8], latin: [UInt8]) -> Int {
+        let written = vowelSlots(phonetic(abjad)), spelled = vowelSlots(phonetic(latin))
+        guard written.count == spelled.count else { return 0 }
+        return zip(written, spelled).filter { $0 && !$1 }.count
+    }
+
+    /// Whether each gap around the skeleton's consonants (before the first, between, after the
+    /// last) holds a vowel.
+    private static func vowelSlots(_ mapped: [UInt8]) -> [Bool] {
+        var slots = [false]
+        var last: UInt8 = 0
+        for c in mapped {
+            if vowelLike.contains(c) {
+                slots[slots.count - 1] = true
+            } else if c != last {
+                slots.append(false)
+                last = c
+            }
+        }
+        return slots
+    }
+
+    /// Digraphs and letters that romanisations interchange, mapped to one letter (see
+    /// ``skeleton(_:)``); vowels are kept.
+    private static func phonetic(_ token: [UInt8]) -> [UInt8] {
+        var mapped: [UInt8] = []
+        mapped.reserveCapacity(token.count + 2)
+        var index = 0
+        @inline(__always) func at(_ offset: Int) -> UInt8 {
+            index + offset < token.count ? token[index + offset] : 0
+        }
+        while index < token.count {
+            let c = token[index]
+            let next = at(1)
+            switch (c, next) {
+            case (UInt8(ascii: "k"), UInt8(ascii: "h")), (UInt8(ascii: "g"), UInt8(ascii: "h")),
+                 (UInt8(ascii: "d"), UInt8(ascii: "h")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
+                mapped.append(c == UInt8(ascii: "k") ? UInt8(ascii: "h") : c)
+                index += 2
+            case (UInt8(ascii: "p"), UInt8(ascii: "h")):
+                mapped.append(UInt8(ascii: "f")); index += 2
+            case (UInt8(ascii: "s"), UInt8(ascii: "c")) where at(2) == UInt8(ascii: "h"):
+                mapped.append(UInt8(ascii: "s")); index += 3
+            case (UInt8(ascii: "s"), UInt8(ascii: "h")):
+                mapped.append(UInt8(ascii: "s")); index += 2
+            case (UInt8(ascii: "d"), UInt8(ascii: "z")) where at(2) == UInt8(ascii: "h"):
+                mapped.append(UInt8(ascii: "j")); index += 3
+            case (UInt8(ascii: "z"), UInt8(ascii: "h")), (UInt8(ascii: "d"), UInt8(ascii: "j")):
+                mapped.append(UInt8(ascii: "j")); index += 2
+            case (UInt8(ascii: "c"), UInt8(ascii: "k")):
+                mapped.append(UInt8(ascii: "k")); index += 2
+            case (UInt8(ascii: "c"), _), (UInt8(ascii: "q"), _):
+                mapped.append(UInt8(ascii: "k")); index += 1
+            case (UInt8(ascii: "x"), _):
+                mapped.append(UInt8(ascii: "k")); mapped.append(UInt8(ascii: "s")); index += 1
+            case (UInt8(ascii: "z"), _):
+                mapped.append(UInt8(ascii: "s")); index += 1
+            default:
+                mapped.append(c); index += 1
+            }
+        }
+        return mapped
+    }
+
+    private static let vowelLike: Set<UInt8> = Set("aeiouywv".utf8)
+}

@@ -1,0 +1,367 @@
+/// The tunable parts of name matching. Stored with every screening result, with
+/// ``NameMatcher/algorithm``, so that a result can be reproduced and reviewed.
+public struct MatchingParameters: Sendable, Hashable, Codable {
+    /// Candidates scoring below this are not reported.
+    public var threshold: Double = 0.80
+    /// At most this many candidates per query.
+    public var limit: Int = 10
+    /// Smallest Jaro-Winkler similarity for two tokens one edit apart to count as a typo.
+    public var typoSimilarity: Double = 0.85
+    /// The weight of a listed token the query does not have, relative to its full weight.
+    public var unmatchedListedWeight: Double = 0.5
+
+    public init(threshold: Double = 0.80, limit: Int = 10) {
+        self.threshold = threshold
+        self.limit = limit
+    }
+}
+
+/// Screens names against a ``NameIndex``.
+///
+/// The name score is a weighted, symmetric token agreement:
+///
+///     score = Σ pairs sim(q, l)·(w(q) + w(l))  /  (Σ w(query tokens) + Σ w(matched listed) + ½·Σ w(unmatched listed))
+///
+/// where `w` is a token's inverse document frequency in the index. Tokens pair greedily by
+/// weighted similarity, so word order does not matter; a dropped middle name costs half its
+/// weight; a query token with no partner costs its full weight, so "emma daniels" does not reach
+/// "EMMA LLC" however common "LLC" is. Supporting data then moves the score: a birth year more
+/// than a year apart or a different kind of party contradicts (−0.15, −0.30); the same birth date
+/// or country supports (+0.05/+0.03, +0.02); the same identifier number makes it a near-certain
+/// match (at least 0.95).
+public struct NameMatcher: Sendable {
+    /// Name and version of the algorithm, stored with every result.
+    public static let algorithm = "liaison-names/1"
+
+    public let index: NameIndex
+    public var parameters: MatchingParameters
+
+    public init(index: NameIndex, parameters: MatchingParameters = MatchingParameters()) {
+        self.index = index
+        self.parameters = parameters
+    }
+
+    /// The candidates for `query`, best first, each at or above the threshold.
+    public func screen(_ query: ScreeningQuery) -> [ScreeningCandidate] {
+        let normalized = NameNormalizer.normalize(query.name)
+        let queryTokens = normalized.tokens.map { Array($0.utf8) }
+        guard !queryTokens.isEmpty else { return [] }
+        let plan = QueryPlan(tokens: queryTokens, script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
+
+        // Candidate names: postings of the rarest tokens until what is left could not reach the
+        // threshold on its own, plus names whose glued pairs equal a query token.
+        var candidates: [UInt32] = []
+        let order = plan.tokenWeights.indices.sorted { plan.postingCount[$0] < plan.postingCount[$1] }
+        let totalWeight = plan.tokenWeights.reduce(0, +)
+        var remaining = totalWeight - order.filter { plan.postingCount[$0] == Int.max }.map { plan.tokenWeights[$0] }.reduce(0, +)
+        let needed = Float(parameters.threshold / (2 - parameters.threshold))
+        for position in order {
+            guard remaining / totalWeight >= needed * 0.9 || candidates.isEmpty else { break }
+            for token in plan.expansionTokens(of: position) {
+                candidates.append(contentsOf: index.postings(of: token))
+            }
+            remaining -= plan.tokenWeights[position]
+        }
+        for (position, token) in queryTokens.enumerated() where token.count >= 4 {
+            for slot in NameIndex.range(of: NameIndex.hash(token), in: index.glueKeys) {
+                candidates.append(index.glueNames[slot])
+            }
+            _ = position
+        }
+        candidates.sort()
+
+        let queryKind: PartyKind = query.kind != .unknown ? query.kind : (normalized.legalForms.isEmpty ? .unknown : .organization)
+        var bestByParty: [UInt32: ScreeningCandidate] = [:]
+        var previous: UInt32?
+        for name in candidates where name != previous {
+            previous = name
+            let (nameScore, explanation) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight))
+            // Supporting data cannot lift a weak name above the threshold by more than 0.05.
+            guard Double(nameScore) >= parameters.threshold - 0.05 || !query.identifiers.isEmpty else { continue }
+            let party = Int(index.nameParty[Int(name)])
+            var result = explanation
+            result.nameScore = Double(nameScore)
+            var score = Double(nameScore)
+            for item in evidence(query: query, queryKind: queryKind, party: party, nameHasLegalForm: index.nameHasLegalForm[Int(name)]) {
+                result.evidence.append(item)
+                score += item.effect
+            }
+            if result.evidence.contains(where: { $0.field == .identifier && $0.effect > 0 }) { score = max(score, 0.95) }
+            score = min(1, max(0, score))
+            guard score >= parameters.threshold else { continue }
+            result.ignored = normalized.legalForms + normalized.honorifics
+            let candidate = ScreeningCandidate(partyIndex: party, partyID: index.parties[party].id,
+                                               matchedName: index.nameText[Int(name)], score: score, explanation: result)
+            if let existing = bestByParty[UInt32(party)], existing.score >= score { continue }
+            bestByParty[UInt32(party)] = candidate
+        }
+        return bestByParty.values.sorted { $0.score > $1.score || ($0.score == $1.score && $0.partyIndex < $1.partyIndex) }
+            .prefix(parameters.limit).map { $0 }
+    }
+
+    private func evidence(query: ScreeningQuery, queryKind: PartyKind, party: Int, nameHasLegalForm: Bool) -> [MatchExplanation.Evidence] {
+        var out: [MatchExplanation.Evidence] = []
+        let listed = index.parties[party]
+        let listedKind: PartyKind = listed.kind != .unknown ? listed.kind : (nameHasLegalForm ? .organization : .unknown)
+        if queryKind != .unknown, listedKind != .unknown, queryKind != listedKind {
+            out.append(.init(field: .kind, effect: -0.30, detail: "query is a \(queryKind.rawValue), listed party a \(listedKind.rawValue)"))
+        }
+        if let date = query.birthDate, let year = Int(date.prefix(4)), !index.birthYears[party].isEmpty {
+            if listed.birthDates.contains(date), date.count == 10 {
+                out.append(.init(field: .birthDate, effect: 0.05, detail: "same date of birth \(date)"))
+            } else if index.birthYears[party].contains(year) {
+                out.append(.init(field: .birthDate, effect: 0.03, detail: "same year of birth \(year)"))
+            } else if index.birthYears[party].contains(where: { abs($0 - year) <= 1 }) {
+                out.append(.init(field: .birthDate, effect: 0, detail: "year of birth \(year) within a year of the listed one"))
+            } else {
+                let listedYears = index.birthYears[party].map(String.init).joined(separator: ", ")
+                out.append(.init(field: .birthDate, effect: -0.15, detail: "year of birth \(year), listed \(listedYears)"))
+            }
+        }
+        if let country = query.country, !listed.countries.isEmpty {
+            if listed.countries.contains(country) {
+                out.append(.init(field: .country, effect: 0.02, detail: "country \(country.uppercased()) listed"))
+            } else {
+                out.append(.init(field: .country, effect: -0.05, detail: "country \(country.uppercased()) not among \(listed.countries.map { $0.uppercased() }.joined(separator: ", "))"))
+            }
+        }
+        if let shared = query.identifiers.first(where: listed.identifiers.contains) {
+            out.append(.init(field: .identifier, effect: 0.10, detail: "identifier \(shared) listed"))
+        }
+        return out
+    }
+}
+
+/// What one query needs while it is compared with candidate names: for each query token the
+/// index tokens it may stand for and how similar they are.
+struct QueryPlan {
+    let tokens: [[UInt8]]
+    let index: NameIndex
+    /// index token → (query token position, similarity, method); a token may serve several.
+    var expansions: [UInt32: [(position: Int, similarity: Float, method: MatchExplanation.Method)]] = [:]
+    /// index token → the query position i whose concatenation with i+1 it equals (similarity 1),
+    /// or whose concatenation shares its skeleton (0.88).
+    var splits: [UInt32: (position: Int, similarity: Float)] = [:]
+    var tokenWeights: [Float]
+    var postingCount: [Int]
+
+    init(tokens: [[UInt8]], script: Script, index: NameIndex, typoSimilarity: Double) {
+        self.tokens = tokens
+        let transliterated = script != .latin
+        let vowelless = script == .arabic || script == .hebrew
+        self.index = index
+        let unknownWeight = logf(1 + Float(max(index.nameCount, 1)))
+        tokenWeights = []
+        postingCount = []
+        for (position, token) in tokens.enumerated() {
+            var weight: Float = 0
+            var postings = 0
+            var found: [UInt32: (Float, MatchExplanation.Method)] = [:]
+            let text = String(decoding: token, as: UTF8.self)
+            if let exact = index.vocabulary[text] { found[exact] = (1, .exact) }
+            if token.count >= 3 {
+                for key in NameIndex.deletionNeighbourhood(token) {
+                    for slot in NameIndex.range(of: key, in: index.deletionKeys) {
+                        let candidate = index.deletionTokens[slot]
+                        guard found[candidate] == nil else { continue }
+                        let similarity = token.withUnsafeBufferPointer { a in
+                            index.tokenText[Int(candidate)].withUnsafeBufferPointer { b in JaroWinkler.similarity(a, b) }
+                        }
+                        if similarity >= typoSimilarity { found[candidate] = (Float(similarity), .typo) }
+                    }
+                }
+            }
+            if token.count >= 3 || (vowelless && token.count == 2) {
+                let skeleton = NameNormalizer.skeleton(token)
+                if skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) {
+                    let range = NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys)
+                    // A skeleton shared by very many tokens ("ms") says little; keep the closest.
+                    var matches: [(UInt32, Float)] = []
+                    for slot in range {
+                        let candidate = index.skeletonTokens[slot]
+                        guard found[candidate] == nil else { continue }
+                        let similarity = Float(JaroWinkler.similarity(token, index.tokenText[Int(candidate)]))
+                        // Between Latin spellings the letters must still look alike; a query
+                        // transliterated from another script (Arabic without its vowels, Western
+                        // names in Cyrillic) often cannot, so there the skeleton decides.
+                        guard similarity >= 0.70 || transliterated else { continue }
+                        // In a script without vowels the skeleton is all there is, and a shared
+                        // one of three consonants or more is strong evidence.
+                        let floor: Float = vowelless
+                            ? (skeleton.count >= 3 ? 0.95 : (skeleton.count == 2 ? 0.88 : 0.80))
+                            : (skeleton.count >= 3 ? 0.88 : 0.80)
+                        var score = max(similarity, floor)
+                        if vowelless {
+                            let missing = NameNormalizer.longVowelMismatches(abjad: token, latin: index.tokenText[Int(candidate)])
+                            score = max(similarity, floor - 0.08 * Float(missing))
+                        }
+                        matches.append((candidate, score))
+                    }
+                    if matches.count > 64 {
+                        let length = token.count
+                        let similarity = matches.map { JaroWinkler.similarity(token, index.tokenText[Int($0.0)]) }
+                        let order = matches.indices.sorted { a, b in
+                            matches[a].1 > matches[b].1 || (matches[a].1 == matches[b].1 && similarity[a] > similarity[b])
+                        }
+                        matches = order.map { matches[$0] }
+                        _ = length
+                        matches.removeLast(matches.count - 64)
+                    }
+                    for (candidate, similarity) in matches { found[candidate] = (similarity, .transliteration) }
+                }
+            }
+            // Two edits or more with the start intact ("krasnoff" / "krasnov"): the tokens that
+            // share the first four letters, when there are not too many.
+            if token.count >= 5, !found.values.contains(where: { $0.0 >= 0.9 }) {
+                let range = NameIndex.range(of: NameIndex.hash(token.prefix(4)), in: index.prefixKeys)
+                if range.count <= 512 {
+                    for slot in range {
+                        let candidate = index.prefixTokens[slot]
+                        guard found[candidate] == nil else { continue }
+                        let similarity = JaroWinkler.similarity(token, index.tokenText[Int(candidate)])
+                        if similarity >= 0.9 { found[candidate] = (Float(similarity), .typo) }
+                    }
+                }
+            }
+            for (candidate, value) in found {
+                expansions[candidate, default: []].append((position, value.0, value.1))
+                weight = max(weight, index.tokenWeight[Int(candidate)] * (value.1 == .exact ? 1 : value.0))
+                postings += index.postings(of: candidate).count
+            }
+            if found.isEmpty { weight = unknownWeight }
+            if token.count == 1 { weight = 1.0 }
+            tokenWeights.append(weight)
+            postingCount.append(postings)
+        }
+        for position in tokens.indices.dropLast() {
+            let joined = tokens[position] + tokens[position + 1]
+            if let id = index.vocabulary[String(decoding: joined, as: UTF8.self)] { splits[id] = (position, 1) }
+            // "bd allh" for "ABDALLAH": the written-apart pair under another romanisation; only
+            // for scripts without vowels, where Latin letters cannot be compared.
+            let skeleton = NameNormalizer.skeleton(joined)
+            if vowelless, skeleton.count >= 3 {
+                for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys).prefix(32) {
+                    let id = index.skeletonTokens[slot]
+                    if splits[id] == nil { splits[id] = (position, 0.88) }
+                }
+            }
+        }
+        for (token, split) in splits { postingCount[split.position] += index.postings(of: token).count }
+        for position in postingCount.indices where postingCount[position] == 0 { postingCount[position] = Int.max }
+    }
+
+    /// The index tokens that query position `position` may stand for (and split pairs starting there).
+    func expansionTokens(of position: Int) -> [UInt32] {
+        var out: [UInt32] = []
+        for (token, uses) in expansions where uses.contains(where: { $0.position == position }) { out.append(token) }
+        for (token, split) in splits where split.position == position { out.append(token) }
+        return out
+    }
+
+    private struct Pair {
+        var query: Int
+        var queryEnd: Int  // inclusive; > query for a split pair
+        var listed: Int
+        var listedEnd: Int  // inclusive; > listed for a glued pair
+        var similarity: Float
+        var method: MatchExplanation.Method
+        var gain: Float
+    }
+
+    /// The name score of indexed name `name` and its explanation.
+    func score(name: Int, unmatchedListedWeight: Float) -> (Float, MatchExplanation) {
+        let listed = Array(index.tokens(ofName: name))
+        var pairs: [Pair] = []
+        pairs.reserveCapacity(8)
+        for (j, token) in listed.enumerated() {
+            let listedWeight = index.tokenWeight[Int(token)]
+            if let uses = expansions[token] {
+                for use in uses {
+                    pairs.append(Pair(query: use.position, queryEnd: use.position, listed: j, listedEnd: j,
+                                      similarity: use.similarity, method: use.method,
+                                      gain: use.similarity * (tokenWeights[use.position] + listedWeight)))
+                }
+            }
+            if let (start, similarity) = splits[token] {
+                let weight = tokenWeights[start] + tokenWeights[start + 1]
+                pairs.append(Pair(query: start, queryEnd: start + 1, listed: j, listedEnd: j, similarity: similarity, method: .split,
+                                  gain: similarity * (weight + listedWeight)))
+            }
+            let listedText = index.tokenText[Int(token)]
+            for (i, queryToken) in tokens.enumerated() {
+                // Initials on either side.
+                if queryToken.count == 1, listedText.count > 1, listedText[0] == queryToken[0] {
+                    pairs.append(Pair(query: i, queryEnd: i, listed: j, listedEnd: j, similarity: 0.9, method: .initial,
+                                      gain: 0.9 * (tokenWeights[i] + min(listedWeight, 1.5))))
+                } else if listedText.count == 1, queryToken.count > 1, queryToken[0] == listedText[0] {
+                    pairs.append(Pair(query: i, queryEnd: i, listed: j, listedEnd: j, similarity: 0.9, method: .initial,
+                                      gain: 0.9 * (min(tokenWeights[i], 1.5) + listedWeight)))
+                }
+                // A query token that is this listed token and a legal form or title written
+                // together ("jscargument" for "JSC ARGUMENT", "hajibaz" for "Haji Baz").
+                if queryToken.count > listedText.count + 1 {
+                    let rest: ArraySlice<UInt8>? = queryToken.starts(with: listedText) ? queryToken[listedText.count...]
+                        : (queryToken.reversed().starts(with: listedText.reversed()) ? queryToken[..<(queryToken.count - listedText.count)] : nil)
+                    if let rest, case let text = String(decoding: rest, as: UTF8.self),
+                       NameNormalizer.legalForms.contains(text) || NameNormalizer.honorifics.contains(text) {
+                        pairs.append(Pair(query: i, queryEnd: i, listed: j, listedEnd: j, similarity: 1, method: .glued,
+                                          gain: tokenWeights[i] + listedWeight))
+                    }
+                }
+                // A query token that is this listed token and the next written together.
+                if j + 1 < listed.count, queryToken.count >= 4 {
+                    let next = index.tokenText[Int(listed[j + 1])]
+                    if queryToken.count == listedText.count + next.count,
+                       queryToken.starts(with: listedText), queryToken[listedText.count...].elementsEqual(next) {
+                        let weight = listedWeight + index.tokenWeight[Int(listed[j + 1])]
+                        pairs.append(Pair(query: i, queryEnd: i, listed: j, listedEnd: j + 1, similarity: 1, method: .glued,
+                                          gain: tokenWeights[i] + weight))
+                    }
+                }
+            }
+        }
+        // Surest pairs first, so that a loose reading (a skeleton split) cannot displace exact
+        // and one-edit matches; among equally sure pairs the weightier one wins.
+        pairs.sort { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.gain > $1.gain) }
+        var queryUsed = [Bool](repeating: false, count: tokens.count)
+        var listedUsed = [Bool](repeating: false, count: listed.count)
+        var matchedGain: Float = 0
+        var matchedWeight: Float = 0
+        var explanation = MatchExplanation(matched: [], unmatchedQuery: [], unmatchedListed: [], ignored: [], nameScore: 0, evidence: [])
+        for pair in pairs {
+            guard !(pair.query...pair.queryEnd).contains(where: { queryUsed[$0] }),
+                  !(pair.listed...pair.listedEnd).contains(where: { listedUsed[$0] }) else { continue }
+            var pairWeight: Float = 0
+            for i in pair.query...pair.queryEnd {
+                queryUsed[i] = true
+                pairWeight += pair.method == .initial && tokens[i].count > 1 ? min(tokenWeights[i], 1.5) : tokenWeights[i]
+            }
+            for j in pair.listed...pair.listedEnd {
+                listedUsed[j] = true
+                let weight = index.tokenWeight[Int(listed[j])]
+                pairWeight += pair.method == .initial && index.tokenText[Int(listed[j])].count > 1 ? min(weight, 1.5) : weight
+            }
+            matchedGain += pair.gain
+            matchedWeight += pairWeight
+            explanation.matched.append(.init(
+                query: (pair.query...pair.queryEnd).map { String(decoding: tokens[$0], as: UTF8.self) }.joined(separator: " "),
+                listed: (pair.listed...pair.listedEnd).map { String(decoding: index.tokenText[Int(listed[$0])], as: UTF8.self) }.joined(separator: " "),
+                method: pair.method, similarity: Double(pair.similarity), weight: Double(pairWeight)))
+        }
+        var denominator = matchedWeight
+        for (i, used) in queryUsed.enumerated() where !used {
+            // Articles and filiation particles ("al", "bin", "de", "van") are as often left out by
+            // lists as by users: half weight on either side.
+            denominator += NameNormalizer.particles.contains(tokens[i]) ? 0.5 * tokenWeights[i] : tokenWeights[i]
+            explanation.unmatchedQuery.append(String(decoding: tokens[i], as: UTF8.self))
+        }
+        for (j, used) in listedUsed.enumerated() where !used {
+            denominator += unmatchedListedWeight * index.tokenWeight[Int(listed[j])]
+            explanation.unmatchedListed.append(String(decoding: index.tokenText[Int(listed[j])], as: UTF8.self))
+        }
+        let score = denominator > 0 ? min(1, matchedGain / denominator) : 0
+        return (score, explanation)
+    }
+}
+
+import Foundation
