@@ -113,6 +113,7 @@ let package = Package(
             name: "liaison",
             dependencies: [
                 "LiaisonServer",
+                "LiaisonMatching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -24,7 +24,7 @@ token_for() {
 
 # The case-information routes admit only the roles that handle cases; everything else is fuzzed
 # as an administrator. The federation endpoints live on the other (TLS) listener.
-handler_routes='^/(api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence)'
+handler_routes='^/(api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations)'
 fuzz() {
   "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --header "Authorization: Bearer $1" \
@@ -36,6 +36,6 @@ fuzz() {
     --no-color
 }
 echo "--- as an administrator"
-fuzz "$(token_for admin)" --exclude-path-regex "^/(federation/|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence)"
+fuzz "$(token_for admin)" --exclude-path-regex "^/(federation/|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations)"
 echo "--- as an investigator"
 fuzz "$(token_for ivy)" --include-path-regex "$handler_routes"

@@ -130,7 +130,13 @@ public func buildApplication(
         forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), configuration: configuration
     ).register(on: routes)
 
+    let screeningStore = ScreeningStore(database: database)
+    let screening = ScreeningService(store: screeningStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
+    ScreeningController(service: screening, store: screeningStore, configuration: configuration).register(on: routes)
+    ScreeningPages(renderer: renderer, service: screening, store: screeningStore, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
+
     var services: [any Service] = [database]
+    services.append(DesignationService(screening: screening, logger: logger))
     services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,

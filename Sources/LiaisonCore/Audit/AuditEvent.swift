@@ -83,6 +83,12 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case custodyEvent = "evidence.custody"
     case evidenceRead = "evidence.read"
     case evidenceExported = "evidence.export"
+    // Sanctions and watch-list screening.
+    case listImported = "list.import"
+    case listEdited = "list.edit"
+    case screeningPerformed = "screening.screen"
+    case screeningAdjudicated = "screening.adjudicate"
+    case designationRecorded = "designation.record"
     // The log itself.
     case auditRead = "audit.read"
     /// A security alert: a partner's split view, or a witness refusing this node's log.
