@@ -46,11 +46,24 @@ struct ListsCommand: AsyncParsableCommand {
         @Option(help: "Thresholds to report, comma-separated (default: the matcher's default).") var thresholds: String?
         @Flag(help: "Give the negatives their dates of birth and nationalities, as a screening user would.") var withSupportingData = false
         @Flag(help: "Print the full report as JSON.") var json = false
+        @Option(help: "Add synthetic names up to this many indexed names (speed and memory at scale; quality figures then include them).") var scale: Int?
+        @Option(help: "Write names.tsv, queries.jsonl and liaison.json (timings, recall) here, for scripts/compare-rapidfuzz.py.") var export: String?
+        @Option(help: "With --export: how many positive queries to time and export.") var queries: Int = 300
 
         func run() async throws {
             try await reportingOperatorErrors {
                 let evaluation = try ScreeningEvaluation.standard(sharedData: URL(fileURLWithPath: data), withSupportingData: withSupportingData)
-                let index = NameIndex(parties: evaluation.parties)
+                let before = residentMemory()
+                let started = ContinuousClock.now
+                let parties = scale.map { evaluation.scaled(toNames: $0) } ?? evaluation.parties
+                let index = NameIndex(parties: parties)
+                let built = ContinuousClock.now - started
+                let memory = residentMemory() - before
+                print("index built in \(built.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))); estimated size \(index.estimatedMemory / 1_048_576) MB, resident memory grew \(memory / 1_048_576) MB")
+                if let export {
+                    try exportComparison(evaluation: evaluation, index: index, directory: export, memory: memory)
+                    return
+                }
                 let values = try (thresholds ?? "\(MatchingParameters().threshold)").split(separator: ",").map { text in
                     guard let value = Double(text.trimmingCharacters(in: .whitespaces)), (0...1).contains(value) else {
                         throw LiaisonError(.invalidInput, "--thresholds: '\(text)' is not a number between 0 and 1")
@@ -78,6 +91,54 @@ struct ListsCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension ListsCommand.Evaluate {
+    /// Times the matcher on the first `queries` positive queries (one at a time, in this process)
+    /// and writes what a comparison with another matcher needs.
+    func exportComparison(evaluation: ScreeningEvaluation, index: NameIndex, directory: String, memory: Int) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let matcher = NameMatcher(index: index)
+        var sample = evaluation.queries.filter { $0.expected != nil && $0.variant != "script-organisation" }
+        var random = SplitMix64(seed: 11)
+        sample.shuffle(using: &random)
+        sample = Array(sample.prefix(queries))
+        var durations: [Double] = []
+        var hits = 0
+        for query in sample {
+            let start = ContinuousClock.now
+            let candidates = matcher.screen(query.query)
+            let elapsed = ContinuousClock.now - start
+            durations.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            if candidates.contains(where: { $0.partyIndex == query.expected }) { hits += 1 }
+        }
+        durations.sort()
+        func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
+        var names = "party\tname\n"
+        for (partyIndex, party) in index.parties.enumerated() {
+            for name in party.names { names += "\(partyIndex)\t\(name.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " "))\n" }
+        }
+        try names.write(toFile: directory + "/names.tsv", atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let lines = try sample.map { String(decoding: try encoder.encode(["query": $0.query.name, "expected": String($0.expected!), "variant": $0.variant, "script": $0.script.rawValue]), as: UTF8.self) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/queries.jsonl", atomically: true, encoding: .utf8)
+        let summary: [String: Double] = [
+            "names": Double(index.nameCount), "queries": Double(sample.count), "recall": Double(hits) / Double(max(sample.count, 1)),
+            "p50_us": percentile(0.5), "p99_us": percentile(0.99), "mean_us": durations.reduce(0, +) / Double(max(durations.count, 1)),
+            "resident_mb": Double(memory) / 1_048_576, "threshold": matcher.parameters.threshold,
+        ]
+        try String(decoding: try encoder.encode(summary), as: UTF8.self).write(toFile: directory + "/liaison.json", atomically: true, encoding: .utf8)
+        print(String(format: "liaison: %d names, %d queries, recall %.3f, p50 %.1f µs, p99 %.1f µs", index.nameCount, sample.count, summary["recall"]!, summary["p50_us"]!, summary["p99_us"]!))
+    }
+}
+
+/// The process's resident memory in bytes (Linux `/proc/self/status` VmRSS; 0 elsewhere).
+func residentMemory() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes * 1024
 }
 
 struct ScreenCommand: AsyncParsableCommand {

@@ -231,3 +231,33 @@ def test_audit_explorer_in_the_browser(demo, browser):
         time.sleep(0.5)
     assert "ok" in browser.find_element(By.ID, "proof-verdict").get_attribute("class")
     browser.save_screenshot(str(OUTPUT / "audit-entry.png"))
+
+
+def test_screening_and_adjudication_in_the_browser(demo, browser):
+    """An investigator screens a name written another way than on the demo watch list, reads why
+    it matched, and clears it as a false positive with a reason; the same name screened again is
+    not raised."""
+    _, credentials = demo
+    url, password = credentials[("XA-POL", "investigator")]
+    sign_in(browser, url, "investigator", password)
+    browser.find_element(By.ID, "nav-screening").click()
+    browser.find_element(By.ID, "screen-name").send_keys("Viktor Morozov")
+    browser.find_element(By.ID, "screen-dob").send_keys("1971")
+    browser.find_element(By.ID, "screen-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "match-count"))
+    matches = browser.find_elements(By.CSS_SELECTOR, "#matches .match")
+    assert len(matches) == 1
+    assert "Viktor Aleksandrovich Morozov" in matches[0].text
+    assert "typo" in matches[0].find_element(By.CSS_SELECTOR, ".explanation").text
+    browser.save_screenshot(str(OUTPUT / "screening-results.png"))
+    form = matches[0].find_element(By.CSS_SELECTOR, "form.adjudicate")
+    form.find_element(By.NAME, "reason").send_keys("Different person: born in Calderan, passport checked")
+    form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#decided .decision"))
+    assert browser.find_element(By.CSS_SELECTOR, "#decided .decision").text == "false-positive"
+    browser.find_element(By.ID, "screen-name").send_keys("Viktor Morozov")
+    browser.find_element(By.ID, "screen-dob").send_keys("1971")
+    browser.find_element(By.ID, "screen-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "match-count"))
+    assert browser.find_element(By.ID, "match-count").text == "0"
+    assert browser.find_elements(By.CSS_SELECTOR, ".cleared")

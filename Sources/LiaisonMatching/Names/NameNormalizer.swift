@@ -102,14 +102,8 @@ public enum NameNormalizer {
     /// Whether `token` is a legal form, also when glued ("coltd", "companylimited") or mistyped
     /// ("corpoation", "litited": one edit from a legal form of six letters or more).
     static func isLegalForm(_ token: String) -> Bool {
-        if legalForms.contains(token) { return true }
+        if legalForms.contains(token) || gluedLegalForms.contains(token) { return true }
         let bytes = Array(token.utf8)
-        if bytes.count >= 4 {
-            for cut in 2..<(bytes.count - 1) {
-                if legalForms.contains(String(decoding: bytes[..<cut], as: UTF8.self)),
-                   legalForms.contains(String(decoding: bytes[cut...], as: UTF8.self)) { return true }
-            }
-        }
         if bytes.count >= 6 {
             for form in longLegalForms where abs(form.count - bytes.count) <= 1 && JaroWinkler.similarity(bytes, form) >= 0.93 {
                 return true
@@ -117,6 +111,9 @@ public enum NameNormalizer {
         }
         return false
     }
+
+    /// Two legal forms written together ("coltd", "companylimited").
+    private static let gluedLegalForms: Set<String> = Set(legalForms.flatMap { a in legalForms.map { a + $0 } })
 
     private static let longLegalForms: [[UInt8]] = legalForms.filter { $0.count >= 6 }.map { Array($0.utf8) }
 

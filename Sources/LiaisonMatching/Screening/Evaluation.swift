@@ -367,3 +367,30 @@ extension ScreeningEvaluation {
         return ScreeningEvaluation(parties: parties, negatives: negatives, sample: sample, seed: seed)
     }
 }
+
+extension ScreeningEvaluation {
+    /// The parties plus synthetic persons up to `names` indexed names in all, for the scale
+    /// benchmarks (the "1 million list names"). Synthetic names combine given names and
+    /// surnames drawn from the real list names, so they share tokens with the real entries as a
+    /// large real list would; the labelled queries stay those of the real entries.
+    public func scaled(toNames names: Int, seed: UInt64 = 7) -> [ListedParty] {
+        var random = SplitMix64(seed: seed)
+        var given: [String] = [], family: [String] = []
+        for party in parties where party.kind == .person {
+            let tokens = party.names[0].replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init).filter { $0.count >= 3 }
+            guard tokens.count >= 2 else { continue }
+            if party.names[0].contains(",") { family.append(tokens[0]); given.append(tokens[1]) } else { given.append(tokens[0]); family.append(tokens[tokens.count - 1]) }
+        }
+        var out = parties
+        var count = parties.reduce(0) { $0 + $1.names.count }
+        var serial = 0
+        while count < names, !given.isEmpty {
+            serial += 1
+            let middle = random.next(below: 3) == 0 ? " " + given[random.next(below: given.count)] : ""
+            let name = given[random.next(below: given.count)] + middle + " " + family[random.next(below: family.count)]
+            out.append(ListedParty(id: "synthetic-\(serial)", kind: .person, names: [name], birthDates: ["\(1940 + random.next(below: 60))"]))
+            count += 1
+        }
+        return out
+    }
+}

@@ -75,9 +75,10 @@ public struct NameMatcher: Sendable {
         var previous: UInt32?
         for name in candidates where name != previous {
             previous = name
-            let (nameScore, explanation) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight))
+            let (nameScore, _) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight), explain: false)
             // Supporting data cannot lift a weak name above the threshold by more than 0.05.
             guard Double(nameScore) >= parameters.threshold - 0.05 || !query.identifiers.isEmpty else { continue }
+            let (_, explanation) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight), explain: true)
             let party = Int(index.nameParty[Int(name)])
             var result = explanation
             result.nameScore = Double(nameScore)
@@ -269,7 +270,8 @@ struct QueryPlan {
     }
 
     /// The name score of indexed name `name` and its explanation.
-    func score(name: Int, unmatchedListedWeight: Float) -> (Float, MatchExplanation) {
+    /// - Parameter explain: build the explanation (only for names that may be reported).
+    func score(name: Int, unmatchedListedWeight: Float, explain: Bool) -> (Float, MatchExplanation) {
         let listed = Array(index.tokens(ofName: name))
         var pairs: [Pair] = []
         pairs.reserveCapacity(8)
@@ -343,6 +345,7 @@ struct QueryPlan {
             }
             matchedGain += pair.gain
             matchedWeight += pairWeight
+            guard explain else { continue }
             explanation.matched.append(.init(
                 query: (pair.query...pair.queryEnd).map { String(decoding: tokens[$0], as: UTF8.self) }.joined(separator: " "),
                 listed: (pair.listed...pair.listedEnd).map { String(decoding: index.tokenText[Int(listed[$0])], as: UTF8.self) }.joined(separator: " "),
@@ -353,11 +356,11 @@ struct QueryPlan {
             // Articles and filiation particles ("al", "bin", "de", "van") are as often left out by
             // lists as by users: half weight on either side.
             denominator += NameNormalizer.particles.contains(tokens[i]) ? 0.5 * tokenWeights[i] : tokenWeights[i]
-            explanation.unmatchedQuery.append(String(decoding: tokens[i], as: UTF8.self))
+            if explain { explanation.unmatchedQuery.append(String(decoding: tokens[i], as: UTF8.self)) }
         }
         for (j, used) in listedUsed.enumerated() where !used {
             denominator += unmatchedListedWeight * index.tokenWeight[Int(listed[j])]
-            explanation.unmatchedListed.append(String(decoding: index.tokenText[Int(listed[j])], as: UTF8.self))
+            if explain { explanation.unmatchedListed.append(String(decoding: index.tokenText[Int(listed[j])], as: UTF8.self)) }
         }
         let score = denominator > 0 ? min(1, matchedGain / denominator) : 0
         return (score, explanation)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonMatching
 import LiaisonStore
 import Logging
 import ServiceLifecycle
@@ -103,6 +104,28 @@ public struct DemoFederation: Sendable {
         }
         try await seedThreads(directories: directories)
         try await seedEvidence(directory: directories[0])
+        try await seedWatchList(directory: directories[0])
+    }
+
+    /// A national watch list at the first agency, on first start, so that a newcomer can screen a
+    /// name and adjudicate a potential match. The people are fictional; real lists are imported
+    /// with `liaison lists import`.
+    func seedWatchList(directory: String) async throws {
+        try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { _, database in
+            let store = ScreeningStore(database: database)
+            guard try await store.list("aldoria-watch") == nil else { return }
+            let service = ScreeningService(store: store, clock: SystemWallClock())
+            let entries = [
+                ListedParty(id: "AW-001", kind: .person, names: ["Viktor Aleksandrovich Morozov", "Виктор Александрович Морозов", "Victor Morosov"],
+                            birthDates: ["1971-03-14"], countries: ["xb"]),
+                ListedParty(id: "AW-002", kind: .organization, names: ["Grey Lane Logistics LLC", "GREYLANE LOGISTIKA OOO"], countries: ["xa"]),
+                ListedParty(id: "AW-003", kind: .person, names: ["Youssef Abd al-Karim Haddad", "يوسف عبد الكريم حداد"], birthDates: ["1983"]),
+                ListedParty(id: "AW-004", kind: .vessel, names: ["MV Northern Star"], identifiers: ["IMO9321483"]),
+            ]
+            for entry in entries {
+                _ = try await service.editNational(list: "aldoria-watch", upsert: entry, delete: nil, actor: "demo")
+            }
+        }
     }
 
     /// Registers an item of evidence at the first agency, with a short chain of custody, on first start.
