@@ -8,8 +8,13 @@ public enum Script: String, Sendable, Codable, CaseIterable {
     /// The script of most letters in `text`; `.latin` when there are none.
     public static func dominant(in text: String) -> Script {
         var counts: [Script: Int] = [:]
-        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
-            counts[of(scalar), default: 0] += 1
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                // The common case, without a Unicode property lookup.
+                if (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value) { counts[.latin, default: 0] += 1 }
+            } else if scalar.properties.isAlphabetic {
+                counts[of(scalar), default: 0] += 1
+            }
         }
         return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) }?.key ?? .latin
     }

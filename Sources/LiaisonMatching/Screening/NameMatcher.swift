@@ -284,7 +284,7 @@ struct QueryPlan {
                                       gain: use.similarity * (tokenWeights[use.position] + listedWeight)))
                 }
             }
-            if let (start, similarity) = splits[token] {
+            if !splits.isEmpty, let (start, similarity) = splits[token] {
                 let weight = tokenWeights[start] + tokenWeights[start + 1]
                 pairs.append(Pair(query: start, queryEnd: start + 1, listed: j, listedEnd: j, similarity: similarity, method: .split,
                                   gain: similarity * (weight + listedWeight)))

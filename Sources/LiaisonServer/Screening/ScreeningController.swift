@@ -73,8 +73,15 @@ struct ScreeningController {
         routes.on(.get, "/api/v1/lists/:name/entries", access: Self.screeners.adding(.administrator), surface: .api) { request, context in
             let name = try context.parameters.require("name")
             guard try await store.list(name) != nil else { throw Problem(.notFound, code: "not-found", detail: "No list \(name).") }
+            var limit = 1000
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (1...100_000).contains(value) else {
+                    throw Problem(.badRequest, code: "invalid-input", detail: "limit: a number from 1 to 100000")
+                }
+                limit = value
+            }
             let decoder = JSONDecoder()
-            let rows = try await store.entries(activeOnly: false).filter { $0.list == name }.prefix(Int(request.uri.queryParameters.get("limit") ?? "") ?? 1000)
+            let rows = try await store.entries(activeOnly: false).filter { $0.list == name }.prefix(limit)
             return try JSONBody.response(try rows.map {
                 EntryView(id: $0.id, active: $0.record.active, entry: try decoder.decode(ListedParty.self, from: $0.record.entry),
                           details: (try? decoder.decode([String: [String]].self, from: $0.record.details)) ?? [:])
