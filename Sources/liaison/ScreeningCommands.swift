@@ -59,7 +59,7 @@ struct ListsCommand: AsyncParsableCommand {
                 let index = NameIndex(parties: parties)
                 let built = ContinuousClock.now - started
                 let memory = residentMemory() - before
-                print("index built in \(built.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))); estimated size \(index.estimatedMemory / 1_048_576) MB, resident memory grew \(memory / 1_048_576) MB")
+                print("index of \(index.nameCount) names built in \(built.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))); resident memory grew \(memory / 1_048_576) MB")
                 if let export {
                     try exportComparison(evaluation: evaluation, index: index, directory: export, memory: memory)
                     return
