@@ -93,6 +93,7 @@ struct AccessMatrixTests {
         "POST /screening/results/:id/adjudication": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /screening/lists": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority, .administrator),
         "POST /screening/lists/entries": .only(.supervisor, .administrator),
+        "POST /screening/lists/entries/removal": .only(.supervisor, .administrator),
         "GET /screening/designations": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /screening/designations": .only(.supervisor, .judicialAuthority),
         "POST /screening/designations/:id/response": .only(.supervisor, .liaisonOfficer, .judicialAuthority),

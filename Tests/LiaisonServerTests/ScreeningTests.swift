@@ -259,3 +259,43 @@ extension AuditStore {
         }
     }
 }
+
+@Suite("Web UI: national watch lists")
+struct WebScreeningListTests {
+    @Test("a supervisor adds an entry to a national list through the form, screening finds it, and the remove button takes it off; an investigator sees no edit forms")
+    func nationalListForms() async throws {
+        let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
+        let supervisor = try await node.addUser(.supervisor)
+        let investigator = try await node.addUser(.investigator)
+        try await node.app.application.test(.router) { client in
+            let (cookie, csrf) = try await WebEvidenceAuditTests.signIn(client, supervisor, names: names)
+            let form: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            let bad = try await client.execute(uri: "/screening/lists/entries", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "list": "national", "id": "N-1", "type": "person", "names": "", "dob": "",
+            ]))
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains(#"id="form-error""#))
+            let added = try await client.execute(uri: "/screening/lists/entries", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "list": "national", "id": "N-1", "type": "person", "names": "Dragan Kovacevic\nDragan Kovačević", "dob": "1975", "country": "RS",
+            ]))
+            #expect(added.status == .seeOther)
+            let page = try await client.execute(uri: "/screening/lists", method: .get, headers: [.cookie: cookie])
+            #expect(page.text.contains(#"data-entry="N-1""#))
+            let screened = try await client.execute(uri: "/screening", method: .post, headers: form, body: WebUITests.form(["csrf": csrf, "name": "Dragan Kovacevich"]))
+            #expect(screened.status == .ok)
+            #expect(screened.text.contains(#"id="match-count">1<"#), "\(screened.text)")
+            let removed = try await client.execute(uri: "/screening/lists/entries/removal", method: .post, headers: form, body: WebUITests.form([
+                "csrf": csrf, "list": "national", "id": "N-1",
+            ]))
+            #expect(removed.status == .seeOther)
+            let after = try await client.execute(uri: "/screening/lists", method: .get, headers: [.cookie: cookie])
+            #expect(!after.text.contains(#"data-entry="N-1""#))
+
+            let (investigatorCookie, _) = try await WebEvidenceAuditTests.signIn(client, investigator, names: names)
+            let readOnly = try await client.execute(uri: "/screening/lists", method: .get, headers: [.cookie: investigatorCookie])
+            #expect(readOnly.status == .ok)
+            #expect(!readOnly.text.contains("/screening/lists/entries"))
+        }
+    }
+}

@@ -99,6 +99,18 @@ struct ScreeningPages {
                 return try await listsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
             }
         }
+        routes.on(.post, "/screening/lists/entries/removal", access: ScreeningController.listManagers, surface: .web) { request, context in
+            let form = try await forms.read(EntryForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                let list = form.list ?? "", id = form.id ?? ""
+                guard try await store.entry(list: list, id: id) != nil else { throw LiaisonError(.invalidInput, "No entry \(id) on \(list).") }
+                _ = try await service.editNational(list: list, upsert: nil, delete: id, actor: AuditTrail.actor(context))
+                return Response(status: .seeOther, headers: [.location: "/screening/lists"])
+            } catch let error as LiaisonError {
+                return try await listsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            }
+        }
         routes.on(.get, "/screening/designations", access: screeners, surface: .web) { request, context in
             try await designationsPage(request: request, context: context)
         }
