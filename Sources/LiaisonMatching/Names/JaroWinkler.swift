@@ -33,51 +33,31 @@ public enum JaroWinkler {
         if a.isEmpty || b.isEmpty { return a.isEmpty && b.isEmpty ? 1 : 0 }
         if a.count == b.count, memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 { return 1 }
         let window = max(0, max(a.count, b.count) / 2 - 1)
-        // Names are short; 64-bit masks hold the matched flags without allocating.
-        guard a.count <= 64, b.count <= 64 else { return jaroLong(a, b, window: window) }
-        var aMatched: UInt64 = 0, bMatched: UInt64 = 0
-        var matches = 0
-        for i in 0..<a.count {
-            let lower = max(0, i - window), upper = min(b.count - 1, i + window)
-            if lower > upper { continue }
-            for j in lower...upper where bMatched & (1 << UInt64(j)) == 0 && a[i] == b[j] {
-                aMatched |= 1 << UInt64(i)
-                bMatched |= 1 << UInt64(j)
-                matches += 1
-                break
+        // The matched flags live on the stack: names are short and this runs for every candidate token.
+        return withUnsafeTemporaryAllocation(of: Bool.self, capacity: a.count + b.count) { flags in
+            flags.initialize(repeating: false)
+            let aMatched = UnsafeMutableBufferPointer(rebasing: flags[..<a.count])
+            let bMatched = UnsafeMutableBufferPointer(rebasing: flags[a.count...])
+            var matches = 0
+            for i in 0..<a.count {
+                let lower = max(0, i - window), upper = min(b.count - 1, i + window)
+                if lower > upper { continue }
+                for j in lower...upper where !bMatched[j] && a[i] == b[j] {
+                    aMatched[i] = true
+                    bMatched[j] = true
+                    matches += 1
+                    break
+                }
             }
-        }
-        guard matches > 0 else { return 0 }
-        var transpositions = 0, j = 0
-        for i in 0..<a.count where aMatched & (1 << UInt64(i)) != 0 {
-            while bMatched & (1 << UInt64(j)) == 0 { j += 1 }
-            if a[i] != b[j] { transpositions += 1 }
-            j += 1
-        }
-        let m = Double(matches)
-        return (m / Double(a.count) + m / Double(b.count) + (m - Double(transpositions / 2)) / m) / 3
-    }
-
-    private static func jaroLong(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, window: Int) -> Double {
-        var aMatched = [Bool](repeating: false, count: a.count)
-        var bMatched = [Bool](repeating: false, count: b.count)
-        var matches = 0
-        for i in 0..<a.count {
-            let lower = max(0, i - window), upper = min(b.count - 1, i + window)
-            if lower > upper { continue }
-            for j in lower...upper where !bMatched[j] && a[i] == b[j] {
-                aMatched[i] = true; bMatched[j] = true; matches += 1
-                break
+            guard matches > 0 else { return 0 }
+            var transpositions = 0, j = 0
+            for i in 0..<a.count where aMatched[i] {
+                while !bMatched[j] { j += 1 }
+                if a[i] != b[j] { transpositions += 1 }
+                j += 1
             }
+            let m = Double(matches)
+            return (m / Double(a.count) + m / Double(b.count) + (m - Double(transpositions / 2)) / m) / 3
         }
-        guard matches > 0 else { return 0 }
-        var transpositions = 0, j = 0
-        for i in 0..<a.count where aMatched[i] {
-            while !bMatched[j] { j += 1 }
-            if a[i] != b[j] { transpositions += 1 }
-            j += 1
-        }
-        let m = Double(matches)
-        return (m / Double(a.count) + m / Double(b.count) + (m - Double(transpositions / 2)) / m) / 3
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What kind of party a list entry or a query names.
 public enum PartyKind: String, Sendable, Codable, CaseIterable {
     case person, organization, vessel, aircraft, unknown
@@ -64,5 +66,3 @@ public struct ScreeningQuery: Sendable, Hashable, Codable {
         self.identifiers = identifiers.map(ListedParty.canonicalIdentifier).filter { !$0.isEmpty }
     }
 }
-
-import Foundation

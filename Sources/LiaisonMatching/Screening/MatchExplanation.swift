@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a candidate scored what it scored: which tokens matched which and how, what was left over,
 /// and what the supporting data added or took away.
 public struct MatchExplanation: Sendable, Hashable, Codable {
@@ -68,5 +70,3 @@ public struct ScreeningCandidate: Sendable, Hashable, Codable {
     public var score: Double
     public var explanation: MatchExplanation
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An immutable index of listed parties' names for screening.
 ///
 /// Every name is normalised once into token ids. Lookups go through four structures, all flat
@@ -200,15 +202,4 @@ public final class NameIndex: Sendable {
         while end < keys.count, keys[end] == key { end += 1 }
         return low..<end
     }
-
-    /// An estimate of the memory the index holds, in bytes.
-    public var estimatedMemory: Int {
-        let arrays = (nameParty.count + nameTokenStart.count + nameTokens.count + postingStart.count + postings.count
-            + deletionTokens.count + skeletonTokens.count + glueNames.count + prefixTokens.count) * 4
-            + (deletionKeys.count + skeletonKeys.count + glueKeys.count + prefixKeys.count) * 8 + tokenWeight.count * 4
-        let strings = tokenText.reduce(0) { $0 + $1.count + 32 } * 2 + nameText.reduce(0) { $0 + $1.utf8.count + 16 }
-        return arrays + strings
-    }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The tunable parts of name matching. Stored with every screening result, with
 /// ``NameMatcher/algorithm``, so that a result can be reproduced and reviewed.
 public struct MatchingParameters: Sendable, Hashable, Codable {
@@ -62,11 +64,10 @@ public struct NameMatcher: Sendable {
             }
             remaining -= plan.tokenWeights[position]
         }
-        for (position, token) in queryTokens.enumerated() where token.count >= 4 {
+        for token in queryTokens where token.count >= 4 {
             for slot in NameIndex.range(of: NameIndex.hash(token), in: index.glueKeys) {
                 candidates.append(index.glueNames[slot])
             }
-            _ = position
         }
         candidates.sort()
 
@@ -199,13 +200,11 @@ struct QueryPlan {
                         matches.append((candidate, score))
                     }
                     if matches.count > 64 {
-                        let length = token.count
                         let similarity = matches.map { JaroWinkler.similarity(token, index.tokenText[Int($0.0)]) }
                         let order = matches.indices.sorted { a, b in
                             matches[a].1 > matches[b].1 || (matches[a].1 == matches[b].1 && similarity[a] > similarity[b])
                         }
                         matches = order.map { matches[$0] }
-                        _ = length
                         matches.removeLast(matches.count - 64)
                     }
                     for (candidate, similarity) in matches { found[candidate] = (similarity, .transliteration) }
@@ -366,5 +365,3 @@ struct QueryPlan {
         return (score, explanation)
     }
 }
-
-import Foundation

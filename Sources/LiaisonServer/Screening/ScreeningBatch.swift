@@ -105,7 +105,7 @@ public enum ScreeningOperations {
             }
         } else {
             guard let data = FileManager.default.contents(atPath: path) else { throw LiaisonError(.invalidInput, "cannot read \(path)") }
-            files = try ScreeningController.files(data, format: format, contentType: "")
+            files = try ScreeningController.files(data, format: format)
         }
         let listName = name ?? Self.defaultName(format: format, path: path)
         let collected = files

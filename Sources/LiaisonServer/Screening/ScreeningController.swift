@@ -67,7 +67,7 @@ struct ScreeningController {
                 throw Problem(.badRequest, code: "invalid-input", detail: "format: one of \(ScreeningService.Format.allCases.map(\.rawValue).joined(separator: ", ")) (query parameter)")
             }
             let body = try await Self.collect(request, limit: Self.maximumListBytes)
-            let files = try Self.files(body, format: format, contentType: request.headers[.contentType] ?? "")
+            let files = try Self.files(body, format: format)
             return try JSONBody.response(try await service.importList(name: name, format: format, files: files, actor: AuditTrail.actor(context)))
         }
         routes.on(.get, "/api/v1/lists/:name/entries", access: Self.screeners.adding(.administrator), surface: .api) { request, context in
@@ -81,7 +81,7 @@ struct ScreeningController {
                 limit = value
             }
             let decoder = JSONDecoder()
-            let rows = try await store.entries(activeOnly: false).filter { $0.list == name }.prefix(limit)
+            let rows = try await store.entries(lists: [name], activeOnly: false).prefix(limit)
             return try JSONBody.response(try rows.map {
                 EntryView(id: $0.id, active: $0.record.active, entry: try decoder.decode(ListedParty.self, from: $0.record.entry),
                           details: (try? decoder.decode([String: [String]].self, from: $0.record.details)) ?? [:])
@@ -188,9 +188,7 @@ struct ScreeningController {
     static func party(id: String, _ body: EntryRequest) throws -> ListedParty {
         guard (1...128).contains(id.count), !id.contains("/") else { throw LiaisonError(.invalidInput, "id: 1 to 128 characters, no '/'") }
         let kind = PartyKind(listValue: body.type ?? "person")
-        for date in body.birthDates ?? [] {
-            _ = try ScreeningService.query(name: "x", birthDate: date, country: nil, kind: nil)
-        }
+        for date in body.birthDates ?? [] { _ = try ScreeningService.birthDate(date) }
         let countries = try (body.countries ?? []).map { text in
             guard let code = Countries.code(for: text) else { throw LiaisonError(.invalidInput, "countries: '\(text)' is not a country") }
             return code
@@ -207,7 +205,7 @@ struct ScreeningController {
     }
 
     /// The files of an import body: a ZIP (OFAC's CSV files together) or one file.
-    static func files(_ body: Data, format: ScreeningService.Format, contentType: String) throws -> [String: Data] {
+    static func files(_ body: Data, format: ScreeningService.Format) throws -> [String: Data] {
         guard !body.isEmpty else { throw LiaisonError(.invalidInput, "the body is empty; send the list file") }
         if body.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let entries: [String: Data]

@@ -124,9 +124,7 @@ actor ScreeningService {
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(value)
+        try CanonicalJSON.encoder.encode(value)
     }
 
     private static func text(_ data: Data) -> String {
@@ -182,13 +180,7 @@ actor ScreeningService {
             throw LiaisonError(.invalidInput, "name: '\(trimmed)' has no letters or digits to compare")
         }
         var date: String?
-        if let birthDate = birthDate?.trimmingCharacters(in: .whitespaces), !birthDate.isEmpty {
-            let pattern = #"^\d{4}(-\d{2}(-\d{2})?)?$"#
-            guard birthDate.range(of: pattern, options: .regularExpression) != nil, Int(birthDate.prefix(4)).map({ (1000...2999).contains($0) }) == true else {
-                throw LiaisonError(.invalidInput, "dob: '\(birthDate)' is not YYYY, YYYY-MM or YYYY-MM-DD")
-            }
-            date = birthDate
-        }
+        if let birthDate = birthDate?.trimmingCharacters(in: .whitespaces), !birthDate.isEmpty { date = try Self.birthDate(birthDate) }
         var code: String?
         if let country = country?.trimmingCharacters(in: .whitespaces), !country.isEmpty {
             guard let resolved = Countries.code(for: country) else {
@@ -205,6 +197,15 @@ actor ScreeningService {
         }
         for identifier in identifiers { try validateText(identifier, field: "identifiers") }
         return ScreeningQuery(name: trimmed, kind: partyKind, birthDate: date, country: code, identifiers: identifiers)
+    }
+
+    /// A date of birth as lists and users give it: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    static func birthDate(_ text: String) throws -> String {
+        let pattern = #"^\d{4}(-\d{2}(-\d{2})?)?$"#
+        guard text.range(of: pattern, options: .regularExpression) != nil, Int(text.prefix(4)).map({ (1000...2999).contains($0) }) == true else {
+            throw LiaisonError(.invalidInput, "dob: '\(text)' is not YYYY, YYYY-MM or YYYY-MM-DD")
+        }
+        return text
     }
 
     static func validateText(_ text: String, field: String) throws {
@@ -226,14 +227,14 @@ actor ScreeningService {
         let parametersJSON = try Self.encode(parameters)
         var outcomes: [Outcome] = []
         var records: [ScreeningResultRecord] = []
-        var pending: [(outcome: Int, candidate: ScreeningCandidate, key: String)] = []
+        var pending: [(outcome: Int, candidate: ScreeningCandidate, inputKey: String, key: String)] = []
         for (position, query) in queries.enumerated() {
             let inputKey = Self.inputKey(query)
             let candidates = snapshot.matcher.screen(query).filter { lists?.contains(snapshot.origins[$0.partyIndex].list) ?? true }
             outcomes.append(Outcome(query: query, screenedAt: now, algorithm: NameMatcher.algorithm, threshold: parameters.threshold, matches: [], cleared: []))
             for candidate in candidates {
                 let origin = snapshot.origins[candidate.partyIndex]
-                pending.append((position, candidate, "\(inputKey)/\(origin.list)/\(origin.version)/\(origin.entry)"))
+                pending.append((position, candidate, inputKey, "\(inputKey)/\(origin.list)/\(origin.version)/\(origin.entry)"))
             }
             progress?(position + 1)
         }
@@ -246,7 +247,7 @@ actor ScreeningService {
             }
             let record = ScreeningResultRecord(
                 id: UUIDv7.make(at: now).uuidString.lowercased(), screenedAt: now, actor: actor, query: try Self.encode(queries[item.outcome]),
-                inputKey: String(item.key.prefix(64)), list: origin.list, listVersion: origin.version, entryID: origin.entry,
+                inputKey: item.inputKey, list: origin.list, listVersion: origin.version, entryID: origin.entry,
                 matchedName: item.candidate.matchedName, score: item.candidate.score, explanation: try Self.encode(item.candidate.explanation),
                 algorithm: NameMatcher.algorithm, parameters: parametersJSON)
             records.append(record)

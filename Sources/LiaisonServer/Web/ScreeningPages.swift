@@ -200,7 +200,7 @@ struct ScreeningPages {
         if let principal = context.principal, ScreeningController.listManagers.admittedRoles.contains(principal.role) { values["manages"] = true }
         let decoder = JSONDecoder()
         let national = Set(lists.filter { $0.kind == .national }.map(\.name))
-        let entries = try await store.entries(activeOnly: false).filter { national.contains($0.list) }.map { row -> [String: Any] in
+        let entries = try await store.entries(lists: national.sorted(), activeOnly: false).map { row -> [String: Any] in
             let party = try? decoder.decode(ListedParty.self, from: row.record.entry)
             return ["list": row.list, "id": row.id, "names": party?.names.joined(separator: " · ") ?? "", "active": row.record.active ? "active" : "awaiting due process"]
         }

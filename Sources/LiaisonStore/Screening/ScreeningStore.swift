@@ -278,11 +278,12 @@ public struct ScreeningStore: Sendable {
                              updatedAt: model.updatedAt, description: model.description, entries: entries)
     }
 
-    /// Every entry of every list, with the list's version.
-    public func entries(activeOnly: Bool = true) async throws -> [(list: String, version: Int, record: ScreeningEntryRecord, id: String)] {
+    /// The entries of the lists named (every list when nil), with each list's version.
+    public func entries(lists: [String]? = nil, activeOnly: Bool = true) async throws -> [(list: String, version: Int, record: ScreeningEntryRecord, id: String)] {
         let versions = Dictionary(uniqueKeysWithValues: try await ScreeningListModel.query(on: db).all().map { ($0.id!, $0.version) })
         var query = try ScreeningEntryModel.query(on: db).sort(\.$id)
         if activeOnly { query = query.filter(\.$active == true) }
+        if let lists { query = query.filter(\.$listName ~~ lists) }
         return try await query.all().map { model in
             (model.listName, versions[model.listName] ?? 0,
              ScreeningEntryRecord(list: model.listName, entry: model.entryJSON, details: model.detailsJSON, active: model.active), model.entryID)
@@ -506,11 +507,11 @@ public struct ScreeningStore: Sendable {
     // MARK: Designations
 
     public func designations() async throws -> [DesignationRecord] {
-        try await DesignationModel.query(on: db).sort(\.$id, .descending).all().map { try JSONDecoder.iso.decode(DesignationRecord.self, from: $0.recordJSON) }
+        try await DesignationModel.query(on: db).sort(\.$id, .descending).all().map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
     public func designation(_ id: String) async throws -> DesignationRecord? {
-        try await DesignationModel.find(id, on: db).map { try JSONDecoder.iso.decode(DesignationRecord.self, from: $0.recordJSON) }
+        try await DesignationModel.find(id, on: db).map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
     /// Stores a designation, and with it (in the same transaction) its entry on the national list,
@@ -521,7 +522,7 @@ public struct ScreeningStore: Sendable {
             model.id = designation.id
             model.listName = designation.list
             model.entryID = designation.entryID
-            model.recordJSON = try JSONEncoder.iso.encode(designation)
+            model.recordJSON = try MessageStore.encoder.encode(designation)
             model.status = designation.status.rawValue
             model.windowEndsAt = designation.windowEndsAt
             try await model.save(on: tx)
@@ -540,23 +541,6 @@ public struct ScreeningStore: Sendable {
     /// Designations whose response window has ended but that are not yet effective.
     public func due(at now: Date) async throws -> [DesignationRecord] {
         try await DesignationModel.query(on: db).filter(\.$status == DesignationRecord.Status.notified.rawValue)
-            .filter(\.$windowEndsAt <= now).all().map { try JSONDecoder.iso.decode(DesignationRecord.self, from: $0.recordJSON) }
-    }
-}
-
-extension JSONEncoder {
-    static var iso: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    static var iso: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
+            .filter(\.$windowEndsAt <= now).all().map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 }
