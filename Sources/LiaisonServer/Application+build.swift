@@ -93,12 +93,18 @@ public func buildApplication(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
         vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: configuration.clock
     )
+    let safeguards = SafeguardsService(
+        agency: node.settings.profile.agencyCode, store: SafeguardsStore(database: database), federation: federation, trail: trail, clock: configuration.clock
+    )
     let messageService = MessageService(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
         messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail,
-        evidence: evidence
+        safeguards: safeguards, evidence: evidence
     )
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
+    let approvals = ApprovalWorkflow(safeguards: safeguards, messages: messageService)
+    ApprovalController(approvals: approvals, configuration: configuration).register(on: routes)
+    ApprovalPages(renderer: renderer, approvals: approvals, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
     FederationController(
         administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
         store: federation,

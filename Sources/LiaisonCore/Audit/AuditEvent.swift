@@ -78,6 +78,9 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case onwardUse = "onward.use"
     /// An agreement or handling-code decision of the safeguards engine.
     case policyDecision = "policy.decision"
+    /// A disclosure held back for approval, and the approver's decision on it.
+    case approvalRequested = "approval.request"
+    case approvalDecided = "approval.decide"
     // Evidence and its chain of custody.
     case evidenceRegistered = "evidence.register"
     case custodyEvent = "evidence.custody"

@@ -59,3 +59,33 @@ public struct Evaluation: Codable, Sendable, Equatable {
         self.information = information
     }
 }
+
+/// Special categories of personal data (Directive (EU) 2016/680 Art. 10): processing is allowed
+/// only where strictly necessary, with appropriate safeguards, and Liaison asks a supervisor first.
+public enum SpecialCategory: String, CaseIterable, Codable, Sendable, Comparable {
+    /// Biometric data processed to identify a person uniquely (fingerprints, face images).
+    case biometric
+    /// Genetic data (DNA profiles).
+    case genetic
+    case health
+    /// Racial or ethnic origin.
+    case ethnicOrigin = "ethnic-origin"
+    case politicalOpinions = "political-opinions"
+    /// Religious or philosophical beliefs.
+    case religion
+    /// Sex life or sexual orientation.
+    case sexLife = "sex-life"
+    case tradeUnionMembership = "trade-union-membership"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The special category a data category always is: DNA profiles are genetic data,
+    /// fingerprints biometric data (Art. 3(12) and (13)).
+    public static func implied(by category: DataCategory) -> SpecialCategory? {
+        switch category {
+        case .dna: .genetic
+        case .fingerprint: .biometric
+        default: nil
+        }
+    }
+}

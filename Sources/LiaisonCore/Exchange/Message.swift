@@ -18,13 +18,75 @@ public struct MessageEntity: Codable, Sendable, Equatable {
     public var properties: [String: [String]]
     public var dataSubjectCategory: DataSubjectCategory
     public var nature: Nature
+    /// Special categories of data the entity reveals (Directive 2016/680 Art. 10), as the sender
+    /// declares them; ``revealedSpecialCategories`` adds those its properties show.
+    public var specialCategories: [SpecialCategory]?
 
-    public init(id: String, schema: String, properties: [String: [String]], dataSubjectCategory: DataSubjectCategory, nature: Nature) {
+    public init(
+        id: String, schema: String, properties: [String: [String]], dataSubjectCategory: DataSubjectCategory, nature: Nature,
+        specialCategories: [SpecialCategory]? = nil
+    ) {
         self.id = id
         self.schema = schema
         self.properties = properties
         self.dataSubjectCategory = dataSubjectCategory
         self.nature = nature
+        self.specialCategories = specialCategories
+    }
+
+    /// The data categories the entity carries: its schema's, and those of identifier properties
+    /// of another kind (a person's passport number is document data).
+    public var carriedCategories: Set<DataCategory> {
+        properties.reduce(into: [dataCategory]) { carried, property in
+            if !property.value.isEmpty, let category = Self.propertyCategory(property.key) { carried.insert(category) }
+        }
+    }
+
+    /// FollowTheMoney properties whose values are special-category data by their nature.
+    static let specialProperties: [String: SpecialCategory] = [
+        "ethnicity": .ethnicOrigin, "religion": .religion, "political": .politicalOpinions,
+    ]
+
+    /// The special categories the entity reveals: declared ones, and those its properties show
+    /// (an `ethnicity`, `religion` or `political` value).
+    public var revealedSpecialCategories: Set<SpecialCategory> {
+        var revealed = Set(specialCategories ?? [])
+        for (property, category) in Self.specialProperties where !(properties[property] ?? []).isEmpty {
+            revealed.insert(category)
+        }
+        return revealed
+    }
+
+    /// Whether a `birthDate` property shows the person was under `age` at `date`. A year alone
+    /// counts as a minor when the person could still be one (the safe reading).
+    public func isMinor(at date: Date, age: Int = 18) -> Bool {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let today = calendar.dateComponents([.year, .month, .day], from: date)
+        guard let year = today.year, let month = today.month, let day = today.day else { return false }
+        for value in properties["birthDate"] ?? [] {
+            let parts = value.prefix(10).split(separator: "-").compactMap { Int($0) }
+            guard let born = parts.first, (1000...9999).contains(born) else { continue }
+            let bornMonth = parts.count > 1 ? parts[1] : 1
+            let bornDay = parts.count > 2 ? parts[2] : 1
+            var years = year - born
+            if (month, day) < (bornMonth, bornDay) { years -= 1 }
+            // With only a year (or year and month), the person may be up to a year younger.
+            if years < age || (parts.count < 3 && years == age) { return true }
+        }
+        return false
+    }
+
+    /// The agreement data category of a property that is an identifier of another kind: an
+    /// agreement that does not cover that category gets the entity without it.
+    public static func propertyCategory(_ property: String) -> DataCategory? {
+        switch property {
+        case "passportNumber", "idNumber", "taxNumber", "socialSecurityNumber", "licenseNumber": .document
+        case "phone": .phone
+        case "iban", "accountNumber", "bankAccount": .bankAccount
+        case "cryptoWallet", "walletAddress": .cryptoWallet
+        default: nil
+        }
     }
 
     /// The agreement data category an FtM schema falls under.
@@ -148,6 +210,9 @@ public struct Message: Codable, Sendable, Equatable {
     /// Set when the message transfers an item of evidence (its id); the envelope then carries the
     /// item's evidence package, and the message carries the `evidence` data category.
     public var evidenceItem: String?
+    /// What the sender's node removed before disclosure because the agreement does not cover it
+    /// (data minimisation); the recipient sees that a redaction happened and on what ground.
+    public var redactions: [Redaction]?
 
     public init(
         id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],
@@ -181,7 +246,7 @@ public struct Message: Codable, Sendable, Equatable {
     /// The categories a message with these entities carries: always `message`, each entity's, and
     /// `evidence` when it transfers an item of evidence.
     public static func dataCategories(of entities: [MessageEntity], carryingEvidence: Bool) -> Set<DataCategory> {
-        Set([.message] + entities.map(\.dataCategory) + (carryingEvidence ? [.evidence] : []))
+        entities.reduce(into: Set<DataCategory>(carryingEvidence ? [.message, .evidence] : [.message])) { $0.formUnion($1.carriedCategories) }
     }
 
     /// The data-subject categories of its entities.

@@ -153,10 +153,14 @@ public struct DemoFederation: Sendable {
             try await NodeSetup.withNode(dataDirectory: directories[index], databaseURL: nil) { node, database in
                 let messages = MessageStore(database: database)
                 guard try await messages.count(box: .outbox) == 0 else { return }
+                let trail = AuditTrail(store: AuditStore(database: database), wakeup: Wakeup(), clock: SystemWallClock(), logger: Logger(label: "demo"))
+                let federation = FederationStore(database: database)
                 try await body(MessageService(
-                    ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: FederationStore(database: database),
-                    messages: messages, blobs: BlobStore(database: database), clock: SystemWallClock(), wakeup: Wakeup(),
-                    trail: AuditTrail(store: AuditStore(database: database), wakeup: Wakeup(), clock: SystemWallClock(), logger: Logger(label: "demo"))
+                    ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
+                    messages: messages, blobs: BlobStore(database: database), clock: SystemWallClock(), wakeup: Wakeup(), trail: trail,
+                    safeguards: SafeguardsService(
+                        agency: node.settings.profile.agencyCode, store: SafeguardsStore(database: database), federation: federation, trail: trail, clock: SystemWallClock()
+                    )
                 ))
             }
         }
@@ -169,14 +173,14 @@ public struct DemoFederation: Sendable {
                 entities: [MessageEntity(id: "veh-xa-123-bc", schema: "Vehicle", properties: ["registrationNumber": ["XA-123-BC"], "color": ["grey"]], dataSubjectCategory: .suspect, nature: .fact)],
                 purpose: "investigation", legalBasis: basis, handlingCode: .h2, handlingRestriction: nil,
                 evaluation: Evaluation(source: .b, information: .two), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil
-            ), actor: "demo")
+            ), actor: "demo", principal: nil).sentRecord()
             _ = try await police.send(MessageRequest(
                 to: ["XC-PRO"], subject: "Case XA-2026-0042: request for guidance on a European Investigation Order",
                 body: "We expect to need bank records held in Caldera. Could your office advise on the evidence you would need for an EIO?",
                 entities: [MessageEntity(id: "person-j-doe", schema: "Person", properties: ["name": ["Jonas Doe"], "birthDate": ["1984-03-02"]], dataSubjectCategory: .suspect, nature: .assessment)],
                 purpose: "prosecution", legalBasis: "Directive 2014/41/EU", handlingCode: .h1, handlingRestriction: nil,
                 evaluation: Evaluation(source: .b, information: .three), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil
-            ), actor: "demo")
+            ), actor: "demo", principal: nil)
         }
         guard let first else { return }
         try await service(1) { customs in
@@ -185,7 +189,7 @@ public struct DemoFederation: Sendable {
                 body: "The van was declared empty at our post at 03:25. We have two earlier crossings on record and will inspect it at its next entry.",
                 entities: nil, purpose: "investigation", legalBasis: basis, handlingCode: .h2, handlingRestriction: nil,
                 evaluation: Evaluation(source: .a, information: .one), caseRef: "XA-2026-0042", inReplyTo: first.message.id, retainUntil: nil
-            ), actor: "demo")
+            ), actor: "demo", principal: nil)
         }
     }
 

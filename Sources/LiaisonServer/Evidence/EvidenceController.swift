@@ -97,7 +97,7 @@ struct EvidenceController {
         routes.on(.post, "/api/v1/evidence/:id/transfer", access: handlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(EvidenceTransferService.Request.self, from: request, limit: configuration.maxBodyBytes)
             let id = try context.parameters.require("id")
-            let message = try await transfers.transfer(id, body, by: AuditTrail.actor(context))
+            let message = try await transfers.transfer(id, body, by: AuditTrail.actor(context), principal: context.principal)
             return try JSONBody.response(TransferView(item: try await itemView(id), messageId: message.message.id), status: .created)
         }
         routes.on(.get, "/api/v1/evidence/:id/package", access: handlers, surface: .api, audited: .evidenceExported) { _, context in

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonSafeguards
 import LiaisonStore
 
 extension EvidenceService {
@@ -93,7 +94,7 @@ struct EvidenceTransferService: Sendable {
         var handlingCode: HandlingCode?
     }
 
-    func transfer(_ id: String, _ request: Request, by user: String) async throws -> MessageRecord {
+    func transfer(_ id: String, _ request: Request, by user: String, principal: Principal?) async throws -> MessageRecord {
         guard let record = try await evidence.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
         let to = request.to.uppercased()
         let message = MessageRequest(
@@ -103,9 +104,9 @@ struct EvidenceTransferService: Sendable {
             evaluation: Evaluation(source: .a, information: .one), caseRef: record.item.caseRef, inReplyTo: nil, retainUntil: nil
         )
         // Refuse before the chain records a hand-over that could not happen.
-        try await messages.authorise(message, evidence: true)
+        try await messages.authorise(message, principal: principal, actor: user, evidence: true)
         _ = try await evidence.addEvent(id, .init(action: .transferred, actor: request.actor, time: nil, place: request.place, purpose: request.purpose, recipient: to), by: user)
         let package = try await packages.build(id)
-        return try await messages.send(message, actor: user, evidence: (id, package))
+        return try await messages.send(message, actor: user, principal: principal, evidence: (id, package)).sentRecord()
     }
 }

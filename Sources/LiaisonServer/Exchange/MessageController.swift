@@ -75,6 +75,17 @@ struct MessageController {
     struct ForwardRequest: Decodable {
         var to: [String]
         var note: String?
+        var justification: String?
+    }
+
+    /// 201 with the message when it was sent; 202 with the approval when the safeguards hold it.
+    private func respond(to outcome: SendOutcome) async throws -> Response {
+        switch outcome {
+        case .sent(let record):
+            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        case .held(let approval):
+            return try JSONBody.response(ApprovalView(approval, now: configuration.clock.now()), status: .accepted)
+        }
     }
 
     struct PermissionRequestBody: Decodable {
@@ -98,8 +109,7 @@ struct MessageController {
     func register(on routes: RouteTable) {
         routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(MessageRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.send(body, actor: AuditTrail.actor(context))
-            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+            return try await respond(to: try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal))
         }
         routes.on(.get, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
             let boxName = request.uri.queryParameters.get("box") ?? "inbox"
@@ -144,17 +154,18 @@ struct MessageController {
         }
         routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api, audited: .messageForwarded) { request, context in
             let body = try await JSONBody.decode(ForwardRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.forward(try context.parameters.require("id"), to: body.to, note: body.note, actor: AuditTrail.actor(context))
-            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+            return try await respond(to: try await service.forward(
+                try context.parameters.require("id"), to: body.to, note: body.note, actor: AuditTrail.actor(context), principal: context.principal, justification: body.justification
+            ))
         }
         routes.on(.post, "/api/v1/messages/:id/permission-requests", access: Self.handlers, surface: .api, audited: .permissionRequested) { request, context in
             let body = try await JSONBody.decode(PermissionRequestBody.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason, actor: AuditTrail.actor(context))
+            let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason, actor: AuditTrail.actor(context), principal: context.principal)
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
         routes.on(.post, "/api/v1/messages/:id/permission-decision", access: Self.permissionDeciders, surface: .api, audited: .permissionDecided) { request, context in
             let body = try await JSONBody.decode(PermissionDecisionBody.self, from: request, limit: configuration.maxBodyBytes)
-            let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason, actor: AuditTrail.actor(context))
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason, actor: AuditTrail.actor(context), principal: context.principal)
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
         routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api, audited: .onwardUse) { _, context in

@@ -22,6 +22,32 @@ struct MessageRequest: Codable, Sendable {
     var retainUntil: Date?
     /// Attachments uploaded first with `POST /api/v1/attachments`, by SHA-256.
     var attachments: [AttachmentReference]? = nil
+    /// Why the disclosure is necessary, for the supervisor who must approve it where the
+    /// safeguards hold it back (special categories, victims and witnesses, minors, bulk).
+    var justification: String? = nil
+}
+
+/// A message held back for approval, as the approval stores it and releases it.
+struct HeldMessage: Codable, Sendable {
+    var request: MessageRequest
+    var forwardedFrom: ForwardReference?
+}
+
+/// What became of a send: sent, or held back until a supervisor approves it.
+enum SendOutcome: Sendable {
+    case sent(MessageRecord)
+    case held(ApprovalRecord)
+
+    /// The sent message, for senders whose messages the safeguards never hold back (permission
+    /// requests and decisions, evidence hand-overs, the demo's seeding).
+    /// - Throws: ``Problem`` 409 if it was held all the same.
+    func sentRecord() throws -> MessageRecord {
+        switch self {
+        case .sent(let record): return record
+        case .held(let approval):
+            throw Problem(.conflict, code: "held-for-approval", detail: "The message is held for a \(approval.approverRole.rawValue)'s approval (\(approval.id)).")
+        }
+    }
 }
 
 /// A reference to an uploaded attachment.
@@ -48,6 +74,7 @@ struct MessageService: Sendable {
     let clock: any WallClock
     let wakeup: Wakeup
     let trail: AuditTrail
+    let safeguards: SafeguardsService
     /// Where received evidence transfers go; `nil` where this service never receives (the demo's seeding).
     var evidence: EvidenceService? = nil
 
@@ -56,16 +83,20 @@ struct MessageService: Sendable {
         try await federation.agreements().filter { !$0.isRevoked }.map(\.agreement)
     }
 
-    /// Validates a request, checks partners and agreements for every recipient, seals one
-    /// envelope per recipient, and commits the message with its queued deliveries.
-    /// - Throws: ``Problem`` naming the missing clause when no agreement covers a recipient.
-    /// - Parameter actor: who sends, for the audit log; a refusal is logged as well as a send.
+    /// Validates a request, asks the safeguards for every recipient, seals one envelope per
+    /// recipient with what the agreement covers, and commits the message with its queued
+    /// deliveries — or holds it for approval where the safeguards ask for one.
+    /// - Throws: ``Problem`` naming the missing clause or the refusal's reasons.
+    /// - Parameters:
+    ///   - actor: who sends, for the audit log; a refusal is logged as well as a send.
+    ///   - principal: the signed-in sender, whose role the safeguards check; `nil` for the node itself.
+    ///   - approval: the approver's decision, when releasing a held message.
     func send(
-        _ request: MessageRequest, actor: String, forwardedFrom: ForwardReference? = nil, control: PermissionControl? = nil,
-        evidence: (itemID: String, package: Data)? = nil
-    ) async throws -> MessageRecord {
+        _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding = .none, forwardedFrom: ForwardReference? = nil,
+        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil
+    ) async throws -> SendOutcome {
         do {
-            return try await commit(request, actor: actor, forwardedFrom: forwardedFrom, control: control, evidence: evidence)
+            return try await commit(request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence)
         } catch {
             let (status, code) = Self.classify(error)
             await trail.record(trail.event(
@@ -85,40 +116,63 @@ struct MessageService: Sendable {
         }
     }
 
-    /// Checks, without sending, that every recipient is a partner and an agreement in force covers
-    /// the message (with the `evidence` category when `evidence` is set).
+    /// Checks, without sending, that every recipient is a partner and the safeguards let the
+    /// message go to it (with the `evidence` category when `evidence` is set).
     /// - Throws: the ``Problem`` a send would answer.
-    func authorise(_ request: MessageRequest, evidence: Bool) async throws {
+    func authorise(_ request: MessageRequest, principal: Principal?, actor: String, evidence: Bool) async throws {
+        let configuration = try await safeguards.configuration()
         let agreements = try await activeAgreements()
-        let entities = request.entities ?? []
         for recipient in request.to.map({ $0.uppercased() }) {
-            _ = try await covering(
-                recipient, purpose: request.purpose, categories: Message.dataCategories(of: entities, carryingEvidence: evidence),
-                subjects: Set(entities.map(\.dataSubjectCategory)), under: agreements, at: clock.now()
+            guard try await federation.partner(recipient) != nil else { throw Self.stranger(recipient) }
+            let policy = policyRequest(
+                entities: request.entities ?? [], evidence: evidence, principal: principal, recipient: recipient, purpose: request.purpose,
+                legalBasis: request.legalBasis, caseRef: request.caseRef, justification: request.justification, handlingCode: request.handlingCode,
+                minorAge: configuration.rules.minorAge, at: clock.now()
             )
+            let outcome = try await safeguards.decide(policy, actor: actor, agreements: agreements, configuration: configuration)
+            if case .deny(let reasons) = outcome.decision { throw Self.refusal(reasons, recipient: recipient) }
         }
     }
 
-    /// The pinned partner and the agreement in force that covers a flow to it.
-    /// - Throws: ``Problem`` 422 for a stranger, 403 naming the missing clause.
-    private func covering(
-        _ recipient: String, purpose: String, categories: Set<DataCategory>, subjects: Set<DataSubjectCategory>, under agreements: [Agreement], at now: Date
-    ) async throws -> (PartnerRecord, Agreement) {
-        guard let partner = try await federation.partner(recipient) else {
-            throw Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+    static func stranger(_ recipient: String) -> Problem {
+        Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+    }
+
+    /// The problem for a refusal: the agreement's missing clause, a missing justification (the
+    /// sender can add one), an approver's refusal, or another safeguard.
+    static func refusal(_ reasons: [PolicyReason], recipient: String) -> Problem {
+        let codes = reasons.map(\.code)
+        let detail = "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " ")
+        if codes.contains("justification-required") {
+            return Problem(.unprocessableContent, code: "justification-required", detail: detail, reasons: codes)
         }
-        let flow = Flow(sender: ownAgencyCode, recipient: recipient, purpose: purpose, dataCategories: categories, dataSubjectCategories: subjects, at: now)
-        switch AgreementPolicy.coverage(of: flow, under: agreements) {
-        case .covered(let agreement):
-            return (partner, agreement)
-        case .notCovered(let reasons):
-            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
-        }
+        if codes.contains("approval-refused") { return Problem(.forbidden, code: "approval-refused", detail: detail, reasons: codes) }
+        let agreementCodes: Set = [
+            "no-agreement", "agreement-not-yet-in-force", "agreement-expired", "purpose-not-covered", "data-category-not-covered",
+            "data-subject-category-not-covered", "hit-no-hit-only",
+        ]
+        if codes.contains(where: agreementCodes.contains) { return Problem(.forbidden, code: "not-covered-by-agreement", detail: detail, reasons: codes) }
+        return Problem(.forbidden, code: "refused-by-safeguards", detail: detail, reasons: codes)
+    }
+
+    /// The decision point's question for a message (or an evidence hand-over) to one recipient.
+    func policyRequest(
+        entities: [MessageEntity], evidence: Bool, principal: Principal?, recipient: String, purpose: String, legalBasis: String,
+        caseRef: String?, justification: String?, handlingCode: HandlingCode, minorAge: Int, at now: Date
+    ) -> PolicyRequest {
+        var request = PolicyRequest(
+            action: evidence ? .evidenceTransfer : .disclose, actor: principal, agency: ownAgencyCode, recipient: recipient,
+            dataCategories: [], dataSubjectCategories: [], recordCount: 1, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef,
+            justification: justification, handlingCode: handlingCode, at: now
+        )
+        request.describe(entities, carryingEvidence: evidence, minorAge: minorAge)
+        return request
     }
 
     private func commit(
-        _ request: MessageRequest, actor: String, forwardedFrom: ForwardReference?, control: PermissionControl?, evidence: (itemID: String, package: Data)?
-    ) async throws -> MessageRecord {
+        _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding, forwardedFrom: ForwardReference?,
+        control: PermissionControl?, evidence: (itemID: String, package: Data)?
+    ) async throws -> SendOutcome {
         let now = clock.now()
         var message = Message(
             id: UUIDv7.make(at: now).uuidString.lowercased(), originator: ownAgencyCode, to: request.to.map { $0.uppercased() },
@@ -140,40 +194,84 @@ struct MessageService: Sendable {
         }
         try message.validate()
         let agreements = try await activeAgreements()
-        let payload = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
-        var outgoing: [MessageStore.Outgoing] = []
+        let configuration = try await safeguards.configuration()
+        // A permission request or decision is about a message: that message is its case link.
+        let caseLink = message.caseRef ?? control.map { "message:\($0.about)" }
+        var cleared: [(recipient: String, partner: PartnerRecord, agreement: Agreement, entities: [MessageEntity], redactions: [Redaction])] = []
+        var held: (approver: Role, reasons: [PolicyReason], request: PolicyRequest, rules: ProportionalityRules)?
         for recipient in message.to {
-            let (partner, agreement) = try await covering(
-                recipient, purpose: message.purpose, categories: message.dataCategories, subjects: message.dataSubjectCategories, under: agreements, at: now
+            guard let partner = try await federation.partner(recipient) else { throw Self.stranger(recipient) }
+            let policy = policyRequest(
+                entities: message.entities, evidence: evidence != nil, principal: principal, recipient: recipient, purpose: message.purpose,
+                legalBasis: message.legalBasis, caseRef: caseLink, justification: request.justification, handlingCode: message.handlingCode,
+                minorAge: configuration.rules.minorAge, at: now
             )
-            let partnerKeys = try PartnerKeys(identity: partner.identity)
+            let outcome = try await safeguards.decide(
+                policy, actor: actor, subject: "message:\(message.id)", approval: approval, agreements: agreements, configuration: configuration
+            )
+            switch outcome.decision {
+            case .deny(let reasons):
+                throw Self.refusal(reasons, recipient: recipient)
+            case .needsApproval(let approver, let reasons):
+                let known = Set(held?.reasons.map(\.code) ?? [])
+                held = (approver, (held?.reasons ?? []) + reasons.filter { !known.contains($0.code) }, policy, outcome.rules)
+            case .permit:
+                guard let agreement = outcome.agreement else { continue }
+                let (entities, redactions) = Minimisation.apply(message.entities, removing: outcome.redact, agreement: agreement.id)
+                cleared.append((recipient, partner, agreement, entities, redactions))
+            }
+        }
+        if let held {
+            guard evidence == nil, control == nil else {
+                throw Problem(.forbidden, code: "refused-by-safeguards", detail: "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
+            }
+            var normalised = request
+            normalised.to = message.to
+            let record = try await safeguards.hold(
+                kind: "message", summary: message.subject, request: held.request, recipients: message.to, approver: held.approver, reasons: held.reasons,
+                payload: try MessageStore.encoder.encode(HeldMessage(request: normalised, forwardedFrom: forwardedFrom)), requester: actor, rules: held.rules
+            )
+            return .held(record)
+        }
+        var outgoing: [MessageStore.Outgoing] = []
+        var allRedactions: [Redaction] = []
+        for clearance in cleared {
+            var disclosed = message
+            disclosed.entities = clearance.entities
+            disclosed.redactions = clearance.redactions.isEmpty ? nil : clearance.redactions
+            allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
+            let payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
+            let partnerKeys = try PartnerKeys(identity: clearance.partner.identity)
             let recipientKey: Envelope.RecipientKey
-            if agreement.postQuantum {
+            if clearance.agreement.postQuantum {
                 guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
-                    throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(agreement.id) requires post-quantum envelopes, but \(recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+                    throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(clearance.agreement.id) requires post-quantum envelopes, but \(clearance.recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
                 }
                 recipientKey = .xwing(postQuantum)
             } else {
                 recipientKey = .x25519(partnerKeys.keyAgreement)
             }
             let header = EnvelopeHeader(
-                id: UUIDv7.make(at: now).uuidString.lowercased(), kind: "message", sender: ownAgencyCode, recipient: recipient,
-                createdAt: now, suite: agreement.postQuantum ? .xwing : .x25519
+                id: UUIDv7.make(at: now).uuidString.lowercased(), kind: "message", sender: ownAgencyCode, recipient: clearance.recipient,
+                createdAt: now, suite: clearance.agreement.postQuantum ? .xwing : .x25519
             )
             let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
-            outgoing.append(.init(envelopeID: header.id, recipient: recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
+            outgoing.append(.init(envelopeID: header.id, recipient: clearance.recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
         }
+        if !allRedactions.isEmpty { message.redactions = allRedactions }
         var details = ["handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
         if let forwardedFrom { details["forwardedFrom"] = forwardedFrom.messageId }
         if let control { details["control"] = control.kind.rawValue }
+        if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
+        if case .granted(let by, _) = approval { details["approvedBy"] = by }
         let event = AuditEvent(
-            time: now, operation: .messageSent, actor: actor, subject: "message:\(message.id)", purpose: message.purpose,
+            time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
             legalBasis: message.legalBasis, recipients: message.to, details: details
         )
         try await messages.enqueue(message, deliveries: outgoing, audit: [event], at: now)
         await wakeup.signal()
         await trail.wakeup.signal()
-        return MessageRecord(message: message, box: .outbox, readAt: nil)
+        return .sent(MessageRecord(message: message, box: .outbox, readAt: nil))
     }
 
     /// Accepts an envelope from a partner: verifies, checks the agreement, refuses replays and
@@ -280,7 +378,7 @@ struct MessageService: Sendable {
 
     /// Passes a received message on to third agencies, if its handling code or the originator's
     /// permission allows it; the handling code and evaluation travel with it.
-    func forward(_ id: String, to recipients: [String], note: String?, actor: String) async throws -> MessageRecord {
+    func forward(_ id: String, to recipients: [String], note: String?, actor: String, principal: Principal?, justification: String? = nil) async throws -> SendOutcome {
         guard let record = try await messages.message(id) else {
             throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
         }
@@ -296,13 +394,14 @@ struct MessageService: Sendable {
             body: (note.map { $0 + "\n\n" } ?? "") + quoted, entities: message.entities, purpose: message.purpose, legalBasis: message.legalBasis,
             handlingCode: message.handlingCode, handlingRestriction: message.handlingRestriction, evaluation: message.evaluation,
             caseRef: message.caseRef, inReplyTo: nil, retainUntil: message.retainUntil,
-            attachments: message.attachments.map { AttachmentReference(sha256: $0.sha256, name: $0.name, mediaType: $0.mediaType) }
+            attachments: message.attachments.map { AttachmentReference(sha256: $0.sha256, name: $0.name, mediaType: $0.mediaType) },
+            justification: justification
         )
-        return try await send(request, actor: actor, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
+        return try await send(request, actor: actor, principal: principal, forwardedFrom: ForwardReference(messageId: message.id, originator: message.forwardedFrom?.originator ?? message.originator))
     }
 
     /// Asks the originator of a received message to permit a further use; the request is a message.
-    func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String, actor: String) async throws -> MessageRecord {
+    func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String, actor: String, principal: Principal?) async throws -> MessageRecord {
         guard let record = try await messages.message(id), record.box == .inbox else {
             throw Problem(.notFound, code: "not-found", detail: "No received message with id \(id).")
         }
@@ -320,11 +419,11 @@ struct MessageService: Sendable {
             body: "\(ownAgencyCode) asks permission to \(what).\nReason: \(reason)", entities: nil, purpose: message.purpose,
             legalBasis: message.legalBasis, handlingCode: .h0, handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one),
             caseRef: message.caseRef, inReplyTo: id, retainUntil: nil
-        ), actor: actor, control: control)
+        ), actor: actor, principal: principal, control: control).sentRecord()
     }
 
     /// The originator's decision on a permission request it received.
-    func decidePermission(_ requestID: String, granted: Bool, reason: String, actor: String) async throws -> MessageRecord {
+    func decidePermission(_ requestID: String, granted: Bool, reason: String, actor: String, principal: Principal?) async throws -> MessageRecord {
         guard let record = try await messages.message(requestID), record.box == .inbox, let request = record.message.control, request.kind == .request else {
             throw Problem(.notFound, code: "not-found", detail: "No received permission request with id \(requestID).")
         }
@@ -338,7 +437,23 @@ struct MessageService: Sendable {
             to: [request.requester], subject: (granted ? "Permission granted: " : "Permission refused: ") + record.message.subject.replacingOccurrences(of: "Permission request: ", with: ""),
             body: reason, entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0,
             handlingRestriction: nil, evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: requestID, retainUntil: nil
-        ), actor: actor, control: decision)
+        ), actor: actor, principal: principal, control: decision).sentRecord()
+    }
+
+    /// Sends a message a supervisor approved, as its requester, through the same checks as any
+    /// send (an agreement that expired meanwhile still stops it).
+    /// - Returns: `message:<id>` of the sent message.
+    func release(_ approval: ApprovalRecord, approvedBy: String, reason: String) async throws -> String {
+        guard approval.kind == "message", approval.state == .approved else {
+            throw Problem(.conflict, code: "not-approved", detail: "Approval \(approval.id) is \(approval.state.rawValue).")
+        }
+        let held = try MessageStore.decoder.decode(HeldMessage.self, from: approval.payload)
+        let username = approval.requester.hasPrefix("user:") ? String(approval.requester.dropFirst(5)) : approval.requester
+        let requester = Principal(userID: "", username: username, role: approval.requesterRole)
+        let record = try await send(
+            held.request, actor: approval.requester, principal: requester, approval: .granted(by: approvedBy, reason: reason), forwardedFrom: held.forwardedFrom
+        ).sentRecord()
+        return "message:\(record.message.id)"
     }
 
     /// Opens a message for a user; the first opening of an inbox message queues a signed read

@@ -131,7 +131,7 @@ struct EvidencePages {
             do {
                 _ = try await transfers.transfer(id, .init(
                     to: form.to ?? "", actor: form.actor ?? "", place: form.place ?? "", purpose: form.purpose ?? "", legalBasis: form.legalBasis ?? ""
-                ), by: AuditTrail.actor(context))
+                ), by: AuditTrail.actor(context), principal: context.principal)
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(id)"])
             } catch let problem as Problem where problem.status != 404 {
                 return try await show(id, request: request, context: context, error: problem.detail, status: .init(code: problem.status))

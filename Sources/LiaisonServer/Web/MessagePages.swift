@@ -28,6 +28,33 @@ struct MessagePages {
         var information: String?
         var caseRef: String?
         var inReplyTo: String?
+        var personName: String?
+        var personBirthDate: String?
+        var personSubject: String?
+        var personNature: String?
+        var special: [String]?
+        var justification: String?
+
+        /// The person the form describes, as a FollowTheMoney entity; `nil` when no name is given.
+        func person() throws -> MessageEntity? {
+            guard let name = personName?.trimmingCharacters(in: .whitespaces), !name.isEmpty else { return nil }
+            guard let subject = DataSubjectCategory(rawValue: personSubject ?? "suspect") else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "personSubject: '\(personSubject ?? "")' is not a data-subject category.")
+            }
+            var properties = ["name": [name]]
+            if let born = personBirthDate, !born.isEmpty { properties["birthDate"] = [born] }
+            var special: [SpecialCategory] = []
+            for value in self.special ?? [] {
+                guard let category = SpecialCategory(rawValue: value) else {
+                    throw Problem(.badRequest, code: "invalid-input", detail: "special: '\(value)' is not a special category.")
+                }
+                special.append(category)
+            }
+            return MessageEntity(
+                id: "person-1", schema: "Person", properties: properties, dataSubjectCategory: subject,
+                nature: personNature == "assessment" ? .assessment : .fact, specialCategories: special.isEmpty ? nil : special
+            )
+        }
     }
 
     func register(on routes: RouteTable) {
@@ -47,8 +74,10 @@ struct MessagePages {
             struct Form: Decodable { var csrf: String?; var to: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
-            let record = try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil, actor: AuditTrail.actor(context))
-            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            switch try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil, actor: AuditTrail.actor(context), principal: context.principal) {
+            case .sent(let record): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
+            }
         }
         routes.on(.post, "/messages/:id/permission-requests", access: MessageController.handlers, surface: .web) { request, context in
             struct Form: Decodable { var csrf: String?; var target: String?; var reason: String? }
@@ -57,7 +86,7 @@ struct MessagePages {
             let target = form.target ?? ""
             let use: OnwardUseKind = target == "judicial" ? .judicialProceedings : .forward
             let record = try await service.requestPermission(
-                try context.parameters.require("id"), use: use, recipient: use == .forward ? target : nil, reason: form.reason ?? "", actor: AuditTrail.actor(context)
+                try context.parameters.require("id"), use: use, recipient: use == .forward ? target : nil, reason: form.reason ?? "", actor: AuditTrail.actor(context), principal: context.principal
             )
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
@@ -65,7 +94,7 @@ struct MessagePages {
             struct Form: Decodable { var csrf: String?; var granted: String?; var reason: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
-            let record = try await service.decidePermission(try context.parameters.require("id"), granted: form.granted == "true", reason: form.reason ?? "", actor: AuditTrail.actor(context))
+            let record = try await service.decidePermission(try context.parameters.require("id"), granted: form.granted == "true", reason: form.reason ?? "", actor: AuditTrail.actor(context), principal: context.principal)
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
     }
@@ -168,11 +197,23 @@ struct MessagePages {
             "evaluation": "\(message.evaluation.source.rawValue)\(message.evaluation.information.rawValue)",
             "body": message.body, "canReply": canReply,
             "entities": message.entities.map { entity in
-                [
+                var row: [String: Any] = [
                     "schema": entity.schema, "subject": entity.dataSubjectCategory.rawValue, "nature": entity.nature.rawValue,
                     "properties": entity.properties.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "),
+                    // Directive 2016/680 Art. 7(1): a personal assessment is shown as one.
+                    "assessment": entity.nature == .assessment,
                 ]
+                let special = entity.revealedSpecialCategories.sorted().map { text["special_\($0.rawValue)"] ?? $0.rawValue }
+                if !special.isEmpty { row["special"] = special.joined(separator: ", ") }
+                return row
             },
+            "redactions": (message.redactions ?? []).map { redaction -> [String: String] in
+                var row = ["entity": redaction.entity, "ground": redaction.ground]
+                if let property = redaction.property { row["property"] = property }
+                if let recipient = redaction.recipient { row["recipient"] = recipient }
+                return row
+            },
+            "hasRedactions": !(message.redactions ?? []).isEmpty,
             "deliveries": deliveries, "hasDeliveries": !deliveries.isEmpty, "hasEntities": !message.entities.isEmpty,
         ]
         // Mustache treats an empty string as present: leave absent fields out.
@@ -198,6 +239,9 @@ struct MessagePages {
         }
         values["partners"] = partners
         values["hasPartners"] = !partners.isEmpty
+        let text = text(request)
+        values["subjectCategories"] = DataSubjectCategory.allCases.map { ["value": $0.rawValue, "label": text["subject_\($0.rawValue)"] ?? $0.rawValue, "selected": $0 == .suspect] }
+        values["specialCategories"] = SpecialCategory.allCases.map { ["value": $0.rawValue, "label": text["special_\($0.rawValue)"] ?? $0.rawValue] }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("compose", title: { $0["compose_title"]! }, request: request, context: context, status: status, values: values)
     }
@@ -210,24 +254,25 @@ struct MessagePages {
             information: Evaluation.Information(rawValue: Int(form.information ?? "4") ?? 4) ?? .four
         )
         let body = MessageRequest(
-            to: form.to ?? [], subject: form.subject ?? "", body: form.body ?? "", entities: [], purpose: form.purpose ?? "",
+            to: form.to ?? [], subject: form.subject ?? "", body: form.body ?? "", entities: try form.person().map { [$0] } ?? [], purpose: form.purpose ?? "",
             legalBasis: form.legalBasis ?? "", handlingCode: HandlingCode(rawValue: form.handlingCode ?? "H0") ?? .h0,
             handlingRestriction: (form.handlingRestriction?.isEmpty ?? true) ? nil : form.handlingRestriction, evaluation: evaluation,
-            caseRef: (form.caseRef?.isEmpty ?? true) ? nil : form.caseRef, inReplyTo: (form.inReplyTo?.isEmpty ?? true) ? nil : form.inReplyTo, retainUntil: nil
+            caseRef: (form.caseRef?.isEmpty ?? true) ? nil : form.caseRef, inReplyTo: (form.inReplyTo?.isEmpty ?? true) ? nil : form.inReplyTo, retainUntil: nil,
+            justification: (form.justification?.isEmpty ?? true) ? nil : form.justification
         )
+        let kept: [String: Any] = [
+            "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis, "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
+            "personName": form.personName ?? "", "personBirthDate": form.personBirthDate ?? "", "justification": form.justification ?? "",
+        ]
         do {
-            let record = try await service.send(body, actor: AuditTrail.actor(context))
-            return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            switch try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal) {
+            case .sent(let record): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
+            }
         } catch let problem as Problem {
-            return try await compose(request: request, context: context, status: .init(code: problem.status), values: [
-                "error": problem.detail, "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis,
-                "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
-            ])
+            return try await compose(request: request, context: context, status: .init(code: problem.status), values: kept.merging(["error": problem.detail]) { $1 })
         } catch let error as LiaisonError {
-            return try await compose(request: request, context: context, status: .badRequest, values: [
-                "error": error.message, "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis,
-                "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
-            ])
+            return try await compose(request: request, context: context, status: .badRequest, values: kept.merging(["error": error.message]) { $1 })
         }
     }
 }

@@ -1,0 +1,232 @@
+import FluentKit
+public import LiaisonCore
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+final class ApprovalModel: Model, @unchecked Sendable {
+    static let schema = "policy_approvals"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "kind") var kind: String
+    @Field(key: "summary") var summary: String
+    @Field(key: "requester") var requester: String
+    @Field(key: "requester_role") var requesterRole: String
+    @Field(key: "requested_at") var requestedAt: Date
+    @Field(key: "due_at") var dueAt: Date
+    @Field(key: "approver_role") var approverRole: String
+    @Field(key: "reasons_json") var reasonsJSON: Data
+    @Field(key: "justification") var justification: String
+    @OptionalField(key: "case_ref") var caseRef: String?
+    @Field(key: "purpose") var purpose: String
+    @Field(key: "recipients") var recipients: String
+    @Field(key: "payload_json") var payloadJSON: Data
+    @Field(key: "state") var state: String
+    @OptionalField(key: "decided_by") var decidedBy: String?
+    @OptionalField(key: "decided_at") var decidedAt: Date?
+    @OptionalField(key: "decision_reason") var decisionReason: String?
+    @OptionalField(key: "outcome") var outcome: String?
+    init() {}
+}
+
+final class SafeguardsSettingModel: Model, @unchecked Sendable {
+    static let schema = "safeguards_settings"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "value_json") var valueJSON: Data
+    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "updated_by") var updatedBy: String
+    init() {}
+}
+
+struct CreateSafeguards: AsyncMigration {
+    var name: String { "0011-create-safeguards" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(ApprovalModel.schema)
+            .field("id", .string, .identifier(auto: false))
+            .field("kind", .string, .required).field("summary", .string, .required)
+            .field("requester", .string, .required).field("requester_role", .string, .required)
+            .field("requested_at", .datetime, .required).field("due_at", .datetime, .required)
+            .field("approver_role", .string, .required).field("reasons_json", .data, .required)
+            .field("justification", .string, .required).field("case_ref", .string).field("purpose", .string, .required)
+            .field("recipients", .string, .required).field("payload_json", .data, .required)
+            .field("state", .string, .required).field("decided_by", .string).field("decided_at", .datetime)
+            .field("decision_reason", .string).field("outcome", .string)
+            .create()
+        try await database.schema(SafeguardsSettingModel.schema)
+            .field("id", .string, .identifier(auto: false))
+            .field("value_json", .data, .required).field("updated_at", .datetime, .required).field("updated_by", .string, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(SafeguardsSettingModel.schema).delete()
+        try await database.schema(ApprovalModel.schema).delete()
+    }
+}
+
+/// A request held back by the safeguards until the approver decides.
+public struct ApprovalRecord: Sendable, Equatable {
+    public enum State: String, Sendable, CaseIterable { case pending, approved, refused }
+
+    public var id: String
+    /// What is held: `message` (a disclosure to partners).
+    public var kind: String
+    /// One line for lists: the message subject.
+    public var summary: String
+    /// `user:<name>`.
+    public var requester: String
+    public var requesterRole: Role
+    public var requestedAt: Date
+    /// When the approval becomes overdue.
+    public var dueAt: Date
+    public var approverRole: Role
+    /// The decision point's reasons, as JSON (`[{"code","sentence"}]`).
+    public var reasons: Data
+    public var justification: String
+    public var caseRef: String?
+    public var purpose: String
+    public var recipients: [String]
+    /// The held operation, as JSON, released unchanged on approval.
+    public var payload: Data
+    public var state: State = .pending
+    public var decidedBy: String?
+    public var decidedAt: Date?
+    public var decisionReason: String?
+    /// What the release produced (`message:<id>`), or why it failed.
+    public var outcome: String?
+
+    public init(
+        id: String, kind: String, summary: String, requester: String, requesterRole: Role, requestedAt: Date, dueAt: Date, approverRole: Role,
+        reasons: Data, justification: String, caseRef: String?, purpose: String, recipients: [String], payload: Data
+    ) {
+        self.id = id
+        self.kind = kind
+        self.summary = summary
+        self.requester = requester
+        self.requesterRole = requesterRole
+        self.requestedAt = requestedAt
+        self.dueAt = dueAt
+        self.approverRole = approverRole
+        self.reasons = reasons
+        self.justification = justification
+        self.caseRef = caseRef
+        self.purpose = purpose
+        self.recipients = recipients
+        self.payload = payload
+    }
+
+    /// Pending past its due time.
+    public func isOverdue(at now: Date) -> Bool { state == .pending && now >= dueAt }
+}
+
+/// Approvals held by the safeguards, and the node's safeguards configuration.
+public struct SafeguardsStore: Sendable {
+    let database: LiaisonDatabase
+
+    public init(database: LiaisonDatabase) {
+        self.database = database
+    }
+
+    private var db: any Database { get throws { try database.database } }
+
+    // MARK: Configuration
+
+    /// The stored configuration document, or `nil` while the node runs on the defaults.
+    public func configuration() async throws -> Data? {
+        try await SafeguardsSettingModel.find("configuration", on: db)?.valueJSON
+    }
+
+    /// Replaces the configuration document, with its audit event.
+    public func saveConfiguration(_ document: Data, by actor: String, audit: AuditEvent, at now: Date) async throws {
+        try await database.transaction { tx in
+            let model = try await SafeguardsSettingModel.find("configuration", on: tx) ?? SafeguardsSettingModel()
+            model.id = "configuration"
+            model.valueJSON = document
+            model.updatedAt = now
+            model.updatedBy = actor
+            try await model.save(on: tx)
+            try await AuditStore.record([audit], at: now, on: tx)
+        }
+    }
+
+    // MARK: Approvals
+
+    /// Stores a held request with its audit events.
+    public func hold(_ record: ApprovalRecord, audit: [AuditEvent], at now: Date) async throws {
+        try await database.transaction { tx in
+            let model = ApprovalModel()
+            model.id = record.id
+            model.kind = record.kind
+            model.summary = record.summary
+            model.requester = record.requester
+            model.requesterRole = record.requesterRole.rawValue
+            model.requestedAt = record.requestedAt
+            model.dueAt = record.dueAt
+            model.approverRole = record.approverRole.rawValue
+            model.reasonsJSON = record.reasons
+            model.justification = record.justification
+            model.caseRef = record.caseRef
+            model.purpose = record.purpose
+            model.recipients = record.recipients.joined(separator: ",")
+            model.payloadJSON = record.payload
+            model.state = record.state.rawValue
+            try await model.create(on: tx)
+            try await AuditStore.record(audit, at: now, on: tx)
+        }
+    }
+
+    public func approval(_ id: String) async throws -> ApprovalRecord? {
+        try await ApprovalModel.find(id, on: db).map(Self.record)
+    }
+
+    /// Approvals, newest first, filtered by state and requester.
+    public func approvals(state: ApprovalRecord.State? = nil, requester: String? = nil, limit: Int = 200) async throws -> [ApprovalRecord] {
+        var query = try ApprovalModel.query(on: db).sort(\.$requestedAt, .descending).sort(\.$id, .descending).limit(limit)
+        if let state { query = query.filter(\.$state == state.rawValue) }
+        if let requester { query = query.filter(\.$requester == requester) }
+        return try await query.all().map(Self.record)
+    }
+
+    /// Records the approver's decision.
+    /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when it was already decided.
+    public func decide(_ id: String, approved: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> ApprovalRecord {
+        try await database.transaction { tx in
+            guard let model = try await ApprovalModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No approval \(id).") }
+            guard model.state == ApprovalRecord.State.pending.rawValue else {
+                throw LiaisonError(.conflict, "Approval \(id) was already decided (\(model.state)) by \(model.decidedBy ?? "someone").")
+            }
+            model.state = (approved ? ApprovalRecord.State.approved : .refused).rawValue
+            model.decidedBy = user
+            model.decidedAt = now
+            model.decisionReason = reason
+            try await model.save(on: tx)
+            try await AuditStore.record([audit], at: now, on: tx)
+            return Self.record(model)
+        }
+    }
+
+    /// Notes what releasing an approved request produced.
+    public func setOutcome(_ id: String, _ outcome: String) async throws {
+        guard let model = try await ApprovalModel.find(id, on: db) else { return }
+        model.outcome = outcome
+        try await model.save(on: db)
+    }
+
+    static func record(_ model: ApprovalModel) -> ApprovalRecord {
+        var record = ApprovalRecord(
+            id: model.id!, kind: model.kind, summary: model.summary, requester: model.requester,
+            requesterRole: Role(rawValue: model.requesterRole) ?? .investigator, requestedAt: model.requestedAt, dueAt: model.dueAt,
+            approverRole: Role(rawValue: model.approverRole) ?? .supervisor, reasons: model.reasonsJSON, justification: model.justification,
+            caseRef: model.caseRef, purpose: model.purpose, recipients: model.recipients.split(separator: ",").map(String.init), payload: model.payloadJSON
+        )
+        record.state = ApprovalRecord.State(rawValue: model.state) ?? .pending
+        record.decidedBy = model.decidedBy
+        record.decidedAt = model.decidedAt
+        record.decisionReason = model.decisionReason
+        record.outcome = model.outcome
+        return record
+    }
+}

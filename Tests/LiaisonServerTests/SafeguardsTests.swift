@@ -1,0 +1,177 @@
+import Foundation
+import LiaisonCore
+@testable import LiaisonServer
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+extension AuditStore {
+    /// Every event recorded so far, queued or sequenced.
+    func allEvents() async throws -> [AuditEvent] {
+        while true {
+            let before = try await size()
+            let queued = try await queued(limit: 100_000).map { try MessageStore.decoder.decode(AuditEvent.self, from: $0.eventJSON) }
+            let after = try await size()
+            if before == after { return try await entries(0..<after).map { try AuditLeaf(bytes: $0.leaf).event } + queued }
+        }
+    }
+}
+
+/// Scenario tests of the safeguards over two live nodes: each fails if its safeguard is removed.
+@Suite("Safeguards: approvals, minimisation and refusals between live nodes")
+struct SafeguardsTests {
+    static let healthWitness = #"[{"id":"p-7","schema":"Person","properties":{"name":["Mara Ilic"]},"dataSubjectCategory":"witness","nature":"fact","specialCategories":["health"]}]"#
+    static let justification = "The witness's medical condition explains the timeline of the 14 March assault."
+
+    static func body(entities: String, justification: String? = Self.justification, caseRef: String? = "XA-2026-0042") -> String {
+        var text = LiveFederation.messageBody(to: ["XB-CUS"], subject: "Witness statement", entities: entities)
+        if let justification { text = text.replacingOccurrences(of: #""caseRef""#, with: #""justification":"\#(justification)","caseRef""#) }
+        if caseRef == nil { text = text.replacingOccurrences(of: #","caseRef":"XA-2026-0042""#, with: "") }
+        return text
+    }
+
+    /// Signs in a new user of `role` at node `index` and returns their token.
+    static func signIn(_ federation: LiveFederation, _ index: Int, _ role: Role, _ name: String) async throws -> String {
+        let user = try await federation.nodes[index].addUser(role, username: name)
+        return try await federation.token(index, user.username, user.password)
+    }
+
+    @Test("a special-category disclosure about a witness waits for a supervisor; nobody approves their own; on approval it is delivered", arguments: Backend.available)
+    func specialCategoryWaitsForApproval(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            let supervisor = try await Self.signIn(federation, 0, .supervisor, "sup-ana")
+            let otherInvestigator = try await Self.signIn(federation, 0, .investigator, "inv-bo")
+
+            let missing = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: Self.healthWitness, justification: nil))
+            #expect(missing.status == 422, "\(missing.text)")
+            #expect((missing.json["reasons"] as? [String])?.contains("justification-required") == true)
+
+            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: Self.healthWitness))
+            #expect(held.status == 202, "\(held.text)")
+            #expect(held.json["state"] as? String == "pending")
+            let codes = (held.json["reasons"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
+            #expect(codes == ["special-category", "protected-data-subject"])
+            let id = try #require(held.json["id"] as? String)
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).count(box: .outbox) == 0, "nothing leaves before approval")
+
+            // The supervisor's dashboard lists it; another investigator neither sees nor decides it.
+            let pending = try await federation.call(0, "/api/v1/approvals?state=pending", token: supervisor)
+            #expect(pending.array.map { $0["id"] as? String } == [id])
+            #expect(try await federation.call(0, "/api/v1/approvals", token: otherInvestigator).array.isEmpty)
+            let notApprover = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":true,"reason":"fine"}"#, token: otherInvestigator)
+            #expect(notApprover.status == 404)
+            let own = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":true,"reason":"fine"}"#)
+            #expect(own.status == 403)
+
+            let approved = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":true,"reason":"Necessary for the assault case; the recipient is the investigating customs unit."}"#, token: supervisor)
+            #expect(approved.status == 200, "\(approved.text)")
+            let outcome = try #require(approved.json["outcome"] as? String)
+            #expect(outcome.hasPrefix("message:"), "\(outcome)")
+            let messageID = String(outcome.dropFirst(8))
+            _ = try await federation.waitFor(0, message: messageID) { deliveryState($0, "XB-CUS") == "delivered" }
+            let received = try await federation.call(1, "/api/v1/messages/\(messageID)")
+            let entity = try #require((received.json["entities"] as? [[String: Any]])?.first)
+            #expect(entity["specialCategories"] as? [String] == ["health"])
+
+            let again = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":false,"reason":"too late"}"#, token: supervisor)
+            #expect(again.status == 409)
+
+            let events = try await AuditStore(database: federation.nodes[0].app.database).allEvents()
+            let decisions = events.filter { $0.operation == .policyDecision }.compactMap { $0.details?["decision"] }
+            #expect(decisions.contains("needs-approval") && decisions.contains("permit"))
+            #expect(events.contains { $0.operation == .approvalDecided && $0.details?["decision"] == "approved" })
+            #expect(events.contains { $0.operation == .messageSent && $0.details?["approvedBy"] == "user:sup-ana" })
+        }
+    }
+
+    @Test("a refused approval blocks the disclosure and the requester sees the reason")
+    func refusalBlocks() async throws {
+        try await LiveFederation.run { federation in
+            let supervisor = try await Self.signIn(federation, 0, .supervisor, "sup-ana")
+            let minor = #"[{"id":"p-8","schema":"Person","properties":{"name":["Ivo Ilic"],"birthDate":["2015-06-01"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
+            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: minor))
+            #expect(held.status == 202, "\(held.text)")
+            #expect((held.json["reasons"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["minor"])
+            let id = try #require(held.json["id"] as? String)
+            let refused = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":false,"reason":"A child: ask the youth-protection unit instead."}"#, token: supervisor)
+            #expect(refused.status == 200)
+            let seen = try await federation.call(0, "/api/v1/approvals/\(id)")
+            #expect(seen.json["state"] as? String == "refused")
+            #expect(seen.json["decisionReason"] as? String == "A child: ask the youth-protection unit instead.")
+            #expect(seen.json["outcome"] == nil)
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).count(box: .outbox) == 0)
+        }
+    }
+
+    @Test("fields and entities outside the agreement's data categories are removed, and the recipient sees on what ground")
+    func minimisation() async throws {
+        try await LiveFederation.run { federation in
+            // AGR-TEST-1 covers message, vehicle and person, not phone or document data.
+            let entities = #"[{"id":"p-9","schema":"Person","properties":{"name":["Jonas Doe"],"passportNumber":["XA1234567"]},"dataSubjectCategory":"suspect","nature":"assessment"},{"id":"ph-1","schema":"Phone","properties":{"number":["+15550100"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: entities))
+            #expect(sent.status == 201, "\(sent.text)")
+            let id = try #require(sent.json["id"] as? String)
+            let senderCopy = try #require(sent.json["redactions"] as? [[String: Any]])
+            #expect(senderCopy.count == 2 && senderCopy.allSatisfy { $0["recipient"] as? String == "XB-CUS" })
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+            let received = try await federation.call(1, "/api/v1/messages/\(id)")
+            let people = try #require(received.json["entities"] as? [[String: Any]])
+            #expect(people.count == 1)
+            #expect((people[0]["properties"] as? [String: Any])?["passportNumber"] == nil)
+            #expect(people[0]["nature"] as? String == "assessment")
+            let redactions = try #require(received.json["redactions"] as? [[String: Any]])
+            #expect(Set(redactions.compactMap { $0["category"] as? String }) == ["document", "phone"])
+            #expect(redactions.first { $0["property"] as? String == "passportNumber" }?["ground"] as? String == "Agreement AGR-TEST-1 does not cover the data category 'document' (data minimisation, Directive 2016/680 Art. 4(1)(c)).")
+            #expect(redactions.allSatisfy { $0["recipient"] == nil })
+            let html = try await federation.call(1, "/api/v1/messages/\(id)")
+            #expect(!html.text.contains("XA1234567") && !html.text.contains("+15550100"))
+        }
+    }
+
+    @Test("an expired agreement blocks by itself; access with no case link and oversight roles are refused")
+    func refusals() async throws {
+        try await LiveFederation.run { federation in
+            let noCase = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: "[]", caseRef: nil))
+            #expect(noCase.status == 403)
+            #expect(noCase.json["reasons"] as? [String] == ["no-case-link"])
+
+            let oversight = try await Self.signIn(federation, 0, .oversight, "monitor-ola")
+            #expect(try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: "[]"), token: oversight).status == 403)
+
+            federation.nodes[0].clock.advance(by: 120 * 86_400)  // past 2027-01-01
+            let late = try await Self.signIn(federation, 0, .investigator, "inv-late")
+            let expired = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: "[]"), token: late)
+            #expect(expired.status == 403)
+            #expect(expired.json["reasons"] as? [String] == ["agreement-expired"])
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).count(box: .outbox) == 0)
+            let events = try await AuditStore(database: federation.nodes[0].app.database).allEvents()
+            let denials = events.filter { $0.operation == .policyDecision && $0.outcome == .denied }.compactMap { $0.details?["reasons"] }
+            #expect(denials == ["no-case-link", "agreement-expired"])
+        }
+    }
+
+    @Test("the administrator sets the rules; bad rules are refused and change nothing; a higher bulk threshold lets bulk through")
+    func configuration() async throws {
+        try await LiveFederation.run { federation in
+            let admin = try await Self.signIn(federation, 0, .administrator, "admin-eva")
+            let oversight = try await Self.signIn(federation, 0, .oversight, "monitor-ola")
+            let defaults = try await federation.call(0, "/api/v1/safeguards/configuration", token: oversight)
+            #expect((defaults.json["rules"] as? [String: Any])?["bulkThreshold"] as? Int == 100)
+            #expect(try await federation.call(0, "/api/v1/safeguards/configuration", method: .PUT, body: #"{"rules":{"bulkThreshold":1}}"#, token: oversight).status == 403)
+            let bad = try await federation.call(0, "/api/v1/safeguards/configuration", method: .PUT, body: #"{"rules":{"minorAge":0}}"#, token: admin)
+            #expect(bad.status == 400)
+            #expect((bad.json["detail"] as? String)?.contains("minorAge") == true)
+
+            let many = "[" + (1...3).map { #"{"id":"v-\#($0)","schema":"Vehicle","properties":{"registrationNumber":["XA-\#($0)"]},"dataSubjectCategory":"suspect","nature":"fact"}"# }.joined(separator: ",") + "]"
+            #expect(try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: many)).status == 201)
+            let tight = try await federation.call(0, "/api/v1/safeguards/configuration", method: .PUT, body: #"{"rules":{"bulkThreshold":2},"agreements":{"AGR-OTHER":{"bulkThreshold":500}}}"#, token: admin)
+            #expect(tight.status == 200, "\(tight.text)")
+            let bulk = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: many))
+            #expect(bulk.status == 202)
+            #expect((bulk.json["reasons"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["bulk"])
+            let perAgreement = try await federation.call(0, "/api/v1/safeguards/configuration", method: .PUT, body: #"{"rules":{"bulkThreshold":2},"agreements":{"AGR-TEST-1":{"bulkThreshold":500}}}"#, token: admin)
+            #expect(perAgreement.status == 200)
+            #expect(try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: many)).status == 201)
+        }
+    }
+}
