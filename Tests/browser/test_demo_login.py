@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -156,6 +157,7 @@ def test_message_between_agencies_in_the_browser(demo, browser):
     browser.find_element(By.ID, "subject").send_keys("Grey van at the northern crossing")
     browser.find_element(By.ID, "body").send_keys("Registration XA-123-BC crossed at 03:10. Please check your records.")
     browser.find_element(By.ID, "legalBasis").send_keys("Council Framework Decision 2006/960/JHA")
+    browser.find_element(By.ID, "caseRef").send_keys("XA-2026-0042")
     browser.save_screenshot(str(OUTPUT / "compose.png"))
     browser.find_element(By.ID, "send").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
@@ -261,3 +263,57 @@ def test_screening_and_adjudication_in_the_browser(demo, browser):
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "match-count"))
     assert browser.find_element(By.ID, "match-count").text == "0"
     assert browser.find_elements(By.CSS_SELECTOR, ".cleared")
+
+
+def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
+    """A message about a victim with health data is held: the investigator sees why and writes a
+    justification; the supervisor sees it on the approvals page, approves it with a reason, and
+    the message goes out; the investigator sees the decision and its reason."""
+    _, credentials = demo
+    url_a, password_investigator = credentials[("XA-POL", "investigator")]
+    _, password_supervisor = credentials[("XA-POL", "supervisor")]
+    sign_in(browser, url_a, "investigator", password_investigator)
+    browser.get(url_a.replace("/login", "/messages/new"))
+    browser.find_element(By.ID, "to-XB-CUS").click()
+    browser.find_element(By.ID, "subject").send_keys("Victim of the E19 smuggling route")
+    browser.find_element(By.ID, "body").send_keys("The victim was treated at the border clinic; details below.")
+    browser.find_element(By.ID, "legalBasis").send_keys("Council Framework Decision 2006/960/JHA")
+    browser.find_element(By.ID, "caseRef").send_keys("XA-2026-0042")
+    browser.find_element(By.ID, "personName").send_keys("Lena Varga")
+    Select(browser.find_element(By.ID, "personSubject")).select_by_value("victim")
+    browser.find_element(By.ID, "special-health").click()
+    browser.find_element(By.ID, "send").click()
+    # Without a justification the form comes back saying what is missing, keeping what was typed.
+    error = browser.find_element(By.ID, "compose-error").text
+    assert "justification" in error
+    assert browser.find_element(By.ID, "personName").get_attribute("value") == "Lena Varga"
+    assert browser.find_element(By.ID, "to-XB-CUS").is_selected()
+    assert browser.find_element(By.ID, "special-health").is_selected()
+    assert Select(browser.find_element(By.ID, "personSubject")).first_selected_option.get_attribute("value") == "victim"
+    browser.find_element(By.ID, "justification").send_keys("Her injuries link the van's driver to the assault of 14 March.")
+    browser.find_element(By.ID, "send").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/approvals/[0-9a-f-]+$"))
+    approval_url = browser.current_url
+    assert browser.find_element(By.ID, "approval-state").get_attribute("data-state") == "pending"
+    codes = [item.get_attribute("data-code") for item in browser.find_elements(By.CSS_SELECTOR, "#approval-reasons li")]
+    assert codes == ["special-category", "protected-data-subject"]
+    assert not browser.find_elements(By.ID, "approve"), "nobody approves their own request"
+    browser.save_screenshot(str(OUTPUT / "approval-pending.png"))
+
+    sign_in(browser, url_a, "supervisor", password_supervisor)
+    browser.find_element(By.ID, "nav-approvals").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#pending-approvals tbody tr")
+    assert any("Victim of the E19 smuggling route" in row.text for row in rows)
+    browser.find_element(By.LINK_TEXT, "Victim of the E19 smuggling route").click()
+    browser.find_element(By.ID, "decision-reason").send_keys("Necessary and proportionate for the assault case.")
+    browser.find_element(By.ID, "approve").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "approval-state").get_attribute("data-state") == "approved")
+    assert browser.find_element(By.ID, "approval-outcome").text.startswith("message:")
+    browser.save_screenshot(str(OUTPUT / "approval-approved.png"))
+
+    sign_in(browser, url_a, "investigator", password_investigator)
+    browser.get(approval_url)
+    assert browser.find_element(By.ID, "approval-decision-reason").text == "Necessary and proportionate for the assault case."
+    browser.find_element(By.CSS_SELECTOR, "#approval-outcome a").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
+    assert "Health" in browser.find_element(By.CSS_SELECTOR, "strong.special").text

@@ -224,7 +224,7 @@ struct MessagePages {
 
     private func compose(request: Request, context: LiaisonRequestContext, status: HTTPResponse.Status = .ok, values: [String: Any]) async throws -> Response {
         var values = values
-        var checked = Set<String>()
+        var checked = Set((values["to"] as? [String]) ?? [])
         if let replyTo = values["inReplyTo"] as? String, !replyTo.isEmpty, let original = try await messages.message(replyTo) {
             checked.insert(original.message.originator)
             values["subject"] = values["subject"] ?? (original.message.subject.hasPrefix("Re: ") ? original.message.subject : "Re: " + original.message.subject)
@@ -240,8 +240,10 @@ struct MessagePages {
         values["partners"] = partners
         values["hasPartners"] = !partners.isEmpty
         let text = text(request)
-        values["subjectCategories"] = DataSubjectCategory.allCases.map { ["value": $0.rawValue, "label": text["subject_\($0.rawValue)"] ?? $0.rawValue, "selected": $0 == .suspect] }
-        values["specialCategories"] = SpecialCategory.allCases.map { ["value": $0.rawValue, "label": text["special_\($0.rawValue)"] ?? $0.rawValue] }
+        let subject = (values["personSubject"] as? String) ?? DataSubjectCategory.suspect.rawValue
+        let special = Set((values["special"] as? [String]) ?? [])
+        values["subjectCategories"] = DataSubjectCategory.allCases.map { ["value": $0.rawValue, "label": text["subject_\($0.rawValue)"] ?? $0.rawValue, "selected": $0.rawValue == subject] }
+        values["specialCategories"] = SpecialCategory.allCases.map { ["value": $0.rawValue, "label": text["special_\($0.rawValue)"] ?? $0.rawValue, "checked": special.contains($0.rawValue)] }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("compose", title: { $0["compose_title"]! }, request: request, context: context, status: status, values: values)
     }
@@ -263,6 +265,7 @@ struct MessagePages {
         let kept: [String: Any] = [
             "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis, "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
             "personName": form.personName ?? "", "personBirthDate": form.personBirthDate ?? "", "justification": form.justification ?? "",
+            "to": body.to, "personSubject": form.personSubject ?? "suspect", "special": form.special ?? [],
         ]
         do {
             switch try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal) {
