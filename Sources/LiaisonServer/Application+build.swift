@@ -99,8 +99,10 @@ public func buildApplication(
     let messageService = MessageService(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
         messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail,
-        safeguards: safeguards, evidence: evidence
+        safeguards: safeguards, retention: RetentionStore(database: database), evidence: evidence
     )
+    let retention = RetentionSweeper(store: RetentionStore(database: database), messages: messageService, safeguards: safeguards, trail: trail, clock: configuration.clock)
+    RetentionController(sweeper: retention, configuration: configuration).register(on: routes)
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     let approvals = ApprovalWorkflow(safeguards: safeguards, messages: messageService)
     ApprovalController(approvals: approvals, configuration: configuration).register(on: routes)
@@ -143,6 +145,7 @@ public func buildApplication(
 
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))
+    services.append(RetentionService(sweeper: retention, interval: configuration.retentionSweepInterval, logger: logger))
     services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,

@@ -123,6 +123,9 @@ struct CommandLineTests {
 
         let added = try Self.run(["user", "add", "--data-dir", path, "--username", "ada", "--role", "analyst", "--password-stdin"], input: "a long enough password\n")
         #expect(added.status == 0, "\(added.stderr)")
+        let retention = try Self.run(["retention", "report", "--data-dir", path, "--json"])
+        #expect(retention.status == 0, "\(retention.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(retention.stdout.utf8)) as? [String: Any])?["withinDays"] as? Int == 30)
 
         let mistakes: [[String]] = [
             ["init", "--data-dir", path, "--agency-code", "XB-CUS", "--name", "Again", "--jurisdiction", "XB"],
@@ -131,6 +134,7 @@ struct CommandLineTests {
             ["user", "add", "--data-dir", path, "--username", "ada", "--role", "analyst", "--password-stdin"],
             ["user", "add", "--data-dir", path, "--username", "bob", "--role", "emperor", "--password-stdin"],
             ["serve", "--data-dir", path, "--database-url", "mysql://127.0.0.1/x"],
+            ["retention", "report", "--data-dir", path, "--days=-1"],
         ]
         for arguments in mistakes {
             let result = try Self.run(arguments, input: "a long enough password\n")

@@ -175,3 +175,65 @@ struct SafeguardsTests {
         }
     }
 }
+
+@Suite("Retention: sweeps, erasure notices and legal holds between live nodes")
+struct RetentionTests {
+    static func body(subject: String, caseRef: String, retainUntil: Date) -> String {
+        LiveFederation.messageBody(to: ["XB-CUS"], subject: subject)
+            .replacingOccurrences(of: #""caseRef":"XA-2026-0042""#, with: #""caseRef":"\#(caseRef)","retainUntil":"\#(retainUntil.formatted(.iso8601))""#)
+    }
+
+    @Test("the sweep erases what is due, tells the recipient, who erases its copy; a legal hold suspends it; the report lists both", arguments: Backend.available)
+    func sweepAndHold(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            let now = federation.nodes[0].clock.now()
+            let soon = now.addingTimeInterval(10 * 86_400)
+            let due = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(subject: "Short-lived tip", caseRef: "XA-2026-0042", retainUntil: soon))
+            let kept = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(subject: "Trial evidence", caseRef: "XA-2026-0099", retainUntil: soon))
+            let dueID = try #require(due.json["id"] as? String)
+            let keptID = try #require(kept.json["id"] as? String)
+            for id in [dueID, keptID] { _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" } }
+
+            let judge = try await SafeguardsTests.signIn(federation, 0, .judicialAuthority, "judge-kim")
+            let badHold = try await federation.call(0, "/api/v1/legal-holds", method: .POST, body: #"{"caseRef":"XA-2026-0099","reason":"trial","until":"\#(soon.addingTimeInterval(300 * 86_400).formatted(.iso8601))"}"#, token: judge)
+            #expect(badHold.status == 400, "a reason of under 10 characters is refused")
+            let hold = try await federation.call(0, "/api/v1/legal-holds", method: .POST, body: #"{"caseRef":"XA-2026-0099","reason":"Trial of the Doe brothers pending before the district court.","until":"\#(soon.addingTimeInterval(300 * 86_400).formatted(.iso8601))"}"#, token: judge)
+            #expect(hold.status == 201, "\(hold.text)")
+            let holdID = try #require(hold.json["id"] as? String)
+
+            for node in federation.nodes { node.clock.advance(by: 11 * 86_400) }
+            let dpo = try await SafeguardsTests.signIn(federation, 0, .dataProtectionOfficer, "dpo-lin")
+            let report = try await federation.call(0, "/api/v1/retention?days=0", token: dpo)
+            let items = try #require(report.json["items"] as? [[String: Any]])
+            #expect(Set(items.compactMap { $0["id"] as? String }) == [dueID, keptID])
+            #expect(items.first { $0["id"] as? String == keptID }?["heldBy"] as? String == holdID)
+            #expect(items.first { $0["id"] as? String == dueID }?["recipients"] as? [String] == ["XB-CUS"])
+
+            let swept = try await federation.call(0, "/api/v1/retention/sweep", method: .POST, token: dpo)
+            #expect(swept.status == 200, "\(swept.text)")
+            #expect(swept.json["erased"] as? [String] == [dueID])
+            #expect(swept.json["held"] as? [String] == [keptID])
+            #expect(swept.json["notified"] as? [String] == ["XB-CUS"])
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).message(dueID) == nil)
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).message(keptID) != nil)
+
+            // The recipient erases its copy when the notice arrives, and keeps the notice.
+            let storeB = MessageStore(database: federation.nodes[1].app.database)
+            for _ in 0..<300 where try await storeB.message(dueID) != nil { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await storeB.message(dueID) == nil)
+            #expect(try await storeB.message(keptID) != nil)
+            let eventsB = try await AuditStore(database: federation.nodes[1].app.database).allEvents()
+            #expect(eventsB.contains { $0.operation == .recordErased && $0.subject == "message:\(dueID)" && $0.details?["requestedBy"] == "XA-POL" })
+            let eventsA = try await AuditStore(database: federation.nodes[0].app.database).allEvents()
+            #expect(eventsA.contains { $0.operation == .recordErased && $0.subject == "message:\(dueID)" && $0.recipients == ["XB-CUS"] })
+            #expect(eventsA.contains { $0.operation == .legalHoldChanged && $0.details?["caseRef"] == "XA-2026-0099" })
+
+            // Once the hold is released, the next sweep erases the held message too.
+            #expect(try await federation.call(0, "/api/v1/legal-holds/\(holdID)/release", method: .POST, token: dpo).status == 403)
+            let judgeAgain = try await SafeguardsTests.signIn(federation, 0, .judicialAuthority, "judge-ada")
+            #expect(try await federation.call(0, "/api/v1/legal-holds/\(holdID)/release", method: .POST, token: judgeAgain).status == 200)
+            let second = try await federation.call(0, "/api/v1/retention/sweep", method: .POST, token: dpo)
+            #expect(second.json["erased"] as? [String] == [keptID])
+        }
+    }
+}

@@ -81,6 +81,10 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     /// A disclosure held back for approval, and the approver's decision on it.
     case approvalRequested = "approval.request"
     case approvalDecided = "approval.decide"
+    // Retention (Directive 2016/680 Art. 5) and legal holds.
+    case recordErased = "retention.erase"
+    case recordsAnonymised = "retention.anonymise"
+    case legalHoldChanged = "retention.hold"
     // Evidence and its chain of custody.
     case evidenceRegistered = "evidence.register"
     case custodyEvent = "evidence.custody"

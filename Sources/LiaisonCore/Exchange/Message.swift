@@ -169,6 +169,20 @@ public struct PermissionControl: Codable, Sendable, Equatable {
     }
 }
 
+/// A notice that the sender erased a message it had sent, asking the recipient to erase its copy
+/// too (Directive (EU) 2016/680 Art. 7(3) and Art. 16(6): recipients are told of erasures).
+public struct ErasureNotice: Codable, Sendable, Equatable {
+    /// The message to erase.
+    public var about: String
+    /// Why: the retention period ended, a data-subject request, an unlawful transfer.
+    public var reason: String
+
+    public init(about: String, reason: String) {
+        self.about = about
+        self.reason = reason
+    }
+}
+
 /// Where a forwarded message came from.
 public struct ForwardReference: Codable, Sendable, Equatable {
     public var messageId: String
@@ -213,6 +227,8 @@ public struct Message: Codable, Sendable, Equatable {
     /// What the sender's node removed before disclosure because the agreement does not cover it
     /// (data minimisation); the recipient sees that a redaction happened and on what ground.
     public var redactions: [Redaction]?
+    /// Set on a notice asking the recipient to erase a message this node sent it.
+    public var erasure: ErasureNotice?
 
     public init(
         id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],

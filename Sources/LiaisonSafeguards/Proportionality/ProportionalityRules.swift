@@ -75,16 +75,19 @@ public struct SafeguardsConfiguration: Codable, Sendable, Equatable {
     public var rules: ProportionalityRules
     /// Rules that replace the node's for flows under one agreement, by agreement id.
     public var agreements: [String: ProportionalityRules]
+    public var retention: RetentionRules
 
-    public init(rules: ProportionalityRules = ProportionalityRules(), agreements: [String: ProportionalityRules] = [:]) {
+    public init(rules: ProportionalityRules = ProportionalityRules(), agreements: [String: ProportionalityRules] = [:], retention: RetentionRules = RetentionRules()) {
         self.rules = rules
         self.agreements = agreements
+        self.retention = retention
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         rules = try container.decodeIfPresent(ProportionalityRules.self, forKey: .rules) ?? ProportionalityRules()
         agreements = try container.decodeIfPresent([String: ProportionalityRules].self, forKey: .agreements) ?? [:]
+        retention = try container.decodeIfPresent(RetentionRules.self, forKey: .retention) ?? RetentionRules()
     }
 
     /// The rules that apply under `agreement`, or the node's where it has none of its own.
@@ -96,5 +99,6 @@ public struct SafeguardsConfiguration: Codable, Sendable, Equatable {
     public func validate() throws(LiaisonError) {
         try rules.validate()
         for (id, rules) in agreements.sorted(by: { $0.key < $1.key }) { try rules.validate(at: "agreements.\(id)") }
+        try retention.validate()
     }
 }

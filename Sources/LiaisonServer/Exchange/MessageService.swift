@@ -75,6 +75,8 @@ struct MessageService: Sendable {
     let wakeup: Wakeup
     let trail: AuditTrail
     let safeguards: SafeguardsService
+    /// Legal holds, and erasure of a copy when its originator asks.
+    var retention: RetentionStore? = nil
     /// Where received evidence transfers go; `nil` where this service never receives (the demo's seeding).
     var evidence: EvidenceService? = nil
 
@@ -93,10 +95,12 @@ struct MessageService: Sendable {
     ///   - approval: the approver's decision, when releasing a held message.
     func send(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding = .none, forwardedFrom: ForwardReference? = nil,
-        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil
+        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil, erasure: ErasureNotice? = nil
     ) async throws -> SendOutcome {
         do {
-            return try await commit(request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence)
+            return try await commit(
+                request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence, erasure: erasure
+            )
         } catch {
             let (status, code) = Self.classify(error)
             await trail.record(trail.event(
@@ -171,7 +175,7 @@ struct MessageService: Sendable {
 
     private func commit(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding, forwardedFrom: ForwardReference?,
-        control: PermissionControl?, evidence: (itemID: String, package: Data)?
+        control: PermissionControl?, evidence: (itemID: String, package: Data)?, erasure: ErasureNotice?
     ) async throws -> SendOutcome {
         let now = clock.now()
         var message = Message(
@@ -183,6 +187,7 @@ struct MessageService: Sendable {
         message.forwardedFrom = forwardedFrom
         message.control = control
         message.evidenceItem = evidence?.itemID
+        message.erasure = erasure
         var contents: [String: String] = [:]
         for reference in request.attachments ?? [] {
             let address = reference.sha256.lowercased()
@@ -196,7 +201,7 @@ struct MessageService: Sendable {
         let agreements = try await activeAgreements()
         let configuration = try await safeguards.configuration()
         // A permission request or decision is about a message: that message is its case link.
-        let caseLink = message.caseRef ?? control.map { "message:\($0.about)" }
+        let caseLink = message.caseRef ?? control.map { "message:\($0.about)" } ?? erasure.map { "message:\($0.about)" }
         var cleared: [(recipient: String, partner: PartnerRecord, agreement: Agreement, entities: [MessageEntity], redactions: [Redaction])] = []
         var held: (approver: Role, reasons: [PolicyReason], request: PolicyRequest, rules: ProportionalityRules)?
         for recipient in message.to {
@@ -222,7 +227,7 @@ struct MessageService: Sendable {
             }
         }
         if let held {
-            guard evidence == nil, control == nil else {
+            guard evidence == nil, control == nil, erasure == nil else {
                 throw Problem(.forbidden, code: "refused-by-safeguards", detail: "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
             }
             var normalised = request
@@ -263,12 +268,13 @@ struct MessageService: Sendable {
         if let forwardedFrom { details["forwardedFrom"] = forwardedFrom.messageId }
         if let control { details["control"] = control.kind.rawValue }
         if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
+        if let erasure { details["erasureOf"] = erasure.about }
         if case .granted(let by, _) = approval { details["approvedBy"] = by }
         let event = AuditEvent(
             time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
             legalBasis: message.legalBasis, recipients: message.to, details: details
         )
-        try await messages.enqueue(message, deliveries: outgoing, audit: [event], at: now)
+        try await messages.enqueue(message, deliveries: outgoing, audit: [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
         await wakeup.signal()
         await trail.wakeup.signal()
         return .sent(MessageRecord(message: message, box: .outbox, readAt: nil))
@@ -354,12 +360,31 @@ struct MessageService: Sendable {
             legalBasis: message.legalBasis, recipients: [ownAgencyCode],
             details: ["envelope": header.id, "handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
         )
-        switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, audit: [event], at: now) {
+        let deleteAt = try await safeguards.configuration().retention.deleteAt(message, storedAt: now)
+        switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, audit: [event], deleteAt: deleteAt, at: now) {
         case .stored:
+            if let erasure = message.erasure { try await honour(erasure, from: header.sender, notice: message.id, at: now) }
             return (receipt, false)
         case .duplicate(let first):
             return (try MessageStore.decoder.decode(SignedReceipt.self, from: Data(first.utf8)), true)
         }
+    }
+
+    /// Erases this node's copy of a message its originator erased and asked recipients to erase
+    /// (Directive 2016/680 Art. 7(3)), unless a legal hold here covers it; either way it is logged.
+    private func honour(_ erasure: ErasureNotice, from sender: String, notice: String, at now: Date) async throws {
+        guard let retention, let record = try await messages.message(erasure.about), record.box == .inbox, record.message.originator == sender else { return }
+        let subject = "message:\(erasure.about)"
+        var details = ["reason": erasure.reason, "requestedBy": sender, "notice": notice]
+        if let caseRef = record.message.caseRef { details["caseRef"] = caseRef }
+        if let hold = LegalHold.holding(try await retention.holds(at: now), caseRef: record.message.caseRef, subject: subject, at: now) {
+            details["legalHold"] = hold.id
+            await trail.record(AuditEvent(time: now, operation: .recordErased, outcome: .denied, actor: "system", subject: subject, purpose: record.message.purpose, details: details))
+            return
+        }
+        let event = AuditEvent(time: now, operation: .recordErased, actor: "system", subject: subject, purpose: record.message.purpose, details: details)
+        try await retention.erase(message: erasure.about, audit: [event], at: now)
+        await trail.wakeup.signal()
     }
 
     /// The decision on passing a received message on, or using it in judicial proceedings.

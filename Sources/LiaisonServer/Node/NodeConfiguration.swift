@@ -34,6 +34,8 @@ public struct NodeConfiguration: Sendable {
     public var secureCookies: Bool = true
     /// The longest time between two audit checkpoints while the log grows (issue: at least every 10 s).
     public var checkpointInterval: Duration = .seconds(10)
+    /// How often the retention sweep runs (it also runs at start).
+    public var retentionSweepInterval: Duration = .seconds(3600)
     /// Time source for tokens, sessions and lockouts.
     public var clock: any WallClock = SystemWallClock()
     public var logLevel: Logger.Level = .info

@@ -23,6 +23,8 @@ final class MessageModel: Model, @unchecked Sendable {
     /// For permission messages: `request`, `grant` or `refusal`, and the message they are about.
     @OptionalField(key: "control_kind") var controlKind: String?
     @OptionalField(key: "control_about") var controlAbout: String?
+    /// When the retention period ends (migration 0012; `nil` on older rows).
+    @OptionalField(key: "delete_at") var deleteAt: Date?
 
     init() {}
 }

@@ -82,7 +82,7 @@ public struct MessageStore: Sendable {
     }
 
     /// Commits a sent message, its queued deliveries and its audit events in one transaction.
-    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], at now: Date) async throws {
+    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date) async throws {
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         try await database.transaction { tx in
             try await AuditStore.record(audit, at: now, on: tx)
@@ -95,8 +95,9 @@ public struct MessageStore: Sendable {
             model.inReplyTo = message.inReplyTo
             model.documentJSON = document
             model.createdAt = message.createdAt
-            model.controlKind = message.control?.kind.rawValue
-            model.controlAbout = message.control?.about
+            model.controlKind = message.erasure != nil ? "erasure" : message.control?.kind.rawValue
+            model.controlAbout = message.erasure?.about ?? message.control?.about
+            model.deleteAt = deleteAt
             try await model.create(on: tx)
             for outgoing in deliveries {
                 try await Self.delivery(outgoing, messageID: message.id, kind: .message, at: now).create(on: tx)
@@ -203,7 +204,9 @@ public struct MessageStore: Sendable {
 
     /// Stores a received message with its envelope id and the receipt, in one transaction; a
     /// second delivery of the same envelope stores nothing and returns the first receipt.
-    public func accept(envelopeID: String, sender: String, message: Message, receiptJSON: String, audit: [AuditEvent] = [], at now: Date) async throws -> Acceptance {
+    public func accept(
+        envelopeID: String, sender: String, message: Message, receiptJSON: String, audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date
+    ) async throws -> Acceptance {
         if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
             return .duplicate(receiptJSON: seen.receiptJSON)
         }
@@ -227,8 +230,9 @@ public struct MessageStore: Sendable {
                 model.inReplyTo = message.inReplyTo
                 model.documentJSON = document
                 model.createdAt = message.createdAt
-                model.controlKind = message.control?.kind.rawValue
-                model.controlAbout = message.control?.about
+                model.controlKind = message.erasure != nil ? "erasure" : message.control?.kind.rawValue
+                model.controlAbout = message.erasure?.about ?? message.control?.about
+                model.deleteAt = deleteAt
                 try await model.create(on: tx)
             }
         } catch {

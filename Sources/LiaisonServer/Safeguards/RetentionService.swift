@@ -1,0 +1,229 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+import Logging
+import ServiceLifecycle
+
+/// What is due for deletion or anonymisation, and what legal holds keep.
+struct RetentionReport: Codable, Sendable {
+    struct Item: Codable, Sendable {
+        var kind: String
+        var id: String
+        var subject: String
+        var caseRef: String?
+        var deleteAt: Date
+        /// Due now (past its date) rather than within the look-ahead.
+        var overdue: Bool
+        /// The legal hold that suspends deletion, if any.
+        var heldBy: String?
+        /// Partners that will be told to erase their copies.
+        var recipients: [String]
+    }
+
+    var generatedAt: Date
+    var withinDays: Int
+    var items: [Item]
+    /// Screening results that will be anonymised at the next sweep.
+    var screeningResultsDue: Int
+    var holds: [LegalHold]
+}
+
+/// What a sweep did.
+struct SweepResult: Codable, Sendable {
+    var erased: [String]
+    var held: [String]
+    var notified: [String]
+    var noticeFailures: [String]
+    var screeningResultsAnonymised: Int
+}
+
+/// The retention rules carried out: erases messages whose period ended (and tells the partners
+/// that received them), anonymises old screening results, and respects legal holds.
+struct RetentionSweeper: Sendable {
+    let store: RetentionStore
+    let messages: MessageService
+    let safeguards: SafeguardsService
+    let trail: AuditTrail
+    let clock: any WallClock
+
+    /// Records due now and within `days`, with the hold that keeps each.
+    func report(withinDays days: Int) async throws -> RetentionReport {
+        try await Self.report(store: store, rules: try await safeguards.configuration().retention, withinDays: days, at: clock.now())
+    }
+
+    static func report(store: RetentionStore, rules: RetentionRules, withinDays days: Int, at now: Date) async throws -> RetentionReport {
+        let holds = try await store.holds(at: now)
+        let horizon = now.addingTimeInterval(TimeInterval(days) * 86_400)
+        let items = try await store.messagesDue(before: horizon, legacyDays: rules.messageDays).map { candidate in
+            RetentionReport.Item(
+                kind: "message", id: candidate.messageID, subject: candidate.subject, caseRef: candidate.caseRef, deleteAt: candidate.deleteAt,
+                overdue: candidate.deleteAt <= now,
+                heldBy: LegalHold.holding(holds, caseRef: candidate.caseRef, subject: "message:\(candidate.messageID)", at: now)?.id,
+                recipients: candidate.recipients
+            )
+        }
+        let screening = try await store.screeningDue(before: horizon.addingTimeInterval(-TimeInterval(rules.screeningDays) * 86_400))
+        return RetentionReport(generatedAt: now, withinDays: days, items: items, screeningResultsDue: screening, holds: holds)
+    }
+
+    /// Erases what is due and not held; anonymises old screening results.
+    func sweep() async throws -> SweepResult {
+        let now = clock.now()
+        let rules = try await safeguards.configuration().retention
+        let holds = try await store.holds(at: now)
+        var result = SweepResult(erased: [], held: [], notified: [], noticeFailures: [], screeningResultsAnonymised: 0)
+        for candidate in try await store.messagesDue(before: now, legacyDays: rules.messageDays) {
+            let subject = "message:\(candidate.messageID)"
+            if LegalHold.holding(holds, caseRef: candidate.caseRef, subject: subject, at: now) != nil {
+                result.held.append(candidate.messageID)
+                continue
+            }
+            guard let record = try await messages.messages.message(candidate.messageID) else { continue }
+            let reason = "The retention period ended on \(candidate.deleteAt.formatted(.iso8601)) (Directive 2016/680 Art. 5)."
+            var details = ["reason": reason, "box": candidate.box.rawValue]
+            if let caseRef = candidate.caseRef { details["caseRef"] = caseRef }
+            var notified: [String] = []
+            // Art. 7(3): the partners that received it are told to erase their copies.
+            for recipient in candidate.recipients where record.message.erasure == nil {
+                let notice = MessageRequest(
+                    to: [recipient], subject: "Erasure notice: \(record.message.subject)",
+                    body: "\(messages.ownAgencyCode) erased message \(candidate.messageID). \(reason) Please erase your copy.",
+                    entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0, handlingRestriction: nil,
+                    evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: candidate.messageID, retainUntil: nil
+                )
+                do {
+                    _ = try await messages.send(notice, actor: "system", principal: nil, erasure: ErasureNotice(about: candidate.messageID, reason: reason)).sentRecord()
+                    notified.append(recipient)
+                    result.notified.append(recipient)
+                } catch {
+                    let (_, code) = MessageService.classify(error)
+                    result.noticeFailures.append("\(recipient): \(code)")
+                    details["noticeFailed.\(recipient)"] = code
+                }
+            }
+            if !notified.isEmpty { details["notified"] = notified.joined(separator: ",") }
+            let event = AuditEvent(
+                time: now, operation: .recordErased, actor: "system", subject: subject, purpose: record.message.purpose,
+                recipients: notified.isEmpty ? nil : notified, details: details
+            )
+            if try await store.erase(message: candidate.messageID, audit: [event], at: now) { result.erased.append(candidate.messageID) }
+        }
+        let cutoff = now.addingTimeInterval(-TimeInterval(rules.screeningDays) * 86_400)
+        result.screeningResultsAnonymised = try await store.anonymiseScreening(before: cutoff, audit: { count in
+            AuditEvent(time: now, operation: .recordsAnonymised, actor: "system", subject: "screening-results",
+                       details: ["count": "\(count)", "before": cutoff.formatted(.iso8601), "reason": "retention period of \(rules.screeningDays) days"])
+        }, at: now)
+        await trail.wakeup.signal()
+        return result
+    }
+
+    /// Places a legal hold.
+    /// - Throws: ``Problem`` 400 naming the bad field.
+    func placeHold(caseRef: String?, subject: String?, reason: String, until: Date, actor: String, role: Role?) async throws -> LegalHold {
+        let now = clock.now()
+        let hold = LegalHold(
+            id: UUIDv7.make(at: now).uuidString.lowercased(), caseRef: caseRef?.trimmingCharacters(in: .whitespaces), subject: subject,
+            reason: reason.trimmingCharacters(in: .whitespacesAndNewlines), until: until, createdBy: actor, createdAt: now
+        )
+        do {
+            try hold.validate(at: now)
+        } catch {
+            throw Problem(error)
+        }
+        var details = ["reason": hold.reason, "until": until.formatted(.iso8601), "change": "placed"]
+        if let caseRef = hold.caseRef { details["caseRef"] = caseRef }
+        try await store.place(hold, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: hold.subject ?? "case:\(hold.caseRef ?? "")", details: details), at: now)
+        await trail.wakeup.signal()
+        return hold
+    }
+
+    func releaseHold(_ id: String, actor: String, role: Role?) async throws -> LegalHold {
+        do {
+            let hold = try await store.release(id, by: actor, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: "legal-hold:\(id)", details: ["change": "released"]), at: clock.now())
+            await trail.wakeup.signal()
+            return hold
+        } catch let error as LiaisonError {
+            throw Problem(error)
+        }
+    }
+}
+
+/// Runs the retention sweep in the background, at start and then every `interval`.
+struct RetentionService: Service {
+    let sweeper: RetentionSweeper
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let result = try await sweeper.sweep()
+                    if !result.erased.isEmpty || result.screeningResultsAnonymised > 0 {
+                        logger.notice("retention sweep", metadata: [
+                            "erased": "\(result.erased.count)", "held": "\(result.held.count)", "anonymised": "\(result.screeningResultsAnonymised)",
+                        ])
+                    }
+                } catch {
+                    logger.error("retention sweep failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// The retention API: the report, a sweep on demand, legal holds.
+struct RetentionController {
+    /// Who sees what is due and what is held: it names records and cases, not their content.
+    static let readers: AccessRule = .only(.supervisor, .judicialAuthority, .dataProtectionOfficer, .oversight, .administrator)
+    /// Who runs a sweep now rather than waiting for the background one.
+    static let sweepers: AccessRule = .only(.dataProtectionOfficer, .administrator)
+    /// Who places and releases legal holds: a supervisor or a judicial authority.
+    static let holders: AccessRule = .only(.supervisor, .judicialAuthority)
+
+    let sweeper: RetentionSweeper
+    let configuration: NodeConfiguration
+
+    struct HoldRequest: Decodable {
+        var caseRef: String?
+        var subject: String?
+        var reason: String
+        var until: Date
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/api/v1/retention", access: Self.readers, surface: .api) { request, _ in
+            let days = try Self.days(request.uri.queryParameters.get("days"))
+            return try JSONBody.response(try await sweeper.report(withinDays: days))
+        }
+        routes.on(.post, "/api/v1/retention/sweep", access: Self.sweepers, surface: .api) { _, _ in
+            try JSONBody.response(try await sweeper.sweep())
+        }
+        routes.on(.get, "/api/v1/legal-holds", access: Self.readers, surface: .api) { request, _ in
+            let all = request.uri.queryParameters.get("all") == "true"
+            return try JSONBody.response(try await sweeper.store.holds(includeEnded: all, at: configuration.clock.now()))
+        }
+        routes.on(.post, "/api/v1/legal-holds", access: Self.holders, surface: .api) { request, context in
+            let body = try await JSONBody.decode(HoldRequest.self, from: request, limit: configuration.maxBodyBytes)
+            let hold = try await sweeper.placeHold(
+                caseRef: body.caseRef, subject: body.subject, reason: body.reason, until: body.until, actor: AuditTrail.actor(context), role: context.principal?.role
+            )
+            return try JSONBody.response(hold, status: .created)
+        }
+        routes.on(.post, "/api/v1/legal-holds/:id/release", access: Self.holders, surface: .api) { _, context in
+            try JSONBody.response(try await sweeper.releaseHold(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role))
+        }
+    }
+
+    /// The look-ahead in days (default 30).
+    static func days(_ text: String?) throws -> Int {
+        guard let text else { return 30 }
+        guard let days = Int(text), (0...3_650).contains(days) else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "days must be a whole number from 0 to 3650, not '\(text)'.")
+        }
+        return days
+    }
+}

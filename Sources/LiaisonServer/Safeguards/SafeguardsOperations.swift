@@ -1,0 +1,38 @@
+import Foundation
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The safeguards' operator commands, for the CLI: they open the node's database directly.
+public enum SafeguardsOperations {
+    /// What is due for deletion within `days`, and what legal holds keep, as text or JSON.
+    public static func retentionReport(dataDirectory: String, databaseURL: String?, days: Int, json: Bool) async throws -> String {
+        guard (0...3_650).contains(days) else { throw LiaisonError(.invalidInput, "--days must be 0 to 3650") }
+        let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
+            let document = try await SafeguardsStore(database: database).configuration()
+            let configuration = try document.map { try MessageStore.decoder.decode(SafeguardsConfiguration.self, from: $0) } ?? SafeguardsConfiguration()
+            return try await RetentionSweeper.report(store: RetentionStore(database: database), rules: configuration.retention, withinDays: days, at: Date())
+        }
+        if json { return try prettyJSON(report) }
+        var lines = ["Retention report \(report.generatedAt.formatted(.iso8601)): \(report.items.count) record\(report.items.count == 1 ? "" : "s") due within \(days) days"]
+        for item in report.items {
+            var line = "\(item.overdue ? "DUE " : "soon") \(item.deleteAt.formatted(.iso8601))  \(item.kind) \(item.id)  \(item.caseRef ?? "-")  \(item.subject)"
+            if let hold = item.heldBy { line += "  [held by \(hold)]" }
+            if !item.recipients.isEmpty { line += "  notify: \(item.recipients.joined(separator: ","))" }
+            lines.append(line)
+        }
+        lines.append("\(report.screeningResultsDue) screening result\(report.screeningResultsDue == 1 ? "" : "s") to anonymise")
+        lines.append("\(report.holds.count) legal hold\(report.holds.count == 1 ? "" : "s") in force")
+        for hold in report.holds {
+            lines.append("  hold \(hold.id)  \(hold.caseRef.map { "case \($0)" } ?? hold.subject ?? "")  until \(hold.until.formatted(.iso8601))  by \(hold.createdBy): \(hold.reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func prettyJSON(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,186 @@
+import FluentKit
+public import LiaisonCore
+import SQLKit
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+final class LegalHoldModel: Model, @unchecked Sendable {
+    static let schema = "legal_holds"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @OptionalField(key: "case_ref") var caseRef: String?
+    @OptionalField(key: "subject") var subject: String?
+    @Field(key: "reason") var reason: String
+    @Field(key: "until") var until: Date
+    @Field(key: "created_by") var createdBy: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "released_by") var releasedBy: String?
+    @OptionalField(key: "released_at") var releasedAt: Date?
+    init() {}
+}
+
+struct AddRetention: AsyncMigration {
+    var name: String { "0012-add-retention" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(MessageModel.schema).field("delete_at", .datetime).update()
+        try await database.schema(LegalHoldModel.schema)
+            .field("id", .string, .identifier(auto: false))
+            .field("case_ref", .string).field("subject", .string).field("reason", .string, .required)
+            .field("until", .datetime, .required).field("created_by", .string, .required).field("created_at", .datetime, .required)
+            .field("released_by", .string).field("released_at", .datetime)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(LegalHoldModel.schema).delete()
+        try await database.schema(MessageModel.schema).deleteField("delete_at").update()
+    }
+}
+
+/// A stored message whose retention period has ended (or ends soon).
+public struct RetentionCandidate: Sendable, Equatable {
+    public var messageID: String
+    public var box: MessageRecord.Box
+    public var subject: String
+    public var caseRef: String?
+    public var deleteAt: Date
+    /// Partners that received it (delivered), to be told to erase their copies.
+    public var recipients: [String]
+}
+
+/// What the retention sweep reads and changes: messages past their period, screening results to
+/// anonymise, legal holds.
+public struct RetentionStore: Sendable {
+    let database: LiaisonDatabase
+
+    public init(database: LiaisonDatabase) {
+        self.database = database
+    }
+
+    private var db: any Database { get throws { try database.database } }
+
+    /// Messages whose retention ends before `date`, soonest first. Rows stored before migration
+    /// 0012 have no date: they count from their creation with `legacyDays`.
+    public func messagesDue(before date: Date, legacyDays: Int, limit: Int = 10_000) async throws -> [RetentionCandidate] {
+        let legacyCutoff = date.addingTimeInterval(-TimeInterval(legacyDays) * 86_400)
+        let models = try await MessageModel.query(on: db)
+            .group(.or) { group in
+                group.filter(\.$deleteAt < date)
+                group.group(.and) { legacy in legacy.filter(\.$deleteAt == nil).filter(\.$createdAt < legacyCutoff) }
+            }
+            .sort(\.$createdAt).limit(limit).all()
+        var candidates: [RetentionCandidate] = []
+        for model in models {
+            var recipients: [String] = []
+            if model.box == MessageRecord.Box.outbox.rawValue {
+                recipients = try await DeliveryModel.query(on: db)
+                    .filter(\.$messageID == model.id!).filter(\.$kind == DeliveryRecord.Kind.message.rawValue)
+                    .filter(\.$state == DeliveryRecord.State.delivered.rawValue).all().map(\.recipient).sorted()
+            }
+            candidates.append(RetentionCandidate(
+                messageID: model.id!, box: MessageRecord.Box(rawValue: model.box) ?? .inbox, subject: model.subject, caseRef: model.caseRef,
+                deleteAt: model.deleteAt ?? model.createdAt.addingTimeInterval(TimeInterval(legacyDays) * 86_400), recipients: recipients
+            ))
+        }
+        return candidates.sorted { $0.deleteAt < $1.deleteAt }
+    }
+
+    /// Erases a message: the message, its deliveries and receipts, and attachment content no other
+    /// message refers to; with its audit events, in one transaction.
+    /// - Returns: whether there was anything to erase.
+    @discardableResult
+    public func erase(message id: String, audit: [AuditEvent], at now: Date) async throws -> Bool {
+        try await database.transaction { tx in
+            guard let model = try await MessageModel.find(id, on: tx) else { return false }
+            let message = try MessageStore.record(model).message
+            try await DeliveryModel.query(on: tx).filter(\.$messageID == id).delete()
+            try await ReceivedEnvelopeModel.query(on: tx).filter(\.$messageID == id).delete()
+            try await model.delete(on: tx)
+            for attachment in message.attachments {
+                let others = try await MessageModel.query(on: tx).filter(\.$documentJSON ~~ attachment.sha256).count()
+                if others == 0 { try await BlobModel.query(on: tx).filter(\.$id == attachment.sha256).delete() }
+            }
+            try await AuditStore.record(audit, at: now, on: tx)
+            return true
+        }
+    }
+
+    /// Screening results screened before `date` that still carry names.
+    public func screeningDue(before date: Date) async throws -> Int {
+        try await ScreeningResultModel.query(on: db).filter(\.$screenedAt < date).filter(\.$matchedName != "").count()
+    }
+
+    /// Anonymises screening results screened before `date`: the query and the matched name go,
+    /// the list, score, algorithm and decision stay. Their remembered clearances go with them.
+    /// - Returns: how many results were anonymised.
+    public func anonymiseScreening(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
+        try await database.transaction { tx in
+            let models = try await ScreeningResultModel.query(on: tx).filter(\.$screenedAt < date).filter(\.$matchedName != "").all()
+            guard !models.isEmpty else { return 0 }
+            for model in models {
+                try await ScreeningClearanceModel.query(on: tx).filter(\.$resultID == model.id!).delete()
+                model.queryJSON = Data("{}".utf8)
+                model.inputKey = ""
+                model.matchedName = ""
+                model.explanationJSON = Data("{}".utf8)
+                if model.reason != nil { model.reason = "(anonymised)" }
+                try await model.save(on: tx)
+            }
+            try await AuditStore.record([audit(models.count)], at: now, on: tx)
+            return models.count
+        }
+    }
+
+    // MARK: Legal holds
+
+    public func holds(includeEnded: Bool = false, at now: Date) async throws -> [LegalHold] {
+        let all = try await LegalHoldModel.query(on: db).sort(\.$createdAt, .descending).all().map(Self.hold)
+        return includeEnded ? all : all.filter { $0.isActive(at: now) }
+    }
+
+    public func hold(_ id: String) async throws -> LegalHold? {
+        try await LegalHoldModel.find(id, on: db).map(Self.hold)
+    }
+
+    public func place(_ hold: LegalHold, audit: AuditEvent, at now: Date) async throws {
+        try await database.transaction { tx in
+            let model = LegalHoldModel()
+            model.id = hold.id
+            model.caseRef = hold.caseRef
+            model.subject = hold.subject
+            model.reason = hold.reason
+            model.until = hold.until
+            model.createdBy = hold.createdBy
+            model.createdAt = hold.createdAt
+            try await model.create(on: tx)
+            try await AuditStore.record([audit], at: now, on: tx)
+        }
+    }
+
+    /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when already released.
+    public func release(_ id: String, by user: String, audit: AuditEvent, at now: Date) async throws -> LegalHold {
+        try await database.transaction { tx in
+            guard let model = try await LegalHoldModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No legal hold \(id).") }
+            guard model.releasedAt == nil else { throw LiaisonError(.conflict, "Legal hold \(id) was already released by \(model.releasedBy ?? "someone").") }
+            model.releasedBy = user
+            model.releasedAt = now
+            try await model.save(on: tx)
+            try await AuditStore.record([audit], at: now, on: tx)
+            return Self.hold(model)
+        }
+    }
+
+    static func hold(_ model: LegalHoldModel) -> LegalHold {
+        var hold = LegalHold(
+            id: model.id!, caseRef: model.caseRef, subject: model.subject, reason: model.reason, until: model.until,
+            createdBy: model.createdBy, createdAt: model.createdAt
+        )
+        hold.releasedBy = model.releasedBy
+        hold.releasedAt = model.releasedAt
+        return hold
+    }
+}
