@@ -103,6 +103,12 @@ public func buildApplication(
     )
     let retention = RetentionSweeper(store: RetentionStore(database: database), messages: messageService, safeguards: safeguards, trail: trail, clock: configuration.clock)
     RetentionController(sweeper: retention, configuration: configuration).register(on: routes)
+    let oversight = OversightMonitor(
+        agency: node.settings.profile.agencyCode, audit: auditStore, alerts: witnessStore, safeguards: safeguards,
+        retention: RetentionStore(database: database), trail: trail, clock: configuration.clock
+    )
+    OversightController(monitor: oversight, configuration: configuration).register(on: routes)
+    OversightPages(renderer: renderer, monitor: oversight, clock: configuration.clock).register(on: routes)
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     let approvals = ApprovalWorkflow(safeguards: safeguards, messages: messageService)
     ApprovalController(approvals: approvals, configuration: configuration).register(on: routes)
@@ -146,6 +152,7 @@ public func buildApplication(
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))
     services.append(RetentionService(sweeper: retention, interval: configuration.retentionSweepInterval, logger: logger))
+    services.append(OversightService(monitor: oversight, interval: configuration.anomalyScanInterval, logger: logger))
     services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,

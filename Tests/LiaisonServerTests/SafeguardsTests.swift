@@ -237,3 +237,81 @@ struct RetentionTests {
         }
     }
 }
+
+@Suite("Oversight: anomalous-access alerts and the transparency report over a live node")
+struct OversightTests {
+    @Test("a scripted abuse pattern raises alerts with their evidence, normal use raises none; the transparency report counts exactly what was done")
+    func abuseAndReport() async throws {
+        try await LiveFederation.run { federation in
+            let supervisor = try await SafeguardsTests.signIn(federation, 0, .supervisor, "sup-ana")
+            let witness = #"[{"id":"p-1","schema":"Person","properties":{"name":["Mara Ilic"]},"dataSubjectCategory":"witness","nature":"fact"}]"#
+            var sent: [String] = []
+            for subject in ["Tip one", "Tip two", "Tip three"] {
+                let reply = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"], subject: subject))
+                sent.append(try #require(reply.json["id"] as? String))
+            }
+            var approvals: [String] = []
+            for _ in 0..<2 {
+                let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: SafeguardsTests.body(entities: witness))
+                approvals.append(try #require(held.json["id"] as? String))
+            }
+            #expect(try await federation.call(0, "/api/v1/approvals/\(approvals[0])/decision", method: .POST, body: #"{"approve":true,"reason":"Needed for the case."}"#, token: supervisor).status == 200)
+            #expect(try await federation.call(0, "/api/v1/approvals/\(approvals[1])/decision", method: .POST, body: #"{"approve":false,"reason":"Not proportionate."}"#, token: supervisor).status == 200)
+            let unlinked = try await federation.call(0, "/api/v1/messages", method: .POST, body: SafeguardsTests.body(entities: "[]", caseRef: nil))
+            #expect(unlinked.status == 403)
+
+            // Normal use in office hours (Monday afternoon): three analysts read a few messages each.
+            for (name, reads) in [("ana-1", 5), ("ana-2", 6), ("ana-3", 4)] {
+                let token = try await SafeguardsTests.signIn(federation, 0, .analyst, name)
+                for index in 0..<reads { #expect(try await federation.call(0, "/api/v1/messages/\(sent[index % 3])", token: token).status == 200) }
+            }
+            let overseer = try await SafeguardsTests.signIn(federation, 0, .oversight, "monitor-ola")
+            #expect(try await federation.call(0, "/api/v1/oversight/scan", method: .POST, token: overseer).array.isEmpty, "normal use raises nothing")
+
+            // Abuse: at 02:00 on Tuesday one analyst reads the same messages 60 times.
+            let now = federation.nodes[0].clock.now()
+            let secondsToTwo = (86_400 - now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)) + 2 * 3_600
+            for node in federation.nodes { node.clock.advance(by: secondsToTwo) }
+            let abuser = try await SafeguardsTests.signIn(federation, 0, .analyst, "ana-night")
+            for index in 0..<60 { _ = try await federation.call(0, "/api/v1/messages/\(sent[index % 3])", token: abuser) }
+            let overseerNow = try await SafeguardsTests.signIn(federation, 0, .oversight, "monitor-max")
+            let raised = try await federation.call(0, "/api/v1/oversight/scan", method: .POST, token: overseerNow)
+            let kinds = Set(raised.array.compactMap { $0["kind"] as? String })
+            #expect(kinds == ["peer-volume", "out-of-hours-bulk"], "\(raised.text)")
+            #expect(raised.array.allSatisfy { $0["actor"] as? String == "user:ana-night" })
+            #expect(raised.array.allSatisfy { ($0["count"] as? Int ?? 0) >= 20 })
+            #expect(try await federation.call(0, "/api/v1/oversight/scan", method: .POST, token: overseerNow).array.isEmpty, "an alert is raised once a day")
+            let summary = try await federation.call(0, "/api/v1/oversight/summary", token: overseerNow)
+            #expect((summary.json["alerts"] as? [[String: Any]])?.count == 2)
+            #expect(try await federation.call(0, "/api/v1/oversight/summary", token: abuser).status == 403)
+
+            // The transparency report counts exactly the operations above.
+            let report = try await federation.call(0, "/api/v1/reports/transparency?from=2026-09-01&to=2026-09-30", token: overseerNow)
+            #expect(report.status == 200, "\(report.text)")
+            let exchanges = try #require(report.json["exchanges"] as? [[String: Any]])
+            #expect(exchanges.count == 1)
+            #expect(exchanges.first?["partner"] as? String == "XB-CUS" && exchanges.first?["sent"] as? Int == 4 && exchanges.first?["received"] as? Int == 0)
+            let approvalFigures = try #require(report.json["approvals"] as? [String: Any])
+            #expect(approvalFigures["granted"] as? Int == 1 && approvalFigures["refused"] as? Int == 1 && approvalFigures["pending"] as? Int == 0)
+            #expect(approvalFigures["medianHoursToDecision"] as? Double == 0)
+            #expect(report.json["policyRefusals"] as? Int == 1)
+            #expect((report.json["policyRefusalReasons"] as? [[String: Any]])?.first?["key"] as? String == "no-case-link")
+            #expect(report.json["alerts"] as? Int == 2)
+            let received = try await federation.call(1, "/api/v1/reports/transparency?from=2026-09-01&to=2026-09-30", token: try await SafeguardsTests.signIn(federation, 1, .dataProtectionOfficer, "dpo-b"))
+            #expect((received.json["exchanges"] as? [[String: Any]])?.first?["received"] as? Int == 4)
+            let csv = try await federation.call(0, "/api/v1/reports/transparency?from=2026-09-01&to=2026-09-30&format=csv", token: overseerNow)
+            #expect(csv.text.contains("messages-sent,XB-CUS/investigation,4\r\n"))
+            #expect(try await federation.call(0, "/api/v1/reports/transparency?from=2026-09-31", token: overseerNow).status == 400)
+
+            // The command line computes the same report from the same records.
+            if CommandLineTests.executable != nil {
+                let cli = try CommandLineTests.run(["report", "transparency", "--data-dir", federation.nodes[0].directory, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json"])
+                #expect(cli.status == 0, "\(cli.stderr)")
+                let document = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any]
+                #expect(document?["policyRefusals"] as? Int == 1 && document?["alerts"] as? Int == 2)
+                #expect(((document?["exchanges"] as? [[String: Any]])?.first?["sent"] as? Int) == 4)
+                #expect(((document?["approvals"] as? [String: Any])?["granted"] as? Int) == 1)
+            }
+        }
+    }
+}

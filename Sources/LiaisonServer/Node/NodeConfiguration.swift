@@ -36,6 +36,8 @@ public struct NodeConfiguration: Sendable {
     public var checkpointInterval: Duration = .seconds(10)
     /// How often the retention sweep runs (it also runs at start).
     public var retentionSweepInterval: Duration = .seconds(3600)
+    /// How often the audit log is scanned for anomalous access.
+    public var anomalyScanInterval: Duration = .seconds(3600)
     /// Time source for tokens, sessions and lockouts.
     public var clock: any WallClock = SystemWallClock()
     public var logLevel: Logger.Level = .info

@@ -29,6 +29,29 @@ public enum SafeguardsOperations {
         return lines.joined(separator: "\n")
     }
 
+    /// The transparency report for a period (dates as YYYY-MM-DD, both inclusive) as html, json or csv,
+    /// computed only from the node's audit records.
+    public static func transparencyReport(dataDirectory: String, databaseURL: String?, from: String, to: String, format: String) async throws -> String {
+        guard ["html", "json", "csv"].contains(format) else { throw LiaisonError(.invalidInput, "--format must be html, json or csv, not '\(format)'") }
+        let period: (Date, Date)
+        do {
+            period = try OversightController.period(from, to, now: Date())
+        } catch let problem as Problem {
+            throw LiaisonError(.invalidInput, "--" + problem.detail)
+        }
+        let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { node, database in
+            TransparencyReport.compute(
+                try await AuditStore(database: database).events(from: period.0, to: period.1).map(\.event),
+                node: node.settings.profile.agencyCode, from: period.0, to: period.1
+            )
+        }
+        switch format {
+        case "json": return try prettyJSON(report)
+        case "csv": return report.csv()
+        default: return TransparencyHTML.document(report)
+        }
+    }
+
     static func prettyJSON(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

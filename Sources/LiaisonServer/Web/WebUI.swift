@@ -67,6 +67,7 @@ struct PageRenderer: Sendable {
                 "username": principal.username, "role": principal.role.rawValue, "csrf": csrf,
                 "handlesMessages": MessageController.handlers.admittedRoles.contains(principal.role),
                 "readsAudit": AuditController.readers.admittedRoles.contains(principal.role),
+                "oversees": OversightController.overseers.admittedRoles.contains(principal.role),
             ] as [String: Any]
         }
         object.merge(values) { _, new in new }

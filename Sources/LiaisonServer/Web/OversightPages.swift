@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The oversight console (/oversight) and the transparency report page (/oversight/transparency),
+/// for the oversight and data-protection roles: statistics and alerts, never case content.
+struct OversightPages {
+    let renderer: PageRenderer
+    let monitor: OversightMonitor
+    let clock: any WallClock
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/oversight", access: OversightController.overseers, surface: .web) { request, context in
+            let days: Int
+            do {
+                days = try OversightController.days(request.uri.queryParameters.get("days"))
+            } catch let problem as Problem {
+                return try await console(request: request, context: context, days: 30, error: problem.detail, status: .badRequest)
+            }
+            return try await console(request: request, context: context, days: days)
+        }
+        routes.on(.get, "/oversight/transparency", access: OversightController.overseers, surface: .web) { request, context in
+            let fromText = request.uri.queryParameters.get("from"), toText = request.uri.queryParameters.get("to")
+            var values: [String: Any] = [:]
+            do {
+                let (from, to) = try OversightController.period(fromText, toText, now: clock.now())
+                let report = try await monitor.transparency(from: from, to: to)
+                let day = Date.ISO8601FormatStyle().year().month().day()
+                values = ["report": TransparencyHTML.fragment(report), "from": from.formatted(day), "to": to.addingTimeInterval(-1).formatted(day)]
+            } catch let problem as Problem {
+                values = ["error": problem.detail, "from": fromText ?? "", "to": toText ?? ""]
+                return renderer.page("transparency", title: { $0["transparency_title"]! }, request: request, context: context, status: .badRequest, values: values)
+            }
+            return renderer.page("transparency", title: { $0["transparency_title"]! }, request: request, context: context, values: values)
+        }
+    }
+
+    private func console(request: Request, context: LiaisonRequestContext, days: Int, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let summary = try await monitor.summary(days: days)
+        var values: [String: Any] = [
+            "days": days,
+            "decisions": summary.policyDecisions.map { ["key": $0.key, "count": $0.count] },
+            "refusals": summary.policyRefusalReasons.map { ["key": $0.key, "count": $0.count] },
+            "hasRefusals": !summary.policyRefusalReasons.isEmpty,
+            "approvalsPending": summary.approvals.pending, "approvalsOverdue": summary.approvals.overdue,
+            "approvalsApproved": summary.approvals.approved, "approvalsRefused": summary.approvals.refused,
+            "retentionDue": summary.retentionDue, "retentionHeld": summary.retentionHeld, "legalHolds": summary.legalHolds, "erasures": summary.erasures,
+            "anomalies": summary.anomalies.map { anomaly -> [String: Any] in
+                [
+                    "kind": anomaly.kind.rawValue, "actor": anomaly.actor, "summary": anomaly.summary, "count": anomaly.count,
+                    "first": anomaly.firstAt.formatted(.iso8601), "last": anomaly.lastAt.formatted(.iso8601),
+                    "evidence": anomaly.evidence.prefix(20).map { ["index": $0] }, "more": anomaly.evidence.count > 20,
+                ]
+            },
+            "hasAnomalies": !summary.anomalies.isEmpty,
+            "alerts": summary.alerts.map { ["time": $0.raisedAt.formatted(.iso8601), "kind": $0.kind, "source": $0.source, "detail": $0.detail] },
+            "hasAlerts": !summary.alerts.isEmpty,
+        ]
+        if let error { values["error"] = error }
+        return renderer.page("oversight", title: { $0["oversight_title"]! }, request: request, context: context, status: status, values: values)
+    }
+}
