@@ -103,6 +103,12 @@ public func buildApplication(
     )
     let retention = RetentionSweeper(store: RetentionStore(database: database), messages: messageService, safeguards: safeguards, trail: trail, clock: configuration.clock)
     RetentionController(sweeper: retention, configuration: configuration).register(on: routes)
+    let rights = SubjectRights(
+        agency: node.settings.profile.agencyCode, store: SubjectRequestStore(database: database), messages: messages,
+        screening: ScreeningStore(database: database), safeguards: safeguards, retention: retention, trail: trail, clock: configuration.clock
+    )
+    SubjectRequestController(rights: rights, configuration: configuration).register(on: routes)
+    SubjectRequestPages(renderer: renderer, rights: rights, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
     let oversight = OversightMonitor(
         agency: node.settings.profile.agencyCode, audit: auditStore, alerts: witnessStore, safeguards: safeguards,
         retention: RetentionStore(database: database), trail: trail, clock: configuration.clock

@@ -315,3 +315,71 @@ struct OversightTests {
         }
     }
 }
+
+@Suite("Data subjects' requests over live nodes")
+struct SubjectRequestTests {
+    @Test("an access request finds the subject's records by name and identifier and exports them; an erasure request erases them at both nodes; a restriction answers through the authority; deadlines flag overdue requests", arguments: Backend.available)
+    func requests(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            let person = #"[{"id":"p-9","schema":"Person","properties":{"name":["Jonas Doe"],"birthDate":["1984-03-02"],"passportNumber":["XA1234567"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
+            let other = #"[{"id":"p-2","schema":"Person","properties":{"name":["Petra Novak"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
+            let first = try await federation.call(0, "/api/v1/messages", method: .POST, body: SafeguardsTests.body(entities: person))
+            let unrelated = try await federation.call(0, "/api/v1/messages", method: .POST, body: SafeguardsTests.body(entities: other))
+            let firstID = try #require(first.json["id"] as? String)
+            let unrelatedID = try #require(unrelated.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: firstID) { deliveryState($0, "XB-CUS") == "delivered" }
+
+            let dpo = try await SafeguardsTests.signIn(federation, 0, .dataProtectionOfficer, "dpo-lin")
+            let investigator = federation.tokens["XA-POL"]!
+            #expect(try await federation.call(0, "/api/v1/subject-requests", token: investigator).status == 403)
+            let bad = try await federation.call(0, "/api/v1/subject-requests", method: .POST, body: #"{"kind":"access","name":"1","channel":"letter"}"#, token: dpo)
+            #expect(bad.status == 400)
+
+            let access = try await federation.call(0, "/api/v1/subject-requests", method: .POST, body: #"{"kind":"access","name":"DOE, Jonas","identifiers":["xa 123 4567"],"channel":"letter of 20 September"}"#, token: dpo)
+            #expect(access.status == 201, "\(access.text)")
+            let accessID = try #require((access.json["request"] as? [String: Any])?["id"] as? String)
+            let early = try await federation.call(0, "/api/v1/subject-requests/\(accessID)/decision", method: .POST, body: #"{"outcome":"granted","reasons":"All records disclosed."}"#, token: dpo)
+            #expect(early.status == 422, "search before deciding")
+            let search = try await federation.call(0, "/api/v1/subject-requests/\(accessID)/search", method: .POST, token: dpo)
+            let findings = try #require(search.json["findings"] as? [[String: Any]])
+            #expect(Set(findings.compactMap { $0["record"] as? String }) == ["message:\(firstID)"], "\(search.text)")
+            #expect(Set(findings.compactMap { $0["how"] as? String }) == ["name", "identifier"])
+            #expect(!search.text.contains(unrelatedID))
+            #expect(try await federation.call(0, "/api/v1/subject-requests/\(accessID)/decision", method: .POST, body: #"{"outcome":"nothing-held","reasons":"We hold nothing at all."}"#, token: dpo).status == 422)
+            #expect(try await federation.call(0, "/api/v1/subject-requests/\(accessID)/decision", method: .POST, body: #"{"outcome":"granted","reasons":"The record is disclosed in full."}"#, token: dpo).status == 200)
+            let answer = try await federation.call(0, "/api/v1/subject-requests/\(accessID)/answer", token: dpo)
+            let records = try #require(answer.json["records"] as? [[String: Any]])
+            #expect(records.contains { ($0["data"] as? [String: [String]])?["passportNumber"] == ["XA1234567"] })
+
+            // A restricted request: the answer names the route through the supervisory authority and discloses nothing.
+            let restricted = try await federation.call(0, "/api/v1/subject-requests", method: .POST, body: #"{"kind":"access","name":"Jonas Doe","channel":"e-mail"}"#, token: dpo)
+            let restrictedID = try #require((restricted.json["request"] as? [String: Any])?["id"] as? String)
+            _ = try await federation.call(0, "/api/v1/subject-requests/\(restrictedID)/search", method: .POST, token: dpo)
+            #expect(try await federation.call(0, "/api/v1/subject-requests/\(restrictedID)/decision", method: .POST, body: #"{"outcome":"restricted","reasons":"Disclosure would prejudice investigation XA-2026-0042."}"#, token: dpo).status == 200)
+            let indirect = try await federation.call(0, "/api/v1/subject-requests/\(restrictedID)/answer", token: dpo)
+            #expect((indirect.json["statement"] as? String)?.contains("supervisory authority") == true)
+            #expect((indirect.json["records"] as? [Any])?.isEmpty == true)
+
+            // Erasure: the records go here and, by notice, at the partner.
+            let erasure = try await federation.call(0, "/api/v1/subject-requests", method: .POST, body: #"{"kind":"erasure","name":"Jonas Doe","birthDate":"1984-03-02","channel":"letter"}"#, token: dpo)
+            let erasureID = try #require((erasure.json["request"] as? [String: Any])?["id"] as? String)
+            _ = try await federation.call(0, "/api/v1/subject-requests/\(erasureID)/search", method: .POST, token: dpo)
+            let erased = try await federation.call(0, "/api/v1/subject-requests/\(erasureID)/decision", method: .POST, body: #"{"outcome":"granted","reasons":"The suspicion was cleared; the data are no longer needed."}"#, token: dpo)
+            #expect(((erased.json["request"] as? [String: Any])?["decision"] as? [String: Any])?["records"] as? [String] == ["message:\(firstID)"])
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).message(firstID) == nil)
+            #expect(try await MessageStore(database: federation.nodes[0].app.database).message(unrelatedID) != nil)
+            let storeB = MessageStore(database: federation.nodes[1].app.database)
+            for _ in 0..<300 where try await storeB.message(firstID) != nil { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(try await storeB.message(firstID) == nil)
+
+            // A fourth request left open is overdue after a month.
+            let late = try await federation.call(0, "/api/v1/subject-requests", method: .POST, body: #"{"kind":"rectification","name":"Petra Novak","channel":"letter","details":"My birth date is wrong."}"#, token: dpo)
+            let lateID = try #require((late.json["request"] as? [String: Any])?["id"] as? String)
+            for node in federation.nodes { node.clock.advance(by: 32 * 86_400) }
+            let dpoLater = try await SafeguardsTests.signIn(federation, 0, .dataProtectionOfficer, "dpo-max")
+            let list = try await federation.call(0, "/api/v1/subject-requests", token: dpoLater)
+            #expect(list.array.first { ($0["request"] as? [String: Any])?["id"] as? String == lateID }?["overdue"] as? Bool == true)
+            #expect(list.array.filter { $0["overdue"] as? Bool == true }.count == 1)
+        }
+    }
+}

@@ -85,6 +85,11 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case recordErased = "retention.erase"
     case recordsAnonymised = "retention.anonymise"
     case legalHoldChanged = "retention.hold"
+    // Data subjects' rights (Directive 2016/680 Arts. 14–17).
+    case subjectRequestReceived = "subject-request.receive"
+    case subjectRequestSearched = "subject-request.search"
+    case subjectRequestDecided = "subject-request.decide"
+    case subjectRequestAnswered = "subject-request.answer"
     // Evidence and its chain of custody.
     case evidenceRegistered = "evidence.register"
     case custodyEvent = "evidence.custody"

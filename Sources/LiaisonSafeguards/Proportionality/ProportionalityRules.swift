@@ -76,11 +76,14 @@ public struct SafeguardsConfiguration: Codable, Sendable, Equatable {
     /// Rules that replace the node's for flows under one agreement, by agreement id.
     public var agreements: [String: ProportionalityRules]
     public var retention: RetentionRules
+    /// Calendar months a data subject's request may take (one by default).
+    public var subjectRequestMonths: Int
 
     public init(rules: ProportionalityRules = ProportionalityRules(), agreements: [String: ProportionalityRules] = [:], retention: RetentionRules = RetentionRules()) {
         self.rules = rules
         self.agreements = agreements
         self.retention = retention
+        self.subjectRequestMonths = 1
     }
 
     public init(from decoder: any Decoder) throws {
@@ -88,6 +91,7 @@ public struct SafeguardsConfiguration: Codable, Sendable, Equatable {
         rules = try container.decodeIfPresent(ProportionalityRules.self, forKey: .rules) ?? ProportionalityRules()
         agreements = try container.decodeIfPresent([String: ProportionalityRules].self, forKey: .agreements) ?? [:]
         retention = try container.decodeIfPresent(RetentionRules.self, forKey: .retention) ?? RetentionRules()
+        subjectRequestMonths = try container.decodeIfPresent(Int.self, forKey: .subjectRequestMonths) ?? 1
     }
 
     /// The rules that apply under `agreement`, or the node's where it has none of its own.
@@ -100,5 +104,7 @@ public struct SafeguardsConfiguration: Codable, Sendable, Equatable {
         try rules.validate()
         for (id, rules) in agreements.sorted(by: { $0.key < $1.key }) { try rules.validate(at: "agreements.\(id)") }
         try retention.validate()
+        // Art. 12(3) GDPR, followed by most transpositions: one month, extendable by two more.
+        guard (1...3).contains(subjectRequestMonths) else { throw LiaisonError(.invalidInput, "subjectRequestMonths must be 1 to 3") }
     }
 }

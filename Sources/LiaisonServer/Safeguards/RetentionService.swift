@@ -80,35 +80,11 @@ struct RetentionSweeper: Sendable {
                 result.held.append(candidate.messageID)
                 continue
             }
-            guard let record = try await messages.messages.message(candidate.messageID) else { continue }
             let reason = "The retention period ended on \(candidate.deleteAt.formatted(.iso8601)) (Directive 2016/680 Art. 5)."
-            var details = ["reason": reason, "box": candidate.box.rawValue]
-            if let caseRef = candidate.caseRef { details["caseRef"] = caseRef }
-            var notified: [String] = []
-            // Art. 7(3): the partners that received it are told to erase their copies.
-            for recipient in candidate.recipients where record.message.erasure == nil {
-                let notice = MessageRequest(
-                    to: [recipient], subject: "Erasure notice: \(record.message.subject)",
-                    body: "\(messages.ownAgencyCode) erased message \(candidate.messageID). \(reason) Please erase your copy.",
-                    entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0, handlingRestriction: nil,
-                    evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: candidate.messageID, retainUntil: nil
-                )
-                do {
-                    _ = try await messages.send(notice, actor: "system", principal: nil, erasure: ErasureNotice(about: candidate.messageID, reason: reason)).sentRecord()
-                    notified.append(recipient)
-                    result.notified.append(recipient)
-                } catch {
-                    let (_, code) = MessageService.classify(error)
-                    result.noticeFailures.append("\(recipient): \(code)")
-                    details["noticeFailed.\(recipient)"] = code
-                }
-            }
-            if !notified.isEmpty { details["notified"] = notified.joined(separator: ",") }
-            let event = AuditEvent(
-                time: now, operation: .recordErased, actor: "system", subject: subject, purpose: record.message.purpose,
-                recipients: notified.isEmpty ? nil : notified, details: details
-            )
-            if try await store.erase(message: candidate.messageID, audit: [event], at: now) { result.erased.append(candidate.messageID) }
+            let erasure = try await erase(message: candidate.messageID, reason: reason, actor: "system", at: now)
+            if erasure.erased { result.erased.append(candidate.messageID) }
+            result.notified += erasure.notified
+            result.noticeFailures += erasure.failures
         }
         let cutoff = now.addingTimeInterval(-TimeInterval(rules.screeningDays) * 86_400)
         result.screeningResultsAnonymised = try await store.anonymiseScreening(before: cutoff, audit: { count in
@@ -117,6 +93,40 @@ struct RetentionSweeper: Sendable {
         }, at: now)
         await trail.wakeup.signal()
         return result
+    }
+
+    /// Erases one message of this node, first telling the partners it was delivered to (Directive
+    /// 2016/680 Art. 7(3)) with an erasure notice; logs `retention.erase` with the reason.
+    /// - Returns: whether it was erased, whom the notice went to, and the notices that failed.
+    func erase(message id: String, reason: String, actor: String, details extra: [String: String] = [:], at now: Date) async throws -> (erased: Bool, notified: [String], failures: [String]) {
+        guard let record = try await messages.messages.message(id) else { return (false, [], []) }
+        var details = extra.merging(["reason": reason, "box": record.box.rawValue]) { $1 }
+        if let caseRef = record.message.caseRef { details["caseRef"] = caseRef }
+        var notified: [String] = [], failures: [String] = []
+        let recipients = record.box == .outbox && record.message.erasure == nil ? try await store.deliveredRecipients(of: id) : []
+        for recipient in recipients {
+            let notice = MessageRequest(
+                to: [recipient], subject: "Erasure notice: \(record.message.subject)",
+                body: "\(messages.ownAgencyCode) erased message \(id). \(reason) Please erase your copy.",
+                entities: nil, purpose: record.message.purpose, legalBasis: record.message.legalBasis, handlingCode: .h0, handlingRestriction: nil,
+                evaluation: Evaluation(source: .a, information: .one), caseRef: record.message.caseRef, inReplyTo: id, retainUntil: nil
+            )
+            do {
+                _ = try await messages.send(notice, actor: actor, principal: nil, erasure: ErasureNotice(about: id, reason: reason)).sentRecord()
+                notified.append(recipient)
+            } catch {
+                let (_, code) = MessageService.classify(error)
+                failures.append("\(recipient): \(code)")
+                details["noticeFailed.\(recipient)"] = code
+            }
+        }
+        if !notified.isEmpty { details["notified"] = notified.joined(separator: ",") }
+        let event = AuditEvent(
+            time: now, operation: .recordErased, actor: actor, subject: "message:\(id)", purpose: record.message.purpose,
+            recipients: notified.isEmpty ? nil : notified, details: details
+        )
+        let erased = try await store.erase(message: id, audit: [event], at: now)
+        return (erased, notified, failures)
     }
 
     /// Places a legal hold.

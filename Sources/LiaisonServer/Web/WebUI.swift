@@ -68,6 +68,7 @@ struct PageRenderer: Sendable {
                 "handlesMessages": MessageController.handlers.admittedRoles.contains(principal.role),
                 "readsAudit": AuditController.readers.admittedRoles.contains(principal.role),
                 "oversees": OversightController.overseers.admittedRoles.contains(principal.role),
+                "handlesSubjectRequests": SubjectRequestController.officers.admittedRoles.contains(principal.role),
             ] as [String: Any]
         }
         object.merge(values) { _, new in new }

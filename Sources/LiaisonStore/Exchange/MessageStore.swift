@@ -291,6 +291,11 @@ public struct MessageStore: Sendable {
         try await MessageModel.query(on: try db).filter(\.$controlAbout == about).sort(\.$createdAt).all().map(Self.record)
     }
 
+    /// Every stored message, both boxes, oldest first (for a data subject's search).
+    public func allMessages() async throws -> [MessageRecord] {
+        try await MessageModel.query(on: try db).sort(\.$createdAt).all().map(Self.record)
+    }
+
     public func count(box: MessageRecord.Box) async throws -> Int {
         try await MessageModel.query(on: try db).filter(\.$box == box.rawValue).count()
     }

@@ -75,18 +75,20 @@ public struct RetentionStore: Sendable {
             .sort(\.$createdAt).limit(limit).all()
         var candidates: [RetentionCandidate] = []
         for model in models {
-            var recipients: [String] = []
-            if model.box == MessageRecord.Box.outbox.rawValue {
-                recipients = try await DeliveryModel.query(on: db)
-                    .filter(\.$messageID == model.id!).filter(\.$kind == DeliveryRecord.Kind.message.rawValue)
-                    .filter(\.$state == DeliveryRecord.State.delivered.rawValue).all().map(\.recipient).sorted()
-            }
+            let recipients = model.box == MessageRecord.Box.outbox.rawValue ? try await deliveredRecipients(of: model.id!) : []
             candidates.append(RetentionCandidate(
                 messageID: model.id!, box: MessageRecord.Box(rawValue: model.box) ?? .inbox, subject: model.subject, caseRef: model.caseRef,
                 deleteAt: model.deleteAt ?? model.createdAt.addingTimeInterval(TimeInterval(legacyDays) * 86_400), recipients: recipients
             ))
         }
         return candidates.sorted { $0.deleteAt < $1.deleteAt }
+    }
+
+    /// The partners a message of this node was delivered to.
+    public func deliveredRecipients(of messageID: String) async throws -> [String] {
+        try await DeliveryModel.query(on: db)
+            .filter(\.$messageID == messageID).filter(\.$kind == DeliveryRecord.Kind.message.rawValue)
+            .filter(\.$state == DeliveryRecord.State.delivered.rawValue).all().map(\.recipient).sorted()
     }
 
     /// Erases a message: the message, its deliveries and receipts, and attachment content no other
