@@ -71,6 +71,16 @@ struct PolicyDecisionPointTests {
         #expect(Self.codes(outcome.decision) == testCase.codes)
     }
 
+    @Test("reading one record the node holds checks role and case link but is not held back; an oversight role may not read")
+    func reads() {
+        var read = Self.request([Self.person(subject: .victim, special: [.health])])
+        read.action = .read
+        read.recipient = nil
+        #expect(PolicyDecisionPoint.decide(read, agreements: [], configuration: SafeguardsConfiguration()).decision == .permit)
+        read.actor = Principal(userID: "2", username: "o", role: .oversight)
+        #expect(Self.codes(PolicyDecisionPoint.decide(read, agreements: [], configuration: SafeguardsConfiguration()).decision) == ["role-not-permitted"])
+    }
+
     @Test("an approval lets the held request through; a refusal stands with the approver's reason")
     func approvals() {
         let request = Self.request([Self.person(subject: .witness)], justification: Self.justification)

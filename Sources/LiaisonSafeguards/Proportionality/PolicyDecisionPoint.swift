@@ -108,9 +108,17 @@ public enum PolicyDecisionPoint {
         }
     }
 
-    /// What the rules hold back for approval, judged on what would actually be disclosed.
+    /// What the rules hold back for approval, judged on what would actually be disclosed. A read
+    /// of one record the node already holds is not held back (its role, purpose and case link are
+    /// checked, and it is logged); reads in bulk are.
     static func heldBack(_ request: PolicyRequest, redact: Set<DataCategory>, rules: ProportionalityRules) -> [PolicyReason] {
         var reasons: [PolicyReason] = []
+        if request.action == .read {
+            if request.recordCount > rules.bulkThreshold {
+                reasons.append(PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold)."))
+            }
+            return reasons
+        }
         let special = request.specialCategories.union(request.dataCategories.subtracting(redact).compactMap(SpecialCategory.implied(by:)))
         if rules.specialCategoriesNeedApproval, !special.isEmpty {
             reasons.append(PolicyReason(

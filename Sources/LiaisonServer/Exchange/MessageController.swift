@@ -187,7 +187,7 @@ struct MessageController {
             return try JSONBody.response(views)
         }
         routes.on(.get, "/api/v1/messages/:id", access: Self.handlers, surface: .api, audited: .messageRead) { _, context in
-            let record = try await service.read(try context.parameters.require("id"))
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal, actor: AuditTrail.actor(context))
             let deliveries = record.box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil
             return try JSONBody.response(MessageView(record, deliveries: deliveries))
         }

@@ -481,11 +481,23 @@ struct MessageService: Sendable {
         return "message:\(record.message.id)"
     }
 
-    /// Opens a message for a user; the first opening of an inbox message queues a signed read
-    /// receipt to the sender.
-    func read(_ id: String) async throws -> MessageRecord {
+    /// Opens a message for a user, once the safeguards permit the read; the first opening of an
+    /// inbox message queues a signed read receipt to the sender.
+    func read(_ id: String, principal: Principal?, actor: String) async throws -> MessageRecord {
         guard var record = try await messages.message(id) else {
             throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+        }
+        let configuration = try await safeguards.configuration()
+        var policy = PolicyRequest(
+            action: .read, actor: principal, agency: ownAgencyCode, recipient: nil, dataCategories: [], dataSubjectCategories: [], recordCount: 1,
+            // A message is its own case link where it names no case.
+            purpose: record.message.purpose, legalBasis: record.message.legalBasis, caseRef: record.message.caseRef ?? "message:\(id)",
+            handlingCode: record.message.handlingCode, at: clock.now()
+        )
+        policy.describe(record.message.entities, carryingEvidence: record.message.evidenceItem != nil, minorAge: configuration.rules.minorAge)
+        let outcome = try await safeguards.decide(policy, actor: actor, subject: "message:\(id)", configuration: configuration)
+        if case .deny(let reasons) = outcome.decision {
+            throw Problem(.forbidden, code: "refused-by-safeguards", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
         if record.box == .inbox {
             let now = clock.now()

@@ -133,7 +133,7 @@ struct MessagePages {
     }
 
     private func show(request: Request, context: LiaisonRequestContext, id: String) async throws -> Response {
-        let record = try await service.read(id)
+        let record = try await service.read(id, principal: context.principal, actor: AuditTrail.actor(context))
         let text = text(request)
         var thread: [[String: Any]] = [try await view(record, text: text, canReply: record.box == .inbox)]
         for reply in try await messages.replies(to: id) {
