@@ -114,7 +114,7 @@ public func buildApplication(
         retention: RetentionStore(database: database), trail: trail, clock: configuration.clock
     )
     OversightController(monitor: oversight, configuration: configuration).register(on: routes)
-    OversightPages(renderer: renderer, monitor: oversight, clock: configuration.clock).register(on: routes)
+    OversightPages(renderer: renderer, monitor: oversight, clock: configuration.clock, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
     MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
     let approvals = ApprovalWorkflow(safeguards: safeguards, messages: messageService)
     ApprovalController(approvals: approvals, configuration: configuration).register(on: routes)

@@ -123,6 +123,8 @@ struct AccessMatrixTests {
         "POST /api/v1/oversight/scan": .only(.oversight, .dataProtectionOfficer),
         "GET /api/v1/reports/transparency": .only(.oversight, .dataProtectionOfficer),
         "GET /oversight": .only(.oversight, .dataProtectionOfficer),
+        "POST /oversight/alerts/:id/review": .only(.oversight, .dataProtectionOfficer),
+        "POST /api/v1/oversight/alerts/:id/review": .only(.oversight, .dataProtectionOfficer),
         "GET /oversight/transparency": .only(.oversight, .dataProtectionOfficer),
         "GET /approvals/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /approvals/:id/decision": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

@@ -282,7 +282,15 @@ struct OversightTests {
             #expect(raised.array.allSatisfy { ($0["count"] as? Int ?? 0) >= 20 })
             #expect(try await federation.call(0, "/api/v1/oversight/scan", method: .POST, token: overseerNow).array.isEmpty, "an alert is raised once a day")
             let summary = try await federation.call(0, "/api/v1/oversight/summary", token: overseerNow)
-            #expect((summary.json["alerts"] as? [[String: Any]])?.count == 2)
+            let alerts = try #require(summary.json["alerts"] as? [[String: Any]])
+            #expect(alerts.count == 2)
+            #expect(alerts.allSatisfy { $0["algorithm"] as? String == "liaison-access-anomalies/1" && ($0["inputHash"] as? String)?.count == 64 && $0["review"] == nil })
+            // A person confirms one and rejects the other, with reasons; a second review is refused.
+            let ids = alerts.compactMap { $0["id"] as? String }
+            #expect(try await federation.call(0, "/api/v1/oversight/alerts/\(ids[0])/review", method: .POST, body: #"{"confirmed":true,"reason":"short"}"#, token: overseerNow).status == 400)
+            #expect(try await federation.call(0, "/api/v1/oversight/alerts/\(ids[0])/review", method: .POST, body: #"{"confirmed":true,"reason":"No case assignment explains these reads."}"#, token: overseerNow).status == 200)
+            #expect(try await federation.call(0, "/api/v1/oversight/alerts/\(ids[1])/review", method: .POST, body: #"{"confirmed":false,"reason":"Night shift on the border operation."}"#, token: overseerNow).status == 200)
+            #expect(try await federation.call(0, "/api/v1/oversight/alerts/\(ids[1])/review", method: .POST, body: #"{"confirmed":true,"reason":"Changed my mind entirely."}"#, token: overseerNow).status == 409)
             #expect(try await federation.call(0, "/api/v1/oversight/summary", token: abuser).status == 403)
 
             // The transparency report counts exactly the operations above.
@@ -297,6 +305,7 @@ struct OversightTests {
             #expect(report.json["policyRefusals"] as? Int == 1)
             #expect((report.json["policyRefusalReasons"] as? [[String: Any]])?.first?["key"] as? String == "no-case-link")
             #expect(report.json["alerts"] as? Int == 2)
+            #expect(report.json["alertsConfirmed"] as? Int == 1 && report.json["alertsRejected"] as? Int == 1)
             let received = try await federation.call(1, "/api/v1/reports/transparency?from=2026-09-01&to=2026-09-30", token: try await SafeguardsTests.signIn(federation, 1, .dataProtectionOfficer, "dpo-b"))
             #expect((received.json["exchanges"] as? [[String: Any]])?.first?["received"] as? Int == 4)
             let csv = try await federation.call(0, "/api/v1/reports/transparency?from=2026-09-01&to=2026-09-30&format=csv", token: overseerNow)

@@ -105,6 +105,8 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case auditRead = "audit.read"
     /// A security alert: a partner's split view, or a witness refusing this node's log.
     case alertRaised = "alert.raise"
+    /// A person's confirmation or rejection of an alert an algorithm raised (Directive 2016/680 Art. 11).
+    case alertReviewed = "alert.review"
 }
 
 /// A leaf of the audit log: the event with its position, so that a row moved to another index no

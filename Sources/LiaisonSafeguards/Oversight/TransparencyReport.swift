@@ -64,6 +64,9 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
     /// Alerts raised (anomalous access, split views, refused witnessing), by kind.
     public var alerts: Int
     public var alertKinds: [Count]
+    /// Algorithms' alerts a person confirmed or rejected (Art. 11: no effect before).
+    public var alertsConfirmed: Int
+    public var alertsRejected: Int
 
     /// Computes the report from the audit events of the period (`from` inclusive, `to` exclusive).
     public static func compute(_ events: [AuditEvent], node: String, from: Date, to: Date) -> TransparencyReport {
@@ -76,7 +79,7 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
         var decidedHours: [Double] = []
         var granted = 0, refused = 0
         var hits = 0, withHit = 0, screenings = 0, adjudications = 0, subjectRequests = 0
-        var erasures = 0, held = 0, anonymised = 0, refusals = 0, alerts = 0
+        var erasures = 0, held = 0, anonymised = 0, refusals = 0, alerts = 0, confirmed = 0, rejected = 0
         for event in period {
             switch event.operation {
             case .messageSent where event.outcome == .success:
@@ -105,6 +108,8 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
             case .alertRaised:
                 alerts += 1
                 alertKinds[event.details?["kind"] ?? "other", default: 0] += 1
+            case .alertReviewed:
+                if event.details?["decision"] == "confirmed" { confirmed += 1 } else { rejected += 1 }
             default:
                 // Operations of capabilities that log under these names as they land.
                 let name = event.operation.rawValue
@@ -124,7 +129,8 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
             approvals: Decisions(granted: granted, refused: refused, pending: requested.count, medianHoursToDecision: median(decidedHours)),
             subjectRequests: subjectRequests, subjectRequestOutcomes: counts(outcomes),
             erasures: erasures, erasuresSuspendedByHold: held, anonymised: anonymised,
-            policyRefusals: refusals, policyRefusalReasons: counts(refusalReasons), alerts: alerts, alertKinds: counts(alertKinds)
+            policyRefusals: refusals, policyRefusalReasons: counts(refusalReasons), alerts: alerts, alertKinds: counts(alertKinds),
+            alertsConfirmed: confirmed, alertsRejected: rejected
         )
     }
 
@@ -168,6 +174,8 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
         for reason in policyRefusalReasons { rows.append(["policy-refusal-reasons", reason.key, "\(reason.count)"]) }
         rows.append(["alerts", "raised", "\(alerts)"])
         for kind in alertKinds { rows.append(["alert-kinds", kind.key, "\(kind.count)"]) }
+        rows.append(["alerts", "confirmed", "\(alertsConfirmed)"])
+        rows.append(["alerts", "rejected", "\(alertsRejected)"])
         return rows.map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import LiaisonCore
@@ -28,10 +29,16 @@ struct OversightSummary: Encodable, Sendable {
     var alerts: [AlertView]
 
     struct AlertView: Encodable, Sendable {
+        var id: String
         var raisedAt: Date
         var kind: String
         var source: String
         var detail: String
+        var algorithm: String?
+        var inputHash: String?
+        var review: String?
+        var reviewedBy: String?
+        var reviewReason: String?
     }
 }
 
@@ -57,23 +64,57 @@ struct OversightMonitor: Sendable {
         return AccessAnomalyDetector.detect(try await events(from: now.addingTimeInterval(-TimeInterval(days) * 86_400), to: now.addingTimeInterval(1)), rules: rules)
     }
 
+    /// The detector's name and version, stored with every alert it raises.
+    static let algorithm = "liaison-access-anomalies/1"
+
+    static func view(_ record: AlertRecord) -> OversightSummary.AlertView {
+        .init(
+            id: record.id, raisedAt: record.raisedAt, kind: record.kind, source: record.source, detail: record.detail, algorithm: record.algorithm,
+            inputHash: record.inputHash, review: record.review, reviewedBy: record.reviewedBy, reviewReason: record.reviewReason
+        )
+    }
+
     /// Raises an alert (and its `alert.raise` audit record) for each anomaly of the last 30 days
-    /// not already raised for the same user and rule in the last 24 hours.
+    /// not already raised for the same user and rule in the last 24 hours. Each alert keeps the
+    /// algorithm, its parameters and the SHA-256 of its input (the window, the log size and the
+    /// entries behind it); it has no effect until a person confirms or rejects it.
     /// - Returns: the alerts raised now.
     @discardableResult
     func scan() async throws -> [AccessAlert] {
         let now = clock.now()
         let recent = try await alerts.alerts(limit: 1_000).filter { now.timeIntervalSince($0.raisedAt) < 86_400 }
+        let from = now.addingTimeInterval(-30 * 86_400), to = now.addingTimeInterval(1)
+        let logged = try await events(from: from, to: to)
+        let parameters = try MessageStore.encoder.encode(rules)
         var raised: [AccessAlert] = []
-        for anomaly in try await anomalies(days: 30) {
+        for anomaly in AccessAnomalyDetector.detect(logged, rules: rules) {
             let kind = "access-anomaly/\(anomaly.kind.rawValue)"
             guard !recent.contains(where: { $0.kind == kind && $0.source == anomaly.actor }) else { continue }
             let evidence = anomaly.evidence.isEmpty ? "" : " Audit entries: " + anomaly.evidence.prefix(20).map(String.init).joined(separator: ", ") + (anomaly.evidence.count > 20 ? ", …" : "") + "."
-            try await alerts.raise(kind: kind, source: anomaly.actor, detail: anomaly.summary + evidence, at: now)
+            let input = "\(Self.algorithm)|\(from.formatted(.iso8601))|\(to.formatted(.iso8601))|\(logged.count)|\(anomaly.actor)|" + anomaly.evidence.map(String.init).joined(separator: ",")
+            let hash = SHA256.hash(data: Data(input.utf8)).map { String(format: "%02x", $0) }.joined()
+            _ = try await alerts.raise(kind: kind, source: anomaly.actor, detail: anomaly.summary + evidence, algorithm: Self.algorithm, parameters: parameters, inputHash: hash, at: now)
             raised.append(anomaly)
         }
         if !raised.isEmpty { await trail.wakeup.signal() }
         return raised
+    }
+
+    /// A person's confirmation or rejection of an alert, with a reason.
+    /// - Throws: ``Problem`` 400/404/409.
+    func review(_ id: String, confirmed: Bool, reason: String, actor: String, role: Role?) async throws -> AlertRecord {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard reason.count >= 10, reason.count <= 2_000 else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "reason: say in 10 to 2000 characters why the alert is \(confirmed ? "confirmed" : "rejected").")
+        }
+        let event = trail.event(.alertReviewed, actor: actor, role: role?.rawValue, subject: "alert:\(id)", details: ["decision": confirmed ? "confirmed" : "rejected", "reason": reason])
+        do {
+            let record = try await alerts.review(id, confirmed: confirmed, by: actor, reason: reason, audit: event, at: clock.now())
+            await trail.wakeup.signal()
+            return record
+        } catch let error as LiaisonError {
+            throw Problem(error)
+        }
     }
 
     /// The transparency report for `from..<to`.
@@ -101,7 +142,7 @@ struct OversightMonitor: Sendable {
             retentionDue: due.items.filter { $0.heldBy == nil }.count, retentionHeld: due.items.filter { $0.heldBy != nil }.count,
             legalHolds: due.holds.count, erasures: report.erasures,
             anomalies: AccessAnomalyDetector.detect(logged, rules: rules),
-            alerts: try await alerts.alerts(limit: 50).map { .init(raisedAt: $0.raisedAt, kind: $0.kind, source: $0.source, detail: $0.detail) }
+            alerts: try await alerts.alerts(limit: 50).map(Self.view)
         )
     }
 }
@@ -145,6 +186,12 @@ struct OversightController {
         }
         routes.on(.post, "/api/v1/oversight/scan", access: Self.overseers, surface: .api) { _, _ in
             try JSONBody.response(try await monitor.scan())
+        }
+        routes.on(.post, "/api/v1/oversight/alerts/:id/review", access: Self.overseers, surface: .api) { request, context in
+            struct Body: Decodable { var confirmed: Bool; var reason: String }
+            let body = try await JSONBody.decode(Body.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await monitor.review(try context.parameters.require("id"), confirmed: body.confirmed, reason: body.reason, actor: AuditTrail.actor(context), role: context.principal?.role)
+            return try JSONBody.response(OversightMonitor.view(record))
         }
         routes.on(.get, "/api/v1/reports/transparency", access: Self.overseers, surface: .api) { request, _ in
             let (from, to) = try Self.period(request.uri.queryParameters.get("from"), request.uri.queryParameters.get("to"), now: configuration.clock.now())
@@ -229,7 +276,8 @@ enum TransparencyHTML {
             row("Records anonymised", "\(report.anonymised)"),
         ])
         html += table("Policy refusals", [row("Refusals", "\(report.policyRefusals)")] + report.policyRefusalReasons.map { row($0.key, "\($0.count)") })
-        html += table("Alerts", [row("Raised", "\(report.alerts)")] + report.alertKinds.map { row($0.key, "\($0.count)") })
+        html += table("Alerts", [row("Raised", "\(report.alerts)")] + report.alertKinds.map { row($0.key, "\($0.count)") }
+            + [row("Confirmed by a person", "\(report.alertsConfirmed)"), row("Rejected by a person", "\(report.alertsRejected)")])
         return html + "</section>"
     }
 

@@ -10,6 +10,13 @@ struct OversightPages {
     let renderer: PageRenderer
     let monitor: OversightMonitor
     let clock: any WallClock
+    let forms: FormReader
+
+    struct ReviewForm: Decodable {
+        var csrf: String?
+        var decision: String?
+        var reason: String?
+    }
 
     func register(on routes: RouteTable) {
         routes.on(.get, "/oversight", access: OversightController.overseers, surface: .web) { request, context in
@@ -20,6 +27,19 @@ struct OversightPages {
                 return try await console(request: request, context: context, days: 30, error: problem.detail, status: .badRequest)
             }
             return try await console(request: request, context: context, days: days)
+        }
+        routes.on(.post, "/oversight/alerts/:id/review", access: OversightController.overseers, surface: .web) { request, context in
+            let form = try await forms.read(ReviewForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                guard let decision = form.decision, ["confirm", "reject"].contains(decision) else {
+                    throw Problem(.badRequest, code: "invalid-input", detail: "Choose confirm or reject.")
+                }
+                _ = try await monitor.review(try context.parameters.require("id"), confirmed: decision == "confirm", reason: form.reason ?? "", actor: AuditTrail.actor(context), role: context.principal?.role)
+                return Response(status: .seeOther, headers: [.location: "/oversight"])
+            } catch let problem as Problem {
+                return try await console(request: request, context: context, days: 30, error: problem.detail, status: .init(code: problem.status))
+            }
         }
         routes.on(.get, "/oversight/transparency", access: OversightController.overseers, surface: .web) { request, context in
             let fromText = request.uri.queryParameters.get("from"), toText = request.uri.queryParameters.get("to")
@@ -55,10 +75,17 @@ struct OversightPages {
                 ]
             },
             "hasAnomalies": !summary.anomalies.isEmpty,
-            "alerts": summary.alerts.map { ["time": $0.raisedAt.formatted(.iso8601), "kind": $0.kind, "source": $0.source, "detail": $0.detail] },
+            "alerts": summary.alerts.map { alert -> [String: Any] in
+                var row: [String: Any] = ["id": alert.id, "time": alert.raisedAt.formatted(.iso8601), "kind": alert.kind, "source": alert.source, "detail": alert.detail]
+                if let algorithm = alert.algorithm { row["algorithm"] = algorithm; row["inputHash"] = alert.inputHash ?? "" }
+                if let review = alert.review { row["review"] = review; row["reviewedBy"] = alert.reviewedBy ?? ""; row["reviewReason"] = alert.reviewReason ?? "" }
+                row["reviewable"] = alert.algorithm != nil && alert.review == nil
+                return row
+            },
             "hasAlerts": !summary.alerts.isEmpty,
         ]
         if let error { values["error"] = error }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("oversight", title: { $0["oversight_title"]! }, request: request, context: context, status: status, values: values)
     }
 }

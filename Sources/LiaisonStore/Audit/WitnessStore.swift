@@ -41,8 +41,35 @@ final class AlertModel: Model, @unchecked Sendable {
     @Field(key: "kind") var kind: String
     @Field(key: "source") var source: String
     @Field(key: "detail") var detail: String
+    // Migration 0014: an alert an algorithm raised (anomalous access) carries what produced it,
+    // and waits for a person to confirm or reject it.
+    @OptionalField(key: "algorithm") var algorithm: String?
+    @OptionalField(key: "parameters_json") var parametersJSON: Data?
+    @OptionalField(key: "input_hash") var inputHash: String?
+    @OptionalField(key: "review") var review: String?
+    @OptionalField(key: "reviewed_by") var reviewedBy: String?
+    @OptionalField(key: "reviewed_at") var reviewedAt: Date?
+    @OptionalField(key: "review_reason") var reviewReason: String?
 
     init() {}
+}
+
+struct AddAlertReview: AsyncMigration {
+    var name: String { "0014-add-alert-review" }
+
+    static let columns: [(String, DatabaseSchema.DataType)] = [
+        ("algorithm", .string), ("parameters_json", .data), ("input_hash", .string), ("review", .string),
+        ("reviewed_by", .string), ("reviewed_at", .datetime), ("review_reason", .string),
+    ]
+
+    // One column per statement: SQLite's ALTER TABLE adds one column at a time.
+    func prepare(on database: any Database) async throws {
+        for (name, type) in Self.columns { try await database.schema(AlertModel.schema).field(.definition(name: .key(.init(stringLiteral: name)), dataType: type, constraints: [])).update() }
+    }
+
+    func revert(on database: any Database) async throws {
+        for (name, _) in Self.columns.reversed() { try await database.schema(AlertModel.schema).deleteField(.init(stringLiteral: name)).update() }
+    }
 }
 
 struct CreateWitnessing: AsyncMigration {
@@ -99,9 +126,19 @@ public struct AlertRecord: Sendable, Equatable {
     /// `split-view` (a partner showed two inconsistent histories), `witness-refused` (a partner
     /// refused to cosign this node's log as inconsistent).
     public var kind: String
-    /// The agency concerned.
+    /// The agency concerned, or for an access anomaly the user (`user:<name>`).
     public var source: String
     public var detail: String
+    /// For an alert an algorithm raised: its name and version, parameters (JSON) and the SHA-256
+    /// of its input, so that the result can be reproduced and audited.
+    public var algorithm: String?
+    public var parameters: Data?
+    public var inputHash: String?
+    /// `confirmed` or `rejected` once a person reviewed it; `nil` before.
+    public var review: String?
+    public var reviewedBy: String?
+    public var reviewedAt: Date?
+    public var reviewReason: String?
 }
 
 /// Witnessing state and alerts.
@@ -170,8 +207,55 @@ public struct WitnessStore: Sendable {
 
     /// Alerts, newest first.
     public func alerts(limit: Int = 200) async throws -> [AlertRecord] {
-        try await AlertModel.query(on: db).sort(\.$raisedAt, .descending).limit(limit).all().map {
-            AlertRecord(id: $0.id!, raisedAt: $0.raisedAt, kind: $0.kind, source: $0.source, detail: $0.detail)
+        try await AlertModel.query(on: db).sort(\.$raisedAt, .descending).limit(limit).all().map(Self.alert)
+    }
+
+    static func alert(_ model: AlertModel) -> AlertRecord {
+        AlertRecord(
+            id: model.id!, raisedAt: model.raisedAt, kind: model.kind, source: model.source, detail: model.detail, algorithm: model.algorithm,
+            parameters: model.parametersJSON, inputHash: model.inputHash, review: model.review, reviewedBy: model.reviewedBy,
+            reviewedAt: model.reviewedAt, reviewReason: model.reviewReason
+        )
+    }
+
+    /// Raises an alert an algorithm produced, with what produced it; it stays unreviewed until a
+    /// person confirms or rejects it.
+    public func raise(kind: String, source: String, detail: String, algorithm: String, parameters: Data, inputHash: String, at now: Date) async throws -> AlertRecord {
+        try await database.transaction { tx in
+            let model = AlertModel()
+            model.id = UUIDv7.make(at: now).uuidString.lowercased()
+            model.raisedAt = now
+            model.kind = kind
+            model.source = source
+            model.detail = detail
+            model.algorithm = algorithm
+            model.parametersJSON = parameters
+            model.inputHash = inputHash
+            try await model.create(on: tx)
+            try await AuditStore.record(
+                [AuditEvent(time: now, operation: .alertRaised, outcome: .failure, actor: "system", subject: source,
+                            details: ["kind": kind, "detail": detail, "algorithm": algorithm, "inputHash": inputHash, "alert": model.id!])],
+                at: now, on: tx
+            )
+            return Self.alert(model)
+        }
+    }
+
+    /// Records a person's review of an algorithm's alert.
+    /// - Throws: ``LiaisonError`` `.notFound`, `.invalidInput` for an alert no algorithm raised,
+    ///   `.conflict` when already reviewed.
+    public func review(_ id: String, confirmed: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> AlertRecord {
+        try await database.transaction { tx in
+            guard let model = try await AlertModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No alert \(id).") }
+            guard model.algorithm != nil else { throw LiaisonError(.invalidInput, "Alert \(id) is a fact of the log (\(model.kind)), not an algorithm's output to review.") }
+            guard model.review == nil else { throw LiaisonError(.conflict, "Alert \(id) was already reviewed (\(model.review!)) by \(model.reviewedBy ?? "someone").") }
+            model.review = confirmed ? "confirmed" : "rejected"
+            model.reviewedBy = user
+            model.reviewedAt = now
+            model.reviewReason = reason
+            try await model.save(on: tx)
+            try await AuditStore.record([audit], at: now, on: tx)
+            return Self.alert(model)
         }
     }
 }
