@@ -52,6 +52,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Lower-case login name.") var username: String
         @Option(help: "One of: \(Role.wireNames).") var role: String
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+        @Option(help: "Last day of the user's access authorisation, YYYY-MM-DD (it ends at the end of that day, UTC).") var validUntil: String?
 
         func run() async throws {
             try await reportingOperatorErrors {
@@ -61,10 +62,17 @@ struct UserCommand: AsyncParsableCommand {
                 // Validate before touching the database, so a bad call changes nothing.
                 try CredentialRules.validateUsername(username)
                 guard Role(parsing: role) != nil else { throw LiaisonError(.invalidInput, "role '\(role)' is not one of: \(Role.wireNames)") }
+                let end = try validUntil.map { text -> Date in
+                    guard let day = ISO8601DateFormatter().date(from: text + "T00:00:00Z"), text.count == 10 else {
+                        throw LiaisonError(.invalidInput, "--valid-until must be a date as YYYY-MM-DD, not '\(text)'")
+                    }
+                    return day.addingTimeInterval(86_400)
+                }
+                if let end, end <= Date() { throw LiaisonError(.invalidInput, "--valid-until must not be in the past") }
                 let password = try readPasswordFromStandardInput()
                 try await NodeSetup.withDatabase(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { users in
-                    let user = try await UserAdministration(users: users, bcryptCost: 12, clock: SystemWallClock()).add(username: username, role: role, password: password)
-                    print("Added \(user.username) (\(user.role.rawValue))")
+                    let user = try await UserAdministration(users: users, bcryptCost: 12, clock: SystemWallClock()).add(username: username, role: role, password: password, validUntil: end)
+                    print("Added \(user.username) (\(user.role.rawValue))" + (end.map { ", authorised until \($0.formatted(.iso8601))" } ?? ""))
                 }
             }
         }

@@ -392,3 +392,28 @@ struct SubjectRequestTests {
         }
     }
 }
+
+@Suite("Access authorisations end by themselves")
+struct AuthorisationExpiryTests {
+    @Test("a user added with an end date signs in until then, and is refused after it; tokens never outlive it")
+    func expiry() async throws {
+        try await LiveFederation.run(codes: ["XA-POL"]) { federation in
+            let admin = try await SafeguardsTests.signIn(federation, 0, .administrator, "admin-eva")
+            let end = federation.nodes[0].clock.now().addingTimeInterval(600)
+            let past = federation.nodes[0].clock.now().addingTimeInterval(-600)
+            #expect(try await federation.call(0, "/api/v1/users", method: .POST, body: #"{"username":"temp-ana","role":"analyst","password":"correct horse battery","validUntil":"\#(past.formatted(.iso8601))"}"#, token: admin).status == 400)
+            let added = try await federation.call(0, "/api/v1/users", method: .POST, body: #"{"username":"temp-ana","role":"analyst","password":"correct horse battery","validUntil":"\#(end.formatted(.iso8601))"}"#, token: admin)
+            #expect(added.status == 201, "\(added.text)")
+            #expect(added.json["validUntil"] as? String == end.formatted(.iso8601))
+            let issued = try await federation.call(0, "/api/v1/auth/token", method: .POST, body: #"{"username":"temp-ana","password":"correct horse battery"}"#, token: .some(nil))
+            #expect(issued.status == 200)
+            #expect(issued.json["expiresAt"] as? String == end.formatted(.iso8601), "the token ends with the authorisation, not 15 minutes later")
+            federation.nodes[0].clock.advance(by: 601)
+            let refused = try await federation.call(0, "/api/v1/auth/token", method: .POST, body: #"{"username":"temp-ana","password":"correct horse battery"}"#, token: .some(nil))
+            #expect(refused.status == 403)
+            #expect((refused.json["detail"] as? String)?.contains("access authorisation ended") == true)
+            let token = try #require(issued.json["token"] as? String)
+            #expect(try await federation.call(0, "/api/v1/messages", token: token).status == 401)
+        }
+    }
+}

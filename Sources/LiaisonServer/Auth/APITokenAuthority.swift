@@ -46,9 +46,10 @@ public struct APITokenAuthority: Sendable {
 
     /// Issues a token for a user.
     /// - Returns: the compact JWS and its expiry.
-    public func issue(userID: String, username: String, role: Role) async throws -> (token: String, expiresAt: Date) {
+    /// - Parameter notAfter: the end of the user's access authorisation: the token never outlives it.
+    public func issue(userID: String, username: String, role: Role, notAfter: Date? = nil) async throws -> (token: String, expiresAt: Date) {
         let issuedAt = clock.now()
-        let expiresAt = issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds))
+        let expiresAt = min(issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds)), notAfter ?? .distantFuture)
         let claims = AccessTokenClaims(
             sub: .init(value: userID),
             iss: .init(value: issuer),

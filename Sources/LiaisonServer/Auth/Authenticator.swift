@@ -53,6 +53,10 @@ struct Authenticator: Sendable {
             await audit.record(audit.event(.login, .failure, actor: actor, details: ["reason": user == nil ? "unknown user" : "wrong password"]))
             throw LiaisonError(.unauthenticated, "The username or password is wrong.")
         }
+        guard user.isAuthorised(at: now) else {
+            await audit.record(audit.event(.login, .denied, actor: actor, role: user.role.rawValue, details: ["reason": "access authorisation ended \(user.validUntil!.formatted(.iso8601))"]))
+            throw LiaisonError(.forbidden, "This account's access authorisation ended on \(user.validUntil!.formatted(.iso8601)); an administrator renews it.")
+        }
         try await users.recordSuccess(userID: user.id)
         await audit.record(audit.event(.login, actor: actor, role: user.role.rawValue))
         return user
@@ -60,7 +64,7 @@ struct Authenticator: Sendable {
 
     /// Issues a bearer token for the user.
     func issueToken(for user: UserRecord) async throws -> (token: String, expiresAt: Date) {
-        try await tokens.issue(userID: user.id.uuidString.lowercased(), username: user.username, role: user.role)
+        try await tokens.issue(userID: user.id.uuidString.lowercased(), username: user.username, role: user.role, notAfter: user.validUntil)
     }
 
     /// The principal of a valid, unexpired token signed by this node, or `nil`.

@@ -26,6 +26,8 @@ struct APIController {
         var username: String
         var role: String
         var password: String
+        /// When the access authorisation ends by itself.
+        var validUntil: Date?
     }
 
     struct UserView: Encodable {
@@ -33,12 +35,14 @@ struct APIController {
         var username: String
         var role: String
         var createdAt: Date
+        var validUntil: Date?
 
         init(_ user: UserRecord) {
             id = user.id.uuidString.lowercased()
             username = user.username
             role = user.role.rawValue
             createdAt = user.createdAt
+            validUntil = user.validUntil
         }
     }
 
@@ -65,7 +69,7 @@ struct APIController {
         routes.on(.post, "/api/v1/users", access: .only(.administrator), surface: .api) { request, context in
             let body = try await JSONBody.decode(NewUser.self, from: request, limit: configuration.maxBodyBytes)
             let user = try await UserAdministration(users: users, bcryptCost: configuration.bcryptCost, clock: configuration.clock)
-                .add(username: body.username, role: body.role, password: body.password, by: AuditTrail.actor(context))
+                .add(username: body.username, role: body.role, password: body.password, validUntil: body.validUntil, by: AuditTrail.actor(context))
             return try JSONBody.response(UserView(user), status: .created)
         }
     }
@@ -87,18 +91,23 @@ public struct UserAdministration: Sendable {
     /// - Throws: ``LiaisonError`` `.invalidInput` for a bad username, role or password; `.conflict` for a taken name.
     @discardableResult
     /// - Parameter actor: who adds the user, for the audit log (`cli` at the node's console).
-    public func add(username: String, role roleName: String, password: String, replacing: Bool = false, by actor: String = "cli") async throws -> UserRecord {
+    public func add(username: String, role roleName: String, password: String, validUntil: Date? = nil, replacing: Bool = false, by actor: String = "cli") async throws -> UserRecord {
         try CredentialRules.validateUsername(username)
         guard let role = Role(parsing: roleName) else {
             throw LiaisonError(.invalidInput, "role '\(roleName)' is not one of: \(Role.wireNames)")
         }
         try CredentialRules.validatePassword(password)
+        if let validUntil, validUntil <= clock.now() {
+            throw LiaisonError(.invalidInput, "validUntil must be in the future")
+        }
         let hash = try await Authenticator.hashPassword(password, cost: bcryptCost)
         let user = replacing
-            ? try await users.upsert(username: username, role: role, passwordHash: hash, at: clock.now())
-            : try await users.create(username: username, role: role, passwordHash: hash, at: clock.now())
+            ? try await users.upsert(username: username, role: role, passwordHash: hash, validUntil: validUntil, at: clock.now())
+            : try await users.create(username: username, role: role, passwordHash: hash, validUntil: validUntil, at: clock.now())
+        var details = ["role": role.rawValue]
+        if let validUntil { details["validUntil"] = validUntil.formatted(.iso8601) }
         try await AuditStore(database: users.database).record(
-            [AuditEvent(time: clock.now(), operation: .userAdded, actor: actor, subject: "user:\(user.username)", details: ["role": role.rawValue])], at: clock.now()
+            [AuditEvent(time: clock.now(), operation: .userAdded, actor: actor, subject: "user:\(user.username)", details: details)], at: clock.now()
         )
         return user
     }

@@ -16,8 +16,22 @@ final class UserModel: Model, @unchecked Sendable {
     @Field(key: "failed_attempts") var failedAttempts: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "created_at") var createdAt: Date
+    /// When the user's access authorisation ends by itself (migration 0015); `nil`: no end date.
+    @OptionalField(key: "valid_until") var validUntil: Date?
 
     init() {}
+}
+
+struct AddUserValidity: AsyncMigration {
+    var name: String { "0015-add-user-validity" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(UserModel.schema).field("valid_until", .datetime).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(UserModel.schema).deleteField("valid_until").update()
+    }
 }
 
 final class WebSessionModel: Model, @unchecked Sendable {

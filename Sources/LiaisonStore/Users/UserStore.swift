@@ -17,6 +17,11 @@ public struct UserRecord: Sendable, Equatable {
     public var failedAttempts: Int
     public var lockedUntil: Date?
     public var createdAt: Date
+    /// When the access authorisation ends by itself; `nil`: no end date.
+    public var validUntil: Date? = nil
+
+    /// Whether the authorisation is in force at `date`.
+    public func isAuthorised(at date: Date) -> Bool { validUntil.map { date < $0 } ?? true }
 }
 
 /// A signed-in browser session. The store keeps only the SHA-256 of the cookie's token.
@@ -40,7 +45,7 @@ public struct UserStore: Sendable {
     /// Creates a user.
     /// - Throws: ``LiaisonError`` `.conflict` when the username is taken.
     @discardableResult
-    public func create(username: String, role: Role, passwordHash: String, at now: Date) async throws -> UserRecord {
+    public func create(username: String, role: Role, passwordHash: String, validUntil: Date? = nil, at now: Date) async throws -> UserRecord {
         if try await UserModel.query(on: try db).filter(\.$username == username).first() != nil {
             throw LiaisonError(.conflict, "a user named '\(username)' already exists")
         }
@@ -51,16 +56,18 @@ public struct UserStore: Sendable {
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.createdAt = now
+        model.validUntil = validUntil
         try await database.writing { try await model.create(on: $0) }
         return try Self.record(model)
     }
 
     /// Replaces a user's password and role, clearing any lock; creates the user if absent.
     @discardableResult
-    public func upsert(username: String, role: Role, passwordHash: String, at now: Date) async throws -> UserRecord {
+    public func upsert(username: String, role: Role, passwordHash: String, validUntil: Date? = nil, at now: Date) async throws -> UserRecord {
         guard let model = try await UserModel.query(on: try db).filter(\.$username == username).first() else {
-            return try await create(username: username, role: role, passwordHash: passwordHash, at: now)
+            return try await create(username: username, role: role, passwordHash: passwordHash, validUntil: validUntil, at: now)
         }
+        model.validUntil = validUntil
         model.role = role.rawValue
         model.passwordHash = passwordHash
         model.failedAttempts = 0
@@ -117,7 +124,7 @@ public struct UserStore: Sendable {
             try await database.writing { try await model.delete(on: $0) }
             return nil
         }
-        guard let user = try await find(id: model.userID) else { return nil }
+        guard let user = try await find(id: model.userID), user.isAuthorised(at: now) else { return nil }
         return WebSessionRecord(id: try model.requireID(), user: user, csrfToken: model.csrfToken, expiresAt: model.expiresAt)
     }
 
@@ -136,7 +143,8 @@ public struct UserStore: Sendable {
             passwordHash: model.passwordHash,
             failedAttempts: model.failedAttempts,
             lockedUntil: model.lockedUntil,
-            createdAt: model.createdAt
+            createdAt: model.createdAt,
+            validUntil: model.validUntil
         )
     }
 }
