@@ -284,7 +284,7 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
     browser.find_element(By.ID, "special-health").click()
     browser.find_element(By.ID, "send").click()
     # Without a justification the form comes back saying what is missing, keeping what was typed.
-    error = browser.find_element(By.ID, "compose-error").text
+    error = WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "compose-error"))).text
     assert "justification" in error
     assert browser.find_element(By.ID, "personName").get_attribute("value") == "Lena Varga"
     assert browser.find_element(By.ID, "to-XB-CUS").is_selected()
@@ -317,3 +317,41 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
     browser.find_element(By.CSS_SELECTOR, "#approval-outcome a").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
     assert "Health" in browser.find_element(By.CSS_SELECTOR, "strong.special").text
+
+
+def test_subject_request_and_oversight_console(demo, browser):
+    """The data-protection officer records a data subject's access request, searches the node,
+    finds the demo's message about Jonas Doe, grants access and opens the answer; the oversight
+    role sees the console and the transparency report."""
+    _, credentials = demo
+    url_a, password_dpo = credentials[("XA-POL", "data-protection-officer")]
+    _, password_oversight = credentials[("XA-POL", "oversight")]
+    sign_in(browser, url_a, "data-protection-officer", password_dpo)
+    browser.find_element(By.ID, "nav-subject-requests").click()
+    Select(browser.find_element(By.ID, "request-kind")).select_by_value("access")
+    browser.find_element(By.ID, "request-name").send_keys("DOE, Jonas")
+    browser.find_element(By.ID, "request-channel").send_keys("letter of 2 November")
+    browser.find_element(By.ID, "record-request").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/subject-requests/[0-9a-f-]+$"))
+    browser.find_element(By.ID, "search-subject").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+    assert rows and any("Jonas Doe" in row.text for row in rows)
+    Select(browser.find_element(By.ID, "decision-outcome")).select_by_value("granted")
+    browser.find_element(By.ID, "decision-reasons").send_keys("Nothing restricts access; the record is disclosed.")
+    browser.find_element(By.ID, "decide-request").click()
+    assert browser.find_element(By.ID, "request-outcome").get_attribute("data-outcome") == "granted"
+    browser.save_screenshot(str(OUTPUT / "subject-request.png"))
+    browser.find_element(By.ID, "answer-link").click()
+    assert "holds the records below" in browser.find_element(By.ID, "answer-statement").text
+    assert "Jonas Doe" in browser.find_element(By.ID, "answer-records").text
+
+    sign_in(browser, url_a, "oversight", password_oversight)
+    browser.find_element(By.ID, "nav-oversight").click()
+    assert browser.find_element(By.ID, "policy-decisions").text.strip() != ""
+    assert browser.find_elements(By.ID, "no-anomalies"), "the demo's normal use raises no anomaly"
+    browser.save_screenshot(str(OUTPUT / "oversight-console.png"))
+    browser.find_element(By.ID, "transparency-link").click()
+    report = browser.find_element(By.ID, "transparency-report").text
+    assert "Messages exchanged per partner and purpose" in report
+    assert browser.find_elements(By.CSS_SELECTOR, "#report-exchanges tbody tr"), "the demo's messages are counted"
+    browser.save_screenshot(str(OUTPUT / "transparency-report.png"))
