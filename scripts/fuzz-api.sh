@@ -12,6 +12,7 @@ password="fuzzing-password-$RANDOM$RANDOM"
 "$bin" init --data-dir "$dir" --agency-code XF-FUZ --name "Fuzz agency" --jurisdiction XF >/dev/null
 echo "$password" | "$bin" user add --data-dir "$dir" --username admin --role administrator --password-stdin >/dev/null
 echo "$password" | "$bin" user add --data-dir "$dir" --username ivy --role investigator --password-stdin >/dev/null
+echo "$password" | "$bin" user add --data-dir "$dir" --username dora --role data-protection-officer --password-stdin >/dev/null
 "$bin" serve --data-dir "$dir" --port "$port" --log-level warning &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
@@ -24,7 +25,9 @@ token_for() {
 
 # The case-information routes admit only the roles that handle cases; everything else is fuzzed
 # as an administrator. The federation endpoints live on the other (TLS) listener.
-handler_routes='^/(api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations)'
+handler_routes='^/(api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations|api/v1/approvals|approvals)'
+# The data-protection officer's routes: subject requests, oversight, reports, retention.
+officer_routes='^/(api/v1/subject-requests|subject-requests|api/v1/oversight|oversight|api/v1/reports|api/v1/retention)'
 fuzz() {
   "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --header "Authorization: Bearer $1" \
@@ -36,6 +39,8 @@ fuzz() {
     --no-color
 }
 echo "--- as an administrator"
-fuzz "$(token_for admin)" --exclude-path-regex "^/(federation/|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations)"
+fuzz "$(token_for admin)" --exclude-path-regex "^/(federation/|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations|api/v1/approvals|approvals|api/v1/subject-requests|subject-requests|api/v1/oversight|oversight|api/v1/reports|api/v1/retention)"
 echo "--- as an investigator"
 fuzz "$(token_for ivy)" --include-path-regex "$handler_routes"
+echo "--- as a data-protection officer"
+fuzz "$(token_for dora)" --include-path-regex "$officer_routes"

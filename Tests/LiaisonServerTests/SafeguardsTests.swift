@@ -89,13 +89,24 @@ struct SafeguardsTests {
         try await LiveFederation.run { federation in
             let supervisor = try await Self.signIn(federation, 0, .supervisor, "sup-ana")
             let minor = #"[{"id":"p-8","schema":"Person","properties":{"name":["Ivo Ilic"],"birthDate":["2015-06-01"]},"dataSubjectCategory":"suspect","nature":"fact"}]"#
-            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: minor))
+            let requesterAccount = try await federation.nodes[0].addUser(.investigator, username: "inv-dan")
+            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: Self.body(entities: minor), token: try await federation.token(0, requesterAccount.username, requesterAccount.password))
             #expect(held.status == 202, "\(held.text)")
             #expect((held.json["reasons"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["minor"])
             let id = try #require(held.json["id"] as? String)
-            let refused = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":false,"reason":"A child: ask the youth-protection unit instead."}"#, token: supervisor)
+            #expect(try await federation.call(0, "/api/v1/approvals/\(id)", token: supervisor).json["overdue"] as? Bool == false)
+            // 48 hours later it is flagged overdue on the supervisors' dashboard.
+            federation.nodes[0].clock.advance(by: 49 * 3_600)
+            let supervisorLater = try await SafeguardsTests.signIn(federation, 0, .supervisor, "sup-ben")
+            let pending = try await federation.call(0, "/api/v1/approvals?state=pending", token: supervisorLater)
+            #expect(pending.array.first?["overdue"] as? Bool == true)
+            _ = supervisor
+            let refused = try await federation.call(0, "/api/v1/approvals/\(id)/decision", method: .POST, body: #"{"approve":false,"reason":"A child: ask the youth-protection unit instead."}"#, token: supervisorLater)
             #expect(refused.status == 200)
-            let seen = try await federation.call(0, "/api/v1/approvals/\(id)")
+            let requester = try await SafeguardsTests.signIn(federation, 0, .investigator, "inv-cal")
+            #expect(try await federation.call(0, "/api/v1/approvals/\(id)", token: requester).status == 404, "another investigator does not see it")
+            let requesterLater = try await federation.token(0, requesterAccount.username, requesterAccount.password)
+            let seen = try await federation.call(0, "/api/v1/approvals/\(id)", token: requesterLater)
             #expect(seen.json["state"] as? String == "refused")
             #expect(seen.json["decisionReason"] as? String == "A child: ask the youth-protection unit instead.")
             #expect(seen.json["outcome"] == nil)
