@@ -103,6 +103,7 @@ public func buildApplication(
     )
     let retention = RetentionSweeper(store: RetentionStore(database: database), messages: messageService, safeguards: safeguards, trail: trail, clock: configuration.clock)
     RetentionController(sweeper: retention, configuration: configuration).register(on: routes)
+    RetentionPages(renderer: renderer, sweeper: retention, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
     let rights = SubjectRights(
         agency: node.settings.profile.agencyCode, store: SubjectRequestStore(database: database), messages: messages,
         screening: ScreeningStore(database: database), safeguards: safeguards, retention: retention, trail: trail, clock: configuration.clock

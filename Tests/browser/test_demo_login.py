@@ -311,6 +311,18 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
     assert browser.find_element(By.ID, "approval-outcome").text.startswith("message:")
     browser.save_screenshot(str(OUTPUT / "approval-approved.png"))
 
+    # The supervisor places a legal hold on the case, sees it, and releases it.
+    browser.find_element(By.ID, "nav-retention").click()
+    browser.find_element(By.ID, "hold-case").send_keys("XA-2026-0042")
+    browser.find_element(By.ID, "hold-reason").send_keys("Trial of the van's driver pending.")
+    browser.execute_script("document.getElementById('hold-until').value = '2031-12-31'")
+    browser.find_element(By.ID, "place-hold").click()
+    holds = WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "legal-holds"))).text
+    assert "case XA-2026-0042" in holds and "Trial of the van" in holds
+    browser.save_screenshot(str(OUTPUT / "legal-hold.png"))
+    browser.find_element(By.CSS_SELECTOR, "#legal-holds .release-hold").click()
+    WebDriverWait(browser, 10).until(lambda b: not b.find_elements(By.ID, "legal-holds"))
+
     sign_in(browser, url_a, "investigator", password_investigator)
     browser.get(approval_url)
     assert browser.find_element(By.ID, "approval-decision-reason").text == "Necessary and proportionate for the assault case."

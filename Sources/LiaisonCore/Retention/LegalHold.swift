@@ -47,6 +47,7 @@ public struct LegalHold: Codable, Sendable, Equatable {
     /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
     public func validate(at now: Date) throws(LiaisonError) {
         guard (caseRef == nil) != (subject == nil) else { throw LiaisonError(.invalidInput, "name either a caseRef or a subject (message:<id>), not both") }
+        if let caseRef, caseRef.allSatisfy(\.isWhitespace) || caseRef.count > 100 { throw LiaisonError(.invalidInput, "caseRef: give the case reference (1 to 100 characters)") }
         if let subject, !subject.hasPrefix("message:") { throw LiaisonError(.invalidInput, "subject must be message:<id>") }
         guard reason.filter({ !$0.isWhitespace }).count >= 10 else { throw LiaisonError(.invalidInput, "reason: give the reason for the hold (at least 10 characters)") }
         guard until > now else { throw LiaisonError(.invalidInput, "until must be in the future") }

@@ -69,6 +69,7 @@ struct PageRenderer: Sendable {
                 "readsAudit": AuditController.readers.admittedRoles.contains(principal.role),
                 "oversees": OversightController.overseers.admittedRoles.contains(principal.role),
                 "handlesSubjectRequests": SubjectRequestController.officers.admittedRoles.contains(principal.role),
+                "readsRetention": RetentionController.readers.admittedRoles.contains(principal.role),
             ] as [String: Any]
         }
         object.merge(values) { _, new in new }
