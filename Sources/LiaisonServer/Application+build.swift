@@ -130,9 +130,9 @@ public func buildApplication(
         federation: federation, clock: configuration.clock
     )
     let transfers = EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService)
-    EvidenceController(service: evidence, packages: packages, transfers: transfers, configuration: configuration).register(on: routes)
+    EvidenceController(service: evidence, packages: packages, transfers: transfers, safeguards: safeguards, configuration: configuration).register(on: routes)
     EvidencePages(
-        renderer: renderer, service: evidence, packages: packages, transfers: transfers, federation: federation,
+        renderer: renderer, service: evidence, packages: packages, transfers: transfers, federation: federation, safeguards: safeguards,
         forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)
     ).register(on: routes)
     AuditPages(renderer: renderer, log: auditLog, store: auditStore, witnesses: witnessStore, identity: node.identity).register(on: routes)

@@ -72,6 +72,9 @@ struct EvidenceTests {
             let sealed = try #require(try await EvidenceStore(database: node.app.database).sealedContent(id))
             #expect(sealed.ciphertext.range(of: Self.content.prefix(32)) == nil)
             #expect(sealed.ciphertext != Self.content)
+            // Each read asked the policy decision point, with the item's case as the case link.
+            let decisions = try await AuditStore(database: node.app.database).allEvents().filter { $0.operation == .policyDecision && $0.subject == "evidence:\(id)" }
+            #expect(decisions.count == 2 && decisions.allSatisfy { $0.details?["action"] == "read" && $0.details?["decision"] == "permit" && $0.details?["caseRef"] != nil })
         }
     }
 

@@ -12,6 +12,7 @@ struct EvidenceController {
     let service: EvidenceService
     let packages: EvidencePackageBuilder
     let transfers: EvidenceTransferService
+    let safeguards: SafeguardsService
     let configuration: NodeConfiguration
 
     struct EventView: Encodable {
@@ -66,7 +67,9 @@ struct EvidenceController {
             return try JSONBody.response(try await itemView(record.item.id), status: .created)
         }
         routes.on(.get, "/api/v1/evidence/:id", access: handlers, surface: .api, audited: .evidenceRead) { _, context in
-            try JSONBody.response(try await itemView(try context.parameters.require("id")))
+            let id = try context.parameters.require("id")
+            try await safeguards.authoriseEvidence(id, store: service.store, action: .read, principal: context.principal, actor: AuditTrail.actor(context))
+            return try JSONBody.response(try await itemView(id))
         }
         routes.on(.put, "/api/v1/evidence/:id/content", access: handlers, surface: .api) { request, context in
             let buffer: ByteBuffer
@@ -82,7 +85,9 @@ struct EvidenceController {
             return try JSONBody.response(try await itemView(id))
         }
         routes.on(.get, "/api/v1/evidence/:id/content", access: handlers, surface: .api, audited: .evidenceRead) { _, context in
-            let (file, content) = try await service.content(try context.parameters.require("id"))
+            let id = try context.parameters.require("id")
+            try await safeguards.authoriseEvidence(id, store: service.store, action: .read, principal: context.principal, actor: AuditTrail.actor(context))
+            let (file, content) = try await service.content(id)
             return Response(
                 status: .ok,
                 headers: [.contentType: file.mediaType, .contentDisposition: "attachment; filename=\"\(EvidencePackageBuilder.safeName(file.name))\""],
@@ -102,6 +107,7 @@ struct EvidenceController {
         }
         routes.on(.get, "/api/v1/evidence/:id/package", access: handlers, surface: .api, audited: .evidenceExported) { _, context in
             let id = try context.parameters.require("id")
+            try await safeguards.authoriseEvidence(id, store: service.store, action: .export, principal: context.principal, actor: AuditTrail.actor(context))
             let package = try await packages.build(id)
             return Response(
                 status: .ok,

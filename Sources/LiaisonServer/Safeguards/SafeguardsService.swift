@@ -144,3 +144,20 @@ struct SafeguardsService: Sendable {
         }
     }
 }
+
+extension SafeguardsService {
+    /// Asks the decision point before an item of evidence is read or exported: the role must
+    /// handle case content and the item's case is the case link; the decision is logged.
+    /// - Throws: ``Problem`` 403 with the reasons when it refuses. An unknown item passes, so that
+    ///   the route answers its own 404.
+    func authoriseEvidence(_ id: String, store: EvidenceStore, action: PolicyRequest.Action, principal: Principal?, actor: String) async throws {
+        guard let record = try await store.item(id) else { return }
+        let request = PolicyRequest(
+            action: action, actor: principal, agency: agency, recipient: nil, dataCategories: [.evidence], dataSubjectCategories: [], recordCount: 1,
+            purpose: "evidence of case \(record.item.caseRef)", legalBasis: record.item.legalAuthority, caseRef: record.item.caseRef, at: clock.now()
+        )
+        if case .deny(let reasons) = try await decide(request, actor: actor, subject: "evidence:\(id)").decision {
+            throw Problem(.forbidden, code: "refused-by-safeguards", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+        }
+    }
+}

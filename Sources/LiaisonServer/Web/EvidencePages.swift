@@ -16,6 +16,7 @@ struct EvidencePages {
     let packages: EvidencePackageBuilder
     let transfers: EvidenceTransferService
     let federation: FederationStore
+    let safeguards: SafeguardsService
     let forms: FormReader
 
     /// The fields of a registration form, for a physical item (`application/x-www-form-urlencoded`)
@@ -105,7 +106,8 @@ struct EvidencePages {
             }
         }
         routes.on(.get, "/evidence/:id", access: handlers, surface: .web, audited: .evidenceRead) { request, context in
-            try await show(try context.parameters.require("id"), request: request, context: context, error: nil)
+            try await safeguards.authoriseEvidence(try context.parameters.require("id"), store: service.store, action: .read, principal: context.principal, actor: AuditTrail.actor(context))
+            return try await show(try context.parameters.require("id"), request: request, context: context, error: nil)
         }
         routes.on(.post, "/evidence/:id/events", access: handlers, surface: .web) { request, context in
             let id = try context.parameters.require("id")
@@ -141,6 +143,7 @@ struct EvidencePages {
         }
         routes.on(.get, "/evidence/:id/package", access: handlers, surface: .web, audited: .evidenceExported) { _, context in
             let id = try context.parameters.require("id")
+            try await safeguards.authoriseEvidence(id, store: service.store, action: .export, principal: context.principal, actor: AuditTrail.actor(context))
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(id).zip\""],
