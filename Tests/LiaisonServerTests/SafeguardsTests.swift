@@ -428,3 +428,42 @@ struct AuthorisationExpiryTests {
         }
     }
 }
+
+@Suite("Retention of evidence, approvals and subject requests")
+struct RetentionReviewTests {
+    @Test("evidence comes up for review (never erased by the sweep) until disposed of; decided approvals and subject requests lose their personal data after their period")
+    func reviews() async throws {
+        try await LiveFederation.run { federation in
+            let admin = try await SafeguardsTests.signIn(federation, 0, .administrator, "admin-eva")
+            let supervisor = try await SafeguardsTests.signIn(federation, 0, .supervisor, "sup-ana")
+            let dpo = try await SafeguardsTests.signIn(federation, 0, .dataProtectionOfficer, "dpo-lin")
+            #expect(try await federation.call(0, "/api/v1/safeguards/configuration", method: .PUT, body: #"{"retention":{"evidenceReviewDays":10,"decidedRecordDays":10}}"#, token: admin).status == 200)
+            let kept = try await federation.call(0, "/api/v1/evidence", method: .POST, body: EvidenceTests.registration)
+            let disposed = try await federation.call(0, "/api/v1/evidence", method: .POST, body: EvidenceTests.registration.replacingOccurrences(of: "Mobile phone image", with: "Tobacco sample").replacingOccurrences(of: #""kind":"file""#, with: #""kind":"physical""#))
+            let keptID = try #require((kept.json["item"] as? [String: Any])?["id"] as? String)
+            let disposedID = try #require((disposed.json["item"] as? [String: Any])?["id"] as? String)
+            let destroyed = try await federation.call(0, "/api/v1/evidence/\(disposedID)/events", method: .POST, body: #"{"action":"destroyed","actor":"Insp. Ana Ribeiro","place":"Incinerator","purpose":"court order 2026/9"}"#)
+            #expect(destroyed.status == 201, "\(destroyed.text)")
+
+            let witness = #"[{"id":"p-1","schema":"Person","properties":{"name":["Mara Ilic"]},"dataSubjectCategory":"witness","nature":"fact"}]"#
+            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: SafeguardsTests.body(entities: witness))
+            let approvalID = try #require(held.json["id"] as? String)
+            #expect(try await federation.call(0, "/api/v1/approvals/\(approvalID)/decision", method: .POST, body: #"{"approve":false,"reason":"Not needed."}"#, token: supervisor).status == 200)
+
+            for node in federation.nodes { node.clock.advance(by: 11 * 86_400) }
+            let dpoLater = try await SafeguardsTests.signIn(federation, 0, .dataProtectionOfficer, "dpo-max")
+            _ = dpo
+            let report = try await federation.call(0, "/api/v1/retention?days=0", token: dpoLater)
+            let evidence = (report.json["items"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "evidence" }
+            #expect(evidence.map { $0["id"] as? String } == [keptID], "the destroyed item is not up for review")
+            #expect(evidence.first?["action"] as? String == "review" && evidence.first?["overdue"] as? Bool == true)
+
+            let swept = try await federation.call(0, "/api/v1/retention/sweep", method: .POST, token: dpoLater)
+            #expect(swept.json["decidedRecordsAnonymised"] as? Int == 1, "\(swept.text)")
+            let stillThere = try await federation.call(0, "/api/v1/retention?days=0", token: dpoLater)
+            #expect((stillThere.json["items"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == keptID }, "the sweep never erases evidence")
+            let approval = try #require(try await SafeguardsStore(database: federation.nodes[0].app.database).approval(approvalID))
+            #expect(approval.payload == Data("{}".utf8) && approval.state == .refused && approval.decisionReason == "Not needed.")
+        }
+    }
+}

@@ -18,10 +18,19 @@ public struct RetentionRules: Codable, Sendable, Equatable {
     /// Days after which a screening result is anonymised: the screened name and the matched
     /// name go, the list, score and decision stay for the statistics.
     public var screeningDays = 1_825
+    /// Days after registration by which an item of evidence is reviewed (28 CFR 23.20(h): review
+    /// before at most 5 years). Evidence is never erased by a sweep — disposal is a custody event
+    /// ordered by the authority — so the review ends with disposal (returned, destroyed) or a
+    /// legal hold that says why and until when it is kept.
+    public var evidenceReviewDays = 1_825
+    /// Days after their decision by which the personal data in decided approvals (the held
+    /// message) and data subjects' requests (name, identifiers, findings) are anonymised; the
+    /// decision itself stays, for accountability.
+    public var decidedRecordDays = 1_095
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case days, messageDays, screeningDays }
+    enum CodingKeys: String, CodingKey { case days, messageDays, screeningDays, evidenceReviewDays, decidedRecordDays }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -38,6 +47,8 @@ public struct RetentionRules: Codable, Sendable, Equatable {
         }
         messageDays = try container.decodeIfPresent(Int.self, forKey: .messageDays) ?? defaults.messageDays
         screeningDays = try container.decodeIfPresent(Int.self, forKey: .screeningDays) ?? defaults.screeningDays
+        evidenceReviewDays = try container.decodeIfPresent(Int.self, forKey: .evidenceReviewDays) ?? defaults.evidenceReviewDays
+        decidedRecordDays = try container.decodeIfPresent(Int.self, forKey: .decidedRecordDays) ?? defaults.decidedRecordDays
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -45,6 +56,8 @@ public struct RetentionRules: Codable, Sendable, Equatable {
         try container.encode(Dictionary(uniqueKeysWithValues: days.map { ($0.key.rawValue, $0.value) }), forKey: .days)
         try container.encode(messageDays, forKey: .messageDays)
         try container.encode(screeningDays, forKey: .screeningDays)
+        try container.encode(evidenceReviewDays, forKey: .evidenceReviewDays)
+        try container.encode(decidedRecordDays, forKey: .decidedRecordDays)
     }
 
     /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
@@ -57,6 +70,8 @@ public struct RetentionRules: Codable, Sendable, Equatable {
         }
         guard range.contains(messageDays) else { throw LiaisonError(.invalidInput, "retention.messageDays must be 1 to 3650 days") }
         guard range.contains(screeningDays) else { throw LiaisonError(.invalidInput, "retention.screeningDays must be 1 to 3650 days") }
+        guard range.contains(evidenceReviewDays) else { throw LiaisonError(.invalidInput, "retention.evidenceReviewDays must be 1 to 3650 days") }
+        guard range.contains(decidedRecordDays) else { throw LiaisonError(.invalidInput, "retention.decidedRecordDays must be 1 to 3650 days") }
     }
 
     /// When a message must go: the shortest period of the data subjects it names (the most

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonSafeguards
 import LiaisonStore
 import Logging
@@ -10,6 +11,8 @@ import ServiceLifecycle
 struct RetentionReport: Codable, Sendable {
     struct Item: Codable, Sendable {
         var kind: String
+        /// `erase` (the sweep erases it) or `review` (a person decides: dispose, or keep under a hold).
+        var action: String
         var id: String
         var subject: String
         var caseRef: String?
@@ -37,6 +40,7 @@ struct SweepResult: Codable, Sendable {
     var notified: [String]
     var noticeFailures: [String]
     var screeningResultsAnonymised: Int
+    var decidedRecordsAnonymised: Int = 0
 }
 
 /// The retention rules carried out: erases messages whose period ended (and tells the partners
@@ -58,14 +62,28 @@ struct RetentionSweeper: Sendable {
         let horizon = now.addingTimeInterval(TimeInterval(days) * 86_400)
         let items = try await store.messagesDue(before: horizon, legacyDays: rules.messageDays).map { candidate in
             RetentionReport.Item(
-                kind: "message", id: candidate.messageID, subject: candidate.subject, caseRef: candidate.caseRef, deleteAt: candidate.deleteAt,
+                kind: "message", action: "erase", id: candidate.messageID, subject: candidate.subject, caseRef: candidate.caseRef, deleteAt: candidate.deleteAt,
                 overdue: candidate.deleteAt <= now,
                 heldBy: LegalHold.holding(holds, caseRef: candidate.caseRef, subject: "message:\(candidate.messageID)", at: now)?.id,
                 recipients: candidate.recipients
             )
         }
+        var evidence: [RetentionReport.Item] = []
+        for item in try await store.evidenceRegistered(before: horizon.addingTimeInterval(-TimeInterval(rules.evidenceReviewDays) * 86_400)) {
+            // Returned or destroyed items are disposed of: nothing left to review.
+            let events = try await store.evidence.events(item.id)
+            if let last = events.last, let signed = try? CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: last.signedJSON),
+               let event = try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes), [.returned, .destroyed].contains(event.action) {
+                continue
+            }
+            let reviewAt = item.registeredAt.addingTimeInterval(TimeInterval(rules.evidenceReviewDays) * 86_400)
+            evidence.append(RetentionReport.Item(
+                kind: "evidence", action: "review", id: item.id, subject: item.description, caseRef: item.caseRef, deleteAt: reviewAt, overdue: reviewAt <= now,
+                heldBy: LegalHold.holding(holds, caseRef: item.caseRef, subject: "evidence:\(item.id)", at: now)?.id, recipients: []
+            ))
+        }
         let screening = try await store.screeningDue(before: horizon.addingTimeInterval(-TimeInterval(rules.screeningDays) * 86_400))
-        return RetentionReport(generatedAt: now, withinDays: days, items: items, screeningResultsDue: screening, holds: holds)
+        return RetentionReport(generatedAt: now, withinDays: days, items: (items + evidence).sorted { $0.deleteAt < $1.deleteAt }, screeningResultsDue: screening, holds: holds)
     }
 
     /// Erases what is due and not held; anonymises old screening results.
@@ -90,6 +108,11 @@ struct RetentionSweeper: Sendable {
         result.screeningResultsAnonymised = try await store.anonymiseScreening(before: cutoff, audit: { count in
             AuditEvent(time: now, operation: .recordsAnonymised, actor: "system", subject: "screening-results",
                        details: ["count": "\(count)", "before": cutoff.formatted(.iso8601), "reason": "retention period of \(rules.screeningDays) days"])
+        }, at: now)
+        let decidedCutoff = now.addingTimeInterval(-TimeInterval(rules.decidedRecordDays) * 86_400)
+        result.decidedRecordsAnonymised = try await store.anonymiseDecided(before: decidedCutoff, audit: { count in
+            AuditEvent(time: now, operation: .recordsAnonymised, actor: "system", subject: "decided-approvals-and-subject-requests",
+                       details: ["count": "\(count)", "before": decidedCutoff.formatted(.iso8601), "reason": "retention period of \(rules.decidedRecordDays) days after the decision"])
         }, at: now)
         await trail.wakeup.signal()
         return result

@@ -137,6 +137,48 @@ public struct RetentionStore: Sendable {
         }
     }
 
+    /// The evidence store on the same database (custody chains, for disposal).
+    public var evidence: EvidenceStore { EvidenceStore(database: database) }
+
+    /// Items of evidence registered before `date`, for review.
+    public func evidenceRegistered(before date: Date) async throws -> [(id: String, caseRef: String, description: String, registeredAt: Date)] {
+        try await EvidenceItemModel.query(on: db).filter(\.$registeredAt < date).sort(\.$registeredAt).all().map { model in
+            let item = try CanonicalJSON.decoder.decode(EvidenceItem.self, from: model.documentJSON)
+            return (model.id!, model.caseRef, item.description, model.registeredAt)
+        }
+    }
+
+    /// Anonymises decided approvals and data subjects' requests decided before `date`: the held
+    /// message and the subject's name, identifiers, details and findings go; the decision stays.
+    /// - Returns: how many records were anonymised.
+    public func anonymiseDecided(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
+        try await database.transaction { tx in
+            var count = 0
+            for model in try await ApprovalModel.query(on: tx).filter(\.$state != ApprovalRecord.State.pending.rawValue).filter(\.$decidedAt < date).all()
+            where model.payloadJSON != Data("{}".utf8) {
+                model.payloadJSON = Data("{}".utf8)
+                model.summary = "(anonymised)"
+                model.justification = "(anonymised)"
+                try await model.save(on: tx)
+                count += 1
+            }
+            for model in try await SubjectRequestModel.query(on: tx).filter(\.$state == SubjectRequest.State.decided.rawValue).all() {
+                var request = try MessageStore.decoder.decode(SubjectRequest.self, from: model.documentJSON)
+                guard let decided = request.decision?.decidedAt, decided < date, request.name != "(anonymised)" else { continue }
+                request.name = "(anonymised)"
+                request.birthDate = nil
+                request.identifiers = []
+                request.details = ""
+                model.documentJSON = try MessageStore.encoder.encode(request)
+                model.findingsJSON = nil
+                try await model.save(on: tx)
+                count += 1
+            }
+            if count > 0 { try await AuditStore.record([audit(count)], at: now, on: tx) }
+            return count
+        }
+    }
+
     // MARK: Legal holds
 
     public func holds(includeEnded: Bool = false, at now: Date) async throws -> [LegalHold] {
