@@ -302,9 +302,11 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
 
     sign_in(browser, url_a, "supervisor", password_supervisor)
     browser.find_element(By.ID, "nav-approvals").click()
+    WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "pending-approvals")))
     rows = browser.find_elements(By.CSS_SELECTOR, "#pending-approvals tbody tr")
     assert any("Victim of the E19 smuggling route" in row.text for row in rows)
     browser.find_element(By.LINK_TEXT, "Victim of the E19 smuggling route").click()
+    WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "decision-reason")))
     browser.find_element(By.ID, "decision-reason").send_keys("Necessary and proportionate for the assault case.")
     browser.find_element(By.ID, "approve").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "approval-state").get_attribute("data-state") == "approved")
@@ -313,7 +315,7 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
 
     # The supervisor places a legal hold on the case, sees it, and releases it.
     browser.find_element(By.ID, "nav-retention").click()
-    browser.find_element(By.ID, "hold-case").send_keys("XA-2026-0042")
+    WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "hold-case"))).send_keys("XA-2026-0042")
     browser.find_element(By.ID, "hold-reason").send_keys("Trial of the van's driver pending.")
     browser.execute_script("document.getElementById('hold-until').value = '2031-12-31'")
     browser.find_element(By.ID, "place-hold").click()
@@ -346,24 +348,26 @@ def test_subject_request_and_oversight_console(demo, browser):
     browser.find_element(By.ID, "record-request").click()
     WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/subject-requests/[0-9a-f-]+$"))
     browser.find_element(By.ID, "search-subject").click()
+    present = expected_conditions.presence_of_element_located
+    WebDriverWait(browser, 10).until(present((By.ID, "findings")))
     rows = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
     assert rows and any("Jonas Doe" in row.text for row in rows)
     Select(browser.find_element(By.ID, "decision-outcome")).select_by_value("granted")
     browser.find_element(By.ID, "decision-reasons").send_keys("Nothing restricts access; the record is disclosed.")
     browser.find_element(By.ID, "decide-request").click()
-    assert browser.find_element(By.ID, "request-outcome").get_attribute("data-outcome") == "granted"
+    assert WebDriverWait(browser, 10).until(present((By.ID, "request-outcome"))).get_attribute("data-outcome") == "granted"
     browser.save_screenshot(str(OUTPUT / "subject-request.png"))
     browser.find_element(By.ID, "answer-link").click()
-    assert "holds the records below" in browser.find_element(By.ID, "answer-statement").text
+    assert "holds the records below" in WebDriverWait(browser, 10).until(present((By.ID, "answer-statement"))).text
     assert "Jonas Doe" in browser.find_element(By.ID, "answer-records").text
 
     sign_in(browser, url_a, "oversight", password_oversight)
     browser.find_element(By.ID, "nav-oversight").click()
-    assert browser.find_element(By.ID, "policy-decisions").text.strip() != ""
+    assert WebDriverWait(browser, 10).until(present((By.ID, "policy-decisions"))).text.strip() != ""
     assert browser.find_elements(By.ID, "no-anomalies"), "the demo's normal use raises no anomaly"
     browser.save_screenshot(str(OUTPUT / "oversight-console.png"))
     browser.find_element(By.ID, "transparency-link").click()
-    report = browser.find_element(By.ID, "transparency-report").text
+    report = WebDriverWait(browser, 10).until(present((By.ID, "transparency-report"))).text
     assert "Messages exchanged per partner and purpose" in report
     assert browser.find_elements(By.CSS_SELECTOR, "#report-exchanges tbody tr"), "the demo's messages are counted"
     browser.save_screenshot(str(OUTPUT / "transparency-report.png"))
