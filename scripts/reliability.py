@@ -168,7 +168,8 @@ def run_test(options, root, nodes):
         others = [n.code for n in nodes if n is not sender]
         recipients = random.sample(others, random.choice([1, 2]))
         body = {"to": recipients, "subject": f"reliability {index}", "body": f"message {index}", "purpose": "investigation",
-                "legalBasis": "FD 2006/960/JHA", "handlingCode": "H0", "evaluation": {"source": "B", "information": 2}}
+                "legalBasis": "FD 2006/960/JHA", "handlingCode": "H0", "evaluation": {"source": "B", "information": 2},
+                "caseRef": f"XA-2026-{index:05d}"}
         for _ in range(200):
             try:
                 return api(sender, "/api/v1/messages", body)["id"]

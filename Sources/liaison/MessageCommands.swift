@@ -97,7 +97,7 @@ struct MessageCommand: AsyncParsableCommand {
         @Option(help: "Handling code: H0, H1, H2 or H3.") var handlingCode: String = "H0"
         @Option(help: "Restriction text for H3.") var restriction: String?
         @Option(help: "Evaluation: source A/B/C/X and information 1-4, e.g. B2.") var evaluation: String = "X4"
-        @Option(help: "Case reference.") var caseRef: String?
+        @Option(help: "Case reference (required unless the safeguards configuration says otherwise: no access without a case link).") var caseRef: String?
         @Option(help: "Id of the message this replies to.") var inReplyTo: String?
         @Option(help: "FollowTheMoney entities as JSON lines, each with dataSubjectCategory and nature.") var entities: String?
 

@@ -40,7 +40,7 @@ let benchmarks: @Sendable () -> Void = {
         let pair = try await NodePair.start()
         let request = """
             {"to":["XB-CUS"],"subject":"benchmark","body":"\(body)","purpose":"investigation","legalBasis":"FD 2006/960/JHA",
-             "handlingCode":"H0","evaluation":{"source":"B","information":2}}
+             "handlingCode":"H0","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0001"}
             """
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
