@@ -63,10 +63,10 @@ struct UserCommand: AsyncParsableCommand {
                 try CredentialRules.validateUsername(username)
                 guard Role(parsing: role) != nil else { throw LiaisonError(.invalidInput, "role '\(role)' is not one of: \(Role.wireNames)") }
                 let end = try validUntil.map { text -> Date in
-                    guard let day = ISO8601DateFormatter().date(from: text + "T00:00:00Z"), text.count == 10 else {
+                    guard let end = CalendarDay.end(of: text) else {
                         throw LiaisonError(.invalidInput, "--valid-until must be a date as YYYY-MM-DD, not '\(text)'")
                     }
-                    return day.addingTimeInterval(86_400)
+                    return end
                 }
                 if let end, end <= Date() { throw LiaisonError(.invalidInput, "--valid-until must not be in the past") }
                 let password = try readPasswordFromStandardInput()

@@ -80,3 +80,18 @@ struct CoreTests {
         #expect(ok == valid)
     }
 }
+
+
+@Suite("Calendar days")
+struct CalendarDayTests {
+    @Test("real YYYY-MM-DD dates only; a period includes both named days")
+    func days() throws {
+        #expect(CalendarDay.start(of: "2026-02-28") == ISO8601DateFormatter().date(from: "2026-02-28T00:00:00Z"))
+        for bad in ["2026-02-30", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01T00", ""] { #expect(CalendarDay.start(of: bad) == nil, "\(bad)") }
+        let period = try CalendarDay.period(from: "2026-01-01", to: "2026-01-31", now: Date())
+        #expect(period.to.timeIntervalSince(period.from) == 31 * 86_400)
+        let year = try CalendarDay.period(from: nil, to: nil, now: ISO8601DateFormatter().date(from: "2026-06-15T12:00:00Z")!)
+        #expect(year.from == CalendarDay.start(of: "2026-01-01") && year.to == CalendarDay.start(of: "2027-01-01"))
+        #expect(throws: LiaisonError.self) { try CalendarDay.period(from: "2026-02-01", to: "2026-01-31", now: Date()) }
+    }
+}

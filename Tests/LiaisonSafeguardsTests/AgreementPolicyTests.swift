@@ -42,6 +42,7 @@ struct AgreementPolicyTests {
         }
         #expect(reasons.map(\.code) == [code])
         #expect(!reasons[0].sentence.isEmpty)
+        #expect(AgreementPolicy.reasonCodes.contains(code), "callers tell the agreement's refusals by these codes")
     }
 
     @Test("the sunset stops the flow by itself: covered one second before validUntil, not at it")

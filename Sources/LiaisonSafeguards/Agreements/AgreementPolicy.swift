@@ -51,6 +51,13 @@ public enum AgreementCoverage: Sendable, Equatable {
 /// sender and recipient as parties, the purpose, and every data category and data-subject
 /// category the flow carries.
 public enum AgreementPolicy {
+    /// The codes of the reasons this policy gives: a refusal carrying one of them is the
+    /// agreement's, not another safeguard's.
+    public static let reasonCodes: Set<String> = [
+        "no-agreement", "agreement-not-yet-in-force", "agreement-expired", "purpose-not-covered", "data-category-not-covered",
+        "data-subject-category-not-covered", "hit-no-hit-only",
+    ]
+
     /// - Parameters:
     ///   - flow: what would flow.
     ///   - agreements: the agreements this node holds that are not revoked.

@@ -112,13 +112,11 @@ public enum PolicyDecisionPoint {
     /// of one record the node already holds is not held back (its role, purpose and case link are
     /// checked, and it is logged); reads in bulk are.
     static func heldBack(_ request: PolicyRequest, redact: Set<DataCategory>, rules: ProportionalityRules) -> [PolicyReason] {
+        let bulk = request.recordCount > rules.bulkThreshold
+            ? [PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold).")]
+            : []
+        guard request.action != .read else { return bulk }
         var reasons: [PolicyReason] = []
-        if request.action == .read {
-            if request.recordCount > rules.bulkThreshold {
-                reasons.append(PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold)."))
-            }
-            return reasons
-        }
         let special = request.specialCategories.union(request.dataCategories.subtracting(redact).compactMap(SpecialCategory.implied(by:)))
         if rules.specialCategoriesNeedApproval, !special.isEmpty {
             reasons.append(PolicyReason(
@@ -136,10 +134,7 @@ public enum PolicyDecisionPoint {
         if rules.minorsNeedApproval, request.minors > 0 {
             reasons.append(PolicyReason(code: "minor", sentence: "It concerns \(request.minors == 1 ? "a person" : "\(request.minors) people") under \(rules.minorAge)."))
         }
-        if request.recordCount > rules.bulkThreshold {
-            reasons.append(PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold)."))
-        }
-        return reasons
+        return reasons + bulk
     }
 
     static func verb(_ action: PolicyRequest.Action) -> String {

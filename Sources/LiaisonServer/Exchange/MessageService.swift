@@ -151,11 +151,7 @@ struct MessageService: Sendable {
             return Problem(.unprocessableContent, code: "justification-required", detail: detail, reasons: codes)
         }
         if codes.contains("approval-refused") { return Problem(.forbidden, code: "approval-refused", detail: detail, reasons: codes) }
-        let agreementCodes: Set = [
-            "no-agreement", "agreement-not-yet-in-force", "agreement-expired", "purpose-not-covered", "data-category-not-covered",
-            "data-subject-category-not-covered", "hit-no-hit-only",
-        ]
-        if codes.contains(where: agreementCodes.contains) { return Problem(.forbidden, code: "not-covered-by-agreement", detail: detail, reasons: codes) }
+        if codes.contains(where: AgreementPolicy.reasonCodes.contains) { return Problem(.forbidden, code: "not-covered-by-agreement", detail: detail, reasons: codes) }
         return Problem(.forbidden, code: "refused-by-safeguards", detail: detail, reasons: codes)
     }
 

@@ -44,10 +44,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 
     /// The problem as a small accessible HTML page, for browsers on the web UI.
     public func htmlResponse() -> Response {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = HTMLText.escape
         let html = """
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Liaison</title>
             <link rel="stylesheet" href="/static/style.css"></head><body><main id="main"><h1>\(escape(title))</h1>

@@ -215,41 +215,20 @@ struct OversightController {
     }
 
     /// A reporting period from `YYYY-MM-DD` dates, both inclusive (default: this calendar year).
+    /// - Throws: ``Problem`` 400 naming the field.
     static func period(_ fromText: String?, _ toText: String?, now: Date) throws -> (Date, Date) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        func day(_ text: String, _ name: String) throws -> Date {
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard text.count == 10, parts.count == 3, let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-                  calendar.component(.month, from: date) == parts[1], calendar.component(.day, from: date) == parts[2] else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "\(name) must be a date as YYYY-MM-DD, not '\(text)'.")
-            }
-            return date
+        do {
+            return try CalendarDay.period(from: fromText, to: toText, now: now)
+        } catch {
+            throw Problem(error)
         }
-        let year = calendar.component(.year, from: now)
-        let from = try fromText.map { try day($0, "from") } ?? calendar.date(from: DateComponents(year: year, month: 1, day: 1))!
-        let lastDay = try toText.map { try day($0, "to") } ?? calendar.date(from: DateComponents(year: year, month: 12, day: 31))!
-        let to = lastDay.addingTimeInterval(86_400)
-        guard from < to else { throw Problem(.badRequest, code: "invalid-input", detail: "from must not be after to.") }
-        return (from, to)
     }
 }
 
 /// The transparency report as a self-contained HTML document (for publication) or fragment (for
 /// the console page). Every value is escaped.
 enum TransparencyHTML {
-    static func escape(_ text: String) -> String {
-        text.reduce(into: "") { out, character in
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-    }
+    static let escape = HTMLText.escape
 
     static func fragment(_ report: TransparencyReport) -> String {
         func row(_ label: String, _ value: String) -> String { "<tr><th scope=\"row\">\(escape(label))</th><td>\(escape(value))</td></tr>" }

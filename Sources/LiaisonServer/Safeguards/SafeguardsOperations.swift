@@ -35,9 +35,9 @@ public enum SafeguardsOperations {
         guard ["html", "json", "csv"].contains(format) else { throw LiaisonError(.invalidInput, "--format must be html, json or csv, not '\(format)'") }
         let period: (Date, Date)
         do {
-            period = try OversightController.period(from, to, now: Date())
-        } catch let problem as Problem {
-            throw LiaisonError(.invalidInput, "--" + problem.detail)
+            period = try CalendarDay.period(from: from, to: to, now: Date())
+        } catch {
+            throw LiaisonError(.invalidInput, "--" + error.message)
         }
         let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { node, database in
             TransparencyReport.compute(

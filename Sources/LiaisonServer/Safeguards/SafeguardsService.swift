@@ -53,7 +53,8 @@ struct SafeguardsService: Sendable {
         agreements: [Agreement]? = nil, configuration: SafeguardsConfiguration? = nil
     ) async throws -> PolicyOutcome {
         let configuration = if let configuration { configuration } else { try await self.configuration() }
-        let agreements = if let agreements { agreements } else { try await activeAgreements() }
+        // Only a flow to another agency needs the agreements: a read or export does not load them.
+        let agreements = if let agreements { agreements } else if request.action.crossesBorder { try await activeAgreements() } else { [Agreement]() }
         let outcome = PolicyDecisionPoint.decide(request, agreements: agreements, configuration: configuration, approval: approval)
         await trail.record(Self.event(for: outcome, of: request, actor: actor, subject: subject, approval: approval, trail: trail))
         return outcome

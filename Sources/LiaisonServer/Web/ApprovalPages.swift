@@ -87,15 +87,7 @@ struct ApprovalPages {
             if outcome.hasPrefix("message:") { values["messageID"] = String(outcome.dropFirst(8)) }
         }
         if let message = view.message {
-            let entities = (message.entities ?? []).map { entity -> [String: Any] in
-                var row: [String: Any] = [
-                    "schema": entity.schema, "subject": entity.dataSubjectCategory.rawValue,
-                    "properties": entity.properties.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "),
-                ]
-                let special = entity.revealedSpecialCategories.sorted().map { text["special_\($0.rawValue)"] ?? $0.rawValue }
-                if !special.isEmpty { row["special"] = special.joined(separator: ", ") }
-                return row
-            }
+            let entities = (message.entities ?? []).map { MessagePages.entityRow($0, text: text) }
             values["message"] = ["body": message.body, "entities": entities, "hasEntities": !entities.isEmpty] as [String: Any]
         }
         if let error { values["error"] = error }

@@ -196,17 +196,7 @@ struct MessagePages {
             "handlingCode": message.handlingCode.rawValue, "handlingText": text["handling_\(message.handlingCode.rawValue)"] ?? "",
             "evaluation": "\(message.evaluation.source.rawValue)\(message.evaluation.information.rawValue)",
             "body": message.body, "canReply": canReply,
-            "entities": message.entities.map { entity in
-                var row: [String: Any] = [
-                    "schema": entity.schema, "subject": entity.dataSubjectCategory.rawValue, "nature": entity.nature.rawValue,
-                    "properties": entity.properties.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "),
-                    // Directive 2016/680 Art. 7(1): a personal assessment is shown as one.
-                    "assessment": entity.nature == .assessment,
-                ]
-                let special = entity.revealedSpecialCategories.sorted().map { text["special_\($0.rawValue)"] ?? $0.rawValue }
-                if !special.isEmpty { row["special"] = special.joined(separator: ", ") }
-                return row
-            },
+            "entities": message.entities.map { Self.entityRow($0, text: text) },
             "redactions": (message.redactions ?? []).map { redaction -> [String: String] in
                 var row = ["entity": redaction.entity, "ground": redaction.ground]
                 if let property = redaction.property { row["property"] = property }
@@ -220,6 +210,19 @@ struct MessagePages {
         if let restriction = message.handlingRestriction { view["handlingRestriction"] = restriction }
         if let caseRef = message.caseRef { view["caseRef"] = caseRef }
         return view
+    }
+
+    /// An entity as the pages show it: its properties in one line, its special categories in the
+    /// reader's language, and a personal assessment marked as one (Directive 2016/680 Art. 7(1)).
+    static func entityRow(_ entity: MessageEntity, text: [String: String]) -> [String: Any] {
+        var row: [String: Any] = [
+            "schema": entity.schema, "subject": entity.dataSubjectCategory.rawValue, "nature": entity.nature.rawValue,
+            "properties": entity.properties.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: ", "))" }.joined(separator: "; "),
+            "assessment": entity.nature == .assessment,
+        ]
+        let special = entity.revealedSpecialCategories.sorted().map { text["special_\($0.rawValue)"] ?? $0.rawValue }
+        if !special.isEmpty { row["special"] = special.joined(separator: ", ") }
+        return row
     }
 
     private func compose(request: Request, context: LiaisonRequestContext, status: HTTPResponse.Status = .ok, values: [String: Any]) async throws -> Response {

@@ -27,11 +27,11 @@ struct RetentionPages {
             let form = try await forms.read(HoldForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
-                guard let text = form.until, text.count == 10, let day = ISO8601DateFormatter().date(from: text + "T00:00:00Z") else {
+                guard let until = CalendarDay.end(of: form.until ?? "") else {
                     throw Problem(.badRequest, code: "invalid-input", detail: "until: give the last day of the hold as YYYY-MM-DD.")
                 }
                 _ = try await sweeper.placeHold(
-                    caseRef: form.caseRef ?? "", subject: nil, reason: form.reason ?? "", until: day.addingTimeInterval(86_400),
+                    caseRef: form.caseRef ?? "", subject: nil, reason: form.reason ?? "", until: until,
                     actor: AuditTrail.actor(context), role: context.principal?.role
                 )
                 return Response(status: .seeOther, headers: [.location: "/retention"])
