@@ -155,6 +155,8 @@ public func buildApplication(
     let screening = ScreeningService(store: screeningStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
     ScreeningController(service: screening, store: screeningStore, configuration: configuration).register(on: routes)
     ScreeningPages(renderer: renderer, service: screening, store: screeningStore, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
+    let hits = HitService(store: HitStore(database: database), clock: configuration.clock, recorded: { await auditWakeup.signal() })
+    HitController(service: hits).register(on: routes)
 
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))

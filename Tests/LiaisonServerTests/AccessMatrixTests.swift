@@ -88,6 +88,11 @@ struct AccessMatrixTests {
         "POST /api/v1/designations/:id/response": .only(.supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/designations/:id/override": .only(.supervisor, .judicialAuthority),
         "POST /api/v1/designations/:id/withdrawal": .only(.supervisor, .judicialAuthority),
+        // Hit/no-hit: case handlers search; supervisors and administrators keep the reference data.
+        "GET /api/v1/hits": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority, .administrator),
+        "POST /api/v1/hits/:category/import": .only(.supervisor, .administrator),
+        "DELETE /api/v1/hits/:category/:reference": .only(.supervisor, .administrator),
+        "POST /api/v1/hits/:category/search": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /screening": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /screening": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /screening/results/:id/adjudication": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

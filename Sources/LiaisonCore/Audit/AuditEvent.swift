@@ -101,6 +101,12 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case screeningPerformed = "screening.screen"
     case screeningAdjudicated = "screening.adjudicate"
     case designationRecorded = "designation.record"
+    // Hit/no-hit searches (the Prüm model): reference data, searches (local and from partners,
+    // details carry the result), and two-step follow-up requests.
+    case hitsImported = "hit.import"
+    case hitSearched = "hit.search"
+    case followUpRequested = "hit.follow-up.request"
+    case followUpDecided = "hit.follow-up.decide"
     // The log itself.
     case auditRead = "audit.read"
     /// A security alert: a partner's split view, or a witness refusing this node's log.

@@ -324,22 +324,6 @@ public struct ScreeningEvaluation: Sendable {
     }
 }
 
-/// A small seeded generator (SplitMix64, Steele, Lea and Flood 2014), so that evaluation runs
-/// are reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func shuffle<T>(_ array: inout [T]) { array.shuffle(using: &self) }
-}
-
 extension ScreeningEvaluation {
     /// The standard harness over `../shared/data`: the OFAC SDN list (2021 edition), the UN
     /// consolidated list, OpenSanctions' `zala` FollowTheMoney sample and the US Congress names

@@ -23,7 +23,7 @@ public struct LoggedEvent: Sendable, Equatable {
 public enum Consultation {
     public static let operations: Set<String> = [
         AuditOperation.messageRead.rawValue, AuditOperation.attachmentRead.rawValue, AuditOperation.evidenceRead.rawValue,
-        AuditOperation.evidenceExported.rawValue, AuditOperation.screeningPerformed.rawValue, "hit.search", "subject-request.search",
+        AuditOperation.evidenceExported.rawValue, AuditOperation.screeningPerformed.rawValue, AuditOperation.hitSearched.rawValue, AuditOperation.subjectRequestSearched.rawValue,
     ]
 
     public static func isConsultation(_ event: AuditEvent) -> Bool {

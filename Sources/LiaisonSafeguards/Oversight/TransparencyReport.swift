@@ -110,16 +110,14 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
                 alertKinds[event.details?["kind"] ?? "other", default: 0] += 1
             case .alertReviewed:
                 if event.details?["decision"] == "confirmed" { confirmed += 1 } else { rejected += 1 }
+            case .hitSearched:
+                hits += 1
+                if event.details?["result"] == "hit" || event.details?["result"] == "near-hit" { withHit += 1 }
+            case .subjectRequestDecided:
+                subjectRequests += 1
+                outcomes[event.details?["outcome"] ?? "decided", default: 0] += 1
             default:
-                // Operations of capabilities that log under these names as they land.
-                let name = event.operation.rawValue
-                if name == "hit.search" {
-                    hits += 1
-                    if event.details?["result"] == "hit" || event.details?["result"] == "near-hit" { withHit += 1 }
-                } else if name == "subject-request.decide" {
-                    subjectRequests += 1
-                    outcomes[event.details?["outcome"] ?? "decided", default: 0] += 1
-                }
+                break
             }
         }
         return TransparencyReport(

@@ -17,6 +17,8 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     public var detail: String
     /// Machine-readable reason codes (policy decisions), when there are any.
     public var reasons: [String]?
+    /// Every problem in an uploaded file, one per bad line (`line 7: iban: …`).
+    public var errors: [String]?
 
     public init(_ status: HTTPResponse.Status, code: String, detail: String, reasons: [String]? = nil) {
         self.type = "/problems/\(code)"
@@ -91,6 +93,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let error as LiaisonError:
             return Problem(error)
+        case let error as LineProblems:
+            return error.problem
         case let error as HTTPError:
             switch error.status {
             case .notFound:

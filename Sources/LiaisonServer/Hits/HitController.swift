@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonMatching
+import LiaisonSafeguards
+import LiaisonStore
+
+/// Hit/no-hit routes: reference data (import, count, remove) and local searches.
+struct HitController {
+    let service: HitService
+
+    /// Who searches: the roles that handle case information.
+    static let searchers = MessageController.handlers
+    /// Who loads and removes reference data.
+    static let dataManagers: AccessRule = .only(.supervisor, .administrator)
+    /// Largest search body (JSON): 10,000 queries of a few hundred bytes.
+    static let maximumSearchBytes = 16 * 1024 * 1024
+    static let maximumQueries = 10_000
+
+    struct Counts: Encodable {
+        var category: String
+        var records: Int
+    }
+
+    struct ImportView: Encodable {
+        var report: HitImportReport
+        var warnings: [String]
+    }
+
+    struct SearchView: Encodable {
+        var answers: [HitAnswer]
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/api/v1/hits", access: Self.searchers.adding(.administrator), surface: .api) { _, _ in
+            let counts = try await service.counts()
+            return try JSONBody.response(HitCategory.allCases.map { Counts(category: $0.rawValue, records: counts[$0] ?? 0) })
+        }
+        routes.on(.post, "/api/v1/hits/:category/import", access: Self.dataManagers, surface: .api) { request, context in
+            let category = try HitCategory.parse(try context.parameters.require("category"))
+            let contentType = request.headers[.contentType]?.lowercased() ?? ""
+            guard ["text/csv", "application/x-ndjson", "application/jsonl", "text/plain"].contains(where: contentType.hasPrefix) else {
+                throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the file as text/csv or application/x-ndjson (got '\(contentType.isEmpty ? "none" : contentType)').")
+            }
+            let replaceAll = try Self.flag(request.uri.queryParameters.get("replaceAll"), name: "replaceAll")
+            let body = try await ScreeningController.collect(request, limit: HitService.maximumFileBytes)
+            let (report, warnings) = try await service.importFile(String(decoding: body, as: UTF8.self), category: category, replaceAll: replaceAll,
+                                                                  actor: AuditTrail.actor(context))
+            return try JSONBody.response(ImportView(report: report, warnings: warnings))
+        }
+        routes.on(.delete, "/api/v1/hits/:category/:reference", access: Self.dataManagers, surface: .api) { _, context in
+            let category = try HitCategory.parse(try context.parameters.require("category"))
+            try await service.remove(category: category, reference: try context.parameters.require("reference"), actor: AuditTrail.actor(context))
+            return Response(status: .noContent)
+        }
+        routes.on(.post, "/api/v1/hits/:category/search", access: Self.searchers, surface: .api) { request, context in
+            let category = try HitCategory.parse(try context.parameters.require("category"))
+            let (queries, purpose) = try await Self.queries(request, category: category, service: service)
+            return try JSONBody.response(SearchView(answers: try await service.search(queries, category: category, actor: AuditTrail.actor(context), role: context.principal?.role.rawValue, purpose: purpose)))
+        }
+    }
+
+    static func flag(_ text: String?, name: String) throws -> Bool {
+        switch text {
+        case nil, "false", "0": return false
+        case "true", "1": return true
+        default: throw Problem(.badRequest, code: "invalid-input", detail: "\(name): true or false")
+        }
+    }
+
+    /// The queries of a search body: `{"queries": [{…}, …], "purpose": "…"}`, each query with
+    /// the fields of the category's file layout; problems are numbered by query (1-based).
+    static func queries(_ request: Request, category: HitCategory, service: HitService) async throws -> ([ReferenceRecord], String?) {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") else {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
+        }
+        let body = try await ScreeningController.collect(request, limit: maximumSearchBytes)
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let list = object["queries"] as? [Any] else {
+            throw Problem(.badRequest, code: "invalid-json", detail: "Send {\"queries\": [{…}, …]}: an object with a list of queries.")
+        }
+        guard (1...maximumQueries).contains(list.count) else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "queries: 1 to \(maximumQueries) per request")
+        }
+        var lines: [String] = []
+        for (number, query) in list.enumerated() {
+            guard let query = query as? [String: Any], JSONSerialization.isValidJSONObject(query),
+                  let line = try? JSONSerialization.data(withJSONObject: query) else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "queries[\(number)]: must be an object")
+            }
+            lines.append(String(decoding: line, as: UTF8.self))
+        }
+        let purpose = object["purpose"] as? String
+        do {
+            return (try await service.queries(lines.joined(separator: "\n"), category: category), purpose)
+        } catch let problems as LineProblems {
+            // A line of the joined body is a query: name it by its place in the list.
+            throw LineProblems(problems: problems.problems.map { LineProblem(line: $0.line - 1, message: $0.message) }).problem(item: "queries")
+        }
+    }
+}
+
+extension LineProblems {
+    /// The problem with each bad item named `queries[N]` instead of by line.
+    func problem(item: String) -> Problem {
+        var problem = Problem(.badRequest, code: "invalid-input",
+                              detail: "\(problems.count) bad \(item): " + problems.prefix(20).map { "\(item)[\($0.line)]: \($0.message)" }.joined(separator: "; "))
+        problem.errors = problems.map { "\(item)[\($0.line)]: \($0.message)" }
+        return problem
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import LiaisonCore
+import LiaisonMatching
+import LiaisonStore
+
+/// The CLI's hit/no-hit commands, over the node's own database (no server needed).
+public enum HitOperations {
+    static func withService<T: Sendable>(dataDirectory: String, databaseURL: String?, _ body: @escaping @Sendable (HitService) async throws -> T) async throws -> T {
+        try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
+            try await body(HitService(store: HitStore(database: database), clock: SystemWallClock()))
+        }
+    }
+
+    static func read(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LiaisonError(.invalidInput, "cannot read \(path)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The problems of a file as one summary line and one `FILE:LINE: reason` line each.
+    static func fileError(_ problems: LineProblems, path: String, action: String) -> LiaisonError {
+        let count = problems.problems.count
+        let lines = problems.problems.map { "\(path):\($0.line): \($0.message)" }
+        return LiaisonError(.invalidInput, (["\(count) bad line\(count == 1 ? "" : "s") in \(path); nothing \(action)"] + lines).joined(separator: "\n"))
+    }
+
+    /// Imports a reference file in one transaction.
+    public static func importFile(dataDirectory: String, databaseURL: String?, category: String, path: String, replaceAll: Bool) async throws -> String {
+        let category = try HitCategory.parse(category)
+        let text = try read(path)
+        do {
+            let (report, warnings) = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
+                try await service.importFile(text, category: category, replaceAll: replaceAll, actor: "cli")
+            }
+            let summary = "\(category.rawValue): added \(report.added), updated \(report.updated), removed \(report.removed); \(report.total) held"
+            return (warnings.map { "warning: \($0)" } + [summary]).joined(separator: "\n")
+        } catch let problems as LineProblems {
+            throw fileError(problems, path: path, action: "imported")
+        }
+    }
+
+    /// Searches the node's own reference data with every query in a file.
+    public static func search(dataDirectory: String, databaseURL: String?, category: String, path: String, json: Bool) async throws -> String {
+        let category = try HitCategory.parse(category)
+        let text = try read(path)
+        do {
+            let answers = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
+                try await service.search(try await service.queries(text, category: category), category: category, actor: "cli")
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                return try answers.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
+            }
+            return answers.map(describe).joined(separator: "\n")
+        } catch let problems as LineProblems {
+            throw fileError(problems, path: path, action: "searched")
+        }
+    }
+
+    /// One answer for a terminal: the outcome, then each match with its quality.
+    static func describe(_ answer: HitAnswer) -> String {
+        var lines = ["\(answer.query): \(answer.outcome.rawValue)"]
+        for match in answer.matches { lines.append("  " + HitFormatting.summary(match)) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Readable forms of match quality, shared by the CLI and the web pages.
+enum HitFormatting {
+    static func summary(_ match: HitMatch) -> String {
+        var parts = [match.reference, match.quality.rawValue]
+        if let dna = match.dna {
+            parts.append("\(dna.comparedLoci) loci compared")
+            if let locus = dna.mismatchedLocus { parts.append("1 allele differs at \(locus.name)") }
+        }
+        if let probability = match.randomMatchProbability { parts.append("random-match probability \(scientific(probability))") }
+        if let score = match.nameScore { parts.append("name \(String(format: "%.2f", score))") }
+        if let date = match.dateOfBirth { parts.append("date of birth \(date.rawValue)") }
+        if let field = match.matchedOn { parts.append("on \(field)") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// `1 in 3.2 × 10^18` style, as forensic reports state a random-match probability.
+    static func scientific(_ probability: Double) -> String {
+        guard probability > 0 else { return "0" }
+        if probability >= 0.001 { return String(format: "%.3g", probability) }
+        let inverse = 1 / probability
+        let exponent = Int(log10(inverse).rounded(.down))
+        return String(format: "1 in %.1f × 10^%d", inverse / pow(10, Double(exponent)), exponent)
+    }
+}

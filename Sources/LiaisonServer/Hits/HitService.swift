@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import LiaisonCore
+import LiaisonMatching
+import LiaisonStore
+
+/// A file with bad lines: nothing was imported or searched, and every line is named.
+struct LineProblems: Error, Sendable {
+    let problems: [LineProblem]
+
+    var summary: String {
+        let shown = problems.prefix(20).map(\.description).joined(separator: "; ")
+        return "\(problems.count) bad line\(problems.count == 1 ? "" : "s"), nothing done: \(shown)\(problems.count > 20 ? "; …" : "")"
+    }
+
+    var problem: Problem {
+        var problem = Problem(.badRequest, code: "invalid-input", detail: summary)
+        problem.errors = problems.map(\.description)
+        return problem
+    }
+}
+
+/// Hit/no-hit reference data and searches: imports in one transaction, an in-memory index per
+/// category rebuilt after each change, and searches that answer with references and match
+/// quality only, each logged. The CLI, the API and the web pages share it.
+actor HitService {
+    let store: HitStore
+    let clock: any WallClock
+    let rules: DNAMatchRules
+    let frequencies: AlleleFrequencies
+    /// Called after anything is recorded in the audit queue, to nudge the sequencer.
+    let recorded: @Sendable () async -> Void
+    private var indexes: [HitCategory: ReferenceIndex] = [:]
+
+    init(store: HitStore, clock: any WallClock, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036,
+         recorded: @escaping @Sendable () async -> Void = {}) {
+        self.store = store
+        self.clock = clock
+        self.rules = rules
+        self.frequencies = frequencies
+        self.recorded = recorded
+    }
+
+    /// Largest file accepted over the API; the CLI reads any size.
+    static let maximumFileBytes = 512 * 1024 * 1024
+
+    /// Imports a reference file of `category`: every record or none.
+    /// - Parameter replaceAll: remove the category's records that the file does not hold.
+    /// - Throws: ``LineProblems`` naming every bad line.
+    func importFile(_ text: String, category: HitCategory, replaceAll: Bool, actor: String) async throws -> (report: HitImportReport, warnings: [String]) {
+        let file = ReferenceFile.parse(text, category: category, purpose: .reference, rules: rules)
+        guard file.problems.isEmpty else { throw LineProblems(problems: file.problems) }
+        let now = clock.now()
+        let event = AuditEvent(time: now, operation: .hitsImported, actor: actor, subject: "hits:\(category.rawValue)",
+                               details: ["records": "\(file.records.count)", "replaceAll": "\(replaceAll)"])
+        let report = try await store.importReferences(file.records.map(Self.stored), category: category.rawValue, replaceAll: replaceAll,
+                                                      by: actor, audit: [event], at: now)
+        indexes[category] = nil
+        await recorded()
+        return (report, file.warnings)
+    }
+
+    /// Removes one record.
+    func remove(category: HitCategory, reference: String, actor: String) async throws {
+        let now = clock.now()
+        let event = AuditEvent(time: now, operation: .hitsImported, actor: actor, subject: "hits:\(category.rawValue)/\(reference)", details: ["removed": "1"])
+        guard try await store.remove(category: category.rawValue, reference: reference, audit: [event], at: now) else {
+            throw LiaisonError(.notFound, "no \(category.rawValue) record \(reference)")
+        }
+        indexes[category] = nil
+        await recorded()
+    }
+
+    /// Parses a query file of `category`.
+    /// - Throws: ``LineProblems`` naming every bad line.
+    func queries(_ text: String, category: HitCategory) throws -> [ReferenceRecord] {
+        let file = ReferenceFile.parse(text, category: category, purpose: .query, rules: rules)
+        guard file.problems.isEmpty else { throw LineProblems(problems: file.problems) }
+        return file.records
+    }
+
+    /// One query from the fields a form or JSON body gives (the same names as a file's columns).
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
+    func query(_ fields: [String: String], loci: [String: [String]]? = nil, category: HitCategory) throws -> ReferenceRecord {
+        var object: [String: Any] = fields
+        if let loci { object["loci"] = loci }
+        let line = try JSONSerialization.data(withJSONObject: object)
+        let file = ReferenceFile.parse(String(decoding: line, as: UTF8.self), category: category, purpose: .query, rules: rules)
+        if let problem = file.problems.first { throw LiaisonError(.invalidInput, problem.message) }
+        guard var record = file.records.first else { throw LiaisonError(.invalidInput, "no query") }
+        if fields["reference"] == nil { record.reference = "query" }
+        return record
+    }
+
+    /// Searches this node's own reference data; each query is logged with its result.
+    /// - Parameters:
+    ///   - requester: for a partner's query, the requesting agency (logged as the recipient of the answer).
+    func search(_ queries: [ReferenceRecord], category: HitCategory, actor: String, role: String? = nil, purpose: String? = nil, requester: String? = nil) async throws -> [HitAnswer] {
+        let index = try await index(for: category)
+        let answers = queries.map(index.search)
+        let now = clock.now()
+        let events = answers.map { answer in
+            AuditEvent(time: now, operation: .hitSearched, actor: actor, role: role, subject: "hits:\(category.rawValue)", purpose: purpose,
+                       recipients: requester.map { [$0] },
+                       details: ["result": answer.outcome.rawValue, "references": answer.matches.map(\.reference).joined(separator: ",")])
+        }
+        try await store.recordAudit(events, at: now)
+        await recorded()
+        return answers
+    }
+
+    /// The data behind a reference: for the follow-up (step two) only, never in an answer.
+    func record(category: HitCategory, reference: String) async throws -> ReferenceRecord? {
+        try await index(for: category).record(reference: reference)
+    }
+
+    /// Records held per category.
+    func counts() async throws -> [HitCategory: Int] {
+        var counts: [HitCategory: Int] = [:]
+        for (name, count) in try await store.counts() { if let category = try? HitCategory.parse(name) { counts[category] = count } }
+        return counts
+    }
+
+    private func index(for category: HitCategory) async throws -> ReferenceIndex {
+        if let index = indexes[category] { return index }
+        let records = try await store.references(category: category.rawValue).map { try Self.record($0, category: category) }
+        let index = try ReferenceIndex(category: category, records: records, rules: rules, frequencies: frequencies)
+        indexes[category] = index
+        return index
+    }
+
+    static func stored(_ record: ReferenceRecord) -> StoredReference {
+        StoredReference(category: record.category.rawValue, reference: record.reference, keys: record.keys, fields: record.fields, profile: record.profile?.encoded)
+    }
+
+    static func record(_ stored: StoredReference, category: HitCategory) throws -> ReferenceRecord {
+        let profile = try stored.profile.map { text throws(LiaisonError) in try STRProfile(reference: stored.reference, encoded: text) }
+        return ReferenceRecord(category: category, reference: stored.reference, keys: stored.keys, fields: stored.fields, profile: profile)
+    }
+}
