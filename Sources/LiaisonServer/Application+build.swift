@@ -155,8 +155,21 @@ public func buildApplication(
     let screening = ScreeningService(store: screeningStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
     ScreeningController(service: screening, store: screeningStore, configuration: configuration).register(on: routes)
     ScreeningPages(renderer: renderer, service: screening, store: screeningStore, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
-    let hits = HitService(store: HitStore(database: database), clock: configuration.clock, recorded: { await auditWakeup.signal() })
-    HitController(service: hits).register(on: routes)
+    let hitStore = HitStore(database: database)
+    let hits = HitService(store: hitStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
+    // Shared with the delivery service, which shuts the clients down when the node stops.
+    let partnerClients = FederationClients(insecureLoopback: configuration.insecureLoopback)
+    let hitPartners = HitFederation(
+        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation, clients: partnerClients, hits: hits,
+        safeguards: safeguards, clock: configuration.clock, queriesPerMinute: configuration.hitQueriesPerMinute
+    )
+    let followUps = HitFollowUps(
+        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation, clients: partnerClients, hits: hits, store: hitStore,
+        messages: messageService, safeguards: safeguards, clock: configuration.clock
+    )
+    let hitController = HitController(service: hits, partners: hitPartners, followUps: followUps)
+    hitController.register(on: routes)
+    hitController.registerPartnerRoutes(on: routes)
 
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))
@@ -165,7 +178,7 @@ public func buildApplication(
     services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
-        clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
+        clients: partnerClients, clock: configuration.clock,
         wakeup: wakeup, logger: logger, maximumBackoff: TimeInterval(configuration.maximumRetryDelay.components.seconds)
     ))
     var federationSpecs: [RouteSpec] = []
@@ -175,6 +188,7 @@ public func buildApplication(
         federationRouter.add(middleware: ProblemMiddleware())
         let federationRoutes = RouteTable(router: federationRouter, audit: trail)
         FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration).register(on: federationRoutes)
+        HitFederationEndpoint(partners: hitPartners, followUps: followUps, configuration: configuration).register(on: federationRoutes)
         WitnessEndpoint(witness: Witness(
             ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock
         ), audit: auditStore).register(on: federationRoutes)

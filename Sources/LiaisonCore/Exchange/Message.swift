@@ -85,6 +85,8 @@ public struct MessageEntity: Codable, Sendable, Equatable {
         case "phone": .phone
         case "iban", "accountNumber", "bankAccount": .bankAccount
         case "cryptoWallet", "walletAddress": .cryptoWallet
+        // Liaison's property for an STR profile released after a DNA hit (the profile's loci in text form).
+        case "dnaProfile": .dna
         default: nil
         }
     }

@@ -1,4 +1,5 @@
 public import Crypto
+import CryptoExtras
 import _CryptoExtras
 import SwiftASN1
 public import LiaisonCore
@@ -22,6 +23,7 @@ public import Foundation
 /// - `signing.key` — Ed25519 private key, PKCS#8 PEM
 /// - `agreement.key` — X25519 private key, PKCS#8 PEM
 /// - `tls.key` — P-256 private key, PKCS#8 PEM
+/// - `hit-oprf.key` — P-384 VOPRF key for blinded hit/no-hit queries (RFC 9497), PKCS#8 PEM
 /// - `tls.crt` — the self-signed certificate, PEM
 public struct NodeKeyFiles: Sendable {
     public let directory: URL
@@ -43,6 +45,7 @@ public struct NodeKeyFiles: Sendable {
             // The 32-byte seed and the public key's hash (swift-crypto's integrity-checked form), base64.
             try writeSecret(postQuantum.integrityCheckedRepresentation.base64EncodedString() + "\n", to: "pq-agreement.key")
         }
+        try writeSecret(keys.hitOPRF.pemRepresentation, to: "hit-oprf.key")
     }
 
     private func writeSecret(_ text: String, to name: String) throws {
@@ -76,7 +79,15 @@ public struct NodeKeyFiles: Sendable {
                 }
                 postQuantum = try XWingMLKEM768X25519.PrivateKey(integrityCheckedRepresentation: bytes)
             }
-            return NodeKeys(signing: signing, keyAgreement: agreement, tlsKey: tlsKey, tlsCertificate: certificate, postQuantum: postQuantum)
+            // Nodes made before blinded hit/no-hit queries existed get their VOPRF key on first load.
+            let hitOPRF: P384._VOPRF.PrivateKey
+            if FileManager.default.fileExists(atPath: file("hit-oprf.key").path) {
+                hitOPRF = try P384._VOPRF.PrivateKey(pemRepresentation: try readSecret("hit-oprf.key"))
+            } else {
+                hitOPRF = P384._VOPRF.PrivateKey()
+                try writeSecret(hitOPRF.pemRepresentation, to: "hit-oprf.key")
+            }
+            return NodeKeys(signing: signing, keyAgreement: agreement, tlsKey: tlsKey, tlsCertificate: certificate, postQuantum: postQuantum, hitOPRF: hitOPRF)
         } catch let error as LiaisonError {
             throw error
         } catch {

@@ -1,4 +1,5 @@
 public import Crypto
+public import CryptoExtras
 public import LiaisonCore
 import SwiftASN1
 public import X509
@@ -24,14 +25,25 @@ public struct NodeKeys: Sendable {
     /// X-Wing (ML-KEM-768 with X25519) key for post-quantum envelopes; `nil` for nodes made
     /// before it existed.
     public let postQuantum: XWingMLKEM768X25519.PrivateKey?
+    /// The VOPRF key (RFC 9497, P-384) that evaluates partners' blinded hit/no-hit queries, as
+    /// its raw scalar (swift-crypto's key type is not `Sendable`).
+    public let hitOPRFKey: Data
+
+    /// The VOPRF key.
+    public var hitOPRF: P384._VOPRF.PrivateKey {
+        // The bytes came from a valid key (generated or loaded), so they always parse.
+        try! P384._VOPRF.PrivateKey(rawRepresentation: hitOPRFKey)
+    }
 
     public init(
         signing: Curve25519.Signing.PrivateKey,
         keyAgreement: Curve25519.KeyAgreement.PrivateKey,
         tlsKey: P256.Signing.PrivateKey,
         tlsCertificate: Certificate,
-        postQuantum: XWingMLKEM768X25519.PrivateKey?
+        postQuantum: XWingMLKEM768X25519.PrivateKey?,
+        hitOPRF: P384._VOPRF.PrivateKey = P384._VOPRF.PrivateKey()
     ) {
+        self.hitOPRFKey = hitOPRF.rawRepresentation
         self.signing = signing
         self.keyAgreement = keyAgreement
         self.tlsKey = tlsKey

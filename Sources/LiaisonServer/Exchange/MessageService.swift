@@ -280,28 +280,14 @@ struct MessageService: Sendable {
     /// stale envelopes, decrypts and stores, and answers with a signed delivery receipt.
     /// - Returns: the receipt, and whether the envelope had been received before (nothing stored then).
     func receive(_ envelope: Envelope) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
-        let claimed = try envelope.claimedHeader()
-        guard claimed.recipient == ownAgencyCode else {
-            throw Problem(.badRequest, code: "wrong-recipient", detail: "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
-        }
-        guard let partner = try await federation.partner(claimed.sender) else {
-            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.sender) is not a partner of \(ownAgencyCode).")
-        }
-        let partnerKeys = try PartnerKeys(identity: partner.identity)
-        let header = try envelope.verifiedHeader(senderKey: partnerKeys.signing)
+        let (header, payload, _) = try await PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock)
+            .open(envelope, maximumAge: Self.maximumEnvelopeAge)
         let now = clock.now()
-        guard header.createdAt <= now.addingTimeInterval(Self.allowedClockSkew) else {
-            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
-        }
-        guard header.createdAt >= now.addingTimeInterval(-Self.maximumEnvelopeAge) else {
-            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than 30 days and is refused.")
-        }
-        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
         let message: Message
         let contents: [String: String]
         let evidencePackage: Data?
         do {
-            let decoded = try MessageStore.decoder.decode(EnvelopePayload.self, from: opened.payload)
+            let decoded = try MessageStore.decoder.decode(EnvelopePayload.self, from: payload)
             message = decoded.message
             contents = decoded.attachments
             evidencePackage = decoded.evidencePackage.flatMap { Data(base64Encoded: $0) }

@@ -8,6 +8,8 @@ import LiaisonStore
 /// Hit/no-hit routes: reference data (import, count, remove) and local searches.
 struct HitController {
     let service: HitService
+    let partners: HitFederation
+    let followUps: HitFollowUps
 
     /// Who searches: the roles that handle case information.
     static let searchers = MessageController.handlers
@@ -29,6 +31,16 @@ struct HitController {
 
     struct SearchView: Encodable {
         var answers: [HitAnswer]
+    }
+
+    struct PartnerSearchView: Encodable {
+        var results: [PartnerHitResult]
+    }
+
+    struct DecisionRequest: Codable {
+        enum Decision: String, Codable { case approve, refuse }
+        var decision: Decision
+        var reason: String
     }
 
     func register(on routes: RouteTable) {
@@ -55,8 +67,48 @@ struct HitController {
         }
         routes.on(.post, "/api/v1/hits/:category/search", access: Self.searchers, surface: .api) { request, context in
             let category = try HitCategory.parse(try context.parameters.require("category"))
-            let (queries, purpose) = try await Self.queries(request, category: category, service: service)
-            return try JSONBody.response(SearchView(answers: try await service.search(queries, category: category, actor: AuditTrail.actor(context), role: context.principal?.role.rawValue, purpose: purpose)))
+            let (queries, body) = try await Self.queries(request, category: category, service: service)
+            return try JSONBody.response(SearchView(answers: try await service.search(queries, category: category, actor: AuditTrail.actor(context),
+                                                                                      role: context.principal?.role.rawValue, purpose: body["purpose"] as? String)))
+        }
+    }
+
+    /// The requester's side of partner searches and follow-ups.
+    func registerPartnerRoutes(on routes: RouteTable) {
+        routes.on(.post, "/api/v1/hits/:category/partner-search", access: Self.searchers, surface: .api) { request, context in
+            let category = try HitCategory.parse(try context.parameters.require("category"))
+            let (queries, body) = try await Self.queries(request, category: category, service: service)
+            let recipients = (body["partners"] as? [Any])?.compactMap { $0 as? String } ?? []
+            let fields = try ["purpose", "legalBasis"].map { name in
+                guard let value = body[name] as? String, !value.allSatisfy(\.isWhitespace) else {
+                    throw Problem(.badRequest, code: "invalid-input", detail: "\(name): required for a partner search")
+                }
+                return value
+            }
+            guard body["blinded"] == nil || body["blinded"] is Bool else { throw Problem(.badRequest, code: "invalid-input", detail: "blinded: true or false") }
+            let results = try await partners.search(queries, category: category, partners: recipients, purpose: fields[0], legalBasis: fields[1],
+                                                     caseRef: body["caseRef"] as? String, blinded: body["blinded"] as? Bool ?? false,
+                                                     principal: context.principal, actor: AuditTrail.actor(context))
+            return try JSONBody.response(PartnerSearchView(results: results))
+        }
+        routes.on(.get, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, _ in
+            let direction = request.uri.queryParameters.get("direction")
+            guard direction == nil || ["incoming", "outgoing"].contains(direction!) else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "direction: incoming or outgoing")
+            }
+            return try JSONBody.response(try await followUps.list(direction: direction.map { String($0) }))
+        }
+        routes.on(.post, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(HitFollowUps.Request.self, from: request, limit: 64 * 1024)
+            return try JSONBody.response(try await followUps.request(body, principal: context.principal, actor: AuditTrail.actor(context)), status: .created)
+        }
+        routes.on(.get, "/api/v1/hits/follow-ups/:id", access: Self.searchers, surface: .api) { _, context in
+            try JSONBody.response(try await followUps.followUp(try context.parameters.require("id")))
+        }
+        routes.on(.post, "/api/v1/hits/follow-ups/:id/decision", access: HitFollowUps.deciders, surface: .api) { request, context in
+            let body = try await JSONBody.decode(DecisionRequest.self, from: request, limit: 64 * 1024)
+            return try JSONBody.response(try await followUps.decide(try context.parameters.require("id"), approve: body.decision == .approve, reason: body.reason,
+                                                                    principal: context.principal, actor: AuditTrail.actor(context)))
         }
     }
 
@@ -70,7 +122,7 @@ struct HitController {
 
     /// The queries of a search body: `{"queries": [{…}, …], "purpose": "…"}`, each query with
     /// the fields of the category's file layout; problems are numbered by query (1-based).
-    static func queries(_ request: Request, category: HitCategory, service: HitService) async throws -> ([ReferenceRecord], String?) {
+    static func queries(_ request: Request, category: HitCategory, service: HitService) async throws -> ([ReferenceRecord], [String: Any]) {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
             throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
@@ -90,9 +142,8 @@ struct HitController {
             }
             lines.append(String(decoding: line, as: UTF8.self))
         }
-        let purpose = object["purpose"] as? String
         do {
-            return (try await service.queries(lines.joined(separator: "\n"), category: category), purpose)
+            return (try await service.queries(lines.joined(separator: "\n"), category: category), object)
         } catch let problems as LineProblems {
             // A line of the joined body is a query: name it by its place in the list.
             throw LineProblems(problems: problems.problems.map { LineProblem(line: $0.line - 1, message: $0.message) }).problem(item: "queries")

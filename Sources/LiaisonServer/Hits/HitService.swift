@@ -31,6 +31,8 @@ actor HitService {
     /// Called after anything is recorded in the audit queue, to nudge the sequencer.
     let recorded: @Sendable () async -> Void
     private var indexes: [HitCategory: ReferenceIndex] = [:]
+    /// Bumped whenever a category's data change, so that derived tables (the blinded one) are rebuilt.
+    private var generations: [HitCategory: Int] = [:]
 
     init(store: HitStore, clock: any WallClock, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036,
          recorded: @escaping @Sendable () async -> Void = {}) {
@@ -55,7 +57,7 @@ actor HitService {
                                details: ["records": "\(file.records.count)", "replaceAll": "\(replaceAll)"])
         let report = try await store.importReferences(file.records.map(Self.stored), category: category.rawValue, replaceAll: replaceAll,
                                                       by: actor, audit: [event], at: now)
-        indexes[category] = nil
+        changed(category)
         await recorded()
         return (report, file.warnings)
     }
@@ -67,8 +69,34 @@ actor HitService {
         guard try await store.remove(category: category.rawValue, reference: reference, audit: [event], at: now) else {
             throw LiaisonError(.notFound, "no \(category.rawValue) record \(reference)")
         }
-        indexes[category] = nil
+        changed(category)
         await recorded()
+    }
+
+    private func changed(_ category: HitCategory) {
+        indexes[category] = nil
+        generations[category, default: 0] += 1
+    }
+
+    func generation(of category: HitCategory) -> Int { generations[category, default: 0] }
+
+    /// Every record of a category.
+    func records(of category: HitCategory) async throws -> [ReferenceRecord] {
+        try await index(for: category).records
+    }
+
+    /// Records audit events that change no data.
+    func log(_ events: [AuditEvent]) async throws {
+        try await store.recordAudit(events, at: clock.now())
+        await recorded()
+    }
+
+    /// Remembers the hits reported to a partner, which its follow-up requests may then ask about.
+    func disclosed(_ answers: [HitAnswer], category: HitCategory, to partner: String, query: String) async throws {
+        let now = clock.now()
+        try await store.recordDisclosures(answers.flatMap(\.matches).map {
+            HitDisclosure(partner: partner, category: category.rawValue, reference: $0.reference, quality: $0.quality.rawValue, queryID: query, answeredAt: now)
+        })
     }
 
     /// Parses a query file of `category`.

@@ -38,6 +38,8 @@ public struct NodeConfiguration: Sendable {
     public var retentionSweepInterval: Duration = .seconds(3600)
     /// How often the audit log is scanned for anomalous access.
     public var anomalyScanInterval: Duration = .seconds(3600)
+    /// Hit/no-hit queries (or blinded identifiers) each partner may send per minute.
+    public var hitQueriesPerMinute = 600
     /// Time source for tokens, sessions and lockouts.
     public var clock: any WallClock = SystemWallClock()
     public var logLevel: Logger.Level = .info

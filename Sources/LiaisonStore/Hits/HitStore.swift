@@ -152,3 +152,123 @@ public struct HitStore: Sendable {
                                fields: fields, profile: model.profile)
     }
 }
+
+final class HitDisclosureModel: Model, @unchecked Sendable {
+    static let schema = "hit_disclosures"
+    /// `<partner>/<category>/<reference>`: the latest hit this node reported to a partner.
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    @Field(key: "partner") var partner: String
+    @Field(key: "category") var category: String
+    @Field(key: "reference") var reference: String
+    @Field(key: "quality") var quality: String
+    @Field(key: "query_id") var queryID: String
+    @Field(key: "answered_at") var answeredAt: Date
+    init() {}
+}
+
+final class FollowUpModel: Model, @unchecked Sendable {
+    static let schema = "hit_follow_ups"
+    @ID(custom: "id", generatedBy: .user) var id: String?
+    /// `outgoing` (this node asks) or `incoming` (this node owns the data).
+    @Field(key: "direction") var direction: String
+    @Field(key: "partner") var partner: String
+    @Field(key: "record_json") var recordJSON: Data
+    @Field(key: "status") var status: String
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+struct CreateHitFollowUps: AsyncMigration {
+    var name: String { "0017-create-hit-follow-ups" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(HitDisclosureModel.schema)
+            .field("id", .string, .identifier(auto: false))
+            .field("partner", .string, .required).field("category", .string, .required).field("reference", .string, .required)
+            .field("quality", .string, .required).field("query_id", .string, .required).field("answered_at", .datetime, .required)
+            .create()
+        try await database.schema(FollowUpModel.schema)
+            .field("id", .string, .identifier(auto: false))
+            .field("direction", .string, .required).field("partner", .string, .required).field("record_json", .data, .required)
+            .field("status", .string, .required).field("updated_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(FollowUpModel.schema).delete()
+        try await database.schema(HitDisclosureModel.schema).delete()
+    }
+}
+
+/// A hit this node reported to a partner: what a follow-up request may ask about.
+public struct HitDisclosure: Sendable, Equatable {
+    public var partner: String
+    public var category: String
+    public var reference: String
+    public var quality: String
+    public var queryID: String
+    public var answeredAt: Date
+
+    public init(partner: String, category: String, reference: String, quality: String, queryID: String, answeredAt: Date) {
+        self.partner = partner
+        self.category = category
+        self.reference = reference
+        self.quality = quality
+        self.queryID = queryID
+        self.answeredAt = answeredAt
+    }
+}
+
+extension HitStore {
+    /// Records the hits reported to a partner (replacing earlier reports of the same references).
+    public func recordDisclosures(_ disclosures: [HitDisclosure]) async throws {
+        guard !disclosures.isEmpty else { return }
+        try await database.transaction { tx in
+            for disclosure in disclosures {
+                let id = "\(disclosure.partner)/\(disclosure.category)/\(disclosure.reference)"
+                let model = try await HitDisclosureModel.find(id, on: tx) ?? HitDisclosureModel()
+                model.id = id
+                model.partner = disclosure.partner
+                model.category = disclosure.category
+                model.reference = disclosure.reference
+                model.quality = disclosure.quality
+                model.queryID = disclosure.queryID
+                model.answeredAt = disclosure.answeredAt
+                try await model.save(on: tx)
+            }
+        }
+    }
+
+    /// The latest hit on `reference` reported to `partner`, if any.
+    public func disclosure(partner: String, category: String, reference: String) async throws -> HitDisclosure? {
+        try await HitDisclosureModel.find("\(partner)/\(category)/\(reference)", on: database.database).map {
+            HitDisclosure(partner: $0.partner, category: $0.category, reference: $0.reference, quality: $0.quality, queryID: $0.queryID, answeredAt: $0.answeredAt)
+        }
+    }
+
+    /// Saves a follow-up request's record (JSON of the server's follow-up type), with events, in one transaction.
+    public func saveFollowUp(id: String, direction: String, partner: String, record: Data, status: String, audit: [AuditEvent], at now: Date) async throws {
+        try await database.transaction { tx in
+            let model = try await FollowUpModel.find(id, on: tx) ?? FollowUpModel()
+            model.id = id
+            model.direction = direction
+            model.partner = partner
+            model.recordJSON = record
+            model.status = status
+            model.updatedAt = now
+            try await model.save(on: tx)
+            try await AuditStore.record(audit, at: now, on: tx)
+        }
+    }
+
+    public func followUp(id: String) async throws -> Data? {
+        try await FollowUpModel.find(id, on: database.database)?.recordJSON
+    }
+
+    /// Follow-up records, newest first.
+    public func followUps(direction: String? = nil, limit: Int = 500) async throws -> [Data] {
+        var query = FollowUpModel.query(on: try database.database).sort(\.$updatedAt, .descending).limit(limit)
+        if let direction { query = query.filter(\.$direction == direction) }
+        return try await query.all().map(\.recordJSON)
+    }
+}

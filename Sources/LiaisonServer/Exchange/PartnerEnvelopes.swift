@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Sealing envelopes to partners and opening theirs: the checks every envelope from a partner
+/// passes (addressed to this node, sent by a pinned partner, signed by its key, not from the
+/// future, not stale) before its payload is read.
+struct PartnerEnvelopes: Sendable {
+    let ownAgencyCode: String
+    let keys: NodeKeys
+    let federation: FederationStore
+    let clock: any WallClock
+
+    /// Verifies and decrypts an envelope from a partner.
+    /// - Parameter maximumAge: older envelopes are refused as stale.
+    /// - Throws: ``Problem`` 400 (wrong recipient, stale), 403 (unknown partner); ``LiaisonError`` for a bad signature or malformed envelope.
+    func open(_ envelope: Envelope, maximumAge: TimeInterval) async throws -> (header: EnvelopeHeader, payload: Data, partner: PartnerRecord) {
+        let claimed = try envelope.claimedHeader()
+        guard claimed.recipient == ownAgencyCode else {
+            throw Problem(.badRequest, code: "wrong-recipient", detail: "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
+        }
+        guard let partner = try await federation.partner(claimed.sender) else {
+            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.sender) is not a partner of \(ownAgencyCode).")
+        }
+        let partnerKeys = try PartnerKeys(identity: partner.identity)
+        let header = try envelope.verifiedHeader(senderKey: partnerKeys.signing)
+        let now = clock.now()
+        guard header.createdAt <= now.addingTimeInterval(MessageService.allowedClockSkew) else {
+            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
+        }
+        guard header.createdAt >= now.addingTimeInterval(-maximumAge) else {
+            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")
+        }
+        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
+        return (header, opened.payload, partner)
+    }
+
+    /// Seals a payload to a partner.
+    /// - Parameter postQuantum: seal with X-Wing (the agreement asks for it).
+    func seal(_ payload: Data, kind: String, to partner: PartnerRecord, postQuantum: Bool) throws -> Envelope {
+        let partnerKeys = try PartnerKeys(identity: partner.identity)
+        let recipientKey: Envelope.RecipientKey
+        if postQuantum {
+            guard let key = partnerKeys.postQuantumKeyAgreement else {
+                throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "The agreement requires post-quantum envelopes, but \(partner.identity.agencyCode)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+            }
+            recipientKey = .xwing(key)
+        } else {
+            recipientKey = .x25519(partnerKeys.keyAgreement)
+        }
+        let now = clock.now()
+        let header = EnvelopeHeader(id: UUIDv7.make(at: now).uuidString.lowercased(), kind: kind, sender: ownAgencyCode, recipient: partner.identity.agencyCode,
+                                    createdAt: now, suite: postQuantum ? .xwing : .x25519)
+        return try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
+    }
+
+    /// Seals a payload to a partner, posts it to `path` on its federation endpoint, and opens the
+    /// sealed answer, which must be of `answerKind` and from that partner.
+    /// - Throws: the partner's ``Problem`` when it refuses; ``LiaisonError`` when it cannot be reached or answers wrongly.
+    func exchange(_ payload: Data, kind: String, answerKind: String, to partner: PartnerRecord, path: String, postQuantum: Bool,
+                  clients: FederationClients, maximumAnswerBytes: Int = 256 << 20) async throws -> Data {
+        let envelope = try seal(payload, kind: kind, to: partner, postQuantum: postQuantum)
+        let (client, endpoint) = try await clients.client(for: partner)
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try MessageStore.encoder.encode(envelope)))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: maximumAnswerBytes)
+        guard response.status == .ok else {
+            if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) { throw problem }
+            throw LiaisonError(.unavailable, "\(partner.identity.agencyCode) answered \(response.status.code)")
+        }
+        let opened = try await open(try MessageStore.decoder.decode(Envelope.self, from: Data(buffer: body)), maximumAge: 300)
+        guard opened.header.sender == partner.identity.agencyCode, opened.header.kind == answerKind else {
+            throw LiaisonError(.invalidInput, "\(partner.identity.agencyCode)'s answer is of the wrong kind")
+        }
+        return opened.payload
+    }
+}
