@@ -170,6 +170,8 @@ public func buildApplication(
     let hitController = HitController(service: hits, partners: hitPartners, followUps: followUps)
     hitController.register(on: routes)
     hitController.registerPartnerRoutes(on: routes)
+    HitPages(renderer: renderer, service: hits, partners: hitPartners, followUps: followUps, federation: federation,
+             forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
 
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))

@@ -371,3 +371,50 @@ def test_subject_request_and_oversight_console(demo, browser):
     assert "Messages exchanged per partner and purpose" in report
     assert browser.find_elements(By.CSS_SELECTOR, "#report-exchanges tbody tr"), "the demo's messages are counted"
     browser.save_screenshot(str(OUTPUT / "transparency-report.png"))
+
+
+def test_cross_border_dna_hit_and_follow_up(demo, browser):
+    """An investigator at XA-POL searches the README's DNA profile at XB-CUS and gets a full hit
+    with a random-match probability and no personal data; they ask for the data behind it; XB-CUS's
+    supervisor approves with a reason; the requester sees the approval and the message that
+    carries the data."""
+    _, credentials = demo
+    url, password = credentials[("XA-POL", "investigator")]
+    sign_in(browser, url, "investigator", password)
+    browser.find_element(By.ID, "nav-hits").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "hit-profile"))
+    browser.find_element(By.ID, "hit-profile").send_keys(
+        "D3S1358=15,16; vWA=17,18; D8S1179=13,14; D21S11=29,30; D18S51=14,15; TH01=6,9.3; FGA=21,22")
+    browser.find_element(By.ID, "target-local").click()  # only the partner
+    browser.find_element(By.ID, "target-XB-CUS").click()
+    browser.find_element(By.ID, "hit-purpose").send_keys("investigation")
+    browser.find_element(By.ID, "hit-legal-basis").send_keys("Council Decision 2008/615/JHA Art. 3")
+    browser.find_element(By.ID, "hit-case").send_keys("XA-2026-0042")
+    browser.find_element(By.ID, "hit-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".hit-results"))
+    section = browser.find_element(By.CSS_SELECTOR, ".hit-results[data-source='XB-CUS']")
+    assert section.find_element(By.CSS_SELECTOR, ".hit-outcome").text == "hit"
+    match = section.find_element(By.CSS_SELECTOR, "li[data-reference='XB-DNA-2026-0007']")
+    assert "7 loci compared" in match.text and "random-match probability 1 in" in match.text
+    browser.save_screenshot(str(OUTPUT / "hit-dna.png"))
+    match.find_element(By.NAME, "justification").send_keys("The stain matches our suspect's sample; we need the case file behind it.")
+    match.find_element(By.CSS_SELECTOR, ".follow-up-submit").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/hits/follow-ups"))
+    row = browser.find_element(By.CSS_SELECTOR, "#outgoing tbody tr")
+    assert row.find_element(By.CSS_SELECTOR, ".follow-up-status").text == "requested"
+
+    owner_url, owner_password = credentials[("XB-CUS", "supervisor")]
+    sign_in(browser, owner_url, "supervisor", owner_password)
+    browser.get(owner_url.replace("/login", "/hits/follow-ups"))
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#incoming .decision-form"))
+    form = browser.find_element(By.CSS_SELECTOR, "#incoming .decision-form")
+    form.find_element(By.NAME, "reason").send_keys("Match confirmed manually by the DNA unit.")
+    form.find_element(By.CSS_SELECTOR, "button.approve").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#incoming .follow-up-status"))
+    assert browser.find_element(By.CSS_SELECTOR, "#incoming .follow-up-status").text == "approved"
+
+    sign_in(browser, url, "investigator", password)
+    browser.get(url.replace("/login", "/hits/follow-ups"))
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#outgoing .follow-up-status"))
+    assert browser.find_element(By.CSS_SELECTOR, "#outgoing .follow-up-status").text == "approved"
+    assert browser.find_elements(By.CSS_SELECTOR, "#outgoing .follow-up-message")

@@ -105,6 +105,7 @@ public struct DemoFederation: Sendable {
         try await seedThreads(directories: directories)
         try await seedEvidence(directory: directories[0])
         try await seedWatchList(directory: directories[0])
+        try await seedHitData(directories: directories)
     }
 
     /// A national watch list at the first agency, on first start, so that a newcomer can screen a
@@ -124,6 +125,55 @@ public struct DemoFederation: Sendable {
             ]
             for entry in entries {
                 _ = try await service.editNational(list: "aldoria-watch", upsert: entry, delete: nil, actor: "demo")
+            }
+        }
+    }
+
+    /// The DNA profile the README asks a newcomer to search for: held by the customs service as
+    /// an unidentified stain, so that a search from the police gets a cross-border hit.
+    public static let sampleProfile = "D3S1358=15,16; vWA=17,18; D8S1179=13,14; D21S11=29,30; D18S51=14,15; TH01=6,9.3; FGA=21,22; " +
+        "D1S1656=12,15; D2S441=10,11; D10S1248=13,14; D12S391=18,19; D22S1045=15,16"
+
+    /// Hit/no-hit reference data at every agency, on first start: the customs service holds DNA
+    /// stains (the sample profile among 2,000 drawn from the NIST 1036 frequencies) and stolen or
+    /// seized vehicles; the police hold stolen documents and phones; the prosecutor's office holds
+    /// convicted persons and bank accounts. Everything is fictional.
+    func seedHitData(directories: [String]) async throws {
+        var generator = STRProfileGenerator(seed: 2026)
+        var dna = ["reference,type," + STRLocus.codis20.sorted().flatMap { ["\($0)_a1", "\($0)_a2"] }.joined(separator: ",")]
+        func row(_ reference: String, _ profile: STRProfile) -> String {
+            ([reference, "stain"] + STRLocus.codis20.sorted().flatMap { name -> [String] in
+                guard let locus = STRLocus.named(name), let genotype = profile.loci[locus] else { return ["", ""] }
+                return [genotype.first.description, genotype.second.description]
+            }).joined(separator: ",")
+        }
+        dna.append(row("XB-DNA-2026-0007", try STRProfile(reference: "XB-DNA-2026-0007", encoded: Self.sampleProfile.replacingOccurrences(of: " ", with: ""))))
+        for number in 1...2_000 { dna.append(row(String(format: "XB-DNA-2025-%04d", number), generator.next(reference: ""))) }
+        let files: [(directory: Int, category: HitCategory, text: String)] = [
+            (1, .dna, dna.joined(separator: "\n")),
+            (1, .vehicle, """
+                reference,vin,plate,plateCountry,status
+                XB-VEH-0412,1M8GDM9AXKP042788,XB 4471 KT,XB,stolen 2026-02-11 in Borvia
+                XB-VEH-0413,WVWZZZ1JZ3W386752,XB 9902 AA,XB,seized at the Aldorian border
+                """),
+            (0, .document, """
+                reference,number,type,issuingCountry,status
+                XA-DOC-1187,XA1234567,P,XA,stolen blank passport
+                XA-DOC-1188,XB7654321,I,XB,lost identity card
+                """),
+            (0, .phone, "reference,number,note\nXA-TEL-0031,+99 555 0101 77,burner phone seen in case XA-2026-0042\n"),
+            (2, .person, """
+                reference,name,dateOfBirth,nationality,dataSubjectCategory
+                XC-PER-0090,Viktor Aleksandrovich Morozov,1971-03-14,XB,convicted
+                XC-PER-0091,Youssef Abd al-Karim Haddad,1983,XA,convicted
+                """),
+            (2, .bankAccount, "reference,iban,holder\nXC-ACC-0007,DE89 3704 0044 0532 0130 00,Grey Lane Logistics LLC\n"),
+        ]
+        for (index, category, text) in files {
+            try await NodeSetup.withNode(dataDirectory: directories[index], databaseURL: nil) { _, database in
+                let service = HitService(store: HitStore(database: database), clock: SystemWallClock())
+                guard try await service.counts()[category, default: 0] == 0 else { return }
+                _ = try await service.importFile(text, category: category, replaceAll: false, actor: "demo")
             }
         }
     }
