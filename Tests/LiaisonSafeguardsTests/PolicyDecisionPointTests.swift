@@ -81,6 +81,19 @@ struct PolicyDecisionPointTests {
         #expect(Self.codes(PolicyDecisionPoint.decide(read, agreements: [], configuration: SafeguardsConfiguration()).decision) == ["role-not-permitted"])
     }
 
+    @Test("a DNA hit/no-hit query under the agreement is not held back (answers carry references only); a DNA disclosure is, and a query outside the agreement is refused")
+    func hitNoHit() {
+        var query = PolicyRequest(action: .hitNoHitAnswer, actor: Self.investigator, agency: "XA-POL", recipient: "XB-CUS", dataCategories: [.dna],
+                                  dataSubjectCategories: [], recordCount: 1, purpose: "investigation", legalBasis: "Council Decision 2008/615/JHA", caseRef: "XA-2026-1", at: Self.now)
+        #expect(PolicyDecisionPoint.decide(query, agreements: [Self.agreement], configuration: SafeguardsConfiguration()).decision == .permit)
+        var disclosure = query
+        disclosure.action = .disclose
+        #expect(Self.codes(PolicyDecisionPoint.decide(disclosure, agreements: [Self.agreement], configuration: SafeguardsConfiguration()).decision)
+                == ["justification-required", "special-category"])
+        query.purpose = "marketing"
+        #expect(Self.codes(PolicyDecisionPoint.decide(query, agreements: [Self.agreement], configuration: SafeguardsConfiguration()).decision) == ["purpose-not-covered"])
+    }
+
     @Test("an approval lets the held request through; a refusal stands with the approver's reason")
     func approvals() {
         let request = Self.request([Self.person(subject: .witness)], justification: Self.justification)

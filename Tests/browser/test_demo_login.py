@@ -393,6 +393,7 @@ def test_cross_border_dna_hit_and_follow_up(demo, browser):
     browser.find_element(By.ID, "hit-submit").click()
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".hit-results"))
     section = browser.find_element(By.CSS_SELECTOR, ".hit-results[data-source='XB-CUS']")
+    assert section.find_element(By.CSS_SELECTOR, ".hit-status").text == "answered", section.text
     assert section.find_element(By.CSS_SELECTOR, ".hit-outcome").text == "hit"
     match = section.find_element(By.CSS_SELECTOR, "li[data-reference='XB-DNA-2026-0007']")
     assert "7 loci compared" in match.text and "random-match probability 1 in" in match.text

@@ -116,6 +116,11 @@ public enum PolicyDecisionPoint {
             ? [PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold).")]
             : []
         guard request.action != .read else { return bulk }
+        // A hit/no-hit query or answer is an automated comparison that the agreement provides for
+        // (Council Decision 2008/615/JHA Arts. 3–4, 9, 12): its answer carries references only.
+        // The special categories are held back where the data behind a hit are released
+        // (`followUpRelease`, and the message that carries them).
+        guard request.action != .hitNoHitAnswer else { return [] }
         var reasons: [PolicyReason] = []
         let special = request.specialCategories.union(request.dataCategories.subtracting(redact).compactMap(SpecialCategory.implied(by:)))
         if rules.specialCategoriesNeedApproval, !special.isEmpty {

@@ -123,8 +123,13 @@ struct HitFollowUps: Sendable {
         return followUp
     }
 
+    /// Follow-ups, newest first; those this node asked and still waits on are refreshed from their owners.
     func list(direction: String? = nil) async throws -> [FollowUp] {
-        try await store.followUps(direction: direction).map { try MessageStore.decoder.decode(FollowUp.self, from: $0) }
+        var all = try await store.followUps(direction: direction).map { try MessageStore.decoder.decode(FollowUp.self, from: $0) }
+        for (index, followUp) in all.enumerated() where followUp.requester == ownAgencyCode && followUp.status == .requested {
+            all[index] = try await self.followUp(followUp.id)
+        }
+        return all
     }
 
     // MARK: Owner
