@@ -6,7 +6,7 @@ struct HitsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hits",
         abstract: "Hit/no-hit reference data (DNA, vehicles, persons, documents, phones, bank accounts, wallets): import and search.",
-        subcommands: [Import.self, Search.self]
+        subcommands: [Import.self, Search.self, Generate.self]
     )
 
     static let categories = "dna, vehicle, person, document, phone, bank-account or crypto-wallet"
@@ -39,6 +39,22 @@ struct HitsCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 print(try await HitOperations.search(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL, category: category, path: file, json: json))
+            }
+        }
+    }
+
+    struct Generate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write synthetic DNA reference profiles (CSV, NIST 1036 layout) drawn from the NIST 1036 allele frequencies: for load tests and demos."
+        )
+        @Option(help: "How many profiles.") var count: Int
+        @Option(help: "Random seed (the same seed gives the same profiles).") var seed: UInt64 = 1
+        @Option(help: "Reference prefix.") var prefix: String = "SYN-"
+
+        func run() async throws {
+            try await reportingOperatorErrors {
+                guard count > 0 else { throw ValidationError("--count must be positive") }
+                try HitOperations.generateProfiles(count: count, seed: seed, prefix: prefix) { FileHandle.standardOutput.write($0) }
             }
         }
     }

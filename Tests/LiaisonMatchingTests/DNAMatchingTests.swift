@@ -212,3 +212,27 @@ struct DNAIndexTests {
         }
     }
 }
+
+@Suite("Reference files read in pieces")
+struct ReferencePieceTests {
+    @Test("pieces read the same records and report the same lines as the whole file; a duplicate across pieces is found", arguments: [1, 2, 7, 1000])
+    func pieces(linesPerPiece: Int) {
+        let csv = "reference,iban,note\n" + (1...20).map { "A-\($0),GB29NWBK60161331926819,\"multi\nline \($0)\"" }.joined(separator: "\n")
+            + "\nA-3,GB29NWBK60161331926819,dup\nB-1,XX00,bad\n"
+        let whole = ReferenceFile.parse(csv, category: .bankAccount)
+        var scanner = ReferenceFile.Scanner(category: .bankAccount)
+        var references: [String] = []
+        for piece in ReferenceFile.pieces(of: csv, linesPerPiece: linesPerPiece) {
+            let text = piece.header.map { "\($0)\n" + csv[piece.range] } ?? String(csv[piece.range])
+            scanner.scan(text, lineOffset: piece.lineOffset) { references.append($0.reference) }
+        }
+        let pieced = scanner.finish()
+        #expect(references == whole.records.map(\.reference))
+        #expect(references.count == 20)
+        #expect(pieced.problems == whole.problems)
+        #expect(pieced.problems.map(\.description) == [
+            "line 42: reference 'A-3' already appears on line 6",
+            "line 43: iban: IBAN 'XX00' must have 15 to 34 characters",
+        ])
+    }
+}

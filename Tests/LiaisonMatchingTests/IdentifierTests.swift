@@ -100,10 +100,10 @@ struct ReferenceFileTests {
         let file = ReferenceFile.parse(lines, category: .dna)
         #expect(file.records.map(\.reference) == ["S-1"])
         #expect(file.problems.map(\.description) == [
-            "line 5: not a JSON object",
             "line 2: profile: only 2 fully designated loci; at least 6 are needed",
             "line 3: unknown locus 'XYZ'",
             "line 4: D3S1358: allele '77' is implausible: expected 2 to 60 repeats, with a fraction of .1 to .4 at most",
+            "line 5: not a JSON object",
         ])
     }
 

@@ -71,6 +71,13 @@ struct HitTests {
             let counts = try await client.json("/api/v1/hits", token: supervisor)
             #expect(counts.text.contains(#""category":"bankAccount","records":1"#))
 
+            // A bad line after the first pieces have been inserted rolls them all back.
+            let phones = "reference,number\n" + (1...(HitService.linesPerPiece + 10)).map { "PH-\($0),+4930\(1_000_000 + $0)" }.joined(separator: "\n") + "\nPH-X,12\n"
+            let late = try await Self.post(client, "/api/v1/hits/phone/import", token: supervisor, contentType: "text/csv", body: phones)
+            #expect(late.status == .badRequest)
+            #expect(late.problem?.errors == ["line \(HitService.linesPerPiece + 12): number: phone number '12' must be in international form starting with + (E.164)"])
+            #expect(try await client.json("/api/v1/hits", token: supervisor).text.contains(#""category":"phone","records":0"#))
+
             let wrongType = try await Self.post(client, "/api/v1/hits/phone/import", token: supervisor, contentType: "application/pdf", body: "x")
             #expect(wrongType.status == .unsupportedMediaType)
             let unknown = try await Self.post(client, "/api/v1/hits/fingerprint/import", token: supervisor, contentType: "text/csv", body: good)

@@ -92,13 +92,28 @@ public struct DNAIndex: Sendable {
 
     private init(_ builder: Builder) {
         rules = builder.rules
-        loci = builder.loci
-        column = builder.column
-        alleleTable = builder.alleleTable
+        // Columns no profile types (a builder over the whole catalogue) are dropped, so that rows
+        // hold only the loci in use.
+        let width = builder.loci.count
+        var used = [Bool](repeating: false, count: width)
+        builder.rows.withUnsafeBufferPointer { rows in
+            for (offset, code) in rows.enumerated() where code != Self.untyped { used[offset % width] = true }
+        }
+        let kept = used.indices.filter { used[$0] }
+        loci = kept.map { builder.loci[$0] }
+        column = Dictionary(uniqueKeysWithValues: loci.enumerated().map { ($1, $0) })
+        alleleTable = kept.map { builder.alleleTable[$0] }
         references = builder.references
-        rows = builder.rows
-        let width = loci.count
-        pairs = stride(from: 0, to: width - 1, by: 2).map { PairPostings(first: $0, second: $0 + 1, rows: builder.rows, width: width) }
+        var compact = builder.rows
+        if kept.count < width {
+            compact = [UInt16](repeating: Self.untyped, count: builder.references.count * kept.count)
+            for row in 0..<builder.references.count {
+                for (slot, original) in kept.enumerated() { compact[row * kept.count + slot] = builder.rows[row * width + original] }
+            }
+        }
+        rows = compact
+        let compactWidth = kept.count
+        pairs = stride(from: 0, to: compactWidth - 1, by: 2).map { PairPostings(first: $0, second: $0 + 1, rows: compact, width: compactWidth) }
     }
 
     /// A match found by a search: the row, how it matched, and the loci that agreed.

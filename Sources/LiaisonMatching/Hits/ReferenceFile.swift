@@ -19,95 +19,222 @@ public struct ReferenceFile: Sendable {
     /// defaults to `line N`).
     public enum Purpose: Sendable { case reference, query }
 
+    /// At most this many problems are listed; a last line counts the rest.
+    public static let maximumListedProblems = 10_000
+
+    /// Reads a whole file into memory: for query files and small imports.
     public static func parse(_ text: String, category: HitCategory, purpose: Purpose = .reference, rules: DNAMatchRules = DNAMatchRules()) -> ReferenceFile {
-        var file = ReferenceFile()
-        let rows: [(line: Int, fields: [String: Any])]
-        let trimmed = text.drop { $0.isWhitespace }
-        if trimmed.first == "{" {
-            rows = file.jsonLines(text)
-        } else {
-            rows = file.csv(text, category: category)
-        }
-        var seen: [String: Int] = [:]
-        for (line, fields) in rows {
-            do throws(LiaisonError) {
-                let record = try Self.record(fields, line: line, category: category, purpose: purpose, rules: rules)
-                if purpose == .reference, let first = seen[record.reference] {
-                    throw LiaisonError(.invalidInput, "reference '\(record.reference)' already appears on line \(first)")
-                }
-                seen[record.reference] = line
-                file.records.append(record)
-            } catch {
-                file.problems.append(LineProblem(line: line, message: error.message))
-            }
-        }
-        if rows.isEmpty && file.problems.isEmpty { file.problems.append(LineProblem(line: 1, message: "the file holds no records")) }
+        var records: [ReferenceRecord] = []
+        var file = scan(text, category: category, purpose: purpose, rules: rules) { records.append($0) }
+        file.records = records
         return file
     }
 
-    private mutating func jsonLines(_ text: String) -> [(Int, [String: Any])] {
-        var rows: [(Int, [String: Any])] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard line.contains(where: { !$0.isWhitespace }) else { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                problems.append(LineProblem(line: offset + 1, message: "not a JSON object"))
-                continue
-            }
-            rows.append((offset + 1, object))
-        }
-        return rows
+    /// Reads a file record by record, handing each valid record to `body` and keeping none.
+    /// - Returns: the warnings and problems (``records`` stays empty).
+    public static func scan(_ text: String, category: HitCategory, purpose: Purpose = .reference, rules: DNAMatchRules = DNAMatchRules(),
+                            _ body: (ReferenceRecord) -> Void) -> ReferenceFile {
+        var scanner = Scanner(category: category, purpose: purpose, rules: rules)
+        scanner.scan(text, lineOffset: 0, body)
+        return scanner.finish()
     }
 
-    private mutating func csv(_ text: String, category: HitCategory) -> [(Int, [String: Any])] {
-        let records: [CSVReader.Record]
-        do { records = try CSVReader().records(text) } catch {
-            problems.append(LineProblem(line: 1, message: error.message))
-            return []
+    /// Reads a file in pieces (see ``pieces(of:linesPerPiece:)``), keeping across them what a
+    /// whole-file read keeps: the references seen (a 64-bit hash of each), the problems and warnings.
+    public struct Scanner: Sendable {
+        let category: HitCategory
+        let purpose: Purpose
+        let rules: DNAMatchRules
+        private var file = ReferenceFile()
+        private var seen: [UInt64: Int] = [:]
+        private var rows = 0
+        private var unlisted = 0
+
+        public init(category: HitCategory, purpose: Purpose = .reference, rules: DNAMatchRules = DNAMatchRules()) {
+            self.category = category
+            self.purpose = purpose
+            self.rules = rules
         }
-        guard let header = records.first else { return [] }
-        var rows: [(Int, [String: Any])] = []
+
+        /// Whether any problem was found so far.
+        public var hasProblems: Bool { !file.problems.isEmpty }
+
+        /// Reads one piece; its line numbers are shifted by `lineOffset`.
+        public mutating func scan(_ text: String, lineOffset: Int, _ body: (ReferenceRecord) -> Void) {
+            var file = self.file, seen = self.seen, rows = self.rows, unlisted = self.unlisted
+            let (category, purpose, rules) = (self.category, self.purpose, self.rules)
+            func problem(_ line: Int, _ message: String) {
+                if file.problems.count < ReferenceFile.maximumListedProblems {
+                    file.problems.append(LineProblem(line: line + lineOffset, message: message))
+                } else {
+                    unlisted += 1
+                }
+            }
+            func row(_ line: Int, _ fields: [String: Any]) {
+                rows += 1
+                do throws(LiaisonError) {
+                    let record = try ReferenceFile.record(fields, line: line + lineOffset, category: category, purpose: purpose, rules: rules)
+                    if purpose == .reference {
+                        let key = ExactKeyIndex.hash(record.reference)
+                        if let first = seen[key] { throw LiaisonError(.invalidInput, "reference '\(record.reference)' already appears on line \(first)") }
+                        seen[key] = line + lineOffset
+                    }
+                    body(record)
+                } catch {
+                    problem(line, error.message)
+                }
+            }
+            if text.drop(while: \.isWhitespace).first == "{" {
+                ReferenceFile.jsonLines(text, row: row, problem: problem)
+            } else {
+                var warnings: [String] = []
+                ReferenceFile.csv(text, category: category, warning: { warnings.append($0) }, row: row, problem: problem)
+                for warning in warnings where !file.warnings.contains(warning) { file.warnings.append(warning) }
+            }
+            (self.file, self.seen, self.rows, self.unlisted) = (file, seen, rows, unlisted)
+        }
+
+        /// The warnings and problems of every piece read.
+        public func finish() -> ReferenceFile {
+            var file = self.file
+            if rows == 0 && file.problems.isEmpty { file.problems.append(LineProblem(line: 1, message: "the file holds no records")) }
+            if unlisted > 0 { file.problems.append(LineProblem(line: file.problems.last?.line ?? 1, message: "and \(unlisted) more bad lines")) }
+            return file
+        }
+    }
+
+    /// Splits a file into pieces of about `linesPerPiece` lines, each a complete file of the same
+    /// format: CSV pieces after the first repeat the header, and a piece never ends inside a quoted
+    /// field (an even number of `"` before the cut; RFC 4180 doubles quotes inside fields).
+    /// - Returns: each piece's range in `text`, the header to put before it (CSV), and the offset
+    ///   that turns its line numbers into the file's.
+    public static func pieces(of text: String, linesPerPiece: Int) -> [(range: Range<String.Index>, header: Substring?, lineOffset: Int)] {
+        let json = text.drop(while: \.isWhitespace).first == "{"
+        var pieces: [(Range<String.Index>, Substring?, Int)] = []
+        var header: Substring?
+        var start = text.startIndex
+        var line = 1, startLine = 1, linesInPiece = 0
+        var quotes = 0
+        var index = text.utf8.startIndex
+        while index < text.utf8.endIndex {
+            let byte = text.utf8[index]
+            if byte == UInt8(ascii: "\"") { quotes += 1 }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                if quotes % 2 == 0 {
+                    let next = text.utf8.index(after: index)
+                    if !json && header == nil {
+                        header = text[start..<index]
+                        start = next
+                        startLine = line
+                    } else {
+                        linesInPiece += 1
+                        if linesInPiece >= linesPerPiece {
+                            pieces.append((start..<next, header, json ? startLine - 1 : startLine - 2))
+                            start = next
+                            startLine = line
+                            linesInPiece = 0
+                        }
+                    }
+                }
+            }
+            index = text.utf8.index(after: index)
+        }
+        if json {
+            if start < text.endIndex || pieces.isEmpty { pieces.append((start..<text.endIndex, nil, startLine - 1)) }
+        } else if let header {
+            if start < text.endIndex || pieces.isEmpty { pieces.append((start..<text.endIndex, header, startLine - 2)) }
+        } else {
+            pieces.append((text.startIndex..<text.endIndex, nil, 0))
+        }
+        return pieces
+    }
+
+    private static func jsonLines(_ text: String, row: (Int, [String: Any]) -> Void, problem: (Int, String) -> Void) {
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            guard line.contains(where: { !$0.isWhitespace }) else { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                problem(number, "not a JSON object")
+                continue
+            }
+            row(number, object)
+        }
+    }
+
+    private static func csv(_ text: String, category: HitCategory, warning: (String) -> Void, row: (Int, [String: Any]) -> Void, problem: (Int, String) -> Void) {
+        var layout: Layout?
+        var started = false
+        do {
+            try CSVReader().forEachRecord(text) { record in
+                if started {
+                    layout?.handle(record, row: row, problem: problem)
+                    return
+                }
+                started = true
+                layout = Self.layout(header: record, category: category, warning: warning, problem: problem)
+            }
+        } catch let error as LiaisonError {
+            problem(1, error.message)
+        } catch {
+            problem(1, "\(error)")
+        }
+    }
+
+    /// How the rows of a CSV file are read, from its header.
+    private enum Layout {
+        /// DNA: allele columns (index → locus), the loci, the row width.
+        case dna(columns: [(Int, String)], loci: [String], width: Int)
+        /// Other categories: each column's field name.
+        case fields([String])
+
+        func handle(_ record: CSVReader.Record, row: (Int, [String: Any]) -> Void, problem: (Int, String) -> Void) {
+            switch self {
+            case .dna(let columns, let loci, let width):
+                guard record.fields.count == width else { return problem(record.line, "expected \(width) fields, found \(record.fields.count)") }
+                var alleles: [String: [String]] = [:]
+                for (index, locus) in columns { alleles[locus, default: []].append(record.fields[index]) }
+                row(record.line, ["reference": record.fields[0], "loci": Dictionary(uniqueKeysWithValues: loci.map { ($0, alleles[$0] ?? []) })])
+            case .fields(let names):
+                guard record.fields.count == names.count else { return problem(record.line, "expected \(names.count) fields, found \(record.fields.count)") }
+                var fields: [String: Any] = [:]
+                for (name, value) in zip(names, record.fields) where !value.isEmpty { fields[name] = value }
+                row(record.line, fields)
+            }
+        }
+    }
+
+    /// The layout of a CSV file with this header (nil when the header is unusable; its problems are recorded).
+    private static func layout(header: CSVReader.Record, category: HitCategory, warning: (String) -> Void, problem: (Int, String) -> Void) -> Layout? {
         if category == .dna {
             // Column → (locus name, allele position); the first column is the reference.
             var alleleColumns: [Int: String] = [:]
             var ignored: [String] = []
+            var usable = true
             for (index, name) in header.fields.enumerated().dropFirst() {
                 let lower = name.lowercased()
                 if let suffix = ["_a1", "_a2", "_a3"].first(where: lower.hasSuffix) {
                     let locus = String(name.dropLast(suffix.count))
                     if STRLocus.named(locus) == nil && !STRLocus.isAmelogenin(locus) {
-                        problems.append(LineProblem(line: header.line, message: "unknown locus '\(locus)' in column '\(name)'"))
+                        problem(header.line, "unknown locus '\(locus)' in column '\(name)'")
+                        usable = false
                     }
                     alleleColumns[index] = locus
                 } else {
                     ignored.append(name)
                 }
             }
-            if !ignored.isEmpty { warnings.append("columns ignored: \(ignored.joined(separator: ", "))") }
-            if alleleColumns.isEmpty { problems.append(LineProblem(line: header.line, message: "no <locus>_a1/<locus>_a2 columns")) }
-            guard problems.isEmpty else { return [] }
+            if !ignored.isEmpty { warning("columns ignored: \(ignored.joined(separator: ", "))") }
+            if alleleColumns.isEmpty {
+                problem(header.line, "no <locus>_a1/<locus>_a2 columns")
+                usable = false
+            }
+            guard usable else { return nil }
             let loci = Array(Set(alleleColumns.values)).sorted()
-            for record in records.dropFirst() {
-                guard record.fields.count == header.fields.count else {
-                    problems.append(LineProblem(line: record.line, message: "expected \(header.fields.count) fields, found \(record.fields.count)"))
-                    continue
-                }
-                var alleles: [String: [String]] = [:]
-                for (index, locus) in alleleColumns.sorted(by: { $0.key < $1.key }) { alleles[locus, default: []].append(record.fields[index]) }
-                rows.append((record.line, ["reference": record.fields[0], "loci": Dictionary(uniqueKeysWithValues: loci.map { ($0, alleles[$0] ?? []) })]))
-            }
-            return rows
+            return .dna(columns: alleleColumns.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, loci: loci, width: header.fields.count)
         }
-        let names = header.fields.map { Self.canonicalField($0, category: category) }
-        for record in records.dropFirst() {
-            guard record.fields.count == header.fields.count else {
-                problems.append(LineProblem(line: record.line, message: "expected \(header.fields.count) fields, found \(record.fields.count)"))
-                continue
-            }
-            var fields: [String: Any] = [:]
-            for (name, value) in zip(names, record.fields) where !value.isEmpty { fields[name] = value }
-            rows.append((record.line, fields))
-        }
-        return rows
+        return .fields(header.fields.map { Self.canonicalField($0, category: category) })
     }
 
     /// A header name spelled the way ``HitCategory/identifyingFields`` does, ignoring case and `_`.

@@ -1,12 +1,16 @@
 public import LiaisonCore
 
-/// The searchable form of one category's reference data.
+/// The searchable form of one category's reference data. It keeps what matching needs — DNA
+/// rows, canonical keys, persons' names and dates — and not the data behind a reference, which
+/// stays in the store until a follow-up releases it.
 public struct ReferenceIndex: Sendable {
     public let category: HitCategory
-    public let records: [ReferenceRecord]
     public let rules: DNAMatchRules
     public let frequencies: AlleleFrequencies
-    private let byReference: [String: Int]
+    /// Per slot (exact and person categories): the reference, its canonical keys, its date of birth.
+    private let references: [String]
+    private let keys: [[String]]
+    private let birthDates: [String?]
     private let dna: DNAIndex?
     private let names: NameMatcher?
     private let exact: ExactKeyIndex?
@@ -15,30 +19,68 @@ public struct ReferenceIndex: Sendable {
     /// scores down to the matcher's threshold make a near hit.
     public static let personHitScore = 0.92
 
-    /// - Throws: ``LiaisonError`` `.invalidInput` when DNA records hold more distinct alleles at a locus than the index can code.
-    public init(category: HitCategory, records: [ReferenceRecord], rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036) throws(LiaisonError) {
-        self.category = category
-        self.records = records
-        self.rules = rules
-        self.frequencies = frequencies
-        byReference = Dictionary(records.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
-        switch category {
-        case .dna:
-            dna = try DNAIndex(profiles: records.compactMap(\.profile), rules: rules)
-            names = nil
-            exact = nil
-        case .person:
-            dna = nil
-            names = NameMatcher(index: NameIndex(parties: records.map(\.listedParty)))
-            exact = nil
-        default:
-            dna = nil
-            names = nil
-            exact = ExactKeyIndex(keys: records.enumerated().flatMap { slot, record in record.keys.map { ($0, UInt32(slot)) } })
-        }
+    /// Records indexed.
+    public var count: Int { dna?.count ?? references.count }
+
+    /// Each canonical key with its reference (exact categories), for the blinded table.
+    public var keyedReferences: [(key: String, reference: String)] {
+        zip(references, keys).flatMap { reference, keys in keys.map { ($0, reference) } }
     }
 
-    public func record(reference: String) -> ReferenceRecord? { byReference[reference].map { records[$0] } }
+    /// - Throws: ``LiaisonError`` `.invalidInput` when DNA records hold more distinct alleles at a locus than the index can code.
+    public init(category: HitCategory, records: [ReferenceRecord], rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036) throws(LiaisonError) {
+        var builder = Builder(category: category, rules: rules, frequencies: frequencies, capacity: records.count)
+        for record in records { try builder.append(record) }
+        self = builder.build()
+    }
+
+    /// Builds an index one record at a time, keeping only what matching needs.
+    public struct Builder: Sendable {
+        let category: HitCategory
+        let rules: DNAMatchRules
+        let frequencies: AlleleFrequencies
+        var dna: DNAIndex.Builder?
+        var parties: [ListedParty] = []
+        var references: [String] = []
+        var keys: [[String]] = []
+        var birthDates: [String?] = []
+
+        public init(category: HitCategory, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036, capacity: Int = 0) {
+            self.category = category
+            self.rules = rules
+            self.frequencies = frequencies
+            if category == .dna { dna = DNAIndex.Builder(loci: STRLocus.catalogue, rules: rules, capacity: capacity) }
+        }
+
+        public mutating func append(_ record: ReferenceRecord) throws(LiaisonError) {
+            switch category {
+            case .dna:
+                if let profile = record.profile { try dna?.append(STRProfile(reference: record.reference, loci: profile.loci)) }
+            case .person:
+                parties.append(record.listedParty)
+                references.append(record.reference)
+                birthDates.append(record.fields["dateOfBirth"])
+            default:
+                references.append(record.reference)
+                keys.append(record.keys)
+            }
+        }
+
+        public func build() -> ReferenceIndex { ReferenceIndex(self) }
+    }
+
+    private init(_ builder: Builder) {
+        category = builder.category
+        rules = builder.rules
+        frequencies = builder.frequencies
+        references = builder.references
+        keys = builder.keys
+        birthDates = builder.birthDates
+        dna = builder.dna?.build()
+        names = builder.category == .person ? NameMatcher(index: NameIndex(parties: builder.parties)) : nil
+        exact = builder.category.isExactIdentifier
+            ? ExactKeyIndex(keys: builder.keys.enumerated().flatMap { slot, keys in keys.map { ($0, UInt32(slot)) } }) : nil
+    }
 
     /// Answers one query of this index's category.
     public func search(_ query: ReferenceRecord) -> HitAnswer {
@@ -57,18 +99,17 @@ public struct ReferenceIndex: Sendable {
             guard let names, let name = query.fields["name"] else { return [] }
             let queryDate = query.fields["dateOfBirth"]
             return names.screen(ScreeningQuery(name: name, kind: .person)).compactMap { candidate -> HitMatch? in
-                let record = records[candidate.partyIndex]
-                let agreement = PersonMatch.agreement(queryDate, record.fields["dateOfBirth"])
+                let agreement = PersonMatch.agreement(queryDate, birthDates[candidate.partyIndex])
                 guard agreement != .differs else { return nil }
                 let quality: HitMatch.Quality = candidate.score >= Self.personHitScore && agreement == .exact ? .hit : .nearHit
-                return HitMatch(reference: record.reference, quality: quality, nameScore: (candidate.score * 1000).rounded() / 1000, dateOfBirth: agreement)
+                return HitMatch(reference: references[candidate.partyIndex], quality: quality, nameScore: (candidate.score * 1000).rounded() / 1000, dateOfBirth: agreement)
             }
         default:
             guard let exact else { return [] }
             var found: [HitMatch] = []
             for key in query.keys {
-                for slot in exact.candidates(for: key) where records[Int(slot)].keys.contains(key) {
-                    let reference = records[Int(slot)].reference
+                for slot in exact.candidates(for: key) where keys[Int(slot)].contains(key) {
+                    let reference = references[Int(slot)]
                     if !found.contains(where: { $0.reference == reference }) {
                         found.append(HitMatch(reference: reference, quality: .hit, matchedOn: Self.field(of: key, in: category)))
                     }

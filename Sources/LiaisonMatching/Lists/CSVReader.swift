@@ -21,6 +21,25 @@ public struct CSVReader: Sendable {
     ///   a closing quote, naming the line.
     public func records(_ text: String) throws(LiaisonError) -> [Record] {
         var records: [Record] = []
+        try forEachRecord(text) { records.append($0) }
+        return records
+    }
+
+    /// Calls `body` with each record of `text` in order, holding one record at a time: for files
+    /// of millions of rows.
+    /// - Throws: ``LiaisonError`` as ``records(_:)`` does, or what `body` throws.
+    public func forEachRecord(_ text: String, _ body: (Record) throws(LiaisonError) -> Void) throws(LiaisonError) {
+        var text = text
+        do {
+            try text.withUTF8 { buffer in try scan(buffer, body) }
+        } catch let error as LiaisonError {
+            throw error
+        } catch {
+            throw LiaisonError(.invalidInput, "\(error)")
+        }
+    }
+
+    private func scan(_ all: UnsafeBufferPointer<UInt8>, _ body: (Record) throws(LiaisonError) -> Void) throws(LiaisonError) {
         var fields: [String] = []
         var field: [UInt8] = []
         var line = 1
@@ -28,17 +47,16 @@ public struct CSVReader: Sendable {
         var inQuotes = false
         var afterQuote = false
         var quoteLine = 1
-        var bytes = Array(text.utf8)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let bytes = all.count >= 3 && all[0] == 0xEF && all[1] == 0xBB && all[2] == 0xBF ? UnsafeBufferPointer(rebasing: all[3...]) : all
         var index = 0
         func endField() {
             fields.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
             afterQuote = false
         }
-        func endRecord() {
+        func endRecord() throws(LiaisonError) {
             endField()
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
+            if !(fields.count == 1 && fields[0].isEmpty) { try body(Record(line: recordLine, fields: fields)) }
             fields.removeAll(keepingCapacity: true)
         }
         while index < bytes.count {
@@ -60,7 +78,7 @@ public struct CSVReader: Sendable {
                 endField()
             } else if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
                 if byte == UInt8(ascii: "\r"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") { index += 1 }
-                endRecord()
+                try endRecord()
                 line += 1
                 recordLine = line
             } else if byte == UInt8(ascii: "\"") && field.allSatisfy({ $0 == UInt8(ascii: " ") }) && !afterQuote {
@@ -75,7 +93,6 @@ public struct CSVReader: Sendable {
             index += 1
         }
         if inQuotes { throw LiaisonError(.invalidInput, "line \(quoteLine): quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty { endRecord() }
-        return records
+        if !field.isEmpty || !fields.isEmpty { try endRecord() }
     }
 }

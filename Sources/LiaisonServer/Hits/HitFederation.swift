@@ -356,8 +356,7 @@ actor HitFederation {
     private func table(for category: HitCategory) async throws -> (bits: Int, entries: [BlindedLookup.Entry]) {
         let generation = await hits.generation(of: category)
         if let cached = tables[category], cached.generation == generation { return (cached.bits, cached.entries) }
-        let records = try await hits.records(of: category)
-        let keys = records.flatMap { record in record.keys.map { (key: $0, reference: record.reference) } }
+        let keys = try await hits.keyedReferences(of: category)
         let entries = try BlindedLookup.table(keys: keys, key: keys.isEmpty ? P384._VOPRF.PrivateKey() : self.keys.hitOPRF)
         let bits = BlindedLookup.bucketBits(forEntries: entries.count)
         tables[category] = (generation, bits, entries)

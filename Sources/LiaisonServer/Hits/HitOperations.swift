@@ -57,6 +57,28 @@ public enum HitOperations {
         }
     }
 
+    /// Writes `count` synthetic profiles as CSV in the NIST 1036 layout over the CODIS 20 loci,
+    /// in chunks handed to `write`.
+    public static func generateProfiles(count: Int, seed: UInt64, prefix: String, write: (Data) -> Void) throws {
+        let loci = STRLocus.codis20.compactMap(STRLocus.named).sorted()
+        var generator = STRProfileGenerator(loci: loci, seed: seed)
+        var text = "reference," + loci.flatMap { ["\($0.name)_a1", "\($0.name)_a2"] }.joined(separator: ",") + "\n"
+        for number in 0..<count {
+            let profile = generator.next(reference: "")
+            text += prefix + String(number)
+            for locus in loci {
+                let genotype = profile.loci[locus]!
+                text += ",\(genotype.first),\(genotype.second)"
+            }
+            text += "\n"
+            if text.utf8.count > 1 << 20 {
+                write(Data(text.utf8))
+                text = ""
+            }
+        }
+        write(Data(text.utf8))
+    }
+
     /// One answer for a terminal: the outcome, then each match with its quality.
     static func describe(_ answer: HitAnswer) -> String {
         var lines = ["\(answer.query): \(answer.outcome.rawValue)"]

@@ -46,20 +46,36 @@ actor HitService {
     /// Largest file accepted over the API; the CLI reads any size.
     static let maximumFileBytes = 512 * 1024 * 1024
 
-    /// Imports a reference file of `category`: every record or none.
+    /// Lines parsed and inserted at a time, so that a file of millions of rows is never held as records.
+    static let linesPerPiece = 20_000
+
+    /// Imports a reference file of `category` in one transaction: every record or none. The file
+    /// is read piece by piece and inserted as it is read; a bad line anywhere rolls it all back.
     /// - Parameter replaceAll: remove the category's records that the file does not hold.
     /// - Throws: ``LineProblems`` naming every bad line.
     func importFile(_ text: String, category: HitCategory, replaceAll: Bool, actor: String) async throws -> (report: HitImportReport, warnings: [String]) {
-        let file = ReferenceFile.parse(text, category: category, purpose: .reference, rules: rules)
-        guard file.problems.isEmpty else { throw LineProblems(problems: file.problems) }
         let now = clock.now()
-        let event = AuditEvent(time: now, operation: .hitsImported, actor: actor, subject: "hits:\(category.rawValue)",
-                               details: ["records": "\(file.records.count)", "replaceAll": "\(replaceAll)"])
-        let report = try await store.importReferences(file.records.map(Self.stored), category: category.rawValue, replaceAll: replaceAll,
-                                                      by: actor, audit: [event], at: now)
+        let rules = self.rules
+        let pieces = ReferenceFile.pieces(of: text, linesPerPiece: Self.linesPerPiece)
+        let (report, warnings) = try await store.importReferences(category: category.rawValue, replaceAll: replaceAll, by: actor, at: now, audit: { report in
+            [AuditEvent(time: now, operation: .hitsImported, actor: actor, subject: "hits:\(category.rawValue)",
+                        details: ["added": "\(report.added)", "updated": "\(report.updated)", "removed": "\(report.removed)", "replaceAll": "\(replaceAll)"])]
+        }, produce: { insert in
+            var scanner = ReferenceFile.Scanner(category: category, purpose: .reference, rules: rules)
+            for piece in pieces {
+                var batch: [StoredReference] = []
+                let pieceText = piece.header.map { "\($0)\n" + text[piece.range] } ?? String(text[piece.range])
+                scanner.scan(pieceText, lineOffset: piece.lineOffset) { batch.append(Self.stored($0)) }
+                // Once a line is bad nothing will be kept: read on only to report every bad line.
+                if !scanner.hasProblems { try await insert(batch) }
+            }
+            let file = scanner.finish()
+            guard file.problems.isEmpty else { throw LineProblems(problems: file.problems) }
+            return file.warnings
+        })
         changed(category)
         await recorded()
-        return (report, file.warnings)
+        return (report, warnings)
     }
 
     /// Removes one record.
@@ -80,9 +96,9 @@ actor HitService {
 
     func generation(of category: HitCategory) -> Int { generations[category, default: 0] }
 
-    /// Every record of a category.
-    func records(of category: HitCategory) async throws -> [ReferenceRecord] {
-        try await index(for: category).records
+    /// Each canonical key of an exact-identifier category with its reference.
+    func keyedReferences(of category: HitCategory) async throws -> [(key: String, reference: String)] {
+        try await index(for: category).keyedReferences
     }
 
     /// Records audit events that change no data.
@@ -139,7 +155,7 @@ actor HitService {
 
     /// The data behind a reference: for the follow-up (step two) only, never in an answer.
     func record(category: HitCategory, reference: String) async throws -> ReferenceRecord? {
-        try await index(for: category).record(reference: reference)
+        try await store.reference(category: category.rawValue, reference: reference).map { try Self.record($0, category: category) }
     }
 
     /// Records held per category.
@@ -151,8 +167,11 @@ actor HitService {
 
     private func index(for category: HitCategory) async throws -> ReferenceIndex {
         if let index = indexes[category] { return index }
-        let records = try await store.references(category: category.rawValue).map { try Self.record($0, category: category) }
-        let index = try ReferenceIndex(category: category, records: records, rules: rules, frequencies: frequencies)
+        var builder = ReferenceIndex.Builder(category: category, rules: rules, frequencies: frequencies)
+        try await store.forEachReference(category: category.rawValue) { page in
+            for stored in page { try builder.append(try Self.record(stored, category: category)) }
+        }
+        let index = builder.build()
         indexes[category] = index
         return index
     }

@@ -82,11 +82,6 @@ public struct HitStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    /// Every record of `category`, in reference order.
-    public func references(category: String) async throws -> [StoredReference] {
-        try await HitReferenceModel.query(on: db).filter(\.$category == category).sort(\.$reference).all().map(Self.stored)
-    }
-
     public func reference(category: String, reference: String) async throws -> StoredReference? {
         try await HitReferenceModel.find("\(category)/\(reference)", on: db).map(Self.stored)
     }
@@ -98,34 +93,65 @@ public struct HitStore: Sendable {
         return counts
     }
 
-    /// Imports records in one transaction: each replaces a record with the same reference; with
-    /// `replaceAll`, records of the category that the import does not hold are removed.
-    public func importReferences(_ records: [StoredReference], category: String, replaceAll: Bool, by actor: String, audit: [AuditEvent], at now: Date) async throws -> HitImportReport {
+    /// Imports records in one transaction, batch by batch as `produce` hands them over: each
+    /// replaces a record with the same reference. With `replaceAll` the category's records are
+    /// removed first (the report counts them as removed and the file's as added). If `produce`
+    /// throws — a bad line found late in a file — nothing is imported.
+    /// - Parameters:
+    ///   - produce: calls its argument with each batch (a few thousand records) and returns what
+    ///     the caller wants back (the file's warnings).
+    ///   - audit: the events to record with the import, given its report.
+    public func importReferences<Extra: Sendable>(
+        category: String, replaceAll: Bool, by actor: String, at now: Date, audit: @escaping @Sendable (HitImportReport) -> [AuditEvent],
+        produce: @escaping @Sendable (_ insert: ([StoredReference]) async throws -> Void) async throws -> Extra
+    ) async throws -> (report: HitImportReport, extra: Extra) {
         try await database.transaction { tx in
             guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-            let existing = Set(try await HitReferenceModel.query(on: tx).filter(\.$category == category).field(\.$id).all().compactMap(\.id))
-            let incoming = records.map { "\(category)/\($0.reference)" }
-            let replaced = incoming.filter(existing.contains)
-            let removed = replaceAll ? existing.subtracting(incoming) : []
-            let doomed = replaced + removed.sorted()
-            for start in stride(from: 0, to: doomed.count, by: 500) {
-                try await HitReferenceModel.query(on: tx).filter(\.$id ~~ Array(doomed[start..<min(start + 500, doomed.count)])).delete()
+            var removed = 0, updated = 0, added = 0
+            if replaceAll {
+                removed = try await HitReferenceModel.query(on: tx).filter(\.$category == category).count()
+                try await HitReferenceModel.query(on: tx).filter(\.$category == category).delete()
             }
-            // Multi-row SQL: imports run to millions of rows.
-            for start in stride(from: 0, to: records.count, by: 500) {
-                let insert = sql.insert(into: HitReferenceModel.schema).columns("id", "category", "reference", "keys", "fields_json", "profile", "imported_at", "imported_by")
-                for record in records[start..<min(start + 500, records.count)] {
-                    let fields = try MessageStore.encoder.encode(record.fields)
-                    insert.values([
-                        SQLBind("\(category)/\(record.reference)"), SQLBind(category), SQLBind(record.reference), SQLBind(record.keys.joined(separator: "\n")),
-                        SQLBind(fields), SQLBind(record.profile), SQLBind(now), SQLBind(actor),
-                    ])
+            let extra = try await produce { records in
+                // Multi-row SQL in batches of 500: imports run to millions of rows.
+                for start in stride(from: 0, to: records.count, by: 500) {
+                    let batch = records[start..<min(start + 500, records.count)]
+                    if !replaceAll {
+                        let ids = batch.map { "\(category)/\($0.reference)" }
+                        let existing = try await HitReferenceModel.query(on: tx).filter(\.$id ~~ ids).count()
+                        if existing > 0 { try await HitReferenceModel.query(on: tx).filter(\.$id ~~ ids).delete() }
+                        updated += existing
+                        added -= existing
+                    }
+                    let insert = sql.insert(into: HitReferenceModel.schema).columns("id", "category", "reference", "keys", "fields_json", "profile", "imported_at", "imported_by")
+                    for record in batch {
+                        insert.values([
+                            SQLBind("\(category)/\(record.reference)"), SQLBind(category), SQLBind(record.reference), SQLBind(record.keys.joined(separator: "\n")),
+                            SQLBind(try MessageStore.encoder.encode(record.fields)), SQLBind(record.profile), SQLBind(now), SQLBind(actor),
+                        ])
+                    }
+                    try await insert.run()
+                    added += batch.count
                 }
-                try await insert.run()
             }
-            try await AuditStore.record(audit, at: now, on: tx)
             let total = try await HitReferenceModel.query(on: tx).filter(\.$category == category).count()
-            return HitImportReport(category: category, added: records.count - replaced.count, updated: replaced.count, removed: removed.count, total: total)
+            let report = HitImportReport(category: category, added: added, updated: updated, removed: removed, total: total)
+            try await AuditStore.record(audit(report), at: now, on: tx)
+            return (report, extra)
+        }
+    }
+
+    /// Every record of `category` in pages of `batchSize`, in id order: for building an index over
+    /// millions of records without holding the rows.
+    public func forEachReference(category: String, batchSize: Int = 10_000, _ body: ([StoredReference]) async throws -> Void) async throws {
+        var after: String?
+        while true {
+            var query = HitReferenceModel.query(on: try db).filter(\.$category == category).sort(\.$id).limit(batchSize)
+            if let after { query = query.filter(\.$id > after) }
+            let page = try await query.all()
+            guard let last = page.last?.id else { return }
+            try await body(page.map(Self.stored))
+            after = last
         }
     }
 
