@@ -46,7 +46,10 @@ public struct STRLocus: Hashable, Sendable, Comparable, CustomStringConvertible 
     static func isAmelogenin(_ name: String) -> Bool { ["AMEL", "AMELOGENIN", "AM", "AMELX", "AMELY"].contains(key(name)) }
 
     /// The locus a file's column or key names, ignoring case, spaces, `_`, `-` and `.`; nil when unknown.
-    public static func named(_ name: String) -> STRLocus? { byKey[key(name)] }
+    public static func named(_ name: String) -> STRLocus? { byExactName[name] ?? byKey[key(name)] }
+
+    /// The catalogue's own spellings, looked up before any normalising (the common case).
+    private static let byExactName: [String: STRLocus] = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.name, $0) })
 
     private static func key(_ name: String) -> String {
         String(name.uppercased().unicodeScalars.filter { !" _-.".unicodeScalars.contains($0) }.map(Character.init))

@@ -20,6 +20,31 @@ public enum Allele: Hashable, Sendable, Comparable, CustomStringConvertible {
         return false
     }
 
+    /// The common case without allocating: one to two digits, optionally `.` and one digit 1–4.
+    private static func plainNumber(_ text: some StringProtocol) -> Allele? {
+        var whole = 0, digits = 0, fraction = -1
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if fraction >= 0 {
+                    guard fraction == 0 else { return nil }
+                    fraction = Int(byte - UInt8(ascii: "0"))
+                    guard (1...4).contains(fraction) else { return nil }
+                } else {
+                    whole = whole * 10 + Int(byte - UInt8(ascii: "0"))
+                    digits += 1
+                }
+            case UInt8(ascii: "."):
+                guard fraction < 0, digits > 0 else { return nil }
+                fraction = 0
+            default:
+                return nil
+            }
+        }
+        guard digits > 0, digits <= 2, fraction != 0, (2...60).contains(whole), whole != 99 else { return nil }
+        return .value(whole * 10 + max(fraction, 0))
+    }
+
     /// Reads one allele designation as a file writes it.
     ///
     /// Wildcards (2008/616/JHA Annex ch. 1 §1.1, as `../shared/FACTS.md` summarises it): the
@@ -28,6 +53,7 @@ public enum Allele: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// - Throws: ``LiaisonError`` `.invalidInput` for anything else that is not a plausible repeat
     ///   number: 2 to 60 repeats with a fraction of .1 to .4 at most.
     public static func parse(_ text: some StringProtocol) throws(LiaisonError) -> Allele? {
+        if let fast = plainNumber(text) { return fast }
         let trimmed = String(text.filter { $0 != " " && $0 != "\t" && $0 != "\"" })
         if trimmed.isEmpty { return nil }
         if ["o", "f", "r", "na", "nr", "un", "*"].contains(trimmed.lowercased()) { return .wildcard }
@@ -94,8 +120,10 @@ public struct STRProfile: Hashable, Sendable {
         }
         var loci: [STRLocus: Genotype] = [:]
         for (name, values) in alleles {
-            if STRLocus.isAmelogenin(name) { continue }
-            guard let locus = STRLocus.named(name) else { throw LiaisonError(.invalidInput, "unknown locus '\(name)'") }
+            guard let locus = STRLocus.named(name) else {
+                if STRLocus.isAmelogenin(name) { continue }
+                throw LiaisonError(.invalidInput, "unknown locus '\(name)'")
+            }
             var parsed: [Allele] = []
             for value in values {
                 do throws(LiaisonError) {

@@ -182,20 +182,23 @@ public struct ReferenceFile: Sendable {
         }
     }
 
+    /// A CSV row's alleles, already as strings per locus (no JSON values to cast).
+    private struct TypedAlleles {
+        var pairs: [(locus: String, values: [String])]
+    }
+
     /// How the rows of a CSV file are read, from its header.
     private enum Layout {
-        /// DNA: allele columns (index → locus), the loci, the row width.
-        case dna(columns: [(Int, String)], loci: [String], width: Int)
+        /// DNA: each locus with its allele columns, the row width.
+        case dna(loci: [(name: String, columns: [Int])], width: Int)
         /// Other categories: each column's field name.
         case fields([String])
 
         func handle(_ record: CSVReader.Record, row: (Int, [String: Any]) -> Void, problem: (Int, String) -> Void) {
             switch self {
-            case .dna(let columns, let loci, let width):
+            case .dna(let loci, let width):
                 guard record.fields.count == width else { return problem(record.line, "expected \(width) fields, found \(record.fields.count)") }
-                var alleles: [String: [String]] = [:]
-                for (index, locus) in columns { alleles[locus, default: []].append(record.fields[index]) }
-                row(record.line, ["reference": record.fields[0], "loci": Dictionary(uniqueKeysWithValues: loci.map { ($0, alleles[$0] ?? []) })])
+                row(record.line, ["reference": record.fields[0], "loci": TypedAlleles(pairs: loci.map { ($0.name, $0.columns.map { record.fields[$0] }) })])
             case .fields(let names):
                 guard record.fields.count == names.count else { return problem(record.line, "expected \(names.count) fields, found \(record.fields.count)") }
                 var fields: [String: Any] = [:]
@@ -231,8 +234,10 @@ public struct ReferenceFile: Sendable {
                 usable = false
             }
             guard usable else { return nil }
-            let loci = Array(Set(alleleColumns.values)).sorted()
-            return .dna(columns: alleleColumns.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, loci: loci, width: header.fields.count)
+            let loci = Array(Set(alleleColumns.values)).sorted().map { locus in
+                (name: locus, columns: alleleColumns.filter { $0.value == locus }.map(\.key).sorted())
+            }
+            return .dna(loci: loci, width: header.fields.count)
         }
         return .fields(header.fields.map { Self.canonicalField($0, category: category) })
     }
@@ -268,8 +273,14 @@ public struct ReferenceFile: Sendable {
         }
         switch category {
         case .dna:
-            guard let loci = fields["loci"] as? [String: Any] else { throw LiaisonError(.invalidInput, "loci: missing (an object of locus → alleles)") }
-            let alleles = loci.sorted { $0.key < $1.key }.map { (locus: $0.key, values: values($0.value)) }
+            let alleles: [(locus: String, values: [String])]
+            if let typed = fields["loci"] as? TypedAlleles {
+                alleles = typed.pairs
+            } else if let loci = fields["loci"] as? [String: Any] {
+                alleles = loci.sorted { $0.key < $1.key }.map { (locus: $0.key, values: values($0.value)) }
+            } else {
+                throw LiaisonError(.invalidInput, "loci: missing (an object of locus → alleles)")
+            }
             let profile = try STRProfile.make(reference: reference, alleles: alleles)
             let type = field("type")?.lowercased() ?? "stain"
             guard ["stain", "person"].contains(type) else { throw LiaisonError(.invalidInput, "type: must be stain or person") }

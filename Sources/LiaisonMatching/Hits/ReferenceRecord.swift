@@ -33,7 +33,17 @@ public struct ReferenceRecord: Sendable, Hashable {
 extension STRProfile {
     /// A compact text form for storage: `D3S1358=15,16;vWA=17,*`, loci sorted by name.
     public var encoded: String {
-        loci.sorted { $0.key < $1.key }.map { "\($0.key.name)=\($0.value.first),\($0.value.second)" }.joined(separator: ";")
+        var text = ""
+        text.reserveCapacity(loci.count * 16)
+        for (locus, genotype) in loci.sorted(by: { $0.key < $1.key }) {
+            if !text.isEmpty { text.append(";") }
+            text.append(locus.name)
+            text.append("=")
+            text.append(genotype.first.description)
+            text.append(",")
+            text.append(genotype.second.description)
+        }
+        return text
     }
 
     /// Reads ``encoded``.
