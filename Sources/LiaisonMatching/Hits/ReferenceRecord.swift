@@ -46,15 +46,28 @@ extension STRProfile {
         return text
     }
 
-    /// Reads ``encoded``.
+    /// Reads ``encoded``: the stored form, read for every record when an index is built, so it is
+    /// parsed in place without splitting into arrays.
     /// - Throws: ``LiaisonError`` `.invalidInput` when the text is not in that form.
     public init(reference: String, encoded: String) throws(LiaisonError) {
-        var alleles: [(locus: String, values: [String])] = []
-        for part in encoded.split(separator: ";") {
-            let pieces = part.split(separator: "=", maxSplits: 1)
-            guard pieces.count == 2 else { throw LiaisonError(.invalidInput, "'\(part)' is not locus=allele,allele") }
-            alleles.append((String(pieces[0]), pieces[1].split(separator: ",").map(String.init)))
+        var loci: [STRLocus: Genotype] = [:]
+        loci.reserveCapacity(24)
+        let bytes = encoded.utf8
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            guard let equals = bytes[index...].firstIndex(of: UInt8(ascii: "=")) else {
+                throw LiaisonError(.invalidInput, "'\(encoded)' is not locus=allele,allele;…")
+            }
+            let end = bytes[equals...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            guard let comma = bytes[equals..<end].firstIndex(of: UInt8(ascii: ",")),
+                  let locus = STRLocus.named(String(Substring(encoded.utf8[index..<equals]))) else {
+                throw LiaisonError(.invalidInput, "'\(encoded)' is not locus=allele,allele;…")
+            }
+            let first = try Allele.parse(Substring(bytes[bytes.index(after: equals)..<comma])) ?? .wildcard
+            let second = try Allele.parse(Substring(bytes[bytes.index(after: comma)..<end])) ?? .wildcard
+            loci[locus] = Genotype(first, second)
+            index = end < bytes.endIndex ? bytes.index(after: end) : end
         }
-        self = try STRProfile.make(reference: reference, alleles: alleles)
+        self.init(reference: reference, loci: loci)
     }
 }

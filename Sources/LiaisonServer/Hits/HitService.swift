@@ -168,7 +168,7 @@ actor HitService {
     private func index(for category: HitCategory) async throws -> ReferenceIndex {
         if let index = indexes[category] { return index }
         var builder = ReferenceIndex.Builder(category: category, rules: rules, frequencies: frequencies)
-        try await store.forEachReference(category: category.rawValue) { page in
+        try await store.forEachReference(category: category.rawValue, withFields: category == .person) { page in
             for stored in page { try builder.append(try Self.record(stored, category: category)) }
         }
         let index = builder.build()
