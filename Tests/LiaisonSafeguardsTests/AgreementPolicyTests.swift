@@ -77,14 +77,23 @@ struct AgreementPolicyTests {
         ("validUntil", changed { $0.validUntil = $0.validFrom }),
         ("impactAssessmentRef", changed { $0.impactAssessmentRef = "" }),
         ("agreement id", changed { $0.id = "has spaces" }),
+        ("hitQueriesPerMinute", changed { $0.hitQueriesPerMinute = 0 }),
     ])
     func validation(field: String, agreement: Agreement) {
         let error = #expect(throws: LiaisonError.self) { try agreement.validate() }
         #expect(error?.message.contains(field) == true, "\(error?.message ?? "")")
     }
 
-    @Test("a complete agreement validates")
+    @Test("a complete agreement validates; a hit/no-hit rate limit is optional and survives a round trip")
     func validAgreement() throws {
         try Self.agreement.validate()
+        let limited = Self.changed { $0.hitQueriesPerMinute = 120 }
+        try limited.validate()
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        #expect(try decoder.decode(Agreement.self, from: encoder.encode(limited)).hitQueriesPerMinute == 120)
+        #expect(try decoder.decode(Agreement.self, from: encoder.encode(Self.agreement)).hitQueriesPerMinute == nil)
     }
 }

@@ -75,7 +75,7 @@ struct HitFederationTests {
         }
     }
 
-    @Test("queries the agreement does not cover are refused naming the clause; a partner's rate limit refuses the excess")
+    @Test("queries the agreement does not cover are refused naming the clause; a partner's rate limit (the node's, or the agreement's) refuses the excess")
     func refusals() async throws {
         try await LiveFederation.run(configure: { $0.hitQueriesPerMinute = 3 }) { federation in
             _ = try await Self.seed(federation)
@@ -94,6 +94,16 @@ struct HitFederationTests {
             let limited = try #require((second.json["results"] as? [[String: Any]])?.first)
             #expect(limited["status"] as? String == "refused")
             #expect((limited["detail"] as? String)?.contains("3 hit queries a minute") == true)
+
+            // An agreement's own limit overrides the node's.
+            var stricter = try #require(try await FederationStore(database: federation.nodes[1].app.database).agreement("AGR-TEST-1")).agreement
+            stricter.id = "AGR-TEST-2"
+            stricter.hitQueriesPerMinute = 1
+            _ = try await FederationStore(database: federation.nodes[1].app.database).revokeAgreement("AGR-TEST-1", reason: "replaced", at: federation.nodes[1].clock.now())
+            try await FederationStore(database: federation.nodes[1].app.database).addAgreement(stricter, at: federation.nodes[1].clock.now())
+            federation.nodes[1].clock.advance(by: 61)
+            let overLimit = try await federation.call(0, "/api/v1/hits/vehicle/partner-search", method: .POST, body: Self.search("B MA 1234"))
+            #expect(((overLimit.json["results"] as? [[String: Any]])?.first?["detail"] as? String)?.contains("1 hit queries a minute") == true)
         }
     }
 

@@ -22,11 +22,14 @@ public struct Agreement: Codable, Sendable, Equatable, Identifiable {
     public var impactAssessmentRef: String
     /// Seal envelopes with the post-quantum hybrid suite (X-Wing: ML-KEM-768 with X25519).
     public var postQuantum: Bool
+    /// Hit/no-hit queries (or blinded identifiers) each party may send the other per minute;
+    /// nil leaves it to each node's own limit.
+    public var hitQueriesPerMinute: Int?
 
     public init(
         id: String, parties: [String], legalBasis: String, purposes: [String], dataCategories: [DataCategory],
         dataSubjectCategories: [DataSubjectCategory], hitNoHitOnly: Bool, validFrom: Date, validUntil: Date,
-        impactAssessmentRef: String, postQuantum: Bool = false
+        impactAssessmentRef: String, postQuantum: Bool = false, hitQueriesPerMinute: Int? = nil
     ) {
         self.id = id
         self.parties = parties
@@ -39,10 +42,12 @@ public struct Agreement: Codable, Sendable, Equatable, Identifiable {
         self.validUntil = validUntil
         self.impactAssessmentRef = impactAssessmentRef
         self.postQuantum = postQuantum
+        self.hitQueriesPerMinute = hitQueriesPerMinute
     }
 
     enum CodingKeys: String, CodingKey {
         case id, parties, legalBasis, purposes, dataCategories, dataSubjectCategories, hitNoHitOnly, validFrom, validUntil, impactAssessmentRef, postQuantum
+        case hitQueriesPerMinute
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +63,7 @@ public struct Agreement: Codable, Sendable, Equatable, Identifiable {
         validUntil = try container.decode(Date.self, forKey: .validUntil)
         impactAssessmentRef = try container.decode(String.self, forKey: .impactAssessmentRef)
         postQuantum = try container.decodeIfPresent(Bool.self, forKey: .postQuantum) ?? false
+        hitQueriesPerMinute = try container.decodeIfPresent(Int.self, forKey: .hitQueriesPerMinute)
     }
 
     /// Checks the agreement's own consistency.
@@ -78,6 +84,9 @@ public struct Agreement: Codable, Sendable, Equatable, Identifiable {
             throw LiaisonError(.invalidInput, "parties must name at least two different agencies")
         }
         guard !legalBasis.allSatisfy(\.isWhitespace) else { throw LiaisonError(.invalidInput, "legalBasis must not be empty") }
+        if let limit = hitQueriesPerMinute, !(1...100_000).contains(limit) {
+            throw LiaisonError(.invalidInput, "hitQueriesPerMinute must be 1 to 100000")
+        }
         guard !purposes.isEmpty, purposes.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
             throw LiaisonError(.invalidInput, "purposes must list at least one non-empty purpose")
         }

@@ -88,6 +88,7 @@ struct AgreementView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, parties, legalBasis, purposes, dataCategories, dataSubjectCategories, hitNoHitOnly, validFrom, validUntil, impactAssessmentRef, postQuantum
+        case hitQueriesPerMinute
         case status, importedAt, revokedAt, revocationReason
     }
 

@@ -280,7 +280,7 @@ actor HitFederation {
         }
         let now = clock.now()
         let agreement = try await permit(payload.category, requester: requester, purpose: payload.purpose, legalBasis: payload.legalBasis, caseRef: payload.caseRef, now: now)
-        try limit(requester, count: count, now: now)
+        try limit(requester, count: count, now: now, agreement: agreement)
         var answer = HitAnswerPayload(queryId: payload.id)
         if let blinded = payload.blinded {
             answer.evaluations = try BlindedLookup.evaluate(blinded, key: keys.hitOPRF)
@@ -314,7 +314,7 @@ actor HitFederation {
         }
         let now = clock.now()
         let agreement = try await permit(request.category, requester: header.sender, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, now: now)
-        try limit(header.sender, count: request.buckets.count, now: now)
+        try limit(header.sender, count: request.buckets.count, now: now, agreement: agreement)
         let table = try await table(for: request.category)
         guard request.buckets.allSatisfy({ table.bits == 0 ? $0 == 0 : $0 < UInt64(1) << UInt64(table.bits) }) else {
             throw Problem(.badRequest, code: "invalid-query", detail: "A bucket number is out of range for \(table.bits) bits.")
@@ -341,8 +341,9 @@ actor HitFederation {
         seen[id] = now
     }
 
-    /// A rolling one-minute window per partner.
-    private func limit(_ partner: String, count: Int, now: Date) throws {
+    /// A rolling one-minute window per partner, at the agreement's limit or else the node's.
+    private func limit(_ partner: String, count: Int, now: Date, agreement: Agreement) throws {
+        let queriesPerMinute = agreement.hitQueriesPerMinute ?? self.queriesPerMinute
         let window = (recent[partner] ?? []).filter { now.timeIntervalSince($0.at) < 60 }
         let used = window.reduce(0) { $0 + $1.count }
         guard used + count <= queriesPerMinute else {
