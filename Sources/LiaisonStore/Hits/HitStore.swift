@@ -239,6 +239,22 @@ struct CreateHitFollowUps: AsyncMigration {
     }
 }
 
+/// An index on (category, id), so that reading a category page by page in id order is a range
+/// scan rather than a sort of the whole category per page.
+struct IndexHitReferencesByCategoryAndID: AsyncMigration {
+    var name: String { "0018-index-hit-references-by-category-and-id" }
+
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.create(index: "hit_references_category_id").on(HitReferenceModel.schema).column("category").column("id").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.drop(index: "hit_references_category_id").run()
+    }
+}
+
 /// A hit this node reported to a partner: what a follow-up request may ask about.
 public struct HitDisclosure: Sendable, Equatable {
     public var partner: String
