@@ -175,6 +175,7 @@ public func buildApplication(
 
     var services: [any Service] = [database]
     services.append(DesignationService(screening: screening, logger: logger))
+    services.append(HitIndexWarmUp(hits: hits, logger: logger))
     services.append(RetentionService(sweeper: retention, interval: configuration.retentionSweepInterval, logger: logger))
     services.append(OversightService(monitor: oversight, interval: configuration.anomalyScanInterval, logger: logger))
     services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))

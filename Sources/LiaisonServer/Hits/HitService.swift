@@ -3,6 +3,8 @@ import HTTPTypes
 import LiaisonCore
 import LiaisonMatching
 import LiaisonStore
+import Logging
+import ServiceLifecycle
 
 /// A file with bad lines: nothing was imported or searched, and every line is named.
 struct LineProblems: Error, Sendable {
@@ -33,6 +35,7 @@ actor HitService {
     private var indexes: [HitCategory: ReferenceIndex] = [:]
     /// Bumped whenever a category's data change, so that derived tables (the blinded one) are rebuilt.
     private var generations: [HitCategory: Int] = [:]
+    private var building: [HitCategory: (generation: Int, task: Task<ReferenceIndex, any Error>)] = [:]
 
     init(store: HitStore, clock: any WallClock, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036,
          recorded: @escaping @Sendable () async -> Void = {}) {
@@ -95,6 +98,9 @@ actor HitService {
     }
 
     func generation(of category: HitCategory) -> Int { generations[category, default: 0] }
+
+    /// Builds the category's index now if it is not built.
+    func warm(_ category: HitCategory) async throws { _ = try await index(for: category) }
 
     /// Each canonical key of an exact-identifier category with its reference.
     func keyedReferences(of category: HitCategory) async throws -> [(key: String, reference: String)] {
@@ -165,15 +171,27 @@ actor HitService {
         return counts
     }
 
+    /// The category's index, built once: concurrent callers wait for the same build, and a build
+    /// overtaken by an import is used for its callers but not kept.
     private func index(for category: HitCategory) async throws -> ReferenceIndex {
         if let index = indexes[category] { return index }
+        let generation = generations[category, default: 0]
+        if let pending = building[category], pending.generation == generation { return try await pending.task.value }
+        let (store, rules, frequencies) = (self.store, self.rules, self.frequencies)
+        let task = Task { try await Self.build(category, store: store, rules: rules, frequencies: frequencies) }
+        building[category] = (generation, task)
+        defer { if building[category]?.generation == generation { building[category] = nil } }
+        let index = try await task.value
+        if generations[category, default: 0] == generation { indexes[category] = index }
+        return index
+    }
+
+    private static func build(_ category: HitCategory, store: HitStore, rules: DNAMatchRules, frequencies: AlleleFrequencies) async throws -> ReferenceIndex {
         var builder = ReferenceIndex.Builder(category: category, rules: rules, frequencies: frequencies)
         try await store.forEachReference(category: category.rawValue, withFields: category == .person) { page in
             for stored in page { try builder.append(try Self.record(stored, category: category)) }
         }
-        let index = builder.build()
-        indexes[category] = index
-        return index
+        return builder.build()
     }
 
     static func stored(_ record: ReferenceRecord) -> StoredReference {
@@ -183,5 +201,28 @@ actor HitService {
     static func record(_ stored: StoredReference, category: HitCategory) throws -> ReferenceRecord {
         let profile = try stored.profile.map { text throws(LiaisonError) in try STRProfile(reference: stored.reference, encoded: text) }
         return ReferenceRecord(category: category, reference: stored.reference, keys: stored.keys, fields: stored.fields, profile: profile)
+    }
+}
+
+/// Builds the hit/no-hit indexes of every category that holds data when the node starts, so that
+/// the first search does not wait while millions of records are read.
+struct HitIndexWarmUp: Service {
+    let hits: HitService
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            do {
+                for (category, count) in try await hits.counts().sorted(by: { $0.key < $1.key }) where count > 0 {
+                    let started = ContinuousClock.now
+                    try await hits.warm(category)
+                    logger.info("hit/no-hit index ready", metadata: ["category": "\(category.rawValue)", "records": "\(count)",
+                                                                   "seconds": "\((ContinuousClock.now - started).components.seconds)"])
+                }
+            } catch {
+                logger.error("cannot build the hit/no-hit indexes", metadata: ["error": "\(error)"])
+            }
+            try await gracefulShutdown()
+        }
     }
 }
