@@ -16,6 +16,6 @@ if [ ! -f "$dir/PG_VERSION" ]; then
   as_postgres "$bin/initdb -D '$dir' -U postgres --auth=trust -E UTF8" >/dev/null
 fi
 if ! as_postgres "$bin/pg_ctl -D '$dir' status" >/dev/null 2>&1; then
-  as_postgres "$bin/pg_ctl -D '$dir' -l '$dir/server.log' -o \"-p $port -c listen_addresses=127.0.0.1 -k '$dir' -c fsync=off\" -w start" >/dev/null
+  as_postgres "$bin/pg_ctl -D '$dir' -l '$dir/server.log' -o \"-p $port -c listen_addresses=127.0.0.1 -k '$dir' -c fsync=off -c max_connections=500\" -w start" >/dev/null
 fi
 echo "postgres://postgres@127.0.0.1:$port/postgres"
