@@ -87,6 +87,14 @@ struct WebEvidenceAuditTests {
                 body: ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf)\r\n--\(boundary)--\r\n")
             )
             #expect(noFile.status == .badRequest)
+            // A part header name with a byte above 0x7F is refused (MultipartKit would trap on it).
+            var hostile = ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n")
+            hostile.writeBytes([0xC3, 0xA9, UInt8(ascii: ":"), UInt8(ascii: " "), UInt8(ascii: "x"), 0x0D, 0x0A, 0x0D, 0x0A])
+            hostile.writeString("\(csrf)\r\n--\(boundary)--\r\n")
+            for path in ["/evidence/files", "/hits/import"] {
+                let refused = try await client.execute(uri: path, method: .post, headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: hostile)
+                #expect(refused.status == .badRequest || refused.status == .forbidden, "\(path): \(refused.status)")
+            }
             let transfer = try await client.execute(uri: location + "/transfer", method: .post, headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"], body: WebUITests.form([
                 "csrf": csrf, "to": "XB-CUS", "actor": "Insp. Ribeiro", "place": "Desk", "purpose": "investigation", "legalBasis": "Directive 2014/41/EU",
             ]))

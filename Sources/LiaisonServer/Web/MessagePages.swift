@@ -319,11 +319,45 @@ struct FormReader: Sendable {
         } catch {
             throw Problem(.contentTooLarge, code: "body-too-large", detail: "The upload is larger than \(limit / (1024 * 1024)) MB.")
         }
+        let delimiter = String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        // MultipartKit 4 indexes a 128-entry table with each header-name byte and traps on a byte
+        // of 0x80 or above (found by the API fuzzer): such a body is refused before it gets there.
+        guard Self.partHeadersAreASCII(Array(buffer.readableBytesView), boundary: delimiter) else {
+            throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read: a part's header name is not ASCII.")
+        }
         do {
-            return try FormDataDecoder().decode(T.self, from: buffer, boundary: String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+            return try FormDataDecoder().decode(T.self, from: buffer, boundary: delimiter)
         } catch {
             throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read.")
         }
+    }
+
+    /// Whether every header line of every part (the lines after each `--boundary` up to the blank
+    /// line) has only ASCII bytes before its colon.
+    static func partHeadersAreASCII(_ bytes: [UInt8], boundary: String) -> Bool {
+        let delimiter = Array(("--" + boundary).utf8)
+        guard !delimiter.isEmpty else { return true }
+        var position = 0
+        while position + delimiter.count <= bytes.count {
+            guard bytes[position] == delimiter[0], bytes[position..<position + delimiter.count].elementsEqual(delimiter) else {
+                position += 1
+                continue
+            }
+            // The rest of the boundary line, then header lines until a blank one.
+            guard var line = bytes[(position + delimiter.count)...].firstIndex(of: UInt8(ascii: "\n")).map({ $0 + 1 }) else { return true }
+            while line < bytes.count {
+                let end = bytes[line...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                let content = bytes[line..<end]
+                if content.isEmpty || content.elementsEqual([UInt8(ascii: "\r")]) { break }
+                for byte in content {
+                    if byte == UInt8(ascii: ":") { break }
+                    if byte >= 0x80 { return false }
+                }
+                line = end + 1
+            }
+            position = max(line, position + delimiter.count)
+        }
+        return true
     }
 
     /// - Throws: ``Problem`` 403 unless the form echoes the browser session's CSRF token.
