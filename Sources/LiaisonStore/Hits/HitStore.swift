@@ -87,9 +87,14 @@ public struct HitStore: Sendable {
     }
 
     /// Records per category.
+    /// Counted in the database (one row per category), not by reading the records: the page and
+    /// the API that show the counts are called with millions of records held.
     public func counts() async throws -> [String: Int] {
+        guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        let rows = try await sql.select().column("category").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "records")
+            .from(HitReferenceModel.schema).groupBy("category").all()
         var counts: [String: Int] = [:]
-        for model in try await HitReferenceModel.query(on: db).field(\.$category).all() { counts[model.category, default: 0] += 1 }
+        for row in rows { counts[try row.decode(column: "category", as: String.self)] = try row.decode(column: "records", as: Int.self) }
         return counts
     }
 
