@@ -4,6 +4,7 @@ import LiaisonCore
 import LiaisonMatching
 import LiaisonSafeguards
 import LiaisonStore
+import NIOFoundationCompat
 
 /// Hit/no-hit routes: reference data (import, count, remove) and local searches.
 struct HitController {
@@ -123,12 +124,8 @@ struct HitController {
     /// The queries of a search body: `{"queries": [{…}, …], "purpose": "…"}`, each query with
     /// the fields of the category's file layout; problems are numbered by query (1-based).
     static func queries(_ request: Request, category: HitCategory, service: HitService) async throws -> ([ReferenceRecord], [String: Any]) {
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") else {
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
-        }
-        let body = try await ScreeningController.collect(request, limit: maximumSearchBytes)
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let list = object["queries"] as? [Any] else {
+        let body = try await JSONBody.collect(request, limit: maximumSearchBytes)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let list = object["queries"] as? [Any] else {
             throw Problem(.badRequest, code: "invalid-json", detail: "Send {\"queries\": [{…}, …]}: an object with a list of queries.")
         }
         guard (1...maximumQueries).contains(list.count) else {
