@@ -49,6 +49,8 @@ struct ListsCommand: AsyncParsableCommand {
         @Option(help: "Add synthetic names up to this many indexed names (speed and memory at scale; quality figures then include them).") var scale: Int?
         @Option(help: "Write names.tsv, queries.jsonl and liaison.json (timings, recall) here, for scripts/compare-rapidfuzz.py.") var export: String?
         @Option(help: "With --export: how many positive queries to time and export.") var queries: Int = 300
+        @Option(help: "Screen this name against the harness's index and print the normalised tokens and the five best candidates down to 0.5 (or the first of --thresholds), with explanations (repeatable).") var explain: [String] = []
+        @Option(help: "Write every miss and false alert at the (first) threshold to this file, one per line, for tuning.") var misses: String?
 
         func run() async throws {
             try await reportingOperatorErrors {
@@ -60,6 +62,18 @@ struct ListsCommand: AsyncParsableCommand {
                 let built = ContinuousClock.now - started
                 let memory = residentMemory() - before
                 print("index of \(index.nameCount) names built in \(built.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))); resident memory grew \(memory / 1_048_576) MB")
+                if !explain.isEmpty {
+                    let floor = thresholds.flatMap { Double($0.split(separator: ",")[0]) } ?? 0.5
+                    let matcher = NameMatcher(index: index, parameters: MatchingParameters(threshold: floor, limit: 5))
+                    for name in explain {
+                        let normalized = NameNormalizer.normalize(name)
+                        print("\(name) → \(normalized.tokens.joined(separator: " ")) [\(normalized.script.rawValue)]")
+                        for candidate in matcher.screen(ScreeningQuery(name: name)) {
+                            print(String(format: "  %.3f ", candidate.score) + "\(candidate.matchedName): \(candidate.explanation.summary)")
+                        }
+                    }
+                    return
+                }
                 if let export {
                     try exportComparison(evaluation: evaluation, index: index, directory: export, memory: memory)
                     return
@@ -71,6 +85,9 @@ struct ListsCommand: AsyncParsableCommand {
                     return value
                 }
                 print("\(evaluation.parties.count) listed parties, \(index.nameCount) names indexed; \(evaluation.queries.count) queries")
+                if let misses, let threshold = values.first {
+                    try writeMisses(evaluation: evaluation, matcher: NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)), to: misses)
+                }
                 for threshold in values {
                     let report = evaluation.evaluate(NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)))
                     if json {
@@ -94,6 +111,30 @@ struct ListsCommand: AsyncParsableCommand {
 }
 
 extension ListsCommand.Evaluate {
+    /// Every positive whose party was not raised and every negative that raised one, with the
+    /// best candidate's name and score (a miss also shows its party's best score below the
+    /// threshold), tab-separated.
+    func writeMisses(evaluation: ScreeningEvaluation, matcher: NameMatcher, to path: String) throws {
+        var loose = matcher
+        loose.parameters.threshold = 0.5
+        loose.parameters.limit = 50
+        var lines = ["kind\tscript\tvariant\tquery\texpected\tbest\tbest score\texpected score"]
+        for query in evaluation.queries where query.variant != "script-organisation" {
+            let raised = matcher.screen(query.query)
+            let script = ScreeningEvaluation.reportingScript(query.script)
+            let best = raised.first.map { ($0.matchedName, String(format: "%.3f", $0.score)) } ?? ("", "")
+            if let expected = query.expected {
+                guard !raised.contains(where: { $0.partyIndex == expected }) else { continue }
+                let own = loose.screen(query.query).first { $0.partyIndex == expected }
+                let ownText = own.map { "\($0.matchedName) \(String(format: "%.3f", $0.score))" } ?? "-"
+                lines.append("miss\t\(script)\t\(query.variant)\t\(query.query.name)\t\(evaluation.parties[expected].names.joined(separator: " | "))\t\(best.0)\t\(best.1)\t\(ownText)")
+            } else if !raised.isEmpty {
+                lines.append("false\t\(script)\tnegative\t\(query.query.name)\t\t\(best.0)\t\(best.1)\t")
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     /// Times the matcher on the first `queries` positive queries (one at a time, in this process)
     /// and writes what a comparison with another matcher needs.
     func exportComparison(evaluation: ScreeningEvaluation, index: NameIndex, directory: String, memory: Int) throws {

@@ -18,7 +18,7 @@ enum SharedData {
 
 @Suite("Screening evaluation on real lists", .enabled(if: SharedData.available, SharedData.skipMessage))
 struct ScreeningEvaluationTests {
-    @Test("precision ≥ 0.90, Latin and Cyrillic recall ≥ 0.95; every script's false-positive rate within twice the Latin rate")
+    @Test("recall ≥ 0.95 at precision ≥ 0.90; Latin, Cyrillic and Arabic-script recall; every script's false-positive rate within twice the Latin rate")
     func targets() throws {
         let evaluation = try ScreeningEvaluation.standard(sharedData: SharedData.directory!)
         let matcher = NameMatcher(index: NameIndex(parties: evaluation.parties))
@@ -27,12 +27,13 @@ struct ScreeningEvaluationTests {
         print(summary)
         #expect(report.positives > 2000)
         #expect(report.negatives == 2000)
-        // The target is recall ≥ 0.95 over every query; Latin-script queries reach it,
-        // queries written in Arabic script (held-out UN names) do not yet (0.67): the overall
-        // figure is guarded against regression at its current level.
+        // The target: recall ≥ 0.95 over every query. Queries written in Arabic script
+        // (held-out UN names) are the hardest group; some are names no list spells (kunyas such
+        // as "أبو دعاء" for an entry listed under its Latin birth name).
+        #expect(report.recall >= 0.95, "\(summary)")
         #expect((report.recallByScript["latin"] ?? 0) >= 0.95, "\(summary)")
         #expect((report.recallByScript["cyrillic"] ?? 0) >= 0.95, "\(summary)")
-        #expect(report.recall >= 0.92, "\(summary)")
+        #expect((report.recallByScript["arabic"] ?? 0) >= 0.85, "\(summary)")
         #expect(report.precision >= 0.90, "\(summary)")
         let latin = report.falsePositiveRateByScript["latin"] ?? 0
         for (script, rate) in report.falsePositiveRateByScript {

@@ -216,3 +216,60 @@ struct ListParserTests {
         }
     }
 }
+
+@Suite("Arabic-script names against Latin list entries")
+struct ArabicScriptMatchingTests {
+    @Test("the transliteration writes ʿayn as a vowel, a final ي as i, and offers the other readings of ambiguous letters")
+    func readings() {
+        #expect(NameNormalizer.normalize("عصام علي محمد علوش").tokens == ["asam", "ali", "mhmd", "alwsh"])
+        let somali = NameNormalizer.normalize("ظاهر")
+        #expect(somali.tokens == ["zahr"])
+        #expect(somali.alternatives[0].contains("dahr"))
+        #expect(NameNormalizer.normalize("بلقاسم").alternatives[0].contains("blgasm"))
+        #expect(NameNormalizer.normalize("جمال").alternatives[0] == ["gmal"])
+        // The article inside a written-together name may be assimilated ("Nooruddin").
+        #expect(NameNormalizer.normalize("نورالدين").alternatives[0].contains("nwradyn"))
+        #expect(NameNormalizer.normalize("Hassan Dahir").alternatives.allSatisfy { $0.isEmpty })
+    }
+
+    let parties = [
+        ListedParty(id: "1", kind: .person, names: ["HASSAN DAHIR AWEYS"]),
+        ListedParty(id: "2", kind: .person, names: ["DJAMEL LOUNICI"]),
+        ListedParty(id: "3", kind: .person, names: ["MOHAMMED SALAHALDIN ABD EL HALIM ZIDANE"]),
+        ListedParty(id: "4", kind: .person, names: ["SIRAJUDDIN HAQQANI"]),
+        ListedParty(id: "5", kind: .person, names: ["MOHAMED BEN BELGACEM AL-AOUADI"]),
+        ListedParty(id: "6", kind: .person, names: ["HUSAYN, Muhammad"]),
+        ListedParty(id: "7", kind: .person, names: ["KHAN, Mohammed"]),
+        ListedParty(id: "8", kind: .person, names: ["ABDUL RAUF KHADEM"]),
+        ListedParty(id: "9", kind: .person, names: ["THARWAT SALAH SHIHATA"]),
+        ListedParty(id: "10", kind: .person, names: ["Ehsan MOHAMMADI"]),
+        ListedParty(id: "11", kind: .person, names: ["Amina YUSUF"]),
+        ListedParty(id: "12", kind: .person, names: ["Peter SCHMIDT"]),
+    ]
+
+    @Test("written in Arabic script, the name finds its Latin entry", arguments: [
+        ("حسن ظاهر عويس", "1"),                  // ظ as d (Somali), ʿayn as a vowel
+        ("جمال لونيسي", "2"),                    // ج as dj, the French soft c
+        ("محمد صلاح الدين عبدالحليم زيدان", "3"), // one written word for three listed ones
+        ("سراج الدين حقاني", "4"),               // the article assimilated: "-uddin"
+        ("محمد بن بلقاسم العوادي", "5"),          // ق as g (Maghreb)
+        ("عبدالروف خادم", "8"),                  // a glued word with no posting of its own
+        ("ثروت صالح شحاته", "9"),                // a final ه not written in Latin
+    ])
+    func finds(query: String, expected: String) {
+        let candidates = NameMatcher(index: NameIndex(parties: parties)).screen(ScreeningQuery(name: query))
+        #expect(candidates.contains { $0.partyID == expected },
+                "\(query) → \(candidates.map { "\($0.partyID) \($0.score) \($0.explanation.summary)" })")
+    }
+
+    @Test("what the Arabic script writes contradicts a Latin name that looks alike", arguments: [
+        ("حسين محمدي", "6"),  // Husayn Muhammadi: the written final long i is not in "Muhammad"
+        ("هانيه محمدي", "7"), // Haniyeh: ه is no "kh"
+        ("حسين محمد", "10"),  // Husayn: "Ehsan" starts with a vowel Arabic would write
+    ])
+    func contradicts(query: String, unexpected: String) {
+        let candidates = NameMatcher(index: NameIndex(parties: parties)).screen(ScreeningQuery(name: query))
+        #expect(!candidates.contains { $0.partyID == unexpected },
+                "\(query) → \(candidates.map { "\($0.partyID) \($0.score) \($0.explanation.summary)" })")
+    }
+}

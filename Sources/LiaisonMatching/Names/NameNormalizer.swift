@@ -9,6 +9,9 @@ public struct NormalizedName: Sendable, Hashable {
     public var honorifics: [String]
     /// The script the name was written in.
     public var script: Script
+    /// For each token, its other readings (empty but for Arabic-script names, whose letters
+    /// such as ظ or ق lists romanise in more than one way; see ``Transliteration``).
+    public var alternatives: [[String]] = []
 
     /// The tokens joined by single spaces.
     public var text: String { tokens.joined(separator: " ") }
@@ -23,7 +26,10 @@ public enum NameNormalizer {
     ///   legal form or a title keeps it as a token so that it still has something to compare.
     public static func normalize(_ name: String) -> NormalizedName {
         let script = Script.dominant(in: name)
-        var raw = Transliteration.latinise(name).split(separator: " ").map(String.init)
+        let latinised = Transliteration.latiniseTokens(name)
+        var readings: [String: [String]] = [:]
+        for token in latinised where !token.alternatives.isEmpty { readings[token.text] = token.alternatives }
+        var raw = latinised.map(\.text)
         raw = mergingSingleLetterLegalForms(raw)
         raw = mergingLegalFormPhrases(raw)
         var tokens: [String] = []
@@ -47,7 +53,8 @@ public enum NameNormalizer {
             legal = []
             titles = []
         }
-        return NormalizedName(tokens: tokens, legalForms: legal, honorifics: titles, script: script)
+        return NormalizedName(tokens: tokens, legalForms: legal, honorifics: titles, script: script,
+                              alternatives: tokens.map { readings[$0] ?? [] })
     }
 
     /// Joins runs of one-letter tokens that spell a legal form: "s a de c v" → "sa de cv",
@@ -155,12 +162,16 @@ public enum NameNormalizer {
         "mr", "mrs", "ms", "miss", "mme", "mlle", "dr", "prof", "sir", "dame", "hon", "rev",
         "sheikh", "shaikh", "shaykh", "sheik", "haji", "hajji", "hadji", "alhaji", "alhaj",
         "mullah", "mulla", "maulana", "mawlawi", "maulavi", "maulvi", "sayyid", "sayed", "syed", "jr", "sr",
+        // As Arabic script writes them, transliterated: شيخ, ملا, حاج, حاجي, مولوي, مولانا, دكتور.
+        "shykh", "mla", "mlla", "haj", "hajy", "mwlwy", "mwlana", "dktwr",
     ]
 
     /// Articles and particles of filiation or origin, which lists and users add or leave out.
     static let particles: Set<[UInt8]> = Set([
         "al", "el", "ul", "bin", "ben", "ibn", "bint", "abu", "abou", "bou", "ould", "ag", "de", "del", "da", "di",
         "du", "dos", "das", "van", "von", "der", "den", "la", "le", "y", "e",
+        // As Arabic script writes them, transliterated: بن, بنت, أبو, ولد.
+        "bn", "bnt", "abw", "wld",
     ].map { Array($0.utf8) })
 
     /// A consonant skeleton of a token, the key under which transliteration variants meet:
@@ -172,42 +183,97 @@ public enum NameNormalizer {
     /// Persian letter as the vowel u; Arabic script writes neither short vowels nor the ʿayn that
     /// romanisations render as a leading vowel: "aziz" and "ʿzyz"); doubled letters collapse.
     static func skeleton(_ token: [UInt8]) -> [UInt8] {
+        skeleton(ofPhonetic: phonetic(token))
+    }
+
+    /// The skeleton and, for a token with a soft c or a "ch" ("Lounici", "Belgacem", "Alouche"
+    /// as French and Spanish spell them), the skeleton of that reading too, where c and ch
+    /// sound s and sh.
+    static func skeletons(_ token: [UInt8]) -> [[UInt8]] {
+        let primary = skeleton(token)
+        guard token.contains(UInt8(ascii: "c")) else { return [primary] }
+        let soft = skeleton(ofPhonetic: phonetic(token, softC: true))
+        return soft == primary ? [primary] : [primary, soft]
+    }
+
+    private static func skeleton(ofPhonetic mapped: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        for c in phonetic(token) where !vowelLike.contains(c) && out.last != c {
+        for c in mapped where !vowelLike.contains(c) && out.last != c {
             out.append(c)
         }
         return out
     }
 
-    /// For a token transliterated from a script that writes long vowels but not short ones
-    /// (Arabic, Hebrew): how many of its long vowels have no vowel at the same place between the
-    /// consonants of `latin`. "hsny" (حسني, Husni) against "hasan" misses its final long i;
-    /// against "husni" it misses nothing. Tokens with different skeletons count zero.
-    static func longVowelMismatches(abjad: [UInt8], latin: [UInt8]) -> Int {
-        let written = vowelSlots(phonetic(abjad)), spelled = vowelSlots(phonetic(latin))
-        guard written.count == spelled.count else { return 0 }
-        return zip(written, spelled).filter { $0 && !$1 }.count
+    /// Whether `latin` starts with a vowel that `abjad`, a token transliterated from a script
+    /// that always writes a word's first vowel (with alif or ʿayn), does not have: "ehsan" is not
+    /// "hsyn" (Husayn).
+    static func unwrittenInitialVowel(abjad: [UInt8], latin: [UInt8]) -> Bool {
+        guard let first = latin.first, let written = abjad.first else { return false }
+        return initialVowels.contains(first) && !vowelLike.contains(written)
     }
 
-    /// Whether each gap around the skeleton's consonants (before the first, between, after the
-    /// last) holds a vowel.
-    private static func vowelSlots(_ mapped: [UInt8]) -> [Bool] {
-        var slots = [false]
+    private static let initialVowels: Set<UInt8> = Set("aeiou".utf8)
+    private static let digraphStarts: Set<UInt8> = Set("tkdsgcz".utf8)
+
+    /// For a token transliterated from a script that writes long vowels but not short ones
+    /// (Arabic, Hebrew): how many of its long vowels have no vowel of their kind at the same place
+    /// between the consonants of `latin` (a written ي needs an i, e or y there; a written و an o,
+    /// u, w or v), and whether the last one is among them. "hsny" (حسني, Husni) against "hasan"
+    /// misses its final long i; against "husni" it misses nothing; "hsyn" (Husayn) against
+    /// "hashan" has an a where the y is. Tokens with different skeletons count zero.
+    static func longVowelMismatches(abjad: [UInt8], latin: [UInt8]) -> (count: Int, final: Bool) {
+        let written = vowelSlots(phonetic(abjad)), spelled = vowelSlots(phonetic(latin))
+        guard written.count == spelled.count else { return (0, false) }
+        var count = 0
+        var final = false
+        for (slot, (letters, spelling)) in zip(written, spelled).enumerated() where !letters.isEmpty {
+            let wrong = spelling.isEmpty
+                || (letters.contains(UInt8(ascii: "y")) && !spelling.contains(where: { iLike.contains($0) }))
+                || (letters.contains(UInt8(ascii: "w")) && !spelling.contains(where: { uLike.contains($0) }))
+            guard wrong else { continue }
+            count += 1
+            if slot == written.count - 1 { final = true }
+        }
+        return (count, final)
+    }
+
+    /// The vowel letters in each gap around the skeleton's consonants (before the first,
+    /// between, after the last).
+    private static func vowelSlots(_ mapped: [UInt8]) -> [[UInt8]] {
+        var slots: [[UInt8]] = [[]]
         var last: UInt8 = 0
         for c in mapped {
             if vowelLike.contains(c) {
-                slots[slots.count - 1] = true
+                slots[slots.count - 1].append(c)
             } else if c != last {
-                slots.append(false)
+                slots.append([])
                 last = c
             }
         }
         return slots
     }
 
+    private static let iLike: Set<UInt8> = Set("iey".utf8)
+    private static let uLike: Set<UInt8> = Set("ouwv".utf8)
+
+    /// Whether `latin` spells a letter that `abjad` (a token transliterated from Arabic script)
+    /// would have written differently: "kh" is only خ, which the transliteration writes "kh", so
+    /// "khan" is not "hanyh" (هانيه).
+    static func conflictingLetters(abjad: [UInt8], latin: [UInt8]) -> Bool {
+        contains(latin, "k", "h") && !contains(abjad, "k", "h")
+    }
+
+    private static func contains(_ token: [UInt8], _ first: Unicode.Scalar, _ second: Unicode.Scalar) -> Bool {
+        guard token.count >= 2 else { return false }
+        for index in 0..<(token.count - 1) where token[index] == UInt8(ascii: first) && token[index + 1] == UInt8(ascii: second) {
+            return true
+        }
+        return false
+    }
+
     /// Digraphs and letters that romanisations interchange, mapped to one letter (see
     /// ``skeleton(_:)``); vowels are kept.
-    private static func phonetic(_ token: [UInt8]) -> [UInt8] {
+    private static func phonetic(_ token: [UInt8], softC: Bool = false) -> [UInt8] {
         var mapped: [UInt8] = []
         mapped.reserveCapacity(token.count + 2)
         var index = 0
@@ -217,6 +283,14 @@ public enum NameNormalizer {
         while index < token.count {
             let c = token[index]
             let next = at(1)
+            // "thh", "zhh": a letter, then h as a letter of its own (the transliteration doubles
+            // an h that would otherwise read as the second half of a digraph).
+            if next == UInt8(ascii: "h"), at(2) == UInt8(ascii: "h"), digraphStarts.contains(c) {
+                mapped.append(c == UInt8(ascii: "c") ? UInt8(ascii: "k") : (c == UInt8(ascii: "z") ? UInt8(ascii: "s") : c))
+                mapped.append(UInt8(ascii: "h"))
+                index += 3
+                continue
+            }
             switch (c, next) {
             case (UInt8(ascii: "k"), UInt8(ascii: "h")), (UInt8(ascii: "g"), UInt8(ascii: "h")),
                  (UInt8(ascii: "d"), UInt8(ascii: "h")), (UInt8(ascii: "t"), UInt8(ascii: "h")):
@@ -232,6 +306,11 @@ public enum NameNormalizer {
                 mapped.append(UInt8(ascii: "j")); index += 3
             case (UInt8(ascii: "z"), UInt8(ascii: "h")), (UInt8(ascii: "d"), UInt8(ascii: "j")):
                 mapped.append(UInt8(ascii: "j")); index += 2
+            case (UInt8(ascii: "c"), UInt8(ascii: "h")) where softC:
+                mapped.append(UInt8(ascii: "s")); index += 2
+            case (UInt8(ascii: "c"), UInt8(ascii: "e")) where softC, (UInt8(ascii: "c"), UInt8(ascii: "i")) where softC,
+                 (UInt8(ascii: "c"), UInt8(ascii: "y")) where softC:
+                mapped.append(UInt8(ascii: "s")); index += 1
             case (UInt8(ascii: "c"), UInt8(ascii: "k")):
                 mapped.append(UInt8(ascii: "k")); index += 2
             case (UInt8(ascii: "c"), _), (UInt8(ascii: "q"), _):

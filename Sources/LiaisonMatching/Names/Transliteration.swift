@@ -41,14 +41,169 @@ public enum Script: String, Sendable, Codable, CaseIterable {
 /// Cyrillic and Greek use tables of our own (close to BGN/PCGN and ELOT 743, the systems most
 /// sanctions lists use, so that "Захарова" becomes "zakharova" as on the lists rather than ISO 9's
 /// "zaharova"); they are the common non-Latin scripts in European lists and the tables are fast.
-/// Every other script goes through ICU's `Any-Latin` transform, which Foundation offers on Linux
-/// (`String.applyingTransform(.toLatin)`), followed by diacritic stripping. Arabic gets one rule of
-/// its own first: the article "ال" at the start of a word becomes a separate token "al", as the
-/// lists write it ("AL-TIKRITI").
+/// Arabic script (Arabic, Persian, Urdu, Pashto letters) also has a table of its own
+/// (``arabicLetters``), because its romanisations differ by region in ways one spelling cannot
+/// carry: ظ is "z" in Iraq and "d" in Somalia, ق is "q" in the Gulf and "g" in the Maghreb, ج is
+/// "g" in Egypt. The table gives each such letter its alternatives, and ``latiniseTokens(_:)``
+/// returns them with every token so that matching can try each reading. Every other script goes
+/// through ICU's `Any-Latin` transform, which Foundation offers on Linux
+/// (`String.applyingTransform(.toLatin)`), followed by diacritic stripping.
 enum Transliteration {
+    /// One token of a transliterated name, with its other readings (Arabic script only).
+    struct Token: Equatable {
+        var text: String
+        /// Other spellings the same letters are romanised with, most likely first; at most eight.
+        var alternatives: [String] = []
+    }
+
+    /// The tokens of `text` transliterated, with alternatives for Arabic-script words.
+    static func latiniseTokens(_ text: String) -> [Token] {
+        guard text.unicodeScalars.contains(where: { Script.of($0) == .arabic }) else {
+            return latinise(text).split(separator: " ").map { Token(text: String($0)) }
+        }
+        var out: [Token] = []
+        var other = ""
+        func flushOther() {
+            if !other.isEmpty { out += latinise(other).split(separator: " ").map { Token(text: String($0)) } }
+            other = ""
+        }
+        for word in text.split(whereSeparator: { $0.isWhitespace }) {
+            if word.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
+                flushOther()
+                out += arabicWord(word)
+            } else {
+                other += " " + word
+            }
+        }
+        flushOther()
+        return out
+    }
+
+    /// One whitespace-separated word containing Arabic letters: the article "ال" at its start
+    /// becomes a token "al" of its own, as the lists write it ("AL-TIKRITI"); other characters
+    /// (Latin letters, digits) are kept, punctuation separates tokens.
+    private static func arabicWord(_ word: Substring) -> [Token] {
+        var scalars = Array(word.unicodeScalars.filter { $0 != "\u{0640}" })  // tatweel
+        var out: [Token] = []
+        // "الله" (Allah) keeps its article; "ال" + two letters or more is the article.
+        if scalars.count > 3, scalars[0] == "\u{0627}", scalars[1] == "\u{0644}", String(String.UnicodeScalarView(scalars)) != "الله" {
+            out.append(Token(text: "al"))
+            scalars.removeFirst(2)
+        }
+        // Each position: the primary spelling and, for ambiguous letters, the others.
+        var segments: [(primary: String, others: [String])] = []
+        func finish() {
+            guard !segments.isEmpty else { return }
+            let primary = segments.map(\.primary).joined()
+            var alternatives: [String] = []
+            // Readings with one letter changed, then with two, as long as there are few.
+            let ambiguous = segments.indices.filter { !segments[$0].others.isEmpty }
+            outer: for count in 1...min(2, max(ambiguous.count, 1)) where !ambiguous.isEmpty {
+                for chosen in combinations(of: ambiguous, count: count) {
+                    var choices: [[String]] = [[]]
+                    for position in chosen {
+                        choices = choices.flatMap { prefix in segments[position].others.map { prefix + [$0] } }
+                    }
+                    for choice in choices {
+                        var parts = segments.map(\.primary)
+                        for (position, replacement) in zip(chosen, choice) { parts[position] = replacement }
+                        let text = parts.joined()
+                        if text != primary, !alternatives.contains(text) { alternatives.append(text) }
+                        if alternatives.count == 8 { break outer }
+                    }
+                }
+            }
+            if !primary.isEmpty { out.append(Token(text: primary, alternatives: alternatives)) }
+            segments = []
+        }
+        for (offset, scalar) in scalars.enumerated() {
+            if let letter = arabicLetters[scalar] {
+                var primary = letter.primary
+                var others = letter.others
+                // The article inside a written-together name (عبدالرحمن, نورالدين) is often
+                // written assimilated: "Abdur Rahman", "Nooruddin".
+                if scalar == "\u{0644}", offset >= 3, scalars[offset - 1] == "\u{0627}", offset + 2 < scalars.count {
+                    others = [""]
+                }
+                let last = offset == scalars.count - 1 && offset > 0
+                // A final ي is the long vowel i ("ALI", "HAMADI"); a final ه after a letter is
+                // mostly not written in Latin ("SHIHATA", "HAMADA"), sometimes is ("AL-MAZIDIH").
+                if last, scalar == "\u{064A}" || scalar == "\u{06CC}" { primary = "i" }
+                if last, scalar == "\u{0647}" { others = ["a"] }
+                // After t, k, d, s, g, c, z a plain h is a letter of its own (طه is Taha, not
+                // "th"); doubling it keeps the skeleton from reading a digraph.
+                if primary == "h", let last = segments.last?.primary.unicodeScalars.last, "tkdsgcz".unicodeScalars.contains(last) {
+                    primary = "hh"
+                }
+                segments.append((primary, others))
+            } else if (0x064E...0x0650).contains(scalar.value) || scalar.value == 0x0670 {
+                // Short vowels, where written: fatha, damma, kasra, superscript alif.
+                segments.append((["a", "u", "i"][Int(min(scalar.value, 0x0650) - 0x064E)], []))
+            } else if scalar.value == 0x0651, let last = segments.last {
+                segments.append(last)  // shadda doubles the letter
+            } else if (0x064B...0x0655).contains(scalar.value) {
+                continue  // tanwin, sukun, hamza marks
+            } else if (0x0660...0x0669).contains(scalar.value) || (0x06F0...0x06F9).contains(scalar.value) {
+                segments.append((String((scalar.value & 0xF) % 10), []))
+            } else if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+                segments.append((String(scalar).lowercased(), []))
+            } else if scalar.properties.isAlphabetic {
+                segments.append((Script.of(scalar) == .arabic ? icu(String(scalar)) : latinise(String(scalar)).filter { $0 != " " }, []))
+            } else {
+                finish()
+            }
+        }
+        finish()
+        return out
+    }
+
+    private static func combinations(of items: [Int], count: Int) -> [[Int]] {
+        guard count > 0 else { return [[]] }
+        guard items.count >= count else { return [] }
+        var out: [[Int]] = []
+        for (offset, item) in items.enumerated() {
+            for rest in combinations(of: Array(items[(offset + 1)...]), count: count - 1) { out.append([item] + rest) }
+        }
+        return out
+    }
+
+    /// Arabic-script letters: the spelling of most lists (close to BGN/PCGN and the UN's
+    /// romanisation), and the other spellings lists use for the same letter. The ʿayn (ع) is
+    /// written as a vowel, as the lists write it ("ALI", "ABD", "ISAM"); the tāʾ marbūṭa (ة) as
+    /// "a" ("HAMZA").
+    private static let arabicLetters: [Unicode.Scalar: (primary: String, others: [String])] = [
+        "\u{0627}": ("a", []), "\u{0623}": ("a", []), "\u{0625}": ("i", []), "\u{0622}": ("a", []), "\u{0671}": ("a", []),
+        "\u{0621}": ("", []), "\u{0624}": ("u", []), "\u{0626}": ("i", []), "\u{0649}": ("a", []),
+        "\u{0628}": ("b", []), "\u{062A}": ("t", []),
+        "\u{062B}": ("th", ["s"]),            // ث: "Tharwat", "Osman"
+        "\u{062C}": ("j", ["g"]),             // ج: "Jamal", Egyptian "Gamal"
+        "\u{062D}": ("h", []), "\u{062E}": ("kh", []), "\u{062F}": ("d", []),
+        "\u{0630}": ("dh", ["z", "d"]),       // ذ: "Dhakir", Persian "Zakir"
+        "\u{0631}": ("r", []), "\u{0632}": ("z", []), "\u{0633}": ("s", []), "\u{0634}": ("sh", []),
+        "\u{0635}": ("s", []),
+        "\u{0636}": ("d", ["z"]),             // ض: "Fadl", Urdu and Persian "Fazal"
+        "\u{0637}": ("t", []),
+        "\u{0638}": ("z", ["d", "th"]),       // ظ: "Kazim", Somali "Dahir", Iraqi "Kathim"
+        "\u{0639}": ("a", []), "\u{063A}": ("gh", []), "\u{0641}": ("f", []),
+        "\u{0642}": ("q", ["g"]),             // ق: "Qasim", Maghrebi "Belgacem", "Gaddafi"
+        "\u{0643}": ("k", []), "\u{0644}": ("l", []), "\u{0645}": ("m", []), "\u{0646}": ("n", []),
+        "\u{0647}": ("h", []), "\u{0648}": ("w", []), "\u{064A}": ("y", []), "\u{0629}": ("a", []),
+        // Persian, Urdu, Pashto and Maghrebi letters.
+        "\u{067E}": ("p", []), "\u{0686}": ("ch", []), "\u{0698}": ("zh", []), "\u{06AF}": ("g", []),
+        "\u{06A9}": ("k", []), "\u{06CC}": ("y", []), "\u{06C0}": ("a", []), "\u{06C1}": ("h", []),
+        "\u{06BE}": ("h", []), "\u{06D2}": ("e", []), "\u{06D3}": ("e", []), "\u{0679}": ("t", []),
+        "\u{0688}": ("d", []), "\u{0691}": ("r", []), "\u{06BA}": ("n", []), "\u{06C3}": ("a", []),
+        "\u{06A4}": ("v", ["g"]),             // ڤ: "v" in loanwords, "g" in Tunisia and Algeria
+        "\u{06A8}": ("g", ["q"]),             // ڨ: Algerian "g"
+        "\u{0685}": ("ts", []), "\u{0681}": ("dz", []), "\u{069A}": ("kh", ["sh"]), "\u{06BC}": ("n", []),
+    ]
+
     /// Lower-case ASCII letters, digits and single spaces for `text`; other characters become
     /// spaces, apostrophes disappear (O'Brien → obrien, Qa'ida → qaida).
     static func latinise(_ text: String) -> String {
+        if text.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
+            return latiniseTokens(text).map(\.text).joined(separator: " ")
+        }
         var needsICU = false
         var out = String.UnicodeScalarView()
         out.reserveCapacity(text.unicodeScalars.count)
@@ -109,14 +264,13 @@ enum Transliteration {
 
     /// ICU `Any-Latin` then `Latin-ASCII`-like folding through our own table.
     private static func icu(_ text: String) -> String {
-        let arabicArticle = splittingArabicArticle(text)
-        let latin = arabicArticle.applyingTransform(.toLatin, reverse: false) ?? arabicArticle
+        let latin = text.applyingTransform(.toLatin, reverse: false) ?? text
         var out = String.UnicodeScalarView()
         var previous: Unicode.Scalar = " "
         for scalar in latin.unicodeScalars {
-            // ICU writes the second letter of a digraph as "ẖ" (خ kẖ, ش sẖ, ث tẖ) and the letter
-            // ه as a plain "h". After t, k, s, d, g a plain h is a letter of its own (طه "ṭh" is
-            // Taha, not "th"); doubling it keeps the skeleton from reading a digraph.
+            // ICU writes the second letter of a digraph as "ẖ" (kẖ, sẖ, tẖ) and a letter h as a
+            // plain "h". After t, k, s, d, g a plain h is a letter of its own; doubling it keeps
+            // the skeleton from reading a digraph.
             if scalar == "h", "tkdsgcz".unicodeScalars.contains(previous) {
                 out.append("h")
             }
@@ -124,17 +278,6 @@ enum Transliteration {
             previous = out.last ?? " "
         }
         return String(out)
-    }
-
-    /// "التكريتي" → "ال تكريتي": the article is a separate token, as lists write "AL-TIKRITI".
-    private static func splittingArabicArticle(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { Script.of($0) == .arabic }) else { return text }
-        return text.split(separator: " ", omittingEmptySubsequences: true).map { word -> String in
-            // Tāʾ marbūṭa is written "a" or "ah" in Latin ("HAMZA"), not "t".
-            let word = word.replacingOccurrences(of: "ة", with: "ا")
-            if word.hasPrefix("ال"), word.count > 3, word != "الله" { return "ال " + word.dropFirst(2) }
-            return word
-        }.joined(separator: " ")
     }
 
     /// Latin letters that Unicode does not decompose to an ASCII base.

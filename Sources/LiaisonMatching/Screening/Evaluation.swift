@@ -209,7 +209,10 @@ public struct ScreeningEvaluation: Sendable {
         guard !tokens.isEmpty else { return nil }
         switch kind {
         case .typo:
-            let candidates = tokens.indices.filter { tokens[$0].count >= 5 }
+            // A typo in a word of five letters or more. Codes ("EP-MHL", "P-671": aircraft
+            // registrations, hull numbers) are identifiers, where one changed character names
+            // another aircraft; they get no typo.
+            let candidates = tokens.indices.filter { tokens[$0].count >= 5 && tokens[$0].allSatisfy { $0.isLetter || $0 == "'" || $0 == "’" } }
             guard let position = candidates.randomElement(using: &random) else { return nil }
             tokens[position] = typo(tokens[position], random: &random)
         case .tokenOrder:

@@ -38,6 +38,10 @@ public final class NameIndex: Sendable {
     let glueNames: [UInt32]
     let prefixKeys: [UInt64]
     let prefixTokens: [UInt32]
+    /// Every token's consonant skeleton, one flat buffer (token t is
+    /// `skeletonBytes[skeletonStart[t]..<skeletonStart[t + 1]]`).
+    let skeletonStart: [UInt32]
+    let skeletonBytes: [UInt8]
 
     /// Normalised birth years of each party, for quick comparison.
     let birthYears: [[Int]]
@@ -46,6 +50,23 @@ public final class NameIndex: Sendable {
     public var nameCount: Int { nameParty.count }
     /// The number of distinct tokens.
     public var vocabularySize: Int { tokenText.count }
+
+    /// Whether the skeletons of `tokens`, written together (a letter doubled across the joint
+    /// counts once, as within a skeleton), are `skeleton`.
+    func skeletonsJoin(_ tokens: ArraySlice<UInt32>, equal skeleton: [UInt8]) -> Bool {
+        var matched = 0
+        var last: UInt8 = 0
+        for token in tokens {
+            for offset in Int(skeletonStart[Int(token)])..<Int(skeletonStart[Int(token) + 1]) {
+                let letter = skeletonBytes[offset]
+                if letter == last { continue }
+                guard matched < skeleton.count, skeleton[matched] == letter else { return false }
+                matched += 1
+                last = letter
+            }
+        }
+        return matched == skeleton.count
+    }
 
     /// Builds the index.
     /// - Parameter parties: the list entries; names that normalise to nothing are skipped.
@@ -125,10 +146,20 @@ public final class NameIndex: Sendable {
         for (id, text) in tokenText.enumerated() where text.count >= 3 {
             for key in Self.deletionNeighbourhood(text) { deletions.append((key, UInt32(id))) }
         }
-        for (id, text) in tokenText.enumerated() where text.count >= 2 {
+        var skeletonStart: [UInt32] = [0]
+        var skeletonBytes: [UInt8] = []
+        skeletonStart.reserveCapacity(tokenText.count + 1)
+        for (id, text) in tokenText.enumerated() {
             let skeleton = NameNormalizer.skeleton(text)
-            if !skeleton.isEmpty { skeletons.append((Self.hash(skeleton), UInt32(id))) }
+            skeletonBytes.append(contentsOf: skeleton)
+            skeletonStart.append(UInt32(skeletonBytes.count))
+            guard text.count >= 2 else { continue }
+            for reading in NameNormalizer.skeletons(text) where !reading.isEmpty {
+                skeletons.append((Self.hash(reading), UInt32(id)))
+            }
         }
+        self.skeletonStart = skeletonStart
+        self.skeletonBytes = skeletonBytes
         var prefixes: [(UInt64, UInt32)] = []
         for (id, text) in tokenText.enumerated() where text.count >= 5 {
             prefixes.append((Self.hash(text.prefix(4)), UInt32(id)))

@@ -48,21 +48,25 @@ public struct NameMatcher: Sendable {
         let normalized = NameNormalizer.normalize(query.name)
         let queryTokens = normalized.tokens.map { Array($0.utf8) }
         guard !queryTokens.isEmpty else { return [] }
-        let plan = QueryPlan(tokens: queryTokens, script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
+        let plan = QueryPlan(tokens: queryTokens, alternatives: normalized.alternatives.map { $0.map { Array($0.utf8) } },
+                             script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
 
         // Candidate names: postings of the rarest tokens until what is left could not reach the
         // threshold on its own, plus names whose glued pairs equal a query token.
         var candidates: [UInt32] = []
         let order = plan.tokenWeights.indices.sorted { plan.postingCount[$0] < plan.postingCount[$1] }
         let totalWeight = plan.tokenWeights.reduce(0, +)
-        var remaining = totalWeight - order.filter { plan.postingCount[$0] == Int.max }.map { plan.tokenWeights[$0] }.reduce(0, +)
+        // A long token of a script without vowels may also match listed tokens written apart,
+        // which no posting list finds: its weight stays in what is left to find.
+        let glued = Set(plan.glueSkeletons.map(\.position))
+        var remaining = totalWeight - order.filter { plan.postingCount[$0] == Int.max && !glued.contains($0) }.map { plan.tokenWeights[$0] }.reduce(0, +)
         let needed = Float(parameters.threshold / (2 - parameters.threshold))
-        for position in order {
+        for position in order where plan.postingCount[position] != Int.max {
             guard remaining / totalWeight >= needed * 0.9 || candidates.isEmpty else { break }
             for token in plan.expansionTokens(of: position) {
                 candidates.append(contentsOf: index.postings(of: token))
             }
-            remaining -= plan.tokenWeights[position]
+            if !glued.contains(position) { remaining -= plan.tokenWeights[position] }
         }
         for token in queryTokens where token.count >= 4 {
             for slot in NameIndex.range(of: NameIndex.hash(token), in: index.glueKeys) {
@@ -143,11 +147,14 @@ struct QueryPlan {
     var expansions: [UInt32: [(position: Int, similarity: Float, method: MatchExplanation.Method)]] = [:]
     /// index token → the query position i whose concatenation with i+1 it equals (similarity 1),
     /// or whose concatenation shares its skeleton (0.88).
-    var splits: [UInt32: (position: Int, similarity: Float)] = [:]
+    var splits: [UInt32: (position: Int, end: Int, similarity: Float)] = [:]
     var tokenWeights: [Float]
     var postingCount: [Int]
+    /// For a query in a script without vowels: the skeletons of each long query token's readings,
+    /// to compare with two or three listed tokens written apart ("abdalhlym" for "ABD EL HALIM").
+    var glueSkeletons: [(position: Int, skeleton: [UInt8])] = []
 
-    init(tokens: [[UInt8]], script: Script, index: NameIndex, typoSimilarity: Double) {
+    init(tokens: [[UInt8]], alternatives: [[[UInt8]]] = [], script: Script, index: NameIndex, typoSimilarity: Double) {
         self.tokens = tokens
         let transliterated = script != .latin
         let vowelless = script == .arabic || script == .hebrew
@@ -173,16 +180,24 @@ struct QueryPlan {
                     }
                 }
             }
-            if token.count >= 3 || (vowelless && token.count == 2) {
-                let skeleton = NameNormalizer.skeleton(token)
-                if skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) {
-                    let range = NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys)
-                    // A skeleton shared by very many tokens ("ms") says little; keep the closest.
-                    var matches: [(UInt32, Float)] = []
-                    for slot in range {
+            // The article of a script without vowels is only itself ("al", or "el" as lists
+            // also write it); its one consonant would otherwise stand for "ali" or "ly".
+            let isArticle = vowelless && token == Self.article
+            if isArticle, let id = index.vocabulary["el"], found[id] == nil { found[id] = (1, .transliteration) }
+            if !isArticle, token.count >= 3 || (vowelless && token.count == 2) {
+                // Each reading of the token (an Arabic-script token may have several: ظ as z or
+                // d) is looked up by its skeleton; a listed token keeps its best reading.
+                let readings = [token] + (position < alternatives.count ? alternatives[position] : [])
+                var best: [UInt32: Float] = [:]
+                var bestSimilarity: [UInt32: Float] = [:]
+                for reading in readings {
+                  for skeleton in NameNormalizer.skeletons(reading) {
+                    guard skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) else { continue }
+                    if vowelless, reading.count >= 5, skeleton.count >= 3 { glueSkeletons.append((position, skeleton)) }
+                    for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys) {
                         let candidate = index.skeletonTokens[slot]
                         guard found[candidate] == nil else { continue }
-                        let similarity = Float(JaroWinkler.similarity(token, index.tokenText[Int(candidate)]))
+                        let similarity = Float(JaroWinkler.similarity(reading, index.tokenText[Int(candidate)]))
                         // Between Latin spellings the letters must still look alike; a query
                         // transliterated from another script (Arabic without its vowels, Western
                         // names in Cyrillic) often cannot, so there the skeleton decides.
@@ -194,21 +209,32 @@ struct QueryPlan {
                             : (skeleton.count >= 3 ? 0.88 : 0.80)
                         var score = max(similarity, floor)
                         if vowelless {
-                            let missing = NameNormalizer.longVowelMismatches(abjad: token, latin: index.tokenText[Int(candidate)])
-                            score = max(similarity, floor - 0.08 * Float(missing))
+                            let listedText = index.tokenText[Int(candidate)]
+                            let missing = NameNormalizer.longVowelMismatches(abjad: reading, latin: listedText)
+                            let contradicted = missing.final || NameNormalizer.unwrittenInitialVowel(abjad: reading, latin: listedText)
+                                || NameNormalizer.conflictingLetters(abjad: reading, latin: listedText)
+                            // A contradiction (a first vowel or a last long vowel the other
+                            // side lacks, a letter it would have written otherwise) leaves only
+                            // a near-identical spelling; a long vowel missing inside costs 0.08.
+                            if contradicted, similarity < Float(typoSimilarity) { continue }
+                            score = contradicted ? similarity : max(similarity, floor - 0.08 * Float(missing.count))
                         }
-                        matches.append((candidate, score))
-                    }
-                    if matches.count > 64 {
-                        let similarity = matches.map { JaroWinkler.similarity(token, index.tokenText[Int($0.0)]) }
-                        let order = matches.indices.sorted { a, b in
-                            matches[a].1 > matches[b].1 || (matches[a].1 == matches[b].1 && similarity[a] > similarity[b])
+                        if score > best[candidate] ?? -1 || (score == best[candidate] && similarity > bestSimilarity[candidate] ?? -1) {
+                            best[candidate] = score
+                            bestSimilarity[candidate] = similarity
                         }
-                        matches = order.map { matches[$0] }
-                        matches.removeLast(matches.count - 64)
                     }
-                    for (candidate, similarity) in matches { found[candidate] = (similarity, .transliteration) }
+                  }
                 }
+                // A skeleton shared by very many tokens ("ms") says little; keep the closest.
+                var matches = best.map { ($0.key, $0.value) }
+                if matches.count > 64 {
+                    matches.sort { a, b in
+                        a.1 > b.1 || (a.1 == b.1 && (bestSimilarity[a.0]!, b.0) > (bestSimilarity[b.0]!, a.0))
+                    }
+                    matches.removeLast(matches.count - 64)
+                }
+                for (candidate, similarity) in matches { found[candidate] = (similarity, .transliteration) }
             }
             // Two edits or more with the start intact ("krasnoff" / "krasnov"): the tokens that
             // share the first four letters, when there are not too many.
@@ -235,26 +261,50 @@ struct QueryPlan {
         }
         for position in tokens.indices.dropLast() {
             let joined = tokens[position] + tokens[position + 1]
-            if let id = index.vocabulary[String(decoding: joined, as: UTF8.self)] { splits[id] = (position, 1) }
+            if let id = index.vocabulary[String(decoding: joined, as: UTF8.self)] { splits[id] = (position, position + 1, 1) }
             // "bd allh" for "ABDALLAH": the written-apart pair under another romanisation; only
             // for scripts without vowels, where Latin letters cannot be compared.
-            let skeleton = NameNormalizer.skeleton(joined)
-            if vowelless, skeleton.count >= 3 {
-                for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys).prefix(32) {
-                    let id = index.skeletonTokens[slot]
-                    if splits[id] == nil { splits[id] = (position, 0.88) }
+            guard vowelless else { continue }
+            var spellings = [(joined, position + 1)]
+            // "sraj al dyn" for "SIRAJUDDIN", "nwr al dyn" for "NOOR UD DIN": the article between
+            // two words, written with them, as "al" or assimilated ("ud-din", "ur-rahman").
+            if tokens[position + 1] == Self.article, position + 2 < tokens.count, Self.compoundEnds.contains(tokens[position + 2]) {
+                spellings.append((joined + tokens[position + 2], position + 2))
+                spellings.append((tokens[position] + tokens[position + 2], position + 2))
+            }
+            for (spelling, end) in spellings {
+                if end > position + 1, let id = index.vocabulary[String(decoding: spelling, as: UTF8.self)], splits[id] == nil {
+                    splits[id] = (position, end, 1)
                 }
+                let skeleton = NameNormalizer.skeleton(spelling)
+                guard skeleton.count >= 3 else { continue }
+                // Of the tokens with this skeleton, the 32 whose letters are closest.
+                var sharing = NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys).map { index.skeletonTokens[$0] }
+                if sharing.count > 32 {
+                    let similarity = sharing.map { JaroWinkler.similarity(spelling, index.tokenText[Int($0)]) }
+                    sharing = sharing.indices.sorted { (similarity[$0], sharing[$1]) > (similarity[$1], sharing[$0]) }.prefix(32).map { sharing[$0] }
+                }
+                for id in sharing where splits[id] == nil { splits[id] = (position, end, 0.88) }
             }
         }
-        for (token, split) in splits { postingCount[split.position] += index.postings(of: token).count }
+        // A split token may be found from any position it covers.
+        for (token, split) in splits {
+            for position in split.position...split.end { postingCount[position] += index.postings(of: token).count }
+        }
         for position in postingCount.indices where postingCount[position] == 0 { postingCount[position] = Int.max }
     }
+
+    private static let article: [UInt8] = Array("al".utf8)
+    /// The second words of compound names that lists write joined to the first, with the article
+    /// assimilated ("Nooruddin", "Abdurrahman", "Ehsanulhaq"), as Arabic script transliterates
+    /// them: الدين, الرحمن, الرحيم, الحق, الإسلام, الزمان.
+    private static let compoundEnds: Set<[UInt8]> = Set(["dyn", "rhmn", "rhman", "rhym", "hq", "islam", "zman", "zaman"].map { Array($0.utf8) })
 
     /// The index tokens that query position `position` may stand for (and split pairs starting there).
     func expansionTokens(of position: Int) -> [UInt32] {
         var out: [UInt32] = []
         for (token, uses) in expansions where uses.contains(where: { $0.position == position }) { out.append(token) }
-        for (token, split) in splits where split.position == position { out.append(token) }
+        for (token, split) in splits where (split.position...split.end).contains(position) { out.append(token) }
         return out
     }
 
@@ -283,9 +333,9 @@ struct QueryPlan {
                                       gain: use.similarity * (tokenWeights[use.position] + listedWeight)))
                 }
             }
-            if !splits.isEmpty, let (start, similarity) = splits[token] {
-                let weight = tokenWeights[start] + tokenWeights[start + 1]
-                pairs.append(Pair(query: start, queryEnd: start + 1, listed: j, listedEnd: j, similarity: similarity, method: .split,
+            if !splits.isEmpty, let (start, end, similarity) = splits[token] {
+                let weight = tokenWeights[start...end].reduce(0, +)
+                pairs.append(Pair(query: start, queryEnd: end, listed: j, listedEnd: j, similarity: similarity, method: .split,
                                   gain: similarity * (weight + listedWeight)))
             }
             let listedText = index.tokenText[Int(token)]
@@ -321,9 +371,31 @@ struct QueryPlan {
                 }
             }
         }
+        // A long query token written from a script without vowels against two or three listed
+        // tokens in a row whose skeletons, joined, are its own.
+        if !glueSkeletons.isEmpty, listed.count >= 2 {
+            for j in listed.indices {
+                for span in 2...3 where j + span <= listed.count {
+                    let run = listed[j..<(j + span)]
+                    for (position, skeleton) in glueSkeletons where index.skeletonsJoin(run, equal: skeleton) {
+                        let weight = run.reduce(Float(0)) { $0 + index.tokenWeight[Int($1)] }
+                        pairs.append(Pair(query: position, queryEnd: position, listed: j, listedEnd: j + span - 1, similarity: 0.88,
+                                          method: .glued, gain: 0.88 * (tokenWeights[position] + weight)))
+                        break
+                    }
+                }
+            }
+        }
         // Surest pairs first, so that a loose reading (a skeleton split) cannot displace exact
         // and one-edit matches; among equally sure pairs the weightier one wins.
-        pairs.sort { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.gain > $1.gain) }
+        // A particle on its own ("al" → "el") comes last: it weighs little, and an article that
+        // is part of a compound ("slah al dyn" → "salahaldin") should go with the compound.
+        func isParticle(_ pair: Pair) -> Bool { pair.queryEnd == pair.query && NameNormalizer.particles.contains(tokens[pair.query]) }
+        pairs.sort { a, b in
+            let (particleA, particleB) = (isParticle(a), isParticle(b))
+            if particleA != particleB { return particleB }
+            return a.similarity > b.similarity || (a.similarity == b.similarity && a.gain > b.gain)
+        }
         var queryUsed = [Bool](repeating: false, count: tokens.count)
         var listedUsed = [Bool](repeating: false, count: listed.count)
         var matchedGain: Float = 0
