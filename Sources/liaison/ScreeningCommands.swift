@@ -67,7 +67,9 @@ struct ListsCommand: AsyncParsableCommand {
                     let matcher = NameMatcher(index: index, parameters: MatchingParameters(threshold: floor, limit: 5))
                     for name in explain {
                         let normalized = NameNormalizer.normalize(name)
-                        print("\(name) → \(normalized.tokens.joined(separator: " ")) [\(normalized.script.rawValue)]")
+                        let readings = zip(normalized.tokens, normalized.alternatives).filter { !$0.1.isEmpty }
+                            .map { "\($0.0): \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
+                        print("\(name) → \(normalized.tokens.joined(separator: " ")) [\(normalized.script.rawValue)]\(readings.isEmpty ? "" : " readings \(readings)")")
                         for candidate in matcher.screen(ScreeningQuery(name: name)) {
                             print(String(format: "  %.3f ", candidate.score) + "\(candidate.matchedName): \(candidate.explanation.summary)")
                         }

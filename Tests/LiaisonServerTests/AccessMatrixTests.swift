@@ -114,6 +114,7 @@ struct AccessMatrixTests {
         "POST /screening/results/:id/adjudication": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /screening/lists": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority, .administrator),
         "POST /screening/lists/entries": .only(.supervisor, .administrator),
+        "POST /screening/lists/import": .only(.supervisor, .administrator),
         "POST /screening/lists/entries/removal": .only(.supervisor, .administrator),
         "GET /screening/designations": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/approvals": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

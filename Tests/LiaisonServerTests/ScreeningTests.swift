@@ -256,6 +256,49 @@ extension AuditStore {
 
 @Suite("Web UI: national watch lists")
 struct WebScreeningListTests {
+    @Test("a supervisor imports a list file through the upload form and sees what changed; a malformed file imports nothing and names its line; an investigator has no import form")
+    func importForm() async throws {
+        let node = try await TestNode.make()
+        let names = CookieNames(agencyCode: "XA-POL")
+        let supervisor = try await node.addUser(.supervisor)
+        let investigator = try await node.addUser(.investigator)
+        try await node.app.application.test(.router) { client in
+            let (cookie, csrf) = try await WebEvidenceAuditTests.signIn(client, supervisor, names: names)
+            let boundary = "liaison-list-boundary"
+            func upload(_ file: String, format: String, name: String) async throws -> TestResponse {
+                var body = ""
+                for (field, value) in [("csrf", csrf), ("format", format), ("name", name)] {
+                    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"\r\n\r\n\(value)\r\n"
+                }
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"watch.ftm.json\"\r\nContent-Type: application/json\r\n\r\n\(file)\r\n--\(boundary)--\r\n"
+                return try await client.execute(uri: "/screening/lists/import", method: .post,
+                                                headers: [.cookie: cookie, .contentType: "multipart/form-data; boundary=\(boundary)"], body: ByteBuffer(string: body))
+            }
+            let lines = """
+                {"id":"p1","schema":"Person","properties":{"name":["Maria Osetrova"],"birthDate":["1988-01-07"]}}
+                {"id":"c1","schema":"Company","properties":{"name":["Romashka OOO"]}}
+                """
+            let imported = try await upload(lines, format: "ftm", name: "")
+            #expect(imported.status == .ok, "\(imported.text)")
+            #expect(imported.text.contains(#"id="form-notice">watch version 1: 2 entries; added 2, removed 0, changed 0<"#), "\(imported.text)")
+            let form: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"]
+            let screened = try await client.execute(uri: "/screening", method: .post, headers: form, body: WebUITests.form(["csrf": csrf, "name": "Мария Осетрова"]))
+            #expect(screened.text.contains(#"id="match-count">1<"#), "\(screened.text)")
+
+            let broken = try await upload(lines + "\n{\"id\": \"p2\", \"schema\": ", format: "ftm", name: "watch")
+            #expect(broken.status == .badRequest)
+            #expect(broken.text.contains("Nothing imported") && broken.text.contains("line 3"), "\(broken.text)")
+            let wrongFormat = try await upload(lines, format: "pdf", name: "watch")
+            #expect(wrongFormat.status == .badRequest)
+            let lists = try await ScreeningStore(database: node.app.database).lists()
+            #expect(lists.first { $0.name == "watch" }?.version == 1)
+
+            let (investigatorCookie, _) = try await WebEvidenceAuditTests.signIn(client, investigator, names: names)
+            let readOnly = try await client.execute(uri: "/screening/lists", method: .get, headers: [.cookie: investigatorCookie])
+            #expect(!readOnly.text.contains("/screening/lists/import"))
+        }
+    }
+
     @Test("a supervisor adds an entry to a national list through the form, screening finds it, and the remove button takes it off; an investigator sees no edit forms")
     func nationalListForms() async throws {
         let node = try await TestNode.make()

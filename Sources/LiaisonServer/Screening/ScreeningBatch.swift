@@ -112,7 +112,7 @@ public enum ScreeningOperations {
         let report = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
             try await service.importList(name: listName, format: format, files: collected, actor: "cli")
         }
-        var lines = ["\(report.list) version \(report.version): \(report.entries) entries; added \(report.added.count), removed \(report.removed.count), changed \(report.changed.count)"]
+        var lines = [report.summary]
         for (label, ids) in [("added", report.added), ("changed", report.changed), ("removed", report.removed)] where !ids.isEmpty {
             let shown: String = ids.prefix(20).joined(separator: ", ")
             lines.append("\(label): \(shown)\(ids.count > 20 ? " …" : "")")
@@ -171,5 +171,12 @@ public enum ScreeningOperations {
         }
         let errors = rows.filter { if case .failure = $0.query { true } else { false } }.count
         return "screened \(rows.count - errors) row\(rows.count - errors == 1 ? "" : "s")\(errors > 0 ? ", \(errors) with errors (see their lines)" : ""); wrote \(output)"
+    }
+}
+
+extension ListImportReport {
+    /// One line: the list's new version and what changed.
+    var summary: String {
+        "\(list) version \(version): \(entries) entries; added \(added.count), removed \(removed.count), changed \(changed.count)"
     }
 }

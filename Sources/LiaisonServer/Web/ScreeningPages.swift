@@ -4,6 +4,7 @@ import LiaisonCore
 import LiaisonMatching
 import LiaisonSafeguards
 import LiaisonStore
+import MultipartKit
 
 /// The screening pages: screen a name and adjudicate its potential matches (/screening); the
 /// lists and national-list editing (/screening/lists); designations and their due process
@@ -36,6 +37,13 @@ struct ScreeningPages {
         var names: String?
         var dob: String?
         var country: String?
+    }
+
+    struct ListImportForm: Decodable {
+        var csrf: String?
+        var name: String?
+        var format: String?
+        var file: EvidencePages.UploadedFile?
     }
 
     struct DesignateForm: Decodable {
@@ -84,6 +92,23 @@ struct ScreeningPages {
         }
         routes.on(.get, "/screening/lists", access: screeners.adding(.administrator), surface: .web) { request, context in
             try await listsPage(request: request, context: context)
+        }
+        routes.on(.post, "/screening/lists/import", access: ScreeningController.listManagers, surface: .web) { request, context in
+            let form = try await forms.readMultipart(ListImportForm.self, from: request, limit: ScreeningController.maximumListBytes)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                guard let format = ScreeningService.Format(rawValue: form.format ?? "") else {
+                    throw LiaisonError(.invalidInput, "Choose the list's format: \(ScreeningService.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                guard let part = form.file?.part, part.body.readableBytes > 0 else { throw LiaisonError(.invalidInput, "Choose the list file to import.") }
+                let name = (form.name ?? "").trimmingCharacters(in: .whitespaces)
+                let files = try ScreeningController.files(Data(part.body.readableBytesView), format: format)
+                let listName = name.isEmpty ? ScreeningOperations.defaultName(format: format, path: EvidencePages.fileName(part) ?? "list") : name
+                let report = try await service.importList(name: listName, format: format, files: files, actor: AuditTrail.actor(context))
+                return try await listsPage(request: request, context: context, notice: report.summary)
+            } catch let error as LiaisonError {
+                return try await listsPage(request: request, context: context, error: "Nothing imported: \(error.message)", status: error.code == .conflict ? .conflict : .badRequest)
+            }
         }
         routes.on(.post, "/screening/lists/entries", access: ScreeningController.listManagers, surface: .web) { request, context in
             let form = try await forms.read(EntryForm.self, from: request)
@@ -191,7 +216,8 @@ struct ScreeningPages {
         return renderer.page("screening", title: { $0["screening_title"]! }, request: request, context: context, status: status, values: values)
     }
 
-    private func listsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func listsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, notice: String? = nil,
+                           status: HTTPResponse.Status = .ok) async throws -> Response {
         let lists = try await store.lists()
         var values: [String: Any] = [
             "csrf": csrf(context),
@@ -207,6 +233,8 @@ struct ScreeningPages {
         values["national"] = entries
         if !entries.isEmpty { values["hasNational"] = true }
         if let error { values["error"] = error }
+        if let notice { values["notice"] = notice }
+        values["formats"] = ScreeningService.Format.allCases.map(\.rawValue)
         return renderer.page("screening-lists", title: { $0["screening_lists_title"]! }, request: request, context: context, status: status, values: values)
     }
 
