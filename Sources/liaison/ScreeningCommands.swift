@@ -155,6 +155,12 @@ extension ListsCommand.Evaluate {
             durations.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
             if candidates.contains(where: { $0.partyIndex == query.expected }) { hits += 1 }
         }
+        var byScript: [String: [Double]] = [:]
+        for (query, duration) in zip(sample, durations) { byScript[ScreeningEvaluation.reportingScript(query.script), default: []].append(duration) }
+        for (script, values) in byScript.sorted(by: { $0.key < $1.key }) {
+            let sorted = values.sorted()
+            print(String(format: "  %@: %d queries, p50 %.1f µs, p99 %.1f µs", script, sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]))
+        }
         durations.sort()
         func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
         var names = "party\tname\n"

@@ -56,17 +56,14 @@ public struct NameMatcher: Sendable {
         var candidates: [UInt32] = []
         let order = plan.tokenWeights.indices.sorted { plan.postingCount[$0] < plan.postingCount[$1] }
         let totalWeight = plan.tokenWeights.reduce(0, +)
-        // A long token of a script without vowels may also match listed tokens written apart,
-        // which no posting list finds: its weight stays in what is left to find.
-        let glued = Set(plan.glueSkeletons.map(\.position))
-        var remaining = totalWeight - order.filter { plan.postingCount[$0] == Int.max && !glued.contains($0) }.map { plan.tokenWeights[$0] }.reduce(0, +)
+        var remaining = totalWeight - order.filter { plan.postingCount[$0] == Int.max }.map { plan.tokenWeights[$0] }.reduce(0, +)
         let needed = Float(parameters.threshold / (2 - parameters.threshold))
         for position in order where plan.postingCount[position] != Int.max {
             guard remaining / totalWeight >= needed * 0.9 || candidates.isEmpty else { break }
             for token in plan.expansionTokens(of: position) {
                 candidates.append(contentsOf: index.postings(of: token))
             }
-            if !glued.contains(position) { remaining -= plan.tokenWeights[position] }
+            remaining -= plan.tokenWeights[position]
         }
         for token in queryTokens where token.count >= 4 {
             for slot in NameIndex.range(of: NameIndex.hash(token), in: index.glueKeys) {
@@ -153,9 +150,16 @@ struct QueryPlan {
     /// For a query in a script without vowels: the skeletons of each long query token's readings,
     /// to compare with two or three listed tokens written apart ("abdalhlym" for "ABD EL HALIM").
     var glueSkeletons: [(position: Int, skeleton: [UInt8])] = []
+    /// For a long token of a script without vowels, the index tokens whose skeleton ends its own
+    /// (two consonants or more): the last of the listed tokens it may stand for written apart, whose
+    /// postings find those names ("rauf" for "abdalrwf").
+    var glueRetrieval: [Int: [UInt32]] = [:]
+    /// Whether each query token is a particle ("al", "bin", "de").
+    let queryParticles: [Bool]
 
     init(tokens: [[UInt8]], alternatives: [[[UInt8]]] = [], script: Script, index: NameIndex, typoSimilarity: Double) {
         self.tokens = tokens
+        queryParticles = tokens.map { NameNormalizer.particles.contains($0) }
         let transliterated = script != .latin
         let vowelless = script == .arabic || script == .hebrew
         self.index = index
@@ -287,6 +291,17 @@ struct QueryPlan {
                 for id in sharing where splits[id] == nil { splits[id] = (position, end, 0.88) }
             }
         }
+        for (position, skeleton) in glueSkeletons where skeleton.count >= 3 {
+            for length in 2..<skeleton.count {
+                for slot in NameIndex.range(of: NameIndex.hash(skeleton.suffix(length)), in: index.skeletonKeys) {
+                    let token = index.skeletonTokens[slot]
+                    guard expansions[token]?.contains(where: { $0.position == position }) != true,
+                          glueRetrieval[position]?.contains(token) != true else { continue }
+                    glueRetrieval[position, default: []].append(token)
+                    postingCount[position] += index.postings(of: token).count
+                }
+            }
+        }
         // A split token may be found from any position it covers.
         for (token, split) in splits {
             for position in split.position...split.end { postingCount[position] += index.postings(of: token).count }
@@ -305,6 +320,7 @@ struct QueryPlan {
         var out: [UInt32] = []
         for (token, uses) in expansions where uses.contains(where: { $0.position == position }) { out.append(token) }
         for (token, split) in splits where (split.position...split.end).contains(position) { out.append(token) }
+        out += glueRetrieval[position] ?? []
         return out
     }
 
@@ -390,7 +406,7 @@ struct QueryPlan {
         // and one-edit matches; among equally sure pairs the weightier one wins.
         // A particle on its own ("al" → "el") comes last: it weighs little, and an article that
         // is part of a compound ("slah al dyn" → "salahaldin") should go with the compound.
-        func isParticle(_ pair: Pair) -> Bool { pair.queryEnd == pair.query && NameNormalizer.particles.contains(tokens[pair.query]) }
+        func isParticle(_ pair: Pair) -> Bool { pair.queryEnd == pair.query && queryParticles[pair.query] }
         pairs.sort { a, b in
             let (particleA, particleB) = (isParticle(a), isParticle(b))
             if particleA != particleB { return particleB }
@@ -426,7 +442,7 @@ struct QueryPlan {
         for (i, used) in queryUsed.enumerated() where !used {
             // Articles and filiation particles ("al", "bin", "de", "van") are as often left out by
             // lists as by users: half weight on either side.
-            denominator += NameNormalizer.particles.contains(tokens[i]) ? 0.5 * tokenWeights[i] : tokenWeights[i]
+            denominator += queryParticles[i] ? 0.5 * tokenWeights[i] : tokenWeights[i]
             if explain { explanation.unmatchedQuery.append(String(decoding: tokens[i], as: UTF8.self)) }
         }
         for (j, used) in listedUsed.enumerated() where !used {

@@ -29,8 +29,9 @@ public final class LiaisonDatabase: Service, Sendable {
     private let threadPool: NIOThreadPool
     /// SQLite has one writer at a time, and SQLiteNIO waits for the write lock by retrying at once
     /// on a pool thread: concurrent writers spin and starve the one that holds the lock. Writes on
-    /// SQLite therefore queue here, in order, and never contend. PostgreSQL needs no gate.
-    private let writeGate: WriteGate?
+    /// SQLite therefore queue here, in order, and never contend; the writes waiting together are
+    /// committed together (group commit), each in a savepoint of its own. PostgreSQL needs no queue.
+    private let commits: CommitGroup?
 
     /// Opens (but does not yet connect to) the database.
     public init(location: DatabaseLocation, logger: Logger) {
@@ -57,22 +58,32 @@ public final class LiaisonDatabase: Service, Sendable {
             }
         }
         self.configurationError = configurationError
-        if case .postgres = location { self.writeGate = nil } else { self.writeGate = WriteGate() }
+        if case .postgres = location { self.commits = nil } else { self.commits = CommitGroup() }
     }
 
     /// Runs a write (one statement or several) after every earlier write of this node has finished (SQLite), or at once (PostgreSQL).
-    public func writing<T: Sendable>(_ body: @Sendable (any Database) async throws -> T) async throws -> T {
+    ///
+    /// On SQLite, the writes that arrive while one commits wait and are then committed together in
+    /// one transaction, each in its own savepoint: one that fails is rolled back alone and its
+    /// error thrown to its caller, the others commit. Every caller returns only once its write is
+    /// durable (or has failed), so that the cost of a commit — a sync of the write-ahead log — is
+    /// shared by everything that waited for it, as in PostgreSQL's own group commit.
+    public func writing<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let db = try database
-        guard let writeGate else { return try await body(db) }
-        await writeGate.acquire()
-        do {
-            let result = try await body(db)
-            await writeGate.release()
-            return result
-        } catch {
-            await writeGate.release()
-            throw error
+        guard let commits else { return try await body(db) }
+        let result = Mutex<T?>(nil)
+        try await commits.run(on: db) { tx in
+            let value = try await body(tx)
+            result.withLock { $0 = value }
         }
+        guard let value = result.withLock({ $0 }) else { throw LiaisonError(.unavailable, "a write finished without a result") }
+        return value
+    }
+
+    /// How many SQLite commits the node's writes have taken so far (0 on PostgreSQL): fewer than
+    /// the writes when they were grouped.
+    package var groupCommits: Int {
+        get async { await commits?.commits ?? 0 }
     }
 
     /// A transaction, queued behind the node's other writes on SQLite (see ``writing(_:)``).
@@ -161,23 +172,70 @@ extension LiaisonDatabase {
 }
 
 /// A FIFO lock for async code: one holder at a time, waiters resumed in order.
-actor WriteGate {
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+/// Group commit for SQLite: writes queue here; whoever finds the queue idle starts a drain that
+/// commits everything queued so far in one transaction, each write in a savepoint, and resumes the
+/// writers once the transaction has committed; writes queued meanwhile form the next batch.
+actor CommitGroup {
+    typealias Work = @Sendable (any Database) async throws -> Void
+    private var queue: [(work: Work, done: CheckedContinuation<Void, any Error>)] = []
+    private var draining = false
+    private(set) var commits = 0
+    /// At most this many writes share one commit, so that none waits behind an endless batch.
+    static let maximumBatch = 256
 
-    func acquire() async {
-        guard held else {
-            held = true
-            return
+    func run(on database: any Database, _ work: @escaping Work) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            queue.append((work, done))
+            if !draining {
+                draining = true
+                Task { await self.drain(on: database) }
+            }
         }
-        await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
-        if waiters.isEmpty {
-            held = false
-        } else {
-            waiters.removeFirst().resume()
+    private func drain(on database: any Database) async {
+        while !queue.isEmpty {
+            let batch = Array(queue.prefix(Self.maximumBatch))
+            queue.removeFirst(batch.count)
+            let outcomes = await commit(batch.map(\.work), on: database)
+            commits += 1
+            for (item, outcome) in zip(batch, outcomes) { item.done.resume(with: outcome) }
+        }
+        draining = false
+    }
+
+    /// Runs `works` in one transaction; one failing alone is rolled back to its savepoint.
+    private func commit(_ works: [Work], on database: any Database) async -> [Result<Void, any Error>] {
+        if works.count == 1 {
+            do {
+                try await database.transaction { tx in try await works[0](tx) }
+                return [.success(())]
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        do {
+            return try await database.transaction { tx in
+                guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not accept SQL") }
+                var outcomes: [Result<Void, any Error>] = []
+                outcomes.reserveCapacity(works.count)
+                for (index, work) in works.enumerated() {
+                    try await sql.raw("SAVEPOINT write\(unsafeRaw: String(index))").run()
+                    do {
+                        try await work(tx)
+                        try await sql.raw("RELEASE write\(unsafeRaw: String(index))").run()
+                        outcomes.append(.success(()))
+                    } catch {
+                        try await sql.raw("ROLLBACK TO write\(unsafeRaw: String(index))").run()
+                        try await sql.raw("RELEASE write\(unsafeRaw: String(index))").run()
+                        outcomes.append(.failure(error))
+                    }
+                }
+                return outcomes
+            }
+        } catch {
+            // The commit itself failed: none of the batch is stored.
+            return works.map { _ in .failure(error) }
         }
     }
 }

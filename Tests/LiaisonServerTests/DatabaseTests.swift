@@ -1,0 +1,43 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+import Logging
+import SQLKit
+import Testing
+
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    @Test("concurrent writes share commits; one that fails is rolled back alone, with its error, and the others are stored")
+    func groupCommit() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-commit-\(UUID().uuidString).sqlite").path
+        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
+        try await database.migrate()
+        try await database.execute(unsafeSQL: "CREATE TABLE scratch (id INTEGER PRIMARY KEY, value TEXT UNIQUE NOT NULL)")
+        // 100 writes at once, each inserting two rows; writes 90–99 repeat the value of an earlier
+        // write in their second row and must leave nothing behind.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    do {
+                        try await database.writing { db in
+                            let sql = db as! any SQLDatabase
+                            try await sql.raw("INSERT INTO scratch (value) VALUES (\(bind: "first-\(index)"))").run()
+                            try await sql.raw("INSERT INTO scratch (value) VALUES (\(bind: "second-\(index % 90)"))").run()
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 90)
+        let rows = try await (try database.database as! any SQLDatabase).raw("SELECT value FROM scratch").all(decoding: [String: String].self)
+        #expect(rows.count == 180)
+        #expect(!rows.contains { ($0["value"] ?? "").hasPrefix("first-9") && Int(($0["value"] ?? "").dropFirst(6)).map { $0 >= 90 } == true })
+        let commits = await database.groupCommits
+        #expect(commits < 100, "\(commits) commits for 100 concurrent writes")
+        await database.shutdown()
+    }
+}
