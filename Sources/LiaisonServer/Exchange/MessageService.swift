@@ -200,80 +200,95 @@ struct MessageService: Sendable {
         let caseLink = message.caseRef ?? control.map { "message:\($0.about)" } ?? erasure.map { "message:\($0.about)" }
         var cleared: [(recipient: String, partner: PartnerRecord, agreement: Agreement, entities: [MessageEntity], redactions: [Redaction])] = []
         var held: (approver: Role, reasons: [PolicyReason], request: PolicyRequest, rules: ProportionalityRules)?
-        for recipient in message.to {
-            guard let partner = try await federation.partner(recipient) else { throw Self.stranger(recipient) }
-            let policy = policyRequest(
-                entities: message.entities, evidence: evidence != nil, principal: principal, recipient: recipient, purpose: message.purpose,
-                legalBasis: message.legalBasis, caseRef: caseLink, justification: request.justification, handlingCode: message.handlingCode,
-                minorAge: configuration.rules.minorAge, at: now
-            )
-            let outcome = try await safeguards.decide(
-                policy, actor: actor, subject: "message:\(message.id)", approval: approval, agreements: agreements, configuration: configuration
-            )
-            switch outcome.decision {
-            case .deny(let reasons):
-                throw Self.refusal(reasons, recipient: recipient)
-            case .needsApproval(let approver, let reasons):
-                let known = Set(held?.reasons.map(\.code) ?? [])
-                held = (approver, (held?.reasons ?? []) + reasons.filter { !known.contains($0.code) }, policy, outcome.rules)
-            case .permit:
-                guard let agreement = outcome.agreement else { continue }
-                let (entities, redactions) = Minimisation.apply(message.entities, removing: outcome.redact, agreement: agreement.id)
-                cleared.append((recipient, partner, agreement, entities, redactions))
-            }
-        }
-        if let held {
-            guard evidence == nil, control == nil, erasure == nil else {
-                throw Problem(.forbidden, code: "refused-by-safeguards", detail: "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
-            }
-            var normalised = request
-            normalised.to = message.to
-            let record = try await safeguards.hold(
-                kind: "message", summary: message.subject, request: held.request, recipients: message.to, approver: held.approver, reasons: held.reasons,
-                payload: try MessageStore.encoder.encode(HeldMessage(request: normalised, forwardedFrom: forwardedFrom)), requester: actor, rules: held.rules
-            )
-            return .held(record)
-        }
-        var outgoing: [MessageStore.Outgoing] = []
-        var allRedactions: [Redaction] = []
-        for clearance in cleared {
-            var disclosed = message
-            disclosed.entities = clearance.entities
-            disclosed.redactions = clearance.redactions.isEmpty ? nil : clearance.redactions
-            allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
-            let payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
-            let partnerKeys = try PartnerKeys(identity: clearance.partner.identity)
-            let recipientKey: Envelope.RecipientKey
-            if clearance.agreement.postQuantum {
-                guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
-                    throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(clearance.agreement.id) requires post-quantum envelopes, but \(clearance.recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+        // Decisions that permit are logged in the transaction that commits the message; if the
+        // send fails before that, they are logged on their own.
+        var decisionEvents: [AuditEvent] = []
+        do {
+            for recipient in message.to {
+                guard let partner = try await federation.partner(recipient) else { throw Self.stranger(recipient) }
+                let policy = policyRequest(
+                    entities: message.entities, evidence: evidence != nil, principal: principal, recipient: recipient, purpose: message.purpose,
+                    legalBasis: message.legalBasis, caseRef: caseLink, justification: request.justification, handlingCode: message.handlingCode,
+                    minorAge: configuration.rules.minorAge, at: now
+                )
+                // The decision's audit event commits with the message it lets go; a refusal or a hold
+                // is recorded at once.
+                let (outcome, decisionEvent) = safeguards.decideUnrecorded(
+                    policy, actor: actor, subject: "message:\(message.id)", approval: approval, agreements: agreements, configuration: configuration
+                )
+                if case .permit = outcome.decision { decisionEvents.append(decisionEvent) } else { await trail.record(decisionEvent) }
+                switch outcome.decision {
+                case .deny(let reasons):
+                    throw Self.refusal(reasons, recipient: recipient)
+                case .needsApproval(let approver, let reasons):
+                    let known = Set(held?.reasons.map(\.code) ?? [])
+                    held = (approver, (held?.reasons ?? []) + reasons.filter { !known.contains($0.code) }, policy, outcome.rules)
+                case .permit:
+                    guard let agreement = outcome.agreement else { continue }
+                    let (entities, redactions) = Minimisation.apply(message.entities, removing: outcome.redact, agreement: agreement.id)
+                    cleared.append((recipient, partner, agreement, entities, redactions))
                 }
-                recipientKey = .xwing(postQuantum)
-            } else {
-                recipientKey = .x25519(partnerKeys.keyAgreement)
             }
-            let header = EnvelopeHeader(
-                id: UUIDv7.make(at: now).uuidString.lowercased(), kind: "message", sender: ownAgencyCode, recipient: clearance.recipient,
-                createdAt: now, suite: clearance.agreement.postQuantum ? .xwing : .x25519
+            if let held {
+                // The permits among the recipients were decided too; they are logged with the hold.
+                for event in decisionEvents { await trail.record(event) }
+                decisionEvents = []
+                guard evidence == nil, control == nil, erasure == nil else {
+                    throw Problem(.forbidden, code: "refused-by-safeguards", detail: "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
+                }
+                var normalised = request
+                normalised.to = message.to
+                let record = try await safeguards.hold(
+                    kind: "message", summary: message.subject, request: held.request, recipients: message.to, approver: held.approver, reasons: held.reasons,
+                    payload: try MessageStore.encoder.encode(HeldMessage(request: normalised, forwardedFrom: forwardedFrom)), requester: actor, rules: held.rules
+                )
+                return .held(record)
+            }
+            var outgoing: [MessageStore.Outgoing] = []
+            var allRedactions: [Redaction] = []
+            for clearance in cleared {
+                var disclosed = message
+                disclosed.entities = clearance.entities
+                disclosed.redactions = clearance.redactions.isEmpty ? nil : clearance.redactions
+                allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
+                let payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
+                let partnerKeys = try PartnerKeys(identity: clearance.partner.identity)
+                let recipientKey: Envelope.RecipientKey
+                if clearance.agreement.postQuantum {
+                    guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
+                        throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(clearance.agreement.id) requires post-quantum envelopes, but \(clearance.recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+                    }
+                    recipientKey = .xwing(postQuantum)
+                } else {
+                    recipientKey = .x25519(partnerKeys.keyAgreement)
+                }
+                let header = EnvelopeHeader(
+                    id: UUIDv7.make(at: now).uuidString.lowercased(), kind: "message", sender: ownAgencyCode, recipient: clearance.recipient,
+                    createdAt: now, suite: clearance.agreement.postQuantum ? .xwing : .x25519
+                )
+                let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
+                outgoing.append(.init(envelopeID: header.id, recipient: clearance.recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
+            }
+            if !allRedactions.isEmpty { message.redactions = allRedactions }
+            var details = ["handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
+            if let forwardedFrom { details["forwardedFrom"] = forwardedFrom.messageId }
+            if let control { details["control"] = control.kind.rawValue }
+            if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
+            if let erasure { details["erasureOf"] = erasure.about }
+            if case .granted(let by, _) = approval { details["approvedBy"] = by }
+            let event = AuditEvent(
+                time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
+                legalBasis: message.legalBasis, recipients: message.to, details: details
             )
-            let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
-            outgoing.append(.init(envelopeID: header.id, recipient: clearance.recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
+            try await messages.enqueue(message, deliveries: outgoing, audit: decisionEvents + [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
+            decisionEvents = []
+            await wakeup.signal()
+            await trail.wakeup.signal()
+            return .sent(MessageRecord(message: message, box: .outbox, readAt: nil))
+        } catch {
+            for event in decisionEvents { await trail.record(event) }
+            throw error
         }
-        if !allRedactions.isEmpty { message.redactions = allRedactions }
-        var details = ["handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
-        if let forwardedFrom { details["forwardedFrom"] = forwardedFrom.messageId }
-        if let control { details["control"] = control.kind.rawValue }
-        if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
-        if let erasure { details["erasureOf"] = erasure.about }
-        if case .granted(let by, _) = approval { details["approvedBy"] = by }
-        let event = AuditEvent(
-            time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
-            legalBasis: message.legalBasis, recipients: message.to, details: details
-        )
-        try await messages.enqueue(message, deliveries: outgoing, audit: [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
-        await wakeup.signal()
-        await trail.wakeup.signal()
-        return .sent(MessageRecord(message: message, box: .outbox, readAt: nil))
     }
 
     /// Accepts an envelope from a partner: verifies, checks the agreement, refuses replays and

@@ -60,6 +60,15 @@ struct SafeguardsService: Sendable {
         return outcome
     }
 
+    /// The decision and its audit event, for a caller that stores the event in the same
+    /// transaction as what the decision permits (a sent message), or records it itself.
+    func decideUnrecorded(
+        _ request: PolicyRequest, actor: String, subject: String?, approval: ApprovalStanding, agreements: [Agreement], configuration: SafeguardsConfiguration
+    ) -> (outcome: PolicyOutcome, event: AuditEvent) {
+        let outcome = PolicyDecisionPoint.decide(request, agreements: agreements, configuration: configuration, approval: approval)
+        return (outcome, Self.event(for: outcome, of: request, actor: actor, subject: subject, approval: approval, trail: trail))
+    }
+
     /// The audit event for a decision: the request's who, what, why and to whom, the outcome and
     /// its reason codes.
     static func event(for outcome: PolicyOutcome, of request: PolicyRequest, actor: String, subject: String?, approval: ApprovalStanding, trail: AuditTrail) -> AuditEvent {

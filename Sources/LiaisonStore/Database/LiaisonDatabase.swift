@@ -30,7 +30,7 @@ public final class LiaisonDatabase: Service, Sendable {
     /// SQLite has one writer at a time, and SQLiteNIO waits for the write lock by retrying at once
     /// on a pool thread: concurrent writers spin and starve the one that holds the lock. Writes on
     /// SQLite therefore queue here, in order, and never contend; the writes waiting together are
-    /// committed together (group commit), each in a savepoint of its own. PostgreSQL needs no queue.
+    /// committed together (group commit). PostgreSQL needs no queue.
     private let commits: CommitGroup?
 
     /// Opens (but does not yet connect to) the database.
@@ -64,8 +64,8 @@ public final class LiaisonDatabase: Service, Sendable {
     /// Runs a write (one statement or several) after every earlier write of this node has finished (SQLite), or at once (PostgreSQL).
     ///
     /// On SQLite, the writes that arrive while one commits wait and are then committed together in
-    /// one transaction, each in its own savepoint: one that fails is rolled back alone and its
-    /// error thrown to its caller, the others commit. Every caller returns only once its write is
+    /// one transaction; one that fails is rolled back alone (the batch runs again with a savepoint
+    /// around each write) and its error thrown to its caller, the others commit. Every caller returns only once its write is
     /// durable (or has failed), so that the cost of a commit — a sync of the write-ahead log — is
     /// shared by everything that waited for it, as in PostgreSQL's own group commit.
     public func writing<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
@@ -173,8 +173,9 @@ extension LiaisonDatabase {
 
 /// A FIFO lock for async code: one holder at a time, waiters resumed in order.
 /// Group commit for SQLite: writes queue here; whoever finds the queue idle starts a drain that
-/// commits everything queued so far in one transaction, each write in a savepoint, and resumes the
-/// writers once the transaction has committed; writes queued meanwhile form the next batch.
+/// commits everything queued so far in one transaction and resumes the writers once it has
+/// committed; writes queued meanwhile form the next batch. A write that fails is rolled back alone.
+/// Every write runs with the others' effects visible, in the order queued, as under one lock.
 actor CommitGroup {
     typealias Work = @Sendable (any Database) async throws -> Void
     private var queue: [(work: Work, done: CheckedContinuation<Void, any Error>)] = []
@@ -204,15 +205,17 @@ actor CommitGroup {
         draining = false
     }
 
-    /// Runs `works` in one transaction; one failing alone is rolled back to its savepoint.
+    /// Runs `works` in one transaction. Writes rarely fail, so the batch first runs plainly; if one
+    /// fails, the transaction is rolled back and the batch runs again with a savepoint around each
+    /// write, so that the failing one is rolled back alone.
     private func commit(_ works: [Work], on database: any Database) async -> [Result<Void, any Error>] {
-        if works.count == 1 {
-            do {
-                try await database.transaction { tx in try await works[0](tx) }
-                return [.success(())]
-            } catch {
-                return [.failure(error)]
+        do {
+            try await database.transaction { tx in
+                for work in works { try await work(tx) }
             }
+            return works.map { _ in .success(()) }
+        } catch {
+            guard works.count > 1 else { return [.failure(error)] }
         }
         do {
             return try await database.transaction { tx in
