@@ -41,3 +41,29 @@ struct GroupCommitTests {
         await database.shutdown()
     }
 }
+
+@Suite("Read cache")
+struct ReadCacheTests {
+    @Test("a cached value is served until invalidated, a cached nil too, and an invalidated one is loaded again")
+    func invalidation() async throws {
+        let database = LiaisonDatabase(location: .sqliteMemory, logger: Logger(label: "test"))
+        let loads = LoadCounter()
+        func read(_ value: String?) async throws -> String? {
+            try await database.cached("key") { await loads.count(); return value }
+        }
+        #expect(try await read("a") == "a")
+        #expect(try await read("b") == "a")
+        database.invalidate("key")
+        #expect(try await read(nil) == nil)
+        #expect(try await read("c") == nil)
+        database.invalidate("key")
+        #expect(try await read("d") == "d")
+        #expect(await loads.value == 3)
+        await database.shutdown()
+    }
+}
+
+actor LoadCounter {
+    private(set) var value = 0
+    func count() { value += 1 }
+}

@@ -80,6 +80,27 @@ public final class LiaisonDatabase: Service, Sendable {
         return value
     }
 
+    /// Small, hot, rarely changed tables (partners, agreements, the safeguards configuration) read
+    /// on every message: see ``cached(_:load:)``.
+    private let readCache = ReadCache()
+
+    /// `load()`'s value, kept for one second: every message reads the partners, the agreements
+    /// and the safeguards configuration. The stores that change them call ``invalidate(_:)`` after
+    /// every write, so that this process sees a change at once; another process on the same
+    /// PostgreSQL database (a replica) sees it within the second.
+    public func cached<T: Sendable>(_ key: String, load: @Sendable () async throws -> T) async throws -> T {
+        if let value: T = readCache.value(key) { return value }
+        let generation = readCache.generation(key)
+        let value = try await load()
+        readCache.store(value, key: key, generation: generation)
+        return value
+    }
+
+    /// Drops the cached value of `key` (after a write that changes it).
+    public func invalidate(_ key: String) {
+        readCache.invalidate(key)
+    }
+
     /// How many SQLite commits the node's writes have taken so far (0 on PostgreSQL): fewer than
     /// the writes when they were grouped.
     package var groupCommits: Int {
@@ -239,6 +260,46 @@ actor CommitGroup {
         } catch {
             // The commit itself failed: none of the batch is stored.
             return works.map { _ in .failure(error) }
+        }
+    }
+}
+
+/// The values behind ``LiaisonDatabase/cached(_:load:)``: each with the time it was loaded and a
+/// generation that every invalidation raises, so that a load that began before a write cannot
+/// store what it read after the write has invalidated it.
+final class ReadCache: Sendable {
+    private struct Entry {
+        var value: (any Sendable)?
+        var loadedAt: ContinuousClock.Instant = .now
+        var generation = 0
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+    static let maximumAge: Duration = .seconds(1)
+
+    func value<T: Sendable>(_ key: String) -> T? {
+        entries.withLock { entries in
+            // An invalidated entry holds no value at all (not a cached nil).
+            guard let entry = entries[key], let stored = entry.value, let value = stored as? T,
+                  ContinuousClock.now - entry.loadedAt < Self.maximumAge else { return nil }
+            return value
+        }
+    }
+
+    func generation(_ key: String) -> Int {
+        entries.withLock { $0[key]?.generation ?? 0 }
+    }
+
+    func store(_ value: some Sendable, key: String, generation: Int) {
+        entries.withLock { entries in
+            guard (entries[key]?.generation ?? 0) == generation else { return }
+            entries[key] = Entry(value: value, loadedAt: .now, generation: generation)
+        }
+    }
+
+    func invalidate(_ key: String) {
+        entries.withLock { entries in
+            let next = (entries[key]?.generation ?? 0) + 1
+            entries[key] = Entry(value: nil, generation: next)
         }
     }
 }

@@ -57,15 +57,22 @@ public struct FederationStore: Sendable {
         model.addedAt = now
         model.addedBy = user
         try await database.writing { try await model.create(on: $0) }
+        database.invalidate(Self.partnersKey)
     }
 
     public func partners() async throws -> [PartnerRecord] {
-        try await PartnerModel.query(on: try db).sort(\.$id).all().map(Self.record)
+        try await database.cached(Self.partnersKey) {
+            try await PartnerModel.query(on: try db).sort(\.$id).all().map(Self.record)
+        }
     }
 
     public func partner(_ agencyCode: String) async throws -> PartnerRecord? {
-        try await PartnerModel.find(agencyCode.uppercased(), on: try db).map(Self.record)
+        let code = agencyCode.uppercased()
+        return try await partners().first { $0.identity.agencyCode == code }
     }
+
+    static let partnersKey = "partners"
+    static let agreementsKey = "agreements"
 
     /// Unpins a partner. - Throws: ``LiaisonError`` `.notFound` when it is not a partner.
     public func removePartner(_ agencyCode: String) async throws {
@@ -73,6 +80,7 @@ public struct FederationStore: Sendable {
             throw LiaisonError(.notFound, "\(agencyCode.uppercased()) is not a partner of this node")
         }
         try await database.writing { try await model.delete(on: $0) }
+        database.invalidate(Self.partnersKey)
     }
 
     static func record(_ model: PartnerModel) throws -> PartnerRecord {
@@ -91,10 +99,13 @@ public struct FederationStore: Sendable {
         model.documentJSON = String(decoding: try Self.encoder.encode(agreement), as: UTF8.self)
         model.importedAt = now
         try await database.writing { try await model.create(on: $0) }
+        database.invalidate(Self.agreementsKey)
     }
 
     public func agreements() async throws -> [AgreementRecord] {
-        try await AgreementModel.query(on: try db).sort(\.$id).all().map(Self.record)
+        try await database.cached(Self.agreementsKey) {
+            try await AgreementModel.query(on: try db).sort(\.$id).all().map(Self.record)
+        }
     }
 
     public func agreement(_ id: String) async throws -> AgreementRecord? {
@@ -112,6 +123,7 @@ public struct FederationStore: Sendable {
         model.revokedAt = now
         model.revocationReason = reason
         try await database.writing { try await model.update(on: $0) }
+        database.invalidate(Self.agreementsKey)
         return try Self.record(model)
     }
 

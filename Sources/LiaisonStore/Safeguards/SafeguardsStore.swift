@@ -136,7 +136,9 @@ public struct SafeguardsStore: Sendable {
 
     /// The stored configuration document, or `nil` while the node runs on the defaults.
     public func configuration() async throws -> Data? {
-        try await SafeguardsSettingModel.find("configuration", on: db)?.valueJSON
+        try await database.cached("safeguards-configuration") {
+            try await SafeguardsSettingModel.find("configuration", on: try database.database)?.valueJSON
+        }
     }
 
     /// Replaces the configuration document, with its audit event.
@@ -150,6 +152,7 @@ public struct SafeguardsStore: Sendable {
             try await model.save(on: tx)
             try await AuditStore.record([audit], at: now, on: tx)
         }
+        database.invalidate("safeguards-configuration")
     }
 
     // MARK: Approvals
