@@ -53,7 +53,7 @@ public final class NameIndex: Sendable {
 
     /// Whether the skeletons of `tokens`, written together (a letter doubled across the joint
     /// counts once, as within a skeleton), are `skeleton`.
-    func skeletonsJoin(_ tokens: ArraySlice<UInt32>, equal skeleton: [UInt8]) -> Bool {
+    func skeletonsJoin(_ tokens: some Collection<UInt32>, equal skeleton: [UInt8]) -> Bool {
         var matched = 0
         var last: UInt8 = 0
         for token in tokens {

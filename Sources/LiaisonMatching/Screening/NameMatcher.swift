@@ -337,7 +337,14 @@ struct QueryPlan {
     /// The name score of indexed name `name` and its explanation.
     /// - Parameter explain: build the explanation (only for names that may be reported).
     func score(name: Int, unmatchedListedWeight: Float, explain: Bool) -> (Float, MatchExplanation) {
-        let listed = Array(index.tokens(ofName: name))
+        // The name's tokens, read in place (this runs for every candidate).
+        let range = Int(index.nameTokenStart[name])..<Int(index.nameTokenStart[name + 1])
+        return index.nameTokens.withUnsafeBufferPointer { all in
+            score(listed: UnsafeBufferPointer(rebasing: all[range]), unmatchedListedWeight: unmatchedListedWeight, explain: explain)
+        }
+    }
+
+    private func score(listed: UnsafeBufferPointer<UInt32>, unmatchedListedWeight: Float, explain: Bool) -> (Float, MatchExplanation) {
         var pairs: [Pair] = []
         pairs.reserveCapacity(8)
         for (j, token) in listed.enumerated() {
@@ -412,8 +419,9 @@ struct QueryPlan {
             if particleA != particleB { return particleB }
             return a.similarity > b.similarity || (a.similarity == b.similarity && a.gain > b.gain)
         }
-        var queryUsed = [Bool](repeating: false, count: tokens.count)
-        var listedUsed = [Bool](repeating: false, count: listed.count)
+        // Which tokens are taken: bits, for names of up to 64 tokens (all of them in practice).
+        var queryUsed = UsedSet(count: tokens.count)
+        var listedUsed = UsedSet(count: listed.count)
         var matchedGain: Float = 0
         var matchedWeight: Float = 0
         var explanation = MatchExplanation(matched: [], unmatchedQuery: [], unmatchedListed: [], ignored: [], nameScore: 0, evidence: [])
@@ -439,17 +447,40 @@ struct QueryPlan {
                 method: pair.method, similarity: Double(pair.similarity), weight: Double(pairWeight)))
         }
         var denominator = matchedWeight
-        for (i, used) in queryUsed.enumerated() where !used {
+        for i in tokens.indices where !queryUsed[i] {
             // Articles and filiation particles ("al", "bin", "de", "van") are as often left out by
             // lists as by users: half weight on either side.
             denominator += queryParticles[i] ? 0.5 * tokenWeights[i] : tokenWeights[i]
             if explain { explanation.unmatchedQuery.append(String(decoding: tokens[i], as: UTF8.self)) }
         }
-        for (j, used) in listedUsed.enumerated() where !used {
+        for j in listed.indices where !listedUsed[j] {
             denominator += unmatchedListedWeight * index.tokenWeight[Int(listed[j])]
             if explain { explanation.unmatchedListed.append(String(decoding: index.tokenText[Int(listed[j])], as: UTF8.self)) }
         }
         let score = denominator > 0 ? min(1, matchedGain / denominator) : 0
         return (score, explanation)
+    }
+}
+
+/// A set of token positions: a bit mask up to 64, an array beyond.
+struct UsedSet {
+    private var bits: UInt64 = 0
+    private var overflow: [Bool]?
+
+    init(count: Int) {
+        if count > 64 { overflow = [Bool](repeating: false, count: count) }
+    }
+
+    subscript(position: Int) -> Bool {
+        get { overflow?[position] ?? (bits & (1 << UInt64(position)) != 0) }
+        set {
+            if overflow != nil {
+                overflow![position] = newValue
+            } else if newValue {
+                bits |= 1 << UInt64(position)
+            } else {
+                bits &= ~(1 << UInt64(position))
+            }
+        }
     }
 }
