@@ -112,7 +112,8 @@ public enum NameNormalizer {
         if legalForms.contains(token) || gluedLegalForms.contains(token) { return true }
         let bytes = Array(token.utf8)
         if bytes.count >= 6 {
-            for form in longLegalForms where abs(form.count - bytes.count) <= 1 && JaroWinkler.similarity(bytes, form) >= 0.93 {
+            // A misspelt legal form keeps its first letter ("corpoation", "litited").
+            for form in longLegalForms where form[0] == bytes[0] && abs(form.count - bytes.count) <= 1 && JaroWinkler.similarity(bytes, form) >= 0.93 {
                 return true
             }
         }

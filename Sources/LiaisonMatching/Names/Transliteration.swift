@@ -7,16 +7,29 @@ public enum Script: String, Sendable, Codable, CaseIterable {
 
     /// The script of most letters in `text`; `.latin` when there are none.
     public static func dominant(in text: String) -> Script {
-        var counts: [Script: Int] = [:]
+        // Counts per script, in the order of allCases (no hashing: this runs for every query).
+        var counts = [Int](repeating: 0, count: allCases.count)
+        var latinOnly = true
         for scalar in text.unicodeScalars {
             if scalar.isASCII {
                 // The common case, without a Unicode property lookup.
-                if (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value) { counts[.latin, default: 0] += 1 }
+                if (0x41...0x5A).contains(scalar.value) || (0x61...0x7A).contains(scalar.value) { counts[0] += 1 }
             } else if scalar.properties.isAlphabetic {
-                counts[of(scalar), default: 0] += 1
+                let script = of(scalar)
+                if script != .latin { latinOnly = false }
+                counts[allCases.firstIndex(of: script)!] += 1
             }
         }
-        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) }?.key ?? .latin
+        if latinOnly { return .latin }
+        var best: Script = .latin
+        var bestCount = -1
+        for (index, script) in allCases.enumerated() where counts[index] > 0 {
+            if counts[index] > bestCount || (counts[index] == bestCount && script.rawValue < best.rawValue) {
+                best = script
+                bestCount = counts[index]
+            }
+        }
+        return best
     }
 
     static func of(_ scalar: Unicode.Scalar) -> Script {
