@@ -265,6 +265,49 @@ def test_screening_and_adjudication_in_the_browser(demo, browser):
     assert browser.find_elements(By.CSS_SELECTOR, ".cleared")
 
 
+def test_list_import_and_arabic_script_screening_in_the_browser(demo, browser, tmp_path):
+    """A supervisor at XB-CUS imports a FollowTheMoney watch list through the Lists page's upload
+    form and sees what it added; a name written in Arabic script then finds its Latin entry, with
+    the reading that matched it; a malformed file imports nothing and names its line."""
+    _, credentials = demo
+    url, password = credentials[("XB-CUS", "supervisor")]
+    sign_in(browser, url, "supervisor", password)
+    entities = tmp_path / "watch.ftm.json"
+    entities.write_text(
+        '{"id":"w-1","schema":"Person","properties":{"name":["HASSAN DAHIR AWEYS"],"birthDate":["1935"]}}\n'
+        '{"id":"w-2","schema":"Company","properties":{"name":["Romashka Trading OOO"]}}\n',
+        encoding="utf-8",
+    )
+    browser.get(url.split("/login")[0] + "/screening/lists")
+    Select(browser.find_element(By.ID, "import-format")).select_by_visible_text("ftm")
+    browser.find_element(By.ID, "import-name").send_keys("browser-watch")
+    browser.find_element(By.ID, "import-file").send_keys(str(entities))
+    browser.find_element(By.ID, "import-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "form-notice"))
+    assert "browser-watch version 1: 2 entries; added 2" in browser.find_element(By.ID, "form-notice").text
+    assert "browser-watch" in browser.find_element(By.ID, "lists").text
+    browser.save_screenshot(str(OUTPUT / "list-import.png"))
+
+    broken = tmp_path / "broken.ftm.json"
+    broken.write_text('{"id":"w-3","schema":"Person","properties":{"name":["A B"]}}\n{"id": ', encoding="utf-8")
+    Select(browser.find_element(By.ID, "import-format")).select_by_visible_text("ftm")
+    browser.find_element(By.ID, "import-name").send_keys("browser-watch")
+    browser.find_element(By.ID, "import-file").send_keys(str(broken))
+    browser.find_element(By.ID, "import-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "form-error"))
+    error = browser.find_element(By.ID, "form-error").text
+    assert "Nothing imported" in error and "line 2" in error
+
+    browser.find_element(By.ID, "nav-screening").click()
+    browser.find_element(By.ID, "screen-name").send_keys("حسن ظاهر عويس")
+    browser.find_element(By.ID, "screen-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "match-count"))
+    matches = browser.find_elements(By.CSS_SELECTOR, "#matches .match")
+    assert any("HASSAN DAHIR AWEYS" in match.text for match in matches)
+    explanation = next(m for m in matches if "HASSAN DAHIR AWEYS" in m.text).find_element(By.CSS_SELECTOR, ".explanation").text
+    assert "'zahr'→'dahir'" in explanation
+
+
 def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
     """A message about a victim with health data is held: the investigator sees why and writes a
     justification; the supervisor sees it on the approvals page, approves it with a reason, and
