@@ -33,7 +33,7 @@ public struct MatchingParameters: Sendable, Hashable, Codable {
 /// match (at least 0.95).
 public struct NameMatcher: Sendable {
     /// Name and version of the algorithm, stored with every result.
-    public static let algorithm = "liaison-names/1"
+    public static let algorithm = "liaison-names/2"
 
     public let index: NameIndex
     public var parameters: MatchingParameters

@@ -16,6 +16,9 @@ import ServiceLifecycle
 /// stored; if this node crashes before that, it posts again and the partner answers with the
 /// receipt it gave the first time, storing nothing twice.
 struct DeliveryService: Service {
+    /// Deliveries taken from the outbox at a time and posted concurrently (the partner's client
+    /// keeps as many connections open).
+    static let concurrentDeliveries = 64
     /// Give up after this many attempts (with the back-off capped at 5 minutes, about four hours).
     static let maximumAttempts = 60
 
@@ -40,7 +43,7 @@ struct DeliveryService: Service {
         while !Task.isCancelled {
             let due: [DeliveryRecord]
             do {
-                due = try await messages.dueDeliveries(at: clock.now(), limit: 64)
+                due = try await messages.dueDeliveries(at: clock.now(), limit: Self.concurrentDeliveries)
             } catch {
                 logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))
