@@ -39,36 +39,24 @@ struct DeliveryService: Service {
         await clients.shutdown()
     }
 
-    /// Keeps up to ``concurrentDeliveries`` deliveries in flight: as each finishes, the outbox is
-    /// read again for what is due and not already in flight, so that one slow delivery does not
-    /// hold the others back.
     private func loop() async throws {
-        try await withThrowingTaskGroup(of: String.self) { group in
-            var inFlight = Set<String>()
-            while !Task.isCancelled {
-                if inFlight.count < Self.concurrentDeliveries {
-                    let due: [DeliveryRecord]
-                    do {
-                        due = try await messages.dueDeliveries(at: clock.now(), limit: Self.concurrentDeliveries + inFlight.count)
-                    } catch {
-                        logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
-                        try await Task.sleep(for: .seconds(1))
-                        continue
-                    }
-                    for delivery in due where !inFlight.contains(delivery.id) && inFlight.count < Self.concurrentDeliveries {
-                        inFlight.insert(delivery.id)
-                        group.addTask {
-                            await deliver(delivery)
-                            return delivery.id
-                        }
-                    }
+        while !Task.isCancelled {
+            let due: [DeliveryRecord]
+            do {
+                due = try await messages.dueDeliveries(at: clock.now(), limit: Self.concurrentDeliveries)
+            } catch {
+                logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if due.isEmpty {
+                try await wakeup.idle()
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in due {
+                    group.addTask { await deliver(delivery) }
                 }
-                if inFlight.isEmpty {
-                    try await wakeup.idle()
-                    continue
-                }
-                // Wait for one delivery to finish, then look again.
-                if let finished = try await group.next() { inFlight.remove(finished) }
             }
         }
     }
