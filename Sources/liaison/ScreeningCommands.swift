@@ -54,6 +54,12 @@ struct ListsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
+                let values = try (thresholds ?? "\(MatchingParameters().threshold)").split(separator: ",").map { text in
+                    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), (0...1).contains(value) else {
+                        throw LiaisonError(.invalidInput, "--thresholds: '\(text)' is not a number between 0 and 1")
+                    }
+                    return value
+                }
                 let evaluation = try ScreeningEvaluation.standard(sharedData: URL(fileURLWithPath: data), withSupportingData: withSupportingData)
                 let before = residentMemory()
                 let started = ContinuousClock.now
@@ -63,7 +69,7 @@ struct ListsCommand: AsyncParsableCommand {
                 let memory = residentMemory() - before
                 print("index of \(index.nameCount) names built in \(built.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))); resident memory grew \(memory / 1_048_576) MB")
                 if !explain.isEmpty {
-                    let floor = thresholds.flatMap { Double($0.split(separator: ",")[0]) } ?? 0.5
+                    let floor = thresholds == nil ? 0.5 : values[0]
                     let matcher = NameMatcher(index: index, parameters: MatchingParameters(threshold: floor, limit: 5))
                     for name in explain {
                         let normalized = NameNormalizer.normalize(name)
@@ -80,18 +86,21 @@ struct ListsCommand: AsyncParsableCommand {
                     try exportComparison(evaluation: evaluation, index: index, directory: export, memory: memory)
                     return
                 }
-                let values = try (thresholds ?? "\(MatchingParameters().threshold)").split(separator: ",").map { text in
-                    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), (0...1).contains(value) else {
-                        throw LiaisonError(.invalidInput, "--thresholds: '\(text)' is not a number between 0 and 1")
-                    }
-                    return value
-                }
                 print("\(evaluation.parties.count) listed parties, \(index.nameCount) names indexed; \(evaluation.queries.count) queries")
+                // With --misses, the first threshold's candidates serve both the file and the report.
+                var firstCandidates: [[ScreeningCandidate]]?
                 if let misses, let threshold = values.first {
-                    try writeMisses(evaluation: evaluation, matcher: NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)), to: misses)
+                    let matcher = NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold))
+                    let candidates = evaluation.queries.map { matcher.screen($0.query) }
+                    try writeMisses(evaluation: evaluation, candidates: candidates, matcher: matcher, to: misses)
+                    firstCandidates = candidates
                 }
-                for threshold in values {
-                    let report = evaluation.evaluate(NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)))
+                for (position, threshold) in values.enumerated() {
+                    let report = if position == 0, let firstCandidates {
+                        evaluation.evaluate(results: firstCandidates.map { $0.map(\.partyIndex) }, threshold: threshold)
+                    } else {
+                        evaluation.evaluate(NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)))
+                    }
                     if json {
                         let encoder = JSONEncoder()
                         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -116,13 +125,13 @@ extension ListsCommand.Evaluate {
     /// Every positive whose party was not raised and every negative that raised one, with the
     /// best candidate's name and score (a miss also shows its party's best score below the
     /// threshold), tab-separated.
-    func writeMisses(evaluation: ScreeningEvaluation, matcher: NameMatcher, to path: String) throws {
+    /// - Parameter candidates: what `matcher` raised for each of the evaluation's queries.
+    func writeMisses(evaluation: ScreeningEvaluation, candidates: [[ScreeningCandidate]], matcher: NameMatcher, to path: String) throws {
         var loose = matcher
         loose.parameters.threshold = 0.5
         loose.parameters.limit = 50
         var lines = ["kind\tscript\tvariant\tquery\texpected\tbest\tbest score\texpected score"]
-        for query in evaluation.queries where query.variant != "script-organisation" {
-            let raised = matcher.screen(query.query)
+        for (query, raised) in zip(evaluation.queries, candidates) where query.variant != "script-organisation" {
             let script = ScreeningEvaluation.reportingScript(query.script)
             let best = raised.first.map { ($0.matchedName, String(format: "%.3f", $0.score)) } ?? ("", "")
             if let expected = query.expected {
@@ -139,6 +148,11 @@ extension ListsCommand.Evaluate {
 
     /// Times the matcher on the first `queries` positive queries (one at a time, in this process)
     /// and writes what a comparison with another matcher needs.
+    /// The `p` quantile of sorted values.
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
     func exportComparison(evaluation: ScreeningEvaluation, index: NameIndex, directory: String, memory: Int) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let matcher = NameMatcher(index: index)
@@ -159,10 +173,10 @@ extension ListsCommand.Evaluate {
         for (query, duration) in zip(sample, durations) { byScript[ScreeningEvaluation.reportingScript(query.script), default: []].append(duration) }
         for (script, values) in byScript.sorted(by: { $0.key < $1.key }) {
             let sorted = values.sorted()
-            print(String(format: "  %@: %d queries, p50 %.1f µs, p99 %.1f µs", script, sorted.count, sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]))
+            print(String(format: "  %@: %d queries, p50 %.1f µs, p99 %.1f µs", script, sorted.count, Self.percentile(sorted, 0.5), Self.percentile(sorted, 0.99)))
         }
         durations.sort()
-        func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
+        func percentile(_ p: Double) -> Double { Self.percentile(durations, p) }
         var names = "party\tname\n"
         for (partyIndex, party) in index.parties.enumerated() {
             for name in party.names { names += "\(partyIndex)\t\(name.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " "))\n" }

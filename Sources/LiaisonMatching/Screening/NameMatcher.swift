@@ -195,40 +195,23 @@ struct QueryPlan {
                 var best: [UInt32: Float] = [:]
                 var bestSimilarity: [UInt32: Float] = [:]
                 for reading in readings {
-                  for skeleton in NameNormalizer.skeletons(reading) {
-                    guard skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) else { continue }
-                    if vowelless, reading.count >= 5, skeleton.count >= 3 { glueSkeletons.append((position, skeleton)) }
-                    for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys) {
-                        let candidate = index.skeletonTokens[slot]
-                        guard found[candidate] == nil else { continue }
-                        let similarity = Float(JaroWinkler.similarity(reading, index.tokenText[Int(candidate)]))
-                        // Between Latin spellings the letters must still look alike; a query
-                        // transliterated from another script (Arabic without its vowels, Western
-                        // names in Cyrillic) often cannot, so there the skeleton decides.
-                        guard similarity >= 0.70 || transliterated else { continue }
-                        // In a script without vowels the skeleton is all there is, and a shared
-                        // one of three consonants or more is strong evidence.
-                        let floor: Float = vowelless
-                            ? (skeleton.count >= 3 ? 0.95 : (skeleton.count == 2 ? 0.88 : 0.80))
-                            : (skeleton.count >= 3 ? 0.88 : 0.80)
-                        var score = max(similarity, floor)
-                        if vowelless {
+                    for skeleton in NameNormalizer.skeletons(reading) {
+                        guard skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) else { continue }
+                        if vowelless, reading.count >= 5, skeleton.count >= 3 { glueSkeletons.append((position, skeleton)) }
+                        for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys) {
+                            let candidate = index.skeletonTokens[slot]
+                            guard found[candidate] == nil else { continue }
                             let listedText = index.tokenText[Int(candidate)]
-                            let missing = NameNormalizer.longVowelMismatches(abjad: reading, latin: listedText)
-                            let contradicted = missing.final || NameNormalizer.unwrittenInitialVowel(abjad: reading, latin: listedText)
-                                || NameNormalizer.conflictingLetters(abjad: reading, latin: listedText)
-                            // A contradiction (a first vowel or a last long vowel the other
-                            // side lacks, a letter it would have written otherwise) leaves only
-                            // a near-identical spelling; a long vowel missing inside costs 0.08.
-                            if contradicted, similarity < Float(typoSimilarity) { continue }
-                            score = contradicted ? similarity : max(similarity, floor - 0.08 * Float(missing.count))
-                        }
-                        if score > best[candidate] ?? -1 || (score == best[candidate] && similarity > bestSimilarity[candidate] ?? -1) {
-                            best[candidate] = score
-                            bestSimilarity[candidate] = similarity
+                            let similarity = Float(JaroWinkler.similarity(reading, listedText))
+                            guard let score = Self.skeletonScore(reading: reading, listed: listedText, consonants: skeleton.count, similarity: similarity,
+                                                                 transliterated: transliterated, vowelless: vowelless, typoSimilarity: Float(typoSimilarity))
+                            else { continue }
+                            if score > best[candidate] ?? -1 || (score == best[candidate] && similarity > bestSimilarity[candidate] ?? -1) {
+                                best[candidate] = score
+                                bestSimilarity[candidate] = similarity
+                            }
                         }
                     }
-                  }
                 }
                 // A skeleton shared by very many tokens ("ms") says little; keep the closest.
                 var matches = best.map { ($0.key, $0.value) }
@@ -307,6 +290,29 @@ struct QueryPlan {
             for position in split.position...split.end { postingCount[position] += index.postings(of: token).count }
         }
         for position in postingCount.indices where postingCount[position] == 0 { postingCount[position] = Int.max }
+    }
+
+    /// How surely a query token reading stands for a listed token with the same skeleton of
+    /// `consonants` letters, or nil when it does not.
+    static func skeletonScore(reading: [UInt8], listed: [UInt8], consonants: Int, similarity: Float,
+                              transliterated: Bool, vowelless: Bool, typoSimilarity: Float) -> Float? {
+        // Between Latin spellings the letters must still look alike; a query transliterated from
+        // another script (Arabic without its vowels, Western names in Cyrillic) often cannot, so
+        // there the skeleton decides.
+        guard similarity >= 0.70 || transliterated else { return nil }
+        guard vowelless else { return max(similarity, consonants >= 3 ? 0.88 : 0.80) }
+        // In a script without vowels the skeleton is all there is, and a shared one of three
+        // consonants or more is strong evidence.
+        let floor: Float = consonants >= 3 ? 0.95 : (consonants == 2 ? 0.88 : 0.80)
+        let missing = NameNormalizer.longVowelMismatches(abjad: reading, latin: listed)
+        // A contradiction (a first vowel or a last long vowel the other side lacks, a letter it
+        // would have written otherwise) leaves only a near-identical spelling; a long vowel
+        // missing inside costs 0.08.
+        if missing.final || NameNormalizer.unwrittenInitialVowel(abjad: reading, latin: listed)
+            || NameNormalizer.conflictingLetters(abjad: reading, latin: listed) {
+            return similarity >= typoSimilarity ? similarity : nil
+        }
+        return max(similarity, floor - 0.08 * Float(missing.count))
     }
 
     private static let article: [UInt8] = Array("al".utf8)

@@ -65,9 +65,10 @@ public final class LiaisonDatabase: Service, Sendable {
     ///
     /// On SQLite, the writes that arrive while one commits wait and are then committed together in
     /// one transaction; one that fails is rolled back alone (the batch runs again with a savepoint
-    /// around each write) and its error thrown to its caller, the others commit. Every caller returns only once its write is
-    /// durable (or has failed), so that the cost of a commit — a sync of the write-ahead log — is
-    /// shared by everything that waited for it, as in PostgreSQL's own group commit.
+    /// around each write) and its error thrown to its caller, the others commit. Every caller
+    /// returns only once its write is durable (or has failed), so that the cost of a commit — a
+    /// sync of the write-ahead log — is shared by everything that waited for it, as in
+    /// PostgreSQL's own group commit.
     public func writing<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let db = try database
         guard let commits else { return try await body(db) }
