@@ -40,6 +40,46 @@ struct GroupCommitTests {
         #expect(commits < 100, "\(commits) commits for 100 concurrent writes")
         await database.shutdown()
     }
+
+    @Test("rows queued together are merged per table, in order with closures; a duplicate fails alone and its rows in other tables are not stored")
+    func mergedRows() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-rows-\(UUID().uuidString).sqlite").path
+        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
+        try await database.migrate()
+        try await database.execute(unsafeSQL: "CREATE TABLE parents (id TEXT PRIMARY KEY, note TEXT)")
+        try await database.execute(unsafeSQL: "CREATE TABLE children (id TEXT PRIMARY KEY, parent TEXT NOT NULL REFERENCES parents(id))")
+        // 60 writers, each a parent and two children; writers 50–59 reuse a parent id of 0–9.
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let parent = "p\(index % 50)"
+                    do {
+                        try await database.insert([
+                            RowInsert(into: "parents", columns: ["id", "note"], rows: [[SQLBind(parent), RowInsert.value(index.isMultiple(of: 2) ? "even" : nil)]]),
+                            RowInsert(into: "children", columns: ["id", "parent"], rows: [[SQLBind("c\(index)a"), SQLBind(parent)], [SQLBind("c\(index)b"), SQLBind(parent)]]),
+                        ])
+                        return (index, true)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool](repeating: false, count: 60)) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { $0 }.count == 50)
+        let sql = try database.database as! any SQLDatabase
+        #expect(try await sql.raw("SELECT id FROM parents").all().count == 50)
+        let children = try await sql.raw("SELECT id FROM children").all(decoding: [String: String].self).compactMap { $0["id"] }
+        #expect(children.count == 100)
+        // Of two writers with the same parent, whichever committed first: its children are
+        // stored, the other's are not (its rows in both tables rolled back together).
+        for index in 0..<60 {
+            #expect(children.contains("c\(index)a") == outcomes[index] && children.contains("c\(index)b") == outcomes[index])
+        }
+        for index in 0..<10 { #expect(outcomes[index] != outcomes[index + 50]) }
+        #expect(try await sql.raw("SELECT id FROM parents WHERE note IS NULL").all().count == 25)
+        await database.shutdown()
+    }
 }
 
 @Suite("Read cache")

@@ -36,12 +36,38 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Exchange: group commit, 1,024 audit writes from 16 writers (SQLite)", configuration: .init(maxDuration: .seconds(10), maxIterations: 20)) { benchmark in
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-store-\(UUID().uuidString).sqlite").path
+        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "bench"))
+        try await database.migrate()
+        let store = AuditStore(database: database)
+        benchmark.startMeasurement()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    for _ in 0..<64 {
+                        try await store.record([AuditEvent(time: Date(), operation: .messageSent, actor: "bench", subject: "message:x")], at: Date())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil { print("store: 1024 writes in \(ContinuousClock.now - started)") }
+        await database.shutdown()
+    }
+
     Benchmark("Exchange: end to end A→B over loopback TLS (1 KiB, batches of 500)", configuration: .init(maxDuration: .seconds(30), maxIterations: 10)) { benchmark in
         let pair = try await NodePair.start()
         let request = """
             {"to":["XB-CUS"],"subject":"benchmark","body":"\(body)","purpose":"investigation","legalBasis":"FD 2006/960/JHA",
              "handlingCode":"H0","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0001"}
             """
+        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil {
+            for workers in [1, 4, 16, 64] {
+                print("workers \(workers):")
+                try await pair.sendAndAwait(count: workers == 1 ? 100 : 500, body: request, workers: workers)
+            }
+        }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             try await pair.sendAndAwait(count: 500, body: request)
@@ -131,13 +157,14 @@ final class NodePair: @unchecked Sendable {
     }
 
     /// Sends `count` messages through A's API (16 at a time) and waits until all are delivered.
-    func sendAndAwait(count: Int, body: String) async throws {
+    func sendAndAwait(count: Int, body: String, workers: Int = 16) async throws {
         let store = MessageStore(database: apps[0].database)
         let before = try await store.queuedCount()
+        let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<16 {
+            for worker in 0..<workers {
                 group.addTask {
-                    for _ in stride(from: worker, to: count, by: 16) {
+                    for _ in stride(from: worker, to: count, by: workers) {
                         var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.webPortA)/api/v1/messages")
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
@@ -157,11 +184,13 @@ final class NodePair: @unchecked Sendable {
             }
             try await group.waitForAll()
         }
+        let posted = ContinuousClock.now
         // A COUNT every 5 ms: loading the queued envelopes to count them would cost the node more
         // than the deliveries being measured.
         while try await store.queuedCount() > before {
             try await Task.sleep(for: .milliseconds(5))
         }
+        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil { print("posted \(posted - started), delivered \(ContinuousClock.now - started)") }
     }
 
     func stop() async throws {

@@ -205,7 +205,9 @@ struct AuditService: Service {
             }
             try await checkpoint()
             while !Task.isCancelled {
-                try await wakeup.idle(polls: 10, every: .milliseconds(20))
+                await wakeup.idle(upTo: .milliseconds(200))
+                // Events come in bursts (a message is several): sequence them together.
+                try await Task.sleep(for: .milliseconds(20))
                 do {
                     try await log.sequence()
                 } catch {

@@ -50,22 +50,38 @@ struct DeliveryService: Service {
                 continue
             }
             if due.isEmpty {
-                try await wakeup.idle()
+                await wakeup.idle()
                 continue
             }
-            await withTaskGroup(of: Void.self) { group in
+            // The deliveries the partners acknowledged are marked in one write.
+            let delivered = await withTaskGroup(of: (DeliveryRecord, String?)?.self) { group in
                 for delivery in due {
                     group.addTask { await deliver(delivery) }
                 }
+                var delivered: [(DeliveryRecord, String?)] = []
+                for await outcome in group {
+                    if let outcome { delivered.append(outcome) }
+                }
+                return delivered
+            }
+            do {
+                try await messages.markDelivered(delivered.map { ($0.0.id, $0.1) }, at: clock.now())
+            } catch {
+                // Posted again later; the partner answers with the receipt it gave the first time.
+                logger.warning("cannot record deliveries", metadata: ["error": "\(error)"])
+                for (delivery, _) in delivered { try? await retry(delivery, error: "\(error)") }
             }
         }
     }
 
-    private func deliver(_ delivery: DeliveryRecord) async {
+    /// Posts one envelope or read receipt.
+    /// - Returns: the delivery and its verified receipt's JSON (`nil` for a read receipt) once the
+    ///   partner acknowledged it; `nil` when it was refused or is to be retried (recorded here).
+    private func deliver(_ delivery: DeliveryRecord) async -> (DeliveryRecord, String?)? {
         do {
             guard let partner = try await federation.partner(delivery.recipient) else {
                 try await messages.markFailed(delivery.id, error: "\(delivery.recipient) is no longer a partner")
-                return
+                return nil
             }
             let (client, endpoint) = try await clients.client(for: partner)
             let path = delivery.kind == .message ? "/federation/v1/envelopes" : "/federation/v1/receipts"
@@ -77,7 +93,7 @@ struct DeliveryService: Service {
             let body = try await response.body.collect(upTo: 1 << 20)
             switch response.status.code {
             case 200..<300:
-                try await accept(delivery, partner: partner, body: body)
+                return (delivery, try accept(delivery, partner: partner, body: body))
             case 408, 429, 500...:
                 try await retry(delivery, error: "\(delivery.recipient) answered \(response.status.code)")
             default:
@@ -88,13 +104,13 @@ struct DeliveryService: Service {
         } catch {
             try? await retry(delivery, error: "\(error)")
         }
+        return nil
     }
 
-    private func accept(_ delivery: DeliveryRecord, partner: PartnerRecord, body: ByteBuffer) async throws {
-        guard delivery.kind == .message else {
-            try await messages.markDelivered(delivery.id, receiptJSON: nil, at: clock.now())
-            return
-        }
+    /// Verifies the partner's signed delivery receipt for an envelope.
+    /// - Returns: the receipt's JSON to store, `nil` for a read receipt's delivery (answered with no content).
+    private func accept(_ delivery: DeliveryRecord, partner: PartnerRecord, body: ByteBuffer) throws -> String? {
+        guard delivery.kind == .message else { return nil }
         let signed = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
         let receipt = try signed.verified(issuerKey: try PartnerKeys(identity: partner.identity).signing)
         let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(delivery.payloadJSON.utf8))
@@ -103,7 +119,7 @@ struct DeliveryService: Service {
         else {
             throw LiaisonError(.invalidInput, "\(delivery.recipient)'s receipt does not match the envelope it acknowledges")
         }
-        try await messages.markDelivered(delivery.id, receiptJSON: String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self), at: clock.now())
+        return String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self)
     }
 
     private func retry(_ delivery: DeliveryRecord, error: String) async throws {

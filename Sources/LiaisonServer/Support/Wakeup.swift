@@ -2,8 +2,16 @@
 /// it need not wait for its next poll.
 actor Wakeup {
     private var pending = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func signal() { pending = true }
+    /// Wakes the waiting service, or the next one to wait.
+    func signal() {
+        if waiters.isEmpty {
+            pending = true
+        } else {
+            resumeAll()
+        }
+    }
 
     /// Returns whether a signal arrived since the last call, and clears it.
     func consume() -> Bool {
@@ -11,11 +19,27 @@ actor Wakeup {
         return pending
     }
 
-    /// Waits up to `limit` polls of `interval`, returning early when signalled.
-    func idle(polls limit: Int = 50, every interval: Duration = .milliseconds(20)) async throws {
-        for _ in 0..<limit {
-            if consume() { return }
-            try await Task.sleep(for: interval)
+    /// Waits until signalled (at once if a signal is pending), `limit` has passed, or the task is cancelled.
+    func idle(upTo limit: Duration = .seconds(1)) async {
+        if consume() { return }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.resumeAll()
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter in
+                // Cancelled before waiting: the cancellation handler found no one to wake.
+                if Task.isCancelled { waiter.resume() } else { waiters.append(waiter) }
+            }
+        } onCancel: {
+            Task { await self.resumeAll() }
+        }
+        timer.cancel()
+    }
+
+    private func resumeAll() {
+        let woken = waiters
+        waiters = []
+        for waiter in woken { waiter.resume() }
     }
 }

@@ -68,19 +68,20 @@ public struct AuditStore: Sendable {
     /// Records events inside a caller's transaction, so that they exist exactly when the
     /// operation does.
     package static func record(_ events: [AuditEvent], at now: Date, on db: any Database) async throws {
-        guard !events.isEmpty else { return }
-        guard let sql = db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-        // Multi-row SQL, not Fluent models: every operation pays this, and batches of thousands are common.
-        for start in stride(from: 0, to: events.count, by: 500) {
-            let insert = sql.insert(into: AuditQueueModel.schema).columns("event_json", "queued_at", "event_time", "operation", "outcome", "actor", "subject")
-            for event in events[start..<min(start + 500, events.count)] {
-                insert.values([
-                    SQLBind(try AuditLeaf.encode(event)), SQLBind(now), SQLBind(event.time), SQLBind(event.operation.rawValue),
-                    SQLBind(event.outcome.rawValue), SQLBind(event.actor), SQLBind(event.subject),
-                ])
-            }
-            try await insert.run()
+        try await RowInsert.run([try rows(events, at: now)], on: db)
+    }
+
+    /// The queue rows for events, for a caller that inserts them with its own rows
+    /// (``LiaisonDatabase/insert(_:)``). Plain SQL, not Fluent models: every operation pays this.
+    package static func rows(_ events: [AuditEvent], at now: Date) throws -> RowInsert {
+        var insert = RowInsert(into: AuditQueueModel.schema, columns: ["event_json", "queued_at", "event_time", "operation", "outcome", "actor", "subject"])
+        for event in events {
+            insert.add([
+                SQLBind(try AuditLeaf.encode(event)), SQLBind(now), SQLBind(event.time), SQLBind(event.operation.rawValue),
+                SQLBind(event.outcome.rawValue), SQLBind(event.actor), SQLBind(event.subject),
+            ])
         }
+        return insert
     }
 
     /// The oldest queued events.

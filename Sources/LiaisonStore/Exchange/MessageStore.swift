@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 public import LiaisonCore
 
 #if canImport(FoundationEssentials)
@@ -84,44 +85,48 @@ public struct MessageStore: Sendable {
     /// Commits a sent message, its queued deliveries and its audit events in one transaction.
     public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date) async throws {
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
-        try await database.transaction { tx in
-            try await AuditStore.record(audit, at: now, on: tx)
-            let model = MessageModel()
-            model.id = message.id
-            model.box = MessageRecord.Box.outbox.rawValue
-            model.counterpart = message.to.joined(separator: ",")
-            model.subject = message.subject
-            model.caseRef = message.caseRef
-            model.inReplyTo = message.inReplyTo
-            model.documentJSON = document
-            model.createdAt = message.createdAt
-            model.controlKind = message.erasure != nil ? "erasure" : message.control?.kind.rawValue
-            model.controlAbout = message.erasure?.about ?? message.control?.about
-            model.deleteAt = deleteAt
-            try await model.create(on: tx)
-            for outgoing in deliveries {
-                try await Self.delivery(outgoing, messageID: message.id, kind: .message, at: now).create(on: tx)
-            }
+        var deliveryRows = Self.deliveryRows
+        for outgoing in deliveries {
+            deliveryRows.add(Self.deliveryRow(outgoing, messageID: message.id, kind: .message, at: now))
         }
+        try await database.insert([
+            try AuditStore.rows(audit, at: now),
+            Self.messageRow(message, box: .outbox, counterpart: message.to.joined(separator: ","), document: document, deleteAt: deleteAt),
+            deliveryRows,
+        ])
     }
 
-    static func delivery(_ outgoing: Outgoing, messageID: String, kind: DeliveryRecord.Kind, at now: Date) -> DeliveryModel {
-        let delivery = DeliveryModel()
-        delivery.id = outgoing.envelopeID
-        delivery.messageID = messageID
-        delivery.recipient = outgoing.recipient
-        delivery.kind = kind.rawValue
-        delivery.state = DeliveryRecord.State.queued.rawValue
-        delivery.attempts = 0
-        delivery.nextAttemptAt = now
-        delivery.payloadJSON = outgoing.envelopeJSON
-        delivery.createdAt = now
-        return delivery
+    /// A message's row, as ``MessageModel`` stores it.
+    static func messageRow(_ message: Message, box: MessageRecord.Box, counterpart: String, document: String, deleteAt: Date?) -> RowInsert {
+        RowInsert(
+            into: MessageModel.schema,
+            columns: ["id", "box", "counterpart", "subject", "case_ref", "in_reply_to", "document_json", "created_at", "control_kind", "control_about", "delete_at"],
+            rows: [[
+                SQLBind(message.id), SQLBind(box.rawValue), SQLBind(counterpart), SQLBind(message.subject), RowInsert.value(message.caseRef),
+                RowInsert.value(message.inReplyTo), SQLBind(document), SQLBind(message.createdAt),
+                RowInsert.value(message.erasure != nil ? "erasure" : message.control?.kind.rawValue),
+                RowInsert.value(message.erasure?.about ?? message.control?.about), RowInsert.value(deleteAt),
+            ]]
+        )
+    }
+
+    /// Queued deliveries' rows, as ``DeliveryModel`` stores them.
+    static var deliveryRows: RowInsert {
+        RowInsert(into: DeliveryModel.schema, columns: ["id", "message_id", "recipient", "kind", "state", "attempts", "next_attempt_at", "payload_json", "created_at"])
+    }
+
+    static func deliveryRow(_ outgoing: Outgoing, messageID: String, kind: DeliveryRecord.Kind, at now: Date) -> [any SQLExpression] {
+        [
+            SQLBind(outgoing.envelopeID), SQLBind(messageID), SQLBind(outgoing.recipient), SQLBind(kind.rawValue),
+            SQLBind(DeliveryRecord.State.queued.rawValue), SQLBind(0), SQLBind(now), SQLBind(outgoing.envelopeJSON), SQLBind(now),
+        ]
     }
 
     /// Queues a signed read receipt to a message's sender.
     public func enqueueReadReceipt(_ outgoing: Outgoing, messageID: String, at now: Date) async throws {
-        try await database.writing { try await Self.delivery(outgoing, messageID: messageID, kind: .readReceipt, at: now).create(on: $0) }
+        var rows = Self.deliveryRows
+        rows.add(Self.deliveryRow(outgoing, messageID: messageID, kind: .readReceipt, at: now))
+        try await database.insert([rows])
     }
 
     /// Deliveries whose next attempt is due, oldest first.
@@ -148,14 +153,22 @@ public struct MessageStore: Sendable {
             .first()?.nextAttemptAt
     }
 
-    public func markDelivered(_ id: String, receiptJSON: String?, at now: Date) async throws {
-        guard let model = try await DeliveryModel.find(id, on: try db) else { return }
-        model.state = DeliveryRecord.State.delivered.rawValue
-        model.attempts += 1
-        model.receiptJSON = receiptJSON
-        model.deliveredAt = now
-        model.lastError = nil
-        try await database.writing { try await model.update(on: $0) }
+    /// Marks deliveries delivered, each with its partner's receipt (`nil` for a read receipt's
+    /// delivery), in one write: a batch of deliveries costs one statement, not one per delivery.
+    public func markDelivered(_ deliveries: [(id: String, receiptJSON: String?)], at now: Date) async throws {
+        guard !deliveries.isEmpty else { return }
+        try await database.writing { db in
+            guard let sql = db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+            for start in stride(from: 0, to: deliveries.count, by: 500) {
+                let chunk = deliveries[start..<min(start + 500, deliveries.count)]
+                var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: DeliveryRecord.State.delivered.rawValue), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
+                for delivery in chunk {
+                    statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
+                }
+                statement += " END WHERE id IN (\(binds: chunk.map(\.id)))"
+                try await sql.raw(statement).run()
+            }
+        }
     }
 
     public func markRetry(_ id: String, error: String, nextAttemptAt: Date) async throws {
@@ -212,29 +225,14 @@ public struct MessageStore: Sendable {
         }
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         do {
-            try await database.transaction { tx in
-                let received = ReceivedEnvelopeModel()
-                received.id = envelopeID
-                received.sender = sender
-                received.messageID = message.id
-                received.receiptJSON = receiptJSON
-                received.receivedAt = now
-                try await received.create(on: tx)
-                try await AuditStore.record(audit, at: now, on: tx)
-                let model = MessageModel()
-                model.id = message.id
-                model.box = MessageRecord.Box.inbox.rawValue
-                model.counterpart = sender
-                model.subject = message.subject
-                model.caseRef = message.caseRef
-                model.inReplyTo = message.inReplyTo
-                model.documentJSON = document
-                model.createdAt = message.createdAt
-                model.controlKind = message.erasure != nil ? "erasure" : message.control?.kind.rawValue
-                model.controlAbout = message.erasure?.about ?? message.control?.about
-                model.deleteAt = deleteAt
-                try await model.create(on: tx)
-            }
+            try await database.insert([
+                RowInsert(
+                    into: ReceivedEnvelopeModel.schema, columns: ["id", "sender", "message_id", "receipt_json", "received_at"],
+                    rows: [[SQLBind(envelopeID), SQLBind(sender), SQLBind(message.id), SQLBind(receiptJSON), SQLBind(now)]]
+                ),
+                try AuditStore.rows(audit, at: now),
+                Self.messageRow(message, box: .inbox, counterpart: sender, document: document, deleteAt: deleteAt),
+            ])
         } catch {
             // A concurrent delivery of the same envelope won the race: answer as a duplicate.
             if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {

@@ -213,9 +213,11 @@ public struct SafeguardsStore: Sendable {
 
     /// Notes what releasing an approved request produced.
     public func setOutcome(_ id: String, _ outcome: String) async throws {
-        guard let model = try await ApprovalModel.find(id, on: db) else { return }
-        model.outcome = outcome
-        try await model.save(on: db)
+        try await database.writing { db in
+            guard let model = try await ApprovalModel.find(id, on: db) else { return }
+            model.outcome = outcome
+            try await model.save(on: db)
+        }
     }
 
     static func record(_ model: ApprovalModel) -> ApprovalRecord {
