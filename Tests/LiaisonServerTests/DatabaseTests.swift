@@ -13,9 +13,9 @@ struct GroupCommitTests {
         let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
         try await database.migrate()
         try await database.execute(unsafeSQL: "CREATE TABLE scratch (id INTEGER PRIMARY KEY, value TEXT UNIQUE NOT NULL)")
-        // 100 writes at once, each inserting two rows; writes 90–99 repeat the value of an earlier
-        // write in their second row and must leave nothing behind.
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
+        // 100 writes at once, each inserting two rows; writes k and k + 90 (k < 10) share the value
+        // of their second row, so whichever of the two commits second fails and leaves nothing behind.
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for index in 0..<100 {
                 group.addTask {
                     do {
@@ -24,18 +24,20 @@ struct GroupCommitTests {
                             try await sql.raw("INSERT INTO scratch (value) VALUES (\(bind: "first-\(index)"))").run()
                             try await sql.raw("INSERT INTO scratch (value) VALUES (\(bind: "second-\(index % 90)"))").run()
                         }
-                        return true
+                        return (index, true)
                     } catch {
-                        return false
+                        return (index, false)
                     }
                 }
             }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+            return await group.reduce(into: [Bool](repeating: false, count: 100)) { $0[$1.0] = $1.1 }
         }
         #expect(outcomes.filter { $0 }.count == 90)
+        for index in 0..<10 { #expect(outcomes[index] != outcomes[index + 90]) }
         let rows = try await (try database.database as! any SQLDatabase).raw("SELECT value FROM scratch").all(decoding: [String: String].self)
         #expect(rows.count == 180)
-        #expect(!rows.contains { ($0["value"] ?? "").hasPrefix("first-9") && Int(($0["value"] ?? "").dropFirst(6)).map { $0 >= 90 } == true })
+        let values = Set(rows.compactMap { $0["value"] })
+        for index in 0..<100 { #expect(values.contains("first-\(index)") == outcomes[index]) }
         let commits = await database.groupCommits
         #expect(commits < 100, "\(commits) commits for 100 concurrent writes")
         await database.shutdown()
@@ -78,6 +80,21 @@ struct GroupCommitTests {
         }
         for index in 0..<10 { #expect(outcomes[index] != outcomes[index + 50]) }
         #expect(try await sql.raw("SELECT id FROM parents WHERE note IS NULL").all().count == 25)
+        await database.shutdown()
+    }
+
+    @Test("the outbox's due deliveries are read through an index, not by scanning every delivery ever sent")
+    func outboxIndex() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-index-\(UUID().uuidString).sqlite").path
+        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
+        try await database.migrate()
+        let sql = try database.database as! any SQLDatabase
+        let plan = try await sql.raw("EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= 0 ORDER BY next_attempt_at LIMIT 64")
+            .all(decoding: [String: String].self).compactMap { $0["detail"] }.joined(separator: "; ")
+        #expect(plan.contains("USING INDEX deliveries_state_next_attempt"), "\(plan)")
+        #expect(!plan.contains("TEMP B-TREE"), "\(plan)")
+        let names = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'index'").all(decoding: [String: String].self).compactMap { $0["name"] }
+        #expect(Set(["deliveries_message", "messages_box_created", "messages_in_reply_to", "messages_control_about"]).isSubset(of: Set(names)))
         await database.shutdown()
     }
 }

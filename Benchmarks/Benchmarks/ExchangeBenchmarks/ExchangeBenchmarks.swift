@@ -52,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
             }
             try await group.waitForAll()
         }
-        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil { print("store: 1024 writes in \(ContinuousClock.now - started)") }
+        benchmark.stopMeasurement()
         await database.shutdown()
     }
 

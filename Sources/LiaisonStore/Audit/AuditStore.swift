@@ -190,20 +190,24 @@ public struct AuditStore: Sendable {
     /// Every event whose time falls in `from..<to`, oldest first: sequenced entries with their
     /// index, then those still waiting in the queue (index `nil`).
     public func events(from: Date, to: Date) async throws -> [(index: UInt64?, event: AuditEvent)] {
-        var out: [(index: UInt64?, event: AuditEvent)] = []
-        var after: Int64 = -1
-        while true {
-            let page = try await AuditEntryModel.query(on: try db)
-                .filter(\.$recordedAt >= from).filter(\.$recordedAt < to).filter(\.$id > after)
-                .sort(\.$id).limit(5_000).all()
-            for model in page { out.append((UInt64(model.id!), try AuditLeaf(bytes: model.leaf).event)) }
-            guard page.count == 5_000, let last = page.last?.id else { break }
-            after = last
+        // One snapshot: the sequencer moves events from the queue into the log meanwhile, and
+        // two separate reads could miss one that moved between them.
+        try await database.snapshot { db in
+            var out: [(index: UInt64?, event: AuditEvent)] = []
+            var after: Int64 = -1
+            while true {
+                let page = try await AuditEntryModel.query(on: db)
+                    .filter(\.$recordedAt >= from).filter(\.$recordedAt < to).filter(\.$id > after)
+                    .sort(\.$id).limit(5_000).all()
+                for model in page { out.append((UInt64(model.id!), try AuditLeaf(bytes: model.leaf).event)) }
+                guard page.count == 5_000, let last = page.last?.id else { break }
+                after = last
+            }
+            for queued in try await AuditQueueModel.query(on: db).filter(\.$eventTime >= from).filter(\.$eventTime < to).sort(\.$id).all() {
+                out.append((nil, try CanonicalJSON.decoder.decode(AuditEvent.self, from: queued.eventJSON)))
+            }
+            return out
         }
-        for queued in try await AuditQueueModel.query(on: try db).filter(\.$eventTime >= from).filter(\.$eventTime < to).sort(\.$id).all() {
-            out.append((nil, try CanonicalJSON.decoder.decode(AuditEvent.self, from: queued.eventJSON)))
-        }
-        return out
     }
 
     /// The newest entries that match, newest first.

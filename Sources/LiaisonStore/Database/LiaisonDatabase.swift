@@ -128,6 +128,19 @@ public final class LiaisonDatabase: Service, Sendable {
         try await writing { db in try await db.transaction(body) }
     }
 
+    /// Reads that must see one moment of the database (rows that another transaction moves from
+    /// one table to another in the meantime are seen in exactly one of them): a read transaction
+    /// on SQLite, a repeatable-read one on PostgreSQL. Not queued behind the writes.
+    public func snapshot<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let location = location
+        return try await database.transaction { tx in
+            if case .postgres = location, let sql = tx as? any SQLDatabase {
+                try await sql.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").run()
+            }
+            return try await body(tx)
+        }
+    }
+
     /// A database handle for queries.
     /// - Throws: ``LiaisonError`` `.unavailable` once the pools are closed.
     public var database: any Database {
@@ -158,7 +171,7 @@ public final class LiaisonDatabase: Service, Sendable {
 
     /// The migrations of every store, in order. New migrations are appended, never edited.
     public static var migrations: [any Migration] {
-        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing(), CreateEvidence(), CreateScreening(), CreateSafeguards(), AddRetention(), CreateSubjectRequests(), AddAlertReview(), AddUserValidity(), CreateHitReferences(), CreateHitFollowUps(), IndexHitReferencesByCategoryAndID()]
+        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing(), CreateEvidence(), CreateScreening(), CreateSafeguards(), AddRetention(), CreateSubjectRequests(), AddAlertReview(), AddUserValidity(), CreateHitReferences(), CreateHitFollowUps(), IndexHitReferencesByCategoryAndID(), IndexMessagesAndDeliveries()]
     }
 
     /// Creates or updates the schema; on SQLite also switches the file to write-ahead logging.

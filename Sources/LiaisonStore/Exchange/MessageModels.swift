@@ -1,4 +1,5 @@
 import FluentKit
+import SQLKit
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -127,5 +128,35 @@ struct AddMessageControl: AsyncMigration {
     func revert(on database: any Database) async throws {
         try await database.schema(MessageModel.schema).deleteField("control_about").update()
         try await database.schema(MessageModel.schema).deleteField("control_kind").update()
+    }
+}
+
+/// Indexes for the exchange's hot reads, which otherwise scan whole tables that grow with every
+/// message: the outbox's due deliveries (every round of the delivery service) and its queued
+/// count, a message's deliveries (every outbox listing), mailboxes newest first, threads, and the
+/// permission messages about a message.
+struct IndexMessagesAndDeliveries: AsyncMigration {
+    var name: String { "0019-index-messages-and-deliveries" }
+
+    static let indexes: [(name: String, table: String, columns: [String])] = [
+        ("deliveries_state_next_attempt", DeliveryModel.schema, ["state", "next_attempt_at"]),
+        ("deliveries_message", DeliveryModel.schema, ["message_id"]),
+        ("messages_box_created", MessageModel.schema, ["box", "created_at"]),
+        ("messages_in_reply_to", MessageModel.schema, ["in_reply_to"]),
+        ("messages_control_about", MessageModel.schema, ["control_about"]),
+    ]
+
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        for index in Self.indexes {
+            let create = sql.create(index: index.name).on(index.table)
+            for column in index.columns { create.column(column) }
+            try await create.run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        for index in Self.indexes.reversed() { try await sql.drop(index: index.name).run() }
     }
 }
