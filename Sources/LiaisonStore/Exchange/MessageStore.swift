@@ -220,9 +220,8 @@ public struct MessageStore: Sendable {
     public func accept(
         envelopeID: String, sender: String, message: Message, receiptJSON: String, audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date
     ) async throws -> Acceptance {
-        if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
-            return .duplicate(receiptJSON: seen.receiptJSON)
-        }
+        // No look-up first: a duplicate is rare (a sender's retry after a crash or a lost
+        // answer), and its insert fails on the envelope's primary key, found below.
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         do {
             try await database.insert([
@@ -234,7 +233,7 @@ public struct MessageStore: Sendable {
                 Self.messageRow(message, box: .inbox, counterpart: sender, document: document, deleteAt: deleteAt),
             ])
         } catch {
-            // A concurrent delivery of the same envelope won the race: answer as a duplicate.
+            // Received before (or by a concurrent delivery that won the race): answer as a duplicate.
             if let seen = try await ReceivedEnvelopeModel.find(envelopeID, on: try db) {
                 return .duplicate(receiptJSON: seen.receiptJSON)
             }
