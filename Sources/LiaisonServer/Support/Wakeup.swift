@@ -23,7 +23,8 @@ actor Wakeup {
     func idle(upTo limit: Duration = .seconds(1)) async {
         if consume() { return }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: limit)
+            // Cancelled once the signal came first: then it must not wake the next wait.
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
             await self?.resumeAll()
         }
         await withTaskCancellationHandler {
