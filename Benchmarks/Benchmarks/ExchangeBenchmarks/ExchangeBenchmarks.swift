@@ -67,6 +67,11 @@ let benchmarks: @Sendable () -> Void = {
                 print("workers \(workers):")
                 try await pair.sendAndAwait(count: workers == 1 ? 100 : 500, body: request, workers: workers)
             }
+            for rate in [50, 100, 200] {
+                let latencies = try await pair.pacedLatencies(rate: rate, seconds: 5, body: request.replacingOccurrences(of: "\"benchmark\"", with: "\"paced-\(rate)\""), subject: "paced-\(rate)")
+                func percentile(_ p: Double) -> Int { Int(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000) }
+                print("paced \(rate) msg/s: \(latencies.count) messages, committed → receipt stored p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms")
+            }
         }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -85,7 +90,7 @@ final class NodePair: @unchecked Sendable {
     let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
     let webPortA: Int
@@ -191,6 +196,40 @@ final class NodePair: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(5))
         }
         if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil { print("posted \(posted - started), delivered \(ContinuousClock.now - started)") }
+    }
+
+    /// Sends `rate` messages a second for `seconds` through A's API, each at its own moment, waits
+    /// for all to be delivered, and returns each one's time from its commit at A to its stored
+    /// delivery receipt, sorted (seconds).
+    func pacedLatencies(rate: Int, seconds: Int, body: String, subject: String) async throws -> [Double] {
+        let count = rate * seconds
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    try await Task.sleep(until: start + .milliseconds(index * 1000 / rate))
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.webPortA)/api/v1/messages")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.headers.add(name: "Authorization", value: "Bearer \(self.token)")
+                    request.body = .bytes(ByteBuffer(string: body))
+                    let response = try await self.http.execute(request, timeout: .seconds(60))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let store = MessageStore(database: apps[0].database)
+        while try await store.queuedCount() > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        var latencies: [Double] = []
+        for record in try await store.messages(in: .outbox, limit: 100_000) where record.message.subject == subject {
+            // A first attempt's due time is the moment the message was committed (the message's own
+            // `createdAt` is stored to the second in its document).
+            for delivery in try await store.deliveries(messageID: record.message.id) where delivery.attempts == 1 {
+                if let delivered = delivery.deliveredAt { latencies.append(delivered.timeIntervalSince(delivery.nextAttemptAt)) }
+            }
+        }
+        return latencies.sorted()
     }
 
     func stop() async throws {
