@@ -7,11 +7,17 @@ import Testing
 
 @Suite("SQLite group commit")
 struct GroupCommitTests {
-    @Test("concurrent writes share commits; one that fails is rolled back alone, with its error, and the others are stored")
-    func groupCommit() async throws {
+    /// A migrated SQLite database in a new file.
+    static func scratchDatabase() async throws -> LiaisonDatabase {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-commit-\(UUID().uuidString).sqlite").path
         let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
         try await database.migrate()
+        return database
+    }
+
+    @Test("concurrent writes share commits; one that fails is rolled back alone, with its error, and the others are stored")
+    func groupCommit() async throws {
+        let database = try await Self.scratchDatabase()
         try await database.execute(unsafeSQL: "CREATE TABLE scratch (id INTEGER PRIMARY KEY, value TEXT UNIQUE NOT NULL)")
         // 100 writes at once, each inserting two rows; writes k and k + 90 (k < 10) share the value
         // of their second row, so whichever of the two commits second fails and leaves nothing behind.
@@ -45,9 +51,7 @@ struct GroupCommitTests {
 
     @Test("rows queued together are merged per table, in order with closures; a duplicate fails alone and its rows in other tables are not stored")
     func mergedRows() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-rows-\(UUID().uuidString).sqlite").path
-        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
-        try await database.migrate()
+        let database = try await Self.scratchDatabase()
         try await database.execute(unsafeSQL: "CREATE TABLE parents (id TEXT PRIMARY KEY, note TEXT)")
         try await database.execute(unsafeSQL: "CREATE TABLE children (id TEXT PRIMARY KEY, parent TEXT NOT NULL REFERENCES parents(id))")
         // 60 writers, each a parent and two children; writers 50–59 reuse a parent id of 0–9.
@@ -85,9 +89,7 @@ struct GroupCommitTests {
 
     @Test("the outbox's due deliveries are read through an index, not by scanning every delivery ever sent")
     func outboxIndex() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-index-\(UUID().uuidString).sqlite").path
-        let database = LiaisonDatabase(location: .sqlite(path: path), logger: Logger(label: "test"))
-        try await database.migrate()
+        let database = try await Self.scratchDatabase()
         let sql = try database.database as! any SQLDatabase
         let plan = try await sql.raw("EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= 0 ORDER BY next_attempt_at LIMIT 64")
             .all(decoding: [String: String].self).compactMap { $0["detail"] }.joined(separator: "; ")

@@ -135,22 +135,14 @@ public struct AuditStore: Sendable {
         // Plain multi-row SQL rather than Fluent models: this is the log's hot path (issue 4's
         // goal of 20,000 appends a second), and model reflection dominated it.
         try await database.transaction { tx in
+            var entries = RowInsert(into: AuditEntryModel.schema, columns: ["leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject"])
+            for append in leaves {
+                let queued = append.queued
+                entries.add([SQLBind(Int64(append.index)), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
+            }
+            let nodes = RowInsert(into: AuditHashModel.schema, columns: ["node_key", "hash"], rows: hashes.map { [SQLBind($0.key), SQLBind($0.hash)] })
+            try await RowInsert.run([entries, nodes], on: tx)
             guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-            for start in stride(from: 0, to: leaves.count, by: 500) {
-                let insert = sql.insert(into: AuditEntryModel.schema).columns("leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject")
-                for append in leaves[start..<min(start + 500, leaves.count)] {
-                    let queued = append.queued
-                    insert.values([SQLBind(Int64(append.index)), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
-                }
-                try await insert.run()
-            }
-            for start in stride(from: 0, to: hashes.count, by: 1_000) {
-                let insert = sql.insert(into: AuditHashModel.schema).columns("node_key", "hash")
-                for (key, hash) in hashes[start..<min(start + 1_000, hashes.count)] {
-                    insert.values([SQLBind(key), SQLBind(hash)])
-                }
-                try await insert.run()
-            }
             for start in stride(from: 0, to: dequeue.count, by: 1_000) {
                 try await sql.delete(from: AuditQueueModel.schema)
                     .where(SQLIdentifier("id"), .in, SQLBind.group(dequeue[start..<min(start + 1_000, dequeue.count)].map { $0 as any Encodable & Sendable }))
