@@ -54,6 +54,7 @@ struct AccessMatrixTests {
         // The federation listener: callers are partner nodes, authenticated by envelope and receipt signatures.
         "GET /federation/v1/identity": .anonymous,
         "POST /federation/v1/envelopes": .anonymous,
+        "POST /federation/v1/envelopes/batch": .anonymous,
         "POST /federation/v1/receipts": .anonymous,
         "POST /federation/v1/witness/add-checkpoint": .anonymous,
         "GET /federation/v1/audit/checkpoint": .anonymous,

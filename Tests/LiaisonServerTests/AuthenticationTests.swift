@@ -65,6 +65,27 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("a token verified before still covers only its own bytes: an altered copy is refused")
+    func alteredToken() async throws {
+        let node = try await TestNode.make()
+        let user = try await node.addUser(.analyst)
+        try await node.app.application.test(.router) { client in
+            let token = try await client.token(user.username, user.password)
+            #expect(try await client.json("/api/v1/node", token: token).status == .ok)
+            // The payload claims another role; the signature is the original one.
+            let parts = token.split(separator: ".").map(String.init)
+            let payload = try #require(Data(base64Encoded: parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                .padding(toLength: (parts[1].count + 3) / 4 * 4, withPad: "=", startingAt: 0)))
+            let forged = String(decoding: payload, as: UTF8.self).replacingOccurrences(of: #""role":"analyst""#, with: #""role":"administrator""#)
+            #expect(forged.contains("administrator"))
+            let encoded = Data(forged.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let altered = [parts[0], encoded, parts[2]].joined(separator: ".")
+            #expect(try await client.json("/api/v1/node", token: altered).status == .unauthorized)
+            #expect(try await client.json("/api/v1/users", token: altered).status == .unauthorized)
+            #expect(try await client.json("/api/v1/node", token: token).status == .ok)
+        }
+    }
+
     @Test("a token signed by another node is refused")
     func foreignToken() async throws {
         let other = try await TestNode.make(agencyCode: "XB-CUS")

@@ -4,7 +4,7 @@ import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
 @testable import LiaisonServer
-import LiaisonStore
+@testable import LiaisonStore
 import LiaisonTestSupport
 import Logging
 import NIOCore
@@ -247,6 +247,80 @@ struct ExchangeTests {
             #expect(try await federation.postFederation(1, "/federation/v1/envelopes", body: #"{"header":"%%","encapsulatedKey":"","ciphertext":"","signature":""}"#).status == 400)
             #expect(try await inboxB.count(box: .inbox) == 1, "nothing refused was stored")
         }
+    }
+
+    @Test("a batch is answered envelope by envelope: a new one's receipt, a replay's first receipt, each refusal its own problem; only the new one is stored")
+    func envelopeBatch() async throws {
+        try await LiveFederation.run { federation in
+            let sent = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
+            let outbox = MessageStore(database: federation.nodes[0].app.database)
+            let delivered = try #require(try await outbox.deliveries(messageID: id).first)
+            // A second envelope that A holds: B's endpoint is unreachable from A.
+            let store = FederationStore(database: federation.nodes[0].app.database)
+            var identity = try #require(try await store.partner("XB-CUS")).identity
+            try await store.removePartner("XB-CUS")
+            identity.endpoint = "https://127.0.0.1:1"
+            try await store.addPartner(identity, by: "test", at: Date())
+            let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
+            let heldID = try #require(held.json["id"] as? String)
+            let fresh = try #require(try await outbox.deliveries(messageID: heldID).first)
+            var forged = try MessageStore.decoder.decode(Envelope.self, from: Data(delivered.payloadJSON.utf8))
+            var bytes = try #require(Data(base64Encoded: forged.ciphertext))
+            bytes[0] ^= 1
+            forged.ciphertext = bytes.base64EncodedString()
+            let forgedJSON = String(decoding: try MessageStore.encoder.encode(forged), as: UTF8.self)
+
+            let body = #"{"envelopes":[\#(fresh.payloadJSON),\#(delivered.payloadJSON),\#(forgedJSON),{"header":1},"x"]}"#
+            let answer = try await federation.postFederation(1, "/federation/v1/envelopes/batch", body: body)
+            #expect(answer.status == 200, "\(answer.text)")
+            let results = try #require(answer.json["results"] as? [[String: Any]])
+            try #require(results.count == 5)
+            let freshReceipt = try #require(results[0]["receipt"] as? [String: Any])
+            let receipt = try SignedReceipt(receipt: #require(freshReceipt["receipt"] as? String), signature: #require(freshReceipt["signature"] as? String))
+                .verified(issuerKey: PartnerKeys.of(federation.nodes[1].app.identity).signing)
+            #expect(receipt.envelopeId == fresh.id && receipt.messageId == heldID && results[0]["duplicate"] == nil)
+            let first = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(try #require(delivered.receiptJSON).utf8))
+            #expect((results[1]["receipt"] as? [String: Any])?["signature"] as? String == first.signature, "a replay gets the first receipt")
+            #expect(results[1]["duplicate"] as? Bool == true)
+            #expect((results[2]["problem"] as? [String: Any])?["status"] as? Int == 401, "forged")
+            #expect((results[3]["problem"] as? [String: Any])?["status"] as? Int == 400, "not an envelope")
+            #expect((results[4]["problem"] as? [String: Any])?["status"] as? Int == 400, "not an object")
+            let inboxB = MessageStore(database: federation.nodes[1].app.database)
+            #expect(try await inboxB.count(box: .inbox) == 2, "the new envelope is stored, the replay not again, the refused ones not at all")
+
+            // Not a batch at all: refused whole, nothing stored.
+            let tooMany = "[" + Array(repeating: delivered.payloadJSON, count: EnvelopeBatch.maximumCount + 1).joined(separator: ",") + "]"
+            for bad in ["{not json", "{}", #"{"envelopes":[]}"#, #"{"envelopes":\#(tooMany)}"#] {
+                let reply = try await federation.postFederation(1, "/federation/v1/envelopes/batch", body: bad)
+                #expect(reply.status == 400, "\(bad.prefix(30)): \(reply.text)")
+                #expect(reply.text.contains("detail"))
+            }
+            #expect(try await inboxB.count(box: .inbox) == 2)
+        }
+    }
+
+    @Test("a round's deliveries go in batches per partner, within the count and byte limits; read receipts and large envelopes alone")
+    func deliveryBatches() {
+        func delivery(_ id: String, to recipient: String, kind: DeliveryRecord.Kind = .message, bytes: Int = 100) -> DeliveryRecord {
+            DeliveryRecord(
+                id: id, messageID: "m-\(id)", recipient: recipient, kind: kind, state: .queued, attempts: 0, nextAttemptAt: Date(), lastError: nil,
+                payloadJSON: String(repeating: "x", count: bytes), receiptJSON: nil, deliveredAt: nil, readReceiptJSON: nil, readAt: nil
+            )
+        }
+        var due = (0..<70).map { delivery("b\($0)", to: "XB-CUS") }
+        due += (0..<3).map { delivery("c\($0)", to: "XC-PRO") }
+        due.append(delivery("r0", to: "XB-CUS", kind: .readReceipt))
+        due.append(delivery("big", to: "XB-CUS", bytes: DeliveryService.batchBytes))
+        due += (0..<3).map { delivery("h\($0)", to: "XC-PRO", bytes: DeliveryService.batchBytes / 2) }
+        let batches = DeliveryService.batches(due)
+        #expect(batches.map { $0.map(\.id) }.flatMap { $0 }.sorted() == due.map(\.id).sorted(), "every delivery exactly once")
+        #expect(batches.allSatisfy { batch in batch.allSatisfy { $0.recipient == batch[0].recipient } })
+        #expect(batches.allSatisfy { $0.count <= DeliveryService.batchSize })
+        #expect(batches.allSatisfy { $0.count == 1 || $0.reduce(0) { $0 + $1.payloadJSON.utf8.count } <= DeliveryService.batchBytes })
+        #expect(batches.filter { $0.contains { $0.id == "r0" || $0.id == "big" } }.allSatisfy { $0.count == 1 })
+        #expect(batches.first?.count == DeliveryService.batchSize && batches.first?.first?.id == "b0", "in the order due")
     }
 
     @Test("after the receiver revokes the agreement its refusal reaches the sender as a failed delivery with the reason")

@@ -2,9 +2,9 @@
 /// fingerprint before trusting each other. It carries no secret.
 ///
 /// The format is documented in `docs/identity.md`.
-public struct IdentityDocument: Codable, Sendable, Equatable {
+public struct IdentityDocument: Codable, Sendable, Hashable {
     /// A public key with its algorithm and fingerprint.
-    public struct PublicKey: Codable, Sendable, Equatable {
+    public struct PublicKey: Codable, Sendable, Hashable {
         /// `Ed25519`, `X25519` or `P-256`.
         public var algorithm: String
         /// The raw public key (Ed25519, X25519: 32 bytes) or the DER certificate, base64.
@@ -20,7 +20,7 @@ public struct IdentityDocument: Codable, Sendable, Equatable {
     }
 
     /// The node's TLS certificate, PEM, and the SHA-256 fingerprint of its DER form.
-    public struct Certificate: Codable, Sendable, Equatable {
+    public struct Certificate: Codable, Sendable, Hashable {
         public var pem: String
         public var fingerprint: String
 

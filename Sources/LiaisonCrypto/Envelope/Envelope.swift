@@ -123,11 +123,16 @@ public struct Envelope: Codable, Sendable, Equatable {
     /// - Parameter senderKey: the pinned signing key of the sender the header names.
     /// - Throws: ``LiaisonError`` `.invalidInput` for malformed envelopes, `.unauthenticated` for a bad signature.
     public func verifiedHeader(senderKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> EnvelopeHeader {
-        let parts = try decodedParts()
-        guard senderKey.isValidSignature(parts.signature, for: Self.outerDigest(header: parts.header, encapsulatedKey: parts.encapsulatedKey, ciphertext: parts.ciphertext)) else {
+        try Self.verifiedHeader(try decodedParts(), senderKey: senderKey)
+    }
+
+    private static func verifiedHeader(
+        _ parts: (header: Data, encapsulatedKey: Data, ciphertext: Data, signature: Data), senderKey: Curve25519.Signing.PublicKey
+    ) throws(LiaisonError) -> EnvelopeHeader {
+        guard senderKey.isValidSignature(parts.signature, for: outerDigest(header: parts.header, encapsulatedKey: parts.encapsulatedKey, ciphertext: parts.ciphertext)) else {
             throw LiaisonError(.unauthenticated, "the envelope's signature does not verify against the sender's pinned key")
         }
-        return try Self.decodeHeader(parts.header)
+        return try decodeHeader(parts.header)
     }
 
     /// The header as the sender claims it, unverified: only to find whose key to verify with.
@@ -142,8 +147,8 @@ public struct Envelope: Codable, Sendable, Equatable {
         recipientKey: Curve25519.KeyAgreement.PrivateKey,
         postQuantumKey: XWingMLKEM768X25519.PrivateKey? = nil
     ) throws(LiaisonError) -> (header: EnvelopeHeader, payload: Data) {
-        let header = try verifiedHeader(senderKey: senderKey)
         let parts = try decodedParts()
+        let header = try Self.verifiedHeader(parts, senderKey: senderKey)
         let plaintext: Data
         do {
             switch header.suite {

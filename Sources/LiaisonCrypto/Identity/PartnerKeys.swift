@@ -1,6 +1,7 @@
 public import Crypto
 public import LiaisonCore
 import SwiftASN1
+import Synchronization
 public import X509
 
 #if canImport(FoundationEssentials)
@@ -65,4 +66,23 @@ public struct PartnerKeys: Sendable {
         self.keyAgreement = agreement
         self.tlsCertificate = certificate
     }
+}
+
+extension PartnerKeys {
+    /// The keys of `identity`, parsed and checked once per distinct document: every envelope and
+    /// receipt needs a partner's keys, and parsing its certificate and re-hashing every key for
+    /// each one cost more than the signature checks they serve. A changed document (a re-pinned
+    /// partner) is a different key, so it is parsed and checked afresh.
+    public static func of(_ identity: IdentityDocument) throws(LiaisonError) -> PartnerKeys {
+        if let keys = parsed.withLock({ $0[identity] }) { return keys }
+        let keys = try PartnerKeys(identity: identity)
+        parsed.withLock { parsed in
+            // Partners are few; a node that has seen this many documents starts over.
+            if parsed.count >= 1_024 { parsed.removeAll() }
+            parsed[identity] = keys
+        }
+        return keys
+    }
+
+    private static let parsed = Mutex<[IdentityDocument: PartnerKeys]>([:])
 }

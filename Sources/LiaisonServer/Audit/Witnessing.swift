@@ -59,7 +59,7 @@ actor Witness {
         guard let agency = Checkpoint.agencyCode(fromAuditOrigin: checkpoint.origin), let partner = try await federation.partner(agency) else {
             throw Problem(.notFound, code: "unknown-log", detail: "\(checkpoint.origin) is not the audit log of a partner of \(ownAgencyCode).")
         }
-        let keys = try PartnerKeys(identity: partner.identity)
+        let keys = try PartnerKeys.of(partner.identity)
         guard NoteVerifier(name: checkpoint.origin, publicKey: keys.signing).verifies(note) else {
             throw Problem(.forbidden, code: "bad-signature", detail: "The checkpoint is not signed by \(agency)'s pinned key.")
         }
@@ -207,7 +207,7 @@ struct WitnessService: Service {
     /// Verifies a partner's cosignature and adds it to the stored checkpoint note.
     private func accept(cosignature text: String, on checkpoint: AuditCheckpointRecord, from partner: PartnerRecord) async throws {
         let witness = partner.identity.agencyCode
-        let keys = try PartnerKeys(identity: partner.identity)
+        let keys = try PartnerKeys.of(partner.identity)
         let verifier = NoteVerifier(name: Checkpoint.witnessName(agencyCode: witness), type: SignedNote.cosignatureType, publicKey: keys.signing)
         var parsed = try SignedNote.parse(checkpoint.note)
         let lines = try SignedNote.parse("x\n\n" + text).signatures.filter { $0.name == verifier.name }

@@ -3,6 +3,7 @@ import Foundation
 import JWTKit
 public import LiaisonCore
 public import LiaisonSafeguards
+import Synchronization
 
 /// Claims of an API bearer token. Signed by the node's Ed25519 key (JWS `EdDSA`, RFC 8037).
 struct AccessTokenClaims: JWTPayload {
@@ -63,13 +64,52 @@ public struct APITokenAuthority: Sendable {
     }
 
     /// The principal of a valid, unexpired token issued by this node, or `nil`.
+    ///
+    /// A client sends the same token with every request until it expires, so the outcome of
+    /// checking a token's signature is kept (``VerifiedTokens``): the same bytes verify the same
+    /// way every time. Expiry is checked on every call.
     public func principal(bearer token: String) async -> Principal? {
+        let now = clock.now()
+        if let (principal, expiresAt) = verified.lookUp(token) {
+            return expiresAt > now ? principal : nil
+        }
+        guard let (principal, expiresAt) = await verifiedClaims(bearer: token) else { return nil }
+        verified.keep(token, principal: principal, expiresAt: expiresAt, now: now)
+        return expiresAt > now ? principal : nil
+    }
+
+    /// Checks a token's signature, issuer, audience and role — every time, without the kept
+    /// outcomes (the benchmark's measure of a first use).
+    /// - Returns: the principal and the token's expiry, which the caller checks.
+    public func verifiedClaims(bearer token: String) async -> (Principal, expiresAt: Date)? {
         guard let claims = try? await keys.verify(token, as: AccessTokenClaims.self),
             claims.iss.value == issuer,
             claims.aud.value.contains(Self.audience),
-            claims.exp.value > clock.now(),
             let role = Role(rawValue: claims.role)
         else { return nil }
-        return Principal(userID: claims.sub.value, username: claims.username, role: role)
+        return (Principal(userID: claims.sub.value, username: claims.username, role: role), claims.exp.value)
+    }
+
+    private let verified = VerifiedTokens()
+}
+
+/// Tokens whose signature this node has checked, with their principal and expiry. Only valid
+/// tokens are kept, bounded in number; expired ones are dropped when the table is full.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: (principal: Principal, expiresAt: Date)]>([:])
+    static let capacity = 4_096
+
+    func lookUp(_ token: String) -> (Principal, Date)? {
+        entries.withLock { $0[token] }.map { ($0.principal, $0.expiresAt) }
+    }
+
+    func keep(_ token: String, principal: Principal, expiresAt: Date, now: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity {
+                entries = entries.filter { $0.value.expiresAt > now }
+                if entries.count >= Self.capacity { entries.removeAll() }
+            }
+            entries[token] = (principal, expiresAt)
+        }
     }
 }

@@ -13,7 +13,7 @@ extension EvidenceService {
         guard let partner = try await federation.partner(agency) else {
             throw LiaisonError(.invalidInput, "custody event signed by \(agency), which is not a partner of \(ownAgencyCode)")
         }
-        return try PartnerKeys(identity: partner.identity).signing
+        return try PartnerKeys.of(partner.identity).signing
     }
 
     /// A stored event, its signature checked with its signer's key.

@@ -16,9 +16,14 @@ import ServiceLifecycle
 /// stored; if this node crashes before that, it posts again and the partner answers with the
 /// receipt it gave the first time, storing nothing twice.
 struct DeliveryService: Service {
-    /// Deliveries taken from the outbox at a time and posted concurrently (the partner's client
-    /// keeps as many connections open).
-    static let concurrentDeliveries = 64
+    /// Deliveries taken from the outbox at a time.
+    static let roundSize = 256
+    /// Envelopes to one partner go in batches of at most this many (and ``batchBytes``), posted
+    /// concurrently: a batch costs one round trip, and the partner commits its envelopes together.
+    static let batchSize = 64
+    static let batchBytes = 8 << 20
+    /// Connections kept per partner (the partner's client): enough for a round delivered one by one.
+    static let connectionsPerPartner = 64
     /// Give up after this many attempts (with the back-off capped at 5 minutes, about four hours).
     static let maximumAttempts = 60
 
@@ -43,7 +48,7 @@ struct DeliveryService: Service {
         while !Task.isCancelled {
             let due: [DeliveryRecord]
             do {
-                due = try await messages.dueDeliveries(at: clock.now(), limit: Self.concurrentDeliveries)
+                due = try await messages.dueDeliveries(at: clock.now(), limit: Self.roundSize)
             } catch {
                 logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))
@@ -54,14 +59,12 @@ struct DeliveryService: Service {
                 continue
             }
             // The deliveries the partners acknowledged are marked in one write.
-            let delivered = await withTaskGroup(of: (DeliveryRecord, String?)?.self) { group in
-                for delivery in due {
-                    group.addTask { await deliver(delivery) }
+            let delivered = await withTaskGroup(of: [(DeliveryRecord, String?)].self) { group in
+                for batch in Self.batches(due) {
+                    group.addTask { await deliver(batch) }
                 }
                 var delivered: [(DeliveryRecord, String?)] = []
-                for await outcome in group {
-                    if let outcome { delivered.append(outcome) }
-                }
+                for await outcome in group { delivered += outcome }
                 return delivered
             }
             do {
@@ -71,6 +74,84 @@ struct DeliveryService: Service {
                 logger.warning("cannot record deliveries", metadata: ["error": "\(error)"])
                 for (delivery, _) in delivered { try? await retry(delivery, error: "\(error)") }
             }
+        }
+    }
+
+    /// The round's deliveries in the order due, envelopes to one partner grouped into batches;
+    /// a read receipt, or an envelope too large to share a request, goes alone.
+    static func batches(_ due: [DeliveryRecord]) -> [[DeliveryRecord]] {
+        var batches: [[DeliveryRecord]] = []
+        var open: [String: (index: Int, bytes: Int)] = [:]
+        for delivery in due {
+            let bytes = delivery.payloadJSON.utf8.count
+            guard delivery.kind == .message, bytes < batchBytes else {
+                batches.append([delivery])
+                continue
+            }
+            if let (index, size) = open[delivery.recipient], batches[index].count < batchSize, size + bytes <= batchBytes {
+                batches[index].append(delivery)
+                open[delivery.recipient] = (index, size + bytes)
+            } else {
+                open[delivery.recipient] = (batches.count, bytes)
+                batches.append([delivery])
+            }
+        }
+        return batches
+    }
+
+    /// Posts a batch of envelopes to one partner (or one delivery alone).
+    /// - Returns: the deliveries the partner acknowledged, each with its verified receipt's JSON
+    ///   (`nil` for a read receipt); the others were refused or are to be retried (recorded here).
+    private func deliver(_ batch: [DeliveryRecord]) async -> [(DeliveryRecord, String?)] {
+        guard batch.count > 1, let first = batch.first else {
+            return await batch.asyncCompactMap { await deliver($0) }
+        }
+        do {
+            guard let partner = try await federation.partner(first.recipient) else {
+                for delivery in batch { try await messages.markFailed(delivery.id, error: "\(delivery.recipient) is no longer a partner") }
+                return []
+            }
+            let (client, endpoint) = try await clients.client(for: partner)
+            var request = HTTPClientRequest(url: endpoint + "/federation/v1/envelopes/batch")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            // The stored envelopes are JSON already: the batch is written around them, not re-encoded.
+            request.body = .bytes(ByteBuffer(string: #"{"envelopes":["# + batch.map(\.payloadJSON).joined(separator: ",") + "]}"))
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            switch response.status.code {
+            case 200:
+                let answer = try MessageStore.decoder.decode(EnvelopeBatch.Answer.self, from: Data(body.readableBytesView))
+                guard answer.results.count == batch.count else {
+                    throw LiaisonError(.invalidInput, "\(first.recipient) answered \(answer.results.count) results for \(batch.count) envelopes")
+                }
+                var delivered: [(DeliveryRecord, String?)] = []
+                for (delivery, result) in zip(batch, answer.results) {
+                    do {
+                        if let receipt = result.receipt {
+                            delivered.append((delivery, try accept(delivery, partner: partner, receipt: receipt)))
+                        } else if let problem = result.problem {
+                            try await refused(delivery, status: problem.status, detail: problem.detail)
+                        } else {
+                            throw LiaisonError(.invalidInput, "\(first.recipient) answered neither a receipt nor a problem for envelope \(delivery.id)")
+                        }
+                    } catch {
+                        try? await retry(delivery, error: "\(error)")
+                    }
+                }
+                return delivered
+            case 408, 429, 500...:
+                for delivery in batch { try await retry(delivery, error: "\(first.recipient) answered \(response.status.code)") }
+                return []
+            default:
+                // A partner that takes no batches (or not this one) gets each envelope alone, and
+                // answers each on its own.
+                logger.notice("batch not taken; delivering one by one", metadata: ["recipient": "\(first.recipient)", "status": "\(response.status.code)"])
+                return await batch.asyncCompactMap { await deliver($0) }
+            }
+        } catch {
+            for delivery in batch { try? await retry(delivery, error: "\(error)") }
+            return []
         }
     }
 
@@ -93,13 +174,12 @@ struct DeliveryService: Service {
             let body = try await response.body.collect(upTo: 1 << 20)
             switch response.status.code {
             case 200..<300:
-                return (delivery, try accept(delivery, partner: partner, body: body))
-            case 408, 429, 500...:
-                try await retry(delivery, error: "\(delivery.recipient) answered \(response.status.code)")
+                guard delivery.kind == .message else { return (delivery, nil) }
+                let receipt = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
+                return (delivery, try accept(delivery, partner: partner, receipt: receipt))
             default:
                 let detail = (try? JSONDecoder().decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
-                try await messages.markFailed(delivery.id, error: "\(delivery.recipient) refused (\(response.status.code)): \(detail ?? String(buffer: body))")
-                logger.warning("delivery refused", metadata: ["envelope": "\(delivery.id)", "recipient": "\(delivery.recipient)", "status": "\(response.status.code)"])
+                try await refused(delivery, status: Int(response.status.code), detail: detail ?? String(buffer: body))
             }
         } catch {
             try? await retry(delivery, error: "\(error)")
@@ -107,12 +187,21 @@ struct DeliveryService: Service {
         return nil
     }
 
+    /// Records a partner's refusal: retried later when the partner was busy or failing, failed otherwise.
+    private func refused(_ delivery: DeliveryRecord, status: Int, detail: String) async throws {
+        switch status {
+        case 408, 429, 500...:
+            try await retry(delivery, error: "\(delivery.recipient) answered \(status)")
+        default:
+            try await messages.markFailed(delivery.id, error: "\(delivery.recipient) refused (\(status)): \(detail)")
+            logger.warning("delivery refused", metadata: ["envelope": "\(delivery.id)", "recipient": "\(delivery.recipient)", "status": "\(status)"])
+        }
+    }
+
     /// Verifies the partner's signed delivery receipt for an envelope.
-    /// - Returns: the receipt's JSON to store, `nil` for a read receipt's delivery (answered with no content).
-    private func accept(_ delivery: DeliveryRecord, partner: PartnerRecord, body: ByteBuffer) throws -> String? {
-        guard delivery.kind == .message else { return nil }
-        let signed = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
-        let receipt = try signed.verified(issuerKey: try PartnerKeys(identity: partner.identity).signing)
+    /// - Returns: the receipt's JSON to store.
+    private func accept(_ delivery: DeliveryRecord, partner: PartnerRecord, receipt signed: SignedReceipt) throws -> String {
+        let receipt = try signed.verified(issuerKey: try PartnerKeys.of(partner.identity).signing)
         let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(delivery.payloadJSON.utf8))
         guard receipt.kind == .delivery, receipt.envelopeId == delivery.id, receipt.messageId == delivery.messageID,
             receipt.issuer == delivery.recipient, receipt.sender == ownAgencyCode, receipt.ciphertextSHA256 == envelope.ciphertextSHA256
@@ -138,5 +227,17 @@ struct AnyCodable: Decodable {
     let text: String?
     init(from decoder: any Decoder) throws {
         text = try? decoder.singleValueContainer().decode(String.self)
+    }
+}
+
+extension Array where Element: Sendable {
+    /// The non-nil results of `transform` on every element, run concurrently, in no set order.
+    func asyncCompactMap<T: Sendable>(_ transform: @escaping @Sendable (Element) async -> T?) async -> [T] {
+        await withTaskGroup(of: T?.self) { group in
+            for element in self { group.addTask { await transform(element) } }
+            var results: [T] = []
+            for await result in group { if let result { results.append(result) } }
+            return results
+        }
     }
 }

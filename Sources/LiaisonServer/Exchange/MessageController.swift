@@ -81,8 +81,8 @@ struct MessageController {
     /// 201 with the message when it was sent; 202 with the approval when the safeguards hold it.
     private func respond(to outcome: SendOutcome) async throws -> Response {
         switch outcome {
-        case .sent(let record):
-            return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
+        case .sent(let record, let deliveries):
+            return try JSONBody.response(MessageView(record, deliveries: deliveries), status: .created)
         case .held(let approval):
             return try JSONBody.response(ApprovalView(approval, now: configuration.clock.now()), status: .accepted)
         }
@@ -205,33 +205,117 @@ struct FederationEndpoint {
     /// Envelopes may carry attachments up to SIENA's 50 MB limit, base64-encoded.
     static let maximumEnvelopeBytes = 72 * 1024 * 1024
 
+    /// Receives one envelope; a refusal is logged and audited, then thrown.
+    private func receive(_ envelope: Envelope, logger: Logger) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
+        do {
+            return try await service.receive(envelope)
+        } catch {
+            logger.notice("envelope refused", metadata: ["error": "\(error)"])
+            // The claimed sender is unverified when the signature was the problem; the log says "claimed".
+            let (status, code) = MessageService.classify(error)
+            let claimed = try? envelope.claimedHeader()
+            await trail.record(trail.event(
+                .messageRefused, status == 403 ? .denied : .failure, actor: "node:\(claimed?.sender ?? "unknown") (claimed)",
+                subject: claimed.map { "envelope:\($0.id)" }, details: ["problem": code, "status": "\(status)"]
+            ))
+            throw error
+        }
+    }
+
     func register(on routes: RouteTable) {
         routes.on(.get, "/federation/v1/identity", access: .anonymous, surface: .federation) { _, _ in
             try JSONBody.response(identity)
         }
         routes.on(.post, "/federation/v1/envelopes", access: .anonymous, surface: .federation) { request, context in
             let envelope = try await JSONBody.decode(Envelope.self, from: request, limit: Self.maximumEnvelopeBytes)
-            do {
-                let (receipt, duplicate) = try await service.receive(envelope)
-                var response = try JSONBody.response(receipt)
-                if duplicate { response.headers[.init("Liaison-Duplicate")!] = "true" }
-                return response
-            } catch {
-                context.logger.notice("envelope refused", metadata: ["error": "\(error)"])
-                // The claimed sender is unverified when the signature was the problem; the log says "claimed".
-                let (status, code) = MessageService.classify(error)
-                let claimed = try? envelope.claimedHeader()
-                await trail.record(trail.event(
-                    .messageRefused, status == 403 ? .denied : .failure, actor: "node:\(claimed?.sender ?? "unknown") (claimed)",
-                    subject: claimed.map { "envelope:\($0.id)" }, details: ["problem": code, "status": "\(status)"]
-                ))
-                throw error
+            let (receipt, duplicate) = try await receive(envelope, logger: context.logger)
+            var response = try JSONBody.response(receipt)
+            if duplicate { response.headers[.init("Liaison-Duplicate")!] = "true" }
+            return response
+        }
+        routes.on(.post, "/federation/v1/envelopes/batch", access: .anonymous, surface: .federation) { request, context in
+            let batch = try await JSONBody.decode(EnvelopeBatch.self, from: request, limit: Self.maximumEnvelopeBytes)
+            guard !batch.envelopes.isEmpty, batch.envelopes.count <= EnvelopeBatch.maximumCount else {
+                throw Problem(.badRequest, code: "invalid-batch", detail: "envelopes: send between 1 and \(EnvelopeBatch.maximumCount) envelopes in one batch (got \(batch.envelopes.count)).")
             }
+            // Received concurrently, so that their rows are committed together (group commit).
+            let results = await withTaskGroup(of: (Int, EnvelopeBatch.Result).self) { group in
+                for (index, item) in batch.envelopes.enumerated() {
+                    group.addTask {
+                        switch item {
+                        case .failure(let problem):
+                            return (index, EnvelopeBatch.Result(problem: problem))
+                        case .success(let envelope):
+                            do {
+                                let (receipt, duplicate) = try await receive(envelope, logger: context.logger)
+                                return (index, EnvelopeBatch.Result(receipt: receipt, duplicate: duplicate))
+                            } catch {
+                                return (index, EnvelopeBatch.Result(problem: ProblemMiddleware<LiaisonRequestContext>.problem(for: error)))
+                            }
+                        }
+                    }
+                }
+                var results = [EnvelopeBatch.Result?](repeating: nil, count: batch.envelopes.count)
+                for await (index, result) in group { results[index] = result }
+                return results.compactMap { $0 }
+            }
+            return try JSONBody.response(EnvelopeBatch.Answer(results: results))
         }
         routes.on(.post, "/federation/v1/receipts", access: .anonymous, surface: .federation) { request, _ in
             let receipt = try await JSONBody.decode(SignedReceipt.self, from: request, limit: configuration.maxBodyBytes)
             try await service.receiveReadReceipt(receipt)
             return Response(status: .noContent)
         }
+    }
+}
+
+/// Several envelopes to one node in one request (`POST /federation/v1/envelopes/batch`), answered
+/// with one result per envelope, in order: its signed delivery receipt, or the problem that
+/// refused it. Each envelope is checked, stored and refused on its own, exactly as if posted
+/// alone; the batch only saves the round trips.
+struct EnvelopeBatch: Decodable, Sendable {
+    /// At most this many envelopes in one batch.
+    static let maximumCount = 256
+
+    /// Each element, or the problem with it when it is not an envelope at all (the others are still received).
+    var envelopes: [Swift.Result<Envelope, Problem>]
+
+    struct Item: Decodable {
+        var value: Swift.Result<Envelope, Problem>
+        init(from decoder: any Decoder) throws {
+            do {
+                value = .success(try Envelope(from: decoder))
+            } catch let error as DecodingError {
+                value = .failure(Problem(.badRequest, code: "invalid-json", detail: JSONBody.describe(error)))
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case envelopes }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        envelopes = try container.decode([Item].self, forKey: .envelopes).map(\.value)
+    }
+
+    /// One envelope's outcome.
+    struct Result: Codable, Sendable {
+        var receipt: SignedReceipt?
+        /// The envelope had been received before; the receipt is the one given then.
+        var duplicate: Bool?
+        var problem: Problem?
+
+        init(receipt: SignedReceipt, duplicate: Bool) {
+            self.receipt = receipt
+            self.duplicate = duplicate ? true : nil
+        }
+
+        init(problem: Problem) {
+            self.problem = problem
+        }
+    }
+
+    struct Answer: Codable, Sendable {
+        var results: [Result]
     }
 }

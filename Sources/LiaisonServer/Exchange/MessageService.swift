@@ -35,7 +35,8 @@ struct HeldMessage: Codable, Sendable {
 
 /// What became of a send: sent, or held back until a supervisor approves it.
 enum SendOutcome: Sendable {
-    case sent(MessageRecord)
+    /// Committed, with its queued deliveries.
+    case sent(MessageRecord, deliveries: [DeliveryRecord])
     case held(ApprovalRecord)
 
     /// The sent message, for senders whose messages the safeguards never hold back (permission
@@ -43,7 +44,7 @@ enum SendOutcome: Sendable {
     /// - Throws: ``Problem`` 409 if it was held all the same.
     func sentRecord() throws -> MessageRecord {
         switch self {
-        case .sent(let record): return record
+        case .sent(let record, _): return record
         case .held(let approval):
             throw Problem(.conflict, code: "held-for-approval", detail: "The message is held for a \(approval.approverRole.rawValue)'s approval (\(approval.id)).")
         }
@@ -252,7 +253,7 @@ struct MessageService: Sendable {
                 disclosed.redactions = clearance.redactions.isEmpty ? nil : clearance.redactions
                 allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
                 let payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
-                let partnerKeys = try PartnerKeys(identity: clearance.partner.identity)
+                let partnerKeys = try PartnerKeys.of(clearance.partner.identity)
                 let recipientKey: Envelope.RecipientKey
                 if clearance.agreement.postQuantum {
                     guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
@@ -280,11 +281,11 @@ struct MessageService: Sendable {
                 time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
                 legalBasis: message.legalBasis, recipients: message.to, details: details
             )
-            try await messages.enqueue(message, deliveries: outgoing, audit: decisionEvents + [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
+            let deliveries = try await messages.enqueue(message, deliveries: outgoing, audit: decisionEvents + [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
             decisionEvents = []
             await wakeup.signal()
             await trail.wakeup.signal()
-            return .sent(MessageRecord(message: message, box: .outbox, readAt: nil))
+            return .sent(MessageRecord(message: message, box: .outbox, readAt: nil), deliveries: deliveries)
         } catch {
             for event in decisionEvents { await trail.record(event) }
             throw error
@@ -524,7 +525,7 @@ struct MessageService: Sendable {
         guard let partner = try await federation.partner(claimed.issuer) else {
             throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.issuer) is not a partner of \(ownAgencyCode).")
         }
-        let receipt = try signed.verified(issuerKey: try PartnerKeys(identity: partner.identity).signing)
+        let receipt = try signed.verified(issuerKey: try PartnerKeys.of(partner.identity).signing)
         guard receipt.kind == .read, receipt.sender == ownAgencyCode else {
             throw Problem(.badRequest, code: "invalid-receipt", detail: "Only read receipts for messages sent by \(ownAgencyCode) are accepted here.")
         }

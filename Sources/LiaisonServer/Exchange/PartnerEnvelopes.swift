@@ -28,8 +28,11 @@ struct PartnerEnvelopes: Sendable {
         guard let partner = try await federation.partner(claimed.sender) else {
             throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.sender) is not a partner of \(ownAgencyCode).")
         }
-        let partnerKeys = try PartnerKeys(identity: partner.identity)
-        let header = try envelope.verifiedHeader(senderKey: partnerKeys.signing)
+        let partnerKeys = try PartnerKeys.of(partner.identity)
+        // Both signatures are checked before anything is decrypted; the dates are checked on the
+        // verified header before anything is read or stored.
+        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
+        let header = opened.header
         let now = clock.now()
         guard header.createdAt <= now.addingTimeInterval(MessageService.allowedClockSkew) else {
             throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
@@ -37,14 +40,13 @@ struct PartnerEnvelopes: Sendable {
         guard header.createdAt >= now.addingTimeInterval(-maximumAge) else {
             throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")
         }
-        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
         return (header, opened.payload, partner)
     }
 
     /// Seals a payload to a partner.
     /// - Parameter postQuantum: seal with X-Wing (the agreement asks for it).
     func seal(_ payload: Data, kind: String, to partner: PartnerRecord, postQuantum: Bool) throws -> Envelope {
-        let partnerKeys = try PartnerKeys(identity: partner.identity)
+        let partnerKeys = try PartnerKeys.of(partner.identity)
         let recipientKey: Envelope.RecipientKey
         if postQuantum {
             guard let key = partnerKeys.postQuantumKeyAgreement else {

@@ -87,7 +87,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return !path.hasPrefix("/api/") && !path.hasPrefix("/federation/") && (request.headers[.accept] ?? "").contains("text/html")
     }
 
-    static func problem(for error: any Error, request: Request) -> Problem {
+    /// The problem for an error, `request` the one whose handling threw it (`nil` for one envelope of a batch).
+    static func problem(for error: any Error, request: Request? = nil) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
@@ -96,12 +97,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as LineProblems:
             return error.problem
         case let error as HTTPError:
-            switch error.status {
-            case .notFound:
+            switch (error.status, request) {
+            case (.notFound, let request?):
                 return Problem(.notFound, code: "not-found", detail: "No resource at \(request.method) \(request.uri.path).")
-            case .methodNotAllowed:
+            case (.methodNotAllowed, let request?):
                 return Problem(.methodNotAllowed, code: "method-not-allowed", detail: "\(request.method) is not allowed on \(request.uri.path).")
-            case .contentTooLarge:
+            case (.contentTooLarge, _):
                 return Problem(.contentTooLarge, code: "body-too-large", detail: "The request body is larger than this node accepts.")
             default:
                 return Problem(error.status, code: "http-\(error.status.code)", detail: error.body ?? error.status.reasonPhrase)

@@ -206,7 +206,7 @@ actor HitFederation {
         let body = try await response.body.collect(upTo: 1 << 16)
         guard response.status == .ok, let signed = try? JSONDecoder().decode(SignedOPRFKey.self, from: Data(buffer: body)),
               signed.agencyCode == code, let key = Data(base64Encoded: signed.publicKey), let signature = Data(base64Encoded: signed.signature),
-              try PartnerKeys(identity: partner.identity).signing.isValidSignature(signature, for: SignedOPRFKey.signedBytes(agencyCode: code, publicKey: key)) else {
+              try PartnerKeys.of(partner.identity).signing.isValidSignature(signature, for: SignedOPRFKey.signedBytes(agencyCode: code, publicKey: key)) else {
             throw LiaisonError(.unauthenticated, "\(code)'s VOPRF key is missing or not signed with its pinned key")
         }
         partnerKeys[code] = key

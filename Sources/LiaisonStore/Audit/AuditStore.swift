@@ -86,8 +86,18 @@ public struct AuditStore: Sendable {
 
     /// The oldest queued events.
     public func queued(limit: Int) async throws -> [QueuedAuditEvent] {
-        try await AuditQueueModel.query(on: db).sort(\.$id).limit(limit).all().map {
-            QueuedAuditEvent(id: $0.id!, eventJSON: $0.eventJSON, time: $0.eventTime, operation: $0.operation, outcome: $0.outcome, actor: $0.actor, subject: $0.subject)
+        // Plain SQL rows: the sequencer reads every event once, and decoding models (by
+        // reflection) cost more than the query.
+        guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        return try await sql.raw("""
+            SELECT id, event_json, event_time, operation, outcome, actor, subject FROM \(ident: AuditQueueModel.schema) ORDER BY id LIMIT \(unsafeRaw: String(max(0, limit)))
+            """).all().map { row in
+            QueuedAuditEvent(
+                id: try row.decode(column: "id", as: Int.self), eventJSON: try row.decode(column: "event_json", as: Data.self),
+                time: try row.decode(column: "event_time", as: Date.self), operation: try row.decode(column: "operation", as: String.self),
+                outcome: try row.decode(column: "outcome", as: String.self), actor: try row.decode(column: "actor", as: String.self),
+                subject: try row.decode(column: "subject", as: String?.self)
+            )
         }
     }
 

@@ -83,7 +83,9 @@ public struct MessageStore: Sendable {
     }
 
     /// Commits a sent message, its queued deliveries and its audit events in one transaction.
-    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date) async throws {
+    /// - Returns: the queued deliveries as stored, by recipient.
+    @discardableResult
+    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date) async throws -> [DeliveryRecord] {
         let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
         var deliveryRows = Self.deliveryRows
         for outgoing in deliveries {
@@ -94,6 +96,12 @@ public struct MessageStore: Sendable {
             Self.messageRow(message, box: .outbox, counterpart: message.to.joined(separator: ","), document: document, deleteAt: deleteAt),
             deliveryRows,
         ])
+        return deliveries.sorted { $0.recipient < $1.recipient }.map { outgoing in
+            DeliveryRecord(
+                id: outgoing.envelopeID, messageID: message.id, recipient: outgoing.recipient, kind: .message, state: .queued, attempts: 0,
+                nextAttemptAt: now, lastError: nil, payloadJSON: outgoing.envelopeJSON, receiptJSON: nil, deliveredAt: nil, readReceiptJSON: nil, readAt: nil
+            )
+        }
     }
 
     /// A message's row, as ``MessageModel`` stores it.
@@ -131,13 +139,13 @@ public struct MessageStore: Sendable {
 
     /// Deliveries whose next attempt is due, oldest first.
     public func dueDeliveries(at now: Date, limit: Int) async throws -> [DeliveryRecord] {
-        try await DeliveryModel.query(on: try db)
-            .filter(\.$state == DeliveryRecord.State.queued.rawValue)
-            .filter(\.$nextAttemptAt <= now)
-            .sort(\.$nextAttemptAt)
-            .limit(limit)
-            .all()
-            .map(Self.record)
+        // Plain SQL rows: the delivery service reads this on every round, and decoding models
+        // (by reflection) cost more than the query.
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.deliveryColumns) FROM \(ident: DeliveryModel.schema)
+            WHERE state = \(bind: DeliveryRecord.State.queued.rawValue) AND next_attempt_at <= \(bind: now)
+            ORDER BY next_attempt_at LIMIT \(unsafeRaw: String(max(0, limit)))
+            """).all().map(Self.deliveryRecord)
     }
 
     /// How many deliveries are still queued (a count, without loading them).
@@ -202,7 +210,32 @@ public struct MessageStore: Sendable {
     }
 
     public func deliveries(messageID: String) async throws -> [DeliveryRecord] {
-        try await DeliveryModel.query(on: try db).filter(\.$messageID == messageID).sort(\.$recipient).all().map(Self.record)
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.deliveryColumns) FROM \(ident: DeliveryModel.schema) WHERE message_id = \(bind: messageID) ORDER BY recipient
+            """).all().map(Self.deliveryRecord)
+    }
+
+    private var sql: any SQLDatabase {
+        get throws {
+            guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+            return sql
+        }
+    }
+
+    /// The columns ``deliveryRecord(_:)`` reads.
+    static let deliveryColumns = "id, message_id, recipient, kind, state, attempts, next_attempt_at, last_error, payload_json, receipt_json, delivered_at, read_receipt_json, read_at"
+
+    static func deliveryRecord(_ row: any SQLRow) throws -> DeliveryRecord {
+        DeliveryRecord(
+            id: try row.decode(column: "id", as: String.self), messageID: try row.decode(column: "message_id", as: String.self),
+            recipient: try row.decode(column: "recipient", as: String.self),
+            kind: DeliveryRecord.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .message,
+            state: DeliveryRecord.State(rawValue: try row.decode(column: "state", as: String.self)) ?? .queued,
+            attempts: try row.decode(column: "attempts", as: Int.self), nextAttemptAt: try row.decode(column: "next_attempt_at", as: Date.self),
+            lastError: try row.decode(column: "last_error", as: String?.self), payloadJSON: try row.decode(column: "payload_json", as: String.self),
+            receiptJSON: try row.decode(column: "receipt_json", as: String?.self), deliveredAt: try row.decode(column: "delivered_at", as: Date?.self),
+            readReceiptJSON: try row.decode(column: "read_receipt_json", as: String?.self), readAt: try row.decode(column: "read_at", as: Date?.self)
+        )
     }
 
     // MARK: Inbox
