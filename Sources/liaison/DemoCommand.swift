@@ -10,6 +10,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingOperatorErrors {
+            EventLoopExecutor.install()
             let demo = DemoFederation(dataDirectory: dataDir, basePort: basePort)
             say("Preparing the demo federation in \(dataDir) …")
             let credentials = try await demo.prepare()

@@ -131,6 +131,7 @@ struct Serve: AsyncParsableCommand {
                 let endpoint = try NodeDirectory(path: options.dataDir).load(databaseURL: options.effectiveDatabaseURL).settings.profile.endpoint
                 configuration.federationPort = URL(string: endpoint)?.port ?? 8443
             }
+            EventLoopExecutor.install()
             let app = try await buildApplication(configuration: configuration)
             try await app.run()
         }

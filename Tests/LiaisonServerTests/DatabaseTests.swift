@@ -49,6 +49,53 @@ struct GroupCommitTests {
         await database.shutdown()
     }
 
+    @Test("rows and statements committed by the node's own SQLite writer read back through FluentKit unchanged; a write whose statement fails is rolled back whole, the others commit")
+    func writerRoundTrip() async throws {
+        let database = try await Self.scratchDatabase()
+        try await database.execute(unsafeSQL: "CREATE TABLE typed (id TEXT PRIMARY KEY, count INTEGER, ratio REAL, at TIMESTAMP, bytes BLOB, note TEXT)")
+        try await database.execute(unsafeSQL: "CREATE TABLE tally (id TEXT PRIMARY KEY, total INTEGER NOT NULL CHECK (total < 100))")
+        try await database.execute(unsafeSQL: "INSERT INTO tally (id, total) VALUES ('t', 0)")
+        let at = Date(timeIntervalSince1970: 1_790_000_000.25)
+        let bytes = Data([0, 1, 2, 255])
+        // 30 writers at once, each a row and an increment of the tally; writer 20's increment
+        // breaks the CHECK, so its row is not stored either.
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    let row = RowInsert(into: "typed", columns: ["id", "count", "ratio", "at", "bytes", "note"], rows: [[
+                        SQLBind("row-\(index)"), SQLBind(index), SQLBind(Double(index) / 4), SQLBind(at), SQLBind(bytes),
+                        RowInsert.value(index.isMultiple(of: 2) ? "note \(index)" : nil),
+                    ]])
+                    let step = index == 20 ? 1_000 : 1
+                    do {
+                        try await database.write([row], then: [SQLQueryString("UPDATE tally SET total = total + \(bind: step) WHERE id = 't'")])
+                        return (index, true)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool](repeating: false, count: 30)) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.enumerated().allSatisfy { $0.element == ($0.offset != 20) })
+        let sql = try database.database as! any SQLDatabase
+        let total = try await sql.raw("SELECT total FROM tally").first()?.decode(column: "total", as: Int.self)
+        #expect(total == 29)
+        let rows = try await sql.raw("SELECT id, count, ratio, at, bytes, note FROM typed ORDER BY count").all()
+        #expect(rows.count == 29)
+        for row in rows {
+            let count = try row.decode(column: "count", as: Int.self)
+            #expect(try row.decode(column: "id", as: String.self) == "row-\(count)")
+            #expect(try row.decode(column: "ratio", as: Double.self) == Double(count) / 4)
+            #expect(try row.decode(column: "at", as: Date.self) == at)
+            #expect(try row.decode(column: "bytes", as: Data.self) == bytes)
+            #expect(try row.decode(column: "note", as: String?.self) == (count.isMultiple(of: 2) ? "note \(count)" : nil))
+        }
+        await database.shutdown()
+        // Closed: a write fails with a clear error rather than hanging.
+        await #expect(throws: (any Error).self) { try await database.insert([RowInsert(into: "typed", columns: ["id"], rows: [[SQLBind("late")]])]) }
+    }
+
     @Test("rows queued together are merged per table, in order with closures; a duplicate fails alone and its rows in other tables are not stored")
     func mergedRows() async throws {
         let database = try await Self.scratchDatabase()

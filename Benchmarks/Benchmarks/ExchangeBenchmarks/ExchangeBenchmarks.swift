@@ -21,6 +21,8 @@ import ServiceLifecycle
 /// The goal (issue 3) is end to end at ≥ 40 % of the crypto floor and ≥ 1,500 messages/s; compare
 /// the two throughput figures of one run.
 let benchmarks: @Sendable () -> Void = {
+    // As `liaison serve` runs a node: tasks on the event loops (``EventLoopExecutor``).
+    EventLoopExecutor.install()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 1_000_000)
 
     let body = String(repeating: "x", count: 1024)
@@ -67,7 +69,7 @@ let benchmarks: @Sendable () -> Void = {
                 print("workers \(workers):")
                 try await pair.sendAndAwait(count: workers == 1 ? 100 : 500, body: request, workers: workers)
             }
-            for rate in [50, 100, 200] {
+            for rate in [50, 100, 200, 500] {
                 let latencies = try await pair.pacedLatencies(rate: rate, seconds: 5, body: request.replacingOccurrences(of: "\"benchmark\"", with: "\"paced-\(rate)\""), subject: "paced-\(rate)")
                 func percentile(_ p: Double) -> Int { Int(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000) }
                 print("paced \(rate) msg/s: \(latencies.count) messages, committed → receipt stored p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms")

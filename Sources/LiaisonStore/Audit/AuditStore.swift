@@ -62,7 +62,7 @@ public struct AuditStore: Sendable {
 
     /// Records events for the log.
     public func record(_ events: [AuditEvent], at now: Date) async throws {
-        try await database.writing { try await Self.record(events, at: now, on: $0) }
+        try await database.insert([try Self.rows(events, at: now)])
     }
 
     /// Records events inside a caller's transaction, so that they exist exactly when the
@@ -144,21 +144,16 @@ public struct AuditStore: Sendable {
         guard !leaves.isEmpty else { return }
         // Plain multi-row SQL rather than Fluent models: this is the log's hot path (issue 4's
         // goal of 20,000 appends a second), and model reflection dominated it.
-        try await database.transaction { tx in
-            var entries = RowInsert(into: AuditEntryModel.schema, columns: ["leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject"])
-            for append in leaves {
-                let queued = append.queued
-                entries.add([SQLBind(Int64(append.index)), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
-            }
-            let nodes = RowInsert(into: AuditHashModel.schema, columns: ["node_key", "hash"], rows: hashes.map { [SQLBind($0.key), SQLBind($0.hash)] })
-            try await RowInsert.run([entries, nodes], on: tx)
-            guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-            for start in stride(from: 0, to: dequeue.count, by: 1_000) {
-                try await sql.delete(from: AuditQueueModel.schema)
-                    .where(SQLIdentifier("id"), .in, SQLBind.group(dequeue[start..<min(start + 1_000, dequeue.count)].map { $0 as any Encodable & Sendable }))
-                    .run()
-            }
+        var entries = RowInsert(into: AuditEntryModel.schema, columns: ["leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject"])
+        for append in leaves {
+            let queued = append.queued
+            entries.add([SQLBind(Int64(append.index)), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
         }
+        let nodes = RowInsert(into: AuditHashModel.schema, columns: ["node_key", "hash"], rows: hashes.map { [SQLBind($0.key), SQLBind($0.hash)] })
+        let removals: [any SQLExpression] = stride(from: 0, to: dequeue.count, by: 1_000).map { start in
+            SQLQueryString("DELETE FROM \(ident: AuditQueueModel.schema) WHERE id IN (\(binds: Array(dequeue[start..<min(start + 1_000, dequeue.count)])))")
+        }
+        try await database.write([entries, nodes], then: removals)
     }
 
     /// Leaves `range`, in order (at most 1,000 at a time is what callers should ask for).

@@ -63,7 +63,11 @@ public final class LiaisonDatabase: Service, Sendable {
             }
         }
         self.configurationError = configurationError
-        if case .postgres = location { self.commits = nil } else { self.commits = CommitGroup() }
+        switch location {
+        case .postgres: self.commits = nil
+        case .sqlite(let path): self.commits = CommitGroup(rowWriter: SQLiteWriter(path: path))
+        case .sqliteMemory: self.commits = CommitGroup(rowWriter: nil)
+        }
     }
 
     /// Runs a write (one statement or several) after every earlier write of this node has finished (SQLite), or at once (PostgreSQL).
@@ -89,11 +93,19 @@ public final class LiaisonDatabase: Service, Sendable {
     /// Inserts rows in one transaction; on SQLite they join the group commit (see ``writing(_:)``),
     /// where rows for the same table from writes committed together go in one statement.
     public func insert(_ inserts: [RowInsert]) async throws {
+        try await write(inserts, then: [])
+    }
+
+    /// Inserts rows, then runs statements (plain SQL: no models), in one transaction; on SQLite it
+    /// joins the group commit like ``insert(_:)``, and runs on the node's own writer connection
+    /// with the rest of its batch as one job. For the hot writes that are not inserts (marking a
+    /// round of deliveries, moving audit events into the log).
+    public func write(_ inserts: [RowInsert], then statements: [any SQLExpression]) async throws {
         guard let commits else {
-            try await database.transaction { tx in try await RowInsert.run(inserts, on: tx) }
+            try await database.transaction { tx in try await CommitGroup.run(inserts, then: statements, on: tx) }
             return
         }
-        try await commits.run(on: try writer, .rows(inserts))
+        try await commits.run(on: try writer, .rows(inserts, then: statements))
     }
 
     /// Small, hot, rarely changed tables (partners, agreements, the safeguards configuration) read
@@ -220,6 +232,7 @@ public final class LiaisonDatabase: Service, Sendable {
             return closed
         }
         if !alreadyClosed {
+            await commits?.close()
             await databases.shutdownAsync()
             try? await threadPool.shutdownGracefully()
         }
@@ -246,17 +259,48 @@ extension LiaisonDatabase {
 /// table go in one multi-row statement. Each statement costs several thread hand-overs (the
 /// caller, the event loop, the pool thread that runs SQLite), which on a busy node cost more
 /// than SQLite's own work; merging turns a batch of sixteen messages' fifty statements into three.
+///
+/// On an SQLite file, a run of queued row inserts commits through the node's own writer
+/// connection (``SQLiteWriter``), the whole transaction as one job; the other writes (closures on
+/// FluentKit's `Database`) through FluentKit's writer connections. Both take their turn here, so
+/// there is still one writer at a time.
 actor CommitGroup {
     typealias Work = @Sendable (any Database) async throws -> Void
     enum Write: Sendable {
         case work(Work)
-        case rows([RowInsert])
+        /// Rows to insert, then statements to run.
+        case rows([RowInsert], then: [any SQLExpression])
+
+        var isPlain: Bool {
+            if case .rows = self { return true }
+            return false
+        }
+    }
+
+    /// Runs one write's rows and statements in a transaction of FluentKit's (PostgreSQL, memory).
+    static func run(_ inserts: [RowInsert], then statements: [any SQLExpression], on database: any Database) async throws {
+        try await RowInsert.run(inserts, on: database)
+        guard !statements.isEmpty else { return }
+        guard let sql = database as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        for statement in statements { try await sql.execute(sql: statement) { _ in } }
     }
     private var queue: [(write: Write, done: CheckedContinuation<Void, any Error>)] = []
     private var draining = false
     private(set) var commits = 0
     /// At most this many writes share one commit, so that none waits behind an endless batch.
     static let maximumBatch = 256
+    /// Commits runs of row inserts on an SQLite file; `nil` in memory (one connection for all).
+    private let rowWriter: SQLiteWriter?
+
+    init(rowWriter: SQLiteWriter?) {
+        self.rowWriter = rowWriter
+    }
+
+    /// Closes the row writer's connection once the queue is empty.
+    func close() async {
+        while draining { await Task.yield() }
+        await rowWriter?.close()
+    }
 
     func run(on database: any Database, _ write: Write) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
@@ -270,9 +314,25 @@ actor CommitGroup {
 
     private func drain(on database: any Database) async {
         while !queue.isEmpty {
-            let batch = Array(queue.prefix(Self.maximumBatch))
+            // A run of row inserts goes through the row writer, as one job; anything else, with
+            // the row inserts queued among it, through FluentKit.
+            let rowRun = rowWriter == nil ? 0 : queue.prefix(Self.maximumBatch).prefix { $0.write.isPlain }.count
+            let batch = Array(queue.prefix(rowRun > 0 ? rowRun : Self.maximumBatch))
             queue.removeFirst(batch.count)
-            let outcomes = await commit(batch.map(\.write), on: database)
+            let outcomes: [Result<Void, any Error>]
+            if rowRun > 0, let rowWriter, let sql = database as? any SQLDatabase {
+                // Statements are written out in SQLite's dialect here; the writer only binds and runs them.
+                outcomes = await rowWriter.commit(batch.map { item in
+                    guard case .rows(let inserts, let statements) = item.write else { return SQLiteWriter.Write(inserts: [], statements: []) }
+                    return SQLiteWriter.Write(inserts: inserts, statements: statements.map { statement in
+                        var serializer = SQLSerializer(database: sql)
+                        statement.serialize(to: &serializer)
+                        return (serializer.sql, serializer.binds)
+                    })
+                })
+            } else {
+                outcomes = await commit(batch.map(\.write), on: database)
+            }
             commits += 1
             for (item, outcome) in zip(batch, outcomes) { item.done.resume(with: outcome) }
         }
@@ -288,8 +348,12 @@ actor CommitGroup {
                 var pending: [RowInsert] = []
                 for write in writes {
                     switch write {
-                    case .rows(let inserts):
+                    case .rows(let inserts, let statements) where statements.isEmpty:
                         pending += inserts
+                    case .rows(let inserts, let statements):
+                        try await RowInsert.run(RowInsert.merged(pending), on: tx)
+                        pending = []
+                        try await Self.run(inserts, then: statements, on: tx)
                     case .work(let work):
                         try await RowInsert.run(RowInsert.merged(pending), on: tx)
                         pending = []
@@ -312,7 +376,7 @@ actor CommitGroup {
                     do {
                         switch write {
                         case .work(let work): try await work(tx)
-                        case .rows(let inserts): try await RowInsert.run(inserts, on: tx)
+                        case .rows(let inserts, let statements): try await Self.run(inserts, then: statements, on: tx)
                         }
                         try await sql.raw("RELEASE write\(unsafeRaw: String(index))").run()
                         outcomes.append(.success(()))

@@ -165,18 +165,17 @@ public struct MessageStore: Sendable {
     /// delivery), in one write: a batch of deliveries costs one statement, not one per delivery.
     public func markDelivered(_ deliveries: [(id: String, receiptJSON: String?)], at now: Date) async throws {
         guard !deliveries.isEmpty else { return }
-        try await database.writing { db in
-            guard let sql = db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-            for start in stride(from: 0, to: deliveries.count, by: 500) {
-                let chunk = deliveries[start..<min(start + 500, deliveries.count)]
-                var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: DeliveryRecord.State.delivered.rawValue), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
-                for delivery in chunk {
-                    statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
-                }
-                statement += " END WHERE id IN (\(binds: chunk.map(\.id)))"
-                try await sql.raw(statement).run()
+        var statements: [any SQLExpression] = []
+        for start in stride(from: 0, to: deliveries.count, by: 500) {
+            let chunk = deliveries[start..<min(start + 500, deliveries.count)]
+            var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: DeliveryRecord.State.delivered.rawValue), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
+            for delivery in chunk {
+                statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
             }
+            statement += " END WHERE id IN (\(binds: chunk.map(\.id)))"
+            statements.append(statement)
         }
+        try await database.write([], then: statements)
     }
 
     public func markRetry(_ id: String, error: String, nextAttemptAt: Date) async throws {

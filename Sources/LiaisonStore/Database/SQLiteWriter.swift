@@ -1,0 +1,244 @@
+import LiaisonCore
+import NIOCore
+import NIOPosix
+import SQLiteKit
+import SQLiteNIO
+import SQLKit
+// SQLiteNIO's bundled SQLite, the same library instance that every other connection of this
+// process uses (its symbols carry a `sqlite_nio_` prefix). One copy matters: SQLite's POSIX file
+// locks are per process, and a second SQLite library in the same process would release the
+// first one's locks when it closed the file.
+import VaporCSQLite
+
+/// The connection that commits the node's plain SQL writes to its SQLite file (rows to insert,
+/// statements to run): a whole group commit — `BEGIN`, every merged multi-row `INSERT`, every
+/// statement, `COMMIT` — runs as one job on the writer's own thread.
+///
+/// Written here because no library fits: SQLiteNIO runs each statement as a separate job, handed
+/// from the caller to an event loop, to a pool thread and back, and on this 2-core machine those
+/// hand-overs cost more than SQLite's own work — a commit of five statements took 2 ms idle and
+/// over 10 ms under load, and every sender waited for it. Here a commit is one hand-over there
+/// and one back.
+///
+/// Only ``CommitGroup`` uses it, one batch at a time, so SQLite never sees two writers from this
+/// process; another process (the CLI on the same data directory) is waited for up to
+/// ``busyTimeout``. Bound values are converted exactly as FluentKit's SQLite driver converts them
+/// (`SQLiteDataEncoder`), so rows written here read back the same through it.
+final class SQLiteWriter: @unchecked Sendable {
+    // Unchecked: `handle` and `prepared` are touched only by jobs on `thread`, which has one thread.
+    private let path: String
+    private let thread = NIOThreadPool(numberOfThreads: 1)
+    private var handle: OpaquePointer?
+    private var prepared: [String: OpaquePointer] = [:]
+    private let encoder = SQLiteDataEncoder()
+
+    /// How long a commit waits for another process's write lock.
+    static let busyTimeout: Int32 = 10_000
+    /// Prepared statements kept for reuse (a merged insert's text depends on its row count).
+    static let maximumPrepared = 256
+
+    init(path: String) {
+        self.path = path
+        thread.start()
+    }
+
+    /// One write: rows to insert, then statements to run (SQL for SQLite with `?` placeholders).
+    struct Write: Sendable {
+        var inserts: [RowInsert]
+        var statements: [(sql: String, binds: [any Encodable & Sendable])]
+    }
+
+    /// Commits `writes` in one transaction, rows for one table merged into multi-row inserts; on
+    /// a failure the batch runs again with a savepoint around each write, so that only the
+    /// failing one is rolled back.
+    /// - Returns: each write's outcome, in order.
+    func commit(_ writes: [Write]) async -> [Result<Void, any Error>] {
+        do {
+            return try await thread.runIfActive { self.commitOnThread(writes) }
+        } catch {
+            return writes.map { _ in .failure(LiaisonError(.unavailable, "the database at sqlite://\(self.path) is closed")) }
+        }
+    }
+
+    /// Closes the connection and stops the thread; later commits fail.
+    func close() async {
+        _ = try? await thread.runIfActive {
+            for statement in self.prepared.values { sqlite_nio_sqlite3_finalize(statement) }
+            self.prepared = [:]
+            if let handle = self.handle { sqlite_nio_sqlite3_close(handle) }
+            self.handle = nil
+        }
+        try? await thread.shutdownGracefully()
+    }
+
+    // MARK: On the writer's thread
+
+    private func commitOnThread(_ writes: [Write]) -> [Result<Void, any Error>] {
+        do {
+            try open()
+            try execute("BEGIN IMMEDIATE")
+            do {
+                // Rows wait to be merged until a write with statements runs (they may depend on
+                // what was queued before them), so that everything runs in the order queued.
+                var pending: [RowInsert] = []
+                for write in writes {
+                    guard !write.statements.isEmpty else {
+                        pending += write.inserts
+                        continue
+                    }
+                    for insert in RowInsert.merged(pending) { try run(insert) }
+                    pending = []
+                    try run(write)
+                }
+                for insert in RowInsert.merged(pending) { try run(insert) }
+                try execute("COMMIT")
+                return writes.map { _ in .success(()) }
+            } catch {
+                try? execute("ROLLBACK")
+                if writes.count == 1 { return [.failure(error)] }
+            }
+            try execute("BEGIN IMMEDIATE")
+            var outcomes: [Result<Void, any Error>] = []
+            outcomes.reserveCapacity(writes.count)
+            do {
+                for write in writes {
+                    try execute("SAVEPOINT write")
+                    do {
+                        try run(write)
+                        try execute("RELEASE write")
+                        outcomes.append(.success(()))
+                    } catch {
+                        try execute("ROLLBACK TO write")
+                        try execute("RELEASE write")
+                        outcomes.append(.failure(error))
+                    }
+                }
+                try execute("COMMIT")
+                return outcomes
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
+        } catch {
+            // The transaction itself failed: none of the batch is stored.
+            return writes.map { _ in .failure(error) }
+        }
+    }
+
+    private func run(_ write: Write) throws {
+        for insert in write.inserts { try run(insert) }
+        for (sql, binds) in write.statements {
+            let statement = try statement(sql)
+            for (offset, value) in binds.enumerated() { try bind(try encoder.encode(value), at: Int32(offset + 1), to: statement) }
+            try step(statement, sql: sql)
+        }
+    }
+
+    private func open() throws {
+        guard handle == nil else { return }
+        var opened: OpaquePointer?
+        let status = sqlite_nio_sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "status \(status)"
+            if let opened { sqlite_nio_sqlite3_close(opened) }
+            throw LiaisonError(.unavailable, "cannot open sqlite://\(path) for writing: \(message)")
+        }
+        handle = opened
+        sqlite_nio_sqlite3_busy_timeout(opened, Self.busyTimeout)
+        // As FluentKit's SQLite connections do; a commit is durable when it returns (FULL syncs
+        // the write-ahead log on every commit).
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = FULL")
+    }
+
+    private func execute(_ sql: String) throws {
+        try step(try statement(sql), sql: sql)
+    }
+
+    /// Inserts the rows, as many per statement as SQLite's bound-value limit allows.
+    private func run(_ insert: RowInsert) throws {
+        guard !insert.rows.isEmpty else { return }
+        let perStatement = max(1, RowInsert.maximumBinds / max(1, insert.columns.count))
+        let head = "INSERT INTO \(Self.quoted(insert.table)) (\(insert.columns.map(Self.quoted).joined(separator: ", "))) VALUES "
+        let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
+        for start in stride(from: 0, to: insert.rows.count, by: perStatement) {
+            let rows = insert.rows[start..<min(start + perStatement, insert.rows.count)]
+            let sql = head + Array(repeating: tuple, count: rows.count).joined(separator: ", ")
+            let statement = try statement(sql)
+            var index: Int32 = 1
+            for row in rows {
+                for value in row {
+                    try bind(value, at: index, to: statement)
+                    index += 1
+                }
+            }
+            try step(statement, sql: sql)
+        }
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let cached = prepared[sql] { return cached }
+        var statement: OpaquePointer?
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw failure(status, sql: sql) }
+        if prepared.count >= Self.maximumPrepared {
+            for old in prepared.values { sqlite_nio_sqlite3_finalize(old) }
+            prepared = [:]
+        }
+        prepared[sql] = statement
+        return statement
+    }
+
+    private func step(_ statement: OpaquePointer, sql: String) throws {
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw failure(status, sql: sql) }
+        }
+    }
+
+    private func bind(_ value: any SQLExpression, at index: Int32, to statement: OpaquePointer) throws {
+        switch value {
+        case let bind as SQLBind: try self.bind(try encoder.encode(bind.encodable), at: index, to: statement)
+        case let literal as SQLLiteral:
+            guard case .null = literal else { throw LiaisonError(.configuration, "only bound values and NULL can be inserted as rows") }
+            try self.bind(.null, at: index, to: statement)
+        default:
+            throw LiaisonError(.configuration, "only bound values and NULL can be inserted as rows")
+        }
+    }
+
+    private func bind(_ data: SQLiteData, at index: Int32, to statement: OpaquePointer) throws {
+        let status: Int32
+        switch data {
+        case .integer(let value): status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+        case .float(let value): status = sqlite_nio_sqlite3_bind_double(statement, index, value)
+        case .text(let value):
+            status = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+        case .blob(let value):
+            status = value.withUnsafeReadableBytes { bytes in
+                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), Self.transient)
+            }
+        case .null: status = sqlite_nio_sqlite3_bind_null(statement, index)
+        }
+        guard status == SQLITE_OK else { throw failure(status, sql: "bind \(index)") }
+    }
+
+    private func failure(_ status: Int32, sql: String) -> LiaisonError {
+        let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "status \(status)"
+        // A constraint (a duplicate key) is the caller's conflict; anything else, the database's.
+        let code: LiaisonError.Code = (status & 0xff) == SQLITE_CONSTRAINT ? .conflict : .unavailable
+        return LiaisonError(code, "SQLite refused \(sql.prefix(60))…: \(message)")
+    }
+
+    private static func quoted(_ identifier: String) -> String {
+        "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    /// SQLite copies the bound bytes (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
