@@ -10,6 +10,12 @@ import SQLKit
 // first one's locks when it closed the file.
 import VaporCSQLite
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The connection that commits the node's plain SQL writes to its SQLite file (rows to insert,
 /// statements to run): a whole group commit — `BEGIN`, every merged multi-row `INSERT`, every
 /// statement, `COMMIT` — runs as one job on the writer's own thread.
@@ -129,7 +135,7 @@ final class SQLiteWriter: @unchecked Sendable {
         for insert in write.inserts { try run(insert) }
         for (sql, binds) in write.statements {
             let statement = try statement(sql)
-            for (offset, value) in binds.enumerated() { try bind(try encoder.encode(value), at: Int32(offset + 1), to: statement) }
+            for (offset, value) in binds.enumerated() { try bind(try data(value), at: Int32(offset + 1), to: statement) }
             try step(statement, sql: sql)
         }
     }
@@ -203,13 +209,31 @@ final class SQLiteWriter: @unchecked Sendable {
 
     private func bind(_ value: any SQLExpression, at index: Int32, to statement: OpaquePointer) throws {
         switch value {
-        case let bind as SQLBind: try self.bind(try encoder.encode(bind.encodable), at: index, to: statement)
+        case let bind as SQLBind: try self.bind(try data(bind.encodable), at: index, to: statement)
         case let literal as SQLLiteral:
             guard case .null = literal else { throw LiaisonError(.configuration, "only bound values and NULL can be inserted as rows") }
             try self.bind(.null, at: index, to: statement)
         default:
             throw LiaisonError(.configuration, "only bound values and NULL can be inserted as rows")
         }
+    }
+
+    /// A value as SQLite stores it: the common types by their own conversion (what the encoder
+    /// would find after asking every value whether it converts itself, a costly question), the
+    /// rest through the encoder.
+    private func data(_ value: any Encodable & Sendable) throws -> SQLiteData {
+        let direct: SQLiteData?
+        switch value {
+        case let value as String: direct = value.sqliteData
+        case let value as Int: direct = value.sqliteData
+        case let value as Int64: direct = value.sqliteData
+        case let value as Double: direct = value.sqliteData
+        case let value as Date: direct = value.sqliteData
+        case let value as Data: direct = value.sqliteData
+        case let value as Bool: direct = value.sqliteData
+        default: direct = nil
+        }
+        return try direct ?? encoder.encode(value)
     }
 
     private func bind(_ data: SQLiteData, at index: Int32, to statement: OpaquePointer) throws {
