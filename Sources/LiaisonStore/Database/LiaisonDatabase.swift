@@ -234,6 +234,10 @@ public final class LiaisonDatabase: Service, Sendable {
         if !alreadyClosed {
             await commits?.close()
             await databases.shutdownAsync()
+            // A pool connection still opening when the pools closed is closed by the pool once it
+            // opens, with a job on this thread pool; stopping the pool at once would leave it open
+            // (SQLiteNIO asserts on that in debug builds). Opening takes milliseconds.
+            try? await Task.sleep(for: .milliseconds(50))
             try? await threadPool.shutdownGracefully()
         }
     }
