@@ -111,15 +111,12 @@ struct DeliveryService: Service {
                 for delivery in batch { try await messages.markFailed(delivery.id, error: "\(delivery.recipient) is no longer a partner") }
                 return []
             }
-            let (client, endpoint) = try await clients.client(for: partner)
-            var request = HTTPClientRequest(url: endpoint + "/federation/v1/envelopes/batch")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
             // The stored envelopes are JSON already: the batch is written around them, not re-encoded.
-            request.body = .bytes(ByteBuffer(string: #"{"envelopes":["# + batch.map(\.payloadJSON).joined(separator: ",") + "]}"))
-            let response = try await client.execute(request, timeout: .seconds(60))
-            let body = try await response.body.collect(upTo: 64 << 20)
-            switch response.status.code {
+            let (status, body) = try await post(
+                #"{"envelopes":["# + batch.map(\.payloadJSON).joined(separator: ",") + "]}", to: "/federation/v1/envelopes/batch", of: partner,
+                timeout: .seconds(60), answerLimit: 64 << 20
+            )
+            switch status {
             case 200:
                 let answer = try MessageStore.decoder.decode(EnvelopeBatch.Answer.self, from: Data(body.readableBytesView))
                 guard answer.results.count == batch.count else {
@@ -141,12 +138,12 @@ struct DeliveryService: Service {
                 }
                 return delivered
             case 408, 429, 500...:
-                for delivery in batch { try await retry(delivery, error: "\(first.recipient) answered \(response.status.code)") }
+                for delivery in batch { try await retry(delivery, error: "\(first.recipient) answered \(status)") }
                 return []
             default:
                 // A partner that takes no batches (or not this one) gets each envelope alone, and
                 // answers each on its own.
-                logger.notice("batch not taken; delivering one by one", metadata: ["recipient": "\(first.recipient)", "status": "\(response.status.code)"])
+                logger.notice("batch not taken; delivering one by one", metadata: ["recipient": "\(first.recipient)", "status": "\(status)"])
                 return await batch.asyncCompactMap { await deliver($0) }
             }
         } catch {
@@ -164,27 +161,33 @@ struct DeliveryService: Service {
                 try await messages.markFailed(delivery.id, error: "\(delivery.recipient) is no longer a partner")
                 return nil
             }
-            let (client, endpoint) = try await clients.client(for: partner)
             let path = delivery.kind == .message ? "/federation/v1/envelopes" : "/federation/v1/receipts"
-            var request = HTTPClientRequest(url: endpoint + path)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: delivery.payloadJSON))
-            let response = try await client.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            switch response.status.code {
+            let (status, body) = try await post(delivery.payloadJSON, to: path, of: partner, timeout: .seconds(30), answerLimit: 1 << 20)
+            switch status {
             case 200..<300:
                 guard delivery.kind == .message else { return (delivery, nil) }
                 let receipt = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
                 return (delivery, try accept(delivery, partner: partner, receipt: receipt))
             default:
                 let detail = (try? JSONDecoder().decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
-                try await refused(delivery, status: Int(response.status.code), detail: detail ?? String(buffer: body))
+                try await refused(delivery, status: status, detail: detail ?? String(buffer: body))
             }
         } catch {
             try? await retry(delivery, error: "\(error)")
         }
         return nil
+    }
+
+    /// Posts JSON to a path on a partner's federation endpoint.
+    /// - Returns: the answer's status and body.
+    private func post(_ json: String, to path: String, of partner: PartnerRecord, timeout: TimeAmount, answerLimit: Int) async throws -> (status: Int, body: ByteBuffer) {
+        let (client, endpoint) = try await clients.client(for: partner)
+        var request = HTTPClientRequest(url: endpoint + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await client.execute(request, timeout: timeout)
+        return (Int(response.status.code), try await response.body.collect(upTo: answerLimit))
     }
 
     /// Records a partner's refusal: retried later when the partner was busy or failing, failed otherwise.

@@ -88,7 +88,7 @@ public struct AuditStore: Sendable {
     public func queued(limit: Int) async throws -> [QueuedAuditEvent] {
         // Plain SQL rows: the sequencer reads every event once, and decoding models (by
         // reflection) cost more than the query.
-        guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        let sql = try db.sql
         return try await sql.raw("""
             SELECT id, event_json, event_time, operation, outcome, actor, subject FROM \(ident: AuditQueueModel.schema) ORDER BY id LIMIT \(unsafeRaw: String(max(0, limit)))
             """).all().map { row in

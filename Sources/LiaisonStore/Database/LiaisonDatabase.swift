@@ -275,9 +275,10 @@ actor CommitGroup {
         /// Rows to insert, then statements to run.
         case rows([RowInsert], then: [any SQLExpression])
 
-        var isPlain: Bool {
-            if case .rows = self { return true }
-            return false
+        /// The rows and statements of a plain write; `nil` for a closure.
+        var plain: (inserts: [RowInsert], statements: [any SQLExpression])? {
+            if case .rows(let inserts, let statements) = self { return (inserts, statements) }
+            return nil
         }
     }
 
@@ -285,7 +286,7 @@ actor CommitGroup {
     static func run(_ inserts: [RowInsert], then statements: [any SQLExpression], on database: any Database) async throws {
         try await RowInsert.run(inserts, on: database)
         guard !statements.isEmpty else { return }
-        guard let sql = database as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        let sql = try database.sql
         for statement in statements { try await sql.execute(sql: statement) { _ in } }
     }
     private var queue: [(write: Write, done: CheckedContinuation<Void, any Error>)] = []
@@ -320,15 +321,14 @@ actor CommitGroup {
         while !queue.isEmpty {
             // A run of row inserts goes through the row writer, as one job; anything else, with
             // the row inserts queued among it, through FluentKit.
-            let rowRun = rowWriter == nil ? 0 : queue.prefix(Self.maximumBatch).prefix { $0.write.isPlain }.count
-            let batch = Array(queue.prefix(rowRun > 0 ? rowRun : Self.maximumBatch))
+            let plain = rowWriter == nil ? [] : queue.prefix(Self.maximumBatch).prefix { $0.write.plain != nil }.compactMap(\.write.plain)
+            let batch = Array(queue.prefix(plain.isEmpty ? Self.maximumBatch : plain.count))
             queue.removeFirst(batch.count)
             let outcomes: [Result<Void, any Error>]
-            if rowRun > 0, let rowWriter, let sql = database as? any SQLDatabase {
+            if !plain.isEmpty, let rowWriter, let sql = try? database.sql {
                 // Statements are written out in SQLite's dialect here; the writer only binds and runs them.
-                outcomes = await rowWriter.commit(batch.map { item in
-                    guard case .rows(let inserts, let statements) = item.write else { return SQLiteWriter.Write(inserts: [], statements: []) }
-                    return SQLiteWriter.Write(inserts: inserts, statements: statements.map { statement in
+                outcomes = await rowWriter.commit(plain.map { write in
+                    SQLiteWriter.Write(inserts: write.inserts, statements: write.statements.map { statement in
                         var serializer = SQLSerializer(database: sql)
                         statement.serialize(to: &serializer)
                         return (serializer.sql, serializer.binds)
@@ -372,7 +372,7 @@ actor CommitGroup {
         }
         do {
             return try await database.transaction { tx in
-                guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not accept SQL") }
+                let sql = try tx.sql
                 var outcomes: [Result<Void, any Error>] = []
                 outcomes.reserveCapacity(writes.count)
                 for (index, write) in writes.enumerated() {

@@ -48,19 +48,33 @@ public struct RowInsert: Sendable {
         return merged
     }
 
+    /// The rows in groups of at most ``maximumBinds`` values, one group a statement.
+    var statementRows: [ArraySlice<[any SQLExpression]>] {
+        let perStatement = max(1, Self.maximumBinds / max(1, columns.count))
+        return stride(from: 0, to: rows.count, by: perStatement).map { rows[$0..<min($0 + perStatement, rows.count)] }
+    }
+
     /// Runs the inserts in order, each as multi-row statements of at most ``maximumBinds`` values.
     static func run(_ inserts: [RowInsert], on database: any Database) async throws {
         guard !inserts.isEmpty else { return }
-        guard let sql = database as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-        for insert in inserts where !insert.rows.isEmpty {
-            let perStatement = max(1, Self.maximumBinds / max(1, insert.columns.count))
-            for start in stride(from: 0, to: insert.rows.count, by: perStatement) {
+        let sql = try database.sql
+        for insert in inserts {
+            for rows in insert.statementRows {
                 let statement = sql.insert(into: insert.table).columns(insert.columns)
-                for row in insert.rows[start..<min(start + perStatement, insert.rows.count)] {
-                    statement.values(row)
-                }
+                for row in rows { statement.values(row) }
                 try await statement.run()
             }
+        }
+    }
+}
+
+extension Database {
+    /// This database as SQLKit's `SQLDatabase`, for plain SQL.
+    /// - Throws: ``LiaisonError`` `.configuration` for a driver that speaks no SQL (none of Liaison's).
+    package var sql: any SQLDatabase {
+        get throws(LiaisonError) {
+            guard let sql = self as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+            return sql
         }
     }
 }

@@ -164,11 +164,9 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Inserts the rows, as many per statement as SQLite's bound-value limit allows.
     private func run(_ insert: RowInsert) throws {
         guard !insert.rows.isEmpty else { return }
-        let perStatement = max(1, RowInsert.maximumBinds / max(1, insert.columns.count))
         let head = "INSERT INTO \(Self.quoted(insert.table)) (\(insert.columns.map(Self.quoted).joined(separator: ", "))) VALUES "
         let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
-        for start in stride(from: 0, to: insert.rows.count, by: perStatement) {
-            let rows = insert.rows[start..<min(start + perStatement, insert.rows.count)]
+        for rows in insert.statementRows {
             let sql = head + Array(repeating: tuple, count: rows.count).joined(separator: ", ")
             let statement = try statement(sql)
             var index: Int32 = 1

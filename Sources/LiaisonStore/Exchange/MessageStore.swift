@@ -214,12 +214,7 @@ public struct MessageStore: Sendable {
             """).all().map(Self.deliveryRecord)
     }
 
-    private var sql: any SQLDatabase {
-        get throws {
-            guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
-            return sql
-        }
-    }
+    private var sql: any SQLDatabase { get throws { try db.sql } }
 
     /// The columns ``deliveryRecord(_:)`` reads.
     static let deliveryColumns = "id, message_id, recipient, kind, state, attempts, next_attempt_at, last_error, payload_json, receipt_json, delivered_at, read_receipt_json, read_at"
@@ -334,15 +329,6 @@ public struct MessageStore: Sendable {
             message: try decoder.decode(Message.self, from: Data(model.documentJSON.utf8)),
             box: MessageRecord.Box(rawValue: model.box) ?? .inbox,
             readAt: model.readAt
-        )
-    }
-
-    static func record(_ model: DeliveryModel) throws -> DeliveryRecord {
-        DeliveryRecord(
-            id: try model.requireID(), messageID: model.messageID, recipient: model.recipient,
-            kind: DeliveryRecord.Kind(rawValue: model.kind) ?? .message, state: DeliveryRecord.State(rawValue: model.state) ?? .queued,
-            attempts: model.attempts, nextAttemptAt: model.nextAttemptAt, lastError: model.lastError, payloadJSON: model.payloadJSON,
-            receiptJSON: model.receiptJSON, deliveredAt: model.deliveredAt, readReceiptJSON: model.readReceiptJSON, readAt: model.readAt
         )
     }
 }

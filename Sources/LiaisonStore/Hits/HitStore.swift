@@ -90,7 +90,7 @@ public struct HitStore: Sendable {
     /// Counted in the database (one row per category), not by reading the records: the page and
     /// the API that show the counts are called with millions of records held.
     public func counts() async throws -> [String: Int] {
-        guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        let sql = try db.sql
         let rows = try await sql.select().column("category").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "records")
             .from(HitReferenceModel.schema).groupBy("category").all()
         var counts: [String: Int] = [:]
@@ -111,7 +111,7 @@ public struct HitStore: Sendable {
         produce: @escaping @Sendable (_ insert: ([StoredReference]) async throws -> Void) async throws -> Extra
     ) async throws -> (report: HitImportReport, extra: Extra) {
         try await database.transaction { tx in
-            guard let sql = tx as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+            let sql = try tx.sql
             var removed = 0, updated = 0, added = 0
             if replaceAll {
                 removed = try await HitReferenceModel.query(on: tx).filter(\.$category == category).count()
@@ -151,7 +151,7 @@ public struct HitStore: Sendable {
     /// by reflection dominated loading ten million rows.
     /// - Parameter withFields: decode each record's fields too (persons need their dates of birth).
     public func forEachReference(category: String, batchSize: Int = 20_000, withFields: Bool = false, _ body: ([StoredReference]) async throws -> Void) async throws {
-        guard let sql = try db as? any SQLDatabase else { throw LiaisonError(.configuration, "the database driver does not speak SQL") }
+        let sql = try db.sql
         var after: String?
         while true {
             var query = sql.select().columns(withFields ? ["id", "reference", "keys", "profile", "fields_json"] : ["id", "reference", "keys", "profile"])
