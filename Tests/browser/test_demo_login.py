@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -135,6 +135,14 @@ def test_wrong_password_shows_error(demo, browser):
     browser.save_screenshot(str(OUTPUT / "login-error.png"))
 
 
+def across_navigation(browser, condition, timeout=10):
+    """Waits for a condition that reads elements while a page may still be replacing the last one.
+    An element found on the old page can vanish between finding and reading it: Chromium reports
+    that as a stale element or as "Node with given id does not belong to the document" (a plain
+    WebDriverException); both mean "not yet", so the condition is tried again."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException, WebDriverException)).until(condition)
+
+
 def sign_in(browser, url, username, password):
     browser.delete_all_cookies()
     browser.get(url)
@@ -183,9 +191,7 @@ def test_message_between_agencies_in_the_browser(demo, browser):
     browser.find_element(By.ID, "forward").click()
     # The forward lands on another message page: wait for the new page, not just any message URL.
     WebDriverWait(browser, 10).until(lambda b: b.current_url != received_url)
-    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda b: b.find_element(By.TAG_NAME, "h1").text.startswith("Fwd: ")
-    )
+    across_navigation(browser, lambda b: b.find_element(By.TAG_NAME, "h1").text.startswith("Fwd: "))
     browser.save_screenshot(str(OUTPUT / "forwarded-message.png"))
 
 
@@ -352,7 +358,7 @@ def test_victim_disclosure_waits_for_a_supervisor(demo, browser):
     WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.ID, "decision-reason")))
     browser.find_element(By.ID, "decision-reason").send_keys("Necessary and proportionate for the assault case.")
     browser.find_element(By.ID, "approve").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "approval-state").get_attribute("data-state") == "approved")
+    across_navigation(browser, lambda b: b.find_element(By.ID, "approval-state").get_attribute("data-state") == "approved")
     assert browser.find_element(By.ID, "approval-outcome").text.startswith("message:")
     browser.save_screenshot(str(OUTPUT / "approval-approved.png"))
 
