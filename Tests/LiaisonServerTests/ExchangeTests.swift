@@ -151,6 +151,20 @@ func deliveryState(_ message: [String: Any], _ recipient: String) -> String? {
 
 @Suite("Secure exchange between live nodes")
 struct ExchangeTests {
+    @Test("a payload written around the stored message document is the encoder's own bytes", arguments: [false, true])
+    func splicedPayload(withEvidence: Bool) throws {
+        let message = Message(
+            id: UUIDv7.make(at: Date()).uuidString.lowercased(), originator: "XA-POL", to: ["XB-CUS"], subject: "Quote \" slash / é",
+            body: "Line one\nline two", entities: [], purpose: "investigation", legalBasis: "FD 2006/960/JHA", handlingCode: .h2, handlingRestriction: nil,
+            evaluation: Evaluation(source: .b, information: .two), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil, createdAt: Date()
+        )
+        let attachments = ["ab12": "aGVsbG8=", "00ff": "d29ybGQ/Lw=="]
+        let evidence = withEvidence ? "UEsDBA==/+" : nil
+        let spliced = try MessageService.payload(document: try MessageStore.encoder.encode(message), attachments: attachments, evidencePackage: evidence)
+        let encoded = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: attachments, evidencePackage: evidence))
+        #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
+    }
+
     @Test("a message travels A→B over TLS, end-to-end encrypted, with a signed delivery receipt and a read receipt", arguments: Backend.available)
     func deliveredAndRead(backend: Backend) async throws {
         try await LiveFederation.run(backend: backend) { federation in

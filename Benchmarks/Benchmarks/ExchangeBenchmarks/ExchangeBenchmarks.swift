@@ -65,6 +65,27 @@ let benchmarks: @Sendable () -> Void = {
              "handlingCode":"H0","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0001"}
             """
         if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil {
+            // The baseline inside a send: an API request that does nothing (client and server's
+            // HTTP alone), in CPU time a request.
+            do {
+                let cpuBefore = ProcessCPU.now()
+                let started = ContinuousClock.now
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<16 {
+                        group.addTask {
+                            for _ in 0..<200 {
+                                var request = HTTPClientRequest(url: "http://127.0.0.1:\(pair.webPortA)/healthz")
+                                request.headers.add(name: "Authorization", value: "Bearer \(pair.token)")
+                                let response = try await pair.http.execute(request, timeout: .seconds(60))
+                                _ = try await response.body.collect(upTo: 1 << 20)
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let cpu = ProcessCPU.now() - cpuBefore
+                print("GET /healthz × 3,200 from 16 clients: \(ContinuousClock.now - started), CPU a request \(Int((cpu.user + cpu.system) * 1e6 / 3_200)) µs")
+            }
             for workers in [1, 4, 16, 64] {
                 print("workers \(workers):")
                 try await pair.sendAndAwait(count: workers == 1 ? 100 : 500, body: request, workers: workers)
@@ -167,6 +188,7 @@ final class NodePair: @unchecked Sendable {
     func sendAndAwait(count: Int, body: String, workers: Int = 16) async throws {
         let store = MessageStore(database: apps[0].database)
         let before = try await store.queuedCount()
+        let cpuBefore = ProcessCPU.now()
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
@@ -197,7 +219,11 @@ final class NodePair: @unchecked Sendable {
         while try await store.queuedCount() > before {
             try await Task.sleep(for: .milliseconds(5))
         }
-        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil { print("posted \(posted - started), delivered \(ContinuousClock.now - started)") }
+        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil {
+            let cpu = ProcessCPU.now() - cpuBefore
+            let perMessage = { (seconds: Double) in String(format: "%.0f µs", seconds * 1e6 / Double(count)) }
+            print("posted \(posted - started), delivered \(ContinuousClock.now - started); CPU a message \(perMessage(cpu.user + cpu.system)) (user \(perMessage(cpu.user)), system \(perMessage(cpu.system)))")
+        }
     }
 
     /// Sends `rate` messages a second for `seconds` through A's API, each at its own moment, waits
@@ -240,5 +266,23 @@ final class NodePair: @unchecked Sendable {
         try await http.shutdown()
         await group.triggerGracefulShutdown()
         try? await task.value
+    }
+}
+
+/// This process's CPU time so far (all threads: both nodes and the API clients), to express the
+/// exchange's cost as CPU time a message, which does not depend on how busy the machine is.
+struct ProcessCPU {
+    var user: Double
+    var system: Double
+
+    static func now() -> ProcessCPU {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return ProcessCPU(user: seconds(usage.ru_utime), system: seconds(usage.ru_stime))
+    }
+
+    static func - (later: ProcessCPU, earlier: ProcessCPU) -> ProcessCPU {
+        ProcessCPU(user: later.user - earlier.user, system: later.system - earlier.system)
     }
 }

@@ -142,8 +142,56 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
         }
     }
 
-    /// Encodes an event alone, as the queue holds it.
-    public static func encode(_ event: AuditEvent) throws -> Data { try encoder.encode(event) }
+    /// Encodes an event alone, as the queue holds it: the bytes ``CanonicalJSON/encoder`` writes,
+    /// by hand (every operation records events, and the encoder's generic path cost more than
+    /// the rest of recording them).
+    public static func encode(_ event: AuditEvent) throws -> Data {
+        guard CanonicalJSONWriter.writes(event.time) else { return try encoder.encode(event) }
+        var json = CanonicalJSONWriter()
+        json.beginObject()
+        // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
+        json.key("actor")
+        json.string(event.actor)
+        if let details = event.details {
+            json.key("details")
+            json.beginObject()
+            for key in details.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                json.key(key)
+                json.string(details[key]!)
+            }
+            json.endObject()
+        }
+        if let legalBasis = event.legalBasis {
+            json.key("legalBasis")
+            json.string(legalBasis)
+        }
+        json.key("operation")
+        json.string(event.operation.rawValue)
+        json.key("outcome")
+        json.string(event.outcome.rawValue)
+        if let purpose = event.purpose {
+            json.key("purpose")
+            json.string(purpose)
+        }
+        if let recipients = event.recipients {
+            json.key("recipients")
+            json.beginArray()
+            for recipient in recipients { json.string(recipient) }
+            json.endArray()
+        }
+        if let role = event.role {
+            json.key("role")
+            json.string(role)
+        }
+        if let subject = event.subject {
+            json.key("subject")
+            json.string(subject)
+        }
+        json.key("time")
+        json.date(event.time)
+        json.endObject()
+        return Data(json.bytes)
+    }
 
     /// Decodes an event from the queue.
     public static func decode(event: Data) throws -> AuditEvent { try decoder.decode(AuditEvent.self, from: event) }

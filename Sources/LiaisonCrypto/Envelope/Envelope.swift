@@ -99,10 +99,7 @@ public struct Envelope: Codable, Sendable, Equatable {
         guard header.suite == recipientKey.suite else {
             throw LiaisonError(.invalidInput, "the envelope header names suite \(header.suite.rawValue) but the recipient key is for \(recipientKey.suite.rawValue)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let headerBytes = try encoder.encode(header)
+        let headerBytes = try headerEncoder.encode(header)
         let inner = try signingKey.signature(for: innerLabel + SHA256.hash(data: headerBytes).bytes + payload)
         var sender: HPKE.Sender
         switch recipientKey {
@@ -119,25 +116,93 @@ public struct Envelope: Codable, Sendable, Equatable {
         )
     }
 
+    /// An envelope as received: its parts base64-decoded once, and the header as the sender
+    /// claims it (to find whose key verifies it); nothing is verified yet.
+    public struct Received: Sendable {
+        let header: Data
+        let encapsulatedKey: Data
+        let ciphertext: Data
+        let signature: Data
+        /// The header read from its bytes, or why it cannot be; a verification reports a bad
+        /// signature before a malformed header.
+        let decodedHeader: Result<EnvelopeHeader, LiaisonError>
+
+        /// The header as the sender claims it: only to find whose key to verify with.
+        public var claimedHeader: EnvelopeHeader {
+            get throws(LiaisonError) { try decodedHeader.get() }
+        }
+
+        /// Checks the outer signature, without decrypting.
+        /// - Parameter senderKey: the pinned signing key of the sender the header names.
+        /// - Returns: the header, now verified (the signature covers the bytes it was read from).
+        /// - Throws: ``LiaisonError`` `.unauthenticated` for a bad signature.
+        public func verifiedHeader(senderKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> EnvelopeHeader {
+            guard senderKey.isValidSignature(signature, for: Envelope.outerDigest(header: header, encapsulatedKey: encapsulatedKey, ciphertext: ciphertext)) else {
+                throw LiaisonError(.unauthenticated, "the envelope's signature does not verify against the sender's pinned key")
+            }
+            return try decodedHeader.get()
+        }
+
+        /// Verifies both signatures and decrypts.
+        /// - Returns: the verified header and the payload.
+        public func open(
+            senderKey: Curve25519.Signing.PublicKey,
+            recipientKey: Curve25519.KeyAgreement.PrivateKey,
+            postQuantumKey: XWingMLKEM768X25519.PrivateKey? = nil
+        ) throws(LiaisonError) -> (header: EnvelopeHeader, payload: Data) {
+            let verified = try verifiedHeader(senderKey: senderKey)
+            let plaintext: Data
+            do {
+                switch verified.suite {
+                case .x25519:
+                    var recipient = try HPKE.Recipient(privateKey: recipientKey, ciphersuite: verified.suite.ciphersuite, info: Envelope.hpkeInfo, encapsulatedKey: encapsulatedKey)
+                    plaintext = try recipient.open(ciphertext, authenticating: header)
+                case .xwing:
+                    guard let postQuantumKey else {
+                        throw LiaisonError(.invalidInput, "the envelope is sealed with X-Wing but this node has no post-quantum key")
+                    }
+                    var recipient = try HPKE.Recipient(privateKey: postQuantumKey, ciphersuite: verified.suite.ciphersuite, info: Envelope.hpkeInfo, encapsulatedKey: encapsulatedKey)
+                    plaintext = try recipient.open(ciphertext, authenticating: header)
+                }
+            } catch let error as LiaisonError {
+                throw error
+            } catch {
+                throw LiaisonError(.invalidInput, "the envelope cannot be decrypted with this node's key (not addressed to it, or damaged)")
+            }
+            guard plaintext.count >= 64 else { throw LiaisonError(.invalidInput, "the envelope's plaintext is truncated") }
+            let inner = plaintext.prefix(64)
+            let payload = plaintext.dropFirst(64)
+            guard senderKey.isValidSignature(inner, for: Envelope.innerLabel + SHA256.hash(data: header).bytes + payload) else {
+                throw LiaisonError(.unauthenticated, "the payload's inner signature does not verify against the sender's key")
+            }
+            return (verified, Data(payload))
+        }
+    }
+
+    /// The envelope's parts, decoded once, with its claimed header.
+    /// - Throws: ``LiaisonError`` `.invalidInput` when a part is not base64 or the signature is not 64 bytes.
+    public func received() throws(LiaisonError) -> Received {
+        guard let header = Data(base64Encoded: header), let key = Data(base64Encoded: encapsulatedKey),
+            let ciphertext = Data(base64Encoded: ciphertext), let signature = Data(base64Encoded: signature)
+        else {
+            throw LiaisonError(.invalidInput, "the envelope is malformed: header, encapsulatedKey, ciphertext and signature must be base64")
+        }
+        guard signature.count == 64 else { throw LiaisonError(.invalidInput, "the envelope's signature must be 64 bytes (Ed25519)") }
+        let decoded: Result<EnvelopeHeader, LiaisonError>
+        do throws(LiaisonError) { decoded = .success(try Self.decodeHeader(header)) } catch { decoded = .failure(error) }
+        return Received(header: header, encapsulatedKey: key, ciphertext: ciphertext, signature: signature, decodedHeader: decoded)
+    }
+
     /// Reads the header and checks the outer signature, without decrypting.
     /// - Parameter senderKey: the pinned signing key of the sender the header names.
     /// - Throws: ``LiaisonError`` `.invalidInput` for malformed envelopes, `.unauthenticated` for a bad signature.
     public func verifiedHeader(senderKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> EnvelopeHeader {
-        try Self.verifiedHeader(try decodedParts(), senderKey: senderKey)
-    }
-
-    private static func verifiedHeader(
-        _ parts: (header: Data, encapsulatedKey: Data, ciphertext: Data, signature: Data), senderKey: Curve25519.Signing.PublicKey
-    ) throws(LiaisonError) -> EnvelopeHeader {
-        guard senderKey.isValidSignature(parts.signature, for: outerDigest(header: parts.header, encapsulatedKey: parts.encapsulatedKey, ciphertext: parts.ciphertext)) else {
-            throw LiaisonError(.unauthenticated, "the envelope's signature does not verify against the sender's pinned key")
-        }
-        return try decodeHeader(parts.header)
+        try received().verifiedHeader(senderKey: senderKey)
     }
 
     /// The header as the sender claims it, unverified: only to find whose key to verify with.
     public func claimedHeader() throws(LiaisonError) -> EnvelopeHeader {
-        try Self.decodeHeader(try decodedParts().header)
+        try received().claimedHeader
     }
 
     /// Verifies both signatures and decrypts.
@@ -147,33 +212,7 @@ public struct Envelope: Codable, Sendable, Equatable {
         recipientKey: Curve25519.KeyAgreement.PrivateKey,
         postQuantumKey: XWingMLKEM768X25519.PrivateKey? = nil
     ) throws(LiaisonError) -> (header: EnvelopeHeader, payload: Data) {
-        let parts = try decodedParts()
-        let header = try Self.verifiedHeader(parts, senderKey: senderKey)
-        let plaintext: Data
-        do {
-            switch header.suite {
-            case .x25519:
-                var recipient = try HPKE.Recipient(privateKey: recipientKey, ciphersuite: header.suite.ciphersuite, info: Self.hpkeInfo, encapsulatedKey: parts.encapsulatedKey)
-                plaintext = try recipient.open(parts.ciphertext, authenticating: parts.header)
-            case .xwing:
-                guard let postQuantumKey else {
-                    throw LiaisonError(.invalidInput, "the envelope is sealed with X-Wing but this node has no post-quantum key")
-                }
-                var recipient = try HPKE.Recipient(privateKey: postQuantumKey, ciphersuite: header.suite.ciphersuite, info: Self.hpkeInfo, encapsulatedKey: parts.encapsulatedKey)
-                plaintext = try recipient.open(parts.ciphertext, authenticating: parts.header)
-            }
-        } catch let error as LiaisonError {
-            throw error
-        } catch {
-            throw LiaisonError(.invalidInput, "the envelope cannot be decrypted with this node's key (not addressed to it, or damaged)")
-        }
-        guard plaintext.count >= 64 else { throw LiaisonError(.invalidInput, "the envelope's plaintext is truncated") }
-        let inner = plaintext.prefix(64)
-        let payload = plaintext.dropFirst(64)
-        guard senderKey.isValidSignature(inner, for: Self.innerLabel + SHA256.hash(data: parts.header).bytes + payload) else {
-            throw LiaisonError(.unauthenticated, "the payload's inner signature does not verify against the sender's key")
-        }
-        return (header, Data(payload))
+        try received().open(senderKey: senderKey, recipientKey: recipientKey, postQuantumKey: postQuantumKey)
     }
 
     /// The inner signature and payload, which a recipient keeps to show a third party who wrote
@@ -186,20 +225,21 @@ public struct Envelope: Codable, Sendable, Equatable {
         outerLabel + SHA256.hash(data: header).bytes + SHA256.hash(data: encapsulatedKey).bytes + SHA256.hash(data: ciphertext).bytes
     }
 
-    private func decodedParts() throws(LiaisonError) -> (header: Data, encapsulatedKey: Data, ciphertext: Data, signature: Data) {
-        guard let header = Data(base64Encoded: header), let key = Data(base64Encoded: encapsulatedKey),
-            let ciphertext = Data(base64Encoded: ciphertext), let signature = Data(base64Encoded: signature)
-        else {
-            throw LiaisonError(.invalidInput, "the envelope is malformed: header, encapsulatedKey, ciphertext and signature must be base64")
-        }
-        guard signature.count == 64 else { throw LiaisonError(.invalidInput, "the envelope's signature must be 64 bytes (Ed25519)") }
-        return (header, key, ciphertext, signature)
-    }
+    private static let headerEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
 
-    private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
+    private static let headerDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        guard let header = try? decoder.decode(EnvelopeHeader.self, from: bytes) else {
+        return decoder
+    }()
+
+    private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
+        guard let header = try? headerDecoder.decode(EnvelopeHeader.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the envelope's header is not a valid \(format) header")
         }
         guard header.format == format else {

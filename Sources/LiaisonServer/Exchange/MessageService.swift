@@ -247,12 +247,20 @@ struct MessageService: Sendable {
             }
             var outgoing: [MessageStore.Outgoing] = []
             var allRedactions: [Redaction] = []
+            // What every recipient without redactions receives is the stored document itself.
+            let document = try MessageStore.encoder.encode(message)
+            let evidencePackage = evidence?.package.base64EncodedString()
             for clearance in cleared {
-                var disclosed = message
-                disclosed.entities = clearance.entities
-                disclosed.redactions = clearance.redactions.isEmpty ? nil : clearance.redactions
-                allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
-                let payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidence?.package.base64EncodedString()))
+                let payload: Data
+                if clearance.redactions.isEmpty {
+                    payload = try Self.payload(document: document, attachments: contents, evidencePackage: evidencePackage)
+                } else {
+                    var disclosed = message
+                    disclosed.entities = clearance.entities
+                    disclosed.redactions = clearance.redactions
+                    allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
+                    payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidencePackage))
+                }
                 let partnerKeys = try PartnerKeys.of(clearance.partner.identity)
                 let recipientKey: Envelope.RecipientKey
                 if clearance.agreement.postQuantum {
@@ -281,7 +289,10 @@ struct MessageService: Sendable {
                 time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
                 legalBasis: message.legalBasis, recipients: message.to, details: details
             )
-            let deliveries = try await messages.enqueue(message, deliveries: outgoing, audit: decisionEvents + [event], deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now)
+            let deliveries = try await messages.enqueue(
+                message, document: allRedactions.isEmpty ? document : nil, deliveries: outgoing, audit: decisionEvents + [event],
+                deleteAt: configuration.retention.deleteAt(message, storedAt: now), at: now
+            )
             decisionEvents = []
             await wakeup.signal()
             await trail.wakeup.signal()
@@ -290,6 +301,21 @@ struct MessageService: Sendable {
             for event in decisionEvents { await trail.record(event) }
             throw error
         }
+    }
+
+    /// The bytes `MessageStore.encoder` writes for an ``EnvelopePayload`` (keys sorted:
+    /// `attachments`, `evidencePackage`, `message`), around a message already encoded.
+    static func payload(document: Data, attachments: [String: String], evidencePackage: String?) throws -> Data {
+        var payload = Data(#"{"attachments":"#.utf8)
+        payload += try MessageStore.encoder.encode(attachments)
+        if let evidencePackage {
+            payload += Data(#","evidencePackage":"#.utf8)
+            payload += try MessageStore.encoder.encode(evidencePackage)
+        }
+        payload += Data(#","message":"#.utf8)
+        payload += document
+        payload += Data("}".utf8)
+        return payload
     }
 
     /// Accepts an envelope from a partner: verifies, checks the agreement, refuses replays and

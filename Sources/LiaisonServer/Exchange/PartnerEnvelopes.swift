@@ -21,7 +21,8 @@ struct PartnerEnvelopes: Sendable {
     /// - Parameter maximumAge: older envelopes are refused as stale.
     /// - Throws: ``Problem`` 400 (wrong recipient, stale), 403 (unknown partner); ``LiaisonError`` for a bad signature or malformed envelope.
     func open(_ envelope: Envelope, maximumAge: TimeInterval) async throws -> (header: EnvelopeHeader, payload: Data, partner: PartnerRecord) {
-        let claimed = try envelope.claimedHeader()
+        let received = try envelope.received()
+        let claimed = try received.claimedHeader
         guard claimed.recipient == ownAgencyCode else {
             throw Problem(.badRequest, code: "wrong-recipient", detail: "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
         }
@@ -31,7 +32,7 @@ struct PartnerEnvelopes: Sendable {
         let partnerKeys = try PartnerKeys.of(partner.identity)
         // Both signatures are checked before anything is decrypted; the dates are checked on the
         // verified header before anything is read or stored.
-        let opened = try envelope.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
+        let opened = try received.open(senderKey: partnerKeys.signing, recipientKey: keys.keyAgreement, postQuantumKey: keys.postQuantum)
         let header = opened.header
         let now = clock.now()
         guard header.createdAt <= now.addingTimeInterval(MessageService.allowedClockSkew) else {

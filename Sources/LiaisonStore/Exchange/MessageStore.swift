@@ -83,10 +83,13 @@ public struct MessageStore: Sendable {
     }
 
     /// Commits a sent message, its queued deliveries and its audit events in one transaction.
+    /// - Parameter document: the message as ``encoder`` writes it, where the caller has it already.
     /// - Returns: the queued deliveries as stored, by recipient.
     @discardableResult
-    public func enqueue(_ message: Message, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date) async throws -> [DeliveryRecord] {
-        let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
+    public func enqueue(
+        _ message: Message, document: Data? = nil, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date
+    ) async throws -> [DeliveryRecord] {
+        let document = String(decoding: try document ?? Self.encoder.encode(message), as: UTF8.self)
         var deliveryRows = Self.deliveryRows
         for outgoing in deliveries {
             deliveryRows.add(Self.deliveryRow(outgoing, messageID: message.id, kind: .message, at: now))
