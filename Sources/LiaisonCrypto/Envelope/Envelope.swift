@@ -74,6 +74,12 @@ public struct Envelope: Codable, Sendable, Equatable {
         self.signature = signature
     }
 
+    /// The envelope's JSON (keys sorted), written directly: its four fields are base64, which
+    /// JSON carries as it is, so no encoder needs to scan them.
+    public var json: String {
+        #"{"ciphertext":""# + ciphertext + #"","encapsulatedKey":""# + encapsulatedKey + #"","header":""# + header + #"","signature":""# + signature + #""}"#
+    }
+
     /// A recipient's public key-agreement key.
     public enum RecipientKey: Sendable {
         case x25519(Curve25519.KeyAgreement.PublicKey)

@@ -276,7 +276,7 @@ struct MessageService: Sendable {
                     createdAt: now, suite: clearance.agreement.postQuantum ? .xwing : .x25519
                 )
                 let envelope = try Envelope.seal(payload: payload, header: header, signingKey: keys.signing, recipientKey: recipientKey)
-                outgoing.append(.init(envelopeID: header.id, recipient: clearance.recipient, envelopeJSON: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self)))
+                outgoing.append(.init(envelopeID: header.id, recipient: clearance.recipient, envelopeJSON: envelope.json))
             }
             if !allRedactions.isEmpty { message.redactions = allRedactions }
             var details = ["handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
