@@ -18,27 +18,10 @@ public struct CanonicalJSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    public mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
-    }
-
-    public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma.removeLast()
-    }
-
-    public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
-    }
-
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        needsComma.removeLast()
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// A member's key; its value follows. Keys must come in the order of their UTF-8 bytes.
     public mutating func key(_ key: String) {
@@ -52,11 +35,6 @@ public struct CanonicalJSONWriter {
     public mutating func string(_ value: String) {
         separate()
         quoted(value)
-    }
-
-    public mutating func integer(_ value: some BinaryInteger) {
-        separate()
-        bytes.append(contentsOf: String(value).utf8)
     }
 
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, the fraction of a second dropped (as `JSONEncoder`'s
@@ -88,6 +66,17 @@ public struct CanonicalJSONWriter {
     public static func writes(_ date: Date) -> Bool {
         // 1583-01-01T00:00:00Z up to 10000-01-01T00:00:00Z.
         (-12_212_553_600 ..< 253_402_300_800).contains(date.timeIntervalSince1970)
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        needsComma.append(false)
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needsComma.removeLast()
     }
 
     private mutating func separate() {

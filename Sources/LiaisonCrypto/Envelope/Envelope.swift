@@ -199,13 +199,6 @@ public struct Envelope: Codable, Sendable, Equatable {
         return Received(header: header, encapsulatedKey: key, ciphertext: ciphertext, signature: signature, decodedHeader: decoded)
     }
 
-    /// Reads the header and checks the outer signature, without decrypting.
-    /// - Parameter senderKey: the pinned signing key of the sender the header names.
-    /// - Throws: ``LiaisonError`` `.invalidInput` for malformed envelopes, `.unauthenticated` for a bad signature.
-    public func verifiedHeader(senderKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> EnvelopeHeader {
-        try received().verifiedHeader(senderKey: senderKey)
-    }
-
     /// The header as the sender claims it, unverified: only to find whose key to verify with.
     public func claimedHeader() throws(LiaisonError) -> EnvelopeHeader {
         try received().claimedHeader
