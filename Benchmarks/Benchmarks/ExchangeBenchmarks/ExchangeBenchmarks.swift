@@ -64,7 +64,15 @@ let benchmarks: @Sendable () -> Void = {
             {"to":["XB-CUS"],"subject":"benchmark","body":"\(body)","purpose":"investigation","legalBasis":"FD 2006/960/JHA",
              "handlingCode":"H0","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0001"}
             """
-        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil {
+        if let count = environment["LIAISON_BENCH_STREAM"].flatMap(Int.init) {
+            // A sustained stream, to watch with a profiler between its start and end lines.
+            let workers = environment["LIAISON_BENCH_WORKERS"].flatMap(Int.init) ?? 64
+            try await pair.sendAndAwait(count: 500, body: request, workers: workers)
+            trace("stream of \(count) messages from \(workers) clients: start")
+            try await pair.sendAndAwait(count: count, body: request, workers: workers)
+            trace("stream: end")
+        }
+        if environment["LIAISON_BENCH_TRACE"] != nil {
             // The baseline inside a send: an API request that does nothing (client and server's
             // HTTP alone), in CPU time a request.
             do {
@@ -84,16 +92,16 @@ let benchmarks: @Sendable () -> Void = {
                     try await group.waitForAll()
                 }
                 let cpu = ProcessCPU.now() - cpuBefore
-                print("GET /healthz × 3,200 from 16 clients: \(ContinuousClock.now - started), CPU a request \(Int((cpu.user + cpu.system) * 1e6 / 3_200)) µs")
+                trace("GET /healthz × 3,200 from 16 clients: \(ContinuousClock.now - started), CPU a request \(Int((cpu.user + cpu.system) * 1e6 / 3_200)) µs")
             }
             for workers in [1, 4, 16, 64] {
-                print("workers \(workers):")
+                trace("workers \(workers):")
                 try await pair.sendAndAwait(count: workers == 1 ? 100 : 500, body: request, workers: workers)
             }
             for rate in [50, 100, 200, 500, 1_000] {
                 let latencies = try await pair.pacedLatencies(rate: rate, seconds: 5, body: request.replacingOccurrences(of: "\"benchmark\"", with: "\"paced-\(rate)\""))
                 func percentile(_ p: Double) -> Int { Int(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000) }
-                print("paced \(rate) msg/s: \(latencies.count) messages, API request sent → receipt stored p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms")
+                trace("paced \(rate) msg/s: \(latencies.count) messages, API request sent → receipt stored p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(percentile(1)) ms")
             }
         }
         benchmark.startMeasurement()
@@ -219,10 +227,12 @@ final class NodePair: @unchecked Sendable {
         while try await store.queuedCount() > before {
             try await Task.sleep(for: .milliseconds(5))
         }
-        if ProcessInfo.processInfo.environment["LIAISON_BENCH_TRACE"] != nil {
+        if tracing {
             let cpu = ProcessCPU.now() - cpuBefore
             let perMessage = { (seconds: Double) in String(format: "%.0f µs", seconds * 1e6 / Double(count)) }
-            print("posted \(posted - started), delivered \(ContinuousClock.now - started); CPU a message \(perMessage(cpu.user + cpu.system)) (user \(perMessage(cpu.user)), system \(perMessage(cpu.system)))")
+            let delivered = ContinuousClock.now - started
+            let rate = Double(count) / (Double(delivered.components.seconds) + Double(delivered.components.attoseconds) / 1e18)
+            trace("posted \(posted - started), delivered \(delivered) (\(Int(rate)) msg/s); CPU a message \(perMessage(cpu.user + cpu.system)) (user \(perMessage(cpu.user)), system \(perMessage(cpu.system)))")
         }
     }
 
@@ -267,6 +277,15 @@ final class NodePair: @unchecked Sendable {
         await group.triggerGracefulShutdown()
         try? await task.value
     }
+}
+
+let environment = ProcessInfo.processInfo.environment
+/// Whether the end-to-end benchmark prints what it measures along the way (trace or stream mode).
+let tracing = environment["LIAISON_BENCH_TRACE"] != nil || environment["LIAISON_BENCH_STREAM"] != nil
+
+/// A line of the trace, on standard error at once (the benchmark's report goes to standard output).
+func trace(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// This process's CPU time so far (all threads: both nodes and the API clients), to express the

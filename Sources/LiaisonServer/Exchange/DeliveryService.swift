@@ -122,11 +122,21 @@ struct DeliveryService: Service {
                 guard answer.results.count == batch.count else {
                     throw LiaisonError(.invalidInput, "\(first.recipient) answered \(answer.results.count) results for \(batch.count) envelopes")
                 }
+                // The receipts' signatures are verified concurrently, spread over the event loops.
+                let verified = await withTaskGroup(of: (Int, Swift.Result<String, any Error>).self) { group in
+                    for (index, (delivery, result)) in zip(batch, answer.results).enumerated() {
+                        guard let receipt = result.receipt else { continue }
+                        group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) {
+                            (index, Swift.Result { try self.accept(delivery, partner: partner, receipt: receipt) })
+                        }
+                    }
+                    return await group.reduce(into: [Int: Swift.Result<String, any Error>]()) { $0[$1.0] = $1.1 }
+                }
                 var delivered: [(DeliveryRecord, String?)] = []
-                for (delivery, result) in zip(batch, answer.results) {
+                for (index, (delivery, result)) in zip(batch, answer.results).enumerated() {
                     do {
-                        if let receipt = result.receipt {
-                            delivered.append((delivery, try accept(delivery, partner: partner, receipt: receipt)))
+                        if let receipt = verified[index] {
+                            delivered.append((delivery, try receipt.get()))
                         } else if let problem = result.problem {
                             try await refused(delivery, status: problem.status, detail: problem.detail)
                         } else {

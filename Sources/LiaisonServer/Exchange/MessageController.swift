@@ -238,10 +238,11 @@ struct FederationEndpoint {
             guard !batch.envelopes.isEmpty, batch.envelopes.count <= EnvelopeBatch.maximumCount else {
                 throw Problem(.badRequest, code: "invalid-batch", detail: "envelopes: send between 1 and \(EnvelopeBatch.maximumCount) envelopes in one batch (got \(batch.envelopes.count)).")
             }
-            // Received concurrently, so that their rows are committed together (group commit).
+            // Received concurrently, so that their rows are committed together (group commit), and
+            // spread over the event loops, so that their verification and decryption use every core.
             let results = await withTaskGroup(of: (Int, EnvelopeBatch.Result).self) { group in
                 for (index, item) in batch.envelopes.enumerated() {
-                    group.addTask {
+                    group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) {
                         switch item {
                         case .failure(let problem):
                             return (index, EnvelopeBatch.Result(problem: problem))

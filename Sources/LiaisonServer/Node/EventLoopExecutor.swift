@@ -27,3 +27,29 @@ public enum EventLoopExecutor {
         }
     }
 }
+
+/// Runs a task's jobs on one event loop: work that a single request fans out (the envelopes of a
+/// batch) is spread over the loops with one executor each, instead of all staying on the loop of
+/// the connection it came in on (the global executor keeps a task on the loop it was started
+/// from). Without it one loop of two ran out of time while the other was half idle.
+public final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    public init(_ loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    /// One executor for each of the event loops that run this process's tasks (the singleton group's).
+    public static let all: [EventLoopTaskExecutor] = MultiThreadedEventLoopGroup.singleton.makeIterator().map(EventLoopTaskExecutor.init)
+
+    /// The executor for the `index`-th of several jobs, round the loops.
+    public static func spreading(_ index: Int) -> EventLoopTaskExecutor {
+        all[index % all.count]
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        loop.execute { job.runSynchronously(on: executor) }
+    }
+}
