@@ -14,6 +14,7 @@ Needs the `cryptography` package (PyPI) to verify receipts independently of Liai
 import argparse
 import base64
 import concurrent.futures
+import hashlib
 import json
 import os
 import random
@@ -31,6 +32,32 @@ import urllib.request
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 PASSWORD = "reliability-password-1"
+
+
+def signed_bytes(signed, receipt_bytes):
+    """What the issuer signed for this receipt (docs/envelope.md): the receipt itself, or the head
+    of the Merkle tree of a batch of receipts, after checking this receipt's inclusion proof
+    (RFC 9162 §2.1.3.2)."""
+    batch = signed.get("batch")
+    if batch is None:
+        return b"liaison-receipt/1\n" + receipt_bytes
+    node = lambda left, right: hashlib.sha256(b"\x01" + left + right).digest()
+    fn, sn = batch["index"], batch["size"] - 1
+    r = hashlib.sha256(b"\x00" + receipt_bytes).digest()
+    for p in map(base64.b64decode, batch["proof"]):
+        assert sn != 0, "proof too long"
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while True:
+                    fn, sn = fn >> 1, sn >> 1
+                    if fn & 1 or fn == 0:
+                        break
+        else:
+            r = node(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    assert sn == 0 and r == base64.b64decode(batch["root"]), "inclusion proof does not verify"
+    return b"liaison-receipts/1\n" + batch["size"].to_bytes(8, "big") + r
 
 
 def free_port():
@@ -194,7 +221,7 @@ def run_test(options, root, nodes):
             break
         time.sleep(0.5)
 
-    expected, delivered, lost, duplicated, bad_receipts, failed = 0, 0, 0, 0, 0, 0
+    expected, delivered, lost, duplicated, bad_receipts, failed, batched = 0, 0, 0, 0, 0, 0, 0
     keys = {n.code: Ed25519PublicKey.from_public_bytes(base64.b64decode(n.identity["signingKey"]["publicKey"])) for n in nodes}
     by_code = {n.code: n for n in nodes}
     inboxes = {}
@@ -217,7 +244,8 @@ def run_test(options, root, nodes):
             signed = json.loads(receipt_json)
             receipt_bytes = base64.b64decode(signed["receipt"])
             try:
-                keys[recipient].verify(base64.b64decode(signed["signature"]), b"liaison-receipt/1\n" + receipt_bytes)
+                keys[recipient].verify(base64.b64decode(signed["signature"]), signed_bytes(signed, receipt_bytes))
+                batched += "batch" in signed
                 receipt = json.loads(receipt_bytes)
                 assert receipt["messageId"] == message_id and receipt["issuer"] == recipient and receipt["kind"] == "delivery"
                 delivered += 1
@@ -227,6 +255,7 @@ def run_test(options, root, nodes):
         node.stop()
     print(f"sent {options.messages} requests in {sent_seconds:.1f} s; {expected} (message, recipient) deliveries committed; "
           f"killed XC-PRO {kills['XC-PRO']}x and XA-POL {kills['XA-POL']}x")
+    print(f"receipts verified: {delivered - batched} signed alone, {batched} signed in batches (Merkle inclusion proofs)")
     print(f"delivered={delivered} lost={lost} duplicated={duplicated}" + (f" unconfirmed={failed} bad_receipts={bad_receipts}" if failed or bad_receipts else ""))
     ok = lost == 0 and duplicated == 0 and failed == 0 and bad_receipts == 0 and delivered == expected and expected >= options.messages
     if not ok:

@@ -165,6 +165,27 @@ struct ExchangeTests {
         #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
     }
 
+    @Test("the answer to a send, written around the stored document, has the members the view encodes")
+    func splicedView() throws {
+        let message = Message(
+            id: UUIDv7.make(at: Date()).uuidString.lowercased(), originator: "XA-POL", to: ["XB-CUS", "XC-FIU"], subject: "Quote \" slash / é",
+            body: "Line one\nline two", entities: [], purpose: "investigation", legalBasis: "FD 2006/960/JHA", handlingCode: .h2, handlingRestriction: nil,
+            evaluation: Evaluation(source: .b, information: .two), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil, createdAt: Date()
+        )
+        let deliveries = ["XB-CUS", "XC-FIU"].map { recipient in
+            DeliveryRecord(
+                id: UUIDv7.make(at: Date()).uuidString.lowercased(), messageID: message.id, recipient: recipient, kind: .message, state: .queued, attempts: 0,
+                nextAttemptAt: Date(), lastError: nil, payloadJSON: "{}", receiptJSON: nil, deliveredAt: nil, readReceiptJSON: nil, readAt: nil
+            )
+        }
+        let record = MessageRecord(message: message, box: .outbox, readAt: nil)
+        let spliced = try MessageView.json(document: try MessageStore.encoder.encode(message), box: .outbox, deliveries: deliveries)
+        let encoded = try JSONBody.encoder.encode(MessageView(record, deliveries: deliveries))
+        let object = { (data: Data) in try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary) }
+        #expect(try object(spliced) == (try object(encoded)))
+        #expect(try object(spliced)["deliveries"] as? [Any] != nil)
+    }
+
     @Test("a message travels A→B over TLS, end-to-end encrypted, with a signed delivery receipt and a read receipt", arguments: Backend.available)
     func deliveredAndRead(backend: Backend) async throws {
         try await LiveFederation.run(backend: backend) { federation in
@@ -291,10 +312,13 @@ struct ExchangeTests {
             #expect(answer.status == 200, "\(answer.text)")
             let results = try #require(answer.json["results"] as? [[String: Any]])
             try #require(results.count == 5)
-            let freshReceipt = try #require(results[0]["receipt"] as? [String: Any])
-            let receipt = try SignedReceipt(receipt: #require(freshReceipt["receipt"] as? String), signature: #require(freshReceipt["signature"] as? String))
-                .verified(issuerKey: PartnerKeys.of(federation.nodes[1].app.identity).signing)
+            let freshReceipt = try MessageStore.decoder.decode(
+                SignedReceipt.self, from: JSONSerialization.data(withJSONObject: #require(results[0]["receipt"] as? [String: Any]))
+            )
+            let receipt = try freshReceipt.verified(issuerKey: PartnerKeys.of(federation.nodes[1].app.identity).signing)
             #expect(receipt.envelopeId == fresh.id && receipt.messageId == heldID && results[0]["duplicate"] == nil)
+            // The two envelopes that passed the checks (the new one and the replay) were signed together.
+            #expect(freshReceipt.batch?.size == 2 && freshReceipt.batch?.index == 0)
             let first = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(try #require(delivered.receiptJSON).utf8))
             #expect((results[1]["receipt"] as? [String: Any])?["signature"] as? String == first.signature, "a replay gets the first receipt")
             #expect(results[1]["duplicate"] as? Bool == true)

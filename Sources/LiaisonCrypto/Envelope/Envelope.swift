@@ -224,18 +224,8 @@ public struct Envelope: Codable, Sendable, Equatable {
         outerLabel + SHA256.hash(data: header).bytes + SHA256.hash(data: encapsulatedKey).bytes + SHA256.hash(data: ciphertext).bytes
     }
 
-    private static let headerEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private static let headerDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
+    private static var headerEncoder: JSONEncoder { WireJSON.encoder }
+    private static var headerDecoder: JSONDecoder { WireJSON.decoder }
 
     private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
         guard let header = try? headerDecoder.decode(EnvelopeHeader.self, from: bytes) else {
@@ -250,4 +240,21 @@ public struct Envelope: Codable, Sendable, Equatable {
 
 extension Digest {
     var bytes: Data { withUnsafeBytes { Data($0) } }
+}
+
+/// How the exchange's signed JSON (envelope headers, receipts) is written: sorted keys, ISO 8601
+/// dates to the second. The signatures cover these exact bytes.
+enum WireJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
 }

@@ -28,8 +28,11 @@ public struct Receipt: Codable, Sendable, Equatable {
     public var at: Date
     /// SHA-256 of the envelope's ciphertext, lower-case hex: binds the receipt to exactly what was received.
     public var ciphertextSHA256: String
+    /// 16 random bytes, base64, in a receipt signed as part of a batch: the other receipts of the
+    /// batch must not let their reader rebuild this one (see ``SignedReceipt/batch(_:signingKey:)``).
+    public var nonce: String?
 
-    public init(kind: Kind, envelopeId: String, messageId: String, sender: String, issuer: String, at: Date, ciphertextSHA256: String) {
+    public init(kind: Kind, envelopeId: String, messageId: String, sender: String, issuer: String, at: Date, ciphertextSHA256: String, nonce: String? = nil) {
         self.kind = kind
         self.envelopeId = envelopeId
         self.messageId = messageId
@@ -37,50 +40,132 @@ public struct Receipt: Codable, Sendable, Equatable {
         self.issuer = issuer
         self.at = at
         self.ciphertextSHA256 = ciphertextSHA256
+        self.nonce = nonce
     }
 }
 
-/// A receipt with its issuer's Ed25519 signature over the exact receipt bytes.
+/// A receipt with its issuer's Ed25519 signature: over the exact receipt bytes, or, for a receipt
+/// signed with others in one batch, over the head of the Merkle tree of the batch's receipts, with
+/// this receipt's inclusion proof (one signature for a whole batch of deliveries).
 public struct SignedReceipt: Codable, Sendable, Equatable {
     static let label = Data("liaison-receipt/1\n".utf8)
+    static let batchLabel = Data("liaison-receipts/1\n".utf8)
 
     /// The receipt's JSON bytes, base64.
     public var receipt: String
-    /// Ed25519 signature over `label ‖ receipt bytes`, base64.
+    /// Ed25519 signature, base64: over `label ‖ receipt bytes`, or for a batch over
+    /// `batchLabel ‖ size (8 bytes, big-endian) ‖ root`.
     public var signature: String
+    /// Where the receipt sits in the batch signed together, when it was.
+    public var batch: Batch?
+
+    /// A receipt's place in a signed batch: leaf `index` of the RFC 9162 Merkle tree of `size`
+    /// leaves (each `SHA-256(0x00 ‖ receipt bytes)`) with head `root`.
+    public struct Batch: Codable, Sendable, Equatable {
+        public var size: Int
+        public var index: Int
+        /// The tree head, base64.
+        public var root: String
+        /// The inclusion proof (RFC 9162 §2.1.3), base64 hashes.
+        public var proof: [String]
+
+        public init(size: Int, index: Int, root: String, proof: [String]) {
+            self.size = size
+            self.index = index
+            self.root = root
+            self.proof = proof
+        }
+    }
 
     /// A signed receipt as received, to verify with ``verified(issuerKey:)``.
-    public init(receipt: String, signature: String) {
+    public init(receipt: String, signature: String, batch: Batch? = nil) {
         self.receipt = receipt
         self.signature = signature
+        self.batch = batch
     }
 
     /// Signs a receipt.
     public init(_ receipt: Receipt, signingKey: Curve25519.Signing.PrivateKey) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let bytes = try encoder.encode(receipt)
+        let bytes = try Self.encoder.encode(receipt)
         self.receipt = bytes.base64EncodedString()
         self.signature = try signingKey.signature(for: Self.label + bytes).base64EncodedString()
     }
 
+    /// Signs receipts together: one signature over the head of their Merkle tree, each receipt
+    /// with its inclusion proof. Each receipt gets a random ``Receipt/nonce``, so that the proofs
+    /// given for some receipts of a batch do not let anyone rebuild another (all its other fields
+    /// can be guessed by the sender).
+    /// - Returns: the signed receipts, in order.
+    public static func batch(_ receipts: [Receipt], signingKey: Curve25519.Signing.PrivateKey) throws -> [SignedReceipt] {
+        guard !receipts.isEmpty else { return [] }
+        var generator = SystemRandomNumberGenerator()
+        let encoded = try receipts.map { receipt in
+            var receipt = receipt
+            receipt.nonce = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
+            return try encoder.encode(receipt)
+        }
+        let tree = MerkleBatch(leafHashes: encoded.map(Merkle.leafHash))
+        let signature = try signingKey.signature(for: batchHead(size: encoded.count, root: tree.root)).base64EncodedString()
+        let root = tree.root.base64EncodedString()
+        return encoded.enumerated().map { index, bytes in
+            SignedReceipt(
+                receipt: bytes.base64EncodedString(), signature: signature,
+                batch: Batch(size: encoded.count, index: index, root: root, proof: tree.proof(index).map { $0.base64EncodedString() })
+            )
+        }
+    }
+
     /// Verifies the signature with the issuer's pinned key and returns the receipt.
-    /// - Throws: ``LiaisonError`` `.unauthenticated` for a bad signature, `.invalidInput` for a malformed receipt.
+    /// - Throws: ``LiaisonError`` `.unauthenticated` for a bad signature or proof, `.invalidInput` for a malformed receipt.
     public func verified(issuerKey: Curve25519.Signing.PublicKey) throws(LiaisonError) -> Receipt {
+        var verifiedHeads: Set<Data> = []
+        return try verified(issuerKey: issuerKey, verifiedHeads: &verifiedHeads)
+    }
+
+    /// Verifies the receipt as ``verified(issuerKey:)`` does, checking a batch's signature only
+    /// once: `verifiedHeads` keeps the signed batch heads (with their signatures) already verified
+    /// against `issuerKey`, so that the other receipts of a batch need only their proofs checked.
+    public func verified(issuerKey: Curve25519.Signing.PublicKey, verifiedHeads: inout Set<Data>) throws(LiaisonError) -> Receipt {
         guard let bytes = Data(base64Encoded: receipt), let signature = Data(base64Encoded: signature) else {
             throw LiaisonError(.invalidInput, "the receipt is malformed: receipt and signature must be base64")
         }
-        guard issuerKey.isValidSignature(signature, for: Self.label + bytes) else {
-            throw LiaisonError(.unauthenticated, "the receipt's signature does not verify against the issuer's pinned key")
+        if let batch {
+            guard let root = Data(base64Encoded: batch.root), batch.size > 0, batch.index >= 0 else {
+                throw LiaisonError(.invalidInput, "the receipt's batch is malformed: root must be base64, size positive and index not negative")
+            }
+            let proof = batch.proof.compactMap { Data(base64Encoded: $0) }
+            guard proof.count == batch.proof.count,
+                MerkleVerifier.verifyInclusion(index: UInt64(batch.index), size: UInt64(batch.size), leafHash: Merkle.leafHash(bytes), proof: proof, root: root) == .verified
+            else {
+                throw LiaisonError(.unauthenticated, "the receipt is not in the batch its signature covers (its inclusion proof does not verify)")
+            }
+            let head = Self.batchHead(size: batch.size, root: root)
+            if !verifiedHeads.contains(head + signature) {
+                guard issuerKey.isValidSignature(signature, for: head) else {
+                    throw LiaisonError(.unauthenticated, "the receipt's batch signature does not verify against the issuer's pinned key")
+                }
+                verifiedHeads.insert(head + signature)
+            }
+        } else {
+            guard issuerKey.isValidSignature(signature, for: Self.label + bytes) else {
+                throw LiaisonError(.unauthenticated, "the receipt's signature does not verify against the issuer's pinned key")
+            }
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let decoded = try? decoder.decode(Receipt.self, from: bytes) else {
+        guard let decoded = try? Self.decoder.decode(Receipt.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the receipt is not a valid liaison-receipt/1 document")
         }
         return decoded
     }
+
+    /// What a batch's signature covers: `batchLabel ‖ size (8 bytes, big-endian) ‖ root`.
+    static func batchHead(size: Int, root: Data) -> Data {
+        var head = batchLabel
+        withUnsafeBytes(of: UInt64(size).bigEndian) { head.append(contentsOf: $0) }
+        return head + root
+    }
+
+    private static var encoder: JSONEncoder { WireJSON.encoder }
+    private static var decoder: JSONDecoder { WireJSON.decoder }
 }
 
 extension Envelope {

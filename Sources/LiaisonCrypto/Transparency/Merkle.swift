@@ -44,6 +44,49 @@ public enum Merkle {
     }
 }
 
+/// A small tree held in memory whole (a batch of receipts): its head and each leaf's inclusion
+/// proof, by RFC 9162 §2.1.1 (MTH) and §2.1.3.1 (PATH), each subtree hashed once.
+public struct MerkleBatch: Sendable {
+    public let leafHashes: [Data]
+    private var subtrees: [Range<Int>: Data] = [:]
+
+    /// - Parameter leafHashes: at least one.
+    public init(leafHashes: [Data]) {
+        precondition(!leafHashes.isEmpty, "a batch has at least one leaf")
+        self.leafHashes = leafHashes
+        _ = hash(0..<leafHashes.count)
+    }
+
+    /// The tree head.
+    public var root: Data { subtrees[0..<leafHashes.count] ?? leafHashes[0] }
+
+    /// The inclusion proof of leaf `index`, as ``MerkleVerifier/verifyInclusion(index:size:leafHash:proof:root:)`` takes it.
+    public func proof(_ index: Int) -> [Data] {
+        var range = 0..<leafHashes.count
+        var path: [Data] = []
+        while range.count > 1 {
+            let k = Int(Merkle.split(UInt64(range.count)))
+            let left = range.lowerBound..<(range.lowerBound + k), right = (range.lowerBound + k)..<range.upperBound
+            if index < right.lowerBound {
+                path.append(subtrees[right] ?? leafHashes[right.lowerBound])
+                range = left
+            } else {
+                path.append(subtrees[left] ?? leafHashes[left.lowerBound])
+                range = right
+            }
+        }
+        return path.reversed()
+    }
+
+    private mutating func hash(_ range: Range<Int>) -> Data {
+        guard range.count > 1 else { return leafHashes[range.lowerBound] }
+        let k = Int(Merkle.split(UInt64(range.count)))
+        let node = Merkle.nodeHash(hash(range.lowerBound..<(range.lowerBound + k)), hash((range.lowerBound + k)..<range.upperBound))
+        subtrees[range] = node
+        return node
+    }
+}
+
 /// A complete subtree of the log: the `2^level` leaves starting at `index << level`.
 ///
 /// A log stores the hash of each complete subtree once it is full; these never change, so every

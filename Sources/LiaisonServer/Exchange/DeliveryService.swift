@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import LiaisonCore
 import LiaisonCrypto
@@ -122,21 +123,14 @@ struct DeliveryService: Service {
                 guard answer.results.count == batch.count else {
                     throw LiaisonError(.invalidInput, "\(first.recipient) answered \(answer.results.count) results for \(batch.count) envelopes")
                 }
-                // The receipts' signatures are verified concurrently, spread over the event loops.
-                let verified = await withTaskGroup(of: (Int, Swift.Result<String, any Error>).self) { group in
-                    for (index, (delivery, result)) in zip(batch, answer.results).enumerated() {
-                        guard let receipt = result.receipt else { continue }
-                        group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) {
-                            (index, Swift.Result { try self.accept(delivery, partner: partner, receipt: receipt) })
-                        }
-                    }
-                    return await group.reduce(into: [Int: Swift.Result<String, any Error>]()) { $0[$1.0] = $1.1 }
-                }
+                // A batch's receipts share one signature, verified once.
+                let issuerKey = try PartnerKeys.of(partner.identity).signing
+                var verifiedHeads: Set<Data> = []
                 var delivered: [(DeliveryRecord, String?)] = []
-                for (index, (delivery, result)) in zip(batch, answer.results).enumerated() {
+                for (delivery, result) in zip(batch, answer.results) {
                     do {
-                        if let receipt = verified[index] {
-                            delivered.append((delivery, try receipt.get()))
+                        if let receipt = result.receipt {
+                            delivered.append((delivery, try accept(delivery, receipt: receipt, issuerKey: issuerKey, verifiedHeads: &verifiedHeads)))
                         } else if let problem = result.problem {
                             try await refused(delivery, status: problem.status, detail: problem.detail)
                         } else {
@@ -177,7 +171,8 @@ struct DeliveryService: Service {
             case 200..<300:
                 guard delivery.kind == .message else { return (delivery, nil) }
                 let receipt = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
-                return (delivery, try accept(delivery, partner: partner, receipt: receipt))
+                var verifiedHeads: Set<Data> = []
+                return (delivery, try accept(delivery, receipt: receipt, issuerKey: try PartnerKeys.of(partner.identity).signing, verifiedHeads: &verifiedHeads))
             default:
                 let detail = (try? JSONDecoder().decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
                 try await refused(delivery, status: status, detail: detail ?? String(buffer: body))
@@ -213,8 +208,10 @@ struct DeliveryService: Service {
 
     /// Verifies the partner's signed delivery receipt for an envelope.
     /// - Returns: the receipt's JSON to store.
-    private func accept(_ delivery: DeliveryRecord, partner: PartnerRecord, receipt signed: SignedReceipt) throws -> String {
-        let receipt = try signed.verified(issuerKey: try PartnerKeys.of(partner.identity).signing)
+    private func accept(
+        _ delivery: DeliveryRecord, receipt signed: SignedReceipt, issuerKey: Curve25519.Signing.PublicKey, verifiedHeads: inout Set<Data>
+    ) throws -> String {
+        let receipt = try signed.verified(issuerKey: issuerKey, verifiedHeads: &verifiedHeads)
         let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(delivery.payloadJSON.utf8))
         guard receipt.kind == .delivery, receipt.envelopeId == delivery.id, receipt.messageId == delivery.messageID,
             receipt.issuer == delivery.recipient, receipt.sender == ownAgencyCode, receipt.ciphertextSHA256 == envelope.ciphertextSHA256
@@ -240,17 +237,5 @@ struct AnyCodable: Decodable {
     let text: String?
     init(from decoder: any Decoder) throws {
         text = try? decoder.singleValueContainer().decode(String.self)
-    }
-}
-
-extension Array where Element: Sendable {
-    /// The non-nil results of `transform` on every element, run concurrently, in no set order.
-    func asyncCompactMap<T: Sendable>(_ transform: @escaping @Sendable (Element) async -> T?) async -> [T] {
-        await withTaskGroup(of: T?.self) { group in
-            for element in self { group.addTask { await transform(element) } }
-            var results: [T] = []
-            for await result in group { if let result { results.append(result) } }
-            return results
-        }
     }
 }

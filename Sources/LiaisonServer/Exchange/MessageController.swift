@@ -29,7 +29,11 @@ struct MessageView: Encodable {
         message = record.message
         box = record.box.rawValue
         readAt = record.readAt
-        self.deliveries = deliveries?.filter { $0.kind == .message }.map { delivery in
+        self.deliveries = deliveries.map(Self.deliveries)
+    }
+
+    private static func deliveries(_ deliveries: [DeliveryRecord]) -> [Delivery] {
+        deliveries.filter { $0.kind == .message }.map { delivery in
             Delivery(
                 recipient: delivery.recipient,
                 state: delivery.readAt != nil ? "read" : delivery.state.rawValue,
@@ -40,6 +44,19 @@ struct MessageView: Encodable {
     }
 
     enum CodingKeys: String, CodingKey { case box, readAt, deliveries }
+
+    /// The view of a message not yet read here, written around its stored JSON document instead of
+    /// encoding the message again: the same members as ``encode(to:)`` writes (in another order).
+    static func json(document: Data, box: MessageRecord.Box, deliveries: [DeliveryRecord]) throws -> Data {
+        guard document.count > 2, document.last == UInt8(ascii: "}") else {
+            throw LiaisonError(.invalidInput, "a stored message document must be a JSON object")
+        }
+        var json = document.dropLast()
+        json += Data(#","box":"#.utf8) + (try JSONBody.encoder.encode(box.rawValue))
+        json += Data(#","deliveries":"#.utf8) + (try JSONBody.encoder.encode(MessageView.deliveries(deliveries)))
+        json.append(UInt8(ascii: "}"))
+        return json
+    }
 
     func encode(to encoder: any Encoder) throws {
         try message.encode(to: encoder)
@@ -81,7 +98,10 @@ struct MessageController {
     /// 201 with the message when it was sent; 202 with the approval when the safeguards hold it.
     private func respond(to outcome: SendOutcome) async throws -> Response {
         switch outcome {
-        case .sent(let record, let deliveries):
+        case .sent(let record, let deliveries, let document?):
+            let body = try MessageView.json(document: document, box: record.box, deliveries: deliveries)
+            return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        case .sent(let record, let deliveries, nil):
             return try JSONBody.response(MessageView(record, deliveries: deliveries), status: .created)
         case .held(let approval):
             return try JSONBody.response(ApprovalView(approval, now: configuration.clock.now()), status: .accepted)
@@ -210,16 +230,21 @@ struct FederationEndpoint {
         do {
             return try await service.receive(envelope)
         } catch {
-            logger.notice("envelope refused", metadata: ["error": "\(error)"])
-            // The claimed sender is unverified when the signature was the problem; the log says "claimed".
-            let (status, code) = MessageService.classify(error)
-            let claimed = try? envelope.claimedHeader()
-            await trail.record(trail.event(
-                .messageRefused, status == 403 ? .denied : .failure, actor: "node:\(claimed?.sender ?? "unknown") (claimed)",
-                subject: claimed.map { "envelope:\($0.id)" }, details: ["problem": code, "status": "\(status)"]
-            ))
+            await refused(envelope, error, logger: logger)
             throw error
         }
+    }
+
+    /// Logs and audits the refusal of an envelope.
+    private func refused(_ envelope: Envelope, _ error: any Error, logger: Logger) async {
+        logger.notice("envelope refused", metadata: ["error": "\(error)"])
+        // The claimed sender is unverified when the signature was the problem; the log says "claimed".
+        let (status, code) = MessageService.classify(error)
+        let claimed = try? envelope.claimedHeader()
+        await trail.record(trail.event(
+            .messageRefused, status == 403 ? .denied : .failure, actor: "node:\(claimed?.sender ?? "unknown") (claimed)",
+            subject: claimed.map { "envelope:\($0.id)" }, details: ["problem": code, "status": "\(status)"]
+        ))
     }
 
     func register(on routes: RouteTable) {
@@ -238,27 +263,25 @@ struct FederationEndpoint {
             guard !batch.envelopes.isEmpty, batch.envelopes.count <= EnvelopeBatch.maximumCount else {
                 throw Problem(.badRequest, code: "invalid-batch", detail: "envelopes: send between 1 and \(EnvelopeBatch.maximumCount) envelopes in one batch (got \(batch.envelopes.count)).")
             }
-            // Received concurrently, so that their rows are committed together (group commit), and
-            // spread over the event loops, so that their verification and decryption use every core.
-            let results = await withTaskGroup(of: (Int, EnvelopeBatch.Result).self) { group in
-                for (index, item) in batch.envelopes.enumerated() {
-                    group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) {
-                        switch item {
-                        case .failure(let problem):
-                            return (index, EnvelopeBatch.Result(problem: problem))
-                        case .success(let envelope):
-                            do {
-                                let (receipt, duplicate) = try await receive(envelope, logger: context.logger)
-                                return (index, EnvelopeBatch.Result(receipt: receipt, duplicate: duplicate))
-                            } catch {
-                                return (index, EnvelopeBatch.Result(problem: ProblemMiddleware<LiaisonRequestContext>.problem(for: error)))
-                            }
-                        }
+            // The well-formed envelopes are received together: one signature for all their receipts.
+            let envelopes = batch.envelopes.compactMap { try? $0.get() }
+            var outcomes = await service.receive(batch: envelopes).makeIterator()
+            var results: [EnvelopeBatch.Result] = []
+            for item in batch.envelopes {
+                switch item {
+                case .failure(let problem):
+                    results.append(EnvelopeBatch.Result(problem: problem))
+                case .success(let envelope):
+                    switch outcomes.next() {
+                    case .success(let (receipt, duplicate)):
+                        results.append(EnvelopeBatch.Result(receipt: receipt, duplicate: duplicate))
+                    case .failure(let error):
+                        await refused(envelope, error, logger: context.logger)
+                        results.append(EnvelopeBatch.Result(problem: ProblemMiddleware<LiaisonRequestContext>.problem(for: error)))
+                    case nil:
+                        preconditionFailure("one outcome for each envelope received")
                     }
                 }
-                var results = [EnvelopeBatch.Result?](repeating: nil, count: batch.envelopes.count)
-                for await (index, result) in group { results[index] = result }
-                return results.compactMap { $0 }
             }
             return try JSONBody.response(EnvelopeBatch.Answer(results: results))
         }
@@ -273,7 +296,8 @@ struct FederationEndpoint {
 /// Several envelopes to one node in one request (`POST /federation/v1/envelopes/batch`), answered
 /// with one result per envelope, in order: its signed delivery receipt, or the problem that
 /// refused it. Each envelope is checked, stored and refused on its own, exactly as if posted
-/// alone; the batch only saves the round trips.
+/// alone; the batch saves the round trips, and its receipts are signed together (one signature
+/// over their Merkle tree, `liaison-receipts/1`).
 struct EnvelopeBatch: Decodable, Sendable {
     /// At most this many envelopes in one batch.
     static let maximumCount = 256

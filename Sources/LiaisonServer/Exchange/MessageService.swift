@@ -35,8 +35,9 @@ struct HeldMessage: Codable, Sendable {
 
 /// What became of a send: sent, or held back until a supervisor approves it.
 enum SendOutcome: Sendable {
-    /// Committed, with its queued deliveries.
-    case sent(MessageRecord, deliveries: [DeliveryRecord])
+    /// Committed, with its queued deliveries and, when the message was stored as it was encoded
+    /// for its recipients, that JSON document (the answer is written around it).
+    case sent(MessageRecord, deliveries: [DeliveryRecord], document: Data? = nil)
     case held(ApprovalRecord)
 
     /// The sent message, for senders whose messages the safeguards never hold back (permission
@@ -44,7 +45,7 @@ enum SendOutcome: Sendable {
     /// - Throws: ``Problem`` 409 if it was held all the same.
     func sentRecord() throws -> MessageRecord {
         switch self {
-        case .sent(let record, _): return record
+        case .sent(let record, _, _): return record
         case .held(let approval):
             throw Problem(.conflict, code: "held-for-approval", detail: "The message is held for a \(approval.approverRole.rawValue)'s approval (\(approval.id)).")
         }
@@ -296,7 +297,7 @@ struct MessageService: Sendable {
             decisionEvents = []
             await wakeup.signal()
             await trail.wakeup.signal()
-            return .sent(MessageRecord(message: message, box: .outbox, readAt: nil), deliveries: deliveries)
+            return .sent(MessageRecord(message: message, box: .outbox, readAt: nil), deliveries: deliveries, document: allRedactions.isEmpty ? document : nil)
         } catch {
             for event in decisionEvents { await trail.record(event) }
             throw error
@@ -322,6 +323,54 @@ struct MessageService: Sendable {
     /// stale envelopes, decrypts and stores, and answers with a signed delivery receipt.
     /// - Returns: the receipt, and whether the envelope had been received before (nothing stored then).
     func receive(_ envelope: Envelope) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
+        let received = try await check(envelope)
+        return try await store(received, receipt: try SignedReceipt(received.receipt, signingKey: keys.signing))
+    }
+
+    /// Envelopes received together (a batch): each checked on its own, their receipts signed in
+    /// one batch (one signature), each stored on its own.
+    /// - Returns: each envelope's receipt and whether it had been received before, or why it was refused.
+    func receive(batch envelopes: [Envelope]) async -> [Result<(receipt: SignedReceipt, duplicate: Bool), any Error>] {
+        // Checked concurrently, spread over the event loops, so that verification and decryption
+        // use every core; stored concurrently, so that their rows are committed together.
+        let checked = await envelopes.concurrentMap { index, envelope in
+            await Result { try await self.check(envelope) } as Result<ReceivedMessage, any Error>
+        }
+        let accepted = checked.compactMap { try? $0.get() }
+        let receipts: [SignedReceipt]
+        do {
+            receipts = accepted.count == 1
+                ? [try SignedReceipt(accepted[0].receipt, signingKey: keys.signing)]
+                : try SignedReceipt.batch(accepted.map(\.receipt), signingKey: keys.signing)
+        } catch {
+            return checked.map { _ in .failure(error) }
+        }
+        var next = 0
+        let toStore: [Result<(ReceivedMessage, SignedReceipt), any Error>] = checked.map { outcome in
+            outcome.map { received in
+                defer { next += 1 }
+                return (received, receipts[next])
+            }
+        }
+        return await toStore.concurrentMap { _, outcome in
+            switch outcome {
+            case .failure(let error): return .failure(error)
+            case .success(let (received, receipt)): return await Result { try await self.store(received, receipt: receipt) }
+            }
+        }
+    }
+
+    /// An envelope verified, decrypted and checked, with the delivery receipt to give for it once stored.
+    struct ReceivedMessage: Sendable {
+        var header: EnvelopeHeader
+        var message: Message
+        var receipt: Receipt
+    }
+
+    /// Everything ``receive(_:)`` checks before it stores: signature, age, replay of a message
+    /// under a new envelope, contents, agreement; attachments and evidence are stored already
+    /// (content-addressed and idempotent).
+    private func check(_ envelope: Envelope) async throws -> ReceivedMessage {
         let (header, payload, _) = try await PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock)
             .open(envelope, maximumAge: Self.maximumEnvelopeAge)
         let now = clock.now()
@@ -374,10 +423,16 @@ struct MessageService: Sendable {
             // Idempotent, and before the message commits: a crash in between is healed by the sender's retry.
             try await evidence.importTransfer(evidencePackage, itemID: itemID, from: header.sender, purpose: message.purpose)
         }
-        let receipt = try SignedReceipt(
-            Receipt(kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256),
-            signingKey: keys.signing
+        let receipt = Receipt(
+            kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256
         )
+        return ReceivedMessage(header: header, message: message, receipt: receipt)
+    }
+
+    /// Stores a checked envelope's message with its signed receipt, or finds it received before.
+    /// - Returns: the receipt to answer with (the first one given, for an envelope received before).
+    private func store(_ received: ReceivedMessage, receipt: SignedReceipt) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
+        let (header, message, now) = (received.header, received.message, received.receipt.at)
         let receiptJSON = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
         let event = AuditEvent(
             time: now, operation: .messageReceived, actor: "node:\(header.sender)", subject: "message:\(message.id)", purpose: message.purpose,

@@ -75,7 +75,7 @@ struct MessagePages {
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             switch try await service.forward(try context.parameters.require("id"), to: [form.to ?? ""], note: nil, actor: AuditTrail.actor(context), principal: context.principal) {
-            case .sent(let record, _): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            case .sent(let record, _, _): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
             case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
             }
         }
@@ -272,7 +272,7 @@ struct MessagePages {
         ]
         do {
             switch try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal) {
-            case .sent(let record, _): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
+            case .sent(let record, _, _): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
             case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
             }
         } catch let problem as Problem {

@@ -1,0 +1,89 @@
+import Crypto
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import Testing
+
+@Suite("Receipts")
+struct ReceiptTests {
+    let issuer = Curve25519.Signing.PrivateKey()
+
+    func receipts(_ count: Int) -> [Receipt] {
+        (0..<count).map { index in
+            Receipt(
+                kind: .delivery, envelopeId: "env-\(index)", messageId: "msg-\(index)", sender: "XA-POL", issuer: "XB-CUS",
+                at: Date(timeIntervalSince1970: 1_790_000_000 + Double(index)), ciphertextSHA256: String(repeating: "\(index % 10)", count: 64)
+            )
+        }
+    }
+
+    @Test("a batch tree's head and proofs match the reference tree, for every size up to 40")
+    func batchTree() {
+        for size in 1...40 {
+            let leaves = (0..<size).map { Merkle.leafHash(Data("leaf \($0)".utf8)) }
+            let tree = MerkleBatch(leafHashes: leaves)
+            #expect(tree.root == referenceRoot((0..<size).map { Data("leaf \($0)".utf8) }), "size \(size)")
+            for index in 0..<size {
+                #expect(MerkleVerifier.verifyInclusion(index: UInt64(index), size: UInt64(size), leafHash: leaves[index], proof: tree.proof(index), root: tree.root) == .verified)
+            }
+        }
+    }
+
+    @Test("each receipt of a batch verifies alone, names its own envelope, and the batch is signed once", arguments: [1, 2, 3, 7, 38])
+    func batchVerifies(size: Int) throws {
+        let signed = try SignedReceipt.batch(receipts(size), signingKey: issuer)
+        #expect(signed.count == size)
+        #expect(Set(signed.map(\.signature)).count == 1)
+        var heads: Set<Data> = []
+        for (index, receipt) in signed.enumerated() {
+            let opened = try receipt.verified(issuerKey: issuer.publicKey)
+            #expect(opened.envelopeId == "env-\(index)")
+            #expect(opened.nonce.flatMap { Data(base64Encoded: $0) }?.count == 16)
+            #expect(try receipt.verified(issuerKey: issuer.publicKey, verifiedHeads: &heads) == opened)
+            // A stored receipt travels as JSON and still verifies.
+            let json = try JSONEncoder().encode(receipt)
+            #expect(try JSONDecoder().decode(SignedReceipt.self, from: json).verified(issuerKey: issuer.publicKey) == opened)
+        }
+        #expect(heads.count == 1)
+    }
+
+    @Test("a receipt moved to another place, another batch's proof, a forged receipt or another key is refused")
+    func batchRefusals() throws {
+        let signed = try SignedReceipt.batch(receipts(5), signingKey: issuer)
+        let other = try SignedReceipt.batch(receipts(5), signingKey: issuer)
+        func refused(_ receipt: SignedReceipt, key: Curve25519.Signing.PublicKey? = nil) -> Bool {
+            var heads: Set<Data> = []
+            return (try? receipt.verified(issuerKey: key ?? issuer.publicKey, verifiedHeads: &heads)) == nil
+        }
+        var moved = signed[1]
+        moved.batch?.index = 2
+        #expect(refused(moved))
+        var mixed = signed[1]
+        mixed.batch = other[1].batch
+        #expect(refused(mixed))
+        var forged = signed[1]
+        var receipt = receipts(5)[3]
+        receipt.nonce = "AAAAAAAAAAAAAAAAAAAAAA=="
+        forged.receipt = try JSONEncoder().encode(receipt).base64EncodedString()
+        #expect(refused(forged))
+        var resized = signed[4]
+        resized.batch?.size = 4
+        #expect(refused(resized))
+        #expect(refused(signed[0], key: Curve25519.Signing.PrivateKey().publicKey))
+        // A head verified once does not vouch for a receipt with another signature over it.
+        var heads: Set<Data> = []
+        _ = try signed[0].verified(issuerKey: issuer.publicKey, verifiedHeads: &heads)
+        var resigned = signed[1]
+        resigned.signature = Data(repeating: 7, count: 64).base64EncodedString()
+        #expect((try? resigned.verified(issuerKey: issuer.publicKey, verifiedHeads: &heads)) == nil)
+    }
+
+    @Test("a receipt signed alone has no batch and verifies as before")
+    func single() throws {
+        let signed = try SignedReceipt(receipts(1)[0], signingKey: issuer)
+        #expect(signed.batch == nil)
+        let opened = try signed.verified(issuerKey: issuer.publicKey)
+        #expect(opened.nonce == nil)
+        #expect(!String(decoding: Data(base64Encoded: signed.receipt)!, as: UTF8.self).contains("nonce"))
+    }
+}
