@@ -78,6 +78,14 @@ struct ReceiptTests {
         #expect((try? resigned.verified(issuerKey: issuer.publicKey, verifiedHeads: &heads)) == nil)
     }
 
+    @Test("a signed receipt's JSON, written directly, is the canonical encoder's bytes, alone or in a batch")
+    func json() throws {
+        for signed in try SignedReceipt.batch(receipts(3), signingKey: issuer) + [try SignedReceipt(receipts(1)[0], signingKey: issuer)] {
+            #expect(signed.json == String(decoding: try CanonicalJSON.encoder.encode(signed), as: UTF8.self))
+            #expect(try JSONDecoder().decode(SignedReceipt.self, from: Data(signed.json.utf8)) == signed)
+        }
+    }
+
     @Test("a receipt signed alone has no batch and verifies as before")
     func single() throws {
         let signed = try SignedReceipt(receipts(1)[0], signingKey: issuer)

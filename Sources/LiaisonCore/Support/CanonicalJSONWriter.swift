@@ -37,6 +37,17 @@ public struct CanonicalJSONWriter {
         quoted(value)
     }
 
+    public mutating func integer(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// A value already written as JSON, as it is.
+    public mutating func raw(_ json: some Sequence<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
     /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, the fraction of a second dropped (as `JSONEncoder`'s
     /// `.iso8601` strategy writes it), for the dates ``writes(_:)`` accepts.
     public mutating func date(_ value: Date) {

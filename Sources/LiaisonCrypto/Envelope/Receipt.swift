@@ -157,6 +157,34 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
         return decoded
     }
 
+    /// The signed receipt as JSON, written directly (as ``CanonicalJSON/encoder`` writes it): a
+    /// node stores and sends every delivery receipt, and the generic encoder cost more than the rest.
+    public var json: String {
+        var writer = CanonicalJSONWriter(capacity: receipt.utf8.count + signature.utf8.count + 64 + (batch?.proof.count ?? 0) * 48)
+        writer.beginObject()
+        if let batch {
+            writer.key("batch")
+            writer.beginObject()
+            writer.key("index")
+            writer.integer(batch.index)
+            writer.key("proof")
+            writer.beginArray()
+            for hash in batch.proof { writer.string(hash) }
+            writer.endArray()
+            writer.key("root")
+            writer.string(batch.root)
+            writer.key("size")
+            writer.integer(batch.size)
+            writer.endObject()
+        }
+        writer.key("receipt")
+        writer.string(receipt)
+        writer.key("signature")
+        writer.string(signature)
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     /// What a batch's signature covers: `batchLabel ‖ size (8 bytes, big-endian) ‖ root`.
     static func batchHead(size: Int, root: Data) -> Data {
         var head = batchLabel

@@ -218,7 +218,7 @@ struct DeliveryService: Service {
         else {
             throw LiaisonError(.invalidInput, "\(delivery.recipient)'s receipt does not match the envelope it acknowledges")
         }
-        return String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self)
+        return signed.json
     }
 
     private func retry(_ delivery: DeliveryRecord, error: String) async throws {

@@ -283,7 +283,8 @@ struct FederationEndpoint {
                     }
                 }
             }
-            return try JSONBody.response(EnvelopeBatch.Answer(results: results))
+            let answer = try EnvelopeBatch.Answer(results: results).json()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
         }
         routes.on(.post, "/federation/v1/receipts", access: .anonymous, surface: .federation) { request, _ in
             let receipt = try await JSONBody.decode(SignedReceipt.self, from: request, limit: configuration.maxBodyBytes)
@@ -342,5 +343,32 @@ struct EnvelopeBatch: Decodable, Sendable {
 
     struct Answer: Codable, Sendable {
         var results: [Result]
+
+        /// The answer as JSON, its receipts written directly (``SignedReceipt/json``).
+        func json() throws -> [UInt8] {
+            var writer = CanonicalJSONWriter(capacity: results.count * 1_024)
+            writer.beginObject()
+            writer.key("results")
+            writer.beginArray()
+            for result in results {
+                writer.beginObject()
+                if let duplicate = result.duplicate {
+                    writer.key("duplicate")
+                    writer.raw((duplicate ? "true" : "false").utf8)
+                }
+                if let problem = result.problem {
+                    writer.key("problem")
+                    writer.raw(try JSONBody.encoder.encode(problem))
+                }
+                if let receipt = result.receipt {
+                    writer.key("receipt")
+                    writer.raw(receipt.json.utf8)
+                }
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            return writer.bytes
+        }
     }
 }

@@ -433,7 +433,7 @@ struct MessageService: Sendable {
     /// - Returns: the receipt to answer with (the first one given, for an envelope received before).
     private func store(_ received: ReceivedMessage, receipt: SignedReceipt) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
         let (header, message, now) = (received.header, received.message, received.receipt.at)
-        let receiptJSON = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
+        let receiptJSON = receipt.json
         let event = AuditEvent(
             time: now, operation: .messageReceived, actor: "node:\(header.sender)", subject: "message:\(message.id)", purpose: message.purpose,
             legalBasis: message.legalBasis, recipients: [ownAgencyCode],
