@@ -86,6 +86,21 @@ struct ReceiptTests {
         }
     }
 
+    @Test("a stored envelope's ciphertext hash is the same read from its own JSON or from an encoder's")
+    func storedCiphertextHash() throws {
+        let header = EnvelopeHeader(id: "e1", kind: "message", sender: "XA-POL", recipient: "XB-CUS", createdAt: Date(), suite: .x25519)
+        for size in [0, 1, 100, 5_000] {
+            let envelope = try Envelope.seal(
+                payload: Data(repeating: 0xfb, count: size), header: header, signingKey: issuer, recipientKey: .x25519(Curve25519.KeyAgreement.PrivateKey().publicKey)
+            )
+            #expect(try Envelope.ciphertextSHA256(json: envelope.json) == envelope.ciphertextSHA256)
+            // An encoder escapes the slashes of base64: the text is then decoded.
+            let encoded = String(decoding: try JSONEncoder().encode(envelope), as: UTF8.self)
+            #expect(try Envelope.ciphertextSHA256(json: encoded) == envelope.ciphertextSHA256)
+        }
+        #expect(throws: (any Error).self) { try Envelope.ciphertextSHA256(json: #"{"ciphertext":"#) }
+    }
+
     @Test("a receipt signed alone has no batch and verifies as before")
     func single() throws {
         let signed = try SignedReceipt(receipts(1)[0], signingKey: issuer)

@@ -202,4 +202,18 @@ extension Envelope {
         let bytes = Data(base64Encoded: ciphertext) ?? Data(ciphertext.utf8)
         return SHA256.hash(data: bytes).lowercaseHex
     }
+
+    /// ``ciphertextSHA256`` of an envelope stored as JSON: read straight from the text when it
+    /// was written by ``json`` (the ciphertext first, plain base64), decoded otherwise.
+    public static func ciphertextSHA256(json: String) throws -> String {
+        let prefix = #"{"ciphertext":""#.utf8
+        let utf8 = json.utf8
+        if utf8.starts(with: prefix) {
+            let start = utf8.index(utf8.startIndex, offsetBy: prefix.count)
+            if let end = utf8[start...].firstIndex(of: UInt8(ascii: "\"")), let bytes = Data(base64Encoded: Data(utf8[start..<end])) {
+                return SHA256.hash(data: bytes).lowercaseHex
+            }
+        }
+        return try WireJSON.decoder.decode(Envelope.self, from: Data(utf8)).ciphertextSHA256
+    }
 }

@@ -212,9 +212,8 @@ struct DeliveryService: Service {
         _ delivery: DeliveryRecord, receipt signed: SignedReceipt, issuerKey: Curve25519.Signing.PublicKey, verifiedHeads: inout Set<Data>
     ) throws -> String {
         let receipt = try signed.verified(issuerKey: issuerKey, verifiedHeads: &verifiedHeads)
-        let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(delivery.payloadJSON.utf8))
         guard receipt.kind == .delivery, receipt.envelopeId == delivery.id, receipt.messageId == delivery.messageID,
-            receipt.issuer == delivery.recipient, receipt.sender == ownAgencyCode, receipt.ciphertextSHA256 == envelope.ciphertextSHA256
+            receipt.issuer == delivery.recipient, receipt.sender == ownAgencyCode, receipt.ciphertextSHA256 == (try Envelope.ciphertextSHA256(json: delivery.payloadJSON))
         else {
             throw LiaisonError(.invalidInput, "\(delivery.recipient)'s receipt does not match the envelope it acknowledges")
         }

@@ -254,7 +254,7 @@ struct FederationEndpoint {
         routes.on(.post, "/federation/v1/envelopes", access: .anonymous, surface: .federation) { request, context in
             let envelope = try await JSONBody.decode(Envelope.self, from: request, limit: Self.maximumEnvelopeBytes)
             let (receipt, duplicate) = try await receive(envelope, logger: context.logger)
-            var response = try JSONBody.response(receipt)
+            var response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: receipt.json)))
             if duplicate { response.headers[.init("Liaison-Duplicate")!] = "true" }
             return response
         }

@@ -156,13 +156,30 @@ public final class LiaisonDatabase: Service, Sendable {
     /// A database handle for queries.
     /// - Throws: ``LiaisonError`` `.unavailable` once the pools are closed.
     public var database: any Database {
-        get throws(LiaisonError) {
-            if let configurationError { throw configurationError }
-            guard let database = databases.database(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()) else {
-                throw LiaisonError(.unavailable, "the database at \(location) is closed")
-            }
-            return database
+        get throws(LiaisonError) { try handle(nil) }
+    }
+
+    /// One handle per database and event loop, made once: making one sets the logger's metadata,
+    /// which a stream log handler formats anew each time, and every query asks for a handle.
+    private let handles = Mutex<[HandleKey: any Database]>([:])
+
+    private struct HandleKey: Hashable {
+        var id: DatabaseID?
+        var loop: ObjectIdentifier
+    }
+
+    private func handle(_ id: DatabaseID?) throws(LiaisonError) -> any Database {
+        if let configurationError { throw configurationError }
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        let key = HandleKey(id: id, loop: ObjectIdentifier(loop))
+        let closed = LiaisonError(.unavailable, "the database at \(location) is closed")
+        if let handle = handles.withLock({ $0[key] }) {
+            guard !self.closed.withLock({ $0 }) else { throw closed }
+            return handle
         }
+        guard let database = databases.database(id, logger: logger, on: loop) else { throw closed }
+        handles.withLock { $0[key] = database }
+        return database
     }
 
     /// The connections that commit the writes on an SQLite file (see ``writing(_:)``); the
@@ -171,11 +188,7 @@ public final class LiaisonDatabase: Service, Sendable {
     private var writer: any Database {
         get throws(LiaisonError) {
             guard case .sqlite = location else { return try database }
-            if let configurationError { throw configurationError }
-            guard let database = databases.database(Self.sqliteWriter, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()) else {
-                throw LiaisonError(.unavailable, "the database at \(location) is closed")
-            }
-            return database
+            return try handle(Self.sqliteWriter)
         }
     }
 

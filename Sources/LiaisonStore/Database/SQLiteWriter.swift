@@ -31,11 +31,12 @@ import Foundation
 /// ``busyTimeout``. Bound values are converted exactly as FluentKit's SQLite driver converts them
 /// (`SQLiteDataEncoder`), so rows written here read back the same through it.
 final class SQLiteWriter: @unchecked Sendable {
-    // Unchecked: `handle` and `prepared` are touched only by jobs on `thread`, which has one thread.
+    // Unchecked: `handle`, `prepared` and `insertTexts` are touched only by jobs on `thread`, which has one thread.
     private let path: String
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private var handle: OpaquePointer?
     private var prepared: [String: OpaquePointer] = [:]
+    private var insertTexts: [InsertShape: String] = [:]
     private let encoder = SQLiteDataEncoder()
 
     /// How long a commit waits for another process's write lock.
@@ -164,10 +165,8 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Inserts the rows, as many per statement as SQLite's bound-value limit allows.
     private func run(_ insert: RowInsert) throws {
         guard !insert.rows.isEmpty else { return }
-        let head = "INSERT INTO \(Self.quoted(insert.table)) (\(insert.columns.map(Self.quoted).joined(separator: ", "))) VALUES "
-        let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
         for rows in insert.statementRows {
-            let sql = head + Array(repeating: tuple, count: rows.count).joined(separator: ", ")
+            let sql = insertSQL(insert, rows: rows.count)
             let statement = try statement(sql)
             var index: Int32 = 1
             for row in rows {
@@ -178,6 +177,24 @@ final class SQLiteWriter: @unchecked Sendable {
             }
             try step(statement, sql: sql)
         }
+    }
+
+    /// The text of an insert of `rows` rows into the insert's table and columns, written once.
+    private func insertSQL(_ insert: RowInsert, rows: Int) -> String {
+        let shape = InsertShape(table: insert.table, columns: insert.columns, rows: rows)
+        if let sql = insertTexts[shape] { return sql }
+        let head = "INSERT INTO \(Self.quoted(insert.table)) (\(insert.columns.map(Self.quoted).joined(separator: ", "))) VALUES "
+        let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
+        let sql = head + Array(repeating: tuple, count: rows).joined(separator: ", ")
+        if insertTexts.count >= Self.maximumPrepared { insertTexts = [:] }
+        insertTexts[shape] = sql
+        return sql
+    }
+
+    private struct InsertShape: Hashable {
+        var table: String
+        var columns: [String]
+        var rows: Int
     }
 
     private func statement(_ sql: String) throws -> OpaquePointer {
