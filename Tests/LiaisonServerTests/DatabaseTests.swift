@@ -169,6 +169,33 @@ struct ReadCacheTests {
     }
 }
 
+extension ReadCacheTests {
+    @Test("callers that ask while a value loads wait for that one load; a failed load is tried again")
+    func singleFlight() async throws {
+        let database = LiaisonDatabase(location: .sqliteMemory, logger: Logger(label: "test"))
+        let loads = LoadCounter()
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    try await database.cached("slow") {
+                        await loads.count()
+                        try await Task.sleep(for: .milliseconds(100))
+                        return 7
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(values == Array(repeating: 7, count: 50))
+        #expect(await loads.value == 1)
+        await #expect(throws: LiaisonError.self) {
+            try await database.cached("failing") { () async throws -> Int in throw LiaisonError(.unavailable, "down") }
+        }
+        #expect(try await database.cached("failing") { 8 } == 8)
+        await database.shutdown()
+    }
+}
+
 actor LoadCounter {
     private(set) var value = 0
     func count() { value += 1 }

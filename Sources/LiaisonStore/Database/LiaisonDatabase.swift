@@ -116,12 +116,19 @@ public final class LiaisonDatabase: Service, Sendable {
     /// and the safeguards configuration. The stores that change them call ``invalidate(_:)`` after
     /// every write, so that this process sees a change at once; another process on the same
     /// PostgreSQL database (a replica) sees it within the second.
-    public func cached<T: Sendable>(_ key: String, load: @Sendable () async throws -> T) async throws -> T {
+    /// When the value expires, one caller loads it and the others that ask meanwhile wait for
+    /// that load instead of each loading it again (every request in flight asked at once).
+    public func cached<T: Sendable>(_ key: String, load: @escaping @Sendable () async throws -> T) async throws -> T {
         if let value: T = readCache.value(key) { return value }
-        let generation = readCache.generation(key)
-        let value = try await load()
-        readCache.store(value, key: key, generation: generation)
-        return value
+        let (generation, loading) = readCache.loading(key) { Task { try await load() as any Sendable } }
+        do {
+            guard let value = try await loading.value as? T else { throw LiaisonError(.unavailable, "the cached \(key) has another type") }
+            readCache.store(value, key: key, generation: generation, loaded: loading)
+            return value
+        } catch {
+            readCache.failed(key, loading: loading)
+            throw error
+        }
     }
 
     /// Drops the cached value of `key` (after a write that changes it).
@@ -420,6 +427,8 @@ final class ReadCache: Sendable {
         var value: (any Sendable)?
         var loadedAt: ContinuousClock.Instant = .now
         var generation = 0
+        /// The load in flight for this generation, which other callers wait for.
+        var loading: Task<any Sendable, any Error>?
     }
     private let entries = Mutex<[String: Entry]>([:])
     static let maximumAge: Duration = .seconds(1)
@@ -433,14 +442,33 @@ final class ReadCache: Sendable {
         }
     }
 
-    func generation(_ key: String) -> Int {
-        entries.withLock { $0[key]?.generation ?? 0 }
+    /// The load in flight for the key's current generation, started with `start` if none is.
+    func loading(_ key: String, start: () -> Task<any Sendable, any Error>) -> (generation: Int, task: Task<any Sendable, any Error>) {
+        entries.withLock { entries in
+            var entry = entries[key] ?? Entry()
+            if let loading = entry.loading { return (entry.generation, loading) }
+            let task = start()
+            entry.loading = task
+            entries[key] = entry
+            return (entry.generation, task)
+        }
     }
 
-    func store(_ value: some Sendable, key: String, generation: Int) {
+    /// Keeps a loaded value, unless the key was invalidated since the load began.
+    func store(_ value: some Sendable, key: String, generation: Int, loaded: Task<any Sendable, any Error>) {
         entries.withLock { entries in
-            guard (entries[key]?.generation ?? 0) == generation else { return }
-            entries[key] = Entry(value: value, loadedAt: .now, generation: generation)
+            guard var entry = entries[key], entry.generation == generation else { return }
+            entry.value = value
+            entry.loadedAt = .now
+            if entry.loading == loaded { entry.loading = nil }
+            entries[key] = entry
+        }
+    }
+
+    /// Forgets a load that failed, so that the next caller tries again.
+    func failed(_ key: String, loading: Task<any Sendable, any Error>) {
+        entries.withLock { entries in
+            if entries[key]?.loading == loading { entries[key]?.loading = nil }
         }
     }
 
