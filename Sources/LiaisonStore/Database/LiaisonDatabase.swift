@@ -253,6 +253,7 @@ public final class LiaisonDatabase: Service, Sendable {
         }
         if !alreadyClosed {
             await commits?.close()
+            await commits?.stop()
             await databases.shutdownAsync()
             // A pool connection still opening when the pools closed is closed by the pool once it
             // opens, with a job on this thread pool; stopping the pool at once would leave it open
@@ -288,6 +289,11 @@ extension LiaisonDatabase {
 /// connection (``SQLiteWriter``), the whole transaction as one job; the other writes (closures on
 /// FluentKit's `Database`) through FluentKit's writer connections. Both take their turn here, so
 /// there is still one writer at a time.
+///
+/// The group runs on a thread of its own (its actor executor), where the row writer's SQLite
+/// work runs too, synchronously: one commit follows the last at once. On the node's event loops
+/// the next commit waited behind whatever the loops had queued (a batch of envelopes to verify),
+/// and the sender's commits took 8 ms each, most of it waiting for a turn.
 actor CommitGroup {
     typealias Work = @Sendable (any Database) async throws -> Void
     enum Write: Sendable {
@@ -317,14 +323,28 @@ actor CommitGroup {
     /// Commits runs of row inserts on an SQLite file; `nil` in memory (one connection for all).
     private let rowWriter: SQLiteWriter?
 
+    /// The thread the group runs on.
+    private let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let loop: any EventLoop
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
+
     init(rowWriter: SQLiteWriter?) {
         self.rowWriter = rowWriter
+        self.loop = thread.next()
     }
 
     /// Closes the row writer's connection once the queue is empty.
     func close() async {
         while draining { await Task.yield() }
-        await rowWriter?.close()
+        rowWriter?.close()
+    }
+
+    /// Stops the group's thread, after ``close()``.
+    nonisolated func stop() async {
+        try? await thread.shutdownGracefully()
     }
 
     func run(on database: any Database, _ write: Write) async throws {
@@ -347,7 +367,7 @@ actor CommitGroup {
             let outcomes: [Result<Void, any Error>]
             if !plain.isEmpty, let rowWriter, let sql = try? database.sql {
                 // Statements are written out in SQLite's dialect here; the writer only binds and runs them.
-                outcomes = await rowWriter.commit(plain.map { write in
+                outcomes = rowWriter.commit(plain.map { write in
                     SQLiteWriter.Write(inserts: write.inserts, statements: write.statements.map { statement in
                         var serializer = SQLSerializer(database: sql)
                         statement.serialize(to: &serializer)

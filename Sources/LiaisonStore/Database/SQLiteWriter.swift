@@ -1,6 +1,5 @@
 import LiaisonCore
 import NIOCore
-import NIOPosix
 import SQLiteKit
 import SQLiteNIO
 import SQLKit
@@ -18,23 +17,23 @@ import Foundation
 
 /// The connection that commits the node's plain SQL writes to its SQLite file (rows to insert,
 /// statements to run): a whole group commit — `BEGIN`, every merged multi-row `INSERT`, every
-/// statement, `COMMIT` — runs as one job on the writer's own thread.
+/// statement, `COMMIT` — runs as one synchronous call on the commit group's own thread.
 ///
 /// Written here because no library fits: SQLiteNIO runs each statement as a separate job, handed
 /// from the caller to an event loop, to a pool thread and back, and on this 2-core machine those
 /// hand-overs cost more than SQLite's own work — a commit of five statements took 2 ms idle and
-/// over 10 ms under load, and every sender waited for it. Here a commit is one hand-over there
-/// and one back.
+/// over 10 ms under load, and every sender waited for it. Here a commit has no hand-over at all.
 ///
 /// Only ``CommitGroup`` uses it, one batch at a time, so SQLite never sees two writers from this
 /// process; another process (the CLI on the same data directory) is waited for up to
 /// ``busyTimeout``. Bound values are converted exactly as FluentKit's SQLite driver converts them
 /// (`SQLiteDataEncoder`), so rows written here read back the same through it.
 final class SQLiteWriter: @unchecked Sendable {
-    // Unchecked: `handle`, `prepared` and `insertTexts` are touched only by jobs on `thread`, which has one thread.
+    // Unchecked: `handle`, `prepared` and `insertTexts` are touched only by the commit group, an
+    // actor, one call at a time.
     private let path: String
-    private let thread = NIOThreadPool(numberOfThreads: 1)
     private var handle: OpaquePointer?
+    private var closed = false
     private var prepared: [String: OpaquePointer] = [:]
     private var insertTexts: [InsertShape: String] = [:]
     private let encoder = SQLiteDataEncoder()
@@ -46,7 +45,6 @@ final class SQLiteWriter: @unchecked Sendable {
 
     init(path: String) {
         self.path = path
-        thread.start()
     }
 
     /// One write: rows to insert, then statements to run (SQL for SQLite with `?` placeholders).
@@ -59,28 +57,11 @@ final class SQLiteWriter: @unchecked Sendable {
     /// a failure the batch runs again with a savepoint around each write, so that only the
     /// failing one is rolled back.
     /// - Returns: each write's outcome, in order.
-    func commit(_ writes: [Write]) async -> [Result<Void, any Error>] {
-        do {
-            return try await thread.runIfActive { self.commitOnThread(writes) }
-        } catch {
+    /// It blocks the calling thread (the commit group's own) while SQLite writes and syncs.
+    func commit(_ writes: [Write]) -> [Result<Void, any Error>] {
+        guard !closed else {
             return writes.map { _ in .failure(LiaisonError(.unavailable, "the database at sqlite://\(self.path) is closed")) }
         }
-    }
-
-    /// Closes the connection and stops the thread; later commits fail.
-    func close() async {
-        _ = try? await thread.runIfActive {
-            for statement in self.prepared.values { sqlite_nio_sqlite3_finalize(statement) }
-            self.prepared = [:]
-            if let handle = self.handle { sqlite_nio_sqlite3_close(handle) }
-            self.handle = nil
-        }
-        try? await thread.shutdownGracefully()
-    }
-
-    // MARK: On the writer's thread
-
-    private func commitOnThread(_ writes: [Write]) -> [Result<Void, any Error>] {
         do {
             try open()
             try execute("BEGIN IMMEDIATE")
@@ -130,6 +111,15 @@ final class SQLiteWriter: @unchecked Sendable {
             // The transaction itself failed: none of the batch is stored.
             return writes.map { _ in .failure(error) }
         }
+    }
+
+    /// Closes the connection; later commits fail.
+    func close() {
+        for statement in prepared.values { sqlite_nio_sqlite3_finalize(statement) }
+        prepared = [:]
+        if let handle { sqlite_nio_sqlite3_close(handle) }
+        handle = nil
+        closed = true
     }
 
     private func run(_ write: Write) throws {
