@@ -333,7 +333,7 @@ struct MessageService: Sendable {
     func receive(batch envelopes: [Envelope]) async -> [Result<(receipt: SignedReceipt, duplicate: Bool), any Error>] {
         // Checked concurrently, spread over the event loops, so that verification and decryption
         // use every core; stored concurrently, so that their rows are committed together.
-        let checked = await envelopes.concurrentMap { index, envelope in
+        let checked = await envelopes.concurrentMap { _, envelope in
             await Result { try await self.check(envelope) } as Result<ReceivedMessage, any Error>
         }
         let accepted = checked.compactMap { try? $0.get() }
