@@ -11,11 +11,11 @@ struct ConcurrentlyTests {
     func spreadInOrder() async {
         let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
         let used = Mutex<Set<ObjectIdentifier>>([])
-        let results = await Array(0..<64).concurrentMap { index, element in
+        let results = await Array(0..<64).concurrentMap { element in
             // A suspension in the middle: the job that resumes runs on a loop too.
             try? await Task.sleep(for: .milliseconds(Int.random(in: 0...5)))
             let loop = loops.first { $0.inEventLoop }
-            #expect(loop != nil, "job \(index) ran off the event loops")
+            #expect(loop != nil, "job \(element) ran off the event loops")
             if let loop { used.withLock { _ = $0.insert(ObjectIdentifier(loop)) } }
             return element * 2
         }

@@ -105,7 +105,7 @@ public struct Envelope: Codable, Sendable, Equatable {
         guard header.suite == recipientKey.suite else {
             throw LiaisonError(.invalidInput, "the envelope header names suite \(header.suite.rawValue) but the recipient key is for \(recipientKey.suite.rawValue)")
         }
-        let headerBytes = try headerEncoder.encode(header)
+        let headerBytes = try WireJSON.encoder.encode(header)
         let inner = try signingKey.signature(for: innerLabel + SHA256.hash(data: headerBytes).bytes + payload)
         var sender: HPKE.Sender
         switch recipientKey {
@@ -224,11 +224,8 @@ public struct Envelope: Codable, Sendable, Equatable {
         outerLabel + SHA256.hash(data: header).bytes + SHA256.hash(data: encapsulatedKey).bytes + SHA256.hash(data: ciphertext).bytes
     }
 
-    private static var headerEncoder: JSONEncoder { WireJSON.encoder }
-    private static var headerDecoder: JSONDecoder { WireJSON.decoder }
-
     private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
-        guard let header = try? headerDecoder.decode(EnvelopeHeader.self, from: bytes) else {
+        guard let header = try? WireJSON.decoder.decode(EnvelopeHeader.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the envelope's header is not a valid \(format) header")
         }
         guard header.format == format else {

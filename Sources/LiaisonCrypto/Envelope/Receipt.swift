@@ -86,7 +86,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
 
     /// Signs a receipt.
     public init(_ receipt: Receipt, signingKey: Curve25519.Signing.PrivateKey) throws {
-        let bytes = try Self.encoder.encode(receipt)
+        let bytes = try WireJSON.encoder.encode(receipt)
         self.receipt = bytes.base64EncodedString()
         self.signature = try signingKey.signature(for: Self.label + bytes).base64EncodedString()
     }
@@ -102,7 +102,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
         let encoded = try receipts.map { receipt in
             var receipt = receipt
             receipt.nonce = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
-            return try encoder.encode(receipt)
+            return try WireJSON.encoder.encode(receipt)
         }
         let tree = MerkleBatch(leafHashes: encoded.map(Merkle.leafHash))
         let signature = try signingKey.signature(for: batchHead(size: encoded.count, root: tree.root)).base64EncodedString()
@@ -151,7 +151,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
                 throw LiaisonError(.unauthenticated, "the receipt's signature does not verify against the issuer's pinned key")
             }
         }
-        guard let decoded = try? Self.decoder.decode(Receipt.self, from: bytes) else {
+        guard let decoded = try? WireJSON.decoder.decode(Receipt.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the receipt is not a valid liaison-receipt/1 document")
         }
         return decoded
@@ -191,9 +191,6 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
         withUnsafeBytes(of: UInt64(size).bigEndian) { head.append(contentsOf: $0) }
         return head + root
     }
-
-    private static var encoder: JSONEncoder { WireJSON.encoder }
-    private static var decoder: JSONDecoder { WireJSON.decoder }
 }
 
 extension Envelope {

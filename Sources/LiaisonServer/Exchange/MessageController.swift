@@ -99,8 +99,7 @@ struct MessageController {
     private func respond(to outcome: SendOutcome) async throws -> Response {
         switch outcome {
         case .sent(let record, let deliveries, let document?):
-            let body = try MessageView.json(document: document, box: record.box, deliveries: deliveries)
-            return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return JSONBody.response(json: try MessageView.json(document: document, box: record.box, deliveries: deliveries), status: .created)
         case .sent(let record, let deliveries, nil):
             return try JSONBody.response(MessageView(record, deliveries: deliveries), status: .created)
         case .held(let approval):
@@ -254,7 +253,7 @@ struct FederationEndpoint {
         routes.on(.post, "/federation/v1/envelopes", access: .anonymous, surface: .federation) { request, context in
             let envelope = try await JSONBody.decode(Envelope.self, from: request, limit: Self.maximumEnvelopeBytes)
             let (receipt, duplicate) = try await receive(envelope, logger: context.logger)
-            var response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: receipt.json)))
+            var response = JSONBody.response(json: receipt.json.utf8)
             if duplicate { response.headers[.init("Liaison-Duplicate")!] = "true" }
             return response
         }
@@ -283,8 +282,7 @@ struct FederationEndpoint {
                     }
                 }
             }
-            let answer = try EnvelopeBatch.Answer(results: results).json()
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            return JSONBody.response(json: try EnvelopeBatch.Answer(results: results).json())
         }
         routes.on(.post, "/federation/v1/receipts", access: .anonymous, surface: .federation) { request, _ in
             let receipt = try await JSONBody.decode(SignedReceipt.self, from: request, limit: configuration.maxBodyBytes)

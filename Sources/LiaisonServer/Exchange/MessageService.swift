@@ -333,7 +333,7 @@ struct MessageService: Sendable {
     func receive(batch envelopes: [Envelope]) async -> [Result<(receipt: SignedReceipt, duplicate: Bool), any Error>] {
         // Checked concurrently, spread over the event loops, so that verification and decryption
         // use every core; stored concurrently, so that their rows are committed together.
-        let checked = await envelopes.concurrentMap { _, envelope in
+        let checked = await envelopes.concurrentMap { envelope in
             await Result { try await self.check(envelope) } as Result<ReceivedMessage, any Error>
         }
         let accepted = checked.compactMap { try? $0.get() }
@@ -352,7 +352,7 @@ struct MessageService: Sendable {
                 return (received, receipts[next])
             }
         }
-        return await toStore.concurrentMap { _, outcome in
+        return await toStore.concurrentMap { outcome in
             switch outcome {
             case .failure(let error): return .failure(error)
             case .success(let (received, receipt)): return await Result { try await self.store(received, receipt: receipt) }

@@ -42,8 +42,12 @@ enum JSONBody {
 
     /// A 2xx JSON response.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        response(json: try encoder.encode(value), status: status)
+    }
+
+    /// A 2xx response with JSON already written.
+    static func response(json: some Sequence<UInt8>, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     /// One readable sentence for a decoding error, naming the field.

@@ -9,13 +9,13 @@ extension Array where Element: Sendable {
         }
     }
 
-    /// `transform` of every element with its index, run concurrently and spread over the event
+    /// `transform` of every element, run concurrently and spread over the event
     /// loops (``EventLoopTaskExecutor``), so that work one request fans out uses every core.
     /// - Returns: the results, in the elements' order.
-    func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Int, Element) async -> T) async -> [T] {
+    func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) async -> T) async -> [T] {
         await withTaskGroup(of: (Int, T).self) { group in
             for (index, element) in enumerated() {
-                group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) { (index, await transform(index, element)) }
+                group.addTask(executorPreference: EventLoopTaskExecutor.spreading(index)) { (index, await transform(element)) }
             }
             var results = [T?](repeating: nil, count: count)
             for await (index, result) in group { results[index] = result }

@@ -179,12 +179,12 @@ public final class LiaisonDatabase: Service, Sendable {
         if let configurationError { throw configurationError }
         let loop = MultiThreadedEventLoopGroup.singleton.any()
         let key = HandleKey(id: id, loop: ObjectIdentifier(loop))
-        let closed = LiaisonError(.unavailable, "the database at \(location) is closed")
+        let closedError = LiaisonError(.unavailable, "the database at \(location) is closed")
         if let handle = handles.withLock({ $0[key] }) {
-            guard !self.closed.withLock({ $0 }) else { throw closed }
+            guard !closed.withLock({ $0 }) else { throw closedError }
             return handle
         }
-        guard let database = databases.database(id, logger: logger, on: loop) else { throw closed }
+        guard let database = databases.database(id, logger: logger, on: loop) else { throw closedError }
         handles.withLock { $0[key] = database }
         return database
     }
