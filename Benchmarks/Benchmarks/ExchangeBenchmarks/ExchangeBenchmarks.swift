@@ -66,6 +66,11 @@ let benchmarks: @Sendable () -> Void = {
             {"to":["XB-CUS"],"subject":"benchmark","body":"\(body)","purpose":"investigation","legalBasis":"FD 2006/960/JHA",
              "handlingCode":"H0","evaluation":{"source":"B","information":2},"caseRef":"XA-2026-0001"}
             """
+        if let count = environment["LIAISON_BENCH_HEALTHZ"].flatMap(Int.init) {
+            // API requests that do nothing, to profile the HTTP path alone.
+            trace("healthz: start")
+            trace("stream: end, CPU a request \(try await pair.healthz(count: count, lean: true).cpu) µs")
+        }
         if let count = environment["LIAISON_BENCH_STREAM"].flatMap(Int.init) {
             // A sustained stream, to watch with a profiler between its start and end lines.
             let workers = environment["LIAISON_BENCH_WORKERS"].flatMap(Int.init) ?? 64
@@ -76,25 +81,11 @@ let benchmarks: @Sendable () -> Void = {
         }
         if environment["LIAISON_BENCH_TRACE"] != nil {
             // The baseline inside a send: an API request that does nothing (client and server's
-            // HTTP alone), in CPU time a request.
-            do {
-                let cpuBefore = ProcessCPU.now()
-                let started = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<16 {
-                        group.addTask {
-                            for _ in 0..<200 {
-                                var request = HTTPClientRequest(url: "http://127.0.0.1:\(pair.webPortA)/healthz")
-                                request.headers.add(name: "Authorization", value: "Bearer \(pair.token)")
-                                let response = try await pair.http.execute(request, timeout: .seconds(60))
-                                _ = try await response.body.collect(upTo: 1 << 20)
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-                let cpu = ProcessCPU.now() - cpuBefore
-                trace("GET /healthz × 3,200 from 16 clients: \(ContinuousClock.now - started), CPU a request \(Int((cpu.user + cpu.system) * 1e6 / 3_200)) µs")
+            // HTTP alone), in CPU time a request, with the benchmark's lean client and with
+            // AsyncHTTPClient.
+            for lean in [true, false] {
+                let (time, cpu) = try await pair.healthz(count: 3_200, lean: lean)
+                trace("GET /healthz × 3,200 from 16 \(lean ? "lean" : "AsyncHTTPClient") clients: \(time), CPU a request \(cpu) µs")
             }
             for workers in [1, 4, 16, 64] {
                 trace("workers \(workers):")
@@ -200,26 +191,11 @@ final class NodePair: @unchecked Sendable {
         let before = try await store.queuedCount()
         let cpuBefore = ProcessCPU.now()
         let started = ContinuousClock.now
+        let request = LoadClient.post("/api/v1/messages", json: body, token: token, port: webPortA)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<workers {
-                group.addTask {
-                    for _ in stride(from: worker, to: count, by: workers) {
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.webPortA)/api/v1/messages")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "Authorization", value: "Bearer \(self.token)")
-                        request.body = .bytes(ByteBuffer(string: body))
-                        let response: HTTPClientResponse
-                        do {
-                            response = try await self.http.execute(request, timeout: .seconds(60))
-                        } catch {
-                            print("send to 127.0.0.1:\(self.webPortA) failed: \(error)")
-                            throw error
-                        }
-                        let bytes = try await response.body.collect(upTo: 1 << 20)
-                        guard response.status.code == 201 else { throw LiaisonError(.unavailable, "send failed: \(response.status.code) \(String(buffer: bytes))") }
-                    }
-                }
+                let share = count / workers + (worker < count % workers ? 1 : 0)
+                group.addTask { try await LoadClient.send(request, count: share, to: self.webPortA, expecting: 201) }
             }
             try await group.waitForAll()
         }
@@ -236,6 +212,33 @@ final class NodePair: @unchecked Sendable {
             let rate = Double(count) / (Double(delivered.components.seconds) + Double(delivered.components.attoseconds) / 1e18)
             trace("posted \(posted - started), delivered \(delivered) (\(Int(rate)) msg/s); CPU a message \(perMessage(cpu.user + cpu.system)) (user \(perMessage(cpu.user)), system \(perMessage(cpu.system)))")
         }
+    }
+
+    /// `count` requests to `GET /healthz` from 16 clients, lean ones (``LoadClient``) or
+    /// AsyncHTTPClient's.
+    /// - Returns: the time they took, and the process's CPU time a request (µs).
+    func healthz(count: Int, lean: Bool) async throws -> (time: Duration, cpu: Int) {
+        let cpuBefore = ProcessCPU.now()
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    if lean {
+                        try await LoadClient.send(LoadClient.get("/healthz", token: self.token, port: self.webPortA), count: count / 16, to: self.webPortA, expecting: 200)
+                        return
+                    }
+                    for _ in 0..<count / 16 {
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.webPortA)/healthz")
+                        request.headers.add(name: "Authorization", value: "Bearer \(self.token)")
+                        let response = try await self.http.execute(request, timeout: .seconds(60))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let cpu = ProcessCPU.now() - cpuBefore
+        return (ContinuousClock.now - started, Int((cpu.user + cpu.system) * 1e6 / Double(count)))
     }
 
     /// Sends `rate` messages a second for `seconds` through A's API, each at its own moment, waits

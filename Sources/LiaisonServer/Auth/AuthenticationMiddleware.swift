@@ -1,5 +1,4 @@
 import Hummingbird
-import Logging
 import LiaisonSafeguards
 
 /// Resolves the caller's credentials — a bearer token or a session cookie — into a principal on
@@ -21,9 +20,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } else if let cookie = request.cookies[cookies.session], let (principal, csrf, tokenHash) = try await authenticator.session(token: cookie.value) {
             context.principal = principal
             context.credential = .session(csrfToken: csrf, tokenHash: tokenHash)
-        }
-        if let principal = context.principal {
-            context.logger[metadataKey: "user"] = "\(principal.username)"
         }
         return try await next(request, context)
     }

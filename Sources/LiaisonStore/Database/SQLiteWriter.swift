@@ -29,13 +29,14 @@ import Foundation
 /// ``busyTimeout``. Bound values are converted exactly as FluentKit's SQLite driver converts them
 /// (`SQLiteDataEncoder`), so rows written here read back the same through it.
 final class SQLiteWriter: @unchecked Sendable {
-    // Unchecked: `handle`, `prepared` and `insertTexts` are touched only by the commit group, an
+    // Unchecked: `handle`, `prepared` and `inserts` are touched only by the commit group, an
     // actor, one call at a time.
     private let path: String
     private var handle: OpaquePointer?
     private var closed = false
     private var prepared: [String: OpaquePointer] = [:]
-    private var insertTexts: [InsertShape: String] = [:]
+    /// The prepared insert of each shape, found without writing out (and hashing) its text.
+    private var inserts: [InsertShape: (sql: String, statement: OpaquePointer)] = [:]
     private let encoder = SQLiteDataEncoder()
 
     /// How long a commit waits for another process's write lock.
@@ -117,6 +118,7 @@ final class SQLiteWriter: @unchecked Sendable {
     func close() {
         for statement in prepared.values { sqlite_nio_sqlite3_finalize(statement) }
         prepared = [:]
+        inserts = [:]
         if let handle { sqlite_nio_sqlite3_close(handle) }
         handle = nil
         closed = true
@@ -156,8 +158,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private func run(_ insert: RowInsert) throws {
         guard !insert.rows.isEmpty else { return }
         for rows in insert.statementRows {
-            let sql = insertSQL(insert, rows: rows.count)
-            let statement = try statement(sql)
+            let (sql, statement) = try insertStatement(insert, rows: rows.count)
             var index: Int32 = 1
             for row in rows {
                 for value in row {
@@ -169,16 +170,16 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    /// The text of an insert of `rows` rows into the insert's table and columns, written once.
-    private func insertSQL(_ insert: RowInsert, rows: Int) -> String {
+    /// The prepared insert of `rows` rows into the insert's table and columns, and its text.
+    private func insertStatement(_ insert: RowInsert, rows: Int) throws -> (sql: String, statement: OpaquePointer) {
         let shape = InsertShape(table: insert.table, columns: insert.columns, rows: rows)
-        if let sql = insertTexts[shape] { return sql }
+        if let known = inserts[shape] { return known }
         let head = "INSERT INTO \(Self.quoted(insert.table)) (\(insert.columns.map(Self.quoted).joined(separator: ", "))) VALUES "
         let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
         let sql = head + Array(repeating: tuple, count: rows).joined(separator: ", ")
-        if insertTexts.count >= Self.maximumPrepared { insertTexts = [:] }
-        insertTexts[shape] = sql
-        return sql
+        let insertStatement = (sql, try statement(sql))
+        inserts[shape] = insertStatement
+        return insertStatement
     }
 
     private struct InsertShape: Hashable {
@@ -195,6 +196,7 @@ final class SQLiteWriter: @unchecked Sendable {
         if prepared.count >= Self.maximumPrepared {
             for old in prepared.values { sqlite_nio_sqlite3_finalize(old) }
             prepared = [:]
+            inserts = [:]
         }
         prepared[sql] = statement
         return statement
