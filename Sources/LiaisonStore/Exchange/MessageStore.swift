@@ -165,13 +165,27 @@ public struct MessageStore: Sendable {
     }
 
     /// Marks deliveries delivered, each with its partner's receipt (`nil` for a read receipt's
-    /// delivery), in one write: a batch of deliveries costs one statement, not one per delivery.
+    /// delivery), in one write.
+    ///
+    /// On an SQLite file the node's writer runs one prepared single-row update per delivery (the
+    /// same text every time, so prepared once); elsewhere one statement covers up to 500
+    /// deliveries (`CASE id WHEN … THEN …`), one round trip to PostgreSQL instead of one each —
+    /// but quadratic in SQLite, which compares every row with every `WHEN`, and a new text to
+    /// prepare for every number of deliveries.
     public func markDelivered(_ deliveries: [(id: String, receiptJSON: String?)], at now: Date) async throws {
         guard !deliveries.isEmpty else { return }
+        let delivered = DeliveryRecord.State.delivered.rawValue
         var statements: [any SQLExpression] = []
+        if case .sqlite = database.location {
+            for delivery in deliveries {
+                statements.append("UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: delivered), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = \(RowInsert.value(delivery.receiptJSON)) WHERE id = \(bind: delivery.id)" as SQLQueryString)
+            }
+            try await database.write([], then: statements)
+            return
+        }
         for start in stride(from: 0, to: deliveries.count, by: 500) {
             let chunk = deliveries[start..<min(start + 500, deliveries.count)]
-            var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: DeliveryRecord.State.delivered.rawValue), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
+            var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: delivered), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
             for delivery in chunk {
                 statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
             }
