@@ -40,6 +40,7 @@ enum LoadClient {
         let expecting: Int
         let done: EventLoopPromise<Void>
         var received = ByteBuffer()
+        var finished = false
 
         init(request: ByteBuffer, remaining: Int, expecting: Int, done: EventLoopPromise<Void>) {
             self.request = request
@@ -53,14 +54,14 @@ enum LoadClient {
             received.writeBuffer(&bytes)
             while let (status, length) = Self.answer(in: received) {
                 guard status == expecting else {
-                    done.fail(LoadError(message: "answered \(status) instead of \(expecting): \(String(buffer: received))"))
+                    finish(.failure(LoadError(message: "answered \(status) instead of \(expecting): \(String(buffer: received))")))
                     return
                 }
                 received.moveReaderIndex(forwardBy: length)
                 received.discardReadBytes()
                 remaining -= 1
                 if remaining == 0 {
-                    done.succeed()
+                    finish(.success(()))
                     return
                 }
                 context.writeAndFlush(wrapOutboundOut(request), promise: nil)
@@ -68,12 +69,20 @@ enum LoadClient {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            done.fail(LoadError(message: "the node closed the connection with \(remaining) requests to go"))
+            finish(.failure(LoadError(message: "the node closed the connection with \(remaining) requests to go")))
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            done.fail(error)
+            finish(.failure(error))
             context.close(promise: nil)
+        }
+
+        /// Completes the run once: the connection closing after the last answer (or after an
+        /// error) reports nothing more.
+        private func finish(_ outcome: Result<Void, any Error>) {
+            guard !finished else { return }
+            finished = true
+            done.completeWith(outcome)
         }
 
         /// The status and whole length of the complete answer at the start of `buffer`, if it has

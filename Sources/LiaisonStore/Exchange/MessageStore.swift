@@ -174,23 +174,20 @@ public struct MessageStore: Sendable {
     /// prepare for every number of deliveries.
     public func markDelivered(_ deliveries: [(id: String, receiptJSON: String?)], at now: Date) async throws {
         guard !deliveries.isEmpty else { return }
-        let delivered = DeliveryRecord.State.delivered.rawValue
+        let update: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: DeliveryRecord.State.delivered.rawValue), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = "
         var statements: [any SQLExpression] = []
         if case .sqlite = database.location {
-            for delivery in deliveries {
-                statements.append("UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: delivered), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = \(RowInsert.value(delivery.receiptJSON)) WHERE id = \(bind: delivery.id)" as SQLQueryString)
+            statements = deliveries.map { update + "\(RowInsert.value($0.receiptJSON)) WHERE id = \(bind: $0.id)" }
+        } else {
+            for start in stride(from: 0, to: deliveries.count, by: 500) {
+                let chunk = deliveries[start..<min(start + 500, deliveries.count)]
+                var statement = update + "CASE id"
+                for delivery in chunk {
+                    statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
+                }
+                statement += " END WHERE id IN (\(binds: chunk.map(\.id)))"
+                statements.append(statement)
             }
-            try await database.write([], then: statements)
-            return
-        }
-        for start in stride(from: 0, to: deliveries.count, by: 500) {
-            let chunk = deliveries[start..<min(start + 500, deliveries.count)]
-            var statement: SQLQueryString = "UPDATE \(ident: DeliveryModel.schema) SET state = \(bind: delivered), attempts = attempts + 1, last_error = NULL, delivered_at = \(bind: now), receipt_json = CASE id"
-            for delivery in chunk {
-                statement += " WHEN \(bind: delivery.id) THEN \(RowInsert.value(delivery.receiptJSON))"
-            }
-            statement += " END WHERE id IN (\(binds: chunk.map(\.id)))"
-            statements.append(statement)
         }
         try await database.write([], then: statements)
     }
