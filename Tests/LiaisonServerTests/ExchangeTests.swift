@@ -165,6 +165,49 @@ struct ExchangeTests {
         #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
     }
 
+    /// Every control character, quotes, backslashes, slashes, non-ASCII and astral characters.
+    static let awkward = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self) + "\u{7f}/\"\\é😀\u{2028} plain / </script>"
+
+    @Test(
+        "a message document written directly is the message store encoder's bytes, whatever its fields and dates",
+        arguments: [0, -0.5, 1_234_567_890.75, -12_212_553_601, 253_402_300_800, 1_796_000_000.999]
+    )
+    func messageDocument(time: TimeInterval) throws {
+        let date = Date(timeIntervalSince1970: time)
+        let bare = Message(
+            id: "id/1", originator: "XA-POL", to: [], subject: "", body: "", purpose: "", legalBasis: "", handlingCode: .h0,
+            evaluation: Evaluation(source: .x, information: .four), createdAt: date
+        )
+        var full = Message(
+            id: Self.awkward, originator: Self.awkward, to: ["XB-CUS", Self.awkward, ""], subject: Self.awkward, body: Self.awkward,
+            entities: [
+                MessageEntity(
+                    id: "p/1", schema: "Person", properties: ["name": ["Ann", Self.awkward], "b": [], "a10": ["x"], "a9": ["y"], "ä": ["z"], "Z": ["w"], "": [""], Self.awkward: ["v"]],
+                    dataSubjectCategory: .suspect, nature: .assessment, specialCategories: [.health, .biometric]
+                ),
+                MessageEntity(id: "", schema: "", properties: [:], dataSubjectCategory: .victim, nature: .fact, specialCategories: []),
+            ],
+            attachments: [MessageAttachment(name: "a/b \"c\".pdf", mediaType: "application/pdf", sha256: "00ff", size: 0), MessageAttachment(name: "", mediaType: "", sha256: "", size: 52_428_800)],
+            purpose: Self.awkward, legalBasis: Self.awkward, handlingCode: .h3, handlingRestriction: Self.awkward,
+            evaluation: Evaluation(source: .a, information: .one), caseRef: Self.awkward, inReplyTo: "in/reply", retainUntil: date, createdAt: date
+        )
+        full.forwardedFrom = ForwardReference(messageId: "m/1", originator: Self.awkward)
+        full.control = PermissionControl(kind: .grant, about: "m/1", originator: "XA-POL", requester: "XB-CUS", use: .judicialProceedings, recipient: nil, reason: Self.awkward)
+        full.evidenceItem = "ev/1"
+        full.redactions = [Redaction(entity: "p/1", property: "name", category: .person, ground: Self.awkward)]
+        full.erasure = ErasureNotice(about: "m/1", reason: Self.awkward)
+        var partial = full
+        partial.entities[0].specialCategories = nil
+        partial.forwardedFrom = nil
+        partial.erasure = nil
+        partial.retainUntil = nil
+        for message in [bare, full, partial] {
+            let expected = try MessageStore.encoder.encode(message)
+            #expect(String(decoding: try message.json(as: MessageStore.encoder), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            #expect(try MessageStore.decoder.decode(Message.self, from: message.json(as: MessageStore.encoder)) == (try MessageStore.decoder.decode(Message.self, from: expected)))
+        }
+    }
+
     @Test("the answer to a send, written around the stored document, has the members the view encodes")
     func splicedView() throws {
         let message = Message(

@@ -28,13 +28,9 @@ let benchmarks: @Sendable () -> Void = {
     let body = String(repeating: "x", count: 1024)
 
     Benchmark("Exchange: crypto floor (seal+sign+verify+open, 1 KiB)") { benchmark in
-        let sender = Curve25519.Signing.PrivateKey()
-        let recipient = Curve25519.KeyAgreement.PrivateKey()
-        let payload = Data(body.utf8)
+        let floor = CryptoFloor(body: body)
         for _ in benchmark.scaledIterations {
-            let header = EnvelopeHeader(id: UUIDv7.make(at: Date()).uuidString, kind: "message", sender: "XA-POL", recipient: "XB-CUS", createdAt: Date(), suite: .x25519)
-            let envelope = try Envelope.seal(payload: payload, header: header, signingKey: sender, recipientKey: .x25519(recipient.publicKey))
-            blackHole(try envelope.open(senderKey: sender.publicKey, recipientKey: recipient))
+            try floor.run()
         }
     }
 
@@ -75,9 +71,15 @@ let benchmarks: @Sendable () -> Void = {
             // A sustained stream, to watch with a profiler between its start and end lines.
             let workers = environment["LIAISON_BENCH_WORKERS"].flatMap(Int.init) ?? 64
             try await pair.sendAndAwait(count: 500, body: request, workers: workers)
+            let floorBefore = try CryptoFloor(body: body).cpuPerRun()
             trace("stream of \(count) messages from \(workers) clients: start")
-            try await pair.sendAndAwait(count: count, body: request, workers: workers)
+            let cpu = try await pair.sendAndAwait(count: count, body: request, workers: workers)
             trace("stream: end")
+            // The machine's speed varies from hour to hour ("slow spells") and moves the CPU time
+            // a message with it; the crypto floor, measured on either side of the stream, moves
+            // the same way, so their ratio compares runs made hours apart.
+            let floor = (floorBefore + (try CryptoFloor(body: body).cpuPerRun())) / 2
+            trace(String(format: "crypto floor %.0f µs a message (one thread); CPU a message / floor = %.2f", floor * 1e6, cpu / floor))
         }
         if environment["LIAISON_BENCH_TRACE"] != nil {
             // The baseline inside a send: an API request that does nothing (client and server's
@@ -186,7 +188,9 @@ final class NodePair: @unchecked Sendable {
     }
 
     /// Sends `count` messages through A's API (`workers` at a time) and waits until all are delivered.
-    func sendAndAwait(count: Int, body: String, workers: Int = 16) async throws {
+    /// - Returns: the process's CPU time a message, in seconds.
+    @discardableResult
+    func sendAndAwait(count: Int, body: String, workers: Int = 16) async throws -> Double {
         let store = MessageStore(database: apps[0].database)
         let before = try await store.queuedCount()
         let cpuBefore = ProcessCPU.now()
@@ -205,13 +209,14 @@ final class NodePair: @unchecked Sendable {
         while try await store.queuedCount() > before {
             try await Task.sleep(for: .milliseconds(5))
         }
+        let cpu = ProcessCPU.now() - cpuBefore
         if tracing {
-            let cpu = ProcessCPU.now() - cpuBefore
             let perMessage = { (seconds: Double) in String(format: "%.0f µs", seconds * 1e6 / Double(count)) }
             let delivered = ContinuousClock.now - started
             let rate = Double(count) / (Double(delivered.components.seconds) + Double(delivered.components.attoseconds) / 1e18)
             trace("posted \(posted - started), delivered \(delivered) (\(Int(rate)) msg/s); CPU a message \(perMessage(cpu.user + cpu.system)) (user \(perMessage(cpu.user)), system \(perMessage(cpu.system)))")
         }
+        return (cpu.user + cpu.system) / Double(count)
     }
 
     /// `count` requests to `GET /healthz` from 16 clients, lean ones (``LoadClient``) or
@@ -295,9 +300,41 @@ func trace(_ line: String) {
 
 /// This process's CPU time so far (all threads: both nodes and the API clients), to express the
 /// exchange's cost as CPU time a message, which does not depend on how busy the machine is.
+/// Seal + sign + verify + open of one 1 KiB envelope, no I/O: the most the exchange could do.
+struct CryptoFloor {
+    let sender = Curve25519.Signing.PrivateKey()
+    let recipient = Curve25519.KeyAgreement.PrivateKey()
+    let payload: Data
+
+    init(body: String) {
+        payload = Data(body.utf8)
+    }
+
+    func run() throws {
+        let header = EnvelopeHeader(id: UUIDv7.make(at: Date()).uuidString, kind: "message", sender: "XA-POL", recipient: "XB-CUS", createdAt: Date(), suite: .x25519)
+        let envelope = try Envelope.seal(payload: payload, header: header, signingKey: sender, recipientKey: .x25519(recipient.publicKey))
+        blackHole(try envelope.open(senderKey: sender.publicKey, recipientKey: recipient))
+    }
+
+    /// The calling thread's CPU time a run, in seconds, over `runs` runs.
+    func cpuPerRun(runs: Int = 1_000) throws -> Double {
+        let before = ProcessCPU.thread()
+        for _ in 0..<runs { try run() }
+        let used = ProcessCPU.thread() - before
+        return (used.user + used.system) / Double(runs)
+    }
+}
+
 struct ProcessCPU {
     var user: Double
     var system: Double
+
+    /// The calling thread's alone (user and system together, as `user`).
+    static func thread() -> ProcessCPU {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return ProcessCPU(user: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9, system: 0)
+    }
 
     static func now() -> ProcessCPU {
         var usage = rusage()

@@ -299,3 +299,124 @@ public struct Message: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension Message {
+    /// The message's JSON exactly as `encoder` writes it, when `encoder` is a `JSONEncoder` with
+    /// sorted keys, ISO 8601 dates and its default escaping of slashes (as the message store's
+    /// is): written directly, since every message sent and every message received is written
+    /// once, and the encoder's generic machinery cost more than the rest of storing it. The parts
+    /// a message rarely has (a forward reference, a permission control, redactions, an erasure
+    /// notice) are left to `encoder`, and so is a date outside the years the writer spells.
+    public func json(as encoder: JSONEncoder) throws -> Data {
+        guard CanonicalJSONWriter.writes(createdAt), retainUntil.map(CanonicalJSONWriter.writes) ?? true else { return try encoder.encode(self) }
+        var json = CanonicalJSONWriter(capacity: body.utf8.count + 512, escapingSlashes: true)
+        json.beginObject()
+        // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
+        json.key("attachments")
+        json.beginArray()
+        for attachment in attachments {
+            json.beginObject()
+            json.key("mediaType")
+            json.string(attachment.mediaType)
+            json.key("name")
+            json.string(attachment.name)
+            json.key("sha256")
+            json.string(attachment.sha256)
+            json.key("size")
+            json.integer(attachment.size)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("body")
+        json.string(body)
+        Self.write("caseRef", caseRef, to: &json)
+        if let control {
+            json.key("control")
+            json.raw(try encoder.encode(control))
+        }
+        json.key("createdAt")
+        json.date(createdAt)
+        json.key("entities")
+        json.beginArray()
+        for entity in entities { Self.write(entity, to: &json) }
+        json.endArray()
+        if let erasure {
+            json.key("erasure")
+            json.raw(try encoder.encode(erasure))
+        }
+        json.key("evaluation")
+        json.beginObject()
+        json.key("information")
+        json.integer(evaluation.information.rawValue)
+        json.key("source")
+        json.string(evaluation.source.rawValue)
+        json.endObject()
+        Self.write("evidenceItem", evidenceItem, to: &json)
+        if let forwardedFrom {
+            json.key("forwardedFrom")
+            json.raw(try encoder.encode(forwardedFrom))
+        }
+        json.key("handlingCode")
+        json.string(handlingCode.rawValue)
+        Self.write("handlingRestriction", handlingRestriction, to: &json)
+        json.key("id")
+        json.string(id)
+        Self.write("inReplyTo", inReplyTo, to: &json)
+        json.key("legalBasis")
+        json.string(legalBasis)
+        json.key("originator")
+        json.string(originator)
+        json.key("purpose")
+        json.string(purpose)
+        if let redactions {
+            json.key("redactions")
+            json.raw(try encoder.encode(redactions))
+        }
+        if let retainUntil {
+            json.key("retainUntil")
+            json.date(retainUntil)
+        }
+        json.key("subject")
+        json.string(subject)
+        json.key("to")
+        json.beginArray()
+        for recipient in to { json.string(recipient) }
+        json.endArray()
+        json.endObject()
+        return Data(json.bytes)
+    }
+
+    private static func write(_ key: String, _ value: String?, to json: inout CanonicalJSONWriter) {
+        guard let value else { return }
+        json.key(key)
+        json.string(value)
+    }
+
+    private static func write(_ entity: MessageEntity, to json: inout CanonicalJSONWriter) {
+        json.beginObject()
+        json.key("dataSubjectCategory")
+        json.string(entity.dataSubjectCategory.rawValue)
+        json.key("id")
+        json.string(entity.id)
+        json.key("nature")
+        json.string(entity.nature.rawValue)
+        json.key("properties")
+        json.beginObject()
+        for key in entity.properties.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            json.key(key)
+            json.beginArray()
+            for value in entity.properties[key]! { json.string(value) }
+            json.endArray()
+        }
+        json.endObject()
+        json.key("schema")
+        json.string(entity.schema)
+        if let specialCategories = entity.specialCategories {
+            json.key("specialCategories")
+            json.beginArray()
+            for category in specialCategories { json.string(category.rawValue) }
+            json.endArray()
+        }
+        json.endObject()
+    }
+}

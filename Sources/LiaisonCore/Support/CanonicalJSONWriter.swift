@@ -13,9 +13,14 @@ public import Foundation
 public struct CanonicalJSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
+    /// Whether `/` is written `\/`, as `JSONEncoder` does without `.withoutEscapingSlashes`.
+    private let escapesSlashes: Bool
 
-    public init(capacity: Int = 256) {
+    /// - Parameter escapingSlashes: write `/` as `\/` (`JSONEncoder`'s default), for documents of
+    ///   an encoder without `.withoutEscapingSlashes`.
+    public init(capacity: Int = 256, escapingSlashes: Bool = false) {
         bytes.reserveCapacity(capacity)
+        escapesSlashes = escapingSlashes
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
@@ -109,14 +114,15 @@ public struct CanonicalJSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// The string in quotes, escaped as `JSONEncoder` escapes (slashes not): runs of bytes that
-    /// need no escape are copied whole.
+    /// The string in quotes, escaped as `JSONEncoder` escapes (slashes only when asked): runs of
+    /// bytes that need no escape are copied whole.
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         var value = value
+        let slash = escapesSlashes ? UInt8(ascii: "/") : UInt8(ascii: "\"")
         value.withUTF8 { utf8 in
             var start = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == slash {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
                 escape(byte)
                 start = index + 1
@@ -130,6 +136,7 @@ public struct CanonicalJSONWriter {
         switch byte {
         case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
         case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+        case UInt8(ascii: "/"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "/")])
         case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
         case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
         case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])

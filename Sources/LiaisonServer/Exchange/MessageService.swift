@@ -249,7 +249,7 @@ struct MessageService: Sendable {
             var outgoing: [MessageStore.Outgoing] = []
             var allRedactions: [Redaction] = []
             // What every recipient without redactions receives is the stored document itself.
-            let document = try MessageStore.encoder.encode(message)
+            let document = try message.json(as: MessageStore.encoder)
             let evidencePackage = evidence?.package.base64EncodedString()
             for clearance in cleared {
                 let payload: Data

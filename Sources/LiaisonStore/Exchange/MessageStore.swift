@@ -89,7 +89,7 @@ public struct MessageStore: Sendable {
     public func enqueue(
         _ message: Message, document: Data? = nil, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date
     ) async throws -> [DeliveryRecord] {
-        let document = String(decoding: try document ?? Self.encoder.encode(message), as: UTF8.self)
+        let document = String(decoding: try document ?? message.json(as: Self.encoder), as: UTF8.self)
         var deliveryRows = Self.deliveryRows
         for outgoing in deliveries {
             deliveryRows.add(Self.deliveryRow(outgoing, messageID: message.id, kind: .message, at: now))
@@ -263,7 +263,7 @@ public struct MessageStore: Sendable {
     ) async throws -> Acceptance {
         // No look-up first: a duplicate is rare (a sender's retry after a crash or a lost
         // answer), and its insert fails on the envelope's primary key, found below.
-        let document = String(decoding: try Self.encoder.encode(message), as: UTF8.self)
+        let document = String(decoding: try message.json(as: Self.encoder), as: UTF8.self)
         do {
             try await database.insert([
                 RowInsert(
