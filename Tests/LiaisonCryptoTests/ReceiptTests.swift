@@ -17,6 +17,30 @@ struct ReceiptTests {
         }
     }
 
+    /// Every control character, quotes, backslashes, slashes, non-ASCII and astral characters.
+    static let awkward = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self) + "\u{7f}/\"\\é😀\u{2028} plain / </script>"
+
+    @Test(
+        "receipts and envelope headers written directly are the wire encoder's bytes, whatever their strings and dates",
+        arguments: [0, -0.5, 1_234_567_890.75, -12_212_553_601, 253_402_300_800, 1_796_000_000.999]
+    )
+    func wireJSON(time: TimeInterval) throws {
+        let date = Date(timeIntervalSince1970: time)
+        for nonce in [nil, "AAAA/+==", Self.awkward] {
+            let receipt = Receipt(
+                kind: nonce == nil ? .read : .delivery, envelopeId: Self.awkward, messageId: "m/1", sender: Self.awkward, issuer: "", at: date,
+                ciphertextSHA256: Self.awkward, nonce: nonce
+            )
+            #expect(String(decoding: try receipt.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(receipt), as: UTF8.self))
+        }
+        for suite in EnvelopeSuite.allCases {
+            var header = EnvelopeHeader(id: Self.awkward, kind: "message/1", sender: "XA-POL", recipient: Self.awkward, createdAt: date, suite: suite)
+            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(header), as: UTF8.self))
+            header.format = Self.awkward
+            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(header), as: UTF8.self))
+        }
+    }
+
     @Test("a batch tree's head and proofs match the reference tree, for every size up to 40")
     func batchTree() {
         for size in 1...40 {

@@ -215,12 +215,19 @@ struct ExchangeTests {
             body: "Line one\nline two", entities: [], purpose: "investigation", legalBasis: "FD 2006/960/JHA", handlingCode: .h2, handlingRestriction: nil,
             evaluation: Evaluation(source: .b, information: .two), caseRef: "XA-2026-0042", inReplyTo: nil, retainUntil: nil, createdAt: Date()
         )
-        let deliveries = ["XB-CUS", "XC-FIU"].map { recipient in
+        var deliveries = ["XB-CUS", "XC-FIU"].map { recipient in
             DeliveryRecord(
                 id: UUIDv7.make(at: Date()).uuidString.lowercased(), messageID: message.id, recipient: recipient, kind: .message, state: .queued, attempts: 0,
                 nextAttemptAt: Date(), lastError: nil, payloadJSON: "{}", receiptJSON: nil, deliveredAt: nil, readReceiptJSON: nil, readAt: nil
             )
         }
+        // Every member a delivery can have: a receipt, its times, an error (with a slash and quotes).
+        deliveries[1].state = .delivered
+        deliveries[1].attempts = 3
+        deliveries[1].lastError = #"partner said "no" / 503"#
+        deliveries[1].receiptJSON = SignedReceipt(receipt: "cmVj/+==", signature: "c2ln/A==").json
+        deliveries[1].deliveredAt = Date(timeIntervalSince1970: 1_796_000_000.5)
+        deliveries[1].readAt = Date(timeIntervalSince1970: 1_796_000_100)
         let record = MessageRecord(message: message, box: .outbox, readAt: nil)
         let spliced = try MessageView.json(document: try MessageStore.encoder.encode(message), box: .outbox, deliveries: deliveries)
         let encoded = try JSONBody.encoder.encode(MessageView(record, deliveries: deliveries))

@@ -154,39 +154,22 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
         json.string(event.actor)
         if let details = event.details {
             json.key("details")
-            json.beginObject()
-            for key in details.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                json.key(key)
-                json.string(details[key]!)
-            }
-            json.endObject()
+            json.object(details)
         }
-        if let legalBasis = event.legalBasis {
-            json.key("legalBasis")
-            json.string(legalBasis)
-        }
+        json.member("legalBasis", event.legalBasis)
         json.key("operation")
         json.string(event.operation.rawValue)
         json.key("outcome")
         json.string(event.outcome.rawValue)
-        if let purpose = event.purpose {
-            json.key("purpose")
-            json.string(purpose)
-        }
+        json.member("purpose", event.purpose)
         if let recipients = event.recipients {
             json.key("recipients")
             json.beginArray()
             for recipient in recipients { json.string(recipient) }
             json.endArray()
         }
-        if let role = event.role {
-            json.key("role")
-            json.string(role)
-        }
-        if let subject = event.subject {
-            json.key("subject")
-            json.string(subject)
-        }
+        json.member("role", event.role)
+        json.member("subject", event.subject)
         json.key("time")
         json.date(event.time)
         json.endObject()

@@ -316,20 +316,16 @@ extension Message {
         json.beginArray()
         for attachment in attachments {
             json.beginObject()
-            json.key("mediaType")
-            json.string(attachment.mediaType)
-            json.key("name")
-            json.string(attachment.name)
-            json.key("sha256")
-            json.string(attachment.sha256)
+            json.member("mediaType", attachment.mediaType)
+            json.member("name", attachment.name)
+            json.member("sha256", attachment.sha256)
             json.key("size")
             json.integer(attachment.size)
             json.endObject()
         }
         json.endArray()
-        json.key("body")
-        json.string(body)
-        Self.write("caseRef", caseRef, to: &json)
+        json.member("body", body)
+        json.member("caseRef", caseRef)
         if let control {
             json.key("control")
             json.raw(try encoder.encode(control))
@@ -348,26 +344,20 @@ extension Message {
         json.beginObject()
         json.key("information")
         json.integer(evaluation.information.rawValue)
-        json.key("source")
-        json.string(evaluation.source.rawValue)
+        json.member("source", evaluation.source.rawValue)
         json.endObject()
-        Self.write("evidenceItem", evidenceItem, to: &json)
+        json.member("evidenceItem", evidenceItem)
         if let forwardedFrom {
             json.key("forwardedFrom")
             json.raw(try encoder.encode(forwardedFrom))
         }
-        json.key("handlingCode")
-        json.string(handlingCode.rawValue)
-        Self.write("handlingRestriction", handlingRestriction, to: &json)
-        json.key("id")
-        json.string(id)
-        Self.write("inReplyTo", inReplyTo, to: &json)
-        json.key("legalBasis")
-        json.string(legalBasis)
-        json.key("originator")
-        json.string(originator)
-        json.key("purpose")
-        json.string(purpose)
+        json.member("handlingCode", handlingCode.rawValue)
+        json.member("handlingRestriction", handlingRestriction)
+        json.member("id", id)
+        json.member("inReplyTo", inReplyTo)
+        json.member("legalBasis", legalBasis)
+        json.member("originator", originator)
+        json.member("purpose", purpose)
         if let redactions {
             json.key("redactions")
             json.raw(try encoder.encode(redactions))
@@ -376,8 +366,7 @@ extension Message {
             json.key("retainUntil")
             json.date(retainUntil)
         }
-        json.key("subject")
-        json.string(subject)
+        json.member("subject", subject)
         json.key("to")
         json.beginArray()
         for recipient in to { json.string(recipient) }
@@ -386,20 +375,11 @@ extension Message {
         return Data(json.bytes)
     }
 
-    private static func write(_ key: String, _ value: String?, to json: inout CanonicalJSONWriter) {
-        guard let value else { return }
-        json.key(key)
-        json.string(value)
-    }
-
     private static func write(_ entity: MessageEntity, to json: inout CanonicalJSONWriter) {
         json.beginObject()
-        json.key("dataSubjectCategory")
-        json.string(entity.dataSubjectCategory.rawValue)
-        json.key("id")
-        json.string(entity.id)
-        json.key("nature")
-        json.string(entity.nature.rawValue)
+        json.member("dataSubjectCategory", entity.dataSubjectCategory.rawValue)
+        json.member("id", entity.id)
+        json.member("nature", entity.nature.rawValue)
         json.key("properties")
         json.beginObject()
         for key in entity.properties.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
@@ -409,8 +389,7 @@ extension Message {
             json.endArray()
         }
         json.endObject()
-        json.key("schema")
-        json.string(entity.schema)
+        json.member("schema", entity.schema)
         if let specialCategories = entity.specialCategories {
             json.key("specialCategories")
             json.beginArray()

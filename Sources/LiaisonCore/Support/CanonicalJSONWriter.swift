@@ -42,6 +42,23 @@ public struct CanonicalJSONWriter {
         quoted(value)
     }
 
+    /// A member with a string value; nothing at all when the value is absent (as `.sortedKeys`
+    /// encoding omits a `nil` optional).
+    public mutating func member(_ key: String, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        string(value)
+    }
+
+    /// An object of string members, its keys in the order of their UTF-8 bytes (as `.sortedKeys` has them).
+    public mutating func object(_ members: [String: String]) {
+        beginObject()
+        for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            member(key, members[key])
+        }
+        endObject()
+    }
+
     public mutating func integer(_ value: Int) {
         separate()
         bytes.append(contentsOf: String(value).utf8)

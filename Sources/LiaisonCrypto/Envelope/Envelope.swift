@@ -105,7 +105,7 @@ public struct Envelope: Codable, Sendable, Equatable {
         guard header.suite == recipientKey.suite else {
             throw LiaisonError(.invalidInput, "the envelope header names suite \(header.suite.rawValue) but the recipient key is for \(recipientKey.suite.rawValue)")
         }
-        let headerBytes = try WireJSON.encoder.encode(header)
+        let headerBytes = try header.wireJSON
         let inner = try signingKey.signature(for: innerLabel + SHA256.hash(data: headerBytes).bytes + payload)
         var sender: HPKE.Sender
         switch recipientKey {
@@ -241,15 +241,38 @@ extension Digest {
 
 /// How the exchange's signed JSON (envelope headers, receipts) is written: sorted keys, ISO 8601
 /// dates to the second. The signatures cover these exact bytes.
-enum WireJSON {
-    static let encoder: JSONEncoder = {
+extension EnvelopeHeader {
+    /// The header's bytes as ``WireJSON/encoder`` writes them (sorted keys, slashes escaped),
+    /// written directly: every envelope sealed writes one, and the encoder's generic path cost
+    /// more than hashing it. A date outside the years the writer spells is left to the encoder.
+    package var wireJSON: Data {
+        get throws {
+            guard CanonicalJSONWriter.writes(createdAt) else { return try WireJSON.encoder.encode(self) }
+            var json = CanonicalJSONWriter(capacity: 192, escapingSlashes: true)
+            json.beginObject()
+            json.key("createdAt")
+            json.date(createdAt)
+            json.member("format", format)
+            json.member("id", id)
+            json.member("kind", kind)
+            json.member("recipient", recipient)
+            json.member("sender", sender)
+            json.member("suite", suite.rawValue)
+            json.endObject()
+            return Data(json.bytes)
+        }
+    }
+}
+
+package enum WireJSON {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

@@ -44,6 +44,33 @@ public struct Receipt: Codable, Sendable, Equatable {
     }
 }
 
+extension Receipt {
+    /// The receipt's bytes as ``WireJSON/encoder`` writes them (sorted keys, slashes escaped),
+    /// written directly: a node writes one for every envelope it receives. A date outside the
+    /// years the writer spells is left to the encoder.
+    package var wireJSON: Data {
+        get throws {
+            guard CanonicalJSONWriter.writes(at) else { return try WireJSON.encoder.encode(self) }
+            var json = CanonicalJSONWriter(capacity: 320, escapingSlashes: true)
+            json.beginObject()
+            json.key("at")
+            json.date(at)
+            json.member("ciphertextSHA256", ciphertextSHA256)
+            json.member("envelopeId", envelopeId)
+            json.member("format", format)
+            json.member("issuer", issuer)
+            json.member("kind", kind.rawValue)
+            json.member("messageId", messageId)
+            if let nonce {
+                json.member("nonce", nonce)
+            }
+            json.member("sender", sender)
+            json.endObject()
+            return Data(json.bytes)
+        }
+    }
+}
+
 /// A receipt with its issuer's Ed25519 signature: over the exact receipt bytes, or, for a receipt
 /// signed with others in one batch, over the head of the Merkle tree of the batch's receipts, with
 /// this receipt's inclusion proof (one signature for a whole batch of deliveries).
@@ -86,7 +113,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
 
     /// Signs a receipt.
     public init(_ receipt: Receipt, signingKey: Curve25519.Signing.PrivateKey) throws {
-        let bytes = try WireJSON.encoder.encode(receipt)
+        let bytes = try receipt.wireJSON
         self.receipt = bytes.base64EncodedString()
         self.signature = try signingKey.signature(for: Self.label + bytes).base64EncodedString()
     }
@@ -102,7 +129,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
         let encoded = try receipts.map { receipt in
             var receipt = receipt
             receipt.nonce = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64EncodedString()
-            return try WireJSON.encoder.encode(receipt)
+            return try receipt.wireJSON
         }
         let tree = MerkleBatch(leafHashes: encoded.map(Merkle.leafHash))
         let signature = try signingKey.signature(for: batchHead(size: encoded.count, root: tree.root)).base64EncodedString()

@@ -52,10 +52,46 @@ struct MessageView: Encodable {
             throw LiaisonError(.invalidInput, "a stored message document must be a JSON object")
         }
         var json = document.dropLast()
-        json += Data(#","box":"#.utf8) + (try JSONBody.encoder.encode(box.rawValue))
-        json += Data(#","deliveries":"#.utf8) + (try JSONBody.encoder.encode(MessageView.deliveries(deliveries)))
+        // A box's name is a plain word: nothing to escape.
+        json += Data(#","box":""#.utf8) + Data(box.rawValue.utf8) + Data(#"","deliveries":"#.utf8)
+        json += try Self.json(MessageView.deliveries(deliveries))
         json.append(UInt8(ascii: "}"))
         return json
+    }
+
+    /// Deliveries as the encoder writes them (slashes escaped, absent members omitted), written
+    /// directly: every send answers with its queued deliveries. Dates outside the years the
+    /// writer spells are left to the encoder.
+    static func json(_ deliveries: [Delivery]) throws -> Data {
+        let dates = deliveries.flatMap { [$0.deliveredAt, $0.readAt].compactMap(\.self) }
+        guard dates.allSatisfy(CanonicalJSONWriter.writes) else { return try JSONBody.encoder.encode(deliveries) }
+        var json = CanonicalJSONWriter(capacity: deliveries.count * 128 + 2, escapingSlashes: true)
+        json.beginArray()
+        for delivery in deliveries {
+            json.beginObject()
+            json.key("attempts")
+            json.integer(delivery.attempts)
+            if let deliveredAt = delivery.deliveredAt {
+                json.key("deliveredAt")
+                json.date(deliveredAt)
+            }
+            if let lastError = delivery.lastError {
+                json.member("lastError", lastError)
+            }
+            if let readAt = delivery.readAt {
+                json.key("readAt")
+                json.date(readAt)
+            }
+            if let receipt = delivery.receipt {
+                json.key("receipt")
+                json.raw(receipt.json.utf8)
+            }
+            json.member("recipient", delivery.recipient)
+            json.member("state", delivery.state)
+            json.endObject()
+        }
+        json.endArray()
+        return Data(json.bytes)
     }
 
     func encode(to encoder: any Encoder) throws {

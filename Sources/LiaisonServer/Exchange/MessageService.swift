@@ -254,7 +254,7 @@ struct MessageService: Sendable {
             for clearance in cleared {
                 let payload: Data
                 if clearance.redactions.isEmpty {
-                    payload = try Self.payload(document: document, attachments: contents, evidencePackage: evidencePackage)
+                    payload = Self.payload(document: document, attachments: contents, evidencePackage: evidencePackage)
                 } else {
                     var disclosed = message
                     disclosed.entities = clearance.entities
@@ -306,17 +306,17 @@ struct MessageService: Sendable {
 
     /// The bytes `MessageStore.encoder` writes for an ``EnvelopePayload`` (keys sorted:
     /// `attachments`, `evidencePackage`, `message`), around a message already encoded.
-    static func payload(document: Data, attachments: [String: String], evidencePackage: String?) throws -> Data {
-        var payload = Data(#"{"attachments":"#.utf8)
-        payload += try MessageStore.encoder.encode(attachments)
-        if let evidencePackage {
-            payload += Data(#","evidencePackage":"#.utf8)
-            payload += try MessageStore.encoder.encode(evidencePackage)
-        }
-        payload += Data(#","message":"#.utf8)
-        payload += document
-        payload += Data("}".utf8)
-        return payload
+    static func payload(document: Data, attachments: [String: String], evidencePackage: String?) -> Data {
+        let capacity = document.count + attachments.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count * 9 / 8 + 8 } + (evidencePackage?.utf8.count ?? 0) * 9 / 8 + 64
+        var payload = CanonicalJSONWriter(capacity: capacity, escapingSlashes: true)
+        payload.beginObject()
+        payload.key("attachments")
+        payload.object(attachments)
+        payload.member("evidencePackage", evidencePackage)
+        payload.key("message")
+        payload.raw(document)
+        payload.endObject()
+        return Data(payload.bytes)
     }
 
     /// Accepts an envelope from a partner: verifies, checks the agreement, refuses replays and
