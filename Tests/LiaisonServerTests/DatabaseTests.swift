@@ -49,6 +49,20 @@ struct GroupCommitTests {
         await database.shutdown()
     }
 
+    @Test("a write of any number of rows stores every row once, in order, however the writer splits its inserts")
+    func insertRuns() async throws {
+        let database = try await Self.scratchDatabase()
+        try await database.execute(unsafeSQL: "CREATE TABLE runs (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, position INTEGER NOT NULL)")
+        for count in 1...70 {
+            let rows = (0..<count).map { [SQLBind(count), SQLBind($0)] as [any SQLExpression] }
+            try await database.insert([RowInsert(into: "runs", columns: ["batch", "position"], rows: rows)])
+        }
+        let stored = try await (try database.database as! any SQLDatabase).raw("SELECT batch, position FROM runs ORDER BY id").all(decoding: [String: Int].self)
+        let expected = (1...70).flatMap { count in (0..<count).map { ["batch": count, "position": $0] } }
+        #expect(stored == expected)
+        await database.shutdown()
+    }
+
     @Test("rows and statements committed by the node's own SQLite writer read back through FluentKit unchanged; a write whose statement fails is rolled back whole, the others commit")
     func writerRoundTrip() async throws {
         let database = try await Self.scratchDatabase()

@@ -154,20 +154,31 @@ final class SQLiteWriter: @unchecked Sendable {
         try step(try statement(sql), sql: sql)
     }
 
-    /// Inserts the rows, as many per statement as SQLite's bound-value limit allows.
+    /// Inserts the rows, as many per statement as SQLite's bound-value limit allows, in runs of a
+    /// power of two rows (13 rows: 8, 4 and 1), so that a table has a few insert shapes to prepare
+    /// once and keep, rather than one for every number of rows a group commit happens to merge.
     private func run(_ insert: RowInsert) throws {
         guard !insert.rows.isEmpty else { return }
         for rows in insert.statementRows {
-            let (sql, statement) = try insertStatement(insert, rows: rows.count)
-            var index: Int32 = 1
-            for row in rows {
-                for value in row {
-                    try bind(value, at: index, to: statement)
-                    index += 1
+            var start = rows.startIndex
+            while start < rows.endIndex {
+                let run = rows[start..<start + Self.largestPowerOfTwo(atMost: rows.endIndex - start)]
+                let (sql, statement) = try insertStatement(insert, rows: run.count)
+                var index: Int32 = 1
+                for row in run {
+                    for value in row {
+                        try bind(value, at: index, to: statement)
+                        index += 1
+                    }
                 }
+                try step(statement, sql: sql)
+                start = run.endIndex
             }
-            try step(statement, sql: sql)
         }
+    }
+
+    static func largestPowerOfTwo(atMost count: Int) -> Int {
+        1 << (Int.bitWidth - 1 - count.leadingZeroBitCount)
     }
 
     /// The prepared insert of `rows` rows into the insert's table and columns, and its text.
