@@ -73,16 +73,20 @@ extension PartnerKeys {
     /// receipt needs a partner's keys, and parsing its certificate and re-hashing every key for
     /// each one cost more than the signature checks they serve. A changed document (a re-pinned
     /// partner) is a different key, so it is parsed and checked afresh.
+    ///
+    /// Found by the signing key's fingerprint and then compared whole: hashing the whole document
+    /// (its certificate's PEM included) for every look-up cost more than comparing it.
     public static func of(_ identity: IdentityDocument) throws(LiaisonError) -> PartnerKeys {
-        if let keys = parsed.withLock({ $0[identity] }) { return keys }
+        let key = identity.signingKey.fingerprint
+        if let known = parsed.withLock({ $0[key] }), known.identity == identity { return known.keys }
         let keys = try PartnerKeys(identity: identity)
         parsed.withLock { parsed in
             // Partners are few; a node that has seen this many documents starts over.
             if parsed.count >= 1_024 { parsed.removeAll() }
-            parsed[identity] = keys
+            parsed[key] = (identity, keys)
         }
         return keys
     }
 
-    private static let parsed = Mutex<[IdentityDocument: PartnerKeys]>([:])
+    private static let parsed = Mutex<[String: (identity: IdentityDocument, keys: PartnerKeys)]>([:])
 }

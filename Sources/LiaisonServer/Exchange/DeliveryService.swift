@@ -19,6 +19,10 @@ import ServiceLifecycle
 struct DeliveryService: Service {
     /// Deliveries taken from the outbox at a time.
     static let roundSize = 256
+    /// Rounds in flight at once: the next round is read and posted while the last one waits for
+    /// its partner's answer and for its receipts' durable commit, so that neither node idles
+    /// through the other's commit.
+    static let roundsInFlight = 2
     /// Envelopes to one partner go in batches of at most this many (and ``batchBytes``), posted
     /// concurrently: a batch costs one round trip, and the partner commits its envelopes together.
     static let batchSize = 64
@@ -46,35 +50,63 @@ struct DeliveryService: Service {
     }
 
     private func loop() async throws {
-        while !Task.isCancelled {
-            let due: [DeliveryRecord]
-            do {
-                due = try await messages.dueDeliveries(at: clock.now(), limit: Self.roundSize)
-            } catch {
-                logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: .seconds(1))
-                continue
-            }
-            if due.isEmpty {
-                await wakeup.idle()
-                continue
-            }
-            // The deliveries the partners acknowledged are marked in one write.
-            let delivered = await withTaskGroup(of: [(DeliveryRecord, String?)].self) { group in
-                for batch in Self.batches(due) {
-                    group.addTask { await deliver(batch) }
+        // The deliveries of the rounds in flight, which a later round must not post again.
+        var inFlight: Set<String> = []
+        await withTaskGroup(of: [String].self) { rounds in
+            var running = 0
+            while !Task.isCancelled {
+                if running >= Self.roundsInFlight, let finished = await rounds.next() {
+                    inFlight.subtract(finished)
+                    running -= 1
                 }
-                var delivered: [(DeliveryRecord, String?)] = []
-                for await outcome in group { delivered += outcome }
-                return delivered
+                let due: [DeliveryRecord]
+                do {
+                    due = Array(
+                        try await messages.dueDeliveries(at: clock.now(), limit: Self.roundSize + inFlight.count)
+                            .lazy.filter { !inFlight.contains($0.id) }.prefix(Self.roundSize)
+                    )
+                } catch {
+                    logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                guard !due.isEmpty else {
+                    // Nothing new: wait for a round to finish, or for a message to be queued.
+                    if running > 0, let finished = await rounds.next() {
+                        inFlight.subtract(finished)
+                        running -= 1
+                    } else {
+                        await wakeup.idle()
+                    }
+                    continue
+                }
+                inFlight.formUnion(due.map(\.id))
+                running += 1
+                rounds.addTask {
+                    await round(due)
+                    return due.map(\.id)
+                }
             }
-            do {
-                try await messages.markDelivered(delivered.map { ($0.0.id, $0.1) }, at: clock.now())
-            } catch {
-                // Posted again later; the partner answers with the receipt it gave the first time.
-                logger.warning("cannot record deliveries", metadata: ["error": "\(error)"])
-                for (delivery, _) in delivered { try? await retry(delivery, error: "\(error)") }
+        }
+    }
+
+    /// Posts a round's deliveries, batched by partner, and marks those the partners acknowledged
+    /// delivered, in one write.
+    private func round(_ due: [DeliveryRecord]) async {
+        let delivered = await withTaskGroup(of: [(DeliveryRecord, String?)].self) { group in
+            for batch in Self.batches(due) {
+                group.addTask { await deliver(batch) }
             }
+            var delivered: [(DeliveryRecord, String?)] = []
+            for await outcome in group { delivered += outcome }
+            return delivered
+        }
+        do {
+            try await messages.markDelivered(delivered.map { ($0.0.id, $0.1) }, at: clock.now())
+        } catch {
+            // Posted again later; the partner answers with the receipt it gave the first time.
+            logger.warning("cannot record deliveries", metadata: ["error": "\(error)"])
+            for (delivery, _) in delivered { try? await retry(delivery, error: "\(error)") }
         }
     }
 
