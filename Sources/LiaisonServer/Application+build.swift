@@ -190,7 +190,7 @@ public func buildApplication(
         federationRouter.add(middleware: MetricsMiddleware(metrics: metrics))
         federationRouter.add(middleware: ProblemMiddleware())
         let federationRoutes = RouteTable(router: federationRouter, audit: trail)
-        FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration).register(on: federationRoutes)
+        FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration, metrics: metrics).register(on: federationRoutes)
         HitFederationEndpoint(partners: hitPartners, followUps: followUps, configuration: configuration).register(on: federationRoutes)
         WitnessEndpoint(witness: Witness(
             ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock

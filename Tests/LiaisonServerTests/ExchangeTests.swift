@@ -160,7 +160,7 @@ struct ExchangeTests {
         )
         let attachments = ["ab12": "aGVsbG8=", "00ff": "d29ybGQ/Lw=="]
         let evidence = withEvidence ? "UEsDBA==/+" : nil
-        let spliced = try MessageService.payload(document: try MessageStore.encoder.encode(message), attachments: attachments, evidencePackage: evidence)
+        let spliced = MessageService.payload(document: try MessageStore.encoder.encode(message), attachments: attachments, evidencePackage: evidence)
         let encoded = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: attachments, evidencePackage: evidence))
         #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
     }
@@ -234,6 +234,37 @@ struct ExchangeTests {
         let object = { (data: Data) in try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary) }
         #expect(try object(spliced) == (try object(encoded)))
         #expect(try object(spliced)["deliveries"] as? [Any] != nil)
+    }
+
+    @Test("a burst larger than a delivery round is posted once: no envelope reaches the partner twice while rounds overlap")
+    func overlappingRounds() async throws {
+        try await LiveFederation.run { federation in
+            let count = 600
+            let live = federation
+            let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+                for worker in 0..<12 {
+                    group.addTask {
+                        var ids: [String] = []
+                        for index in 0..<count / 12 {
+                            let sent = try await live.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"], subject: "Burst \(worker)-\(index)"))
+                            #expect(sent.status == 201, "\(sent.text)")
+                            ids.append(try #require(sent.json["id"] as? String))
+                        }
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(ids.count == count)
+            for id in ids { _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" } }
+            let metrics = try await federation.call(1, "/metrics").text
+            func received(_ outcome: String) -> Int? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(#"liaison_envelopes_received_total{outcome="\#(outcome)"}"#) }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Int($0) }
+            }
+            #expect(received("stored") == count)
+            #expect((received("duplicate") ?? 0) == 0, "envelopes posted again while their round was in flight")
+        }
     }
 
     @Test("a message travels A→B over TLS, end-to-end encrypted, with a signed delivery receipt and a read receipt", arguments: Backend.available)

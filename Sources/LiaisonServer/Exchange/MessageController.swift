@@ -256,6 +256,7 @@ struct FederationEndpoint {
     let trail: AuditTrail
     let identity: IdentityDocument
     let configuration: NodeConfiguration
+    let metrics: NodeMetrics
 
     /// Envelopes may carry attachments up to SIENA's 50 MB limit, base64-encoded.
     static let maximumEnvelopeBytes = 72 * 1024 * 1024
@@ -263,7 +264,9 @@ struct FederationEndpoint {
     /// Receives one envelope; a refusal is logged and audited, then thrown.
     private func receive(_ envelope: Envelope, logger: Logger) async throws -> (receipt: SignedReceipt, duplicate: Bool) {
         do {
-            return try await service.receive(envelope)
+            let received = try await service.receive(envelope)
+            metrics.countEnvelope(received.duplicate ? "duplicate" : "stored")
+            return received
         } catch {
             await refused(envelope, error, logger: logger)
             throw error
@@ -272,6 +275,7 @@ struct FederationEndpoint {
 
     /// Logs and audits the refusal of an envelope.
     private func refused(_ envelope: Envelope, _ error: any Error, logger: Logger) async {
+        metrics.countEnvelope("refused")
         logger.notice("envelope refused", metadata: ["error": "\(error)"])
         // The claimed sender is unverified when the signature was the problem; the log says "claimed".
         let (status, code) = MessageService.classify(error)
@@ -305,10 +309,12 @@ struct FederationEndpoint {
             for item in batch.envelopes {
                 switch item {
                 case .failure(let problem):
+                    metrics.countEnvelope("refused")
                     results.append(EnvelopeBatch.Result(problem: problem))
                 case .success(let envelope):
                     switch outcomes.next() {
                     case .success(let (receipt, duplicate)):
+                        metrics.countEnvelope(duplicate ? "duplicate" : "stored")
                         results.append(EnvelopeBatch.Result(receipt: receipt, duplicate: duplicate))
                     case .failure(let error):
                         await refused(envelope, error, logger: context.logger)

@@ -23,6 +23,16 @@ final class NodeMetrics: Sendable {
         )
     }
 
+    /// Envelopes received from partners, by outcome: `stored`, `duplicate` (received before: a
+    /// sender's retry, answered with the first receipt) or `refused`. Duplicates in a steady
+    /// stream mean senders post again what they already delivered.
+    func countEnvelope(_ outcome: String) {
+        registry.makeCounter(
+            name: "liaison_envelopes_received_total", labels: [("outcome", outcome)],
+            help: "Envelopes received from partners, by outcome (stored, duplicate, refused)."
+        ).increment()
+    }
+
     /// The exposition text.
     func render() -> String {
         var buffer: [UInt8] = []
