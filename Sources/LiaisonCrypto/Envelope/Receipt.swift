@@ -61,9 +61,7 @@ extension Receipt {
             json.member("issuer", issuer)
             json.member("kind", kind.rawValue)
             json.member("messageId", messageId)
-            if let nonce {
-                json.member("nonce", nonce)
-            }
+            json.member("nonce", nonce)
             json.member("sender", sender)
             json.endObject()
             return Data(json.bytes)

@@ -75,9 +75,7 @@ struct MessageView: Encodable {
                 json.key("deliveredAt")
                 json.date(deliveredAt)
             }
-            if let lastError = delivery.lastError {
-                json.member("lastError", lastError)
-            }
+            json.member("lastError", delivery.lastError)
             if let readAt = delivery.readAt {
                 json.key("readAt")
                 json.date(readAt)
