@@ -298,8 +298,6 @@ func trace(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-/// This process's CPU time so far (all threads: both nodes and the API clients), to express the
-/// exchange's cost as CPU time a message, which does not depend on how busy the machine is.
 /// Seal + sign + verify + open of one 1 KiB envelope, no I/O: the most the exchange could do.
 struct CryptoFloor {
     let sender = Curve25519.Signing.PrivateKey()
@@ -320,20 +318,21 @@ struct CryptoFloor {
     func cpuPerRun(runs: Int = 1_000) throws -> Double {
         let before = ProcessCPU.thread()
         for _ in 0..<runs { try run() }
-        let used = ProcessCPU.thread() - before
-        return (used.user + used.system) / Double(runs)
+        return (ProcessCPU.thread() - before) / Double(runs)
     }
 }
 
+/// This process's CPU time so far (all threads: both nodes and the API clients), to express the
+/// exchange's cost as CPU time a message, which does not depend on how busy the machine is.
 struct ProcessCPU {
     var user: Double
     var system: Double
 
-    /// The calling thread's alone (user and system together, as `user`).
-    static func thread() -> ProcessCPU {
+    /// The calling thread's CPU time so far (user and system), in seconds.
+    static func thread() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return ProcessCPU(user: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9, system: 0)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func now() -> ProcessCPU {

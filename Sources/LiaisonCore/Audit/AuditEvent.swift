@@ -146,34 +146,24 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
     /// by hand (every operation records events, and the encoder's generic path cost more than
     /// the rest of recording them).
     public static func encode(_ event: AuditEvent) throws -> Data {
-        guard CanonicalJSONWriter.writes(event.time) else { return try encoder.encode(event) }
-        var json = CanonicalJSONWriter()
-        json.beginObject()
-        // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
-        json.key("actor")
-        json.string(event.actor)
-        if let details = event.details {
-            json.key("details")
-            json.object(details)
+        try CanonicalJSONWriter.document(event, as: encoder, dates: [event.time]) { json in
+            json.beginObject()
+            // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
+            json.member("actor", event.actor)
+            if let details = event.details {
+                json.key("details")
+                json.object(details)
+            }
+            json.member("legalBasis", event.legalBasis)
+            json.member("operation", event.operation.rawValue)
+            json.member("outcome", event.outcome.rawValue)
+            json.member("purpose", event.purpose)
+            json.member("recipients", event.recipients)
+            json.member("role", event.role)
+            json.member("subject", event.subject)
+            json.member("time", event.time)
+            json.endObject()
         }
-        json.member("legalBasis", event.legalBasis)
-        json.key("operation")
-        json.string(event.operation.rawValue)
-        json.key("outcome")
-        json.string(event.outcome.rawValue)
-        json.member("purpose", event.purpose)
-        if let recipients = event.recipients {
-            json.key("recipients")
-            json.beginArray()
-            for recipient in recipients { json.string(recipient) }
-            json.endArray()
-        }
-        json.member("role", event.role)
-        json.member("subject", event.subject)
-        json.key("time")
-        json.date(event.time)
-        json.endObject()
-        return Data(json.bytes)
     }
 
     /// Decodes an event from the queue.

@@ -302,77 +302,68 @@ public struct Message: Codable, Sendable, Equatable {
 
 extension Message {
     /// The message's JSON exactly as `encoder` writes it, when `encoder` is a `JSONEncoder` with
-    /// sorted keys, ISO 8601 dates and its default escaping of slashes (as the message store's
-    /// is): written directly, since every message sent and every message received is written
+    /// sorted keys and ISO 8601 dates (as the message store's is): written directly, since every message sent and every message received is written
     /// once, and the encoder's generic machinery cost more than the rest of storing it. The parts
     /// a message rarely has (a forward reference, a permission control, redactions, an erasure
     /// notice) are left to `encoder`, and so is a date outside the years the writer spells.
     public func json(as encoder: JSONEncoder) throws -> Data {
-        guard CanonicalJSONWriter.writes(createdAt), retainUntil.map(CanonicalJSONWriter.writes) ?? true else { return try encoder.encode(self) }
-        var json = CanonicalJSONWriter(capacity: body.utf8.count + 512, escapingSlashes: true)
-        json.beginObject()
-        // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
-        json.key("attachments")
-        json.beginArray()
-        for attachment in attachments {
+        try CanonicalJSONWriter.document(self, as: encoder, dates: [createdAt, retainUntil], capacity: body.utf8.count + 512) { json in
             json.beginObject()
-            json.member("mediaType", attachment.mediaType)
-            json.member("name", attachment.name)
-            json.member("sha256", attachment.sha256)
-            json.key("size")
-            json.integer(attachment.size)
+            // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
+            json.key("attachments")
+            json.beginArray()
+            for attachment in attachments {
+                json.beginObject()
+                json.member("mediaType", attachment.mediaType)
+                json.member("name", attachment.name)
+                json.member("sha256", attachment.sha256)
+                json.key("size")
+                json.integer(attachment.size)
+                json.endObject()
+            }
+            json.endArray()
+            json.member("body", body)
+            json.member("caseRef", caseRef)
+            if let control {
+                json.key("control")
+                json.raw(try encoder.encode(control))
+            }
+            json.member("createdAt", createdAt)
+            json.key("entities")
+            json.beginArray()
+            for entity in entities { Self.write(entity, to: &json) }
+            json.endArray()
+            if let erasure {
+                json.key("erasure")
+                json.raw(try encoder.encode(erasure))
+            }
+            json.key("evaluation")
+            json.beginObject()
+            json.key("information")
+            json.integer(evaluation.information.rawValue)
+            json.member("source", evaluation.source.rawValue)
+            json.endObject()
+            json.member("evidenceItem", evidenceItem)
+            if let forwardedFrom {
+                json.key("forwardedFrom")
+                json.raw(try encoder.encode(forwardedFrom))
+            }
+            json.member("handlingCode", handlingCode.rawValue)
+            json.member("handlingRestriction", handlingRestriction)
+            json.member("id", id)
+            json.member("inReplyTo", inReplyTo)
+            json.member("legalBasis", legalBasis)
+            json.member("originator", originator)
+            json.member("purpose", purpose)
+            if let redactions {
+                json.key("redactions")
+                json.raw(try encoder.encode(redactions))
+            }
+            json.member("retainUntil", retainUntil)
+            json.member("subject", subject)
+            json.member("to", to)
             json.endObject()
         }
-        json.endArray()
-        json.member("body", body)
-        json.member("caseRef", caseRef)
-        if let control {
-            json.key("control")
-            json.raw(try encoder.encode(control))
-        }
-        json.key("createdAt")
-        json.date(createdAt)
-        json.key("entities")
-        json.beginArray()
-        for entity in entities { Self.write(entity, to: &json) }
-        json.endArray()
-        if let erasure {
-            json.key("erasure")
-            json.raw(try encoder.encode(erasure))
-        }
-        json.key("evaluation")
-        json.beginObject()
-        json.key("information")
-        json.integer(evaluation.information.rawValue)
-        json.member("source", evaluation.source.rawValue)
-        json.endObject()
-        json.member("evidenceItem", evidenceItem)
-        if let forwardedFrom {
-            json.key("forwardedFrom")
-            json.raw(try encoder.encode(forwardedFrom))
-        }
-        json.member("handlingCode", handlingCode.rawValue)
-        json.member("handlingRestriction", handlingRestriction)
-        json.member("id", id)
-        json.member("inReplyTo", inReplyTo)
-        json.member("legalBasis", legalBasis)
-        json.member("originator", originator)
-        json.member("purpose", purpose)
-        if let redactions {
-            json.key("redactions")
-            json.raw(try encoder.encode(redactions))
-        }
-        if let retainUntil {
-            json.key("retainUntil")
-            json.date(retainUntil)
-        }
-        json.member("subject", subject)
-        json.key("to")
-        json.beginArray()
-        for recipient in to { json.string(recipient) }
-        json.endArray()
-        json.endObject()
-        return Data(json.bytes)
     }
 
     private static func write(_ entity: MessageEntity, to json: inout CanonicalJSONWriter) {
@@ -381,21 +372,9 @@ extension Message {
         json.member("id", entity.id)
         json.member("nature", entity.nature.rawValue)
         json.key("properties")
-        json.beginObject()
-        for key in entity.properties.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            json.key(key)
-            json.beginArray()
-            for value in entity.properties[key]! { json.string(value) }
-            json.endArray()
-        }
-        json.endObject()
+        json.object(entity.properties) { $0.array($1) }
         json.member("schema", entity.schema)
-        if let specialCategories = entity.specialCategories {
-            json.key("specialCategories")
-            json.beginArray()
-            for category in specialCategories { json.string(category.rawValue) }
-            json.endArray()
-        }
+        json.member("specialCategories", entity.specialCategories?.map(\.rawValue))
         json.endObject()
     }
 }

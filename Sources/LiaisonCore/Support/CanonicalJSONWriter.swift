@@ -23,6 +23,22 @@ public struct CanonicalJSONWriter {
         escapesSlashes = escapingSlashes
     }
 
+    /// A document written directly by `write`, escaped as `encoder` escapes (slashes unless it has
+    /// `.withoutEscapingSlashes`), or `encoder`'s own encoding of `value` when one of `dates` is
+    /// outside the years ``date(_:)`` spells. For the documents written on every operation, where
+    /// `JSONEncoder`'s generic path costs more than the rest of their handling; `write` writes what
+    /// `encoder` would for `value` (keys in sorted order, absent optionals omitted), and a test
+    /// beside each use compares the two.
+    public static func document(
+        _ value: some Encodable, as encoder: JSONEncoder, dates: [Date?], capacity: Int = 256,
+        _ write: (inout CanonicalJSONWriter) throws -> Void
+    ) throws -> Data {
+        guard dates.allSatisfy({ $0.map(writes) ?? true }) else { return try encoder.encode(value) }
+        var json = CanonicalJSONWriter(capacity: capacity, escapingSlashes: !encoder.outputFormatting.contains(.withoutEscapingSlashes))
+        try write(&json)
+        return Data(json.bytes)
+    }
+
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
     public mutating func endObject() { close(UInt8(ascii: "}")) }
     public mutating func beginArray() { open(UInt8(ascii: "[")) }
@@ -50,11 +66,38 @@ public struct CanonicalJSONWriter {
         string(value)
     }
 
+    /// A member with a date value (see ``date(_:)``); nothing at all when the value is absent.
+    public mutating func member(_ key: String, _ value: Date?) {
+        guard let value else { return }
+        self.key(key)
+        date(value)
+    }
+
+    /// A member with an array of strings; nothing at all when the array is absent.
+    public mutating func member(_ key: String, _ values: [String]?) {
+        guard let values else { return }
+        self.key(key)
+        array(values)
+    }
+
+    public mutating func array(_ values: [String]) {
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+
     /// An object of string members, its keys in the order of their UTF-8 bytes (as `.sortedKeys` has them).
     public mutating func object(_ members: [String: String]) {
+        object(members) { $0.string($1) }
+    }
+
+    /// An object of `members`, its keys in the order of their UTF-8 bytes (as `.sortedKeys` has
+    /// them), each value written by `write`.
+    public mutating func object<Value>(_ members: [String: Value], _ write: (inout CanonicalJSONWriter, Value) -> Void) {
         beginObject()
         for key in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            member(key, members[key])
+            self.key(key)
+            write(&self, members[key]!)
         }
         endObject()
     }

@@ -247,19 +247,17 @@ extension EnvelopeHeader {
     /// more than hashing it. A date outside the years the writer spells is left to the encoder.
     package var wireJSON: Data {
         get throws {
-            guard CanonicalJSONWriter.writes(createdAt) else { return try WireJSON.encoder.encode(self) }
-            var json = CanonicalJSONWriter(capacity: 192, escapingSlashes: true)
-            json.beginObject()
-            json.key("createdAt")
-            json.date(createdAt)
-            json.member("format", format)
-            json.member("id", id)
-            json.member("kind", kind)
-            json.member("recipient", recipient)
-            json.member("sender", sender)
-            json.member("suite", suite.rawValue)
-            json.endObject()
-            return Data(json.bytes)
+            try CanonicalJSONWriter.document(self, as: WireJSON.encoder, dates: [createdAt], capacity: 192) { json in
+                json.beginObject()
+                json.member("createdAt", createdAt)
+                json.member("format", format)
+                json.member("id", id)
+                json.member("kind", kind)
+                json.member("recipient", recipient)
+                json.member("sender", sender)
+                json.member("suite", suite.rawValue)
+                json.endObject()
+            }
         }
     }
 }

@@ -50,21 +50,19 @@ extension Receipt {
     /// years the writer spells is left to the encoder.
     package var wireJSON: Data {
         get throws {
-            guard CanonicalJSONWriter.writes(at) else { return try WireJSON.encoder.encode(self) }
-            var json = CanonicalJSONWriter(capacity: 320, escapingSlashes: true)
-            json.beginObject()
-            json.key("at")
-            json.date(at)
-            json.member("ciphertextSHA256", ciphertextSHA256)
-            json.member("envelopeId", envelopeId)
-            json.member("format", format)
-            json.member("issuer", issuer)
-            json.member("kind", kind.rawValue)
-            json.member("messageId", messageId)
-            json.member("nonce", nonce)
-            json.member("sender", sender)
-            json.endObject()
-            return Data(json.bytes)
+            try CanonicalJSONWriter.document(self, as: WireJSON.encoder, dates: [at], capacity: 320) { json in
+                json.beginObject()
+                json.member("at", at)
+                json.member("ciphertextSHA256", ciphertextSHA256)
+                json.member("envelopeId", envelopeId)
+                json.member("format", format)
+                json.member("issuer", issuer)
+                json.member("kind", kind.rawValue)
+                json.member("messageId", messageId)
+                json.member("nonce", nonce)
+                json.member("sender", sender)
+                json.endObject()
+            }
         }
     }
 }

@@ -55,10 +55,6 @@ struct DeliveryService: Service {
         await withTaskGroup(of: [String].self) { rounds in
             var running = 0
             while !Task.isCancelled {
-                if running >= Self.roundsInFlight, let finished = await rounds.next() {
-                    inFlight.subtract(finished)
-                    running -= 1
-                }
                 let due: [DeliveryRecord]
                 do {
                     due = Array(
@@ -70,21 +66,23 @@ struct DeliveryService: Service {
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                guard !due.isEmpty else {
-                    // Nothing new: wait for a round to finish, or for a message to be queued.
-                    if running > 0, let finished = await rounds.next() {
+                if !due.isEmpty {
+                    inFlight.formUnion(due.map(\.id))
+                    running += 1
+                    rounds.addTask {
+                        await round(due)
+                        return due.map(\.id)
+                    }
+                }
+                // With rounds enough in flight, or nothing new to post, wait for a round to
+                // finish; with none in flight and nothing new, for a message to be queued.
+                if running >= Self.roundsInFlight || (due.isEmpty && running > 0) {
+                    if let finished = await rounds.next() {
                         inFlight.subtract(finished)
                         running -= 1
-                    } else {
-                        await wakeup.idle()
                     }
-                    continue
-                }
-                inFlight.formUnion(due.map(\.id))
-                running += 1
-                rounds.addTask {
-                    await round(due)
-                    return due.map(\.id)
+                } else if due.isEmpty {
+                    await wakeup.idle()
                 }
             }
         }

@@ -63,33 +63,26 @@ struct MessageView: Encodable {
     /// directly: every send answers with its queued deliveries. Dates outside the years the
     /// writer spells are left to the encoder.
     static func json(_ deliveries: [Delivery]) throws -> Data {
-        let dates = deliveries.flatMap { [$0.deliveredAt, $0.readAt].compactMap(\.self) }
-        guard dates.allSatisfy(CanonicalJSONWriter.writes) else { return try JSONBody.encoder.encode(deliveries) }
-        var json = CanonicalJSONWriter(capacity: deliveries.count * 128 + 2, escapingSlashes: true)
-        json.beginArray()
-        for delivery in deliveries {
-            json.beginObject()
-            json.key("attempts")
-            json.integer(delivery.attempts)
-            if let deliveredAt = delivery.deliveredAt {
-                json.key("deliveredAt")
-                json.date(deliveredAt)
+        let dates = deliveries.flatMap { [$0.deliveredAt, $0.readAt] }
+        return try CanonicalJSONWriter.document(deliveries, as: JSONBody.encoder, dates: dates, capacity: deliveries.count * 128 + 2) { json in
+            json.beginArray()
+            for delivery in deliveries {
+                json.beginObject()
+                json.key("attempts")
+                json.integer(delivery.attempts)
+                json.member("deliveredAt", delivery.deliveredAt)
+                json.member("lastError", delivery.lastError)
+                json.member("readAt", delivery.readAt)
+                if let receipt = delivery.receipt {
+                    json.key("receipt")
+                    json.raw(receipt.json.utf8)
+                }
+                json.member("recipient", delivery.recipient)
+                json.member("state", delivery.state)
+                json.endObject()
             }
-            json.member("lastError", delivery.lastError)
-            if let readAt = delivery.readAt {
-                json.key("readAt")
-                json.date(readAt)
-            }
-            if let receipt = delivery.receipt {
-                json.key("receipt")
-                json.raw(receipt.json.utf8)
-            }
-            json.member("recipient", delivery.recipient)
-            json.member("state", delivery.state)
-            json.endObject()
+            json.endArray()
         }
-        json.endArray()
-        return Data(json.bytes)
     }
 
     func encode(to encoder: any Encoder) throws {
