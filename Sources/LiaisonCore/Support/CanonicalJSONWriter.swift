@@ -4,12 +4,15 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Writes JSON byte for byte as ``CanonicalJSON/encoder`` does (sorted keys, slashes unescaped,
-/// ISO 8601 times to the second), for the few documents every operation writes (audit events),
-/// where `JSONEncoder`'s generic machinery costs more than the rest of their handling.
+/// Writes JSON byte for byte as a `JSONEncoder` with sorted keys and ISO 8601 dates does
+/// (``CanonicalJSON/encoder``, slashes unescaped, or, with `escapingSlashes`, the message
+/// store's and the wire's), for the documents every operation writes (audit events, messages,
+/// envelope headers, receipts), where `JSONEncoder`'s generic machinery costs more than the rest
+/// of their handling. See ``document(_:as:dates:capacity:_:)``.
 ///
-/// Callers write keys in sorted order themselves; `CanonicalJSONTests` checks each use against
-/// the encoder on awkward input (control characters, quotes, non-ASCII keys, dates around 1970).
+/// Callers write keys in sorted order themselves; a test beside each use checks it against its
+/// encoder on awkward input (control characters, quotes, slashes, non-ASCII keys, astral
+/// characters, dates around 1970, leap days and year ends; `CanonicalJSONTests` for the writer).
 public struct CanonicalJSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
