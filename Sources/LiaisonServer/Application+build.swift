@@ -69,6 +69,7 @@ public func buildApplication(
     let metrics = NodeMetrics()
 
     let router = Router(context: LiaisonRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
     let cookies = CookieNames(agencyCode: node.settings.profile.agencyCode)
@@ -158,7 +159,9 @@ public func buildApplication(
     let hitStore = HitStore(database: database)
     let hits = HitService(store: hitStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
     // Shared with the delivery service, which shuts the clients down when the node stops.
-    let partnerClients = FederationClients(insecureLoopback: configuration.insecureLoopback)
+    let partnerClients = try FederationClients(
+        insecureLoopback: configuration.insecureLoopback, tlsCertificatePEM: try node.keys.tlsCertificatePEM(), tlsKeyPEM: node.keys.tlsKey.pemRepresentation
+    )
     let hitPartners = HitFederation(
         ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation, clients: partnerClients, hits: hits,
         safeguards: safeguards, clock: configuration.clock, queriesPerMinute: configuration.hitQueriesPerMinute
@@ -187,8 +190,10 @@ public func buildApplication(
     var federationSpecs: [RouteSpec] = []
     if let federationPort = configuration.federationPort {
         let federationRouter = Router(context: LiaisonRequestContext.self)
+        federationRouter.add(middleware: SecurityHeadersMiddleware())
         federationRouter.add(middleware: MetricsMiddleware(metrics: metrics))
         federationRouter.add(middleware: ProblemMiddleware())
+        if !configuration.insecureLoopback { federationRouter.add(middleware: PartnerPeerMiddleware(partners: PartnerCertificates(federation: federation))) }
         let federationRoutes = RouteTable(router: federationRouter, audit: trail)
         FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration, metrics: metrics).register(on: federationRoutes)
         HitFederationEndpoint(partners: hitPartners, followUps: followUps, configuration: configuration).register(on: federationRoutes)
@@ -197,7 +202,7 @@ public func buildApplication(
         ), audit: auditStore).register(on: federationRoutes)
         services.append(WitnessService(
             ownAgencyCode: node.settings.profile.agencyCode, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation,
-            clients: FederationClients(insecureLoopback: configuration.insecureLoopback), clock: configuration.clock,
+            clients: partnerClients, clock: configuration.clock,
             interval: configuration.checkpointInterval, logger: logger
         ))
         federationSpecs = federationRoutes.specs
@@ -213,7 +218,11 @@ public func buildApplication(
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(node.keys.tlsKey.pemRepresentation.utf8), format: .pem))
             )
             tls.minimumTLSVersion = .tlsv12
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            // Mutual TLS: a client certificate is asked for and, when presented, checked against
+            // the partners' pinned certificates by PartnerPeerMiddleware before any body is read
+            // (partners are self-signed and pinned, so no chain is built here).
+            tls.certificateVerification = .optionalVerification
+            server = try .tls(.http1(), configuration: TLSChannelConfiguration(tlsConfiguration: tls, customAsyncVerificationCallback: { _ in .certificateVerified }))
         }
         let federationLogger = logger
         services.append(Application(

@@ -107,7 +107,7 @@ struct MessageCommand: AsyncParsableCommand {
                     throw LiaisonError(.invalidInput, "--handling-code must be H0, H1, H2 or H3")
                 }
                 guard evaluation.count == 2, let source = Evaluation.Source(rawValue: String(evaluation.prefix(1)).uppercased()),
-                    let digit = Int(evaluation.suffix(1)), let information = Evaluation.Information(rawValue: digit)
+                    let digit = Int(evaluation.suffix(1)), let information = Evaluation.Information(rawValue: digit)  // checked: parses text: nil when not a number
                 else {
                     throw LiaisonError(.invalidInput, "--evaluation must be a source A/B/C/X and an information code 1-4, e.g. B2")
                 }

@@ -150,7 +150,7 @@ extension ListsCommand.Evaluate {
     /// and writes what a comparison with another matcher needs.
     /// The `p` quantile of sorted values.
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]  // checked: p is 0...1, a percentile
     }
 
     func exportComparison(evaluation: ScreeningEvaluation, index: NameIndex, directory: String, memory: Int) throws {
@@ -200,7 +200,7 @@ extension ListsCommand.Evaluate {
 func residentMemory() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }  // checked: parses text: nil when not a number
     return kilobytes * 1024
 }
 

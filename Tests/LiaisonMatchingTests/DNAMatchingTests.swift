@@ -23,7 +23,7 @@ struct AlleleTests {
         #expect(try Allele.parse(text)?.description == expected)
     }
 
-    @Test("implausible alleles are refused", arguments: ["61", "9.5", "9.33", "-3", "x", "1.5.2", "100"])
+    @Test("implausible alleles are refused, long runs of digits without overflowing", arguments: ["61", "9.5", "9.33", "-3", "x", "1.5.2", "100", String(repeating: "9", count: 40), "99999999999999999999.1"])
     func implausible(text: String) {
         #expect(throws: LiaisonError.self) { try Allele.parse(text) }
     }

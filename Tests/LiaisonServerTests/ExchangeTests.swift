@@ -109,9 +109,16 @@ struct LiveFederation {
         return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
     }
 
+    /// Clients that present the TLS certificate of a partner of node `index` (node 0, or node 1
+    /// for node 0), as the federation listener's mutual TLS asks of every request but a read.
+    func partnerClients(of index: Int) throws -> FederationClients {
+        let keys = try NodeDirectory(path: nodes[index == 0 ? 1 : 0].directory).load().keys
+        return try FederationClients(insecureLoopback: false, tlsCertificatePEM: try keys.tlsCertificatePEM(), tlsKeyPEM: keys.tlsKey.pemRepresentation)
+    }
+
     /// Posts raw JSON to a node's federation listener over TLS, trusting its pinned certificate.
     func postFederation(_ index: Int, _ path: String, body: String) async throws -> Reply {
-        let clients = FederationClients(insecureLoopback: false)
+        let clients = try partnerClients(of: index)
         var identity = nodes[index].app.identity
         identity.endpoint = "https://127.0.0.1:\(ports[index].federation)"
         let (client, endpoint) = try await clients.client(for: PartnerRecord(identity: identity, addedAt: Date(), addedBy: "test"))
@@ -119,10 +126,15 @@ struct LiveFederation {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 10 << 20)
-        await clients.shutdown()
-        return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 10 << 20)
+            await clients.shutdown()
+            return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
     }
 
     /// Polls until `condition` holds for the message as node `index` shows it.

@@ -7,6 +7,7 @@ import LiaisonCrypto
 import LiaisonStore
 import LiaisonTestSupport
 import Logging
+import NIOCore
 import Testing
 
 @Suite("Witnessing (C2SP tlog-witness)")
@@ -129,12 +130,19 @@ struct WitnessTests {
 
 extension LiveFederation {
     func getFederation(_ index: Int, _ path: String) async throws -> Reply {
-        let clients = FederationClients(insecureLoopback: false)
+        let clients = try partnerClients(of: index)
         var identity = nodes[index].app.identity
         identity.endpoint = "https://127.0.0.1:\(ports[index].federation)"
         let (client, endpoint) = try await clients.client(for: PartnerRecord(identity: identity, addedAt: Date(), addedBy: "test"))
-        let response = try await client.execute(HTTPClientRequest(url: endpoint + path), timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await client.execute(HTTPClientRequest(url: endpoint + path), timeout: .seconds(10))
+            bytes = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            await clients.shutdown()
+            throw error
+        }
         await clients.shutdown()
         return Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: [])
     }

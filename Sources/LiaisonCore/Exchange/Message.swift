@@ -65,7 +65,7 @@ public struct MessageEntity: Codable, Sendable, Equatable {
         let today = calendar.dateComponents([.year, .month, .day], from: date)
         guard let year = today.year, let month = today.month, let day = today.day else { return false }
         for value in properties["birthDate"] ?? [] {
-            let parts = value.prefix(10).split(separator: "-").compactMap { Int($0) }
+            let parts = value.prefix(10).split(separator: "-").compactMap { Int($0) }  // checked: parses text: nil when not a number
             guard let born = parts.first, (1000...9999).contains(born) else { continue }
             let bornMonth = parts.count > 1 ? parts[1] : 1
             let bornDay = parts.count > 2 ? parts[2] : 1
@@ -275,6 +275,15 @@ public struct Message: Codable, Sendable, Equatable {
     /// Checks the message's own rules.
     /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
     public func validate() throws(LiaisonError) {
+        // Ids come from the sending node: a UUID, nothing a path or a page could misread.
+        guard UUID(uuidString: id) != nil else { throw LiaisonError(.invalidInput, "id must be a UUID") }
+        if let inReplyTo, UUID(uuidString: inReplyTo) == nil { throw LiaisonError(.invalidInput, "inReplyTo must be a message id (a UUID)") }
+        try TextRules.checkLine(subject, "subject")
+        try TextRules.checkLine(purpose, "purpose")
+        try TextRules.checkText(legalBasis, "legalBasis")
+        if let caseRef { try TextRules.checkLine(caseRef, "caseRef", maximum: 200) }
+        if let handlingRestriction { try TextRules.checkText(handlingRestriction, "handlingRestriction") }
+        try TextRules.checkText(body, "body")
         guard !to.isEmpty else { throw LiaisonError(.invalidInput, "to: name at least one recipient agency") }
         guard Set(to).count == to.count else { throw LiaisonError(.invalidInput, "to: a recipient is listed twice") }
         guard !to.contains(originator) else { throw LiaisonError(.invalidInput, "to: a node does not send messages to itself") }
@@ -291,11 +300,19 @@ public struct Message: Codable, Sendable, Equatable {
             guard !entity.id.isEmpty, !entity.schema.isEmpty else {
                 throw LiaisonError(.invalidInput, "entities[\(index)]: a FollowTheMoney entity needs an id and a schema")
             }
+            try TextRules.checkLine(entity.id, "entities[\(index)].id", maximum: 200)
+            try TextRules.checkLine(entity.schema, "entities[\(index)].schema", maximum: 100)
+            for (property, values) in entity.properties {
+                try TextRules.checkLine(property, "entities[\(index)].properties", maximum: 100)
+                for value in values { try TextRules.checkText(value, "entities[\(index)].properties.\(property)") }
+            }
         }
         for (index, attachment) in attachments.enumerated() {
             guard attachment.size <= Self.maximumAttachmentBytes else {
                 throw LiaisonError(.invalidInput, "attachments[\(index)]: larger than the 50 MB message limit")
             }
+            try TextRules.checkLine(attachment.name, "attachments[\(index)].name", maximum: 255)
+            try TextRules.checkLine(attachment.mediaType, "attachments[\(index)].mediaType", maximum: 255)
         }
     }
 }

@@ -104,7 +104,7 @@ public struct SubjectRequest: Codable, Sendable, Equatable, Identifiable {
         guard !name.contains(where: { $0.isNewline || ($0.asciiValue.map { $0 < 32 } ?? false) }) else { throw LiaisonError(.invalidInput, "name must be one line of text") }
         if let birthDate {
             let parts = birthDate.split(separator: "-")
-            guard (1...3).contains(parts.count), parts.allSatisfy({ Int($0) != nil }), parts[0].count == 4 else {
+            guard (1...3).contains(parts.count), parts.allSatisfy({ Int($0) != nil }), parts[0].count == 4 else {  // checked: parses text: nil when not a number
                 throw LiaisonError(.invalidInput, "birthDate must be YYYY, YYYY-MM or YYYY-MM-DD")
             }
         }

@@ -16,7 +16,7 @@ public enum CalendarDay {
     /// The start (00:00 UTC) of the day `text` names, or `nil` unless it is a real date as
     /// `YYYY-MM-DD` (so `2026-02-30` and `2026-13-01` are refused, not rolled over).
     public static func start(of text: String) -> Date? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }  // checked: parses text: nil when not a number
         guard text.count == 10, parts.count == 3,
               let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
               calendar.component(.month, from: date) == parts[1], calendar.component(.day, from: date) == parts[2]

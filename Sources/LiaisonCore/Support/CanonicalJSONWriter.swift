@@ -120,7 +120,7 @@ public struct CanonicalJSONWriter {
     /// `.iso8601` strategy writes it), for the dates ``writes(_:)`` accepts.
     public mutating func date(_ value: Date) {
         separate()
-        let seconds = Int64(value.timeIntervalSince1970.rounded(.down))
+        let seconds = Int64(value.timeIntervalSince1970.rounded(.down))  // checked: callers pass only dates in the years the writer spells (see dates:)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(daysSince1970: days)
@@ -169,7 +169,7 @@ public struct CanonicalJSONWriter {
         for _ in 1..<width { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))  // checked: one decimal digit, 0-9
             rest %= divisor
             divisor /= 10
         }
@@ -206,7 +206,7 @@ public struct CanonicalJSONWriter {
         case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
         case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
         default:
-            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
+            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])  // checked: a byte widened to Int
         }
     }
 

@@ -158,7 +158,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
             }
             let proof = batch.proof.compactMap { Data(base64Encoded: $0) }
             guard proof.count == batch.proof.count,
-                MerkleVerifier.verifyInclusion(index: UInt64(batch.index), size: UInt64(batch.size), leafHash: Merkle.leafHash(bytes), proof: proof, root: root) == .verified
+                MerkleVerifier.verifyInclusion(index: UInt64(batch.index), size: UInt64(batch.size), leafHash: Merkle.leafHash(bytes), proof: proof, root: root) == .verified  // checked: index ≥ 0 and size > 0 are checked above
             else {
                 throw LiaisonError(.unauthenticated, "the receipt is not in the batch its signature covers (its inclusion proof does not verify)")
             }
@@ -211,7 +211,7 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
     /// What a batch's signature covers: `batchLabel ‖ size (8 bytes, big-endian) ‖ root`.
     static func batchHead(size: Int, root: Data) -> Data {
         var head = batchLabel
-        withUnsafeBytes(of: UInt64(size).bigEndian) { head.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(size).bigEndian) { head.append(contentsOf: $0) }  // checked: size > 0: verified() checks it, a batch this node signs has at least one receipt
         return head + root
     }
 }

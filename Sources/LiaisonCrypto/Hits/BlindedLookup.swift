@@ -21,7 +21,7 @@ public enum BlindedLookup {
     /// The tag of a PRF output.
     public static func tag(_ output: Data) -> UInt64 {
         let digest = SHA256.hash(data: Data("liaison-hit-tag/1".utf8) + output)
-        return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }  // checked: a byte widened
     }
 
     private static func sealingKey(_ output: Data) -> SymmetricKey {
@@ -29,7 +29,7 @@ public enum BlindedLookup {
     }
 
     /// The bucket a tag falls in: its first `bits` bits.
-    public static func bucket(of tag: UInt64, bits: Int) -> UInt64 { bits == 0 ? 0 : tag >> UInt64(64 - bits) }
+    public static func bucket(of tag: UInt64, bits: Int) -> UInt64 { bits == 0 ? 0 : tag >> UInt64(64 - bits) }  // checked: bits is 1...64: a partner's is checked to be 0...20 on receipt, this node's comes from bucketBits(forEntries:)
 
     /// How many leading tag bits name a bucket, so that each bucket holds about 1,024 entries
     /// (at most 20 bits): the queried node learns no more than that a query fell in one of
@@ -64,8 +64,8 @@ public enum BlindedLookup {
 
     /// The entries of one bucket of a sorted table.
     public static func entries(in bucket: UInt64, bits: Int, of table: [Entry]) -> ArraySlice<Entry> {
-        let low = bits == 0 ? 0 : bucket << UInt64(64 - bits)
-        let high = bits == 0 ? UInt64.max : low | (UInt64.max >> UInt64(bits))
+        let low = bits == 0 ? 0 : bucket << UInt64(64 - bits)  // checked: bits is 1...64 here (this node's table)
+        let high = bits == 0 ? UInt64.max : low | (UInt64.max >> UInt64(bits))  // checked: bits is 0...64 (this node's table)
         func firstIndex(atLeast value: UInt64) -> Int {
             var lower = 0, upper = table.count
             while lower < upper {

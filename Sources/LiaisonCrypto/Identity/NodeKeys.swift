@@ -134,7 +134,7 @@ public enum Fingerprint {
     public static func of(_ bytes: some DataProtocol) -> String {
         let hex = SHA256.hash(data: bytes).map { byte in
             let digits = Array("0123456789ABCDEF")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])  // checked: a byte widened to Int
         }.joined()
         var groups: [Substring] = []
         var index = hex.startIndex

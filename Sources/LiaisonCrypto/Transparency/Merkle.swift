@@ -65,7 +65,7 @@ public struct MerkleBatch: Sendable {
         var range = 0..<leafHashes.count
         var path: [Data] = []
         while range.count > 1 {
-            let k = Int(Merkle.split(UInt64(range.count)))
+            let k = Int(Merkle.split(UInt64(range.count)))  // checked: a count, and its split is smaller
             let left = range.lowerBound..<(range.lowerBound + k), right = (range.lowerBound + k)..<range.upperBound
             if index < right.lowerBound {
                 path.append(subtrees[right] ?? leafHashes[right.lowerBound])
@@ -80,7 +80,7 @@ public struct MerkleBatch: Sendable {
 
     private mutating func hash(_ range: Range<Int>) -> Data {
         guard range.count > 1 else { return leafHashes[range.lowerBound] }
-        let k = Int(Merkle.split(UInt64(range.count)))
+        let k = Int(Merkle.split(UInt64(range.count)))  // checked: a count, and its split is smaller
         let node = Merkle.nodeHash(hash(range.lowerBound..<(range.lowerBound + k)), hash((range.lowerBound + k)..<range.upperBound))
         subtrees[range] = node
         return node
@@ -105,10 +105,10 @@ public struct MerkleNode: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     /// One integer for storage: `level << 48 | index` (a log of up to 2^48 leaves; a signed 64-bit
     /// column holds it).
-    public var key: Int64 { Int64(level) << 48 | Int64(index) }
+    public var key: Int64 { Int64(level) << 48 | Int64(index) }  // checked: level < 64 and index < 2^48 (this node's own log)
 
     public init(key: Int64) {
-        self.init(level: Int(key >> 48), index: UInt64(key & (1 << 48 - 1)))
+        self.init(level: Int(key >> 48), index: UInt64(key & (1 << 48 - 1)))  // checked: a stored key is non-negative
     }
 
     public static func < (a: MerkleNode, b: MerkleNode) -> Bool { a.key < b.key }
@@ -125,8 +125,8 @@ public struct MerkleNode: Hashable, Sendable, Comparable, CustomStringConvertibl
             // The largest power of two that fits and to which `start` is aligned.
             var level = 63 - (range.upperBound - start).leadingZeroBitCount
             if start != 0 { level = min(level, start.trailingZeroBitCount) }
-            nodes.append(MerkleNode(level: level, index: start >> UInt64(level)))
-            start += 1 << UInt64(level)
+            nodes.append(MerkleNode(level: level, index: start >> UInt64(level)))  // checked: level is 0...63
+            start += 1 << UInt64(level)  // checked: level is 0...63 and the range ends at or before UInt64.max
         }
         return nodes
     }
@@ -222,7 +222,7 @@ public struct MerkleProofPlan: Sendable {
 
     /// RFC 9162 §2.1.3.1 `PATH(m, D[n])`, as ranges.
     private static func path(_ m: UInt64, _ range: Range<UInt64>, into ranges: inout [Range<UInt64>]) {
-        let n = UInt64(range.count)
+        let n = UInt64(range.count)  // checked: a count
         guard n > 1 else { return }
         let k = Merkle.split(n)
         let middle = range.lowerBound + k
@@ -237,7 +237,7 @@ public struct MerkleProofPlan: Sendable {
 
     /// RFC 9162 §2.1.4.1 `SUBPROOF(m, D[n], b)`, as ranges; `m` counts from the range's start.
     private static func subproof(_ m: UInt64, _ range: Range<UInt64>, complete: Bool, into ranges: inout [Range<UInt64>]) {
-        let n = UInt64(range.count)
+        let n = UInt64(range.count)  // checked: a count
         if m == n {
             if !complete { ranges.append(range) }
             return
@@ -405,7 +405,7 @@ public enum MerkleVerifier {
         func hash(_ range: Range<UInt64>) -> Data? {
             if let hash = known[range] { return hash }
             guard range.count > 1 else { return nil }
-            let middle = range.lowerBound + Merkle.split(UInt64(range.count))
+            let middle = range.lowerBound + Merkle.split(UInt64(range.count))  // checked: a count
             guard let left = hash(range.lowerBound..<middle), let right = hash(middle..<range.upperBound) else { return nil }
             return Merkle.nodeHash(left, right)
         }
@@ -424,7 +424,7 @@ public enum MerkleVerifier {
                 return
             }
             if range.lowerBound < start || range.count <= 1 { return }
-            let middle = range.lowerBound + Merkle.split(UInt64(range.count))
+            let middle = range.lowerBound + Merkle.split(UInt64(range.count))  // checked: a count
             if end <= middle {
                 walk(range.lowerBound..<middle, complete: complete)
                 ranges.append(middle..<range.upperBound)
@@ -443,7 +443,7 @@ public enum MerkleVerifier {
                 ranges.append(range)
                 return
             }
-            let middle = range.lowerBound + Merkle.split(UInt64(range.count))
+            let middle = range.lowerBound + Merkle.split(UInt64(range.count))  // checked: a count
             if end <= middle {
                 walkEdge(range.lowerBound..<middle)
                 ranges.append(middle..<range.upperBound)

@@ -140,7 +140,7 @@ public struct NoteVerifier: Sendable, Equatable {
                 return publicKey.isValidSignature(bytes, for: Data(parsed.text.utf8))
             case SignedNote.cosignatureType:
                 guard bytes.count == 72 else { return false }
-                let time = bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let time = bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }  // checked: a byte widened
                 return publicKey.isValidSignature(bytes.dropFirst(8), for: Data(Cosignature.message(text: parsed.text, time: time).utf8))
             default:
                 return false
@@ -160,7 +160,7 @@ public enum Cosignature {
     public static func sign(_ text: String, name: String, key: Curve25519.Signing.PrivateKey, time: UInt64) throws -> SignedNote.Signature {
         let signature = try key.signature(for: Data(message(text: text, time: time).utf8))
         var timestamp = Data(count: 8)
-        for i in 0..<8 { timestamp[i] = UInt8(truncatingIfNeeded: time >> (56 - 8 * UInt64(i))) }
+        for i in 0..<8 { timestamp[i] = UInt8(truncatingIfNeeded: time >> (56 - 8 * UInt64(i))) }  // checked: i is 0..<8
         return SignedNote.Signature(name: name, bytes: SignedNote.keyID(name: name, type: SignedNote.cosignatureType, publicKey: key.publicKey) + timestamp + signature)
     }
 }
@@ -203,10 +203,10 @@ public struct Checkpoint: Sendable, Equatable {
     public init(text: String) throws(LiaisonError) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard text.hasSuffix("\n"), lines.count >= 3, !lines[0].isEmpty,
-              let size = UInt64(lines[1]), String(size) == lines[1],
+              let size = CheckedInteger.logSize(lines[1]),
               let root = Data(base64Encoded: String(lines[2])), root.count == Merkle.hashSize,
               lines.dropFirst(3).allSatisfy({ !$0.isEmpty })
-        else { throw LiaisonError(.invalidInput, "not a checkpoint: an origin line, a decimal tree size and a base64 SHA-256 root hash, each ending in a newline") }
+        else { throw LiaisonError(.invalidInput, "not a checkpoint: an origin line, a decimal tree size (at most \(CheckedInteger.maximumLogSize)) and a base64 SHA-256 root hash, each ending in a newline") }
         self.init(origin: String(lines[0]), size: size, root: root, extensions: lines.dropFirst(3).map(String.init))
     }
 }
@@ -244,8 +244,8 @@ public struct AddCheckpointRequest: Sendable, Equatable {
             throw LiaisonError(.invalidInput, "an add-checkpoint request is 'old <size>', proof lines, a blank line and the checkpoint note")
         }
         let head = body[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
-        guard let first = head.first, first.hasPrefix("old "), let size = UInt64(first.dropFirst(4)), String(size) == first.dropFirst(4) else {
-            throw LiaisonError(.invalidInput, "an add-checkpoint request starts with 'old <decimal size>'")
+        guard let first = head.first, first.hasPrefix("old "), let size = CheckedInteger.logSize(first.dropFirst(4)) else {
+            throw LiaisonError(.invalidInput, "an add-checkpoint request starts with 'old <decimal size>' (at most \(CheckedInteger.maximumLogSize))")
         }
         var proof: [Data] = []
         for (number, line) in head.dropFirst().enumerated() {

@@ -56,7 +56,7 @@ public struct AlleleFrequencies: Sendable {
                 throw LiaisonError(.invalidInput, "line \(record.line): needs an allele and a frequency between 0 and 1")
             }
             table[locus, default: [:]][allele] = frequency
-            if let alleleCountColumn, let sample = Int(fields[alleleCountColumn]) { largestSample = max(largestSample, sample) }
+            if let alleleCountColumn, let sample = Int(fields[alleleCountColumn]) { largestSample = max(largestSample, sample) }  // checked: parses text: nil when not a number
         }
         guard !table.isEmpty else { throw LiaisonError(.invalidInput, "allele frequency file has no rows for population '\(population)'") }
         let floor = minimumFrequency ?? (largestSample > 0 ? 5 / Double(largestSample) : 0.001)

@@ -28,10 +28,13 @@ public enum Allele: Hashable, Sendable, Comparable, CustomStringConvertible {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if fraction >= 0 {
                     guard fraction == 0 else { return nil }
-                    fraction = Int(byte - UInt8(ascii: "0"))
+                    fraction = Int(byte - UInt8(ascii: "0"))  // checked: the byte is a digit
                     guard (1...4).contains(fraction) else { return nil }
                 } else {
-                    whole = whole * 10 + Int(byte - UInt8(ascii: "0"))
+                    // Three digits are never a plain allele: stop before `whole` can overflow on
+                    // a long run of digits (the general parser refuses those with a message).
+                    guard digits < 2 else { return nil }
+                    whole = whole * 10 + Int(byte - UInt8(ascii: "0"))  // checked: a digit, and at most two of them
                     digits += 1
                 }
             case UInt8(ascii: "."):
@@ -59,10 +62,10 @@ public enum Allele: Hashable, Sendable, Comparable, CustomStringConvertible {
         if ["o", "f", "r", "na", "nr", "un", "*"].contains(trimmed.lowercased()) { return .wildcard }
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let whole = Int(parts[0]), whole <= 999 else {
+              let whole = Int(parts[0]), whole <= 999 else {  // checked: parses text: nil when it does not fit
             throw LiaisonError(.invalidInput, "'\(text)' is not an allele designation (a repeat number such as 16 or 9.3, or a wildcard)")
         }
-        let fraction = parts.count == 2 ? Int(parts[1]) ?? 9 : 0
+        let fraction = parts.count == 2 ? Int(parts[1]) ?? 9 : 0  // checked: parses text: nil when it does not fit
         if parts.count == 1, [0, 1, 99].contains(whole) { return .wildcard }
         guard (2...60).contains(whole), parts.count == 1 || (parts[1].count == 1 && (1...4).contains(fraction)) else {
             throw LiaisonError(.invalidInput, "allele '\(text)' is implausible: expected 2 to 60 repeats, with a fraction of .1 to .4 at most")

@@ -36,7 +36,7 @@ public struct ExactKeyIndex: Sendable {
     public static func hash(_ key: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in key.utf8 {
-            hash ^= UInt64(byte)
+            hash ^= UInt64(byte)  // checked: a byte widened
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return hash

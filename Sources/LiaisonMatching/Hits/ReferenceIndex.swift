@@ -79,7 +79,7 @@ public struct ReferenceIndex: Sendable {
         dna = builder.dna?.build()
         names = builder.category == .person ? NameMatcher(index: NameIndex(parties: builder.parties)) : nil
         exact = builder.category.isExactIdentifier
-            ? ExactKeyIndex(keys: builder.keys.enumerated().flatMap { slot, keys in keys.map { ($0, UInt32(slot)) } }) : nil
+            ? ExactKeyIndex(keys: builder.keys.enumerated().flatMap { slot, keys in keys.map { ($0, UInt32(slot)) } }) : nil  // checked: slots are fewer than 2^32 (a reference file's rows)
     }
 
     /// Answers one query of this index's category.
@@ -108,8 +108,8 @@ public struct ReferenceIndex: Sendable {
             guard let exact else { return [] }
             var found: [HitMatch] = []
             for key in query.keys {
-                for slot in exact.candidates(for: key) where keys[Int(slot)].contains(key) {
-                    let reference = references[Int(slot)]
+                for slot in exact.candidates(for: key) where keys[Int(slot)].contains(key) {  // checked: a UInt32 widened
+                    let reference = references[Int(slot)]  // checked: a UInt32 widened
                     if !found.contains(where: { $0.reference == reference }) {
                         found.append(HitMatch(reference: reference, quality: .hit, matchedOn: Self.field(of: key, in: category)))
                     }
@@ -137,7 +137,7 @@ enum PersonMatch {
     private static func parts(_ date: String) -> [Int]? {
         let pieces = date.split(separator: "-", omittingEmptySubsequences: false)
         guard (1...3).contains(pieces.count), pieces[0].count == 4, pieces.dropFirst().allSatisfy({ $0.count == 2 }) else { return nil }
-        let numbers = pieces.compactMap { Int($0) }
+        let numbers = pieces.compactMap { Int($0) }  // checked: parses text: nil when not a number
         guard numbers.count == pieces.count, (1850...2100).contains(numbers[0]) else { return nil }
         if numbers.count >= 2, !(1...12).contains(numbers[1]) { return nil }
         if numbers.count == 3, !(1...31).contains(numbers[2]) { return nil }

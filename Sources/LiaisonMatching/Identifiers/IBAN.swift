@@ -33,8 +33,8 @@ public enum IBAN {
         for character in text.unicodeScalars {
             let value: Int
             switch character {
-            case "0"..."9": value = Int(character.value - 48)
-            default: value = Int(character.value - 55)  // 'A' → 10
+            case "0"..."9": value = Int(character.value - 48)  // checked: the character is 0-9
+            default: value = Int(character.value - 55)  // 'A' → 10  // checked: validate() lets only ASCII letters and digits reach mod97
             }
             remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97
         }

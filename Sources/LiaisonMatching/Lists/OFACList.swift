@@ -72,7 +72,7 @@ public enum OFACList {
             }
             let id = value(record.fields[0])
             let name = value(record.fields[1])
-            guard !id.isEmpty, Int(id) != nil else { problems.add("sdn.csv line \(record.line): ent_num '\(id)' is not a number"); continue }
+            guard !id.isEmpty, Int(id) != nil else { problems.add("sdn.csv line \(record.line): ent_num '\(id)' is not a number"); continue }  // checked: parses text: nil when not a number
             guard !name.isEmpty else { problems.add("sdn.csv line \(record.line): SDN_Name is empty"); continue }
             guard parties[id] == nil else { problems.add("sdn.csv line \(record.line): ent_num \(id) appears twice"); continue }
             let type = value(record.fields[2])
@@ -176,13 +176,13 @@ struct RemarkFacts {
     /// "12 Jan 1960", "Jan 1960", "1960", "circa 1960", "1960 to 1962" → ISO dates or years.
     static func dates(_ text: String) -> [String] {
         let words = text.replacingOccurrences(of: ",", with: " ").split(separator: " ").map { $0.lowercased() }
-        if words.count >= 3, let day = Int(words[0]), let month = months[String(words[1].prefix(3))], let year = Int(words[2]), (1000...2999).contains(year) {
+        if words.count >= 3, let day = Int(words[0]), let month = months[String(words[1].prefix(3))], let year = Int(words[2]), (1000...2999).contains(year) {  // checked: parses text: nil when not a number
             return [String(format: "%04d-%@-%02d", year, month, day)]
         }
-        if words.count >= 2, let month = months[String(words[0].prefix(3))], let year = Int(words[1]), (1000...2999).contains(year) {
+        if words.count >= 2, let month = months[String(words[0].prefix(3))], let year = Int(words[1]), (1000...2999).contains(year) {  // checked: parses text: nil when not a number
             return [String(format: "%04d-%@", year, month)]
         }
-        let years = words.compactMap { Int($0) }.filter { (1000...2999).contains($0) }
+        let years = words.compactMap { Int($0) }.filter { (1000...2999).contains($0) }  // checked: parses text: nil when not a number
         if words.contains("to"), years.count == 2, years[1] >= years[0], years[1] - years[0] <= 10 {
             return (years[0]...years[1]).map(String.init)
         }

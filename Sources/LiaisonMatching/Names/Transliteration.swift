@@ -151,7 +151,7 @@ enum Transliteration {
                 segments.append((primary, others))
             } else if (0x064E...0x0650).contains(scalar.value) || scalar.value == 0x0670 {
                 // Short vowels, where written: fatha, damma, kasra, superscript alif.
-                segments.append((["a", "u", "i"][Int(min(scalar.value, 0x0650) - 0x064E)], []))
+                segments.append((["a", "u", "i"][Int(min(scalar.value, 0x0650) - 0x064E)], []))  // checked: the scalar is 0x064E...0x0650 or 0x0670
             } else if scalar.value == 0x0651, let last = segments.last {
                 segments.append(last)  // shadda doubles the letter
             } else if (0x064B...0x0655).contains(scalar.value) {

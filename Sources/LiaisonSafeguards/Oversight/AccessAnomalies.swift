@@ -147,6 +147,7 @@ public enum AccessAnomalyDetector {
     }
 
     static func formatted(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : "\((value * 10).rounded() / 10)"
+        if let whole = Int(exactly: value) { return String(whole) }
+        return value.isFinite ? "\((value * 10).rounded() / 10)" : "\(value)"
     }
 }

@@ -101,7 +101,7 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
             case .recordErased:
                 if event.outcome == .success { erasures += 1 } else { held += 1 }
             case .recordsAnonymised:
-                anonymised += Int(event.details?["count"] ?? "") ?? 0
+                anonymised += Int(event.details?["count"] ?? "") ?? 0  // checked: parses text: nil when not a number
             case .policyDecision where event.outcome == .denied:
                 refusals += 1
                 for reason in (event.details?["reasons"] ?? "").split(separator: ",") { refusalReasons[String(reason), default: 0] += 1 }

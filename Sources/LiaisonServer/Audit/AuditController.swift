@@ -111,8 +111,8 @@ struct AuditController {
     /// A non-negative integer query parameter.
     static func integer(_ request: Request, _ name: String) throws -> UInt64? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let value = UInt64(text) else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "\(name) must be a non-negative integer, not '\(text)'.")
+        guard let value = CheckedInteger.logSize(text) else {
+            throw Problem(.badRequest, code: "invalid-input", detail: "\(name) must be an integer from 0 to \(CheckedInteger.maximumLogSize), not '\(text)'.")
         }
         return value
     }

@@ -97,7 +97,7 @@ public struct AuditVerifier: Sendable {
                     lastGoodCheckpoint = frontier.size
                 }
             }
-            if UInt64(entries.count) < page { break }
+            if UInt64(entries.count) < page { break }  // checked: a count
         }
         report.entries = frontier.size
         if let beyond = checkpoints.last, beyond.size > frontier.size {

@@ -79,7 +79,7 @@ actor Witness {
         } else if !request.proof.isEmpty && knownSize == 0 {
             throw Problem(.badRequest, code: "invalid-checkpoint", detail: "A first checkpoint comes with an empty proof (old 0).")
         }
-        let time = UInt64(max(0, clock.now().timeIntervalSince1970))
+        let time = UInt64(max(0, clock.now().timeIntervalSince1970))  // checked: the node's own clock, not input
         let cosignature = try Cosignature.sign(note.text, name: name, key: signingKey, time: time)
         try await store.saveWitnessed(WitnessedCheckpoint(origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root, note: request.note), at: clock.now())
         return .cosigned(cosignature)
@@ -189,8 +189,13 @@ struct WitnessService: Service {
                 try await accept(cosignature: text, on: checkpoint, from: partner)
                 return
             case 409:
-                guard let size = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                    throw LiaisonError(.invalidInput, "\(witness) answered 409 without its size")
+                guard let size = CheckedInteger.logSize(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw LiaisonError(.invalidInput, "\(witness) answered 409 without a valid size")
+                }
+                // A witness cannot have cosigned more of this log than the log holds: such an
+                // answer is a lie or a fault, and storing it would stall witnessing for good.
+                guard size <= checkpoint.size else {
+                    throw LiaisonError(.invalidInput, "\(witness) claims to have cosigned \(size) entries of this log, which holds \(checkpoint.size)")
                 }
                 oldSize = size
                 try await witnesses.setProgress(witness: witness, size: size, at: clock.now())

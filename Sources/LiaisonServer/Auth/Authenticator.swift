@@ -5,6 +5,7 @@ import LiaisonCore
 import LiaisonSafeguards
 import LiaisonStore
 import NIOPosix
+import Synchronization
 
 /// Signs users in: verifies passwords with back-off, issues API tokens and browser sessions, and
 /// resolves either back to a ``Principal``.
@@ -13,11 +14,15 @@ struct Authenticator: Sendable {
     let tokens: APITokenAuthority
     let configuration: NodeConfiguration
     let audit: AuditTrail
+    let throttle: SignInThrottle
+    private let decoy: DecoyHash
 
     init(users: UserStore, signingKey: Curve25519.Signing.PrivateKey, issuer: String, configuration: NodeConfiguration, audit: AuditTrail) async {
         self.users = users
         self.configuration = configuration
         self.audit = audit
+        self.throttle = SignInThrottle(rules: configuration.loginThrottle)
+        self.decoy = DecoyHash(cost: configuration.bcryptCost)
         self.tokens = await APITokenAuthority(signingKey: signingKey, issuer: issuer, lifetime: configuration.tokenLifetime, clock: configuration.clock)
     }
 
@@ -28,28 +33,35 @@ struct Authenticator: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
     }
 
-    /// A fixed hash to verify against when the user does not exist, so that the response time does
-    /// not tell an attacker which usernames exist.
-    private static let decoyHash = Bcrypt.hash("decoy-password-for-timing", cost: 10)
-
     /// Checks a username and password.
+    ///
+    /// A name that does not exist costs the same bcrypt verification as a real one (against a
+    /// decoy hash of the node's cost) and locks after the same failures, so that neither the time
+    /// nor a 429 tells an attacker which usernames exist.
+    /// - Parameter client: the caller's address, for the limit on failures from one client.
     /// - Throws: ``LiaisonError`` `.locked` during a back-off period, `.unauthenticated` for wrong credentials.
-    func login(username: String, password: String) async throws -> UserRecord {
-        let user = try await users.find(username: username.lowercased())
+    func login(username: String, password: String, client: String? = nil) async throws -> UserRecord {
+        let name = username.lowercased()
         // The attempted name is kept only when it is well formed, so that a password typed into
         // the username field does not end up in the log.
-        let actor = (try? CredentialRules.validateUsername(username.lowercased())) != nil ? "user:\(username.lowercased())" : "anonymous"
-        if let user, let until = user.lockedUntil, until > now {
-            await audit.record(audit.event(.login, .denied, actor: actor, role: user.role.rawValue, details: ["reason": "locked until \(until.formatted(.iso8601))"]))
+        let actor = (try? CredentialRules.validateUsername(name)) != nil ? "user:\(name)" : "anonymous"
+        if let until = throttle.clientLockedUntil(client, at: now) {
+            await audit.record(audit.event(.login, .denied, actor: actor, details: ["reason": "too many failures from this client until \(until.formatted(.iso8601))"]))
             throw LiaisonError(.locked, "Too many failed sign-in attempts; try again after \(until.formatted(.iso8601)).")
         }
-        let hash = user?.passwordHash ?? Self.decoyHash
+        let user = try await users.find(username: name)
+        if let until = user.map({ $0.lockedUntil.flatMap { $0 > now ? $0 : nil } }) ?? throttle.unknownLockedUntil(name, at: now) {
+            await audit.record(audit.event(.login, .denied, actor: actor, role: user?.role.rawValue, details: ["reason": "locked until \(until.formatted(.iso8601))"]))
+            throw LiaisonError(.locked, "Too many failed sign-in attempts; try again after \(until.formatted(.iso8601)).")
+        }
+        let hash = if let user { user.passwordHash } else { try await decoy.hash() }
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let user, matches else {
             if let user {
                 let lock = configuration.loginThrottle.lockedUntil(failures: user.failedAttempts + 1, at: now)
                 try await users.recordFailure(userID: user.id, lockedUntil: lock)
             }
+            throttle.recordFailure(client: client, unknownUsername: user == nil ? name : nil, at: now)
             await audit.record(audit.event(.login, .failure, actor: actor, details: ["reason": user == nil ? "unknown user" : "wrong password"]))
             throw LiaisonError(.unauthenticated, "The username or password is wrong.")
         }
@@ -105,5 +117,23 @@ struct Authenticator: Sendable {
 
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A bcrypt hash of a random password at the node's cost, made once on first use (off the event
+/// loops), to verify against when the user does not exist.
+private final class DecoyHash: Sendable {
+    let cost: UInt8
+    private let made = Mutex<String?>(nil)
+
+    init(cost: UInt8) {
+        self.cost = cost
+    }
+
+    func hash() async throws -> String {
+        if let hash = made.withLock({ $0 }) { return hash }
+        let hash = try await Authenticator.hashPassword(Authenticator.randomToken(), cost: cost)
+        made.withLock { $0 = $0 ?? hash }
+        return hash
     }
 }

@@ -144,8 +144,8 @@ struct EvidencePackageBuilder: Sendable {
     static func zip(_ files: [(String, Data)]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, data) in files {
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: Date(timeIntervalSince1970: 0)) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), modificationDate: Date(timeIntervalSince1970: 0)) { position, size in  // checked: a count
+                data.subdata(in: Int(position)..<Int(position) + size)  // checked: ZIPFoundation asks for ranges inside the data it was given
             }
         }
         guard let data = archive.data else { throw LiaisonError(.configuration, "the package could not be assembled") }

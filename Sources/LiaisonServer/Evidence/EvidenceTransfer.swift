@@ -61,7 +61,7 @@ extension EvidenceService {
         let received = try SignedCustodyEvent(CustodyEvent(
             itemId: itemID, sequence: manifest.custody.count, action: .received, actor: "\(ownAgencyCode) node, on delivery from \(sender)",
             node: ownAgencyCode, time: max(now, last.time), place: "\(ownAgencyCode) secure exchange", purpose: purpose, recipient: nil,
-            previous: manifest.custody.last!.signed.hash, contentSHA256: manifest.item.file?.sha256
+            previous: manifest.custody.last!.signed.hash, contentSHA256: manifest.item.file?.sha256  // checked: the guard above found the chain's last event
         ), signingKey: keys.signing)
         try await store.importChain(
             manifest.item, ciphertext: sealed?.ciphertext, wrappedKey: sealed?.wrappedKey,

@@ -222,7 +222,7 @@ struct DeliveryService: Service {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
         let response = try await client.execute(request, timeout: timeout)
-        return (Int(response.status.code), try await response.body.collect(upTo: answerLimit))
+        return (Int(response.status.code), try await response.body.collect(upTo: answerLimit))  // checked: a UInt16-sized status widened
     }
 
     /// Records a partner's refusal: retried later when the partner was busy or failing, failed otherwise.

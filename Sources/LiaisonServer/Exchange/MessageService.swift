@@ -65,6 +65,8 @@ struct MessageService: Sendable {
     /// Envelopes older than this are refused as stale; younger ones are deduplicated by id. Long
     /// enough to cover a partner that is down for weeks while the sender retries.
     static let maximumEnvelopeAge: TimeInterval = 30 * 86_400
+    /// How far ahead of this node's clock a partner's message may be dated.
+    static let maximumClockSkew: TimeInterval = 300
     /// Clocks may differ this much between nodes.
     static let allowedClockSkew: TimeInterval = 300
 
@@ -383,6 +385,10 @@ struct MessageService: Sendable {
             contents = decoded.attachments
             evidencePackage = decoded.evidencePackage.flatMap { Data(base64Encoded: $0) }
             try message.validate()
+            // A sender's clock may run a little ahead; a message from the future is not believed.
+            guard message.createdAt <= now.addingTimeInterval(Self.maximumClockSkew), message.createdAt >= now.addingTimeInterval(-Self.maximumEnvelopeAge) else {
+                throw LiaisonError(.invalidInput, "createdAt \(message.createdAt.formatted(.iso8601)) is not within \(Int(Self.maximumClockSkew)) s of this node's time or the envelope's maximum age")
+            }
         } catch {
             throw Problem(.badRequest, code: "invalid-message", detail: "The envelope does not carry a valid message: \(error)")
         }

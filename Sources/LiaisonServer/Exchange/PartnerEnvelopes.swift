@@ -39,7 +39,7 @@ struct PartnerEnvelopes: Sendable {
             throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
         }
         guard header.createdAt >= now.addingTimeInterval(-maximumAge) else {
-            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")
+            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")  // checked: the node's own setting
         }
         return (header, opened.payload, partner)
     }

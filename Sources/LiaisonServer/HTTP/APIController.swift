@@ -51,9 +51,9 @@ struct APIController {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPIDocument))
         }
 
-        routes.on(.post, "/api/v1/auth/token", access: .anonymous, surface: .api) { request, _ in
+        routes.on(.post, "/api/v1/auth/token", access: .anonymous, surface: .api) { request, context in
             let body = try await JSONBody.decode(TokenRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let user = try await authenticator.login(username: body.username, password: body.password)
+            let user = try await authenticator.login(username: body.username, password: body.password, client: context.clientAddress)
             let (token, expiresAt) = try await authenticator.issueToken(for: user)
             return try JSONBody.response(TokenResponse(token: token, expiresAt: expiresAt))
         }

@@ -56,6 +56,11 @@ final class RouteTable {
         router.on(RouterPath(path), method: method) { request, context in
             switch AccessPolicy.decide(principal: context.principal, rule: access) {
             case .permit:
+                // A web form changes state only with the browser session's CSRF token, which a bearer
+                // token does not have: refused here, before any byte of the body is read or parsed.
+                if surface == .web, method != .get, method != .head, context.principal != nil, context.credential == .bearerToken {
+                    throw Problem(.forbidden, code: "csrf", detail: "Web forms are sent from a browser session; use the API (/api/v1) with a bearer token.")
+                }
                 guard let operation, let audit else { return try await handler(request, context) }
                 func record(_ outcome: AuditEvent.Outcome, _ details: [String: String]) async {
                     await audit.record(audit.event(

@@ -94,7 +94,7 @@ struct HitController {
         }
         routes.on(.get, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, _ in
             let direction = request.uri.queryParameters.get("direction")
-            guard direction == nil || ["incoming", "outgoing"].contains(direction!) else {
+            guard direction.map({ ["incoming", "outgoing"].contains($0) }) ?? true else {
                 throw Problem(.badRequest, code: "invalid-input", detail: "direction: incoming or outgoing")
             }
             return try JSONBody.response(try await followUps.list(direction: direction.map { String($0) }))

@@ -136,7 +136,7 @@ actor HitFederation {
                 return PartnerHitResult(partner: code, status: .refused, detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "),
                                         reasons: reasons.map(\.code), answers: [])
             }
-            let agreement = outcome.agreement!
+            let agreement = outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
             let id = UUIDv7.make(at: now).uuidString.lowercased()
             var payload = HitQueryPayload(id: id, category: category, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef)
             let answers: [HitAnswer]
@@ -290,11 +290,11 @@ actor HitFederation {
                                        details: ["result": "blinded", "queries": "\(count)", "mode": "blinded", "query": payload.id])])
         } else {
             let queries: [ReferenceRecord]
-            do { queries = try await hits.queries(payload.queries!.joined(separator: "\n"), category: payload.category) } catch let problems as LineProblems {
+            do { queries = try await hits.queries(payload.queries!.joined(separator: "\n"), category: payload.category) } catch let problems as LineProblems {  // checked: exactly one of blinded and queries is set (checked on receipt)
                 throw problems.problem(item: "queries")
             }
             answer.answers = try await hits.search(queries, category: payload.category, actor: "node:\(requester)", purpose: payload.purpose, requester: requester)
-            try await hits.disclosed(answer.answers!, category: payload.category, to: requester, query: payload.id)
+            try await hits.disclosed(answer.answers!, category: payload.category, to: requester, query: payload.id)  // checked: set on the line above
         }
         return try envelopes.seal(try MessageStore.encoder.encode(answer), kind: "hit-answer", to: partner, postQuantum: agreement.postQuantum)
     }
@@ -316,7 +316,7 @@ actor HitFederation {
         let agreement = try await permit(request.category, requester: header.sender, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, now: now)
         try limit(header.sender, count: request.buckets.count, now: now, agreement: agreement)
         let table = try await table(for: request.category)
-        guard request.buckets.allSatisfy({ table.bits == 0 ? $0 == 0 : $0 < UInt64(1) << UInt64(table.bits) }) else {
+        guard request.buckets.allSatisfy({ table.bits == 0 ? $0 == 0 : $0 < UInt64(1) << UInt64(table.bits) }) else {  // checked: table.bits is this node's, 0...64
             throw Problem(.badRequest, code: "invalid-query", detail: "A bucket number is out of range for \(table.bits) bits.")
         }
         let entries = request.buckets.flatMap { BlindedLookup.entries(in: $0, bits: table.bits, of: table.entries) }
@@ -331,7 +331,7 @@ actor HitFederation {
         if let reasons = Self.refusal(outcome, category: category) {
             throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
-        return outcome.agreement!
+        return outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
     }
 
     private func noteSeen(_ id: String) throws {

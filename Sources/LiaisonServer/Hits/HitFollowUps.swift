@@ -97,7 +97,7 @@ struct HitFollowUps: Sendable {
         if let reasons = HitFederation.refusal(outcome, category: category) {
             throw Problem(.forbidden, code: "not-covered-by-agreement", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
-        let agreement = outcome.agreement!
+        let agreement = outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
         let followUp = FollowUp(id: UUIDv7.make(at: now).uuidString.lowercased(), requester: ownAgencyCode, owner: request.partner, category: category,
                                 reference: request.reference, purpose: request.purpose, legalBasis: request.legalBasis, justification: request.justification,
                                 caseRef: request.caseRef, requestedBy: actor, requestedAt: now, deadline: now.addingTimeInterval(FollowUp.answerPeriod), status: .requested)

@@ -67,7 +67,7 @@ public enum HitOperations {
             let profile = generator.next(reference: "")
             text += prefix + String(number)
             for locus in loci {
-                let genotype = profile.loci[locus]!
+                let genotype = profile.loci[locus]!  // checked: locus comes from the profile's own keys
                 text += ",\(genotype.first),\(genotype.second)"
             }
             text += "\n"
@@ -107,7 +107,8 @@ enum HitFormatting {
         guard probability > 0 else { return "0" }
         if probability >= 0.001 { return String(format: "%.3g", probability) }
         let inverse = 1 / probability
-        let exponent = Int(log10(inverse).rounded(.down))
+        // A probability below the smallest normal Double has no finite inverse.
+        guard inverse.isFinite, let exponent = Int(exactly: log10(inverse).rounded(.down)) else { return "1 in more than 10^308" }
         return String(format: "1 in %.1f × 10^%d", inverse / pow(10, Double(exponent)), exponent)
     }
 }

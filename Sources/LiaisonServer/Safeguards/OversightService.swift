@@ -208,7 +208,7 @@ struct OversightController {
     /// The window in days (default 30).
     static func days(_ text: String?) throws -> Int {
         guard let text else { return 30 }
-        guard let days = Int(text), (1...3_650).contains(days) else {
+        guard let days = Int(text), (1...3_650).contains(days) else {  // checked: parses text: nil when not a number
             throw Problem(.badRequest, code: "invalid-input", detail: "days must be a whole number from 1 to 3650, not '\(text)'.")
         }
         return days

@@ -254,7 +254,7 @@ struct RetentionController {
     /// The look-ahead in days (default 30).
     static func days(_ text: String?) throws -> Int {
         guard let text else { return 30 }
-        guard let days = Int(text), (0...3_650).contains(days) else {
+        guard let days = Int(text), (0...3_650).contains(days) else {  // checked: parses text: nil when not a number
             throw Problem(.badRequest, code: "invalid-input", detail: "days must be a whole number from 0 to 3650, not '\(text)'.")
         }
         return days

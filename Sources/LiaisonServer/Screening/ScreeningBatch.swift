@@ -66,7 +66,7 @@ enum ScreeningBatch {
                 let line: Line
                 switch row.query {
                 case .success:
-                    let outcome = outcomes.next()!
+                    let outcome = outcomes.next()!  // checked: one outcome for every name, in order
                     line = Line(row: row.row, line: row.line, query: outcome.query, matches: outcome.matches, cleared: outcome.cleared)
                 case .failure(let error):
                     line = Line(row: row.row, line: row.line, error: error.message)

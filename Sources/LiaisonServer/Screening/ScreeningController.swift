@@ -75,7 +75,7 @@ struct ScreeningController {
             guard try await store.list(name) != nil else { throw Problem(.notFound, code: "not-found", detail: "No list \(name).") }
             var limit = 1000
             if let text = request.uri.queryParameters.get("limit") {
-                guard let value = Int(text), (1...100_000).contains(value) else {
+                guard let value = Int(text), (1...100_000).contains(value) else {  // checked: parses text: nil when not a number
                     throw Problem(.badRequest, code: "invalid-input", detail: "limit: a number from 1 to 100000")
                 }
                 limit = value

@@ -202,7 +202,7 @@ actor ScreeningService {
     /// A date of birth as lists and users give it: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     static func birthDate(_ text: String) throws -> String {
         let pattern = #"^\d{4}(-\d{2}(-\d{2})?)?$"#
-        guard text.range(of: pattern, options: .regularExpression) != nil, Int(text.prefix(4)).map({ (1000...2999).contains($0) }) == true else {
+        guard text.range(of: pattern, options: .regularExpression) != nil, Int(text.prefix(4)).map({ (1000...2999).contains($0) }) == true else {  // checked: parses text: nil when not a number
             throw LiaisonError(.invalidInput, "dob: '\(text)' is not YYYY, YYYY-MM or YYYY-MM-DD")
         }
         return text

@@ -26,7 +26,7 @@ struct ApprovalPages {
             let visible = try await approvals.visible(to: principal, state: nil)
             let pending = visible.filter { $0.state == .pending }.map { row($0, text: text, now: now) }
             let decided = visible.filter { $0.state != .pending }.prefix(100).map { row($0, text: text, now: now) }
-            return renderer.page("approvals", title: { $0["approvals_title"]! }, request: request, context: context, values: [
+            return renderer.page("approvals", title: { $0["approvals_title"] ?? "Liaison" }, request: request, context: context, values: [
                 "pending": pending, "hasPending": !pending.isEmpty, "decided": Array(decided), "hasDecided": !decided.isEmpty,
             ])
         }

@@ -21,8 +21,8 @@ struct AuditPages {
             try await explorer(request: request, context: context)
         }
         routes.on(.get, "/audit/entries/:index", access: AuditController.readers, surface: .web, audited: .auditRead) { request, context in
-            guard let index = UInt64(try context.parameters.require("index")) else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "An entry index is a non-negative integer.")
+            guard let index = CheckedInteger.logSize(try context.parameters.require("index")) else {
+                throw Problem(.badRequest, code: "invalid-input", detail: "An entry index is an integer from 0 to \(CheckedInteger.maximumLogSize).")
             }
             return try await entry(index, request: request, context: context)
         }
@@ -44,7 +44,7 @@ struct AuditPages {
             throw Problem(.badRequest, code: "invalid-input", detail: "'\(operation)' is not an audited operation.")
         }
         let before = try query.get("before").map { text -> UInt64 in
-            guard let value = UInt64(text) else { throw Problem(.badRequest, code: "invalid-input", detail: "before is an entry index.") }
+            guard let value = CheckedInteger.logSize(text) else { throw Problem(.badRequest, code: "invalid-input", detail: "before is an entry index (an integer from 0 to \(CheckedInteger.maximumLogSize)).") }
             return value
         }
         let filter = AuditStore.Filter(
@@ -86,7 +86,7 @@ struct AuditPages {
                 "signers": (signers ?? []).joined(separator: ", "),
             ]
         }
-        return renderer.page("audit", title: { $0["audit_title"]! }, request: request, context: context, values: values)
+        return renderer.page("audit", title: { $0["audit_title"] ?? "Liaison" }, request: request, context: context, values: values)
     }
 
     private func entry(_ index: UInt64, request: Request, context: LiaisonRequestContext) async throws -> Response {

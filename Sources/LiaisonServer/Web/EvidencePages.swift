@@ -172,7 +172,7 @@ struct EvidencePages {
         }
         var values: [String: Any] = ["items": rows, "hasItems": !rows.isEmpty, "csrf": csrf(context) ?? ""]
         if let error { values["error"] = error }
-        return renderer.page("evidence-list", title: { $0["evidence_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("evidence-list", title: { $0["evidence_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func show(_ id: String, request: Request, context: LiaisonRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {

@@ -153,12 +153,13 @@ struct HitPages {
         if category != .document, category != .dna { fields["type"] = nil }
         var loci: [String: [String]]?
         if category == .dna {
-            loci = [:]
+            var typed: [String: [String]] = [:]
             for part in (form.profile ?? "").split(whereSeparator: { $0 == ";" || $0.isNewline }) {
                 let pieces = part.split(separator: "=", maxSplits: 1)
                 guard pieces.count == 2 else { throw LiaisonError(.invalidInput, "profile: write each locus as LOCUS=allele,allele; '\(part.trimmingCharacters(in: .whitespaces))' is not") }
-                loci![pieces[0].trimmingCharacters(in: .whitespaces)] = pieces[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                typed[pieces[0].trimmingCharacters(in: .whitespaces)] = pieces[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             }
+            loci = typed
         }
         return try await service.query(fields, loci: loci, category: category)
     }
@@ -235,7 +236,7 @@ struct HitPages {
             values["lineProblems"] = lineProblems
             values["hasLineProblems"] = true
         }
-        return renderer.page("hits", title: { $0["hits_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("hits", title: { $0["hits_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func followUpsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -259,7 +260,7 @@ struct HitPages {
             "incoming": all.filter(isIncoming).map(row),
         ]
         if let error { values["error"] = error }
-        return renderer.page("hit-follow-ups", title: { $0["hits_follow_ups_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("hit-follow-ups", title: { $0["hits_follow_ups_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func isIncoming(_ followUp: FollowUp) -> Bool { followUp.owner == partners.ownAgencyCode }

@@ -121,7 +121,7 @@ struct MessagePages {
                 "counterpart": box == .inbox ? message.originator : message.to.joined(separator: ", "),
             ])
         }
-        return renderer.page("messages", title: { $0["messages_title"]! }, request: request, context: context, values: [
+        return renderer.page("messages", title: { $0["messages_title"] ?? "Liaison" }, request: request, context: context, values: [
             "list": rows, "hasList": !rows.isEmpty, box.rawValue: true,
             "caption": text["messages_\(box.rawValue)_caption"] ?? "",
             "counterpartLabel": text[box == .inbox ? "message_from" : "message_to"] ?? "",
@@ -248,7 +248,7 @@ struct MessagePages {
         values["subjectCategories"] = DataSubjectCategory.allCases.map { ["value": $0.rawValue, "label": text["subject_\($0.rawValue)"] ?? $0.rawValue, "selected": $0.rawValue == subject] }
         values["specialCategories"] = SpecialCategory.allCases.map { ["value": $0.rawValue, "label": text["special_\($0.rawValue)"] ?? $0.rawValue, "checked": special.contains($0.rawValue)] }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
-        return renderer.page("compose", title: { $0["compose_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("compose", title: { $0["compose_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func send(request: Request, context: LiaisonRequestContext) async throws -> Response {
@@ -256,7 +256,7 @@ struct MessagePages {
         try forms.checkCSRF(form.csrf, context: context)
         let evaluation = Evaluation(
             source: Evaluation.Source(rawValue: form.source ?? "X") ?? .x,
-            information: Evaluation.Information(rawValue: Int(form.information ?? "4") ?? 4) ?? .four
+            information: Evaluation.Information(rawValue: Int(form.information ?? "4") ?? 4) ?? .four  // checked: parses text: nil when not a number
         )
         let body = MessageRequest(
             to: form.to ?? [], subject: form.subject ?? "", body: form.body ?? "", entities: try form.person().map { [$0] } ?? [], purpose: form.purpose ?? "",
@@ -308,10 +308,13 @@ struct FormReader: Sendable {
     /// Reads a `multipart/form-data` form (a file upload) of at most `limit` bytes.
     func readMultipart<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let contentType = request.headers[.contentType] ?? ""
-        guard contentType.lowercased().hasPrefix("multipart/form-data"),
-              let boundary = contentType.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.lowercased().hasPrefix("boundary=") })?.dropFirst(9)
-        else {
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else {
             throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the upload as multipart/form-data.")
+        }
+        // MultipartKit's parser traps on an empty boundary (a precondition): the boundary is
+        // checked against RFC 2046 before any byte of the body is read.
+        guard let delimiter = Self.boundary(ofContentType: contentType) else {
+            throw Problem(.badRequest, code: "invalid-form", detail: "The upload's boundary is missing or not 1 to 70 of the characters RFC 2046 allows.")
         }
         let buffer: ByteBuffer
         do {
@@ -319,7 +322,6 @@ struct FormReader: Sendable {
         } catch {
             throw Problem(.contentTooLarge, code: "body-too-large", detail: "The upload is larger than \(limit / (1024 * 1024)) MB.")
         }
-        let delimiter = String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         // MultipartKit 4 indexes a 128-entry table with each header-name byte and traps on a byte
         // of 0x80 or above (found by the API fuzzer): such a body is refused before it gets there.
         guard Self.partHeadersAreASCII(Array(buffer.readableBytesView), boundary: delimiter) else {
@@ -330,6 +332,23 @@ struct FormReader: Sendable {
         } catch {
             throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read.")
         }
+    }
+
+    /// The `boundary` parameter of a `multipart/form-data` content type, when it is one that
+    /// RFC 2046 §5.1.1 allows: 1 to 70 characters from `bchars`, not ending in a space, optionally
+    /// quoted (RFC 9110 §5.6.6).
+    /// - Returns: the boundary without quotes, or `nil` when it is absent or not allowed.
+    static func boundary(ofContentType contentType: String) -> String? {
+        let parameters = contentType.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parameters.filter { $0.lowercased().hasPrefix("boundary=") }.map { String($0.dropFirst("boundary=".count)) }
+        guard values.count == 1, var value = values.first else { return nil }
+        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+        // RFC 2046 §5.1.1: bchars := bcharsnospace / " "; bcharsnospace := DIGIT / ALPHA / "'" / "(" / ")" / "+" / "_" / "," / "-" / "." / "/" / ":" / "=" / "?"
+        let allowed = Set("'()+_,-./:=? ".utf8)
+        guard (1...70).contains(value.utf8.count), !value.hasSuffix(" "),
+              value.utf8.allSatisfy({ $0 < 0x80 && (allowed.contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)) })
+        else { return nil }
+        return value
     }
 
     /// Whether every header line of every part (the lines after each `--boundary` up to the blank

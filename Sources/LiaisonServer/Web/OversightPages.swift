@@ -51,9 +51,9 @@ struct OversightPages {
                 values = ["report": TransparencyHTML.fragment(report), "from": from.formatted(day), "to": to.addingTimeInterval(-1).formatted(day)]
             } catch let problem as Problem {
                 values = ["error": problem.detail, "from": fromText ?? "", "to": toText ?? ""]
-                return renderer.page("transparency", title: { $0["transparency_title"]! }, request: request, context: context, status: .badRequest, values: values)
+                return renderer.page("transparency", title: { $0["transparency_title"] ?? "Liaison" }, request: request, context: context, status: .badRequest, values: values)
             }
-            return renderer.page("transparency", title: { $0["transparency_title"]! }, request: request, context: context, values: values)
+            return renderer.page("transparency", title: { $0["transparency_title"] ?? "Liaison" }, request: request, context: context, values: values)
         }
     }
 
@@ -86,6 +86,6 @@ struct OversightPages {
         ]
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
-        return renderer.page("oversight", title: { $0["oversight_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("oversight", title: { $0["oversight_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 }

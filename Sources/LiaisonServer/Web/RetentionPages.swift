@@ -72,6 +72,6 @@ struct RetentionPages {
         ]
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
-        return renderer.page("retention", title: { $0["retention_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("retention", title: { $0["retention_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 }

@@ -116,8 +116,8 @@ struct ScreeningPages {
             do {
                 let names = (form.names ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let party = try ScreeningController.party(id: form.id ?? "", .init(
-                    type: form.type, names: names, birthDates: (form.dob ?? "").isEmpty ? nil : [form.dob!],
-                    countries: (form.country ?? "").isEmpty ? nil : [form.country!], identifiers: nil))
+                    type: form.type, names: names, birthDates: form.dob.flatMap { $0.isEmpty ? nil : [$0] },
+                    countries: form.country.flatMap { $0.isEmpty ? nil : [$0] }, identifiers: nil))
                 _ = try await service.editNational(list: form.list ?? "", upsert: party, delete: nil, actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/screening/lists"])
             } catch let error as LiaisonError {
@@ -143,7 +143,7 @@ struct ScreeningPages {
             let form = try await forms.read(DesignateForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
-                guard let days = Int(form.responseWindowDays ?? "30") else { throw LiaisonError(.invalidInput, "responseWindowDays: a number of days") }
+                guard let days = Int(form.responseWindowDays ?? "30") else { throw LiaisonError(.invalidInput, "responseWindowDays: a number of days") }  // checked: parses text: nil when not a number
                 _ = try await service.designate(.init(
                     resultId: form.resultId ?? "", list: form.list ?? "", grounds: form.grounds ?? "",
                     notificationMethod: form.notificationMethod ?? "", notifiedAt: nil, responseWindowDays: days), actor: AuditTrail.actor(context))
@@ -213,7 +213,7 @@ struct ScreeningPages {
         }
         values["decided"] = decided
         if !decided.isEmpty { values["hasDecided"] = true }
-        return renderer.page("screening", title: { $0["screening_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("screening", title: { $0["screening_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func listsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, notice: String? = nil,
@@ -235,7 +235,7 @@ struct ScreeningPages {
         if let error { values["error"] = error }
         if let notice { values["notice"] = notice }
         values["formats"] = ScreeningService.Format.allCases.map(\.rawValue)
-        return renderer.page("screening-lists", title: { $0["screening_lists_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("screening-lists", title: { $0["screening_lists_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func designationsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -258,6 +258,6 @@ struct ScreeningPages {
         if !confirmed.isEmpty { values["hasConfirmed"] = true }
         if let principal = context.principal, ScreeningController.designators.admittedRoles.contains(principal.role) { values["designates"] = true }
         if let error { values["error"] = error }
-        return renderer.page("designations", title: { $0["designations_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("designations", title: { $0["designations_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 }

@@ -76,7 +76,7 @@ struct SubjectRequestPages {
         }
         routes.on(.get, "/subject-requests/:id/answer", access: officers, surface: .web) { request, context in
             let answer = try await rights.answer(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role)
-            return renderer.page("subject-answer", title: { $0["subject_answer_title"]! }, request: request, context: context, values: [
+            return renderer.page("subject-answer", title: { $0["subject_answer_title"] ?? "Liaison" }, request: request, context: context, values: [
                 "node": answer.node, "statement": answer.statement, "kind": answer.request.kind.rawValue, "name": answer.request.name,
                 "received": answer.request.receivedAt.formatted(.iso8601), "outcome": answer.request.decision?.outcome.rawValue ?? "",
                 "reasons": answer.request.decision?.reasons ?? "", "records": answer.records.map(Self.row), "hasRecords": !answer.records.isEmpty,
@@ -112,7 +112,7 @@ struct SubjectRequestPages {
         ]
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
-        return renderer.page("subject-requests", title: { $0["subject_requests_title"]! }, request: request, context: context, status: status, values: values)
+        return renderer.page("subject-requests", title: { $0["subject_requests_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }
 
     private func show(_ id: String, request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {

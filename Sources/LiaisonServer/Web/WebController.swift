@@ -54,7 +54,7 @@ struct WebController {
         headers[.setCookie] = Cookie(name: cookies.loginCSRF, value: csrf, path: "/login", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict).description
         var values: [String: Any] = ["loginCSRF": csrf, "username": username]
         if let message { values["message"] = message }
-        return renderer.page("login", title: { $0["login_title"]! }, request: request, context: context, status: status, values: values, headers: headers)
+        return renderer.page("login", title: { $0["login_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values, headers: headers)
     }
 
     private func login(request: Request, context: LiaisonRequestContext) async throws -> Response {
@@ -64,7 +64,7 @@ struct WebController {
             return loginPage(request: request, context: context, status: .forbidden, message: text["login_expired"], username: form.username ?? "")
         }
         do {
-            let user = try await authenticator.login(username: form.username ?? "", password: form.password ?? "")
+            let user = try await authenticator.login(username: form.username ?? "", password: form.password ?? "", client: context.clientAddress)
             let session = try await authenticator.startSession(for: user)
             var response = Response(status: .seeOther, headers: [.location: "/dashboard"])
             response.setCookie(Cookie(
@@ -126,7 +126,7 @@ struct WebController {
             }
             values["users"] = ["list": list]
         }
-        return renderer.page("dashboard", title: { $0["dashboard_title"]! }, request: request, context: context, values: values)
+        return renderer.page("dashboard", title: { $0["dashboard_title"] ?? "Liaison" }, request: request, context: context, values: values)
     }
 
     private func readForm<T: Decodable>(_ type: T.Type, request: Request) async throws -> T {

@@ -33,7 +33,7 @@ struct StringsCatalogue: Sendable {
 
     /// The strings of a language, with English for any key it lacks.
     func strings(_ language: String) -> [String: String] {
-        languages[Self.fallback]!.merging(languages[language] ?? [:]) { _, translated in translated }
+        (languages[Self.fallback] ?? [:]).merging(languages[language] ?? [:]) { _, translated in translated }
     }
 }
 
@@ -77,8 +77,8 @@ struct PageRenderer: Sendable {
         var allHeaders = headers
         allHeaders[.contentType] = "text/html; charset=utf-8"
         allHeaders[.cacheControl] = "no-store"
-        allHeaders[.init("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
-        allHeaders[.init("X-Content-Type-Options")!] = "nosniff"
+        allHeaders[.init("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"  // checked: a constant, valid header name
+        allHeaders[.init("X-Content-Type-Options")!] = "nosniff"  // checked: a constant, valid header name
         return Response(status: status, headers: allHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }

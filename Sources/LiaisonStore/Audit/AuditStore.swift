@@ -104,8 +104,8 @@ public struct AuditStore: Sendable {
     /// The number of leaves in the tree: one more than the highest stored leaf hash (level 0 keys
     /// are the leaf indices themselves), read from the primary key's index.
     public func size() async throws -> UInt64 {
-        guard let last = try await AuditHashModel.query(on: db).filter(\.$id < Int64(1) << 48).sort(\.$id, .descending).first() else { return 0 }
-        return UInt64(last.id!) + 1
+        guard let last = try await AuditHashModel.query(on: db).filter(\.$id < Int64(1) << 48).sort(\.$id, .descending).first() else { return 0 }  // checked: a constant
+        return UInt64(last.id!) + 1  // checked: a loaded row has its key, and leaf indexes are stored from 0 up
     }
 
     /// Stored subtree hashes by key; absent keys are missing from the answer.
@@ -116,7 +116,7 @@ public struct AuditStore: Sendable {
         for start in stride(from: 0, to: all.count, by: 500) {
             let chunk = Array(all[start..<min(start + 500, all.count)])
             for model in try await AuditHashModel.query(on: db).filter(\.$id ~~ chunk).all() {
-                found[model.id!] = model.hash
+                found[model.id!] = model.hash  // checked: a row loaded from the database has its primary key
             }
         }
         return found
@@ -147,7 +147,7 @@ public struct AuditStore: Sendable {
         var entries = RowInsert(into: AuditEntryModel.schema, columns: ["leaf_index", "leaf", "recorded_at", "operation", "outcome", "actor", "subject"])
         for append in leaves {
             let queued = append.queued
-            entries.add([SQLBind(Int64(append.index)), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
+            entries.add([SQLBind(try CheckedInteger.stored(append.index, "an audit leaf index")), SQLBind(append.leaf), SQLBind(queued.time), SQLBind(queued.operation), SQLBind(queued.outcome), SQLBind(queued.actor), SQLBind(queued.subject)])
         }
         let nodes = RowInsert(into: AuditHashModel.schema, columns: ["node_key", "hash"], rows: hashes.map { [SQLBind($0.key), SQLBind($0.hash)] })
         let removals: [any SQLExpression] = stride(from: 0, to: dequeue.count, by: 1_000).map { start in
@@ -160,7 +160,7 @@ public struct AuditStore: Sendable {
     public func entries(_ range: Range<UInt64>) async throws -> [AuditEntryRecord] {
         guard !range.isEmpty else { return [] }
         return try await AuditEntryModel.query(on: db)
-            .filter(\.$id >= Int64(range.lowerBound)).filter(\.$id < Int64(range.upperBound))
+            .filter(\.$id >= Int64(clamping: range.lowerBound)).filter(\.$id < Int64(clamping: range.upperBound))
             .sort(\.$id).all().map(Self.record)
     }
 
@@ -196,7 +196,7 @@ public struct AuditStore: Sendable {
                 let page = try await AuditEntryModel.query(on: db)
                     .filter(\.$recordedAt >= from).filter(\.$recordedAt < to).filter(\.$id > after)
                     .sort(\.$id).limit(5_000).all()
-                for model in page { out.append((UInt64(model.id!), try AuditLeaf(bytes: model.leaf).event)) }
+                for model in page { out.append((UInt64(model.id!), try AuditLeaf(bytes: model.leaf).event)) }  // checked: a row loaded from the database has its primary key
                 guard page.count == 5_000, let last = page.last?.id else { break }
                 after = last
             }
@@ -215,13 +215,14 @@ public struct AuditStore: Sendable {
         if let subject = filter.subject { query.filter(\.$subject == subject) }
         if let from = filter.from { query.filter(\.$recordedAt >= from) }
         if let until = filter.until { query.filter(\.$recordedAt < until) }
-        if let before = filter.before { query.filter(\.$id < Int64(before)) }
+        // Indexes above Int64.max do not exist: clamping keeps the meaning ("every entry below").
+        if let before = filter.before { query.filter(\.$id < Int64(clamping: before)) }
         return try await query.sort(\.$id, .descending).limit(limit).all().map(Self.record)
     }
 
     static func record(_ model: AuditEntryModel) -> AuditEntryRecord {
         AuditEntryRecord(
-            index: UInt64(model.id!), leaf: model.leaf, recordedAt: model.recordedAt, operation: model.operation,
+            index: UInt64(model.id!), leaf: model.leaf, recordedAt: model.recordedAt, operation: model.operation,  // checked: a row loaded from the database has its primary key
             outcome: model.outcome, actor: model.actor, subject: model.subject
         )
     }
@@ -231,7 +232,8 @@ public struct AuditStore: Sendable {
     /// Stores a signed checkpoint (replacing the note of one at the same size, to add cosignatures).
     public func saveCheckpoint(size: UInt64, root: Data, note: String, at now: Date) async throws {
         let db = try db
-        if let existing = try await AuditCheckpointModel.find(Int64(size), on: db) {
+        let key = try CheckedInteger.stored(size, "a checkpoint size")
+        if let existing = try await AuditCheckpointModel.find(key, on: db) {
             guard existing.root == root else {
                 throw LiaisonError(.conflict, "a checkpoint of size \(size) with another root is already stored")
             }
@@ -240,7 +242,7 @@ public struct AuditStore: Sendable {
             return
         }
         let model = AuditCheckpointModel()
-        model.id = Int64(size)
+        model.id = key
         model.root = root
         model.note = note
         model.signedAt = now
@@ -254,7 +256,8 @@ public struct AuditStore: Sendable {
 
     /// The checkpoint of exactly `size` leaves, if one was signed.
     public func checkpoint(size: UInt64) async throws -> AuditCheckpointRecord? {
-        try await AuditCheckpointModel.find(Int64(size), on: db).map(Self.record)
+        guard let key = Int64(exactly: size) else { return nil }
+        return try await AuditCheckpointModel.find(key, on: db).map(Self.record)
     }
 
     /// Every checkpoint, oldest first.
@@ -263,6 +266,6 @@ public struct AuditStore: Sendable {
     }
 
     static func record(_ model: AuditCheckpointModel) -> AuditCheckpointRecord {
-        AuditCheckpointRecord(size: UInt64(model.id!), root: model.root, note: model.note, signedAt: model.signedAt)
+        AuditCheckpointRecord(size: UInt64(model.id!), root: model.root, note: model.note, signedAt: model.signedAt)  // checked: a row loaded from the database has its primary key
     }
 }

@@ -152,19 +152,19 @@ public struct WitnessStore: Sendable {
     private var db: any Database { get throws { try database.database } }
 
     public func witnessed(origin: String) async throws -> WitnessedCheckpoint? {
-        try await WitnessedCheckpointModel.find(origin, on: db).map {
-            WitnessedCheckpoint(origin: $0.id!, size: UInt64($0.size), root: $0.root, note: $0.note)
-        }
+        guard let model = try await WitnessedCheckpointModel.find(origin, on: db) else { return nil }
+        return WitnessedCheckpoint(origin: origin, size: try CheckedInteger.loaded(model.size), root: model.root, note: model.note)
     }
 
     public func saveWitnessed(_ checkpoint: WitnessedCheckpoint, at now: Date) async throws {
         let db = try db
+        let size = try CheckedInteger.stored(checkpoint.size, "\(checkpoint.origin)'s checkpoint size")
         let model = try await WitnessedCheckpointModel.find(checkpoint.origin, on: db) ?? {
             let model = WitnessedCheckpointModel()
             model.id = checkpoint.origin
             return model
         }()
-        model.size = Int64(checkpoint.size)
+        model.size = size
         model.root = checkpoint.root
         model.note = checkpoint.note
         model.updatedAt = now
@@ -173,17 +173,19 @@ public struct WitnessStore: Sendable {
 
     /// The size of this node's log that `witness` last cosigned (0 before the first).
     public func progress(witness: String) async throws -> UInt64 {
-        try await WitnessProgressModel.find(witness, on: db).map { UInt64($0.size) } ?? 0
+        guard let model = try await WitnessProgressModel.find(witness, on: db) else { return 0 }
+        return try CheckedInteger.loaded(model.size)
     }
 
     public func setProgress(witness: String, size: UInt64, at now: Date) async throws {
+        let stored = try CheckedInteger.stored(size, "\(witness)'s witnessed size")
         let db = try db
         let model = try await WitnessProgressModel.find(witness, on: db) ?? {
             let model = WitnessProgressModel()
             model.id = witness
             return model
         }()
-        model.size = Int64(size)
+        model.size = stored
         model.updatedAt = now
         try await database.writing { try await model.save(on: $0) }
     }
@@ -212,7 +214,7 @@ public struct WitnessStore: Sendable {
 
     static func alert(_ model: AlertModel) -> AlertRecord {
         AlertRecord(
-            id: model.id!, raisedAt: model.raisedAt, kind: model.kind, source: model.source, detail: model.detail, algorithm: model.algorithm,
+            id: model.id!, raisedAt: model.raisedAt, kind: model.kind, source: model.source, detail: model.detail, algorithm: model.algorithm,  // checked: a row loaded from the database has its primary key
             parameters: model.parametersJSON, inputHash: model.inputHash, review: model.review, reviewedBy: model.reviewedBy,
             reviewedAt: model.reviewedAt, reviewReason: model.reviewReason
         )
@@ -234,7 +236,7 @@ public struct WitnessStore: Sendable {
             try await model.create(on: tx)
             try await AuditStore.record(
                 [AuditEvent(time: now, operation: .alertRaised, outcome: .failure, actor: "system", subject: source,
-                            details: ["kind": kind, "detail": detail, "algorithm": algorithm, "inputHash": inputHash, "alert": model.id!])],
+                            details: ["kind": kind, "detail": detail, "algorithm": algorithm, "inputHash": inputHash, "alert": model.id!])],  // checked: a row loaded from the database has its primary key
                 at: now, on: tx
             )
             return Self.alert(model)

@@ -128,7 +128,7 @@ final class SQLiteWriter: @unchecked Sendable {
         for insert in write.inserts { try run(insert) }
         for (sql, binds) in write.statements {
             let statement = try statement(sql)
-            for (offset, value) in binds.enumerated() { try bind(try data(value), at: Int32(offset + 1), to: statement) }
+            for (offset, value) in binds.enumerated() { try bind(try data(value), at: Int32(offset + 1), to: statement) }  // checked: SQLite allows at most 32,766 parameters a statement
             try step(statement, sql: sql)
         }
     }
@@ -202,7 +202,7 @@ final class SQLiteWriter: @unchecked Sendable {
     private func statement(_ sql: String) throws -> OpaquePointer {
         if let cached = prepared[sql] { return cached }
         var statement: OpaquePointer?
-        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)  // checked: a constant flag
         guard status == SQLITE_OK, let statement else { throw failure(status, sql: sql) }
         if prepared.count >= Self.maximumPrepared {
             for old in prepared.values { sqlite_nio_sqlite3_finalize(old) }
@@ -257,13 +257,13 @@ final class SQLiteWriter: @unchecked Sendable {
     private func bind(_ data: SQLiteData, at index: Int32, to statement: OpaquePointer) throws {
         let status: Int32
         switch data {
-        case .integer(let value): status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+        case .integer(let value): status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))  // checked: Int is 64 bits on every platform Liaison builds for
         case .float(let value): status = sqlite_nio_sqlite3_bind_double(statement, index, value)
         case .text(let value):
-            status = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))
+            status = sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), Self.transient, UInt8(SQLITE_UTF8))  // checked: a count
         case .blob(let value):
             status = value.withUnsafeReadableBytes { bytes in
-                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), Self.transient)
+                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), Self.transient)  // checked: a count
             }
         case .null: status = sqlite_nio_sqlite3_bind_null(statement, index)
         }

@@ -169,7 +169,7 @@ public struct HitStore: Sendable {
                                             profile: try row.decode(column: "profile", as: String?.self)))
             }
             try await body(page)
-            after = try rows.last!.decode(column: "id", as: String.self)
+            after = try rows.last!.decode(column: "id", as: String.self)  // checked: rows is not empty: checked above
         }
     }
 

@@ -75,9 +75,9 @@ public struct RetentionStore: Sendable {
             .sort(\.$createdAt).limit(limit).all()
         var candidates: [RetentionCandidate] = []
         for model in models {
-            let recipients = model.box == MessageRecord.Box.outbox.rawValue ? try await deliveredRecipients(of: model.id!) : []
+            let recipients = model.box == MessageRecord.Box.outbox.rawValue ? try await deliveredRecipients(of: model.id!) : []  // checked: a row loaded from the database has its primary key
             candidates.append(RetentionCandidate(
-                messageID: model.id!, box: MessageRecord.Box(rawValue: model.box) ?? .inbox, subject: model.subject, caseRef: model.caseRef,
+                messageID: model.id!, box: MessageRecord.Box(rawValue: model.box) ?? .inbox, subject: model.subject, caseRef: model.caseRef,  // checked: a row loaded from the database has its primary key
                 deleteAt: model.deleteAt ?? model.createdAt.addingTimeInterval(TimeInterval(legacyDays) * 86_400), recipients: recipients
             ))
         }
@@ -124,7 +124,7 @@ public struct RetentionStore: Sendable {
             let models = try await ScreeningResultModel.query(on: tx).filter(\.$screenedAt < date).filter(\.$matchedName != "").all()
             guard !models.isEmpty else { return 0 }
             for model in models {
-                try await ScreeningClearanceModel.query(on: tx).filter(\.$resultID == model.id!).delete()
+                try await ScreeningClearanceModel.query(on: tx).filter(\.$resultID == model.id!).delete()  // checked: a row loaded from the database has its primary key
                 model.queryJSON = Data("{}".utf8)
                 model.inputKey = ""
                 model.matchedName = ""
@@ -144,7 +144,7 @@ public struct RetentionStore: Sendable {
     public func evidenceRegistered(before date: Date) async throws -> [(id: String, caseRef: String, description: String, registeredAt: Date)] {
         try await EvidenceItemModel.query(on: db).filter(\.$registeredAt < date).sort(\.$registeredAt).all().map { model in
             let item = try CanonicalJSON.decoder.decode(EvidenceItem.self, from: model.documentJSON)
-            return (model.id!, model.caseRef, item.description, model.registeredAt)
+            return (model.id!, model.caseRef, item.description, model.registeredAt)  // checked: a row loaded from the database has its primary key
         }
     }
 
@@ -220,7 +220,7 @@ public struct RetentionStore: Sendable {
 
     static func hold(_ model: LegalHoldModel) -> LegalHold {
         var hold = LegalHold(
-            id: model.id!, caseRef: model.caseRef, subject: model.subject, reason: model.reason, until: model.until,
+            id: model.id!, caseRef: model.caseRef, subject: model.subject, reason: model.reason, until: model.until,  // checked: a row loaded from the database has its primary key
             createdBy: model.createdBy, createdAt: model.createdAt
         )
         hold.releasedBy = model.releasedBy

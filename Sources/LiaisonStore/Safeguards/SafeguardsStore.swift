@@ -222,7 +222,7 @@ public struct SafeguardsStore: Sendable {
 
     static func record(_ model: ApprovalModel) -> ApprovalRecord {
         var record = ApprovalRecord(
-            id: model.id!, kind: model.kind, summary: model.summary, requester: model.requester,
+            id: model.id!, kind: model.kind, summary: model.summary, requester: model.requester,  // checked: a row loaded from the database has its primary key
             requesterRole: Role(rawValue: model.requesterRole) ?? .investigator, requestedAt: model.requestedAt, dueAt: model.dueAt,
             approverRole: Role(rawValue: model.approverRole) ?? .supervisor, reasons: model.reasonsJSON, justification: model.justification,
             caseRef: model.caseRef, purpose: model.purpose, recipients: model.recipients.split(separator: ",").map(String.init), payload: model.payloadJSON

@@ -262,7 +262,7 @@ public struct ScreeningStore: Sendable {
         let lists = try await ScreeningListModel.query(on: db).sort(\.$id).all()
         var out: [ScreeningListSummary] = []
         for list in lists {
-            let count = try await ScreeningEntryModel.query(on: db).filter(\.$listName == list.id!).count()
+            let count = try await ScreeningEntryModel.query(on: db).filter(\.$listName == list.id!).count()  // checked: a row loaded from the database has its primary key
             out.append(Self.summary(list, entries: count))
         }
         return out
@@ -274,13 +274,13 @@ public struct ScreeningStore: Sendable {
     }
 
     static func summary(_ model: ScreeningListModel, entries: Int) -> ScreeningListSummary {
-        ScreeningListSummary(name: model.id!, kind: .init(rawValue: model.kind) ?? .sanctions, format: model.format, version: model.version,
+        ScreeningListSummary(name: model.id!, kind: .init(rawValue: model.kind) ?? .sanctions, format: model.format, version: model.version,  // checked: a row loaded from the database has its primary key
                              updatedAt: model.updatedAt, description: model.description, entries: entries)
     }
 
     /// The entries of the lists named (every list when nil), with each list's version.
     public func entries(lists: [String]? = nil, activeOnly: Bool = true) async throws -> [(list: String, version: Int, record: ScreeningEntryRecord, id: String)] {
-        let versions = Dictionary(uniqueKeysWithValues: try await ScreeningListModel.query(on: db).all().map { ($0.id!, $0.version) })
+        let versions = Dictionary(uniqueKeysWithValues: try await ScreeningListModel.query(on: db).all().map { ($0.id!, $0.version) })  // checked: a row loaded from the database has its primary key
         var query = try ScreeningEntryModel.query(on: db).sort(\.$id)
         if activeOnly { query = query.filter(\.$active == true) }
         if let lists { query = query.filter(\.$listName ~~ lists) }
@@ -458,7 +458,7 @@ public struct ScreeningStore: Sendable {
         var out: [String: String] = [:]
         for chunk in stride(from: 0, to: keys.count, by: 500) {
             let slice = Array(keys[chunk..<min(keys.count, chunk + 500)])
-            for model in try await ScreeningClearanceModel.query(on: db).filter(\.$id ~~ slice).all() { out[model.id!] = model.resultID }
+            for model in try await ScreeningClearanceModel.query(on: db).filter(\.$id ~~ slice).all() { out[model.id!] = model.resultID }  // checked: a row loaded from the database has its primary key
         }
         return out
     }
@@ -494,7 +494,7 @@ public struct ScreeningStore: Sendable {
 
     static func record(_ model: ScreeningResultModel) -> ScreeningResultRecord {
         var record = ScreeningResultRecord(
-            id: model.id!, screenedAt: model.screenedAt, actor: model.actor, query: model.queryJSON, inputKey: model.inputKey,
+            id: model.id!, screenedAt: model.screenedAt, actor: model.actor, query: model.queryJSON, inputKey: model.inputKey,  // checked: a row loaded from the database has its primary key
             list: model.listName, listVersion: model.listVersion, entryID: model.entryID, matchedName: model.matchedName,
             score: model.score, explanation: model.explanationJSON, algorithm: model.algorithm, parameters: model.parametersJSON)
         record.status = .init(rawValue: model.status) ?? .potential
