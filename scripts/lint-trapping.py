@@ -28,7 +28,7 @@ CONVERSION_EXCLUDED = {
 UNWRAP_SCOPES = ("Sources/LiaisonServer/", "Sources/LiaisonStore/")
 
 CONVERSION = re.compile(r"(?<![\w.])(?:U?Int(?:8|16|32|64)?)\((?!\s*(?:exactly|clamping|truncatingIfNeeded|bitPattern|ascii|littleEndian|bigEndian)\s*:)(?!\s*\))")
-FORCE_UNWRAP = re.compile(r"(?:[\w)\]]!(?![=]))|(?:\btry!)")
+FORCE_UNWRAP = re.compile(r"(?:[\w)\]]!(?![=]))|(?:\btry!)|(?:\b(?:fatalError|preconditionFailure|precondition)\()")
 STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -56,7 +56,7 @@ for path in sorted((root / "Sources").rglob("*.swift")):
         if relative not in CONVERSION_EXCLUDED and CONVERSION.search(code):
             findings.append(f"{relative}:{number}: integer conversion that can trap; use exactly:/clamping:/CheckedInteger or say '// checked: why'")
         if relative.startswith(UNWRAP_SCOPES) and FORCE_UNWRAP.search(code):
-            findings.append(f"{relative}:{number}: force unwrap; handle nil or say '// checked: why it cannot be nil'")
+            findings.append(f"{relative}:{number}: force unwrap or trap; handle the case or say '// checked: why it cannot happen'")
 
 for finding in findings:
     print(finding)

@@ -55,7 +55,10 @@ func describe(_ error: any Error) -> String {
     case let error as IOError:
         return "I/O error: \(error.description)"
     default:
-        return String(describing: error)
+        // The errors the server's services throw besides LiaisonError (bad lines of a file, a JSON
+        // document that does not decode) read as the API would word them.
+        let mapped = LiaisonError.of(error)
+        return mapped.code == .internal ? String(describing: error) : mapped.message
     }
 }
 

@@ -68,10 +68,10 @@ struct AuditController {
             let start = try Self.integer(request, "start") ?? 0
             let requestedEnd = try Self.integer(request, "end") ?? start.addingReportingOverflow(Self.pageLimit).partialValue
             guard start <= requestedEnd else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "start (\(start)) must not be greater than end (\(requestedEnd)).")
+                throw LiaisonError(.invalidInput, "start (\(start)) must not be greater than end (\(requestedEnd)).")
             }
             guard requestedEnd - start <= Self.pageLimit else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "Ask for at most \(Self.pageLimit) entries at a time.")
+                throw LiaisonError(.invalidInput, "Ask for at most \(Self.pageLimit) entries at a time.")
             }
             let end = min(requestedEnd, size)
             let entries = start < end ? try await store.entries(start..<end) : []
@@ -79,13 +79,13 @@ struct AuditController {
         }
         routes.on(.get, "/api/v1/audit/proofs/inclusion", access: Self.readers, surface: .api) { request, _ in
             guard let index = try Self.integer(request, "index") else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "index is required.")
+                throw LiaisonError(.invalidInput, "index is required.")
             }
             let requested = try Self.integer(request, "size")
             let size = if let requested { requested } else { try await log.size() }
             let proof = try await log.inclusionProof(index: index, size: size)
             guard let entry = try await store.entries(index..<(index + 1)).first else {
-                throw Problem(.notFound, code: "not-found", detail: "No audit entry \(index).")
+                throw LiaisonError(.notFound, "No audit entry \(index).")
             }
             return try JSONBody.response(InclusionView(
                 index: index, treeSize: size, leafHash: Merkle.leafHash(entry.leaf).base64EncodedString(),
@@ -94,7 +94,7 @@ struct AuditController {
         }
         routes.on(.get, "/api/v1/audit/proofs/consistency", access: Self.readers, surface: .api) { request, _ in
             guard let from = try Self.integer(request, "from"), let to = try Self.integer(request, "to") else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "from and to are required.")
+                throw LiaisonError(.invalidInput, "from and to are required.")
             }
             let proof = try await log.consistencyProof(from: from, to: to)
             return try JSONBody.response(ConsistencyView(
@@ -112,7 +112,7 @@ struct AuditController {
     static func integer(_ request: Request, _ name: String) throws -> UInt64? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
         guard let value = CheckedInteger.logSize(text) else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "\(name) must be an integer from 0 to \(CheckedInteger.maximumLogSize), not '\(text)'.")
+            throw LiaisonError(.invalidInput, "\(name) must be an integer from 0 to \(CheckedInteger.maximumLogSize), not '\(text)'.")
         }
         return value
     }

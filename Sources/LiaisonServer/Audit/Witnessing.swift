@@ -45,7 +45,7 @@ actor Witness {
 
     /// Checks and cosigns a partner's checkpoint. Runs one request at a time: the check and the
     /// update of the witnessed checkpoint must not interleave.
-    /// - Throws: ``Problem`` for a log that is not a partner's (404), a bad signature (403) or a
+    /// - Throws: ``LiaisonError`` for a log that is not a partner's (404), a bad signature (403) or a
     ///   malformed request (400).
     func add(_ request: AddCheckpointRequest) async throws -> Outcome {
         let note: SignedNote.Parsed
@@ -54,20 +54,20 @@ actor Witness {
             note = try SignedNote.parse(request.note)
             checkpoint = try Checkpoint(text: note.text)
         } catch {
-            throw Problem(.badRequest, code: "invalid-checkpoint", detail: "\(error)")
+            throw LiaisonError(.invalidCheckpoint, "\(error)")
         }
         guard let agency = Checkpoint.agencyCode(fromAuditOrigin: checkpoint.origin), let partner = try await federation.partner(agency) else {
-            throw Problem(.notFound, code: "unknown-log", detail: "\(checkpoint.origin) is not the audit log of a partner of \(ownAgencyCode).")
+            throw LiaisonError(.unknownLog, "\(checkpoint.origin) is not the audit log of a partner of \(ownAgencyCode).")
         }
         let keys = try PartnerKeys.of(partner.identity)
         guard NoteVerifier(name: checkpoint.origin, publicKey: keys.signing).verifies(note) else {
-            throw Problem(.forbidden, code: "bad-signature", detail: "The checkpoint is not signed by \(agency)'s pinned key.")
+            throw LiaisonError(.badSignature, "The checkpoint is not signed by \(agency)'s pinned key.")
         }
         let known = try await store.witnessed(origin: checkpoint.origin)
         let knownSize = known?.size ?? 0
         guard request.oldSize == knownSize else { return .conflict(knownSize) }
         guard checkpoint.size >= knownSize else {
-            throw Problem(.badRequest, code: "invalid-checkpoint", detail: "The checkpoint (size \(checkpoint.size)) is older than the one cosigned (size \(knownSize)).")
+            throw LiaisonError(.invalidCheckpoint, "The checkpoint (size \(checkpoint.size)) is older than the one cosigned (size \(knownSize)).")
         }
         if let known {
             let verification = MerkleVerifier.verifyConsistency(oldSize: known.size, newSize: checkpoint.size, oldRoot: known.root, newRoot: checkpoint.root, proof: request.proof)
@@ -77,7 +77,7 @@ actor Witness {
                 return .inconsistent(detail)
             }
         } else if !request.proof.isEmpty && knownSize == 0 {
-            throw Problem(.badRequest, code: "invalid-checkpoint", detail: "A first checkpoint comes with an empty proof (old 0).")
+            throw LiaisonError(.invalidCheckpoint, "A first checkpoint comes with an empty proof (old 0).")
         }
         let time = UInt64(max(0, clock.now().timeIntervalSince1970))  // checked: the node's own clock, not input
         let cosignature = try Cosignature.sign(note.text, name: name, key: signingKey, time: time)
@@ -96,7 +96,7 @@ struct WitnessEndpoint {
         // discloses only the log's size and root, so the listener serves it without credentials.
         routes.on(.get, "/federation/v1/audit/checkpoint", access: .anonymous, surface: .federation) { _, _ in
             guard let latest = try await audit.latestCheckpoint() else {
-                throw Problem(.notFound, code: "not-found", detail: "No checkpoint has been signed yet.")
+                throw LiaisonError(.notFound, "No checkpoint has been signed yet.")
             }
             return AuditController.note(latest)
         }
@@ -106,14 +106,14 @@ struct WitnessEndpoint {
             do {
                 buffer = try await request.body.collect(upTo: 64 * 1024)
             } catch {
-                throw Problem(.contentTooLarge, code: "body-too-large", detail: "An add-checkpoint request is at most 64 KiB.")
+                throw LiaisonError(.bodyTooLarge, "An add-checkpoint request is at most 64 KiB.")
             }
             let body = String(buffer: buffer)
             let parsed: AddCheckpointRequest
             do {
                 parsed = try AddCheckpointRequest(body: body)
             } catch {
-                throw Problem(.badRequest, code: "invalid-input", detail: "\(error)")
+                throw LiaisonError(.invalidInput, "\(error)")
             }
             switch try await witness.add(parsed) {
             case .cosigned(let signature):
@@ -121,7 +121,7 @@ struct WitnessEndpoint {
             case .conflict(let size):
                 return Response(status: .conflict, headers: [.contentType: "text/x.tlog.size"], body: .init(byteBuffer: ByteBuffer(string: "\(size)\n")))
             case .inconsistent(let detail):
-                throw Problem(.unprocessableContent, code: "split-view", detail: detail)
+                throw LiaisonError(.splitView, detail)
             }
         }
     }

@@ -50,7 +50,7 @@ struct EvidenceController {
     }
 
     func itemView(_ id: String) async throws -> ItemView {
-        guard let record = try await service.store.item(id) else { throw Problem(.notFound, code: "not-found", detail: "No evidence item \(id).") }
+        guard let record = try await service.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
         var custody: [EventView] = []
         for signed in try await service.custody(id) { custody.append(Self.view(signed, event: try await service.verified(signed))) }
         return ItemView(item: record.item, registeredAt: record.registeredAt, hasContent: record.hasContent, custody: custody)
@@ -76,7 +76,7 @@ struct EvidenceController {
             do {
                 buffer = try await request.body.collect(upTo: EvidenceService.maximumContentBytes)
             } catch {
-                throw Problem(.contentTooLarge, code: "body-too-large", detail: "An evidence file may be at most 50 MB.")
+                throw LiaisonError(.bodyTooLarge, "An evidence file may be at most 50 MB.")
             }
             let id = try context.parameters.require("id")
             let name = request.uri.queryParameters.get("name") ?? "evidence.bin"

@@ -26,31 +26,31 @@ extension EvidenceService {
     /// a transfer from `sender` to this node, then stores the item, the chain with each event's
     /// proof in its signer's log, those logs' checkpoints, and this node's `received` event.
     /// Receiving the same item again changes nothing.
-    /// - Throws: ``Problem`` 400 naming the first failed check.
+    /// - Throws: ``LiaisonError`` 400 naming the first failed check.
     func importTransfer(_ package: Data, itemID: String, from sender: String, purpose: String) async throws {
         if try await store.item(itemID) != nil { return }
         let report = EvidencePackageVerifier.verify(package)
         guard report.passed else {
             let failure = report.checks.first { !$0.passed }.map { "\($0.name): \($0.detail)" } ?? "no checks"
-            throw Problem(.badRequest, code: "invalid-evidence", detail: "The evidence package from \(sender) does not verify: \(failure)")
+            throw LiaisonError(.invalidEvidence, "The evidence package from \(sender) does not verify: \(failure)")
         }
         let files = try EvidencePackageBuilder.unzip(package)
         let manifest = try CanonicalJSON.decoder.decode(EvidenceManifest.self, from: files["manifest.json"] ?? Data())
         guard manifest.item.id == itemID else {
-            throw Problem(.badRequest, code: "invalid-evidence", detail: "The package is about item \(manifest.item.id), not \(itemID).")
+            throw LiaisonError(.invalidEvidence, "The package is about item \(manifest.item.id), not \(itemID).")
         }
         // The package's keys are the sender's claim; the pinned identities are this node's truth.
         for (agency, path) in manifest.keys {
             guard let bytes = files[path], let identity = try? CanonicalJSON.decoder.decode(IdentityDocument.self, from: bytes) else { continue }
             let pinned = agency == ownAgencyCode ? keys.signing.publicKey : try await signerKey(agency)
             guard identity.signingKey.publicKey == pinned.rawRepresentation.base64EncodedString() else {
-                throw Problem(.badRequest, code: "invalid-evidence", detail: "The package's key for \(agency) is not the one pinned here.")
+                throw LiaisonError(.invalidEvidence, "The package's key for \(agency) is not the one pinned here.")
             }
         }
         guard let last = manifest.custody.last.flatMap({ try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: $0.signed.eventBytes) }),
               last.action == .transferred, last.node == sender, last.recipient == ownAgencyCode
         else {
-            throw Problem(.badRequest, code: "invalid-evidence", detail: "The chain does not end with a transfer from \(sender) to \(ownAgencyCode).")
+            throw LiaisonError(.invalidEvidence, "The chain does not end with a transfer from \(sender) to \(ownAgencyCode).")
         }
         var content: Data?
         if manifest.item.kind == .file, let path = manifest.content { content = files[path] }

@@ -103,13 +103,10 @@ struct PartnerPeerMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method != .get, request.method != .head {
             guard let certificate = try? await context.channel.nioSSL_peerCertificate().get() else {
-                throw Problem(
-                    .unauthorized, code: "partner-certificate-required",
-                    detail: "Requests to the federation listener come from a partner node presenting its pinned TLS certificate (mutual TLS)."
-                )
+                throw LiaisonError(.partnerCertificateRequired, "Requests to the federation listener come from a partner node presenting its pinned TLS certificate (mutual TLS).")
             }
             guard await partners.isPartner(certificate) else {
-                throw Problem(.forbidden, code: "not-a-partner", detail: "The client's TLS certificate is not that of a partner of this node: not a partner.")
+                throw LiaisonError(.notAPartner, "The client's TLS certificate is not that of a partner of this node: not a partner.")
             }
         }
         return try await next(request, context)

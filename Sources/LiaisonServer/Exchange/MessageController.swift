@@ -160,7 +160,7 @@ struct MessageController {
         routes.on(.get, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
             let boxName = request.uri.queryParameters.get("box") ?? "inbox"
             guard let box = MessageRecord.Box(rawValue: boxName) else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "box must be inbox or outbox, not '\(boxName)'.")
+                throw LiaisonError(.invalidInput, "box must be inbox or outbox, not '\(boxName)'.")
             }
             var views: [MessageView] = []
             for record in try await messages.messages(in: box) {
@@ -173,10 +173,10 @@ struct MessageController {
             do {
                 buffer = try await request.body.collect(upTo: Message.maximumAttachmentBytes)
             } catch {
-                throw Problem(.contentTooLarge, code: "body-too-large", detail: "An attachment may be at most 50 MB (the message size limit); larger files need a separate channel.")
+                throw LiaisonError(.bodyTooLarge, "An attachment may be at most 50 MB (the message size limit); larger files need a separate channel.")
             }
             guard buffer.readableBytes > 0 else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "The attachment is empty.")
+                throw LiaisonError(.invalidInput, "The attachment is empty.")
             }
             let content = Data(buffer.readableBytesView)
             let address = try await blobs.put(content, at: configuration.clock.now())
@@ -190,7 +190,7 @@ struct MessageController {
             guard let record = try await messages.message(id), let attachment = record.message.attachments.first(where: { $0.sha256 == address }),
                 let content = try await blobs.get(address)
             else {
-                throw Problem(.notFound, code: "not-found", detail: "Message \(id) has no attachment \(address).")
+                throw LiaisonError(.notFound, "Message \(id) has no attachment \(address).")
             }
             return Response(
                 status: .ok,
@@ -217,7 +217,7 @@ struct MessageController {
         routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api, audited: .onwardUse) { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await messages.message(id) else {
-                throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+                throw LiaisonError(.notFound, "No message with id \(id).")
             }
             var views: [OnwardUseView] = []
             func add(_ use: OnwardUse, _ kind: OnwardUseKind, _ recipient: String?) async throws {
@@ -291,7 +291,7 @@ struct FederationEndpoint {
         routes.on(.post, "/federation/v1/envelopes/batch", access: .anonymous, surface: .federation) { request, context in
             let batch = try await JSONBody.decode(EnvelopeBatch.self, from: request, limit: Self.maximumEnvelopeBytes)
             guard !batch.envelopes.isEmpty, batch.envelopes.count <= EnvelopeBatch.maximumCount else {
-                throw Problem(.badRequest, code: "invalid-batch", detail: "envelopes: send between 1 and \(EnvelopeBatch.maximumCount) envelopes in one batch (got \(batch.envelopes.count)).")
+                throw LiaisonError(.invalidBatch, "envelopes: send between 1 and \(EnvelopeBatch.maximumCount) envelopes in one batch (got \(batch.envelopes.count)).")
             }
             // The well-formed envelopes are received together: one signature for all their receipts.
             let envelopes = batch.envelopes.compactMap { try? $0.get() }
@@ -299,9 +299,9 @@ struct FederationEndpoint {
             var results: [EnvelopeBatch.Result] = []
             for item in batch.envelopes {
                 switch item {
-                case .failure(let problem):
+                case .failure(let error):
                     metrics.countEnvelope("refused")
-                    results.append(EnvelopeBatch.Result(problem: problem))
+                    results.append(EnvelopeBatch.Result(problem: Problem(error)))
                 case .success(let envelope):
                     switch outcomes.next() {
                     case .success(let (receipt, duplicate)):
@@ -311,7 +311,8 @@ struct FederationEndpoint {
                         await refused(envelope, error, logger: context.logger)
                         results.append(EnvelopeBatch.Result(problem: ProblemMiddleware<LiaisonRequestContext>.problem(for: error)))
                     case nil:
-                        preconditionFailure("one outcome for each envelope received")
+                        // receive(batch:) answers every envelope; were it not to, the envelope is refused, not the node stopped.
+                        results.append(EnvelopeBatch.Result(problem: Problem(LiaisonError(.internal, "The envelope was not processed; send it again."))))
                     }
                 }
             }
@@ -335,15 +336,15 @@ struct EnvelopeBatch: Decodable, Sendable {
     static let maximumCount = 256
 
     /// Each element, or the problem with it when it is not an envelope at all (the others are still received).
-    var envelopes: [Swift.Result<Envelope, Problem>]
+    var envelopes: [Swift.Result<Envelope, LiaisonError>]
 
     struct Item: Decodable {
-        var value: Swift.Result<Envelope, Problem>
+        var value: Swift.Result<Envelope, LiaisonError>
         init(from decoder: any Decoder) throws {
             do {
                 value = .success(try Envelope(from: decoder))
             } catch let error as DecodingError {
-                value = .failure(Problem(.badRequest, code: "invalid-json", detail: JSONBody.describe(error)))
+                value = .failure(LiaisonError(.invalidJSON, JSONBody.describe(error)))
             }
         }
     }

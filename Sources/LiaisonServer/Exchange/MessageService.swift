@@ -42,12 +42,12 @@ enum SendOutcome: Sendable {
 
     /// The sent message, for senders whose messages the safeguards never hold back (permission
     /// requests and decisions, evidence hand-overs, the demo's seeding).
-    /// - Throws: ``Problem`` 409 if it was held all the same.
+    /// - Throws: ``LiaisonError`` 409 if it was held all the same.
     func sentRecord() throws -> MessageRecord {
         switch self {
         case .sent(let record, _, _): return record
         case .held(let approval):
-            throw Problem(.conflict, code: "held-for-approval", detail: "The message is held for a \(approval.approverRole.rawValue)'s approval (\(approval.id)).")
+            throw LiaisonError(.heldForApproval, "The message is held for a \(approval.approverRole.rawValue)'s approval (\(approval.id)).")
         }
     }
 }
@@ -92,7 +92,7 @@ struct MessageService: Sendable {
     /// Validates a request, asks the safeguards for every recipient, seals one envelope per
     /// recipient with what the agreement covers, and commits the message with its queued
     /// deliveries — or holds it for approval where the safeguards ask for one.
-    /// - Throws: ``Problem`` naming the missing clause or the refusal's reasons.
+    /// - Throws: ``LiaisonError`` naming the missing clause or the refusal's reasons.
     /// - Parameters:
     ///   - actor: who sends, for the audit log; a refusal is logged as well as a send.
     ///   - principal: the signed-in sender, whose role the safeguards check; `nil` for the node itself.
@@ -115,18 +115,16 @@ struct MessageService: Sendable {
         }
     }
 
-    /// The HTTP status and problem code an error will be answered with.
+    /// The HTTP status and problem code an error will be answered with (``LiaisonError/of(_:)``,
+    /// the mapping the API and the web pages use too).
     static func classify(_ error: any Error) -> (status: Int, code: String) {
-        switch error {
-        case let problem as Problem: (problem.status, problem.type)
-        case let error as LiaisonError: (Problem(error).status, error.code.rawValue)
-        default: (400, "invalid-input")
-        }
+        let error = LiaisonError.of(error)
+        return (error.code.kind.httpStatus, error.code.rawValue)
     }
 
     /// Checks, without sending, that every recipient is a partner and the safeguards let the
     /// message go to it (with the `evidence` category when `evidence` is set).
-    /// - Throws: the ``Problem`` a send would answer.
+    /// - Throws: the ``LiaisonError`` a send would answer.
     func authorise(_ request: MessageRequest, principal: Principal?, actor: String, evidence: Bool) async throws {
         let configuration = try await safeguards.configuration()
         let agreements = try await activeAgreements()
@@ -142,21 +140,21 @@ struct MessageService: Sendable {
         }
     }
 
-    static func stranger(_ recipient: String) -> Problem {
-        Problem(.unprocessableContent, code: "unknown-partner", detail: "\(recipient) is not a partner of this node; an administrator adds it first.")
+    static func stranger(_ recipient: String) -> LiaisonError {
+        LiaisonError(.recipientNotPartner, "\(recipient) is not a partner of this node; an administrator adds it first.")
     }
 
-    /// The problem for a refusal: the agreement's missing clause, a missing justification (the
+    /// The error for a refusal: the agreement's missing clause, a missing justification (the
     /// sender can add one), an approver's refusal, or another safeguard.
-    static func refusal(_ reasons: [PolicyReason], recipient: String) -> Problem {
+    static func refusal(_ reasons: [PolicyReason], recipient: String) -> LiaisonError {
         let codes = reasons.map(\.code)
         let detail = "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " ")
         if codes.contains("justification-required") {
-            return Problem(.unprocessableContent, code: "justification-required", detail: detail, reasons: codes)
+            return LiaisonError(.justificationRequired, detail, reasons: codes)
         }
-        if codes.contains("approval-refused") { return Problem(.forbidden, code: "approval-refused", detail: detail, reasons: codes) }
-        if codes.contains(where: AgreementPolicy.reasonCodes.contains) { return Problem(.forbidden, code: "not-covered-by-agreement", detail: detail, reasons: codes) }
-        return Problem(.forbidden, code: "refused-by-safeguards", detail: detail, reasons: codes)
+        if codes.contains("approval-refused") { return LiaisonError(.approvalRefused, detail, reasons: codes) }
+        if codes.contains(where: AgreementPolicy.reasonCodes.contains) { return LiaisonError(.notCoveredByAgreement, detail, reasons: codes) }
+        return LiaisonError(.refusedBySafeguards, detail, reasons: codes)
     }
 
     /// The decision point's question for a message (or an evidence hand-over) to one recipient.
@@ -192,7 +190,7 @@ struct MessageService: Sendable {
         for reference in request.attachments ?? [] {
             let address = reference.sha256.lowercased()
             guard let content = try await blobs.get(address) else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "attachments: no uploaded content with SHA-256 \(address); upload it first with POST /api/v1/attachments.")
+                throw LiaisonError(.invalidInput, "attachments: no uploaded content with SHA-256 \(address); upload it first with POST /api/v1/attachments.")
             }
             message.attachments.append(MessageAttachment(name: reference.name, mediaType: reference.mediaType ?? "application/octet-stream", sha256: address, size: content.count))
             contents[address] = content.base64EncodedString()
@@ -238,7 +236,7 @@ struct MessageService: Sendable {
                 for event in decisionEvents { await trail.record(event) }
                 decisionEvents = []
                 guard evidence == nil, control == nil, erasure == nil else {
-                    throw Problem(.forbidden, code: "refused-by-safeguards", detail: "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
+                    throw LiaisonError(.refusedBySafeguards, "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
                 }
                 var normalised = request
                 normalised.to = message.to
@@ -268,7 +266,7 @@ struct MessageService: Sendable {
                 let recipientKey: Envelope.RecipientKey
                 if clearance.agreement.postQuantum {
                     guard let postQuantum = partnerKeys.postQuantumKeyAgreement else {
-                        throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "Agreement \(clearance.agreement.id) requires post-quantum envelopes, but \(clearance.recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+                        throw LiaisonError(.noPostQuantumKey, "Agreement \(clearance.agreement.id) requires post-quantum envelopes, but \(clearance.recipient)'s pinned identity has no X-Wing key; re-pin its current identity document.")
                     }
                     recipientKey = .xwing(postQuantum)
                 } else {
@@ -390,19 +388,19 @@ struct MessageService: Sendable {
                 throw LiaisonError(.invalidInput, "createdAt \(message.createdAt.formatted(.iso8601)) is not within \(Int(Self.maximumClockSkew)) s of this node's time or the envelope's maximum age")
             }
         } catch {
-            throw Problem(.badRequest, code: "invalid-message", detail: "The envelope does not carry a valid message: \(error)")
+            throw LiaisonError(.invalidMessage, "The envelope does not carry a valid message: \(error)")
         }
         var attachmentContents: [Data] = []
         for attachment in message.attachments {
             guard let encoded = contents[attachment.sha256], let content = Data(base64Encoded: encoded),
                 BlobStore.address(of: content) == attachment.sha256, content.count == attachment.size
             else {
-                throw Problem(.badRequest, code: "invalid-message", detail: "Attachment \(attachment.name) is missing or does not match its SHA-256.")
+                throw LiaisonError(.invalidMessage, "Attachment \(attachment.name) is missing or does not match its SHA-256.")
             }
             attachmentContents.append(content)
         }
         guard message.originator == header.sender, message.to.contains(ownAgencyCode) else {
-            throw Problem(.badRequest, code: "invalid-message", detail: "The message's originator or recipients do not match its envelope.")
+            throw LiaisonError(.invalidMessage, "The message's originator or recipients do not match its envelope.")
         }
         if let control = message.control {
             // A request must come from the requester to the originator; a decision from the originator to the requester.
@@ -410,7 +408,7 @@ struct MessageService: Sendable {
                 ? control.requester == header.sender && control.originator == ownAgencyCode
                 : control.originator == header.sender && control.requester == ownAgencyCode
             guard consistent else {
-                throw Problem(.badRequest, code: "invalid-message", detail: "The permission message's parties do not match its sender and recipient.")
+                throw LiaisonError(.invalidMessage, "The permission message's parties do not match its sender and recipient.")
             }
         }
         let flow = Flow(
@@ -418,13 +416,13 @@ struct MessageService: Sendable {
             dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
         )
         if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await activeAgreements()) {
-            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
         // Content-addressed: storing before the message commits is harmless, and done again on a retry.
         for content in attachmentContents { try await blobs.put(content, at: now) }
         if let itemID = message.evidenceItem {
             guard let evidencePackage, let evidence else {
-                throw Problem(.badRequest, code: "invalid-evidence", detail: "The message transfers evidence item \(itemID) but carries no evidence package.")
+                throw LiaisonError(.invalidEvidence, "The message transfers evidence item \(itemID) but carries no evidence package.")
             }
             // Idempotent, and before the message commits: a crash in between is healed by the sender's retry.
             try await evidence.importTransfer(evidencePackage, itemID: itemID, from: header.sender, purpose: message.purpose)
@@ -490,12 +488,12 @@ struct MessageService: Sendable {
     /// permission allows it; the handling code and evaluation travel with it.
     func forward(_ id: String, to recipients: [String], note: String?, actor: String, principal: Principal?, justification: String? = nil) async throws -> SendOutcome {
         guard let record = try await messages.message(id) else {
-            throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+            throw LiaisonError(.notFound, "No message with id \(id).")
         }
         let message = record.message
         for recipient in recipients.map({ $0.uppercased() }) {
             if case .deny(let reasons) = try await onwardDecision(record, use: .forward(to: recipient)) {
-                throw Problem(.forbidden, code: "onward-transfer-refused", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.onwardTransferRefused, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
             }
         }
         let quoted = "--- Forwarded message from \(message.originator), \(message.createdAt.formatted(.iso8601)) ---\n\(message.body)"
@@ -513,13 +511,13 @@ struct MessageService: Sendable {
     /// Asks the originator of a received message to permit a further use; the request is a message.
     func requestPermission(_ id: String, use: OnwardUseKind, recipient: String?, reason: String, actor: String, principal: Principal?) async throws -> MessageRecord {
         guard let record = try await messages.message(id), record.box == .inbox else {
-            throw Problem(.notFound, code: "not-found", detail: "No received message with id \(id).")
+            throw LiaisonError(.notFound, "No received message with id \(id).")
         }
         guard !reason.allSatisfy(\.isWhitespace) else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "reason: say why the information is needed.")
+            throw LiaisonError(.invalidInput, "reason: say why the information is needed.")
         }
         if use == .forward, recipient == nil {
-            throw Problem(.badRequest, code: "invalid-input", detail: "recipient: name the agency the message would be passed on to.")
+            throw LiaisonError(.invalidInput, "recipient: name the agency the message would be passed on to.")
         }
         let message = record.message
         let control = PermissionControl(kind: .request, about: id, originator: message.originator, requester: ownAgencyCode, use: use, recipient: recipient?.uppercased(), reason: reason)
@@ -535,10 +533,10 @@ struct MessageService: Sendable {
     /// The originator's decision on a permission request it received.
     func decidePermission(_ requestID: String, granted: Bool, reason: String, actor: String, principal: Principal?) async throws -> MessageRecord {
         guard let record = try await messages.message(requestID), record.box == .inbox, let request = record.message.control, request.kind == .request else {
-            throw Problem(.notFound, code: "not-found", detail: "No received permission request with id \(requestID).")
+            throw LiaisonError(.notFound, "No received permission request with id \(requestID).")
         }
         guard !reason.allSatisfy(\.isWhitespace) else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "reason: give the reasons for the decision.")
+            throw LiaisonError(.invalidInput, "reason: give the reasons for the decision.")
         }
         var decision = request
         decision.kind = granted ? .grant : .refusal
@@ -555,7 +553,7 @@ struct MessageService: Sendable {
     /// - Returns: `message:<id>` of the sent message.
     func release(_ approval: ApprovalRecord, approvedBy: String, reason: String) async throws -> String {
         guard approval.kind == "message", approval.state == .approved else {
-            throw Problem(.conflict, code: "not-approved", detail: "Approval \(approval.id) is \(approval.state.rawValue).")
+            throw LiaisonError(.notApproved, "Approval \(approval.id) is \(approval.state.rawValue).")
         }
         let held = try MessageStore.decoder.decode(HeldMessage.self, from: approval.payload)
         let username = approval.requester.hasPrefix("user:") ? String(approval.requester.dropFirst(5)) : approval.requester
@@ -570,7 +568,7 @@ struct MessageService: Sendable {
     /// inbox message queues a signed read receipt to the sender.
     func read(_ id: String, principal: Principal?, actor: String) async throws -> MessageRecord {
         guard var record = try await messages.message(id) else {
-            throw Problem(.notFound, code: "not-found", detail: "No message with id \(id).")
+            throw LiaisonError(.notFound, "No message with id \(id).")
         }
         let configuration = try await safeguards.configuration()
         var policy = PolicyRequest(
@@ -582,7 +580,7 @@ struct MessageService: Sendable {
         policy.describe(record.message.entities, carryingEvidence: record.message.evidenceItem != nil, minorAge: configuration.rules.minorAge)
         let outcome = try await safeguards.decide(policy, actor: actor, subject: "message:\(id)", configuration: configuration)
         if case .deny(let reasons) = outcome.decision {
-            throw Problem(.forbidden, code: "refused-by-safeguards", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
         if record.box == .inbox {
             let now = clock.now()
@@ -607,18 +605,18 @@ struct MessageService: Sendable {
     func receiveReadReceipt(_ signed: SignedReceipt) async throws {
         // The issuer named inside is only trusted after its signature verifies with that partner's key.
         guard let bytes = Data(base64Encoded: signed.receipt), let claimed = try? MessageStore.decoder.decode(Receipt.self, from: bytes) else {
-            throw Problem(.badRequest, code: "invalid-receipt", detail: "The receipt is malformed.")
+            throw LiaisonError(.invalidReceipt, "The receipt is malformed.")
         }
         guard let partner = try await federation.partner(claimed.issuer) else {
-            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.issuer) is not a partner of \(ownAgencyCode).")
+            throw LiaisonError(.unknownPartner, "\(claimed.issuer) is not a partner of \(ownAgencyCode).")
         }
         let receipt = try signed.verified(issuerKey: try PartnerKeys.of(partner.identity).signing)
         guard receipt.kind == .read, receipt.sender == ownAgencyCode else {
-            throw Problem(.badRequest, code: "invalid-receipt", detail: "Only read receipts for messages sent by \(ownAgencyCode) are accepted here.")
+            throw LiaisonError(.invalidReceipt, "Only read receipts for messages sent by \(ownAgencyCode) are accepted here.")
         }
         let json = String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self)
         guard try await messages.recordReadReceipt(messageID: receipt.messageId, recipient: receipt.issuer, receiptJSON: json, at: receipt.at) else {
-            throw Problem(.notFound, code: "not-found", detail: "No message \(receipt.messageId) was sent to \(receipt.issuer).")
+            throw LiaisonError(.notFound, "No message \(receipt.messageId) was sent to \(receipt.issuer).")
         }
     }
 }

@@ -19,15 +19,15 @@ struct PartnerEnvelopes: Sendable {
 
     /// Verifies and decrypts an envelope from a partner.
     /// - Parameter maximumAge: older envelopes are refused as stale.
-    /// - Throws: ``Problem`` 400 (wrong recipient, stale), 403 (unknown partner); ``LiaisonError`` for a bad signature or malformed envelope.
+    /// - Throws: ``LiaisonError`` 400 (wrong recipient, stale), 403 (unknown partner); ``LiaisonError`` for a bad signature or malformed envelope.
     func open(_ envelope: Envelope, maximumAge: TimeInterval) async throws -> (header: EnvelopeHeader, payload: Data, partner: PartnerRecord) {
         let received = try envelope.received()
         let claimed = try received.claimedHeader
         guard claimed.recipient == ownAgencyCode else {
-            throw Problem(.badRequest, code: "wrong-recipient", detail: "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
+            throw LiaisonError(.wrongRecipient, "The envelope is addressed to \(claimed.recipient), not to \(ownAgencyCode).")
         }
         guard let partner = try await federation.partner(claimed.sender) else {
-            throw Problem(.forbidden, code: "unknown-partner", detail: "\(claimed.sender) is not a partner of \(ownAgencyCode).")
+            throw LiaisonError(.unknownPartner, "\(claimed.sender) is not a partner of \(ownAgencyCode).")
         }
         let partnerKeys = try PartnerKeys.of(partner.identity)
         // Both signatures are checked before anything is decrypted; the dates are checked on the
@@ -36,10 +36,10 @@ struct PartnerEnvelopes: Sendable {
         let header = opened.header
         let now = clock.now()
         guard header.createdAt <= now.addingTimeInterval(MessageService.allowedClockSkew) else {
-            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
+            throw LiaisonError(.staleEnvelope, "The envelope is dated in the future (\(header.createdAt.formatted(.iso8601))).")
         }
         guard header.createdAt >= now.addingTimeInterval(-maximumAge) else {
-            throw Problem(.badRequest, code: "stale-envelope", detail: "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")  // checked: the node's own setting
+            throw LiaisonError(.staleEnvelope, "The envelope is older than \(maximumAge >= 86_400 ? "\(Int(maximumAge / 86_400)) days" : "\(Int(maximumAge / 60)) minutes") and is refused.")  // checked: the node's own setting
         }
         return (header, opened.payload, partner)
     }
@@ -51,7 +51,7 @@ struct PartnerEnvelopes: Sendable {
         let recipientKey: Envelope.RecipientKey
         if postQuantum {
             guard let key = partnerKeys.postQuantumKeyAgreement else {
-                throw Problem(.unprocessableContent, code: "no-post-quantum-key", detail: "The agreement requires post-quantum envelopes, but \(partner.identity.agencyCode)'s pinned identity has no X-Wing key; re-pin its current identity document.")
+                throw LiaisonError(.noPostQuantumKey, "The agreement requires post-quantum envelopes, but \(partner.identity.agencyCode)'s pinned identity has no X-Wing key; re-pin its current identity document.")
             }
             recipientKey = .xwing(key)
         } else {
@@ -65,7 +65,7 @@ struct PartnerEnvelopes: Sendable {
 
     /// Seals a payload to a partner, posts it to `path` on its federation endpoint, and opens the
     /// sealed answer, which must be of `answerKind` and from that partner.
-    /// - Throws: the partner's ``Problem`` when it refuses; ``LiaisonError`` when it cannot be reached or answers wrongly.
+    /// - Throws: ``LiaisonError``: the partner's refusal (its problem's code and kind), or that it cannot be reached or answers wrongly.
     func exchange(_ payload: Data, kind: String, answerKind: String, to partner: PartnerRecord, path: String, postQuantum: Bool,
                   clients: FederationClients, maximumAnswerBytes: Int = 256 << 20) async throws -> Data {
         let envelope = try seal(payload, kind: kind, to: partner, postQuantum: postQuantum)
@@ -77,7 +77,7 @@ struct PartnerEnvelopes: Sendable {
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: maximumAnswerBytes)
         guard response.status == .ok else {
-            if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) { throw problem }
+            if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) { throw problem.error }
             throw LiaisonError(.unavailable, "\(partner.identity.agencyCode) answered \(response.status.code)")
         }
         let opened = try await open(try MessageStore.decoder.decode(Envelope.self, from: Data(buffer: body)), maximumAge: 300)

@@ -41,7 +41,7 @@ struct FederationController {
         routes.on(.get, "/api/v1/agreements/:id", access: .anyRole, surface: .api) { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await store.agreement(id) else {
-                throw Problem(.notFound, code: "not-found", detail: "No agreement with id \(id).")
+                throw LiaisonError(.notFound, "No agreement with id \(id).")
             }
             return try JSONBody.response(AgreementView(record, now: configuration.clock.now()))
         }

@@ -14,7 +14,7 @@ enum JSONBody {
     }()
 
     /// Decodes a JSON request body.
-    /// - Throws: ``Problem`` 415 for another content type, 413 above `limit`, 400 for malformed JSON.
+    /// - Throws: ``LiaisonError`` 415 for another content type, 413 above `limit`, 400 for malformed JSON.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let buffer = try await collect(request, limit: limit)
         let decoder = JSONDecoder()
@@ -22,21 +22,21 @@ enum JSONBody {
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw Problem(.badRequest, code: "invalid-json", detail: describe(error))
+            throw LiaisonError(.invalidJSON, describe(error))
         }
     }
 
     /// The bytes of a JSON request body, for callers that read it without a `Decodable` type.
-    /// - Throws: ``Problem`` 415 for another content type, 413 above `limit`.
+    /// - Throws: ``LiaisonError`` 415 for another content type, 413 above `limit`.
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
+            throw LiaisonError(.unsupportedMediaType, "Send the body as application/json (got '\(contentType.isEmpty ? "none" : contentType)').")
         }
         do {
             return try await request.body.collect(upTo: limit)
         } catch {
-            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The request body is larger than this node's limit of \(limit) bytes.")
+            throw LiaisonError(.bodyTooLarge, "The request body is larger than this node's limit of \(limit) bytes.")
         }
     }
 

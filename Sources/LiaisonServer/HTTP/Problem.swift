@@ -28,20 +28,11 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         self.reasons = reasons
     }
 
-    /// The problem for a Liaison error, choosing the status from its code.
+    /// The problem for a Liaison error: its code names the type, its kind chooses the status
+    /// (``LiaisonError/Kind/httpStatus``, the one mapping).
     public init(_ error: LiaisonError) {
-        let status: HTTPResponse.Status
-        switch error.code {
-        case .invalidInput: status = .badRequest
-        case .notFound: status = .notFound
-        case .conflict: status = .conflict
-        case .unauthenticated: status = .unauthorized
-        case .forbidden: status = .forbidden
-        case .locked: status = .tooManyRequests
-        case .unavailable: status = .serviceUnavailable
-        default: status = .internalServerError
-        }
-        self.init(status, code: error.code.rawValue, detail: error.message)
+        self.init(HTTPResponse.Status(code: error.code.kind.httpStatus), code: error.code.rawValue, detail: error.message, reasons: error.reasons)
+        self.errors = error.errors
     }
 
     /// The problem as a small accessible HTML page, for browsers on the web UI.
@@ -64,6 +55,20 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         if status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="liaison""# }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+}
+
+extension Problem {
+    /// The error a partner's problem answer stands for: its type's last part is the code, its
+    /// status the kind.
+    var error: LiaisonError {
+        let code = type.hasPrefix("/problems/") ? String(type.dropFirst("/problems/".count)) : type
+        return LiaisonError(.init(code, .init(httpStatus: status)), detail, reasons: reasons, errors: errors)
+    }
+}
+
+extension LiaisonError {
+    /// The status the edge answers this error with.
+    var status: HTTPResponse.Status { .init(code: code.kind.httpStatus) }
 }
 
 /// Turns every error thrown below it into an RFC 9457 problem response, and logs server faults.
@@ -92,10 +97,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
-        case let error as LiaisonError:
-            return Problem(error)
-        case let error as LineProblems:
-            return error.problem
         case let error as HTTPError:
             switch (error.status, request) {
             case (.notFound, let request?):
@@ -107,10 +108,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 return Problem(error.status, code: "http-\(error.status.code)", detail: error.body ?? error.status.reasonPhrase)
             }
-        case let error as DecodingError:
-            return Problem(.badRequest, code: "invalid-json", detail: JSONBody.describe(error))
         default:
-            return Problem(.internalServerError, code: "internal", detail: "The node could not complete the request; the error was logged.")
+            return Problem(LiaisonError.of(error))
         }
     }
 }

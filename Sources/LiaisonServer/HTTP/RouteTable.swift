@@ -50,7 +50,7 @@ final class RouteTable {
     ///     the user, the path and the outcome (Directive 2016/680 Art. 25: consultation and disclosure).
     func on(_ method: HTTPRequest.Method, _ path: String, access: AccessRule, surface: RouteSpec.Surface, audited operation: AuditOperation? = nil, use handler: @escaping Handler) {
         let spec = RouteSpec(method: method, path: path, access: access, surface: surface)
-        precondition(!specs.contains { $0.method == method && $0.path == path }, "route \(spec) registered twice")
+        precondition(!specs.contains { $0.method == method && $0.path == path }, "route \(spec) registered twice")  // checked: at start-up, while routes are registered
         specs.append(spec)
         let audit = self.audit
         router.on(RouterPath(path), method: method) { request, context in
@@ -59,7 +59,7 @@ final class RouteTable {
                 // A web form changes state only with the browser session's CSRF token, which a bearer
                 // token does not have: refused here, before any byte of the body is read or parsed.
                 if surface == .web, method != .get, method != .head, context.principal != nil, context.credential == .bearerToken {
-                    throw Problem(.forbidden, code: "csrf", detail: "Web forms are sent from a browser session; use the API (/api/v1) with a bearer token.")
+                    throw LiaisonError(.csrf, "Web forms are sent from a browser session; use the API (/api/v1) with a bearer token.")
                 }
                 guard let operation, let audit else { return try await handler(request, context) }
                 func record(_ outcome: AuditEvent.Outcome, _ details: [String: String]) async {
@@ -88,9 +88,9 @@ final class RouteTable {
                     if surface == .web {
                         return Response(status: .seeOther, headers: [.location: "/login"])
                     }
-                    throw Problem(.unauthorized, code: "unauthenticated", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                    throw LiaisonError(.unauthenticated, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
                 }
-                throw Problem(.forbidden, code: "forbidden", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.forbidden, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
             }
         }
     }

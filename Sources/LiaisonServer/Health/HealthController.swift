@@ -1,4 +1,5 @@
 import Hummingbird
+import LiaisonCore
 import LiaisonSafeguards
 import LiaisonStore
 import SQLKit
@@ -21,7 +22,7 @@ struct HealthController {
                 }
                 return try JSONBody.response(["status": "ready"])
             } catch {
-                throw Problem(.serviceUnavailable, code: "not-ready", detail: "The database does not answer.")
+                throw LiaisonError(.notReady, "The database does not answer.")
             }
         }
         routes.on(.get, "/metrics", access: .anonymous, surface: .probe) { _, _ in

@@ -53,7 +53,7 @@ struct HitController {
             let category = try HitCategory.parse(try context.parameters.require("category"))
             let contentType = request.headers[.contentType]?.lowercased() ?? ""
             guard ["text/csv", "application/x-ndjson", "application/jsonl", "text/plain"].contains(where: contentType.hasPrefix) else {
-                throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the file as text/csv or application/x-ndjson (got '\(contentType.isEmpty ? "none" : contentType)').")
+                throw LiaisonError(.unsupportedMediaType, "Send the file as text/csv or application/x-ndjson (got '\(contentType.isEmpty ? "none" : contentType)').")
             }
             let replaceAll = try Self.flag(request.uri.queryParameters.get("replaceAll"), name: "replaceAll")
             let body = try await ScreeningController.collect(request, limit: HitService.maximumFileBytes)
@@ -82,11 +82,11 @@ struct HitController {
             let recipients = (body["partners"] as? [Any])?.compactMap { $0 as? String } ?? []
             let fields = try ["purpose", "legalBasis"].map { name in
                 guard let value = body[name] as? String, !value.allSatisfy(\.isWhitespace) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "\(name): required for a partner search")
+                    throw LiaisonError(.invalidInput, "\(name): required for a partner search")
                 }
                 return value
             }
-            guard body["blinded"] == nil || body["blinded"] is Bool else { throw Problem(.badRequest, code: "invalid-input", detail: "blinded: true or false") }
+            guard body["blinded"] == nil || body["blinded"] is Bool else { throw LiaisonError(.invalidInput, "blinded: true or false") }
             let results = try await partners.search(queries, category: category, partners: recipients, purpose: fields[0], legalBasis: fields[1],
                                                      caseRef: body["caseRef"] as? String, blinded: body["blinded"] as? Bool ?? false,
                                                      principal: context.principal, actor: AuditTrail.actor(context))
@@ -95,7 +95,7 @@ struct HitController {
         routes.on(.get, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, _ in
             let direction = request.uri.queryParameters.get("direction")
             guard direction.map({ ["incoming", "outgoing"].contains($0) }) ?? true else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "direction: incoming or outgoing")
+                throw LiaisonError(.invalidInput, "direction: incoming or outgoing")
             }
             return try JSONBody.response(try await followUps.list(direction: direction.map { String($0) }))
         }
@@ -117,7 +117,7 @@ struct HitController {
         switch text {
         case nil, "false", "0": return false
         case "true", "1": return true
-        default: throw Problem(.badRequest, code: "invalid-input", detail: "\(name): true or false")
+        default: throw LiaisonError(.invalidInput, "\(name): true or false")
         }
     }
 
@@ -126,16 +126,16 @@ struct HitController {
     static func queries(_ request: Request, category: HitCategory, service: HitService) async throws -> ([ReferenceRecord], [String: Any]) {
         let body = try await JSONBody.collect(request, limit: maximumSearchBytes)
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let list = object["queries"] as? [Any] else {
-            throw Problem(.badRequest, code: "invalid-json", detail: "Send {\"queries\": [{…}, …]}: an object with a list of queries.")
+            throw LiaisonError(.invalidJSON, "Send {\"queries\": [{…}, …]}: an object with a list of queries.")
         }
         guard (1...maximumQueries).contains(list.count) else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "queries: 1 to \(maximumQueries) per request")
+            throw LiaisonError(.invalidInput, "queries: 1 to \(maximumQueries) per request")
         }
         var lines: [String] = []
         for (number, query) in list.enumerated() {
             guard let query = query as? [String: Any], JSONSerialization.isValidJSONObject(query),
                   let line = try? JSONSerialization.data(withJSONObject: query) else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "queries[\(number)]: must be an object")
+                throw LiaisonError(.invalidInput, "queries[\(number)]: must be an object")
             }
             lines.append(String(decoding: line, as: UTF8.self))
         }
@@ -149,11 +149,11 @@ struct HitController {
 }
 
 extension LineProblems {
-    /// The problem with each bad item named `queries[N]` instead of by line.
-    func problem(item: String) -> Problem {
-        var problem = Problem(.badRequest, code: "invalid-input",
-                              detail: "\(problems.count) bad \(item): " + problems.prefix(20).map { "\(item)[\($0.line)]: \($0.message)" }.joined(separator: "; "))
-        problem.errors = problems.map { "\(item)[\($0.line)]: \($0.message)" }
-        return problem
+    /// The error with each bad item named `queries[N]` instead of by line.
+    func problem(item: String) -> LiaisonError {
+        LiaisonError(
+            .invalidInput, "\(problems.count) bad \(item): " + problems.prefix(20).map { "\(item)[\($0.line)]: \($0.message)" }.joined(separator: "; "),
+            errors: problems.map { "\(item)[\($0.line)]: \($0.message)" }
+        )
     }
 }

@@ -156,11 +156,9 @@ actor HitFederation {
                                        details: ["result": outcomeText, "queries": "\(queries.count)", "mode": blinded ? "blinded" : "clear", "query": id,
                                                  "references": answers.flatMap(\.matches).map(\.reference).joined(separator: ",")])])
             return PartnerHitResult(partner: code, status: .answered, answers: answers)
-        } catch let problem as Problem {
-            return PartnerHitResult(partner: code, status: problem.status == 403 || problem.status == 429 ? .refused : .unreachable, detail: problem.detail,
-                                    reasons: problem.reasons, answers: [])
         } catch let error as LiaisonError {
-            return PartnerHitResult(partner: code, status: .unreachable, detail: error.message, answers: [])
+            let refused = [.forbidden, .tooManyRequests].contains(error.code.kind)
+            return PartnerHitResult(partner: code, status: refused ? .refused : .unreachable, detail: error.message, reasons: error.reasons, answers: [])
         } catch {
             return PartnerHitResult(partner: code, status: .unreachable, detail: "\(code) could not be reached: \(error)", answers: [])
         }
@@ -265,18 +263,18 @@ actor HitFederation {
         let envelopes = PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock)
         let (header, data, partner) = try await envelopes.open(envelope, maximumAge: Self.maximumQueryAge)
         let requester = header.sender
-        guard header.kind == "hit-query" else { throw Problem(.badRequest, code: "wrong-kind", detail: "Expected a hit-query envelope, got \(header.kind).") }
+        guard header.kind == "hit-query" else { throw LiaisonError(.wrongKind, "Expected a hit-query envelope, got \(header.kind).") }
         let payload: HitQueryPayload
         do { payload = try MessageStore.decoder.decode(HitQueryPayload.self, from: data) } catch {
-            throw Problem(.badRequest, code: "invalid-query", detail: "The envelope does not carry a valid hit query: \(error)")
+            throw LiaisonError(.invalidQuery, "The envelope does not carry a valid hit query: \(error)")
         }
         try noteSeen(header.id)
         let count = payload.blinded?.count ?? payload.queries?.count ?? 0
         guard (1...HitController.maximumQueries).contains(count), (payload.blinded == nil) != (payload.queries == nil) else {
-            throw Problem(.badRequest, code: "invalid-query", detail: "A hit query carries 1 to \(HitController.maximumQueries) queries, either in clear or blinded.")
+            throw LiaisonError(.invalidQuery, "A hit query carries 1 to \(HitController.maximumQueries) queries, either in clear or blinded.")
         }
         if payload.blinded != nil && !payload.category.isExactIdentifier {
-            throw Problem(.badRequest, code: "invalid-query", detail: "Blinded queries are for exact identifiers, not \(payload.category.rawValue).")
+            throw LiaisonError(.invalidQuery, "Blinded queries are for exact identifiers, not \(payload.category.rawValue).")
         }
         let now = clock.now()
         let agreement = try await permit(payload.category, requester: requester, purpose: payload.purpose, legalBasis: payload.legalBasis, caseRef: payload.caseRef, now: now)
@@ -303,21 +301,21 @@ actor HitFederation {
     func buckets(_ envelope: Envelope) async throws -> Envelope {
         let envelopes = PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock)
         let (header, data, partner) = try await envelopes.open(envelope, maximumAge: Self.maximumQueryAge)
-        guard header.kind == "hit-buckets" else { throw Problem(.badRequest, code: "wrong-kind", detail: "Expected a hit-buckets envelope, got \(header.kind).") }
+        guard header.kind == "hit-buckets" else { throw LiaisonError(.wrongKind, "Expected a hit-buckets envelope, got \(header.kind).") }
         let request: HitBucketRequest
         do { request = try MessageStore.decoder.decode(HitBucketRequest.self, from: data) } catch {
-            throw Problem(.badRequest, code: "invalid-query", detail: "The envelope does not carry a valid bucket request: \(error)")
+            throw LiaisonError(.invalidQuery, "The envelope does not carry a valid bucket request: \(error)")
         }
         try noteSeen(header.id)
         guard (1...HitController.maximumQueries).contains(request.buckets.count), request.category.isExactIdentifier else {
-            throw Problem(.badRequest, code: "invalid-query", detail: "A bucket request names 1 to \(HitController.maximumQueries) buckets of an exact-identifier category.")
+            throw LiaisonError(.invalidQuery, "A bucket request names 1 to \(HitController.maximumQueries) buckets of an exact-identifier category.")
         }
         let now = clock.now()
         let agreement = try await permit(request.category, requester: header.sender, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, now: now)
         try limit(header.sender, count: request.buckets.count, now: now, agreement: agreement)
         let table = try await table(for: request.category)
         guard request.buckets.allSatisfy({ table.bits == 0 ? $0 == 0 : $0 < UInt64(1) << UInt64(table.bits) }) else {  // checked: table.bits is this node's, 0...64
-            throw Problem(.badRequest, code: "invalid-query", detail: "A bucket number is out of range for \(table.bits) bits.")
+            throw LiaisonError(.invalidQuery, "A bucket number is out of range for \(table.bits) bits.")
         }
         let entries = request.buckets.flatMap { BlindedLookup.entries(in: $0, bits: table.bits, of: table.entries) }
         return try envelopes.seal(try MessageStore.encoder.encode(HitBucketAnswer(entries: entries)), kind: "hit-bucket-entries", to: partner, postQuantum: agreement.postQuantum)
@@ -329,7 +327,7 @@ actor HitFederation {
                                     dataSubjectCategories: [], recordCount: 1, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef, at: now)
         let outcome = try await safeguards.decide(request, actor: "node:\(requester)", subject: "hits:\(category.rawValue)")
         if let reasons = Self.refusal(outcome, category: category) {
-            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
         return outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
     }
@@ -337,7 +335,7 @@ actor HitFederation {
     private func noteSeen(_ id: String) throws {
         let now = clock.now()
         seen = seen.filter { now.timeIntervalSince($0.value) < 2 * Self.maximumQueryAge }
-        guard seen[id] == nil else { throw Problem(.conflict, code: "replayed-envelope", detail: "Envelope \(id) was already answered.") }
+        guard seen[id] == nil else { throw LiaisonError(.replayedEnvelope, "Envelope \(id) was already answered.") }
         seen[id] = now
     }
 
@@ -348,7 +346,7 @@ actor HitFederation {
         let used = window.reduce(0) { $0 + $1.count }
         guard used + count <= queriesPerMinute else {
             recent[partner] = window
-            throw Problem(.tooManyRequests, code: "rate-limited", detail: "\(partner) may send \(queriesPerMinute) hit queries a minute to \(ownAgencyCode); \(used) were sent in the last minute.")
+            throw LiaisonError(.rateLimited, "\(partner) may send \(queriesPerMinute) hit queries a minute to \(ownAgencyCode); \(used) were sent in the last minute.")
         }
         recent[partner] = window + [(now, count)]
     }

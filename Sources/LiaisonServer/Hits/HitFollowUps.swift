@@ -95,7 +95,7 @@ struct HitFollowUps: Sendable {
                                    dataSubjectCategories: [], recordCount: 1, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, at: now)
         let outcome = try await safeguards.decide(policy, actor: actor, subject: "hits:\(category.rawValue)/\(request.reference)")
         if let reasons = HitFederation.refusal(outcome, category: category) {
-            throw Problem(.forbidden, code: "not-covered-by-agreement", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
         let agreement = outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
         let followUp = FollowUp(id: UUIDv7.make(at: now).uuidString.lowercased(), requester: ownAgencyCode, owner: request.partner, category: category,
@@ -141,24 +141,24 @@ struct HitFollowUps: Sendable {
         switch header.kind {
         case "hit-follow-up":
             guard var followUp = try? MessageStore.decoder.decode(FollowUp.self, from: data) else {
-                throw Problem(.badRequest, code: "invalid-follow-up", detail: "The envelope does not carry a valid follow-up request.")
+                throw LiaisonError(.invalidFollowUp, "The envelope does not carry a valid follow-up request.")
             }
             guard followUp.requester == requester, followUp.owner == ownAgencyCode, followUp.status == .requested else {
-                throw Problem(.badRequest, code: "invalid-follow-up", detail: "The follow-up's parties or status do not match its envelope.")
+                throw LiaisonError(.invalidFollowUp, "The follow-up's parties or status do not match its envelope.")
             }
             if let existing = try await load(followUp.id) {
-                guard existing.requester == requester else { throw Problem(.conflict, code: "conflict", detail: "Follow-up \(followUp.id) exists.") }
+                guard existing.requester == requester else { throw LiaisonError(.conflict, "Follow-up \(followUp.id) exists.") }
                 return try seal(existing, to: partner)
             }
             let now = clock.now()
             guard let disclosure = try await store.disclosure(partner: requester, category: followUp.category.rawValue, reference: followUp.reference),
                   now.timeIntervalSince(disclosure.answeredAt) <= Self.disclosureValidity else {
-                throw Problem(.forbidden, code: "no-hit-reported", detail: "\(ownAgencyCode) reported no hit on \(followUp.category.rawValue) \(followUp.reference) to \(requester) in the last 90 days.")
+                throw LiaisonError(.noHitReported, "\(ownAgencyCode) reported no hit on \(followUp.category.rawValue) \(followUp.reference) to \(requester) in the last 90 days.")
             }
             let flow = Flow(sender: ownAgencyCode, recipient: requester, purpose: followUp.purpose, dataCategories: [followUp.category.dataCategory],
                             dataSubjectCategories: [], at: now)
             if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await safeguards.activeAgreements()) {
-                throw Problem(.forbidden, code: "not-covered-by-agreement", detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
             }
             // The owner's clock sets the deadline it answers to.
             followUp.requestedAt = now
@@ -171,11 +171,11 @@ struct HitFollowUps: Sendable {
         case "hit-follow-up-status":
             guard let asked = try? MessageStore.decoder.decode(FollowUpStatusRequest.self, from: data), let followUp = try await load(asked.id),
                   followUp.requester == requester, followUp.owner == ownAgencyCode else {
-                throw Problem(.notFound, code: "not-found", detail: "No follow-up of \(requester) with that id.")
+                throw LiaisonError(.notFound, "No follow-up of \(requester) with that id.")
             }
             return try seal(followUp, to: partner)
         default:
-            throw Problem(.badRequest, code: "wrong-kind", detail: "Expected a hit-follow-up envelope, got \(header.kind).")
+            throw LiaisonError(.wrongKind, "Expected a hit-follow-up envelope, got \(header.kind).")
         }
     }
 

@@ -15,10 +15,9 @@ struct LineProblems: Error, Sendable {
         return "\(problems.count) bad line\(problems.count == 1 ? "" : "s"), nothing done: \(shown)\(problems.count > 20 ? "; …" : "")"
     }
 
-    var problem: Problem {
-        var problem = Problem(.badRequest, code: "invalid-input", detail: summary)
-        problem.errors = problems.map(\.description)
-        return problem
+    /// The error the edge answers with: the summary, and every bad line in `errors`.
+    var error: LiaisonError {
+        LiaisonError(.invalidInput, summary, errors: problems.map(\.description))
     }
 }
 

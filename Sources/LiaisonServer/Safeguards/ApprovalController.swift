@@ -77,7 +77,7 @@ struct ApprovalController {
             var state: ApprovalRecord.State?
             if let stateName {
                 guard let parsed = ApprovalRecord.State(rawValue: stateName) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "state must be pending, approved or refused, not '\(stateName)'.")
+                    throw LiaisonError(.invalidInput, "state must be pending, approved or refused, not '\(stateName)'.")
                 }
                 state = parsed
             }
@@ -122,7 +122,7 @@ struct ApprovalWorkflow: Sendable {
     /// One approval, if the user may see it (404 otherwise, so that ids reveal nothing).
     func approval(_ id: String, for principal: Principal) async throws -> ApprovalRecord {
         guard let record = try await safeguards.store.approval(id), Self.mayView(record, principal) else {
-            throw Problem(.notFound, code: "not-found", detail: "No approval \(id).")
+            throw LiaisonError(.notFound, "No approval \(id).")
         }
         return record
     }
@@ -136,8 +136,8 @@ struct ApprovalWorkflow: Sendable {
         let outcome: String
         do {
             outcome = try await messages.release(record, approvedBy: "user:\(principal.username)", reason: reason)
-        } catch let problem as Problem {
-            outcome = "failed: \(problem.detail)"
+        } catch let error as LiaisonError {
+            outcome = "failed: \(error.message)"
         }
         try await safeguards.store.setOutcome(id, outcome)
         record.outcome = outcome
@@ -148,7 +148,7 @@ struct ApprovalWorkflow: Sendable {
 extension LiaisonRequestContext {
     /// The signed-in user; routes that declare roles always have one.
     func requirePrincipal() throws -> Principal {
-        guard let principal else { throw Problem(.unauthorized, code: "not-authenticated", detail: "Sign in first.") }
+        guard let principal else { throw LiaisonError(.notAuthenticated, "Sign in first.") }
         return principal
     }
 }

@@ -101,20 +101,16 @@ struct OversightMonitor: Sendable {
     }
 
     /// A person's confirmation or rejection of an alert, with a reason.
-    /// - Throws: ``Problem`` 400/404/409.
+    /// - Throws: ``LiaisonError`` 400/404/409.
     func review(_ id: String, confirmed: Bool, reason: String, actor: String, role: Role?) async throws -> AlertRecord {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count >= 10, reason.count <= 2_000 else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "reason: say in 10 to 2000 characters why the alert is \(confirmed ? "confirmed" : "rejected").")
+            throw LiaisonError(.invalidInput, "reason: say in 10 to 2000 characters why the alert is \(confirmed ? "confirmed" : "rejected").")
         }
         let event = trail.event(.alertReviewed, actor: actor, role: role?.rawValue, subject: "alert:\(id)", details: ["decision": confirmed ? "confirmed" : "rejected", "reason": reason])
-        do {
-            let record = try await alerts.review(id, confirmed: confirmed, by: actor, reason: reason, audit: event, at: clock.now())
-            await trail.wakeup.signal()
-            return record
-        } catch let error as LiaisonError {
-            throw Problem(error)
-        }
+        let record = try await alerts.review(id, confirmed: confirmed, by: actor, reason: reason, audit: event, at: clock.now())
+        await trail.wakeup.signal()
+        return record
     }
 
     /// The transparency report for `from..<to`.
@@ -200,7 +196,7 @@ struct OversightController {
             case "json": return try JSONBody.response(report)
             case "csv": return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv())))
             case "html": return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: TransparencyHTML.document(report))))
-            case let other: throw Problem(.badRequest, code: "invalid-input", detail: "format must be json, csv or html, not '\(other)'.")
+            case let other: throw LiaisonError(.invalidInput, "format must be json, csv or html, not '\(other)'.")
             }
         }
     }
@@ -209,19 +205,15 @@ struct OversightController {
     static func days(_ text: String?) throws -> Int {
         guard let text else { return 30 }
         guard let days = Int(text), (1...3_650).contains(days) else {  // checked: parses text: nil when not a number
-            throw Problem(.badRequest, code: "invalid-input", detail: "days must be a whole number from 1 to 3650, not '\(text)'.")
+            throw LiaisonError(.invalidInput, "days must be a whole number from 1 to 3650, not '\(text)'.")
         }
         return days
     }
 
     /// A reporting period from `YYYY-MM-DD` dates, both inclusive (default: this calendar year).
-    /// - Throws: ``Problem`` 400 naming the field.
+    /// - Throws: ``LiaisonError`` 400 naming the field.
     static func period(_ fromText: String?, _ toText: String?, now: Date) throws -> (Date, Date) {
-        do {
-            return try CalendarDay.period(from: fromText, to: toText, now: now)
-        } catch {
-            throw Problem(error)
-        }
+        return try CalendarDay.period(from: fromText, to: toText, now: now)
     }
 }
 

@@ -153,18 +153,14 @@ struct RetentionSweeper: Sendable {
     }
 
     /// Places a legal hold.
-    /// - Throws: ``Problem`` 400 naming the bad field.
+    /// - Throws: ``LiaisonError`` 400 naming the bad field.
     func placeHold(caseRef: String?, subject: String?, reason: String, until: Date, actor: String, role: Role?) async throws -> LegalHold {
         let now = clock.now()
         let hold = LegalHold(
             id: UUIDv7.make(at: now).uuidString.lowercased(), caseRef: caseRef?.trimmingCharacters(in: .whitespaces), subject: subject,
             reason: reason.trimmingCharacters(in: .whitespacesAndNewlines), until: until, createdBy: actor, createdAt: now
         )
-        do {
-            try hold.validate(at: now)
-        } catch {
-            throw Problem(error)
-        }
+        try hold.validate(at: now)
         var details = ["reason": hold.reason, "until": until.formatted(.iso8601), "change": "placed"]
         if let caseRef = hold.caseRef { details["caseRef"] = caseRef }
         try await store.place(hold, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: hold.subject ?? "case:\(hold.caseRef ?? "")", details: details), at: now)
@@ -173,13 +169,9 @@ struct RetentionSweeper: Sendable {
     }
 
     func releaseHold(_ id: String, actor: String, role: Role?) async throws -> LegalHold {
-        do {
-            let hold = try await store.release(id, by: actor, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: "legal-hold:\(id)", details: ["change": "released"]), at: clock.now())
-            await trail.wakeup.signal()
-            return hold
-        } catch let error as LiaisonError {
-            throw Problem(error)
-        }
+        let hold = try await store.release(id, by: actor, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: "legal-hold:\(id)", details: ["change": "released"]), at: clock.now())
+        await trail.wakeup.signal()
+        return hold
     }
 }
 
@@ -255,7 +247,7 @@ struct RetentionController {
     static func days(_ text: String?) throws -> Int {
         guard let text else { return 30 }
         guard let days = Int(text), (0...3_650).contains(days) else {  // checked: parses text: nil when not a number
-            throw Problem(.badRequest, code: "invalid-input", detail: "days must be a whole number from 0 to 3650, not '\(text)'.")
+            throw LiaisonError(.invalidInput, "days must be a whole number from 0 to 3650, not '\(text)'.")
         }
         return days
     }

@@ -21,13 +21,9 @@ struct SafeguardsService: Sendable {
     }
 
     /// Replaces the configuration after validating it.
-    /// - Throws: ``Problem`` 400 naming the bad field.
+    /// - Throws: ``LiaisonError`` 400 naming the bad field.
     func replaceConfiguration(_ configuration: SafeguardsConfiguration, actor: String, role: Role?) async throws {
-        do {
-            try configuration.validate()
-        } catch {
-            throw Problem(error)
-        }
+        try configuration.validate()
         let document = try MessageStore.encoder.encode(configuration)
         let event = trail.event(
             .configurationChanged, actor: actor, role: role?.rawValue, subject: "safeguards",
@@ -126,39 +122,35 @@ struct SafeguardsService: Sendable {
 
     /// Records the approver's decision. The approver must hold the approver role and may not
     /// approve their own request (four eyes); a reason is required either way.
-    /// - Throws: ``Problem`` 403/404/409/400.
+    /// - Throws: ``LiaisonError`` 403/404/409/400.
     func decide(approval id: String, approve: Bool, reason: String, by principal: Principal) async throws -> ApprovalRecord {
         guard let record = try await store.approval(id) else {
-            throw Problem(.notFound, code: "not-found", detail: "No approval \(id).")
+            throw LiaisonError(.notFound, "No approval \(id).")
         }
         guard principal.role == record.approverRole else {
-            throw Problem(.forbidden, code: "not-the-approver", detail: "Approval \(id) is for a \(record.approverRole.rawValue) to decide.")
+            throw LiaisonError(.notTheApprover, "Approval \(id) is for a \(record.approverRole.rawValue) to decide.")
         }
         guard record.requester != "user:\(principal.username)" else {
-            throw Problem(.forbidden, code: "own-request", detail: "Nobody approves their own request: another \(record.approverRole.rawValue) decides it.")
+            throw LiaisonError(.ownRequest, "Nobody approves their own request: another \(record.approverRole.rawValue) decides it.")
         }
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reason.count >= 3, reason.count <= 2_000 else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "reason: say in 3 to 2000 characters why the request is \(approve ? "approved" : "refused").")
+            throw LiaisonError(.invalidInput, "reason: say in 3 to 2000 characters why the request is \(approve ? "approved" : "refused").")
         }
         let event = trail.event(
             .approvalDecided, actor: "user:\(principal.username)", role: principal.role.rawValue, subject: "approval:\(id)", purpose: record.purpose,
             recipients: record.recipients, details: ["decision": approve ? "approved" : "refused", "reason": reason, "requester": record.requester]
         )
-        do {
-            let decided = try await store.decide(id, approved: approve, by: "user:\(principal.username)", reason: reason, audit: event, at: clock.now())
-            await trail.wakeup.signal()
-            return decided
-        } catch let error as LiaisonError {
-            throw Problem(error)
-        }
+        let decided = try await store.decide(id, approved: approve, by: "user:\(principal.username)", reason: reason, audit: event, at: clock.now())
+        await trail.wakeup.signal()
+        return decided
     }
 }
 
 extension SafeguardsService {
     /// Asks the decision point before an item of evidence is read or exported: the role must
     /// handle case content and the item's case is the case link; the decision is logged.
-    /// - Throws: ``Problem`` 403 with the reasons when it refuses. An unknown item passes, so that
+    /// - Throws: ``LiaisonError`` 403 with the reasons when it refuses. An unknown item passes, so that
     ///   the route answers its own 404.
     func authoriseEvidence(_ id: String, store: EvidenceStore, action: PolicyRequest.Action, principal: Principal?, actor: String) async throws {
         guard let record = try await store.item(id) else { return }
@@ -167,7 +159,7 @@ extension SafeguardsService {
             purpose: "evidence of case \(record.item.caseRef)", legalBasis: record.item.legalAuthority, caseRef: record.item.caseRef, at: clock.now()
         )
         if case .deny(let reasons) = try await decide(request, actor: actor, subject: "evidence:\(id)").decision {
-            throw Problem(.forbidden, code: "refused-by-safeguards", detail: reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
         }
     }
 }

@@ -74,18 +74,14 @@ struct SubjectRights: Sendable {
     func receive(_ new: NewRequest, actor: String, role: Role?) async throws -> SubjectRequest {
         let now = clock.now()
         let received = new.receivedAt ?? now
-        guard received <= now.addingTimeInterval(300) else { throw Problem(.badRequest, code: "invalid-input", detail: "receivedAt must not be in the future.") }
+        guard received <= now.addingTimeInterval(300) else { throw LiaisonError(.invalidInput, "receivedAt must not be in the future.") }
         let months = try await safeguards.configuration().subjectRequestMonths
         let request = SubjectRequest(
             id: UUIDv7.make(at: now).uuidString.lowercased(), kind: new.kind, name: new.name.trimmingCharacters(in: .whitespaces),
             birthDate: new.birthDate.flatMap { $0.isEmpty ? nil : $0 }, identifiers: (new.identifiers ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             channel: new.channel, details: new.details ?? "", receivedAt: received, dueAt: SubjectRequest.deadline(receivedAt: received, months: months), recordedBy: actor
         )
-        do {
-            try request.validate()
-        } catch {
-            throw Problem(error)
-        }
+        try request.validate()
         // The log names the request, not the person: the request itself holds the name.
         let event = trail.event(
             .subjectRequestReceived, actor: actor, role: role?.rawValue, subject: "subject-request:\(request.id)",
@@ -97,7 +93,7 @@ struct SubjectRights: Sendable {
     }
 
     func request(_ id: String) async throws -> (request: SubjectRequest, findings: SubjectFindings?) {
-        guard let stored = try await store.request(id) else { throw Problem(.notFound, code: "not-found", detail: "No subject request \(id).") }
+        guard let stored = try await store.request(id) else { throw LiaisonError(.notFound, "No subject request \(id).") }
         return (stored.request, try stored.findings.map { try MessageStore.decoder.decode(SubjectFindings.self, from: $0) })
     }
 
@@ -178,16 +174,16 @@ struct SubjectRights: Sendable {
     /// through the supervisory authority.
     func decide(_ id: String, _ body: DecisionRequest, actor: String, role: Role?) async throws -> SubjectRequest {
         let (request, findings) = try await self.request(id)
-        guard request.state == .open else { throw Problem(.conflict, code: "conflict", detail: "Subject request \(id) was already decided.") }
+        guard request.state == .open else { throw LiaisonError(.conflict, "Subject request \(id) was already decided.") }
         let reasons = body.reasons.trimmingCharacters(in: .whitespacesAndNewlines)
         guard reasons.count >= 10, reasons.count <= 5_000 else {
-            throw Problem(.badRequest, code: "invalid-input", detail: "reasons: give the reasons for the decision (10 to 5000 characters).")
+            throw LiaisonError(.invalidInput, "reasons: give the reasons for the decision (10 to 5000 characters).")
         }
         guard findings != nil || body.outcome == .refused else {
-            throw Problem(.unprocessableContent, code: "search-first", detail: "Search the node for the subject before deciding (POST /api/v1/subject-requests/\(id)/search).")
+            throw LiaisonError(.searchFirst, "Search the node for the subject before deciding (POST /api/v1/subject-requests/\(id)/search).")
         }
         if body.outcome == .nothingHeld, !(findings?.findings.isEmpty ?? true) {
-            throw Problem(.unprocessableContent, code: "records-found", detail: "The search found \(findings!.findings.count) records; 'nothing-held' would not be true.")
+            throw LiaisonError(.recordsFound, "The search found \(findings!.findings.count) records; 'nothing-held' would not be true.")
         }
         let now = clock.now()
         var acted: [String] = []
@@ -206,20 +202,16 @@ struct SubjectRights: Sendable {
             .subjectRequestDecided, actor: actor, role: role?.rawValue, subject: "subject-request:\(id)",
             details: ["kind": request.kind.rawValue, "outcome": body.outcome.rawValue, "onTime": now <= request.dueAt ? "yes" : "no", "acted": "\(acted.count)"]
         )
-        do {
-            let decided = try await store.decide(id, decision, audit: event, at: now)
-            await trail.wakeup.signal()
-            return decided
-        } catch let error as LiaisonError {
-            throw Problem(error)
-        }
+        let decided = try await store.decide(id, decision, audit: event, at: now)
+        await trail.wakeup.signal()
+        return decided
     }
 
     /// The answer to send: the decision, its reasons, and for granted access the data held.
     func answer(_ id: String, actor: String, role: Role?) async throws -> SubjectAnswer {
         let (request, findings) = try await self.request(id)
         guard let decision = request.decision else {
-            throw Problem(.conflict, code: "not-decided", detail: "Subject request \(id) is not decided yet; its deadline is \(request.dueAt.formatted(.iso8601)).")
+            throw LiaisonError(.notDecided, "Subject request \(id) is not decided yet; its deadline is \(request.dueAt.formatted(.iso8601)).")
         }
         let statement: String
         var records: [SubjectFinding] = []

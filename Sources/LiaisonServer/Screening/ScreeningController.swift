@@ -64,7 +64,7 @@ struct ScreeningController {
         routes.on(.post, "/api/v1/lists/:name/import", access: Self.listManagers, surface: .api) { request, context in
             let name = try context.parameters.require("name")
             guard let format = ScreeningService.Format(rawValue: request.uri.queryParameters.get("format") ?? "") else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "format: one of \(ScreeningService.Format.allCases.map(\.rawValue).joined(separator: ", ")) (query parameter)")
+                throw LiaisonError(.invalidInput, "format: one of \(ScreeningService.Format.allCases.map(\.rawValue).joined(separator: ", ")) (query parameter)")
             }
             let body = try await Self.collect(request, limit: Self.maximumListBytes)
             let files = try Self.files(body, format: format)
@@ -72,11 +72,11 @@ struct ScreeningController {
         }
         routes.on(.get, "/api/v1/lists/:name/entries", access: Self.screeners.adding(.administrator), surface: .api) { request, context in
             let name = try context.parameters.require("name")
-            guard try await store.list(name) != nil else { throw Problem(.notFound, code: "not-found", detail: "No list \(name).") }
+            guard try await store.list(name) != nil else { throw LiaisonError(.notFound, "No list \(name).") }
             var limit = 1000
             if let text = request.uri.queryParameters.get("limit") {
                 guard let value = Int(text), (1...100_000).contains(value) else {  // checked: parses text: nil when not a number
-                    throw Problem(.badRequest, code: "invalid-input", detail: "limit: a number from 1 to 100000")
+                    throw LiaisonError(.invalidInput, "limit: a number from 1 to 100000")
                 }
                 limit = value
             }
@@ -94,7 +94,7 @@ struct ScreeningController {
         }
         routes.on(.delete, "/api/v1/lists/:name/entries/:id", access: Self.listManagers, surface: .api) { _, context in
             let name = try context.parameters.require("name"), id = try context.parameters.require("id")
-            guard try await store.entry(list: name, id: id) != nil else { throw Problem(.notFound, code: "not-found", detail: "No entry \(id) on \(name).") }
+            guard try await store.entry(list: name, id: id) != nil else { throw LiaisonError(.notFound, "No entry \(id) on \(name).") }
             return try JSONBody.response(try await service.editNational(list: name, upsert: nil, delete: id, actor: AuditTrail.actor(context)))
         }
         routes.on(.post, "/api/v1/screening", access: Self.screeners, surface: .api) { request, context in
@@ -112,7 +112,7 @@ struct ScreeningController {
         routes.on(.get, "/api/v1/screening/results", access: Self.screeners, surface: .api) { request, _ in
             let status = try request.uri.queryParameters.get("status").map { text in
                 guard let status = ScreeningResultRecord.Status(rawValue: text) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "status: potential, confirmed or false-positive")
+                    throw LiaisonError(.invalidInput, "status: potential, confirmed or false-positive")
                 }
                 return status
             }
@@ -200,7 +200,7 @@ struct ScreeningController {
         do {
             return Data(try await request.body.collect(upTo: limit).readableBytesView)
         } catch {
-            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The body is larger than \(limit) bytes.")
+            throw LiaisonError(.bodyTooLarge, "The body is larger than \(limit) bytes.")
         }
     }
 

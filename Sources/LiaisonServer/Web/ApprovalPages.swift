@@ -39,12 +39,12 @@ struct ApprovalPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 guard let decision = form.decision, ["approve", "refuse"].contains(decision) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "Choose approve or refuse.")
+                    throw LiaisonError(.invalidInput, "Choose approve or refuse.")
                 }
                 _ = try await approvals.decide(id, approve: decision == "approve", reason: form.reason ?? "", by: try context.requirePrincipal())
                 return Response(status: .seeOther, headers: [.location: "/approvals/\(id)"])
-            } catch let problem as Problem where problem.status != 404 {
-                return try await show(id, request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.status)
             }
         }
     }

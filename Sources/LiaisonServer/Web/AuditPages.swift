@@ -22,7 +22,7 @@ struct AuditPages {
         }
         routes.on(.get, "/audit/entries/:index", access: AuditController.readers, surface: .web, audited: .auditRead) { request, context in
             guard let index = CheckedInteger.logSize(try context.parameters.require("index")) else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "An entry index is an integer from 0 to \(CheckedInteger.maximumLogSize).")
+                throw LiaisonError(.invalidInput, "An entry index is an integer from 0 to \(CheckedInteger.maximumLogSize).")
             }
             return try await entry(index, request: request, context: context)
         }
@@ -33,7 +33,7 @@ struct AuditPages {
         guard let text, !text.isEmpty else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return endOfDay ? day.addingTimeInterval(86_400) : day }
-        throw Problem(.badRequest, code: "invalid-input", detail: "'\(text)' is not a date (yyyy-mm-dd) or an RFC 3339 time.")
+        throw LiaisonError(.invalidInput, "'\(text)' is not a date (yyyy-mm-dd) or an RFC 3339 time.")
     }
 
     private func explorer(request: Request, context: LiaisonRequestContext) async throws -> Response {
@@ -41,10 +41,10 @@ struct AuditPages {
         let actor = query.get("actor").flatMap { $0.isEmpty ? nil : ($0.contains(":") ? $0 : "user:\($0)") }
         let operation = query.get("operation").flatMap { $0.isEmpty ? nil : $0 }
         if let operation, AuditOperation(rawValue: operation) == nil {
-            throw Problem(.badRequest, code: "invalid-input", detail: "'\(operation)' is not an audited operation.")
+            throw LiaisonError(.invalidInput, "'\(operation)' is not an audited operation.")
         }
         let before = try query.get("before").map { text -> UInt64 in
-            guard let value = CheckedInteger.logSize(text) else { throw Problem(.badRequest, code: "invalid-input", detail: "before is an entry index (an integer from 0 to \(CheckedInteger.maximumLogSize)).") }
+            guard let value = CheckedInteger.logSize(text) else { throw LiaisonError(.invalidInput, "before is an entry index (an integer from 0 to \(CheckedInteger.maximumLogSize)).") }
             return value
         }
         let filter = AuditStore.Filter(
@@ -91,7 +91,7 @@ struct AuditPages {
 
     private func entry(_ index: UInt64, request: Request, context: LiaisonRequestContext) async throws -> Response {
         guard let entry = try await store.entries(index..<(index + 1)).first else {
-            throw Problem(.notFound, code: "not-found", detail: "No audit entry \(index).")
+            throw LiaisonError(.notFound, "No audit entry \(index).")
         }
         var values: [String: Any] = [
             "index": String(index), "leaf": String(decoding: entry.leaf, as: UTF8.self),

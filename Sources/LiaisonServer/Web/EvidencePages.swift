@@ -88,9 +88,7 @@ struct EvidencePages {
                 )
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(record.item.id)"])
             } catch let error as LiaisonError {
-                return try await list(request: request, context: context, error: error.message, status: .badRequest)
-            } catch let problem as Problem {
-                return try await list(request: request, context: context, error: problem.detail, status: .badRequest)
+                return try await list(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/evidence", access: handlers, surface: .web) { request, context in
@@ -100,9 +98,7 @@ struct EvidencePages {
                 let record = try await service.register(try form.registration(.physical, now: service.clock.now()), by: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(record.item.id)"])
             } catch let error as LiaisonError {
-                return try await list(request: request, context: context, error: error.message, status: .badRequest)
-            } catch let problem as Problem {
-                return try await list(request: request, context: context, error: problem.detail, status: .badRequest)
+                return try await list(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/evidence/:id", access: handlers, surface: .web, audited: .evidenceRead) { request, context in
@@ -122,8 +118,8 @@ struct EvidencePages {
                     recipient: (form.recipient ?? "").isEmpty ? nil : form.recipient
                 ), by: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(id)"])
-            } catch let error as LiaisonError where error.code != .notFound {
-                return try await show(id, request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/evidence/:id/transfer", access: handlers, surface: .web) { request, context in
@@ -135,10 +131,8 @@ struct EvidencePages {
                     to: form.to ?? "", actor: form.actor ?? "", place: form.place ?? "", purpose: form.purpose ?? "", legalBasis: form.legalBasis ?? ""
                 ), by: AuditTrail.actor(context), principal: context.principal)
                 return Response(status: .seeOther, headers: [.location: "/evidence/\(id)"])
-            } catch let problem as Problem where problem.status != 404 {
-                return try await show(id, request: request, context: context, error: problem.detail, status: .init(code: problem.status))
-            } catch let error as LiaisonError where error.code != .notFound {
-                return try await show(id, request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/evidence/:id/package", access: handlers, surface: .web, audited: .evidenceExported) { _, context in
@@ -176,7 +170,7 @@ struct EvidencePages {
     }
 
     private func show(_ id: String, request: Request, context: LiaisonRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let record = try await service.store.item(id) else { throw Problem(.notFound, code: "not-found", detail: "No evidence item \(id).") }
+        guard let record = try await service.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
         let chain = try await service.custody(id)
         var events: [[String: Any]] = []
         var closed = false

@@ -76,9 +76,7 @@ struct HitPages {
             do {
                 return try await searchPage(request: request, context: context, category: category, results: try await search(form, category: category, context: context), form: form)
             } catch let error as LiaisonError {
-                return try await searchPage(request: request, context: context, category: category, error: error.message, form: form, status: .badRequest)
-            } catch let problem as Problem where problem.status == 400 {
-                return try await searchPage(request: request, context: context, category: category, error: problem.detail, form: form, status: .badRequest)
+                return try await searchPage(request: request, context: context, category: category, error: error.message, form: form, status: error.status)
             }
         }
         routes.on(.post, "/hits/import", access: HitController.dataManagers, surface: .web) { request, context in
@@ -97,7 +95,7 @@ struct HitPages {
                 return try await searchPage(request: request, context: context, category: category, error: "Nothing imported: \(problems.problems.count) bad lines.",
                                             lineProblems: problems.problems.map(\.description), status: .badRequest)
             } catch let error as LiaisonError {
-                return try await searchPage(request: request, context: context, category: category, error: error.message, status: .badRequest)
+                return try await searchPage(request: request, context: context, category: category, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/hits/follow-ups", access: HitController.searchers, surface: .web) { request, context in
@@ -113,9 +111,7 @@ struct HitPages {
                                                 principal: context.principal, actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/hits/follow-ups"])
             } catch let error as LiaisonError {
-                return try await followUpsPage(request: request, context: context, error: error.message, status: .badRequest)
-            } catch let problem as Problem {
-                return try await followUpsPage(request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+                return try await followUpsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/hits/follow-ups/:id/decision", access: HitFollowUps.deciders, surface: .web) { request, context in
@@ -126,8 +122,8 @@ struct HitPages {
                 _ = try await followUps.decide(try context.parameters.require("id"), approve: decision == "approve", reason: form.reason ?? "",
                                                principal: context.principal, actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/hits/follow-ups"])
-            } catch let error as LiaisonError where error.code != .notFound {
-                return try await followUpsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await followUpsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
     }

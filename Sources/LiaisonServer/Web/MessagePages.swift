@@ -39,14 +39,14 @@ struct MessagePages {
         func person() throws -> MessageEntity? {
             guard let name = personName?.trimmingCharacters(in: .whitespaces), !name.isEmpty else { return nil }
             guard let subject = DataSubjectCategory(rawValue: personSubject ?? "suspect") else {
-                throw Problem(.badRequest, code: "invalid-input", detail: "personSubject: '\(personSubject ?? "")' is not a data-subject category.")
+                throw LiaisonError(.invalidInput, "personSubject: '\(personSubject ?? "")' is not a data-subject category.")
             }
             var properties = ["name": [name]]
             if let born = personBirthDate, !born.isEmpty { properties["birthDate"] = [born] }
             var special: [SpecialCategory] = []
             for value in self.special ?? [] {
                 guard let category = SpecialCategory(rawValue: value) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "special: '\(value)' is not a special category.")
+                    throw LiaisonError(.invalidInput, "special: '\(value)' is not a special category.")
                 }
                 special.append(category)
             }
@@ -275,10 +275,8 @@ struct MessagePages {
             case .sent(let record, _, _): return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
             case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
             }
-        } catch let problem as Problem {
-            return try await compose(request: request, context: context, status: .init(code: problem.status), values: kept.merging(["error": problem.detail]) { $1 })
         } catch let error as LiaisonError {
-            return try await compose(request: request, context: context, status: .badRequest, values: kept.merging(["error": error.message]) { $1 })
+            return try await compose(request: request, context: context, status: error.status, values: kept.merging(["error": error.message]) { $1 })
         }
     }
 }
@@ -290,18 +288,18 @@ struct FormReader: Sendable {
     func read<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the form as application/x-www-form-urlencoded.")
+            throw LiaisonError(.unsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch {
-            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The form is larger than this node's limit of \(maxBodyBytes) bytes.")
+            throw LiaisonError(.bodyTooLarge, "The form is larger than this node's limit of \(maxBodyBytes) bytes.")
         }
         do {
             return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
         } catch {
-            throw Problem(.badRequest, code: "invalid-form", detail: "The form could not be read.")
+            throw LiaisonError(.invalidForm, "The form could not be read.")
         }
     }
 
@@ -309,28 +307,28 @@ struct FormReader: Sendable {
     func readMultipart<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data") else {
-            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", detail: "Send the upload as multipart/form-data.")
+            throw LiaisonError(.unsupportedMediaType, "Send the upload as multipart/form-data.")
         }
         // MultipartKit's parser traps on an empty boundary (a precondition): the boundary is
         // checked against RFC 2046 before any byte of the body is read.
         guard let delimiter = Self.boundary(ofContentType: contentType) else {
-            throw Problem(.badRequest, code: "invalid-form", detail: "The upload's boundary is missing or not 1 to 70 of the characters RFC 2046 allows.")
+            throw LiaisonError(.invalidForm, "The upload's boundary is missing or not 1 to 70 of the characters RFC 2046 allows.")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch {
-            throw Problem(.contentTooLarge, code: "body-too-large", detail: "The upload is larger than \(limit / (1024 * 1024)) MB.")
+            throw LiaisonError(.bodyTooLarge, "The upload is larger than \(limit / (1024 * 1024)) MB.")
         }
         // MultipartKit 4 indexes a 128-entry table with each header-name byte and traps on a byte
         // of 0x80 or above (found by the API fuzzer): such a body is refused before it gets there.
         guard Self.partHeadersAreASCII(Array(buffer.readableBytesView), boundary: delimiter) else {
-            throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read: a part's header name is not ASCII.")
+            throw LiaisonError(.invalidForm, "The upload could not be read: a part's header name is not ASCII.")
         }
         do {
             return try FormDataDecoder().decode(T.self, from: buffer, boundary: delimiter)
         } catch {
-            throw Problem(.badRequest, code: "invalid-form", detail: "The upload could not be read.")
+            throw LiaisonError(.invalidForm, "The upload could not be read.")
         }
     }
 
@@ -379,10 +377,10 @@ struct FormReader: Sendable {
         return true
     }
 
-    /// - Throws: ``Problem`` 403 unless the form echoes the browser session's CSRF token.
+    /// - Throws: ``LiaisonError`` 403 unless the form echoes the browser session's CSRF token.
     func checkCSRF(_ token: String?, context: LiaisonRequestContext) throws {
         guard case .session(let expected, _) = context.credential, let token, WebController.constantTimeEqual(token, expected) else {
-            throw Problem(.forbidden, code: "csrf", detail: "The form's security token is missing or wrong; reload the page and try again.")
+            throw LiaisonError(.csrf, "The form's security token is missing or wrong; reload the page and try again.")
         }
     }
 }

@@ -23,8 +23,8 @@ struct OversightPages {
             let days: Int
             do {
                 days = try OversightController.days(request.uri.queryParameters.get("days"))
-            } catch let problem as Problem {
-                return try await console(request: request, context: context, days: 30, error: problem.detail, status: .badRequest)
+            } catch let error as LiaisonError {
+                return try await console(request: request, context: context, days: 30, error: error.message, status: error.status)
             }
             return try await console(request: request, context: context, days: days)
         }
@@ -33,12 +33,12 @@ struct OversightPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 guard let decision = form.decision, ["confirm", "reject"].contains(decision) else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "Choose confirm or reject.")
+                    throw LiaisonError(.invalidInput, "Choose confirm or reject.")
                 }
                 _ = try await monitor.review(try context.parameters.require("id"), confirmed: decision == "confirm", reason: form.reason ?? "", actor: AuditTrail.actor(context), role: context.principal?.role)
                 return Response(status: .seeOther, headers: [.location: "/oversight"])
-            } catch let problem as Problem {
-                return try await console(request: request, context: context, days: 30, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError {
+                return try await console(request: request, context: context, days: 30, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/oversight/transparency", access: OversightController.overseers, surface: .web) { request, context in
@@ -49,8 +49,8 @@ struct OversightPages {
                 let report = try await monitor.transparency(from: from, to: to)
                 let day = Date.ISO8601FormatStyle().year().month().day()
                 values = ["report": TransparencyHTML.fragment(report), "from": from.formatted(day), "to": to.addingTimeInterval(-1).formatted(day)]
-            } catch let problem as Problem {
-                values = ["error": problem.detail, "from": fromText ?? "", "to": toText ?? ""]
+            } catch let error as LiaisonError {
+                values = ["error": error.message, "from": fromText ?? "", "to": toText ?? ""]
                 return renderer.page("transparency", title: { $0["transparency_title"] ?? "Liaison" }, request: request, context: context, status: .badRequest, values: values)
             }
             return renderer.page("transparency", title: { $0["transparency_title"] ?? "Liaison" }, request: request, context: context, values: values)

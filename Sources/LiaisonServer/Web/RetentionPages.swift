@@ -28,15 +28,15 @@ struct RetentionPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 guard let until = CalendarDay.end(of: form.until ?? "") else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "until: give the last day of the hold as YYYY-MM-DD.")
+                    throw LiaisonError(.invalidInput, "until: give the last day of the hold as YYYY-MM-DD.")
                 }
                 _ = try await sweeper.placeHold(
                     caseRef: form.caseRef ?? "", subject: nil, reason: form.reason ?? "", until: until,
                     actor: AuditTrail.actor(context), role: context.principal?.role
                 )
                 return Response(status: .seeOther, headers: [.location: "/retention"])
-            } catch let problem as Problem {
-                return try await page(request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError {
+                return try await page(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/retention/holds/:id/release", access: RetentionController.holders, surface: .web) { request, context in
@@ -45,8 +45,8 @@ struct RetentionPages {
             do {
                 _ = try await sweeper.releaseHold(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role)
                 return Response(status: .seeOther, headers: [.location: "/retention"])
-            } catch let problem as Problem where problem.status != 404 {
-                return try await page(request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await page(request: request, context: context, error: error.message, status: error.status)
             }
         }
     }

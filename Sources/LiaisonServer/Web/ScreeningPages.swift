@@ -73,7 +73,7 @@ struct ScreeningPages {
                 let outcome = try await service.screen(query, actor: AuditTrail.actor(context))
                 return try await screeningPage(request: request, context: context, outcome: outcome)
             } catch let error as LiaisonError {
-                return try await screeningPage(request: request, context: context, error: error.message, status: .badRequest)
+                return try await screeningPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/screening/results/:id/adjudication", access: screeners, surface: .web) { request, context in
@@ -86,8 +86,8 @@ struct ScreeningPages {
                 _ = try await service.adjudicate(try context.parameters.require("id"), decision: decision, reason: form.reason ?? "",
                                                  actor: AuditTrail.actor(context), role: context.principal?.role.rawValue)
                 return Response(status: .seeOther, headers: [.location: "/screening"])
-            } catch let error as LiaisonError where error.code != .notFound {
-                return try await screeningPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await screeningPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/screening/lists", access: screeners.adding(.administrator), surface: .web) { request, context in
@@ -107,7 +107,7 @@ struct ScreeningPages {
                 let report = try await service.importList(name: listName, format: format, files: files, actor: AuditTrail.actor(context))
                 return try await listsPage(request: request, context: context, notice: report.summary)
             } catch let error as LiaisonError {
-                return try await listsPage(request: request, context: context, error: "Nothing imported: \(error.message)", status: error.code == .conflict ? .conflict : .badRequest)
+                return try await listsPage(request: request, context: context, error: "Nothing imported: \(error.message)", status: error.status)
             }
         }
         routes.on(.post, "/screening/lists/entries", access: ScreeningController.listManagers, surface: .web) { request, context in
@@ -121,7 +121,7 @@ struct ScreeningPages {
                 _ = try await service.editNational(list: form.list ?? "", upsert: party, delete: nil, actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/screening/lists"])
             } catch let error as LiaisonError {
-                return try await listsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+                return try await listsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/screening/lists/entries/removal", access: ScreeningController.listManagers, surface: .web) { request, context in
@@ -133,7 +133,7 @@ struct ScreeningPages {
                 _ = try await service.editNational(list: list, upsert: nil, delete: id, actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/screening/lists"])
             } catch let error as LiaisonError {
-                return try await listsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+                return try await listsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/screening/designations", access: screeners, surface: .web) { request, context in
@@ -149,7 +149,7 @@ struct ScreeningPages {
                     notificationMethod: form.notificationMethod ?? "", notifiedAt: nil, responseWindowDays: days), actor: AuditTrail.actor(context))
                 return Response(status: .seeOther, headers: [.location: "/screening/designations"])
             } catch let error as LiaisonError {
-                return try await designationsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+                return try await designationsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
         for action in ["response", "override", "withdrawal"] {
@@ -165,8 +165,8 @@ struct ScreeningPages {
                     default: _ = try await service.withdraw(id, reason: text, actor: actor)
                     }
                     return Response(status: .seeOther, headers: [.location: "/screening/designations"])
-                } catch let error as LiaisonError where error.code != .notFound {
-                    return try await designationsPage(request: request, context: context, error: error.message, status: error.code == .conflict ? .conflict : .badRequest)
+                } catch let error as LiaisonError where error.code.kind != .notFound {
+                    return try await designationsPage(request: request, context: context, error: error.message, status: error.status)
                 }
             }
         }

@@ -39,15 +39,15 @@ struct SubjectRequestPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 guard let kind = SubjectRequest.Kind(rawValue: form.kind ?? "") else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "kind: choose access, rectification, erasure or restriction.")
+                    throw LiaisonError(.invalidInput, "kind: choose access, rectification, erasure or restriction.")
                 }
                 let created = try await rights.receive(.init(
                     kind: kind, name: form.name ?? "", birthDate: form.birthDate, identifiers: (form.identifiers ?? "").split(whereSeparator: { $0 == "," || $0.isNewline }).map(String.init),
                     channel: form.channel ?? "", details: form.details, receivedAt: nil
                 ), actor: AuditTrail.actor(context), role: context.principal?.role)
                 return Response(status: .seeOther, headers: [.location: "/subject-requests/\(created.id)"])
-            } catch let problem as Problem {
-                return try await dashboard(request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError {
+                return try await dashboard(request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/subject-requests/:id", access: officers, surface: .web) { request, context in
@@ -66,12 +66,12 @@ struct SubjectRequestPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 guard let outcome = SubjectRequest.Outcome(rawValue: form.outcome ?? "") else {
-                    throw Problem(.badRequest, code: "invalid-input", detail: "outcome: choose one.")
+                    throw LiaisonError(.invalidInput, "outcome: choose one.")
                 }
                 _ = try await rights.decide(id, .init(outcome: outcome, reasons: form.reasons ?? ""), actor: AuditTrail.actor(context), role: context.principal?.role)
                 return Response(status: .seeOther, headers: [.location: "/subject-requests/\(id)"])
-            } catch let problem as Problem where problem.status != 404 {
-                return try await show(id, request: request, context: context, error: problem.detail, status: .init(code: problem.status))
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(id, request: request, context: context, error: error.message, status: error.status)
             }
         }
         routes.on(.get, "/subject-requests/:id/answer", access: officers, surface: .web) { request, context in

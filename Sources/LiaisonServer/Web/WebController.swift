@@ -84,7 +84,7 @@ struct WebController {
 
     private func logout(request: Request, context: LiaisonRequestContext) async throws -> Response {
         guard case .session(_, let tokenHash) = context.credential else {
-            throw Problem(.badRequest, code: "not-a-session", detail: "Sign-out applies to browser sessions; API tokens simply expire.")
+            throw LiaisonError(.notASession, "Sign-out applies to browser sessions; API tokens simply expire.")
         }
         let form = try await readForm(CSRFForm.self, request: request)
         try FormReader(maxBodyBytes: configuration.maxBodyBytes).checkCSRF(form.csrf, context: context)

@@ -73,7 +73,10 @@ struct PageRenderer: Sendable {
             ] as [String: Any]
         }
         object.merge(values) { _, new in new }
-        let html = library.render(object, withTemplate: template) ?? "<!DOCTYPE html><title>Liaison</title><p>Page unavailable.</p>"
+        // A template missing from the installation is a fault of the node, not an empty page.
+        guard let html = library.render(object, withTemplate: template) else {
+            return Problem(LiaisonError(.internal, "The page '\(template)' is missing from this installation; reinstall Liaison.")).htmlResponse()
+        }
         var allHeaders = headers
         allHeaders[.contentType] = "text/html; charset=utf-8"
         allHeaders[.cacheControl] = "no-store"

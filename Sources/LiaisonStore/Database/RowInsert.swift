@@ -18,7 +18,7 @@ public struct RowInsert: Sendable {
 
     /// Adds a row, its values in the order of ``columns``.
     public mutating func add(_ values: [any SQLExpression]) {
-        precondition(values.count == columns.count, "a row for \(table) needs \(columns.count) values")
+        precondition(values.count == columns.count, "a row for \(table) needs \(columns.count) values")  // checked: a programming error in the caller, never input (each caller builds rows from its own column list)
         rows.append(values)
     }
 
