@@ -126,8 +126,8 @@ let package = Package(
         ),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"], swiftSettings: testSettings),
         .testTarget(name: "LiaisonSafeguardsTests", dependencies: ["LiaisonSafeguards"], swiftSettings: testSettings),
-        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto"], swiftSettings: testSettings),
-        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching", "LiaisonTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "LiaisonStoreTests",
             dependencies: [

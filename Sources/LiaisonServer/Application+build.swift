@@ -176,12 +176,13 @@ public func buildApplication(
     HitPages(renderer: renderer, service: hits, partners: hitPartners, followUps: followUps, federation: federation,
              forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
 
-    var services: [any Service] = [database]
-    services.append(DesignationService(screening: screening, logger: logger))
+    var services: [any Service] = [database, partnerClients]
+    services.append(PeriodicJob.designationDeadlines(screening, clock: configuration.clock, logger: logger))
     services.append(HitIndexWarmUp(hits: hits, logger: logger))
-    services.append(RetentionService(sweeper: retention, interval: configuration.retentionSweepInterval, logger: logger))
-    services.append(OversightService(monitor: oversight, interval: configuration.anomalyScanInterval, logger: logger))
-    services.append(AuditService(log: auditLog, wakeup: auditWakeup, checkpointInterval: configuration.checkpointInterval, logger: logger))
+    services.append(PeriodicJob.retentionSweep(retention, every: configuration.retentionSweepInterval, clock: configuration.clock, logger: logger))
+    services.append(PeriodicJob.anomalyScan(oversight, every: configuration.anomalyScanInterval, clock: configuration.clock, logger: logger))
+    services.append(AuditSequencer(log: auditLog, wakeup: auditWakeup, logger: logger))
+    services.append(PeriodicJob.auditCheckpoints(auditLog, every: configuration.checkpointInterval, clock: configuration.clock, logger: logger))
     services.append(DeliveryService(
         ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
         clients: partnerClients, clock: configuration.clock,
@@ -200,11 +201,11 @@ public func buildApplication(
         WitnessEndpoint(witness: Witness(
             ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock
         ), audit: auditStore).register(on: federationRoutes)
-        services.append(WitnessService(
+        let witnessing = Witnessing(
             ownAgencyCode: node.settings.profile.agencyCode, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation,
-            clients: partnerClients, clock: configuration.clock,
-            interval: configuration.checkpointInterval, logger: logger
-        ))
+            clients: partnerClients, clock: configuration.clock, logger: logger
+        )
+        services.append(PeriodicJob.witnessing(witnessing, every: configuration.checkpointInterval, clock: configuration.clock, logger: logger))
         federationSpecs = federationRoutes.specs
         let server: HTTPServerBuilder
         if configuration.insecureLoopback {

@@ -1,24 +1,13 @@
 import Crypto
 import Foundation
 import LiaisonCore
+import LiaisonTestSupport
 import Testing
 
 @testable import LiaisonCrypto
 
-/// `../shared/data` beside the checkout (or `LIAISON_SHARED_DATA`): real public test vectors.
-enum SharedData {
-    static let directory: URL? = {
-        var candidates: [String] = []
-        if let configured = ProcessInfo.processInfo.environment["LIAISON_SHARED_DATA"] { candidates.append(configured) }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.deletingLastPathComponent().appendingPathComponent("shared/data").path)
-        candidates.append("/work/shared/data")
-        return candidates.map(URL.init(fileURLWithPath:)).first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("README.md").path) }
-    }()
-
-    static var available: Bool { directory != nil }
-    static let skipMessage: Comment = "../shared/data is absent (set LIAISON_SHARED_DATA to its path); the Merkle test vectors are skipped"
-
+extension SharedData {
+    /// The JSON files under `path`, in order.
     static func files(under path: String) -> [URL] {
         guard let root = directory?.appendingPathComponent(path),
               let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
@@ -146,7 +135,7 @@ struct MerkleTests {
 /// The independent vectors in `../shared/data/merkle`, with Liaison's documented policy for the
 /// edge cases (`docs/audit.md`): the outcomes that differ from a vector's are listed here, by file,
 /// with the reason, so that any other difference fails.
-@Suite("Merkle test vectors (transparency-dev, CCTV)", .enabled(if: SharedData.available, SharedData.skipMessage))
+@Suite("Merkle test vectors (transparency-dev, CCTV)", .enabled(if: SharedData.available, SharedData.skipMessage("the test vectors are")))
 struct MerkleVectorTests {
     /// Vectors whose expected outcome Liaison's stricter policy reverses (it refuses them).
     static let emptySubtree = "an empty subtree proves nothing about the tree: Liaison refuses it, as it refuses a consistency proof from size 0"
@@ -286,7 +275,7 @@ struct SignedNoteTests {
         #expect(throws: LiaisonError.self) { try Checkpoint(text: "origin\n01\n\(Merkle.emptyRoot.base64EncodedString())\n") }
     }
 
-    @Test("the C2SP signed-note example verifies, and the tlog-checkpoint example parses", .enabled(if: SharedData.available, SharedData.skipMessage))
+    @Test("the C2SP signed-note example verifies, and the tlog-checkpoint example parses", .enabled(if: SharedData.available, SharedData.skipMessage("the test vectors are")))
     func c2spExamples() throws {
         let directory = SharedData.directory!.appendingPathComponent("merkle/c2sp")
         let vkey = try String(contentsOf: directory.appendingPathComponent("signed-note-example.vkey.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

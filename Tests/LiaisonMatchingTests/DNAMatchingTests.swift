@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import LiaisonMatching
+import LiaisonTestSupport
 import Testing
 
 private func profile(_ reference: String, _ loci: [String: String]) throws -> STRProfile {
@@ -193,7 +194,7 @@ struct DNAIndexTests {
     }
 
     @Test("real NIST 1036 genotypes: every profile finds itself as a full hit with a tiny random-match probability",
-          .enabled(if: SharedData.available, SharedData.skipMessage))
+          .enabled(if: SharedData.available, SharedData.skipMessage("the DNA population data tests are")))
     func nist() throws {
         let text = try String(contentsOf: SharedData.directory!.appendingPathComponent("dna/NIST1036_revised2017_genotypes.csv"), encoding: .utf8)
         let file = ReferenceFile.parse(text, category: .dna)

@@ -1,22 +1,11 @@
 import Foundation
 import LiaisonCore
 import LiaisonMatching
+import LiaisonTestSupport
 import Testing
 
-enum SharedData {
-    static let directory: URL? = {
-        var candidates: [String] = []
-        if let configured = ProcessInfo.processInfo.environment["LIAISON_SHARED_DATA"] { candidates.append(configured) }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.deletingLastPathComponent().appendingPathComponent("shared/data").path)
-        candidates.append("/work/shared/data")
-        return candidates.map(URL.init(fileURLWithPath:)).first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("README.md").path) }
-    }()
-    static var available: Bool { directory != nil }
-    static let skipMessage: Comment = "../shared/data is absent (set LIAISON_SHARED_DATA to its path); the screening evaluation is skipped"
-}
 
-@Suite("Screening evaluation on real lists", .enabled(if: SharedData.available, SharedData.skipMessage))
+@Suite("Screening evaluation on real lists", .enabled(if: SharedData.available, SharedData.skipMessage("the screening evaluation is")))
 struct ScreeningEvaluationTests {
     @Test("recall ≥ 0.95 at precision ≥ 0.90; Latin, Cyrillic and Arabic-script recall; every script's false-positive rate within twice the Latin rate")
     func targets() throws {

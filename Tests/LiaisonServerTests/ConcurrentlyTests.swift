@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import LiaisonTestSupport
 import Testing
 
 @Suite("Fan-out over the event loops")
@@ -13,7 +14,7 @@ struct ConcurrentlyTests {
         let used = Mutex<Set<ObjectIdentifier>>([])
         let results = await Array(0..<64).concurrentMap { element in
             // A suspension in the middle: the job that resumes runs on a loop too.
-            try? await Task.sleep(for: .milliseconds(Int.random(in: 0...5)))
+            try? await simulatedWork(for: .milliseconds(Int.random(in: 0...5)))
             let loop = loops.first { $0.inEventLoop }
             #expect(loop != nil, "job \(element) ran off the event loops")
             if let loop { used.withLock { _ = $0.insert(ObjectIdentifier(loop)) } }

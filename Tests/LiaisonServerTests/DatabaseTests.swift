@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonStore
 import Logging
 import SQLKit
+import LiaisonTestSupport
 import Testing
 
 @Suite("SQLite group commit")
@@ -193,7 +194,7 @@ extension ReadCacheTests {
                 group.addTask {
                     try await database.cached("slow") {
                         await loads.count()
-                        try await Task.sleep(for: .milliseconds(100))
+                        try await simulatedWork(for: .milliseconds(100))
                         return 7
                     }
                 }

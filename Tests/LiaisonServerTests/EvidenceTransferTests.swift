@@ -38,10 +38,10 @@ struct EvidenceTransferTests {
 
             // The partner verifies the package, takes the item over and records its receipt.
             var received: [[String: Any]] = []
-            for _ in 0..<100 {
+            try await eventually("the partner holds the item", advancing: federation.clocks, by: 0.3) {
                 let reply = try await federation.call(1, "/api/v1/evidence/\(id)")
-                if reply.status == 200 { received = reply.json["custody"] as? [[String: Any]] ?? []; break }
-                try await Task.sleep(for: .milliseconds(100))
+                received = reply.json["custody"] as? [[String: Any]] ?? []
+                return reply.status == 200
             }
             #expect(received.map { $0["action"] as? String } == ["collected", "sealed", "transferred", "received"])
             #expect(received.last?["node"] as? String == "XB-CUS")

@@ -41,7 +41,7 @@ struct LiveFederation {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var ports: [(web: Int, federation: Int)] = []
-            for box in portBoxes { ports.append(try await box.bound()) }
+            for box in portBoxes { ports.append(await box.bound()) }
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             var federation = LiveFederation(nodes: nodes, ports: ports, http: http)
             do {
@@ -139,14 +139,17 @@ struct LiveFederation {
 
     /// Polls until `condition` holds for the message as node `index` shows it.
     func waitFor(_ index: Int, message id: String, _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
-        for _ in 0..<300 {
+        var seen: [String: Any] = [:]
+        try await eventually("message \(id) reaches the expected state at node \(index)") {
             let reply = try await call(index, "/api/v1/messages/\(id)")
-            if reply.status == 200, condition(reply.json) { return reply.json }
-            try await Task.sleep(for: .milliseconds(20))
+            seen = reply.json
+            return reply.status == 200 && condition(reply.json)
         }
-        Issue.record("message \(id) never reached the expected state at node \(index)")
-        return try await call(index, "/api/v1/messages/\(id)").json
+        return seen
     }
+
+    /// The nodes' clocks, which ``eventually(_:advancing:by:timeout:sourceLocation:_:)`` moves together.
+    var clocks: [ManualClock] { nodes.map(\.clock) }
 
     static func messageBody(to: [String], purpose: String = "investigation", subject: String = "Vehicle seen at the border", entities: String = "[]") -> String {
         """

@@ -28,6 +28,10 @@ struct TestNode {
         configuration.bcryptCost = 4
         configuration.clock = clock
         configuration.logLevel = .warning
+        // The periodic sweeps wait on this clock; tests that move it by days would otherwise race
+        // them with the sweeps they ask for. A test of the jobs themselves sets its own interval.
+        configuration.retentionSweepInterval = .seconds(100 * 365 * 86_400)
+        configuration.anomalyScanInterval = .seconds(100 * 365 * 86_400)
         configure(&configuration)
         let app = try await buildApplication(
             configuration: configuration,
@@ -89,16 +93,27 @@ extension TestResponse {
 actor Ports {
     private(set) var web: Int?
     private(set) var federation: Int?
+    private var waiting: [CheckedContinuation<(web: Int, federation: Int), Never>] = []
 
-    func set(web port: Int) { web = port }
-    func set(federation port: Int) { federation = port }
+    func set(web port: Int) {
+        web = port
+        resume()
+    }
+
+    func set(federation port: Int) {
+        federation = port
+        resume()
+    }
 
     /// Waits until both listeners are up.
-    func bound() async throws -> (web: Int, federation: Int) {
-        for _ in 0..<500 {
-            if let web, let federation { return (web, federation) }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw LiaisonError(.unavailable, "the node did not start listening")
+    func bound() async -> (web: Int, federation: Int) {
+        if let web, let federation { return (web, federation) }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func resume() {
+        guard let web, let federation else { return }
+        for waiter in waiting { waiter.resume(returning: (web, federation)) }
+        waiting = []
     }
 }

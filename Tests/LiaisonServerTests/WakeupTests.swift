@@ -1,5 +1,6 @@
 import Foundation
 @testable import LiaisonServer
+import LiaisonTestSupport
 import Testing
 
 @Suite("Wakeup")
@@ -12,7 +13,7 @@ struct WakeupTests {
         #expect(await clock.measure { await wakeup.idle(upTo: .seconds(30)) } < .seconds(10))
         // Nothing pending now: a signal sent while waiting ends the wait.
         let waiting = Task { await clock.measure { await wakeup.idle(upTo: .seconds(30)) } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the task waits") { await wakeup.isWaiting }
         await wakeup.signal()
         #expect(await waiting.value < .seconds(10))
         // A wait that runs out is not ended early by its own timer later, nor is the next one.
@@ -25,7 +26,7 @@ struct WakeupTests {
         let wakeup = Wakeup()
         let clock = ContinuousClock()
         let waiting = Task { await clock.measure { await wakeup.idle(upTo: .seconds(30)) } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually("the task waits") { await wakeup.isWaiting }
         waiting.cancel()
         #expect(await waiting.value < .seconds(10))
     }

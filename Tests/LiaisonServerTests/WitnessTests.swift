@@ -12,15 +12,6 @@ import Testing
 
 @Suite("Witnessing (C2SP tlog-witness)")
 struct WitnessTests {
-    /// Polls until `condition` holds (the witness round runs every 200 ms here).
-    static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        for _ in 0..<100 {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting until \(what)")
-    }
-
     static func adminToken(_ federation: LiveFederation, _ index: Int) async throws -> String {
         let admin = try await federation.nodes[index].addUser(.administrator, username: "admin\(index)")
         return try await federation.token(index, admin.username, admin.password)
@@ -33,7 +24,7 @@ struct WitnessTests {
             for (index, other) in [(0, 1), (1, 0)] {
                 let witnessKey = try #require(federation.nodes[other].app.identity.witnessVerifierKey)
                 let ownKey = try #require(federation.nodes[index].app.identity.auditVerifierKey)
-                try await Self.eventually("node \(index)'s checkpoint is cosigned") {
+                try await eventually("node \(index)'s checkpoint is cosigned", advancing: federation.clocks, by: 0.2) {
                     let note = try await federation.call(index, "/api/v1/audit/checkpoint", token: tokens[index]).text
                     guard let parsed = try? SignedNote.parse(note) else { return false }
                     return try NoteVerifier(verifierKey: witnessKey).verifies(parsed) && NoteVerifier(verifierKey: ownKey).verifies(parsed)
@@ -43,7 +34,7 @@ struct WitnessTests {
             // A partner fetches the newest checkpoint, cosignatures included, from the federation listener
             // (a checkpoint signed a moment ago may wait for the next witness round).
             let witnessA = try NoteVerifier(verifierKey: try #require(federation.nodes[0].app.identity.witnessVerifierKey))
-            try await Self.eventually("B's federation listener serves a cosigned checkpoint") {
+            try await eventually("B's federation listener serves a cosigned checkpoint", advancing: federation.clocks, by: 0.2) {
                 let fetched = try await federation.getFederation(1, "/federation/v1/audit/checkpoint")
                 return fetched.status == 200 && (try? SignedNote.parse(fetched.text)).map(witnessA.verifies) == true
             }
@@ -56,7 +47,7 @@ struct WitnessTests {
             let tokens = [try await Self.adminToken(federation, 0), try await Self.adminToken(federation, 1)]
             let witnessA = try #require(federation.nodes[0].app.identity.witnessVerifierKey)
             // B's log gets cosigned by A once.
-            try await Self.eventually("B's checkpoint is cosigned by A") {
+            try await eventually("B's checkpoint is cosigned by A", advancing: federation.clocks, by: 0.2) {
                 let note = try await federation.call(1, "/api/v1/audit/checkpoint", token: tokens[1]).text
                 return (try? SignedNote.parse(note)).map { (try? NoteVerifier(verifierKey: witnessA).verifies($0)) == true } ?? false
             }
@@ -96,11 +87,11 @@ struct WitnessTests {
             let admin = try await federation.nodes[1].addUser(.administrator, username: "busy")
             for _ in 0..<(Int(forkedCheckpoint.size) + 2) { _ = try await federation.token(1, admin.username, admin.password) }
             _ = try await federation.call(1, "/api/v1/audit/checkpoint", method: .POST, token: tokens[1])
-            try await Self.eventually("B raises a witness-refused alert") {
+            try await eventually("B raises a witness-refused alert", advancing: federation.clocks, by: 0.2) {
                 try await federation.call(1, "/api/v1/alerts", token: tokens[1]).array.contains { $0["kind"] as? String == "witness-refused" && $0["source"] as? String == "XA-POL" }
             }
             // The alert is in B's audit log too.
-            try await Self.eventually("the alert is in B's audit log") {
+            try await eventually("the alert is in B's audit log", advancing: federation.clocks, by: 0.2) {
                 _ = try await federation.call(1, "/api/v1/audit/checkpoint", method: .POST, token: tokens[1])
                 return try await federation.call(1, "/api/v1/audit/entries?start=0&end=1000", token: tokens[1]).text.contains("alert.raise")
             }

@@ -185,17 +185,24 @@ struct AuditTrail: Sendable {
     }
 }
 
-/// Sequences queued audit events as they arrive and signs a checkpoint at least every
-/// ``NodeConfiguration/checkpointInterval`` while the log grows: off the request path.
-struct AuditService: Service {
+extension PeriodicJob {
+    /// Signs a checkpoint of the audit log every `interval` while it grows (signing is a no-op when
+    /// the newest checkpoint covers the whole log).
+    static func auditCheckpoints(_ log: AuditLog, every interval: Duration, clock: any WallClock, logger: Logger) -> PeriodicJob {
+        PeriodicJob("audit checkpoint", every: interval, clock: clock, logger: logger) { try await log.checkpoint() }
+    }
+}
+
+/// Sequences queued audit events as they arrive, off the request path; signs a checkpoint as the
+/// node starts and as it stops (``PeriodicJob/auditCheckpoints(_:every:clock:logger:)`` signs the
+/// ones between).
+struct AuditSequencer: Service {
     let log: AuditLog
     let wakeup: Wakeup
-    let checkpointInterval: Duration
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            var lastCheckpoint = ContinuousClock.now
             // What was recorded while the node was down (CLI changes, a crash's queue) is in the
             // first checkpoint, not ten seconds later.
             do {
@@ -212,10 +219,6 @@ struct AuditService: Service {
                     try await log.sequence()
                 } catch {
                     logger.warning("cannot sequence the audit log", metadata: ["error": "\(error)"])
-                }
-                if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                    try await checkpoint()
-                    lastCheckpoint = ContinuousClock.now
                 }
             }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonMatching

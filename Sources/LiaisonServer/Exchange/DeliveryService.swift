@@ -46,7 +46,6 @@ struct DeliveryService: Service {
         try? await cancelWhenGracefulShutdown {
             try await loop()
         }
-        await clients.shutdown()
     }
 
     private func loop() async throws {

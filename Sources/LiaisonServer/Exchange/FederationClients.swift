@@ -1,16 +1,19 @@
 import AsyncHTTPClient
-import Hummingbird
 import Foundation
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// HTTP clients for talking to partners, one per partner: each trusts only that partner's pinned
-/// TLS certificate, and keeps its connections for reuse.
-actor FederationClients {
+/// TLS certificate, and keeps its connections for reuse. A lifecycle service of its own, listed
+/// before the jobs that use it, so that it shuts the clients down after them.
+actor FederationClients: Service {
     private var clients: [String: (pin: String, endpoint: String, client: HTTPClient)] = [:]
+    /// Set once the clients are shut down: no new one is made after that.
+    private var closed = false
     /// Plain HTTP to partners whose endpoint is on 127.0.0.1 (`--insecure-loopback`).
     let insecureLoopback: Bool
     /// This node's TLS certificate and key, presented to partners (mutual TLS): a partner's
@@ -34,6 +37,7 @@ actor FederationClients {
     /// The client for a partner, made on first use or when its pinned identity changed.
     /// - Returns: the client and the partner's base URL.
     func client(for partner: PartnerRecord) throws -> (HTTPClient, String) {
+        guard !closed else { throw LiaisonError(.unavailable, "the node is stopping; nothing more is sent to partners") }
         let identity = partner.identity
         let endpoint = identity.endpoint.hasSuffix("/") ? String(identity.endpoint.dropLast()) : identity.endpoint
         if let existing = clients[identity.agencyCode], existing.pin == identity.tlsCertificate.fingerprint, existing.endpoint == endpoint {
@@ -67,48 +71,17 @@ actor FederationClients {
         return (client, endpoint)
     }
 
+    /// Runs until the node shuts down gracefully, then shuts every client down.
+    func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
     func shutdown() async {
+        closed = true
         for (_, entry) in clients {
             try? await entry.client.shutdown()
         }
         clients = [:]
-    }
-}
-
-/// The federation listener's check of a client certificate (mutual TLS): a request other than a
-/// read comes from a client presenting the pinned TLS certificate of a partner.
-struct PartnerCertificates: Sendable {
-    let federation: FederationStore
-
-    /// Whether `certificate` is the pinned TLS certificate of one of this node's partners.
-    func isPartner(_ certificate: NIOSSLCertificate?) async -> Bool {
-        guard let certificate, let der = try? certificate.toDERBytes() else { return false }
-        let fingerprint = Fingerprint.of(der)
-        guard let partners = try? await federation.partners() else { return false }
-        return partners.contains { $0.identity.tlsCertificate.fingerprint == fingerprint }
-    }
-}
-
-/// Refuses every request but a read on the federation listener from a client that presented no
-/// partner certificate, before the body is read: a stranger cannot make the node buffer an
-/// envelope batch (up to 72 MiB) or verify signatures for it. Anyone may still read the public
-/// endpoints (the identity document, the newest checkpoint). The handshake itself takes any
-/// certificate, so that a former partner hears why (a 403 its deliveries record) rather than a
-/// TLS alert it would retry.
-struct PartnerPeerMiddleware: RouterMiddleware {
-    typealias Context = LiaisonRequestContext
-
-    let partners: PartnerCertificates
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method != .get, request.method != .head {
-            guard let certificate = try? await context.channel.nioSSL_peerCertificate().get() else {
-                throw LiaisonError(.partnerCertificateRequired, "Requests to the federation listener come from a partner node presenting its pinned TLS certificate (mutual TLS).")
-            }
-            guard await partners.isPartner(certificate) else {
-                throw LiaisonError(.notAPartner, "The client's TLS certificate is not that of a partner of this node: not a partner.")
-            }
-        }
-        return try await next(request, context)
     }
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards

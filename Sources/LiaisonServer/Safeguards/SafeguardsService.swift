@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import LiaisonCore
 import LiaisonSafeguards
 import LiaisonStore

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import LiaisonCore
 import LiaisonMatching
 import LiaisonSafeguards
@@ -235,48 +234,5 @@ struct SubjectRights: Sendable {
         }
         await trail.record(trail.event(.subjectRequestAnswered, actor: actor, role: role?.rawValue, subject: "subject-request:\(id)", details: ["outcome": decision.outcome.rawValue, "records": "\(records.count)"]))
         return SubjectAnswer(node: agency, request: request, statement: statement, records: records)
-    }
-}
-
-/// The data-protection officer's API for data subjects' requests.
-struct SubjectRequestController {
-    /// The data-protection officer handles the requests; the oversight body reads their figures in
-    /// the transparency report.
-    static let officers: AccessRule = .only(.dataProtectionOfficer)
-
-    let rights: SubjectRights
-    let configuration: NodeConfiguration
-
-    struct RequestView: Encodable {
-        var request: SubjectRequest
-        var overdue: Bool
-        var findings: SubjectFindings?
-    }
-
-    func register(on routes: RouteTable) {
-        routes.on(.post, "/api/v1/subject-requests", access: Self.officers, surface: .api) { request, context in
-            let body = try await JSONBody.decode(SubjectRights.NewRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let created = try await rights.receive(body, actor: AuditTrail.actor(context), role: context.principal?.role)
-            return try JSONBody.response(RequestView(request: created, overdue: false, findings: nil), status: .created)
-        }
-        routes.on(.get, "/api/v1/subject-requests", access: Self.officers, surface: .api) { _, _ in
-            let now = configuration.clock.now()
-            return try JSONBody.response(try await rights.store.requests().map { RequestView(request: $0, overdue: $0.isOverdue(at: now), findings: nil) })
-        }
-        routes.on(.get, "/api/v1/subject-requests/:id", access: Self.officers, surface: .api) { _, context in
-            let (request, findings) = try await rights.request(try context.parameters.require("id"))
-            return try JSONBody.response(RequestView(request: request, overdue: request.isOverdue(at: configuration.clock.now()), findings: findings))
-        }
-        routes.on(.post, "/api/v1/subject-requests/:id/search", access: Self.officers, surface: .api) { _, context in
-            try JSONBody.response(try await rights.search(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role))
-        }
-        routes.on(.post, "/api/v1/subject-requests/:id/decision", access: Self.officers, surface: .api) { request, context in
-            let body = try await JSONBody.decode(SubjectRights.DecisionRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let decided = try await rights.decide(try context.parameters.require("id"), body, actor: AuditTrail.actor(context), role: context.principal?.role)
-            return try JSONBody.response(RequestView(request: decided, overdue: false, findings: nil))
-        }
-        routes.on(.get, "/api/v1/subject-requests/:id/answer", access: Self.officers, surface: .api) { _, context in
-            try JSONBody.response(try await rights.answer(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role))
-        }
     }
 }

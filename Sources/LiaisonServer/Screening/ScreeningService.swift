@@ -446,26 +446,3 @@ actor ScreeningService {
         await recorded()
     }
 }
-
-/// Makes designations effective when their response window ends, checking once a minute (and at
-/// every read of the designations, so that the clock tests move is honoured at once).
-struct DesignationService: Service {
-    let screening: ScreeningService
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let activated = try await screening.activateDue()
-                    for designation in activated {
-                        logger.notice("designation effective after its response window", metadata: ["designation": "\(designation.id)"])
-                    }
-                } catch {
-                    logger.error("cannot activate due designations", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: .seconds(60))
-            }
-        }
-    }
-}

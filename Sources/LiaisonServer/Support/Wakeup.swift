@@ -13,6 +13,9 @@ actor Wakeup {
         }
     }
 
+    /// Whether a service is waiting now.
+    var isWaiting: Bool { !waiters.isEmpty }
+
     /// Returns whether a signal arrived since the last call, and clears it.
     func consume() -> Bool {
         defer { pending = false }

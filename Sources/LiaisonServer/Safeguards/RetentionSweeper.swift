@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards
@@ -172,83 +171,5 @@ struct RetentionSweeper: Sendable {
         let hold = try await store.release(id, by: actor, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: "legal-hold:\(id)", details: ["change": "released"]), at: clock.now())
         await trail.wakeup.signal()
         return hold
-    }
-}
-
-/// Runs the retention sweep in the background, at start and then every `interval`.
-struct RetentionService: Service {
-    let sweeper: RetentionSweeper
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let result = try await sweeper.sweep()
-                    if !result.erased.isEmpty || result.screeningResultsAnonymised > 0 {
-                        logger.notice("retention sweep", metadata: [
-                            "erased": "\(result.erased.count)", "held": "\(result.held.count)", "anonymised": "\(result.screeningResultsAnonymised)",
-                        ])
-                    }
-                } catch {
-                    logger.error("retention sweep failed", metadata: ["error": "\(error)"])
-                }
-                try await Task.sleep(for: interval)
-            }
-        }
-    }
-}
-
-/// The retention API: the report, a sweep on demand, legal holds.
-struct RetentionController {
-    /// Who sees what is due and what is held: it names records and cases, not their content.
-    static let readers: AccessRule = .only(.supervisor, .judicialAuthority, .dataProtectionOfficer, .oversight, .administrator)
-    /// Who runs a sweep now rather than waiting for the background one.
-    static let sweepers: AccessRule = .only(.dataProtectionOfficer, .administrator)
-    /// Who places and releases legal holds: a supervisor or a judicial authority.
-    static let holders: AccessRule = .only(.supervisor, .judicialAuthority)
-
-    let sweeper: RetentionSweeper
-    let configuration: NodeConfiguration
-
-    struct HoldRequest: Decodable {
-        var caseRef: String?
-        var subject: String?
-        var reason: String
-        var until: Date
-    }
-
-    func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/retention", access: Self.readers, surface: .api) { request, _ in
-            let days = try Self.days(request.uri.queryParameters.get("days"))
-            return try JSONBody.response(try await sweeper.report(withinDays: days))
-        }
-        routes.on(.post, "/api/v1/retention/sweep", access: Self.sweepers, surface: .api) { _, _ in
-            try JSONBody.response(try await sweeper.sweep())
-        }
-        routes.on(.get, "/api/v1/legal-holds", access: Self.readers, surface: .api) { request, _ in
-            let all = request.uri.queryParameters.get("all") == "true"
-            return try JSONBody.response(try await sweeper.store.holds(includeEnded: all, at: configuration.clock.now()))
-        }
-        routes.on(.post, "/api/v1/legal-holds", access: Self.holders, surface: .api) { request, context in
-            let body = try await JSONBody.decode(HoldRequest.self, from: request, limit: configuration.maxBodyBytes)
-            let hold = try await sweeper.placeHold(
-                caseRef: body.caseRef, subject: body.subject, reason: body.reason, until: body.until, actor: AuditTrail.actor(context), role: context.principal?.role
-            )
-            return try JSONBody.response(hold, status: .created)
-        }
-        routes.on(.post, "/api/v1/legal-holds/:id/release", access: Self.holders, surface: .api) { _, context in
-            try JSONBody.response(try await sweeper.releaseHold(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role))
-        }
-    }
-
-    /// The look-ahead in days (default 30).
-    static func days(_ text: String?) throws -> Int {
-        guard let text else { return 30 }
-        guard let days = Int(text), (0...3_650).contains(days) else {  // checked: parses text: nil when not a number
-            throw LiaisonError(.invalidInput, "days must be a whole number from 0 to 3650, not '\(text)'.")
-        }
-        return days
     }
 }
