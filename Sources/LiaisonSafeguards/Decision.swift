@@ -2,12 +2,12 @@ public import LiaisonCore
 
 /// A machine-readable reason for a policy outcome, with a plain sentence for people.
 public struct PolicyReason: Sendable, Equatable, Codable, CustomStringConvertible {
-    /// Stable identifier, e.g. `role-not-permitted`.
-    public var code: String
+    /// Stable identifier, e.g. ``Code/roleNotPermitted`` (`role-not-permitted`).
+    public var code: Code
     /// One plain sentence that a user, supervisor or auditor can read.
     public var sentence: String
 
-    public init(code: String, sentence: String) {
+    public init(code: Code, sentence: String) {
         self.code = code
         self.sentence = sentence
     }

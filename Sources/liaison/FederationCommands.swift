@@ -9,8 +9,7 @@ func decodeFile<T: Decodable>(_ type: T.Type, path: String, what: String) throws
     guard let data = FileManager.default.contents(atPath: path) else {
         throw LiaisonError(.invalidInput, "cannot read \(what) file \(path)")
     }
-    let decoder = JSONDecoder()
-    decoder.dateDecodingStrategy = .iso8601
+    let decoder = JSON.decoder
     do {
         return try decoder.decode(T.self, from: data)
     } catch let error as DecodingError {
@@ -31,9 +30,7 @@ func describeDecoding(_ error: DecodingError) -> String {
 }
 
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
+    let encoder = JSON.readableEncoder
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 

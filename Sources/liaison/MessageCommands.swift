@@ -35,7 +35,7 @@ struct NodeAPIOptions: ParsableArguments {
             throw LiaisonError(.invalidInput, "give the password with --password-stdin or in LIAISON_PASSWORD")
         }
         let api = NodeAPI(base: url.hasSuffix("/") ? String(url.dropLast()) : url)
-        let body = String(decoding: try JSONEncoder().encode(["username": username, "password": password]), as: UTF8.self)
+        let body = String(decoding: try JSON.encoder.encode(["username": username, "password": password]), as: UTF8.self)
         do {
             let reply = try await api.call("/api/v1/auth/token", method: .POST, body: body)
             guard let token = (try? JSONSerialization.jsonObject(with: reply) as? [String: Any])?["token"] as? String else {
@@ -123,7 +123,7 @@ struct MessageCommand: AsyncParsableCommand {
                     guard let data = FileManager.default.contents(atPath: entities) else { throw LiaisonError(.invalidInput, "cannot read \(entities)") }
                     for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.allSatisfy(\.isWhitespace) {
                         do {
-                            parsedEntities.append(try JSONDecoder().decode(MessageEntity.self, from: Data(line.utf8)))
+                            parsedEntities.append(try JSON.decoder.decode(MessageEntity.self, from: Data(line.utf8)))
                         } catch let error as DecodingError {
                             throw LiaisonError(.invalidInput, "\(entities) line \(number + 1): \(describeDecoding(error))")
                         }
@@ -136,7 +136,7 @@ struct MessageCommand: AsyncParsableCommand {
                     "caseRef": caseRef, "inReplyTo": inReplyTo,
                 ]
                 var json = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: request.compactMapValues { $0 })) as! [String: Any]
-                json["entities"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parsedEntities))
+                json["entities"] = try JSONSerialization.jsonObject(with: JSON.encoder.encode(parsedEntities))
                 let payload = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
                 let reply = try await api.withNode { node in try await node.call("/api/v1/messages", method: .POST, body: payload) }
                 let created = try JSONSerialization.jsonObject(with: reply) as? [String: Any]

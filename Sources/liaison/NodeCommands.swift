@@ -35,8 +35,7 @@ struct Identity: AsyncParsableCommand {
     func run() async throws {
         try await reportingOperatorErrors {
             let node = try NodeDirectory(path: dataDir).load()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSON.readableEncoder
             print(String(decoding: try encoder.encode(node.identity), as: UTF8.self))
         }
     }

@@ -102,8 +102,7 @@ struct ListsCommand: AsyncParsableCommand {
                         evaluation.evaluate(NameMatcher(index: index, parameters: MatchingParameters(threshold: threshold)))
                     }
                     if json {
-                        let encoder = JSONEncoder()
-                        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                        let encoder = JSON.readableEncoder
                         print(String(decoding: try encoder.encode(report), as: UTF8.self))
                         continue
                     }
@@ -182,8 +181,7 @@ extension ListsCommand.Evaluate {
             for name in party.names { names += "\(partyIndex)\t\(name.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " "))\n" }
         }
         try names.write(toFile: directory + "/names.tsv", atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSON.encoder
         let lines = try sample.map { String(decoding: try encoder.encode(["query": $0.query.name, "expected": String($0.expected!), "variant": $0.variant, "script": $0.script.rawValue]), as: UTF8.self) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/queries.jsonl", atomically: true, encoding: .utf8)
         let summary: [String: Double] = [

@@ -29,9 +29,9 @@ struct CanonicalJSONTests {
         let bare = AuditEvent(time: time, operation: .login, actor: "anonymous")
         let empty = AuditEvent(time: time, operation: .auditRead, actor: "", recipients: [], details: [:])
         for event in [full, bare, empty] {
-            let expected = try CanonicalJSON.encoder.encode(event)
+            let expected = try JSON.canonicalEncoder.encode(event)
             #expect(String(decoding: try AuditLeaf.encode(event), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
-            #expect(try AuditLeaf.decode(event: AuditLeaf.encode(event)) == (try CanonicalJSON.decoder.decode(AuditEvent.self, from: expected)))
+            #expect(try AuditLeaf.decode(event: AuditLeaf.encode(event)) == (try JSON.decoder.decode(AuditEvent.self, from: expected)))
         }
     }
 

@@ -24,7 +24,7 @@ struct EnvelopeTests {
         #expect(opened.header.suite == suite && opened.header.sender == "XA-POL")
         #expect(!envelope.ciphertext.contains("Vehicle"), "the payload is encrypted")
         // The JSON written directly reads back as the same envelope.
-        #expect(try JSONDecoder().decode(Envelope.self, from: Data(envelope.json.utf8)) == envelope)
+        #expect(try JSON.decoder.decode(Envelope.self, from: Data(envelope.json.utf8)) == envelope)
         #expect(try JSONSerialization.jsonObject(with: Data(envelope.json.utf8)) as? [String: String] == [
             "header": envelope.header, "encapsulatedKey": envelope.encapsulatedKey, "ciphertext": envelope.ciphertext, "signature": envelope.signature,
         ])

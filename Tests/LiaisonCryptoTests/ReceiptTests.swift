@@ -31,13 +31,13 @@ struct ReceiptTests {
                 kind: nonce == nil ? .read : .delivery, envelopeId: Self.awkward, messageId: "m/1", sender: Self.awkward, issuer: "", at: date,
                 ciphertextSHA256: Self.awkward, nonce: nonce
             )
-            #expect(String(decoding: try receipt.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(receipt), as: UTF8.self))
+            #expect(String(decoding: try receipt.wireJSON, as: UTF8.self) == String(decoding: try JSON.encoder.encode(receipt), as: UTF8.self))
         }
         for suite in EnvelopeSuite.allCases {
             var header = EnvelopeHeader(id: Self.awkward, kind: "message/1", sender: "XA-POL", recipient: Self.awkward, createdAt: date, suite: suite)
-            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(header), as: UTF8.self))
+            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try JSON.encoder.encode(header), as: UTF8.self))
             header.format = Self.awkward
-            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try WireJSON.encoder.encode(header), as: UTF8.self))
+            #expect(String(decoding: try header.wireJSON, as: UTF8.self) == String(decoding: try JSON.encoder.encode(header), as: UTF8.self))
         }
     }
 
@@ -66,7 +66,7 @@ struct ReceiptTests {
             #expect(try receipt.verified(issuerKey: issuer.publicKey, verifiedHeads: &heads) == opened)
             // A stored receipt travels as JSON and still verifies.
             let json = try JSONEncoder().encode(receipt)
-            #expect(try JSONDecoder().decode(SignedReceipt.self, from: json).verified(issuerKey: issuer.publicKey) == opened)
+            #expect(try JSON.decoder.decode(SignedReceipt.self, from: json).verified(issuerKey: issuer.publicKey) == opened)
         }
         #expect(heads.count == 1)
     }
@@ -105,8 +105,8 @@ struct ReceiptTests {
     @Test("a signed receipt's JSON, written directly, is the canonical encoder's bytes, alone or in a batch")
     func json() throws {
         for signed in try SignedReceipt.batch(receipts(3), signingKey: issuer) + [try SignedReceipt(receipts(1)[0], signingKey: issuer)] {
-            #expect(signed.json == String(decoding: try CanonicalJSON.encoder.encode(signed), as: UTF8.self))
-            #expect(try JSONDecoder().decode(SignedReceipt.self, from: Data(signed.json.utf8)) == signed)
+            #expect(signed.json == String(decoding: try JSON.canonicalEncoder.encode(signed), as: UTF8.self))
+            #expect(try JSON.decoder.decode(SignedReceipt.self, from: Data(signed.json.utf8)) == signed)
         }
     }
 

@@ -18,7 +18,7 @@ struct AccessPolicyTests {
             Issue.record("anonymous caller was not denied")
             return
         }
-        #expect(reasons.map(\.code) == ["not-authenticated"])
+        #expect(reasons.map(\.code.rawValue) == ["not-authenticated"])
     }
 
     @Test("role-restricted operations admit only their roles", arguments: Role.allCases)
@@ -27,7 +27,7 @@ struct AccessPolicyTests {
         let decision = AccessPolicy.decide(principal: principal, rule: .only(.administrator, .dataProtectionOfficer))
         #expect(decision.isPermit == [.administrator, .dataProtectionOfficer].contains(role))
         if case .deny(let reasons) = decision {
-            #expect(reasons.first?.code == "role-not-permitted")
+            #expect(reasons.first?.code.rawValue == "role-not-permitted")
             #expect(reasons.first?.sentence.contains(role.rawValue) == true)
         }
     }

@@ -40,9 +40,9 @@ struct AgreementPolicyTests {
             Issue.record("flow was covered")
             return
         }
-        #expect(reasons.map(\.code) == [code])
+        #expect(reasons.map(\.code.rawValue) == [code])
         #expect(!reasons[0].sentence.isEmpty)
-        #expect(AgreementPolicy.reasonCodes.contains(code), "callers tell the agreement's refusals by these codes")
+        #expect(AgreementPolicy.reasonCodes.contains(PolicyReason.Code(code)), "callers tell the agreement's refusals by these codes")
     }
 
     @Test("the sunset stops the flow by itself: covered one second before validUntil, not at it")

@@ -18,7 +18,7 @@ struct OnwardTransferPolicyTests {
         let decision = OnwardTransferPolicy.decide(use, handlingCode: code, restriction: "not to tax authorities", originator: "XA-POL", permissionGranted: false)
         #expect(decision.isPermit == allowed)
         if case .deny(let reasons) = decision {
-            #expect(reasons.first?.code == "handling-code-\(code.rawValue.lowercased())")
+            #expect(reasons.first?.code.rawValue == "handling-code-\(code.rawValue.lowercased())")
             #expect(reasons.first?.sentence.contains("XA-POL") == true, "a refusal names the originator")
         }
     }

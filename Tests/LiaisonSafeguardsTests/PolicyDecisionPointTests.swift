@@ -30,7 +30,7 @@ struct PolicyDecisionPointTests {
     static func codes(_ decision: Decision) -> [String] {
         switch decision {
         case .permit: []
-        case .deny(let reasons), .needsApproval(_, let reasons): reasons.map(\.code)
+        case .deny(let reasons), .needsApproval(_, let reasons): reasons.map(\.code.rawValue)
         }
     }
 
@@ -101,7 +101,7 @@ struct PolicyDecisionPointTests {
         #expect(granted.decision == .permit)
         let refused = PolicyDecisionPoint.decide(request, agreements: [Self.agreement], configuration: SafeguardsConfiguration(), approval: .refused(by: "user:sam", reason: "Not proportionate."))
         guard case .deny(let reasons) = refused.decision else { Issue.record("not denied"); return }
-        #expect(reasons.first?.code == "approval-refused")
+        #expect(reasons.first?.code.rawValue == "approval-refused")
         #expect(reasons.first?.sentence == "user:sam refused approval: Not proportionate.")
     }
 
@@ -136,7 +136,7 @@ struct PolicyDecisionPointTests {
 
     @Test("an agreement's own rules replace the node's; absent keys take the safe defaults")
     func perAgreementRules() throws {
-        let configuration = try JSONDecoder().decode(SafeguardsConfiguration.self, from: Data(#"{"agreements":{"AGR-1":{"protectedSubjects":[]}}}"#.utf8))
+        let configuration = try JSON.decoder.decode(SafeguardsConfiguration.self, from: Data(#"{"agreements":{"AGR-1":{"protectedSubjects":[]}}}"#.utf8))
         #expect(configuration.rules == ProportionalityRules())
         let witness = Self.request([Self.person(subject: .witness)])
         #expect(PolicyDecisionPoint.decide(witness, agreements: [Self.agreement], configuration: configuration).decision == .permit)

@@ -130,10 +130,10 @@ struct EvidenceTests {
     @Test("an edited custody event is detected and named")
     func editedEvent() async throws {
         let report = try await Self.tampered { files in
-            var manifest = try CanonicalJSON.decoder.decode(EvidenceManifest.self, from: try #require(files["manifest.json"]))
+            var manifest = try JSON.decoder.decode(EvidenceManifest.self, from: try #require(files["manifest.json"]))
             let original = String(decoding: manifest.custody[2].signed.eventBytes, as: UTF8.self)
             manifest.custody[2].signed.event = Data(original.replacingOccurrences(of: "Dr. Lee", with: "Mr. Nobody").utf8).base64EncodedString()
-            files["manifest.json"] = try CanonicalJSON.encoder.encode(manifest)
+            files["manifest.json"] = try JSON.canonicalEncoder.encode(manifest)
         }
         #expect(Self.failed(report).contains { $0.hasPrefix("custody event 2") }, "\(Self.failed(report))")
     }
@@ -141,9 +141,9 @@ struct EvidenceTests {
     @Test("a custody event removed from the chain breaks the links")
     func removedEvent() async throws {
         let report = try await Self.tampered { files in
-            var manifest = try CanonicalJSON.decoder.decode(EvidenceManifest.self, from: try #require(files["manifest.json"]))
+            var manifest = try JSON.decoder.decode(EvidenceManifest.self, from: try #require(files["manifest.json"]))
             manifest.custody.remove(at: 1)
-            files["manifest.json"] = try CanonicalJSON.encoder.encode(manifest)
+            files["manifest.json"] = try JSON.canonicalEncoder.encode(manifest)
         }
         #expect(Self.failed(report).contains { $0.hasPrefix("custody event 1") }, "\(Self.failed(report))")
     }

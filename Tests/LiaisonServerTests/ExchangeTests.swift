@@ -175,8 +175,8 @@ struct ExchangeTests {
         )
         let attachments = ["ab12": "aGVsbG8=", "00ff": "d29ybGQ/Lw=="]
         let evidence = withEvidence ? "UEsDBA==/+" : nil
-        let spliced = MessageService.payload(document: try MessageStore.encoder.encode(message), attachments: attachments, evidencePackage: evidence)
-        let encoded = try MessageStore.encoder.encode(EnvelopePayload(message: message, attachments: attachments, evidencePackage: evidence))
+        let spliced = MessageService.payload(document: try JSON.encoder.encode(message), attachments: attachments, evidencePackage: evidence)
+        let encoded = try JSON.encoder.encode(EnvelopePayload(message: message, attachments: attachments, evidencePackage: evidence))
         #expect(String(decoding: spliced, as: UTF8.self) == String(decoding: encoded, as: UTF8.self))
     }
 
@@ -217,9 +217,9 @@ struct ExchangeTests {
         partial.erasure = nil
         partial.retainUntil = nil
         for message in [bare, full, partial] {
-            let expected = try MessageStore.encoder.encode(message)
-            #expect(String(decoding: try message.json(as: MessageStore.encoder), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
-            #expect(try MessageStore.decoder.decode(Message.self, from: message.json(as: MessageStore.encoder)) == (try MessageStore.decoder.decode(Message.self, from: expected)))
+            let expected = try JSON.encoder.encode(message)
+            #expect(String(decoding: try message.json(as: JSON.encoder), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            #expect(try JSON.decoder.decode(Message.self, from: message.json(as: JSON.encoder)) == (try JSON.decoder.decode(Message.self, from: expected)))
         }
     }
 
@@ -244,8 +244,8 @@ struct ExchangeTests {
         deliveries[1].deliveredAt = Date(timeIntervalSince1970: 1_796_000_000.5)
         deliveries[1].readAt = Date(timeIntervalSince1970: 1_796_000_100)
         let record = MessageRecord(message: message, box: .outbox, readAt: nil)
-        let spliced = try MessageView.json(document: try MessageStore.encoder.encode(message), box: .outbox, deliveries: deliveries)
-        let encoded = try JSONBody.encoder.encode(MessageView(record, deliveries: deliveries))
+        let spliced = try MessageView.json(document: try JSON.encoder.encode(message), box: .outbox, deliveries: deliveries)
+        let encoded = try JSON.encoder.encode(MessageView(record, deliveries: deliveries))
         let object = { (data: Data) in try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary) }
         #expect(try object(spliced) == (try object(encoded)))
         #expect(try object(spliced)["deliveries"] as? [Any] != nil)
@@ -316,7 +316,7 @@ struct ExchangeTests {
             let id = try #require(sent.json["id"] as? String)
             _ = try await federation.waitFor(0, message: id) { deliveryState($0, "XB-CUS") == "delivered" }
             let stored = try await MessageStore(database: federation.nodes[0].app.database).deliveries(messageID: id)
-            let envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(stored[0].payloadJSON.utf8))
+            let envelope = try JSON.decoder.decode(Envelope.self, from: Data(stored[0].payloadJSON.utf8))
             #expect(try envelope.claimedHeader().suite == .xwing)
         }
     }
@@ -357,11 +357,11 @@ struct ExchangeTests {
             #expect(replay.text == stored[0].receiptJSON)
 
             // Forged: ciphertext altered after signing.
-            var envelope = try MessageStore.decoder.decode(Envelope.self, from: Data(envelopeJSON.utf8))
+            var envelope = try JSON.decoder.decode(Envelope.self, from: Data(envelopeJSON.utf8))
             var bytes = Data(base64Encoded: envelope.ciphertext)!
             bytes[0] ^= 1
             envelope.ciphertext = bytes.base64EncodedString()
-            let forged = try await federation.postFederation(1, "/federation/v1/envelopes", body: String(decoding: try MessageStore.encoder.encode(envelope), as: UTF8.self))
+            let forged = try await federation.postFederation(1, "/federation/v1/envelopes", body: String(decoding: try JSON.encoder.encode(envelope), as: UTF8.self))
             #expect(forged.status == 401)
 
             // A stranger: C is not B's partner once B removes it.
@@ -397,25 +397,25 @@ struct ExchangeTests {
             let held = try await federation.call(0, "/api/v1/messages", method: .POST, body: LiveFederation.messageBody(to: ["XB-CUS"]))
             let heldID = try #require(held.json["id"] as? String)
             let fresh = try #require(try await outbox.deliveries(messageID: heldID).first)
-            var forged = try MessageStore.decoder.decode(Envelope.self, from: Data(delivered.payloadJSON.utf8))
+            var forged = try JSON.decoder.decode(Envelope.self, from: Data(delivered.payloadJSON.utf8))
             var bytes = try #require(Data(base64Encoded: forged.ciphertext))
             bytes[0] ^= 1
             forged.ciphertext = bytes.base64EncodedString()
-            let forgedJSON = String(decoding: try MessageStore.encoder.encode(forged), as: UTF8.self)
+            let forgedJSON = String(decoding: try JSON.encoder.encode(forged), as: UTF8.self)
 
             let body = #"{"envelopes":[\#(fresh.payloadJSON),\#(delivered.payloadJSON),\#(forgedJSON),{"header":1},"x"]}"#
             let answer = try await federation.postFederation(1, "/federation/v1/envelopes/batch", body: body)
             #expect(answer.status == 200, "\(answer.text)")
             let results = try #require(answer.json["results"] as? [[String: Any]])
             try #require(results.count == 5)
-            let freshReceipt = try MessageStore.decoder.decode(
+            let freshReceipt = try JSON.decoder.decode(
                 SignedReceipt.self, from: JSONSerialization.data(withJSONObject: #require(results[0]["receipt"] as? [String: Any]))
             )
             let receipt = try freshReceipt.verified(issuerKey: PartnerKeys.of(federation.nodes[1].app.identity).signing)
             #expect(receipt.envelopeId == fresh.id && receipt.messageId == heldID && results[0]["duplicate"] == nil)
             // The two envelopes that passed the checks (the new one and the replay) were signed together.
             #expect(freshReceipt.batch?.size == 2 && freshReceipt.batch?.index == 0)
-            let first = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(try #require(delivered.receiptJSON).utf8))
+            let first = try JSON.decoder.decode(SignedReceipt.self, from: Data(try #require(delivered.receiptJSON).utf8))
             #expect((results[1]["receipt"] as? [String: Any])?["signature"] as? String == first.signature, "a replay gets the first receipt")
             #expect(results[1]["duplicate"] as? Bool == true)
             #expect((results[2]["problem"] as? [String: Any])?["status"] as? Int == 401, "forged")

@@ -118,7 +118,7 @@ struct CommandLineTests {
         #expect(initialised.status == 0, "\(initialised.stderr)")
         let identity = try Self.run(["identity", "--data-dir", path])
         #expect(identity.status == 0)
-        let document = try JSONDecoder().decode(IdentityDocument.self, from: Data(identity.stdout.utf8))
+        let document = try JSON.decoder.decode(IdentityDocument.self, from: Data(identity.stdout.utf8))
         #expect(document.agencyCode == "XB-CUS" && document.jurisdiction == "XB")
 
         let added = try Self.run(["user", "add", "--data-dir", path, "--username", "ada", "--role", "analyst", "--password-stdin"], input: "a long enough password\n")

@@ -10,7 +10,7 @@ extension AuditStore {
     func allEvents() async throws -> [AuditEvent] {
         while true {
             let before = try await size()
-            let queued = try await queued(limit: 100_000).map { try MessageStore.decoder.decode(AuditEvent.self, from: $0.eventJSON) }
+            let queued = try await queued(limit: 100_000).map { try JSON.decoder.decode(AuditEvent.self, from: $0.eventJSON) }
             let after = try await size()
             if before == after { return try await entries(0..<after).map { try AuditLeaf(bytes: $0.leaf).event } + queued }
         }

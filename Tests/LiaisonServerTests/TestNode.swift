@@ -85,7 +85,7 @@ extension TestResponse {
     /// The RFC 9457 body, if the response is a problem.
     var problem: Problem? {
         guard headers[.contentType] == "application/problem+json" else { return nil }
-        return try? JSONDecoder().decode(Problem.self, from: Data(buffer: body))
+        return try? JSON.decoder.decode(Problem.self, from: Data(buffer: body))
     }
 }
 

@@ -126,27 +126,24 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
         self.event = event
     }
 
-    private static var encoder: JSONEncoder { CanonicalJSON.encoder }
-    private static var decoder: JSONDecoder { CanonicalJSON.decoder }
-
     /// The leaf's bytes: canonical JSON (sorted keys, ISO 8601 times to the second).
-    public func bytes() throws -> Data { try Self.encoder.encode(self) }
+    public func bytes() throws -> Data { try JSON.canonicalEncoder.encode(self) }
 
     /// Reads a leaf back from its bytes.
     /// - Throws: ``LiaisonError`` `.invalidInput` when they are not a leaf.
     public init(bytes: Data) throws(LiaisonError) {
         do {
-            self = try Self.decoder.decode(AuditLeaf.self, from: bytes)
+            self = try JSON.decoder.decode(AuditLeaf.self, from: bytes)
         } catch {
             throw LiaisonError(.invalidInput, "not an audit leaf: \(error)")
         }
     }
 
-    /// Encodes an event alone, as the queue holds it: the bytes ``CanonicalJSON/encoder`` writes,
+    /// Encodes an event alone, as the queue holds it: the bytes ``JSON/canonicalEncoder`` writes,
     /// by hand (every operation records events, and the encoder's generic path cost more than
     /// the rest of recording them).
     public static func encode(_ event: AuditEvent) throws -> Data {
-        try CanonicalJSONWriter.document(event, as: encoder, dates: [event.time]) { json in
+        try CanonicalJSONWriter.document(event, as: JSON.canonicalEncoder, dates: [event.time]) { json in
             json.beginObject()
             // Keys in the order of their bytes, as `.sortedKeys` has them; absent optionals omitted.
             json.member("actor", event.actor)
@@ -167,5 +164,5 @@ public struct AuditLeaf: Codable, Sendable, Equatable {
     }
 
     /// Decodes an event from the queue.
-    public static func decode(event: Data) throws -> AuditEvent { try decoder.decode(AuditEvent.self, from: event) }
+    public static func decode(event: Data) throws -> AuditEvent { try JSON.decoder.decode(AuditEvent.self, from: event) }
 }

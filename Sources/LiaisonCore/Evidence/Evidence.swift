@@ -138,18 +138,3 @@ extension CustodyEvent {
     }
 }
 
-/// The canonical JSON of evidence documents: sorted keys, no escaped slashes, times to the second.
-public enum CanonicalJSON {
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-}

@@ -225,7 +225,7 @@ public struct Envelope: Codable, Sendable, Equatable {
     }
 
     private static func decodeHeader(_ bytes: Data) throws(LiaisonError) -> EnvelopeHeader {
-        guard let header = try? WireJSON.decoder.decode(EnvelopeHeader.self, from: bytes) else {
+        guard let header = try? JSON.decoder.decode(EnvelopeHeader.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the envelope's header is not a valid \(format) header")
         }
         guard header.format == format else {
@@ -242,12 +242,12 @@ extension Digest {
 /// How the exchange's signed JSON (envelope headers, receipts) is written: sorted keys, ISO 8601
 /// dates to the second. The signatures cover these exact bytes.
 extension EnvelopeHeader {
-    /// The header's bytes as ``WireJSON/encoder`` writes them (sorted keys, slashes escaped),
+    /// The header's bytes as ``JSON/encoder`` writes them (sorted keys, slashes escaped),
     /// written directly: every envelope sealed writes one, and the encoder's generic path cost
     /// more than hashing it. A date outside the years the writer spells is left to the encoder.
     package var wireJSON: Data {
         get throws {
-            try CanonicalJSONWriter.document(self, as: WireJSON.encoder, dates: [createdAt], capacity: 192) { json in
+            try CanonicalJSONWriter.document(self, as: JSON.encoder, dates: [createdAt], capacity: 192) { json in
                 json.beginObject()
                 json.member("createdAt", createdAt)
                 json.member("format", format)
@@ -262,17 +262,3 @@ extension EnvelopeHeader {
     }
 }
 
-package enum WireJSON {
-    package static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    package static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-}

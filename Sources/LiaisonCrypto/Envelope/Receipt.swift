@@ -45,12 +45,12 @@ public struct Receipt: Codable, Sendable, Equatable {
 }
 
 extension Receipt {
-    /// The receipt's bytes as ``WireJSON/encoder`` writes them (sorted keys, slashes escaped),
+    /// The receipt's bytes as ``JSON/encoder`` writes them (sorted keys, slashes escaped),
     /// written directly: a node writes one for every envelope it receives. A date outside the
     /// years the writer spells is left to the encoder.
     package var wireJSON: Data {
         get throws {
-            try CanonicalJSONWriter.document(self, as: WireJSON.encoder, dates: [at], capacity: 320) { json in
+            try CanonicalJSONWriter.document(self, as: JSON.encoder, dates: [at], capacity: 320) { json in
                 json.beginObject()
                 json.member("at", at)
                 json.member("ciphertextSHA256", ciphertextSHA256)
@@ -174,13 +174,13 @@ public struct SignedReceipt: Codable, Sendable, Equatable {
                 throw LiaisonError(.unauthenticated, "the receipt's signature does not verify against the issuer's pinned key")
             }
         }
-        guard let decoded = try? WireJSON.decoder.decode(Receipt.self, from: bytes) else {
+        guard let decoded = try? JSON.decoder.decode(Receipt.self, from: bytes) else {
             throw LiaisonError(.invalidInput, "the receipt is not a valid liaison-receipt/1 document")
         }
         return decoded
     }
 
-    /// The signed receipt as JSON, written directly (as ``CanonicalJSON/encoder`` writes it): a
+    /// The signed receipt as JSON, written directly (as ``JSON/canonicalEncoder`` writes it): a
     /// node stores and sends every delivery receipt, and the generic encoder cost more than the rest.
     public var json: String {
         var writer = CanonicalJSONWriter(capacity: receipt.utf8.count + signature.utf8.count + 64 + (batch?.proof.count ?? 0) * 48)
@@ -234,6 +234,6 @@ extension Envelope {
                 return SHA256.hash(data: bytes).lowercaseHex
             }
         }
-        return try WireJSON.decoder.decode(Envelope.self, from: Data(utf8)).ciphertextSHA256
+        return try JSON.decoder.decode(Envelope.self, from: Data(utf8)).ciphertextSHA256
     }
 }

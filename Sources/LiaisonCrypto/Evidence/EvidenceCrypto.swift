@@ -60,7 +60,7 @@ public struct SignedCustodyEvent: Codable, Sendable, Equatable {
 
     /// Signs an event.
     public init(_ event: CustodyEvent, signingKey: Curve25519.Signing.PrivateKey) throws {
-        let bytes = try CanonicalJSON.encoder.encode(event)
+        let bytes = try JSON.canonicalEncoder.encode(event)
         self.init(event: bytes.base64EncodedString(), signature: try signingKey.signature(for: bytes).base64EncodedString(), signer: event.node)
     }
 
@@ -76,7 +76,7 @@ public struct SignedCustodyEvent: Codable, Sendable, Equatable {
         guard let signature = Data(base64Encoded: signature), key.isValidSignature(signature, for: eventBytes) else {
             throw LiaisonError(.invalidInput, "the signature of a custody event by \(signer) does not verify")
         }
-        guard let event = try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: eventBytes) else {
+        guard let event = try? JSON.decoder.decode(CustodyEvent.self, from: eventBytes) else {
             throw LiaisonError(.invalidInput, "a custody event is not a well-formed liaison-custody-event/1 document")
         }
         return event
@@ -85,6 +85,6 @@ public struct SignedCustodyEvent: Codable, Sendable, Equatable {
     /// SHA-256 (hex) of an item's canonical bytes, its file's hash included: the `previous` of
     /// its first custody event, which binds the chain to the item as registered.
     public static func chainStart(_ item: EvidenceItem) throws -> String {
-        SHA256.hash(data: try CanonicalJSON.encoder.encode(item)).lowercaseHex
+        SHA256.hash(data: try JSON.canonicalEncoder.encode(item)).lowercaseHex
     }
 }

@@ -52,15 +52,15 @@ public enum AccessPolicy {
     /// - Returns: `.permit`, or `.deny` with the reason.
     public static func decide(principal: Principal?, rule: AccessRule?) -> Decision {
         guard let rule else {
-            return .deny([PolicyReason(code: "undeclared-operation", sentence: "This operation declares no roles, so nobody may call it.")])
+            return .deny([PolicyReason(code: .undeclaredOperation, sentence: "This operation declares no roles, so nobody may call it.")])
         }
         if case .anonymous = rule { return .permit }
         guard let principal else {
-            return .deny([PolicyReason(code: "not-authenticated", sentence: "Sign in first: this operation needs an authenticated user.")])
+            return .deny([PolicyReason(code: .notAuthenticated, sentence: "Sign in first: this operation needs an authenticated user.")])
         }
         guard rule.admittedRoles.contains(principal.role) else {
             return .deny([PolicyReason(
-                code: "role-not-permitted",
+                code: .roleNotPermitted,
                 sentence: "The role \(principal.role.rawValue) may not perform this operation; it needs one of: \(rule)."
             )])
         }

@@ -53,9 +53,8 @@ public enum AgreementCoverage: Sendable, Equatable {
 public enum AgreementPolicy {
     /// The codes of the reasons this policy gives: a refusal carrying one of them is the
     /// agreement's, not another safeguard's.
-    public static let reasonCodes: Set<String> = [
-        "no-agreement", "agreement-not-yet-in-force", "agreement-expired", "purpose-not-covered", "data-category-not-covered",
-        "data-subject-category-not-covered", "hit-no-hit-only",
+    public static let reasonCodes: Set<PolicyReason.Code> = [
+        .noAgreement, .agreementNotYetInForce, .agreementExpired, .purposeNotCovered, .dataCategoryNotCovered, .dataSubjectCategoryNotCovered, .hitNoHitOnly,
     ]
 
     /// - Parameters:
@@ -66,7 +65,7 @@ public enum AgreementPolicy {
         let between = agreements.filter { $0.binds(flow.sender, flow.recipient) }
         guard !between.isEmpty else {
             return .notCovered([PolicyReason(
-                code: "no-agreement",
+                code: .noAgreement,
                 sentence: "No cooperation agreement binds \(flow.sender) and \(flow.recipient)."
             )])
         }
@@ -85,22 +84,22 @@ public enum AgreementPolicy {
         var reasons: [PolicyReason] = []
         let id = agreement.id
         if flow.at < agreement.validFrom {
-            reasons.append(PolicyReason(code: "agreement-not-yet-in-force", sentence: "Agreement \(id) is in force only from \(agreement.validFrom.formatted(.iso8601))."))
+            reasons.append(PolicyReason(code: .agreementNotYetInForce, sentence: "Agreement \(id) is in force only from \(agreement.validFrom.formatted(.iso8601))."))
         }
         if flow.at >= agreement.validUntil {
-            reasons.append(PolicyReason(code: "agreement-expired", sentence: "Agreement \(id) expired at \(agreement.validUntil.formatted(.iso8601))."))
+            reasons.append(PolicyReason(code: .agreementExpired, sentence: "Agreement \(id) expired at \(agreement.validUntil.formatted(.iso8601))."))
         }
         if !agreement.purposes.contains(flow.purpose) {
-            reasons.append(PolicyReason(code: "purpose-not-covered", sentence: "Agreement \(id) does not cover the purpose '\(flow.purpose)'; it covers: \(agreement.purposes.joined(separator: ", "))."))
+            reasons.append(PolicyReason(code: .purposeNotCovered, sentence: "Agreement \(id) does not cover the purpose '\(flow.purpose)'; it covers: \(agreement.purposes.joined(separator: ", "))."))
         }
         for category in flow.dataCategories.sorted() where !agreement.dataCategories.contains(category) {
-            reasons.append(PolicyReason(code: "data-category-not-covered", sentence: "Agreement \(id) does not cover the data category '\(category.rawValue)'."))
+            reasons.append(PolicyReason(code: .dataCategoryNotCovered, sentence: "Agreement \(id) does not cover the data category '\(category.rawValue)'."))
         }
         for category in flow.dataSubjectCategories.sorted() where !agreement.dataSubjectCategories.contains(category) {
-            reasons.append(PolicyReason(code: "data-subject-category-not-covered", sentence: "Agreement \(id) does not cover data on the data-subject category '\(category.rawValue)' (Directive 2016/680 Art. 6)."))
+            reasons.append(PolicyReason(code: .dataSubjectCategoryNotCovered, sentence: "Agreement \(id) does not cover data on the data-subject category '\(category.rawValue)' (Directive 2016/680 Art. 6)."))
         }
         if agreement.hitNoHitOnly && !flow.isHitNoHit {
-            reasons.append(PolicyReason(code: "hit-no-hit-only", sentence: "Agreement \(id) allows only hit/no-hit answers, not disclosures."))
+            reasons.append(PolicyReason(code: .hitNoHitOnly, sentence: "Agreement \(id) allows only hit/no-hit answers, not disclosures."))
         }
         return reasons
     }

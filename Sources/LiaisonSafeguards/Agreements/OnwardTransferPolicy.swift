@@ -31,13 +31,13 @@ public enum OnwardTransferPolicy {
         case (.h1, .forward):
             return .permit
         case (.h1, .judicialProceedings):
-            return .deny([PolicyReason(code: "handling-code-h1", sentence: "Handling code H1: \(originator) must permit its use in judicial proceedings first.")])
+            return .deny([PolicyReason(code: .handlingCodeH1, sentence: "Handling code H1: \(originator) must permit its use in judicial proceedings first.")])
         case (.h2, .forward(let recipient)):
-            return .deny([PolicyReason(code: "handling-code-h2", sentence: "Handling code H2: \(originator) must permit passing it on to \(recipient) first.")])
+            return .deny([PolicyReason(code: .handlingCodeH2, sentence: "Handling code H2: \(originator) must permit passing it on to \(recipient) first.")])
         case (.h2, .judicialProceedings):
             return .permit
         case (.h3, _):
-            return .deny([PolicyReason(code: "handling-code-h3", sentence: "Handling code H3 (\(restriction ?? "restricted")): \(originator) must permit any further use first.")])
+            return .deny([PolicyReason(code: .handlingCodeH3, sentence: "Handling code H3 (\(restriction ?? "restricted")): \(originator) must permit any further use first.")])
         }
     }
 }

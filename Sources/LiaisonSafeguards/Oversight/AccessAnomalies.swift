@@ -104,7 +104,7 @@ public enum AccessAnomalyDetector {
 
         // Queries with no case link.
         let unlinked = Dictionary(grouping: events.filter {
-            $0.event.operation == .policyDecision && $0.event.outcome == .denied && ($0.event.details?["reasons"] ?? "").split(separator: ",").contains("no-case-link")
+            $0.event.operation == .policyDecision && $0.event.outcome == .denied && ($0.event.details?["reasons"] ?? "").split(separator: ",").contains(Substring(PolicyReason.Code.noCaseLink.rawValue))
         }, by: \.event.actor)
         for (actor, list) in unlinked.sorted(by: { $0.key < $1.key }) where list.count >= rules.noCaseLinkMinimum && actor.hasPrefix("user:") {
             alerts.append(alert(.noCaseLink, actor, list, summary: "\(actor) asked \(list.count) times for personal data without a case link."))

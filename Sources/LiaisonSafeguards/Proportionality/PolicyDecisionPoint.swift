@@ -55,16 +55,16 @@ public enum PolicyDecisionPoint {
         var rules = configuration.rules
         if let actor = request.actor, !rules.personalDataRoles.contains(actor.role) {
             return PolicyOutcome(decision: .deny([PolicyReason(
-                code: "role-not-permitted",
+                code: .roleNotPermitted,
                 sentence: "The role \(actor.role.rawValue) does not handle case content, so it may not \(verb(request.action)) personal data."
             )]), rules: rules)
         }
         var refusals: [PolicyReason] = []
         if request.purpose.allSatisfy(\.isWhitespace) {
-            refusals.append(PolicyReason(code: "no-purpose", sentence: "Name the purpose the data are needed for (purpose limitation, Directive 2016/680 Art. 4(1)(b))."))
+            refusals.append(PolicyReason(code: .noPurpose, sentence: "Name the purpose the data are needed for (purpose limitation, Directive 2016/680 Art. 4(1)(b))."))
         }
         if request.action.crossesBorder, request.legalBasis.allSatisfy(\.isWhitespace) {
-            refusals.append(PolicyReason(code: "no-legal-basis", sentence: "Name the legal basis of the disclosure (Directive 2016/680 Art. 8)."))
+            refusals.append(PolicyReason(code: .noLegalBasis, sentence: "Name the legal basis of the disclosure (Directive 2016/680 Art. 8)."))
         }
         var agreement: Agreement?
         var redact: Set<DataCategory> = []
@@ -84,7 +84,7 @@ public enum PolicyDecisionPoint {
             }
         }
         if rules.requireCaseLink, (request.caseRef ?? "").allSatisfy(\.isWhitespace) {
-            refusals.append(PolicyReason(code: "no-case-link", sentence: "Personal data are \(participle(request.action)) only for a case: give the case reference."))
+            refusals.append(PolicyReason(code: .noCaseLink, sentence: "Personal data are \(participle(request.action)) only for a case: give the case reference."))
         }
         guard refusals.isEmpty else { return PolicyOutcome(decision: .deny(refusals), agreement: agreement, rules: rules) }
 
@@ -94,12 +94,12 @@ public enum PolicyDecisionPoint {
         case .granted:
             return PolicyOutcome(decision: .permit, agreement: agreement, redact: redact, rules: rules)
         case .refused(let by, let reason):
-            return PolicyOutcome(decision: .deny([PolicyReason(code: "approval-refused", sentence: "\(by) refused approval: \(reason)")] + held), agreement: agreement, rules: rules)
+            return PolicyOutcome(decision: .deny([PolicyReason(code: .approvalRefused, sentence: "\(by) refused approval: \(reason)")] + held), agreement: agreement, rules: rules)
         case .none:
             let written = (request.justification ?? "").drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
             guard written.count >= rules.minimumJustificationLength else {
                 let missing = PolicyReason(
-                    code: "justification-required",
+                    code: .justificationRequired,
                     sentence: "This needs a \(rules.approverRole.rawValue)'s approval: write a justification of at least \(rules.minimumJustificationLength) characters."
                 )
                 return PolicyOutcome(decision: .deny([missing] + held), agreement: agreement, rules: rules)
@@ -113,7 +113,7 @@ public enum PolicyDecisionPoint {
     /// checked, and it is logged); reads in bulk are.
     static func heldBack(_ request: PolicyRequest, redact: Set<DataCategory>, rules: ProportionalityRules) -> [PolicyReason] {
         let bulk = request.recordCount > rules.bulkThreshold
-            ? [PolicyReason(code: "bulk", sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold).")]
+            ? [PolicyReason(code: .bulk, sentence: "It covers \(request.recordCount) records, more than the bulk threshold of \(rules.bulkThreshold).")]
             : []
         guard request.action != .read else { return bulk }
         // A hit/no-hit query or answer is an automated comparison that the agreement provides for
@@ -125,19 +125,19 @@ public enum PolicyDecisionPoint {
         let special = request.specialCategories.union(request.dataCategories.subtracting(redact).compactMap(SpecialCategory.implied(by:)))
         if rules.specialCategoriesNeedApproval, !special.isEmpty {
             reasons.append(PolicyReason(
-                code: "special-category",
+                code: .specialCategory,
                 sentence: "It includes special categories of data (\(special.sorted().map(\.rawValue).joined(separator: ", "))), allowed only where strictly necessary (Directive 2016/680 Art. 10)."
             ))
         }
         let protected = request.dataSubjectCategories.intersection(rules.protectedSubjects)
         if !protected.isEmpty {
             reasons.append(PolicyReason(
-                code: "protected-data-subject",
+                code: .protectedDataSubject,
                 sentence: "It concerns \(protected.sorted().map { $0.rawValue + "s" }.joined(separator: " and ")), whose data are treated apart from suspects' (Directive 2016/680 Art. 6)."
             ))
         }
         if rules.minorsNeedApproval, request.minors > 0 {
-            reasons.append(PolicyReason(code: "minor", sentence: "It concerns \(request.minors == 1 ? "a person" : "\(request.minors) people") under \(rules.minorAge)."))
+            reasons.append(PolicyReason(code: .minor, sentence: "It concerns \(request.minors == 1 ? "a person" : "\(request.minors) people") under \(rules.minorAge)."))
         }
         return reasons + bulk
     }

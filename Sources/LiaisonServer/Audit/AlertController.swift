@@ -24,7 +24,7 @@ struct AlertController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/alerts", access: AuditController.readers, surface: .api) { _, _ in
+        routes.on(.get, "/api/v1/alerts", access: AccessRule.auditReaders, surface: .api) { _, _ in
             try JSONBody.response(try await store.alerts().map { AlertView(id: $0.id, raisedAt: $0.raisedAt, kind: $0.kind, source: $0.source, detail: $0.detail) })
         }
     }

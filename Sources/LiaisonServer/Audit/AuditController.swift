@@ -12,7 +12,6 @@ struct AuditController {
     let log: AuditLog
     let store: AuditStore
 
-    static let readers = AccessRule.only(.oversight, .dataProtectionOfficer, .administrator)
     /// The most entries one request returns.
     static let pageLimit: UInt64 = 1_000
 
@@ -55,15 +54,15 @@ struct AuditController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/audit/checkpoint", access: Self.readers, surface: .api) { _, _ in
+        routes.on(.get, "/api/v1/audit/checkpoint", access: .auditReaders, surface: .api) { _, _ in
             if let latest = try await store.latestCheckpoint() { return Self.note(latest) }
             return Self.note(try await log.checkpoint())
         }
-        routes.on(.post, "/api/v1/audit/checkpoint", access: Self.readers, surface: .api) { _, _ in
+        routes.on(.post, "/api/v1/audit/checkpoint", access: .auditReaders, surface: .api) { _, _ in
             try await log.sequence()
             return Self.note(try await log.checkpoint())
         }
-        routes.on(.get, "/api/v1/audit/entries", access: Self.readers, surface: .api, audited: .auditRead) { request, _ in
+        routes.on(.get, "/api/v1/audit/entries", access: .auditReaders, surface: .api, audited: .auditRead) { request, _ in
             let size = try await log.size()
             let start = try Self.integer(request, "start") ?? 0
             let requestedEnd = try Self.integer(request, "end") ?? start.addingReportingOverflow(Self.pageLimit).partialValue
@@ -77,7 +76,7 @@ struct AuditController {
             let entries = start < end ? try await store.entries(start..<end) : []
             return try JSONBody.response(EntriesView(treeSize: size, entries: entries.map(EntryView.init)))
         }
-        routes.on(.get, "/api/v1/audit/proofs/inclusion", access: Self.readers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/audit/proofs/inclusion", access: .auditReaders, surface: .api) { request, _ in
             guard let index = try Self.integer(request, "index") else {
                 throw LiaisonError(.invalidInput, "index is required.")
             }
@@ -92,7 +91,7 @@ struct AuditController {
                 rootHash: try await log.root(size: size).base64EncodedString(), proof: proof.map { $0.base64EncodedString() }
             ))
         }
-        routes.on(.get, "/api/v1/audit/proofs/consistency", access: Self.readers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/audit/proofs/consistency", access: .auditReaders, surface: .api) { request, _ in
             guard let from = try Self.integer(request, "from"), let to = try Self.integer(request, "to") else {
                 throw LiaisonError(.invalidInput, "from and to are required.")
             }

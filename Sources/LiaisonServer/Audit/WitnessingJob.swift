@@ -79,7 +79,7 @@ struct Witnessing: Sendable {
                 oldSize = size
                 try await witnesses.setProgress(witness: witness, size: size, at: clock.now())
             case 422:
-                let detail = (try? JSONDecoder().decode(Problem.self, from: Data(text.utf8)))?.detail ?? text
+                let detail = (try? JSON.decoder.decode(Problem.self, from: Data(text.utf8)))?.detail ?? text
                 try await witnesses.raise(kind: "witness-refused", source: witness, detail: "\(witness) refused to cosign checkpoint \(checkpoint.size) as inconsistent with what it cosigned before: \(detail)", at: clock.now())
                 return
             default:

@@ -33,7 +33,7 @@ enum CASEProvenance {
             "uco-core:description": item.description, "uco-core:object": recordObjects,
         ])
         for custody in manifest.custody {
-            guard let event = try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: custody.signed.eventBytes) else { continue }
+            guard let event = try? JSON.decoder.decode(CustodyEvent.self, from: custody.signed.eventBytes) else { continue }
             let id = "\(item.id)-\(event.sequence)"
             objects.append(["@id": "kb:person-\(id)", "@type": "uco-identity:Person", "uco-core:name": event.actor])
             objects.append(["@id": "kb:location-\(id)", "@type": "uco-location:Location", "uco-core:description": event.place])

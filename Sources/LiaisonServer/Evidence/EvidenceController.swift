@@ -57,7 +57,7 @@ struct EvidenceController {
     }
 
     func register(on routes: RouteTable) {
-        let handlers = MessageController.handlers
+        let handlers = AccessRule.caseHandlers
         routes.on(.get, "/api/v1/evidence", access: handlers, surface: .api) { _, _ in
             try JSONBody.response(try await service.store.items().map { ItemView(item: $0.item, registeredAt: $0.registeredAt, hasContent: $0.hasContent, custody: nil) })
         }

@@ -60,7 +60,7 @@ struct EvidencePackageBuilder: Sendable {
     func build(_ id: String) async throws -> Data {
         guard let record = try await evidence.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
         let stored = try await evidence.store.events(id)
-        let chain = try stored.map { try CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
+        let chain = try stored.map { try JSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
         guard !chain.isEmpty else { throw LiaisonError(.conflict, "Evidence item \(id) has no custody chain yet: store its content first.") }
         let ownLog = Checkpoint.auditOrigin(agencyCode: ownAgencyCode)
         // Every custody event signed here must be in the tree and under a signed checkpoint.
@@ -78,7 +78,7 @@ struct EvidencePackageBuilder: Sendable {
         for (signed, row) in Swift.zip(chain, stored) {
             if signed.signer != ownAgencyCode, let proof = row.auditJSON {
                 // Signed by the agency that handed the item over: its proof is in that agency's log.
-                custody.append(.init(signed: signed, audit: try CanonicalJSON.decoder.decode(EvidenceManifest.AuditProof.self, from: proof)))
+                custody.append(.init(signed: signed, audit: try JSON.decoder.decode(EvidenceManifest.AuditProof.self, from: proof)))
                 continue
             }
             guard let entry = byHash[signed.hash] else {
@@ -91,7 +91,7 @@ struct EvidencePackageBuilder: Sendable {
         }
         var notes: [String: String] = [ownLog: checkpoint.note]
         if let imported = try await evidence.store.importedCheckpoints(id) {
-            for (origin, note) in try CanonicalJSON.decoder.decode([String: String].self, from: imported) where origin != ownLog { notes[origin] = note }
+            for (origin, note) in try JSON.decoder.decode([String: String].self, from: imported) where origin != ownLog { notes[origin] = note }
         }
         var files: [(String, Data)] = []
         var contentPath: String?
@@ -102,7 +102,7 @@ struct EvidencePackageBuilder: Sendable {
             contentPath = path
         }
         var keys: [String: String] = [ownAgencyCode: "keys/\(ownAgencyCode).json"]
-        files.append(("keys/\(ownAgencyCode).json", try CanonicalJSON.encoder.encode(identity)))
+        files.append(("keys/\(ownAgencyCode).json", try JSON.canonicalEncoder.encode(identity)))
         // Every other agency whose key signed something in the package: custody signers, log owners, witnesses.
         var agencies = Set(chain.map(\.signer))
         for note in notes.values {
@@ -112,7 +112,7 @@ struct EvidencePackageBuilder: Sendable {
         }
         for partner in try await federation.partners() where agencies.contains(partner.identity.agencyCode) {
             keys[partner.identity.agencyCode] = "keys/\(partner.identity.agencyCode).json"
-            files.append(("keys/\(partner.identity.agencyCode).json", try CanonicalJSON.encoder.encode(partner.identity)))
+            files.append(("keys/\(partner.identity.agencyCode).json", try JSON.canonicalEncoder.encode(partner.identity)))
         }
         var checkpointPaths: [String: String] = [:]
         for (origin, note) in notes {
@@ -124,7 +124,7 @@ struct EvidencePackageBuilder: Sendable {
             exportedBy: ownAgencyCode, exportedAt: clock.now(), item: record.item, content: contentPath, custody: custody,
             checkpoints: checkpointPaths, keys: keys
         )
-        files.append(("manifest.json", try CanonicalJSON.encoder.encode(manifest)))
+        files.append(("manifest.json", try JSON.canonicalEncoder.encode(manifest)))
         files.append(("case.jsonld", try CASEProvenance.document(manifest)))
         return try Self.zip(files)
     }
@@ -201,7 +201,7 @@ public enum EvidencePackageVerifier {
             report.check("package", false, "not a readable ZIP archive (\(error))")
             return report
         }
-        guard let manifestData = files["manifest.json"], let manifest = try? CanonicalJSON.decoder.decode(EvidenceManifest.self, from: manifestData),
+        guard let manifestData = files["manifest.json"], let manifest = try? JSON.decoder.decode(EvidenceManifest.self, from: manifestData),
               manifest.format == "liaison-evidence-package/1"
         else {
             report.check("manifest", false, "manifest.json is missing or not a liaison-evidence-package/1 manifest")
@@ -212,7 +212,7 @@ public enum EvidencePackageVerifier {
         // Keys.
         var identities: [String: IdentityDocument] = [:]
         for (agency, path) in manifest.keys.sorted(by: { $0.key < $1.key }) {
-            guard let bytes = files[path], let identity = try? CanonicalJSON.decoder.decode(IdentityDocument.self, from: bytes), identity.agencyCode == agency,
+            guard let bytes = files[path], let identity = try? JSON.decoder.decode(IdentityDocument.self, from: bytes), identity.agencyCode == agency,
                   (try? PartnerKeys(identity: identity)) != nil
             else {
                 report.check("keys of \(agency)", false, "\(path) is missing or not a valid identity document")

@@ -58,7 +58,7 @@ struct EvidenceService: Sendable {
         var first: Data?
         if item.kind == .physical {
             let signed = try collected(item, purpose: registration.purpose)
-            first = try CanonicalJSON.encoder.encode(signed)
+            first = try JSON.canonicalEncoder.encode(signed)
             audit.append(try custodyAudit(signed, by: user))
         }
         try await store.register(item, firstEvent: first, audit: audit, at: now)
@@ -76,7 +76,7 @@ struct EvidenceService: Sendable {
         let sealed = try vault.seal(content)
         let signed = try collected(item, purpose: nil)
         try await store.storeContent(
-            item, ciphertext: sealed.ciphertext, wrappedKey: sealed.wrappedKey, firstEvent: try CanonicalJSON.encoder.encode(signed),
+            item, ciphertext: sealed.ciphertext, wrappedKey: sealed.wrappedKey, firstEvent: try JSON.canonicalEncoder.encode(signed),
             audit: [try custodyAudit(signed, by: user)], at: clock.now()
         )
         return EvidenceRecord(item: item, registeredAt: record.registeredAt, hasContent: true)
@@ -97,7 +97,7 @@ struct EvidenceService: Sendable {
         guard let last = chain.last else {
             throw LiaisonError(.conflict, "Evidence item \(id) has no chain yet: store its content first (PUT /api/v1/evidence/\(id)/content).")
         }
-        let lastEvent = try CanonicalJSON.decoder.decode(CustodyEvent.self, from: last.eventBytes)
+        let lastEvent = try JSON.decoder.decode(CustodyEvent.self, from: last.eventBytes)
         let now = clock.now()
         let time = new.time ?? now
         try lastEvent.checkNext(new.action, actor: new.actor, place: new.place, purpose: new.purpose, recipient: new.recipient, at: time, now: now)
@@ -105,13 +105,13 @@ struct EvidenceService: Sendable {
             itemId: id, sequence: chain.count, action: new.action, actor: new.actor, node: ownAgencyCode, time: time, place: new.place,
             purpose: new.purpose, recipient: new.recipient, previous: last.hash, contentSHA256: record.item.file?.sha256
         ), signingKey: keys.signing)
-        try await store.append(itemID: id, sequence: chain.count, signedJSON: try CanonicalJSON.encoder.encode(signed), audit: [try custodyAudit(signed, by: user)], at: now)
+        try await store.append(itemID: id, sequence: chain.count, signedJSON: try JSON.canonicalEncoder.encode(signed), audit: [try custodyAudit(signed, by: user)], at: now)
         return signed
     }
 
     /// The audit event of a custody event: its hash and signature, so that the log proves it.
     func custodyAudit(_ signed: SignedCustodyEvent, by user: String) throws -> AuditEvent {
-        let event = try CanonicalJSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes)
+        let event = try JSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes)
         return AuditEvent(
             time: clock.now(), operation: .custodyEvent, actor: user, subject: "evidence:\(event.itemId)", purpose: event.purpose,
             recipients: event.recipient.map { [$0] },
@@ -121,7 +121,7 @@ struct EvidenceService: Sendable {
 
     /// The item's signed custody events, in order.
     func custody(_ id: String) async throws -> [SignedCustodyEvent] {
-        try await store.events(id).map { try CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
+        try await store.events(id).map { try JSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
     }
 
     /// The decrypted content, checked against its registered SHA-256.

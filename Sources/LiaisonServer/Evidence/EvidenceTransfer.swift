@@ -34,19 +34,19 @@ extension EvidenceService {
             throw LiaisonError(.invalidEvidence, "The evidence package from \(sender) does not verify: \(failure)")
         }
         let files = try EvidencePackageBuilder.unzip(package)
-        let manifest = try CanonicalJSON.decoder.decode(EvidenceManifest.self, from: files["manifest.json"] ?? Data())
+        let manifest = try JSON.decoder.decode(EvidenceManifest.self, from: files["manifest.json"] ?? Data())
         guard manifest.item.id == itemID else {
             throw LiaisonError(.invalidEvidence, "The package is about item \(manifest.item.id), not \(itemID).")
         }
         // The package's keys are the sender's claim; the pinned identities are this node's truth.
         for (agency, path) in manifest.keys {
-            guard let bytes = files[path], let identity = try? CanonicalJSON.decoder.decode(IdentityDocument.self, from: bytes) else { continue }
+            guard let bytes = files[path], let identity = try? JSON.decoder.decode(IdentityDocument.self, from: bytes) else { continue }
             let pinned = agency == ownAgencyCode ? keys.signing.publicKey : try await signerKey(agency)
             guard identity.signingKey.publicKey == pinned.rawRepresentation.base64EncodedString() else {
                 throw LiaisonError(.invalidEvidence, "The package's key for \(agency) is not the one pinned here.")
             }
         }
-        guard let last = manifest.custody.last.flatMap({ try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: $0.signed.eventBytes) }),
+        guard let last = manifest.custody.last.flatMap({ try? JSON.decoder.decode(CustodyEvent.self, from: $0.signed.eventBytes) }),
               last.action == .transferred, last.node == sender, last.recipient == ownAgencyCode
         else {
             throw LiaisonError(.invalidEvidence, "The chain does not end with a transfer from \(sender) to \(ownAgencyCode).")
@@ -64,8 +64,8 @@ extension EvidenceService {
         ), signingKey: keys.signing)
         try await store.importChain(
             manifest.item, ciphertext: sealed?.ciphertext, wrappedKey: sealed?.wrappedKey,
-            events: try manifest.custody.map { (try CanonicalJSON.encoder.encode($0.signed), try CanonicalJSON.encoder.encode($0.audit)) },
-            checkpointsJSON: try CanonicalJSON.encoder.encode(checkpoints), received: try CanonicalJSON.encoder.encode(received),
+            events: try manifest.custody.map { (try JSON.canonicalEncoder.encode($0.signed), try JSON.canonicalEncoder.encode($0.audit)) },
+            checkpointsJSON: try JSON.canonicalEncoder.encode(checkpoints), received: try JSON.canonicalEncoder.encode(received),
             audit: [
                 AuditEvent(time: now, operation: .evidenceRegistered, actor: "node:\(sender)", subject: "evidence:\(itemID)", purpose: purpose,
                            legalBasis: manifest.item.legalAuthority, details: ["caseRef": manifest.item.caseRef, "transferredFrom": sender]),

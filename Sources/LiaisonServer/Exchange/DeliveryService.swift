@@ -148,7 +148,7 @@ struct DeliveryService: Service {
             )
             switch status {
             case 200:
-                let answer = try MessageStore.decoder.decode(EnvelopeBatch.Answer.self, from: Data(body.readableBytesView))
+                let answer = try JSON.decoder.decode(EnvelopeBatch.Answer.self, from: Data(body.readableBytesView))
                 guard answer.results.count == batch.count else {
                     throw LiaisonError(.invalidInput, "\(first.recipient) answered \(answer.results.count) results for \(batch.count) envelopes")
                 }
@@ -199,11 +199,11 @@ struct DeliveryService: Service {
             switch status {
             case 200..<300:
                 guard delivery.kind == .message else { return (delivery, nil) }
-                let receipt = try MessageStore.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
+                let receipt = try JSON.decoder.decode(SignedReceipt.self, from: Data(body.readableBytesView))
                 var verifiedHeads: Set<Data> = []
                 return (delivery, try accept(delivery, receipt: receipt, issuerKey: try PartnerKeys.of(partner.identity).signing, verifiedHeads: &verifiedHeads))
             default:
-                let detail = (try? JSONDecoder().decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
+                let detail = (try? JSON.decoder.decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
                 try await refused(delivery, status: status, detail: detail ?? String(buffer: body))
             }
         } catch {

@@ -156,7 +156,7 @@ struct EnvelopeBatch: Decodable, Sendable {
                 }
                 if let problem = result.problem {
                     writer.key("problem")
-                    writer.raw(try JSONBody.encoder.encode(problem))
+                    writer.raw(try JSON.encoder.encode(problem))
                 }
                 if let receipt = result.receipt {
                     writer.key("receipt")

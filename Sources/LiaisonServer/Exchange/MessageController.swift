@@ -38,7 +38,7 @@ struct MessageView: Encodable {
                 recipient: delivery.recipient,
                 state: delivery.readAt != nil ? "read" : delivery.state.rawValue,
                 attempts: delivery.attempts, lastError: delivery.lastError, deliveredAt: delivery.deliveredAt, readAt: delivery.readAt,
-                receipt: delivery.receiptJSON.flatMap { try? MessageStore.decoder.decode(SignedReceipt.self, from: Data($0.utf8)) }
+                receipt: delivery.receiptJSON.flatMap { try? JSON.decoder.decode(SignedReceipt.self, from: Data($0.utf8)) }
             )
         }
     }
@@ -64,7 +64,7 @@ struct MessageView: Encodable {
     /// writer spells are left to the encoder.
     static func json(_ deliveries: [Delivery]) throws -> Data {
         let dates = deliveries.flatMap { [$0.deliveredAt, $0.readAt] }
-        return try CanonicalJSONWriter.document(deliveries, as: JSONBody.encoder, dates: dates, capacity: deliveries.count * 128 + 2) { json in
+        return try CanonicalJSONWriter.document(deliveries, as: JSON.encoder, dates: dates, capacity: deliveries.count * 128 + 2) { json in
             json.beginArray()
             for delivery in deliveries {
                 json.beginObject()
@@ -96,12 +96,7 @@ struct MessageView: Encodable {
 
 /// The message API for the people who handle case information.
 struct MessageController {
-    /// Roles that exchange case information. Oversight, data protection and administration see
-    /// statistics and the audit trail, never message content.
-    static let handlers: AccessRule = .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority)
 
-    /// Roles that decide, for the originating agency, whether others may use its information further.
-    static let permissionDeciders: AccessRule = .only(.supervisor, .liaisonOfficer, .judicialAuthority)
 
     let service: MessageService
     let messages: MessageStore
@@ -153,11 +148,11 @@ struct MessageController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.post, "/api/v1/messages", access: Self.handlers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/messages", access: .caseHandlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(MessageRequest.self, from: request, limit: configuration.maxBodyBytes)
             return try await respond(to: try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal))
         }
-        routes.on(.get, "/api/v1/messages", access: Self.handlers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/messages", access: .caseHandlers, surface: .api) { request, _ in
             let boxName = request.uri.queryParameters.get("box") ?? "inbox"
             guard let box = MessageRecord.Box(rawValue: boxName) else {
                 throw LiaisonError(.invalidInput, "box must be inbox or outbox, not '\(boxName)'.")
@@ -168,7 +163,7 @@ struct MessageController {
             }
             return try JSONBody.response(views)
         }
-        routes.on(.post, "/api/v1/attachments", access: Self.handlers, surface: .api, audited: .attachmentStored) { request, _ in
+        routes.on(.post, "/api/v1/attachments", access: .caseHandlers, surface: .api, audited: .attachmentStored) { request, _ in
             let buffer: ByteBuffer
             do {
                 buffer = try await request.body.collect(upTo: Message.maximumAttachmentBytes)
@@ -184,7 +179,7 @@ struct MessageController {
             let mediaType = request.headers[.contentType] ?? "application/octet-stream"
             return try JSONBody.response(UploadedAttachment(sha256: address, size: content.count, name: name, mediaType: mediaType), status: .created)
         }
-        routes.on(.get, "/api/v1/messages/:id/attachments/:sha256", access: Self.handlers, surface: .api, audited: .attachmentRead) { _, context in
+        routes.on(.get, "/api/v1/messages/:id/attachments/:sha256", access: .caseHandlers, surface: .api, audited: .attachmentRead) { _, context in
             let id = try context.parameters.require("id")
             let address = try context.parameters.require("sha256").lowercased()
             guard let record = try await messages.message(id), let attachment = record.message.attachments.first(where: { $0.sha256 == address }),
@@ -198,23 +193,23 @@ struct MessageController {
                 body: .init(byteBuffer: ByteBuffer(bytes: content))
             )
         }
-        routes.on(.post, "/api/v1/messages/:id/forward", access: Self.handlers, surface: .api, audited: .messageForwarded) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/forward", access: .caseHandlers, surface: .api, audited: .messageForwarded) { request, context in
             let body = try await JSONBody.decode(ForwardRequest.self, from: request, limit: configuration.maxBodyBytes)
             return try await respond(to: try await service.forward(
                 try context.parameters.require("id"), to: body.to, note: body.note, actor: AuditTrail.actor(context), principal: context.principal, justification: body.justification
             ))
         }
-        routes.on(.post, "/api/v1/messages/:id/permission-requests", access: Self.handlers, surface: .api, audited: .permissionRequested) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/permission-requests", access: .caseHandlers, surface: .api, audited: .permissionRequested) { request, context in
             let body = try await JSONBody.decode(PermissionRequestBody.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await service.requestPermission(try context.parameters.require("id"), use: body.use, recipient: body.recipient, reason: body.reason, actor: AuditTrail.actor(context), principal: context.principal)
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
-        routes.on(.post, "/api/v1/messages/:id/permission-decision", access: Self.permissionDeciders, surface: .api, audited: .permissionDecided) { request, context in
+        routes.on(.post, "/api/v1/messages/:id/permission-decision", access: .permissionDeciders, surface: .api, audited: .permissionDecided) { request, context in
             let body = try await JSONBody.decode(PermissionDecisionBody.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await service.decidePermission(try context.parameters.require("id"), granted: body.granted, reason: body.reason, actor: AuditTrail.actor(context), principal: context.principal)
             return try JSONBody.response(MessageView(record, deliveries: try await messages.deliveries(messageID: record.message.id)), status: .created)
         }
-        routes.on(.get, "/api/v1/messages/:id/onward-use", access: Self.handlers, surface: .api, audited: .onwardUse) { _, context in
+        routes.on(.get, "/api/v1/messages/:id/onward-use", access: .caseHandlers, surface: .api, audited: .onwardUse) { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await messages.message(id) else {
                 throw LiaisonError(.notFound, "No message with id \(id).")
@@ -232,7 +227,7 @@ struct MessageController {
             }
             return try JSONBody.response(views)
         }
-        routes.on(.get, "/api/v1/messages/:id", access: Self.handlers, surface: .api, audited: .messageRead) { _, context in
+        routes.on(.get, "/api/v1/messages/:id", access: .caseHandlers, surface: .api, audited: .messageRead) { _, context in
             let record = try await service.read(try context.parameters.require("id"), principal: context.principal, actor: AuditTrail.actor(context))
             let deliveries = record.box == .outbox ? try await messages.deliveries(messageID: record.message.id) : nil
             return try JSONBody.response(MessageView(record, deliveries: deliveries))

@@ -147,13 +147,12 @@ struct MessageService: Sendable {
     /// sender can add one), an approver's refusal, or another safeguard.
     static func refusal(_ reasons: [PolicyReason], recipient: String) -> LiaisonError {
         let codes = reasons.map(\.code)
+        let written = codes.map(\.rawValue)
         let detail = "Not sent to \(recipient): " + reasons.map(\.sentence).joined(separator: " ")
-        if codes.contains("justification-required") {
-            return LiaisonError(.justificationRequired, detail, reasons: codes)
-        }
-        if codes.contains("approval-refused") { return LiaisonError(.approvalRefused, detail, reasons: codes) }
-        if codes.contains(where: AgreementPolicy.reasonCodes.contains) { return LiaisonError(.notCoveredByAgreement, detail, reasons: codes) }
-        return LiaisonError(.refusedBySafeguards, detail, reasons: codes)
+        if codes.contains(.justificationRequired) { return LiaisonError(.justificationRequired, detail, reasons: written) }
+        if codes.contains(.approvalRefused) { return LiaisonError(.approvalRefused, detail, reasons: written) }
+        if codes.contains(where: AgreementPolicy.reasonCodes.contains) { return LiaisonError(.notCoveredByAgreement, detail, reasons: written) }
+        return LiaisonError(.refusedBySafeguards, detail, reasons: written)
     }
 
     /// The decision point's question for a message (or an evidence hand-over) to one recipient.
@@ -235,20 +234,20 @@ struct MessageService: Sendable {
                 for event in decisionEvents { await trail.record(event) }
                 decisionEvents = []
                 guard evidence == nil, control == nil, erasure == nil else {
-                    throw LiaisonError(.refusedBySafeguards, "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code))
+                    throw LiaisonError(.refusedBySafeguards, "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code.rawValue))
                 }
                 var normalised = request
                 normalised.to = message.to
                 let record = try await safeguards.hold(
                     kind: "message", summary: message.subject, request: held.request, recipients: message.to, approver: held.approver, reasons: held.reasons,
-                    payload: try MessageStore.encoder.encode(HeldMessage(request: normalised, forwardedFrom: forwardedFrom)), requester: actor, rules: held.rules
+                    payload: try JSON.encoder.encode(HeldMessage(request: normalised, forwardedFrom: forwardedFrom)), requester: actor, rules: held.rules
                 )
                 return .held(record)
             }
             var outgoing: [MessageStore.Outgoing] = []
             var allRedactions: [Redaction] = []
             // What every recipient without redactions receives is the stored document itself.
-            let document = try message.json(as: MessageStore.encoder)
+            let document = try message.json(as: JSON.encoder)
             let evidencePackage = evidence?.package.base64EncodedString()
             for clearance in cleared {
                 let payload: Data
@@ -259,7 +258,7 @@ struct MessageService: Sendable {
                     disclosed.entities = clearance.entities
                     disclosed.redactions = clearance.redactions
                     allRedactions += clearance.redactions.map { var tagged = $0; tagged.recipient = clearance.recipient; return tagged }
-                    payload = try MessageStore.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidencePackage))
+                    payload = try JSON.encoder.encode(EnvelopePayload(message: disclosed, attachments: contents, evidencePackage: evidencePackage))
                 }
                 let partnerKeys = try PartnerKeys.of(clearance.partner.identity)
                 let recipientKey: Envelope.RecipientKey
@@ -303,7 +302,7 @@ struct MessageService: Sendable {
         }
     }
 
-    /// The bytes `MessageStore.encoder` writes for an ``EnvelopePayload`` (keys sorted:
+    /// The bytes `JSON.encoder` writes for an ``EnvelopePayload`` (keys sorted:
     /// `attachments`, `evidencePackage`, `message`), around a message already encoded.
     static func payload(document: Data, attachments: [String: String], evidencePackage: String?) -> Data {
         let capacity = document.count + attachments.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count * 9 / 8 + 8 } + (evidencePackage?.utf8.count ?? 0) * 9 / 8 + 64
@@ -377,7 +376,7 @@ struct MessageService: Sendable {
         let contents: [String: String]
         let evidencePackage: Data?
         do {
-            let decoded = try MessageStore.decoder.decode(EnvelopePayload.self, from: payload)
+            let decoded = try JSON.decoder.decode(EnvelopePayload.self, from: payload)
             message = decoded.message
             contents = decoded.attachments
             evidencePackage = decoded.evidencePackage.flatMap { Data(base64Encoded: $0) }
@@ -415,7 +414,7 @@ struct MessageService: Sendable {
             dataCategories: message.dataCategories, dataSubjectCategories: message.dataSubjectCategories, at: now
         )
         if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await activeAgreements()) {
-            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
         }
         // Content-addressed: storing before the message commits is harmless, and done again on a retry.
         for content in attachmentContents { try await blobs.put(content, at: now) }
@@ -448,7 +447,7 @@ struct MessageService: Sendable {
             if let erasure = message.erasure { try await honour(erasure, from: header.sender, notice: message.id, at: now) }
             return (receipt, false)
         case .duplicate(let first):
-            return (try MessageStore.decoder.decode(SignedReceipt.self, from: Data(first.utf8)), true)
+            return (try JSON.decoder.decode(SignedReceipt.self, from: Data(first.utf8)), true)
         }
     }
 
@@ -492,7 +491,7 @@ struct MessageService: Sendable {
         let message = record.message
         for recipient in recipients.map({ $0.uppercased() }) {
             if case .deny(let reasons) = try await onwardDecision(record, use: .forward(to: recipient)) {
-                throw LiaisonError(.onwardTransferRefused, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.onwardTransferRefused, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
             }
         }
         let quoted = "--- Forwarded message from \(message.originator), \(message.createdAt.formatted(.iso8601)) ---\n\(message.body)"
@@ -554,7 +553,7 @@ struct MessageService: Sendable {
         guard approval.kind == "message", approval.state == .approved else {
             throw LiaisonError(.notApproved, "Approval \(approval.id) is \(approval.state.rawValue).")
         }
-        let held = try MessageStore.decoder.decode(HeldMessage.self, from: approval.payload)
+        let held = try JSON.decoder.decode(HeldMessage.self, from: approval.payload)
         let username = approval.requester.hasPrefix("user:") ? String(approval.requester.dropFirst(5)) : approval.requester
         let requester = Principal(userID: "", username: username, role: approval.requesterRole)
         let record = try await send(
@@ -579,7 +578,7 @@ struct MessageService: Sendable {
         policy.describe(record.message.entities, carryingEvidence: record.message.evidenceItem != nil, minorAge: configuration.rules.minorAge)
         let outcome = try await safeguards.decide(policy, actor: actor, subject: "message:\(id)", configuration: configuration)
         if case .deny(let reasons) = outcome.decision {
-            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
         }
         if record.box == .inbox {
             let now = clock.now()
@@ -589,7 +588,7 @@ struct MessageService: Sendable {
                     Receipt(kind: .read, envelopeId: "", messageId: id, sender: record.message.originator, issuer: ownAgencyCode, at: now, ciphertextSHA256: ""),
                     signingKey: keys.signing
                 )
-                let json = String(decoding: try MessageStore.encoder.encode(receipt), as: UTF8.self)
+                let json = String(decoding: try JSON.encoder.encode(receipt), as: UTF8.self)
                 try await messages.enqueueReadReceipt(
                     .init(envelopeID: UUIDv7.make(at: now).uuidString.lowercased(), recipient: record.message.originator, envelopeJSON: json),
                     messageID: id, at: now
@@ -603,7 +602,7 @@ struct MessageService: Sendable {
     /// Records a partner's signed read receipt for a message this node sent.
     func receiveReadReceipt(_ signed: SignedReceipt) async throws {
         // The issuer named inside is only trusted after its signature verifies with that partner's key.
-        guard let bytes = Data(base64Encoded: signed.receipt), let claimed = try? MessageStore.decoder.decode(Receipt.self, from: bytes) else {
+        guard let bytes = Data(base64Encoded: signed.receipt), let claimed = try? JSON.decoder.decode(Receipt.self, from: bytes) else {
             throw LiaisonError(.invalidReceipt, "The receipt is malformed.")
         }
         guard let partner = try await federation.partner(claimed.issuer) else {
@@ -613,7 +612,7 @@ struct MessageService: Sendable {
         guard receipt.kind == .read, receipt.sender == ownAgencyCode else {
             throw LiaisonError(.invalidReceipt, "Only read receipts for messages sent by \(ownAgencyCode) are accepted here.")
         }
-        let json = String(decoding: try MessageStore.encoder.encode(signed), as: UTF8.self)
+        let json = String(decoding: try JSON.encoder.encode(signed), as: UTF8.self)
         guard try await messages.recordReadReceipt(messageID: receipt.messageId, recipient: receipt.issuer, receiptJSON: json, at: receipt.at) else {
             throw LiaisonError(.notFound, "No message \(receipt.messageId) was sent to \(receipt.issuer).")
         }

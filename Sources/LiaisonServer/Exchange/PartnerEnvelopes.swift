@@ -73,14 +73,14 @@ struct PartnerEnvelopes: Sendable {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(data: try MessageStore.encoder.encode(envelope)))
+        request.body = .bytes(ByteBuffer(data: try JSON.encoder.encode(envelope)))
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: maximumAnswerBytes)
         guard response.status == .ok else {
-            if let problem = try? JSONDecoder().decode(Problem.self, from: Data(buffer: body)) { throw problem.error }
+            if let problem = try? JSON.decoder.decode(Problem.self, from: Data(buffer: body)) { throw problem.error }
             throw LiaisonError(.unavailable, "\(partner.identity.agencyCode) answered \(response.status.code)")
         }
-        let opened = try await open(try MessageStore.decoder.decode(Envelope.self, from: Data(buffer: body)), maximumAge: 300)
+        let opened = try await open(try JSON.decoder.decode(Envelope.self, from: Data(buffer: body)), maximumAge: 300)
         guard opened.header.sender == partner.identity.agencyCode, opened.header.kind == answerKind else {
             throw LiaisonError(.invalidInput, "\(partner.identity.agencyCode)'s answer is of the wrong kind")
         }

@@ -24,13 +24,13 @@ struct FederationController {
         routes.on(.get, "/api/v1/partners", access: .anyRole, surface: .api) { _, _ in
             try JSONBody.response(try await store.partners().map(PartnerView.init))
         }
-        routes.on(.post, "/api/v1/partners", access: .only(.administrator), surface: .api) { request, context in
+        routes.on(.post, "/api/v1/partners", access: .administrators, surface: .api) { request, context in
             let body = try await JSONBody.decode(NewPartner.self, from: request, limit: configuration.maxBodyBytes)
             try await administration.addPartner(body.identity, confirmedFingerprint: body.confirmedFingerprint, by: AuditTrail.actor(context))
             let record = try await store.partner(body.identity.agencyCode)
             return try JSONBody.response(record.map(PartnerView.init), status: .created)
         }
-        routes.on(.delete, "/api/v1/partners/:agencyCode", access: .only(.administrator), surface: .api) { _, context in
+        routes.on(.delete, "/api/v1/partners/:agencyCode", access: .administrators, surface: .api) { _, context in
             try await administration.removePartner(try context.parameters.require("agencyCode"), by: AuditTrail.actor(context))
             return Response(status: .noContent)
         }
@@ -45,13 +45,13 @@ struct FederationController {
             }
             return try JSONBody.response(AgreementView(record, now: configuration.clock.now()))
         }
-        routes.on(.post, "/api/v1/agreements", access: .only(.administrator), surface: .api) { request, context in
+        routes.on(.post, "/api/v1/agreements", access: .administrators, surface: .api) { request, context in
             let agreement = try await JSONBody.decode(Agreement.self, from: request, limit: configuration.maxBodyBytes)
             try await administration.importAgreement(agreement, by: AuditTrail.actor(context))
             let record = try await store.agreement(agreement.id)
             return try JSONBody.response(record.map { AgreementView($0, now: configuration.clock.now()) }, status: .created)
         }
-        routes.on(.post, "/api/v1/agreements/:id/revoke", access: .only(.administrator), surface: .api) { request, context in
+        routes.on(.post, "/api/v1/agreements/:id/revoke", access: .administrators, surface: .api) { request, context in
             let body = try await JSONBody.decode(Revocation.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await administration.revokeAgreement(try context.parameters.require("id"), reason: body.reason, by: AuditTrail.actor(context))
             return try JSONBody.response(AgreementView(record, now: configuration.clock.now()))

@@ -62,11 +62,11 @@ struct APIController {
             try JSONBody.response(identity)
         }
 
-        routes.on(.get, "/api/v1/users", access: .only(.administrator), surface: .api) { _, _ in
+        routes.on(.get, "/api/v1/users", access: .administrators, surface: .api) { _, _ in
             try JSONBody.response(try await users.list().map(UserView.init))
         }
 
-        routes.on(.post, "/api/v1/users", access: .only(.administrator), surface: .api) { request, context in
+        routes.on(.post, "/api/v1/users", access: .administrators, surface: .api) { request, context in
             let body = try await JSONBody.decode(NewUser.self, from: request, limit: configuration.maxBodyBytes)
             let user = try await UserAdministration(users: users, bcryptCost: configuration.bcryptCost, clock: configuration.clock)
                 .add(username: body.username, role: body.role, password: body.password, validUntil: body.validUntil, by: AuditTrail.actor(context))

@@ -6,21 +6,12 @@ import NIOCore
 /// Reading and writing JSON bodies with the node's rules: `application/json` only, a size limit,
 /// and decoding errors that name the field.
 enum JSONBody {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
     /// Decodes a JSON request body.
     /// - Throws: ``LiaisonError`` 415 for another content type, 413 above `limit`, 400 for malformed JSON.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let buffer = try await collect(request, limit: limit)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw LiaisonError(.invalidJSON, describe(error))
         }
@@ -42,7 +33,7 @@ enum JSONBody {
 
     /// A 2xx JSON response.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        response(json: try encoder.encode(value), status: status)
+        response(json: try JSON.encoder.encode(value), status: status)
     }
 
     /// A 2xx response with JSON already written.

@@ -48,8 +48,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 
     /// The response carrying this problem.
     public func response() -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSON.encoder
         let body = (try? encoder.encode(self)) ?? Data(#"{"title":"Error"}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="liaison""# }

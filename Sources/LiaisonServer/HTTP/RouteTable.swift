@@ -81,16 +81,16 @@ final class RouteTable {
                 if let principal = context.principal, let audit {
                     await audit.record(audit.event(
                         .accessDenied, .denied, actor: "user:\(principal.username)", role: principal.role.rawValue,
-                        subject: "\(method) \(request.uri.path)", details: ["reasons": reasons.map(\.code).joined(separator: ",")]
+                        subject: "\(method) \(request.uri.path)", details: ["reasons": reasons.map(\.code.rawValue).joined(separator: ",")]
                     ))
                 }
                 if context.principal == nil {
                     if surface == .web {
                         return Response(status: .seeOther, headers: [.location: "/login"])
                     }
-                    throw LiaisonError(.unauthenticated, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                    throw LiaisonError(.unauthenticated, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
                 }
-                throw LiaisonError(.forbidden, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.forbidden, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
             }
         }
     }

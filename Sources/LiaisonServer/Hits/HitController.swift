@@ -12,10 +12,7 @@ struct HitController {
     let partners: HitFederation
     let followUps: HitFollowUps
 
-    /// Who searches: the roles that handle case information.
-    static let searchers = MessageController.handlers
     /// Who loads and removes reference data.
-    static let dataManagers: AccessRule = .only(.supervisor, .administrator)
     /// Largest search body (JSON): 10,000 queries of a few hundred bytes.
     static let maximumSearchBytes = 16 * 1024 * 1024
     static let maximumQueries = 10_000
@@ -45,11 +42,11 @@ struct HitController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/hits", access: Self.searchers.adding(.administrator), surface: .api) { _, _ in
+        routes.on(.get, "/api/v1/hits", access: .caseHandlers.adding(.administrator), surface: .api) { _, _ in
             let counts = try await service.counts()
             return try JSONBody.response(HitCategory.allCases.map { Counts(category: $0.rawValue, records: counts[$0] ?? 0) })
         }
-        routes.on(.post, "/api/v1/hits/:category/import", access: Self.dataManagers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/hits/:category/import", access: .referenceDataManagers, surface: .api) { request, context in
             let category = try HitCategory.parse(try context.parameters.require("category"))
             let contentType = request.headers[.contentType]?.lowercased() ?? ""
             guard ["text/csv", "application/x-ndjson", "application/jsonl", "text/plain"].contains(where: contentType.hasPrefix) else {
@@ -61,12 +58,12 @@ struct HitController {
                                                                   actor: AuditTrail.actor(context))
             return try JSONBody.response(ImportView(report: report, warnings: warnings))
         }
-        routes.on(.delete, "/api/v1/hits/:category/:reference", access: Self.dataManagers, surface: .api) { _, context in
+        routes.on(.delete, "/api/v1/hits/:category/:reference", access: .referenceDataManagers, surface: .api) { _, context in
             let category = try HitCategory.parse(try context.parameters.require("category"))
             try await service.remove(category: category, reference: try context.parameters.require("reference"), actor: AuditTrail.actor(context))
             return Response(status: .noContent)
         }
-        routes.on(.post, "/api/v1/hits/:category/search", access: Self.searchers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/hits/:category/search", access: .caseHandlers, surface: .api) { request, context in
             let category = try HitCategory.parse(try context.parameters.require("category"))
             let (queries, body) = try await Self.queries(request, category: category, service: service)
             return try JSONBody.response(SearchView(answers: try await service.search(queries, category: category, actor: AuditTrail.actor(context),
@@ -76,7 +73,7 @@ struct HitController {
 
     /// The requester's side of partner searches and follow-ups.
     func registerPartnerRoutes(on routes: RouteTable) {
-        routes.on(.post, "/api/v1/hits/:category/partner-search", access: Self.searchers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/hits/:category/partner-search", access: .caseHandlers, surface: .api) { request, context in
             let category = try HitCategory.parse(try context.parameters.require("category"))
             let (queries, body) = try await Self.queries(request, category: category, service: service)
             let recipients = (body["partners"] as? [Any])?.compactMap { $0 as? String } ?? []
@@ -92,21 +89,21 @@ struct HitController {
                                                      principal: context.principal, actor: AuditTrail.actor(context))
             return try JSONBody.response(PartnerSearchView(results: results))
         }
-        routes.on(.get, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/hits/follow-ups", access: .caseHandlers, surface: .api) { request, _ in
             let direction = request.uri.queryParameters.get("direction")
             guard direction.map({ ["incoming", "outgoing"].contains($0) }) ?? true else {
                 throw LiaisonError(.invalidInput, "direction: incoming or outgoing")
             }
             return try JSONBody.response(try await followUps.list(direction: direction.map { String($0) }))
         }
-        routes.on(.post, "/api/v1/hits/follow-ups", access: Self.searchers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/hits/follow-ups", access: .caseHandlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(HitFollowUps.Request.self, from: request, limit: 64 * 1024)
             return try JSONBody.response(try await followUps.request(body, principal: context.principal, actor: AuditTrail.actor(context)), status: .created)
         }
-        routes.on(.get, "/api/v1/hits/follow-ups/:id", access: Self.searchers, surface: .api) { _, context in
+        routes.on(.get, "/api/v1/hits/follow-ups/:id", access: .caseHandlers, surface: .api) { _, context in
             try JSONBody.response(try await followUps.followUp(try context.parameters.require("id")))
         }
-        routes.on(.post, "/api/v1/hits/follow-ups/:id/decision", access: HitFollowUps.deciders, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/hits/follow-ups/:id/decision", access: AccessRule.judicialDeciders, surface: .api) { request, context in
             let body = try await JSONBody.decode(DecisionRequest.self, from: request, limit: 64 * 1024)
             return try JSONBody.response(try await followUps.decide(try context.parameters.require("id"), approve: body.decision == .approve, reason: body.reason,
                                                                     principal: context.principal, actor: AuditTrail.actor(context)))

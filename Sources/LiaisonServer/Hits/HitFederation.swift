@@ -134,7 +134,7 @@ actor HitFederation {
             let outcome = try await safeguards.decide(request, actor: actor, subject: "hits:\(category.rawValue)")
             if let reasons = Self.refusal(outcome, category: category) {
                 return PartnerHitResult(partner: code, status: .refused, detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "),
-                                        reasons: reasons.map(\.code), answers: [])
+                                        reasons: reasons.map(\.code.rawValue), answers: [])
             }
             let agreement = outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
             let id = UUIDv7.make(at: now).uuidString.lowercased()
@@ -202,7 +202,7 @@ actor HitFederation {
         let (client, endpoint) = try await clients.client(for: partner)
         let response = try await client.execute(HTTPClientRequest(url: endpoint + "/federation/v1/hits/key"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 16)
-        guard response.status == .ok, let signed = try? JSONDecoder().decode(SignedOPRFKey.self, from: Data(buffer: body)),
+        guard response.status == .ok, let signed = try? JSON.decoder.decode(SignedOPRFKey.self, from: Data(buffer: body)),
               signed.agencyCode == code, let key = Data(base64Encoded: signed.publicKey), let signature = Data(base64Encoded: signed.signature),
               try PartnerKeys.of(partner.identity).signing.isValidSignature(signature, for: SignedOPRFKey.signedBytes(agencyCode: code, publicKey: key)) else {
             throw LiaisonError(.unauthenticated, "\(code)'s VOPRF key is missing or not signed with its pinned key")
@@ -214,9 +214,9 @@ actor HitFederation {
     /// Seals a payload to the partner, posts it, and opens the sealed answer.
     private func exchange<Answer: Decodable>(_ partner: PartnerRecord, agreement: Agreement, kind: String, answerKind: String, path: String, payload: some Encodable, as: Answer.Type) async throws -> Answer {
         let envelopes = PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock)
-        let answer = try await envelopes.exchange(try MessageStore.encoder.encode(payload), kind: kind, answerKind: answerKind, to: partner, path: path,
+        let answer = try await envelopes.exchange(try JSON.encoder.encode(payload), kind: kind, answerKind: answerKind, to: partner, path: path,
                                                   postQuantum: agreement.postQuantum, clients: clients)
-        return try MessageStore.decoder.decode(Answer.self, from: answer)
+        return try JSON.decoder.decode(Answer.self, from: answer)
     }
 
     static func line(_ query: ReferenceRecord) throws -> String {
@@ -235,7 +235,7 @@ actor HitFederation {
     static func refusal(_ outcome: PolicyOutcome, category: HitCategory) -> [PolicyReason]? {
         if outcome.decision.isPermit, outcome.agreement != nil, outcome.redact.isEmpty { return nil }
         if outcome.decision.isPermit, let agreement = outcome.agreement {
-            return [PolicyReason(code: "data-category-not-covered", sentence: "Agreement \(agreement.id) does not cover the data category '\(category.dataCategory.rawValue)'.")]
+            return [PolicyReason(code: .dataCategoryNotCovered, sentence: "Agreement \(agreement.id) does not cover the data category '\(category.dataCategory.rawValue)'.")]
         }
         return reasons(outcome.decision)
     }
@@ -245,7 +245,7 @@ actor HitFederation {
         case .permit: return []
         case .deny(let reasons): return reasons
         case .needsApproval(_, let reasons):
-            return [PolicyReason(code: "needs-approval", sentence: "A hit/no-hit query cannot wait for approval; the safeguards held it back:")] + reasons
+            return [PolicyReason(code: .needsApproval, sentence: "A hit/no-hit query cannot wait for approval; the safeguards held it back:")] + reasons
         }
     }
 
@@ -265,7 +265,7 @@ actor HitFederation {
         let requester = header.sender
         guard header.kind == "hit-query" else { throw LiaisonError(.wrongKind, "Expected a hit-query envelope, got \(header.kind).") }
         let payload: HitQueryPayload
-        do { payload = try MessageStore.decoder.decode(HitQueryPayload.self, from: data) } catch {
+        do { payload = try JSON.decoder.decode(HitQueryPayload.self, from: data) } catch {
             throw LiaisonError(.invalidQuery, "The envelope does not carry a valid hit query: \(error)")
         }
         try noteSeen(header.id)
@@ -294,7 +294,7 @@ actor HitFederation {
             answer.answers = try await hits.search(queries, category: payload.category, actor: "node:\(requester)", purpose: payload.purpose, requester: requester)
             try await hits.disclosed(answer.answers!, category: payload.category, to: requester, query: payload.id)  // checked: set on the line above
         }
-        return try envelopes.seal(try MessageStore.encoder.encode(answer), kind: "hit-answer", to: partner, postQuantum: agreement.postQuantum)
+        return try envelopes.seal(try JSON.encoder.encode(answer), kind: "hit-answer", to: partner, postQuantum: agreement.postQuantum)
     }
 
     /// Answers the second round of a blinded query: the entries of the asked buckets.
@@ -303,7 +303,7 @@ actor HitFederation {
         let (header, data, partner) = try await envelopes.open(envelope, maximumAge: Self.maximumQueryAge)
         guard header.kind == "hit-buckets" else { throw LiaisonError(.wrongKind, "Expected a hit-buckets envelope, got \(header.kind).") }
         let request: HitBucketRequest
-        do { request = try MessageStore.decoder.decode(HitBucketRequest.self, from: data) } catch {
+        do { request = try JSON.decoder.decode(HitBucketRequest.self, from: data) } catch {
             throw LiaisonError(.invalidQuery, "The envelope does not carry a valid bucket request: \(error)")
         }
         try noteSeen(header.id)
@@ -318,7 +318,7 @@ actor HitFederation {
             throw LiaisonError(.invalidQuery, "A bucket number is out of range for \(table.bits) bits.")
         }
         let entries = request.buckets.flatMap { BlindedLookup.entries(in: $0, bits: table.bits, of: table.entries) }
-        return try envelopes.seal(try MessageStore.encoder.encode(HitBucketAnswer(entries: entries)), kind: "hit-bucket-entries", to: partner, postQuantum: agreement.postQuantum)
+        return try envelopes.seal(try JSON.encoder.encode(HitBucketAnswer(entries: entries)), kind: "hit-bucket-entries", to: partner, postQuantum: agreement.postQuantum)
     }
 
     /// The agreement in force for answering `requester` on `category`, through the safeguards engine.
@@ -327,7 +327,7 @@ actor HitFederation {
                                     dataSubjectCategories: [], recordCount: 1, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef, at: now)
         let outcome = try await safeguards.decide(request, actor: "node:\(requester)", subject: "hits:\(category.rawValue)")
         if let reasons = Self.refusal(outcome, category: category) {
-            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
         }
         return outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
     }

@@ -58,8 +58,6 @@ struct HitFollowUps: Sendable {
     let safeguards: SafeguardsService
     let clock: any WallClock
 
-    /// Who decides on a follow-up: staff who may confirm a match and release data.
-    static let deciders: AccessRule = .only(.supervisor, .judicialAuthority)
     /// A follow-up may ask about a hit reported within this period.
     static let disclosureValidity: TimeInterval = 90 * 86_400
     static let minimumJustification = 20
@@ -95,7 +93,7 @@ struct HitFollowUps: Sendable {
                                    dataSubjectCategories: [], recordCount: 1, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, at: now)
         let outcome = try await safeguards.decide(policy, actor: actor, subject: "hits:\(category.rawValue)/\(request.reference)")
         if let reasons = HitFederation.refusal(outcome, category: category) {
-            throw LiaisonError(.notCoveredByAgreement, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.notCoveredByAgreement, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
         }
         let agreement = outcome.agreement!  // checked: refusal(_:category:) is nil only with an agreement
         let followUp = FollowUp(id: UUIDv7.make(at: now).uuidString.lowercased(), requester: ownAgencyCode, owner: request.partner, category: category,
@@ -125,7 +123,7 @@ struct HitFollowUps: Sendable {
 
     /// Follow-ups, newest first; those this node asked and still waits on are refreshed from their owners.
     func list(direction: String? = nil) async throws -> [FollowUp] {
-        var all = try await store.followUps(direction: direction).map { try MessageStore.decoder.decode(FollowUp.self, from: $0) }
+        var all = try await store.followUps(direction: direction).map { try JSON.decoder.decode(FollowUp.self, from: $0) }
         for (index, followUp) in all.enumerated() where followUp.requester == ownAgencyCode && followUp.status == .requested {
             all[index] = try await self.followUp(followUp.id)
         }
@@ -140,7 +138,7 @@ struct HitFollowUps: Sendable {
         let requester = header.sender
         switch header.kind {
         case "hit-follow-up":
-            guard var followUp = try? MessageStore.decoder.decode(FollowUp.self, from: data) else {
+            guard var followUp = try? JSON.decoder.decode(FollowUp.self, from: data) else {
                 throw LiaisonError(.invalidFollowUp, "The envelope does not carry a valid follow-up request.")
             }
             guard followUp.requester == requester, followUp.owner == ownAgencyCode, followUp.status == .requested else {
@@ -158,7 +156,7 @@ struct HitFollowUps: Sendable {
             let flow = Flow(sender: ownAgencyCode, recipient: requester, purpose: followUp.purpose, dataCategories: [followUp.category.dataCategory],
                             dataSubjectCategories: [], at: now)
             if case .notCovered(let reasons) = AgreementPolicy.coverage(of: flow, under: try await safeguards.activeAgreements()) {
-                throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+                throw LiaisonError(.notCoveredByAgreement, "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
             }
             // The owner's clock sets the deadline it answers to.
             followUp.requestedAt = now
@@ -169,7 +167,7 @@ struct HitFollowUps: Sendable {
             try await save(followUp, direction: "incoming", audit: [event])
             return try seal(followUp, to: partner)
         case "hit-follow-up-status":
-            guard let asked = try? MessageStore.decoder.decode(FollowUpStatusRequest.self, from: data), let followUp = try await load(asked.id),
+            guard let asked = try? JSON.decoder.decode(FollowUpStatusRequest.self, from: data), let followUp = try await load(asked.id),
                   followUp.requester == requester, followUp.owner == ownAgencyCode else {
                 throw LiaisonError(.notFound, "No follow-up of \(requester) with that id.")
             }
@@ -240,22 +238,22 @@ struct HitFollowUps: Sendable {
     // MARK: Storage and transport
 
     private func load(_ id: String) async throws -> FollowUp? {
-        try await store.followUp(id: id).map { try MessageStore.decoder.decode(FollowUp.self, from: $0) }
+        try await store.followUp(id: id).map { try JSON.decoder.decode(FollowUp.self, from: $0) }
     }
 
     private func save(_ followUp: FollowUp, direction: String, audit: [AuditEvent]) async throws {
         try await store.saveFollowUp(id: followUp.id, direction: direction, partner: direction == "outgoing" ? followUp.owner : followUp.requester,
-                                     record: try MessageStore.encoder.encode(followUp), status: followUp.status.rawValue, audit: audit, at: clock.now())
+                                     record: try JSON.encoder.encode(followUp), status: followUp.status.rawValue, audit: audit, at: clock.now())
         await hits.recorded()
     }
 
     private func seal(_ followUp: FollowUp, to partner: PartnerRecord) throws -> Envelope {
-        try envelopes.seal(try MessageStore.encoder.encode(followUp), kind: "hit-follow-up-record", to: partner, postQuantum: false)
+        try envelopes.seal(try JSON.encoder.encode(followUp), kind: "hit-follow-up-record", to: partner, postQuantum: false)
     }
 
     private func exchange(_ partner: PartnerRecord, postQuantum: Bool, kind: String, path: String, payload: some Encodable) async throws -> FollowUp {
-        let answer = try await envelopes.exchange(try MessageStore.encoder.encode(payload), kind: kind, answerKind: "hit-follow-up-record", to: partner, path: path,
+        let answer = try await envelopes.exchange(try JSON.encoder.encode(payload), kind: kind, answerKind: "hit-follow-up-record", to: partner, path: path,
                                                   postQuantum: postQuantum, clients: clients, maximumAnswerBytes: 1 << 20)
-        return try MessageStore.decoder.decode(FollowUp.self, from: answer)
+        return try JSON.decoder.decode(FollowUp.self, from: answer)
     }
 }

@@ -47,8 +47,7 @@ public enum HitOperations {
                 try await service.search(try await service.queries(text, category: category), category: category, actor: "cli")
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
+                let encoder = JSON.encoder
                 return try answers.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n")
             }
             return answers.map(describe).joined(separator: "\n")

@@ -70,9 +70,7 @@ public struct NodeDirectory: Sendable {
         try manager.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         do {
             try keyFiles.write(keys)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
+            let encoder = JSON.readableEncoder
             // node.json may hold a database password: owner-only like the keys.
             guard manager.createFile(atPath: settingsFile.path, contents: try encoder.encode(settings), attributes: [.posixPermissions: 0o600]) else {
                 throw LiaisonError(.configuration, "cannot write \(settingsFile.path)")
@@ -97,8 +95,7 @@ public struct NodeDirectory: Sendable {
         guard let data = FileManager.default.contents(atPath: settingsFile.path) else {
             throw LiaisonError(.configuration, "cannot read \(settingsFile.path); check its owner and permissions")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let decoder = JSON.decoder
         let settings: Settings
         do {
             settings = try decoder.decode(Settings.self, from: data)

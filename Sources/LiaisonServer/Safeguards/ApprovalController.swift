@@ -38,7 +38,7 @@ struct ApprovalView: Encodable {
         dueAt = record.dueAt
         overdue = record.isOverdue(at: now)
         approverRole = record.approverRole
-        reasons = (try? MessageStore.decoder.decode([PolicyReason].self, from: record.reasons)) ?? []
+        reasons = (try? JSON.decoder.decode([PolicyReason].self, from: record.reasons)) ?? []
         justification = record.justification
         caseRef = record.caseRef
         purpose = record.purpose
@@ -48,20 +48,13 @@ struct ApprovalView: Encodable {
         decidedAt = record.decidedAt
         decisionReason = record.decisionReason
         outcome = record.outcome
-        message = (try? MessageStore.decoder.decode(HeldMessage.self, from: record.payload))?.request
+        message = (try? JSON.decoder.decode(HeldMessage.self, from: record.payload))?.request
     }
 }
 
 /// Approvals of what the safeguards hold back, for the approvers and the requesters; and the
 /// node's safeguards configuration.
 struct ApprovalController {
-    /// Every case role may ask for approvals and see its own; the approver role (a supervisor by
-    /// default, configurable) decides.
-    static let participants: AccessRule = MessageController.handlers
-    /// Who reads the safeguards configuration: it says what is held back, not what is in a case.
-    static let configurationReaders: AccessRule = .only(.supervisor, .dataProtectionOfficer, .oversight, .administrator)
-    static let configurationWriters: AccessRule = .only(.administrator)
-
     let approvals: ApprovalWorkflow
     let configuration: NodeConfiguration
 
@@ -71,7 +64,7 @@ struct ApprovalController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/approvals", access: Self.participants, surface: .api) { request, context in
+        routes.on(.get, "/api/v1/approvals", access: .caseHandlers, surface: .api) { request, context in
             let principal = try context.requirePrincipal()
             let stateName = request.uri.queryParameters.get("state")
             var state: ApprovalRecord.State?
@@ -84,19 +77,19 @@ struct ApprovalController {
             let now = configuration.clock.now()
             return try JSONBody.response(try await approvals.visible(to: principal, state: state).map { ApprovalView($0, now: now) })
         }
-        routes.on(.get, "/api/v1/approvals/:id", access: Self.participants, surface: .api) { _, context in
+        routes.on(.get, "/api/v1/approvals/:id", access: .caseHandlers, surface: .api) { _, context in
             let record = try await approvals.approval(try context.parameters.require("id"), for: try context.requirePrincipal())
             return try JSONBody.response(ApprovalView(record, now: configuration.clock.now()))
         }
-        routes.on(.post, "/api/v1/approvals/:id/decision", access: Self.participants, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/approvals/:id/decision", access: .caseHandlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(DecisionBody.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await approvals.decide(try context.parameters.require("id"), approve: body.approve, reason: body.reason, by: try context.requirePrincipal())
             return try JSONBody.response(ApprovalView(record, now: configuration.clock.now()))
         }
-        routes.on(.get, "/api/v1/safeguards/configuration", access: Self.configurationReaders, surface: .api) { _, _ in
+        routes.on(.get, "/api/v1/safeguards/configuration", access: .safeguardsReaders, surface: .api) { _, _ in
             try JSONBody.response(try await approvals.safeguards.configuration())
         }
-        routes.on(.put, "/api/v1/safeguards/configuration", access: Self.configurationWriters, surface: .api) { request, context in
+        routes.on(.put, "/api/v1/safeguards/configuration", access: .administrators, surface: .api) { request, context in
             let body = try await JSONBody.decode(SafeguardsConfiguration.self, from: request, limit: configuration.maxBodyBytes)
             try await approvals.safeguards.replaceConfiguration(body, actor: AuditTrail.actor(context), role: context.principal?.role)
             return try JSONBody.response(try await approvals.safeguards.configuration())

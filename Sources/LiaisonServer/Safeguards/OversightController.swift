@@ -9,29 +9,27 @@ import ServiceLifecycle
 
 /// The oversight API and the transparency report.
 struct OversightController {
-    /// The oversight and data-protection roles: statistics, alerts and the audit trail.
-    static let overseers: AccessRule = .only(.oversight, .dataProtectionOfficer)
 
     let monitor: OversightMonitor
     let configuration: NodeConfiguration
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/oversight/summary", access: Self.overseers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/oversight/summary", access: .overseers, surface: .api) { request, _ in
             try JSONBody.response(try await monitor.summary(days: try Self.days(request.uri.queryParameters.get("days"))))
         }
-        routes.on(.get, "/api/v1/oversight/anomalies", access: Self.overseers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/oversight/anomalies", access: .overseers, surface: .api) { request, _ in
             try JSONBody.response(try await monitor.anomalies(days: try Self.days(request.uri.queryParameters.get("days"))))
         }
-        routes.on(.post, "/api/v1/oversight/scan", access: Self.overseers, surface: .api) { _, _ in
+        routes.on(.post, "/api/v1/oversight/scan", access: .overseers, surface: .api) { _, _ in
             try JSONBody.response(try await monitor.scan())
         }
-        routes.on(.post, "/api/v1/oversight/alerts/:id/review", access: Self.overseers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/oversight/alerts/:id/review", access: .overseers, surface: .api) { request, context in
             struct Body: Decodable { var confirmed: Bool; var reason: String }
             let body = try await JSONBody.decode(Body.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await monitor.review(try context.parameters.require("id"), confirmed: body.confirmed, reason: body.reason, actor: AuditTrail.actor(context), role: context.principal?.role)
             return try JSONBody.response(OversightMonitor.view(record))
         }
-        routes.on(.get, "/api/v1/reports/transparency", access: Self.overseers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/reports/transparency", access: .overseers, surface: .api) { request, _ in
             let (from, to) = try Self.period(request.uri.queryParameters.get("from"), request.uri.queryParameters.get("to"), now: configuration.clock.now())
             let report = try await monitor.transparency(from: from, to: to)
             switch request.uri.queryParameters.get("format") ?? "json" {

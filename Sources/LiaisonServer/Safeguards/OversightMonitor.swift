@@ -84,7 +84,7 @@ struct OversightMonitor: Sendable {
         let recent = try await alerts.alerts(limit: 1_000).filter { now.timeIntervalSince($0.raisedAt) < 86_400 }
         let from = now.addingTimeInterval(-30 * 86_400), to = now.addingTimeInterval(1)
         let logged = try await events(from: from, to: to)
-        let parameters = try MessageStore.encoder.encode(rules)
+        let parameters = try JSON.encoder.encode(rules)
         var raised: [AccessAlert] = []
         for anomaly in AccessAnomalyDetector.detect(logged, rules: rules) {
             let kind = "access-anomaly/\(anomaly.kind.rawValue)"

@@ -9,12 +9,8 @@ import ServiceLifecycle
 
 /// The retention API: the report, a sweep on demand, legal holds.
 struct RetentionController {
-    /// Who sees what is due and what is held: it names records and cases, not their content.
-    static let readers: AccessRule = .only(.supervisor, .judicialAuthority, .dataProtectionOfficer, .oversight, .administrator)
     /// Who runs a sweep now rather than waiting for the background one.
-    static let sweepers: AccessRule = .only(.dataProtectionOfficer, .administrator)
     /// Who places and releases legal holds: a supervisor or a judicial authority.
-    static let holders: AccessRule = .only(.supervisor, .judicialAuthority)
 
     let sweeper: RetentionSweeper
     let configuration: NodeConfiguration
@@ -27,25 +23,25 @@ struct RetentionController {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v1/retention", access: Self.readers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/retention", access: .retentionReaders, surface: .api) { request, _ in
             let days = try Self.days(request.uri.queryParameters.get("days"))
             return try JSONBody.response(try await sweeper.report(withinDays: days))
         }
-        routes.on(.post, "/api/v1/retention/sweep", access: Self.sweepers, surface: .api) { _, _ in
+        routes.on(.post, "/api/v1/retention/sweep", access: .retentionSweepers, surface: .api) { _, _ in
             try JSONBody.response(try await sweeper.sweep())
         }
-        routes.on(.get, "/api/v1/legal-holds", access: Self.readers, surface: .api) { request, _ in
+        routes.on(.get, "/api/v1/legal-holds", access: .retentionReaders, surface: .api) { request, _ in
             let all = request.uri.queryParameters.get("all") == "true"
             return try JSONBody.response(try await sweeper.store.holds(includeEnded: all, at: configuration.clock.now()))
         }
-        routes.on(.post, "/api/v1/legal-holds", access: Self.holders, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/legal-holds", access: .judicialDeciders, surface: .api) { request, context in
             let body = try await JSONBody.decode(HoldRequest.self, from: request, limit: configuration.maxBodyBytes)
             let hold = try await sweeper.placeHold(
                 caseRef: body.caseRef, subject: body.subject, reason: body.reason, until: body.until, actor: AuditTrail.actor(context), role: context.principal?.role
             )
             return try JSONBody.response(hold, status: .created)
         }
-        routes.on(.post, "/api/v1/legal-holds/:id/release", access: Self.holders, surface: .api) { _, context in
+        routes.on(.post, "/api/v1/legal-holds/:id/release", access: .judicialDeciders, surface: .api) { _, context in
             try JSONBody.response(try await sweeper.releaseHold(try context.parameters.require("id"), actor: AuditTrail.actor(context), role: context.principal?.role))
         }
     }

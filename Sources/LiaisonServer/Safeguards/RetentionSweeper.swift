@@ -71,8 +71,8 @@ struct RetentionSweeper: Sendable {
         for item in try await store.evidenceRegistered(before: horizon.addingTimeInterval(-TimeInterval(rules.evidenceReviewDays) * 86_400)) {
             // Returned or destroyed items are disposed of: nothing left to review.
             let events = try await store.evidence.events(item.id)
-            if let last = events.last, let signed = try? CanonicalJSON.decoder.decode(SignedCustodyEvent.self, from: last.signedJSON),
-               let event = try? CanonicalJSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes), [.returned, .destroyed].contains(event.action) {
+            if let last = events.last, let signed = try? JSON.decoder.decode(SignedCustodyEvent.self, from: last.signedJSON),
+               let event = try? JSON.decoder.decode(CustodyEvent.self, from: signed.eventBytes), [.returned, .destroyed].contains(event.action) {
                 continue
             }
             let reviewAt = item.registeredAt.addingTimeInterval(TimeInterval(rules.evidenceReviewDays) * 86_400)

@@ -10,7 +10,7 @@ public enum SafeguardsOperations {
         guard (0...3_650).contains(days) else { throw LiaisonError(.invalidInput, "--days must be 0 to 3650") }
         let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
             let document = try await SafeguardsStore(database: database).configuration()
-            let configuration = try document.map { try MessageStore.decoder.decode(SafeguardsConfiguration.self, from: $0) } ?? SafeguardsConfiguration()
+            let configuration = try document.map { try JSON.decoder.decode(SafeguardsConfiguration.self, from: $0) } ?? SafeguardsConfiguration()
             return try await RetentionSweeper.report(store: RetentionStore(database: database), rules: configuration.retention, withinDays: days, at: Date())
         }
         if json { return try prettyJSON(report) }
@@ -53,9 +53,7 @@ public enum SafeguardsOperations {
     }
 
     static func prettyJSON(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = JSON.readableEncoder
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -16,14 +16,14 @@ struct SafeguardsService: Sendable {
     /// The node's configuration: the stored one, or the safe defaults.
     func configuration() async throws -> SafeguardsConfiguration {
         guard let document = try await store.configuration() else { return SafeguardsConfiguration() }
-        return try MessageStore.decoder.decode(SafeguardsConfiguration.self, from: document)
+        return try JSON.decoder.decode(SafeguardsConfiguration.self, from: document)
     }
 
     /// Replaces the configuration after validating it.
     /// - Throws: ``LiaisonError`` 400 naming the bad field.
     func replaceConfiguration(_ configuration: SafeguardsConfiguration, actor: String, role: Role?) async throws {
         try configuration.validate()
-        let document = try MessageStore.encoder.encode(configuration)
+        let document = try JSON.encoder.encode(configuration)
         let event = trail.event(
             .configurationChanged, actor: actor, role: role?.rawValue, subject: "safeguards",
             details: ["sha256": BlobStore.address(of: document)]
@@ -78,7 +78,7 @@ struct SafeguardsService: Sendable {
         case .needsApproval(_, let reasons): ("needs-approval", .success, reasons)
         }
         details["decision"] = decision
-        if !reasons.isEmpty { details["reasons"] = reasons.map(\.code).joined(separator: ",") }
+        if !reasons.isEmpty { details["reasons"] = reasons.map(\.code.rawValue).joined(separator: ",") }
         if !request.dataSubjectCategories.isEmpty { details["dataSubjectCategories"] = request.dataSubjectCategories.sorted().map(\.rawValue).joined(separator: ",") }
         if !request.specialCategories.isEmpty { details["specialCategories"] = request.specialCategories.sorted().map(\.rawValue).joined(separator: ",") }
         if request.minors > 0 { details["minors"] = "\(request.minors)" }
@@ -106,13 +106,13 @@ struct SafeguardsService: Sendable {
             id: UUIDv7.make(at: now).uuidString.lowercased(), kind: kind, summary: summary, requester: requester,
             requesterRole: request.actor?.role ?? .investigator, requestedAt: now,
             dueAt: now.addingTimeInterval(TimeInterval(rules.approvalDeadlineHours) * 3600), approverRole: approver,
-            reasons: try MessageStore.encoder.encode(reasons), justification: request.justification ?? "", caseRef: request.caseRef,
+            reasons: try JSON.encoder.encode(reasons), justification: request.justification ?? "", caseRef: request.caseRef,
             purpose: request.purpose, recipients: recipients, payload: payload
         )
         let event = trail.event(
             .approvalRequested, actor: requester, role: request.actor?.role.rawValue, subject: "approval:\(record.id)", purpose: request.purpose,
             legalBasis: request.legalBasis, recipients: record.recipients,
-            details: ["kind": kind, "approverRole": approver.rawValue, "reasons": reasons.map(\.code).joined(separator: ","), "dueAt": record.dueAt.formatted(.iso8601)]
+            details: ["kind": kind, "approverRole": approver.rawValue, "reasons": reasons.map(\.code.rawValue).joined(separator: ","), "dueAt": record.dueAt.formatted(.iso8601)]
         )
         try await store.hold(record, audit: [event], at: now)
         await trail.wakeup.signal()
@@ -158,7 +158,7 @@ extension SafeguardsService {
             purpose: "evidence of case \(record.item.caseRef)", legalBasis: record.item.legalAuthority, caseRef: record.item.caseRef, at: clock.now()
         )
         if case .deny(let reasons) = try await decide(request, actor: actor, subject: "evidence:\(id)").decision {
-            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code))
+            throw LiaisonError(.refusedBySafeguards, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
         }
     }
 }

@@ -93,7 +93,7 @@ struct SubjectRights: Sendable {
 
     func request(_ id: String) async throws -> (request: SubjectRequest, findings: SubjectFindings?) {
         guard let stored = try await store.request(id) else { throw LiaisonError(.notFound, "No subject request \(id).") }
-        return (stored.request, try stored.findings.map { try MessageStore.decoder.decode(SubjectFindings.self, from: $0) })
+        return (stored.request, try stored.findings.map { try JSON.decoder.decode(SubjectFindings.self, from: $0) })
     }
 
     /// Searches every message and screening result for the subject and keeps what it found.
@@ -126,7 +126,7 @@ struct SubjectRights: Sendable {
             }
         }
         for result in try await screening.results(status: nil, limit: 100_000) {
-            guard let query = try? MessageStore.decoder.decode(ScreeningQuery.self, from: result.query), !query.name.isEmpty else { continue }
+            guard let query = try? JSON.decoder.decode(ScreeningQuery.self, from: result.query), !query.name.isEmpty else { continue }
             let key = "screening:\(result.id)"
             parties.append(ListedParty(id: key, kind: query.kind, names: [query.name], birthDates: query.birthDate.map { [$0] } ?? []))
             sources[key] = (nil, nil, result)
@@ -155,7 +155,7 @@ struct SubjectRights: Sendable {
             .subjectRequestSearched, actor: actor, role: role?.rawValue, subject: "subject-request:\(id)",
             purpose: "data subject's request (Directive 2016/680 Arts. 14-17)", details: ["found": "\(findings.count)", "records": "\(Set(findings.map(\.record)).count)"]
         )
-        try await store.saveFindings(id, findings: try MessageStore.encoder.encode(result), audit: event, at: now)
+        try await store.saveFindings(id, findings: try JSON.encoder.encode(result), audit: event, at: now)
         await trail.wakeup.signal()
         return result
     }

@@ -54,9 +54,7 @@ enum ScreeningBatch {
     static func run(_ rows: [Row], service: ScreeningService, actor: String, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [String] {
         var lines: [String] = []
         lines.reserveCapacity(rows.count)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = JSON.canonicalEncoder
         var done = 0
         for start in stride(from: 0, to: rows.count, by: 500) {
             let chunk = Array(rows[start..<min(rows.count, start + 500)])
@@ -142,9 +140,7 @@ public enum ScreeningOperations {
             try await service.screen(query, actor: "cli")
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
+            let encoder = JSON.readableEncoder
             return String(decoding: try encoder.encode(outcome), as: UTF8.self)
         }
         var lines = ["\(outcome.matches.count) potential match\(outcome.matches.count == 1 ? "" : "es") for '\(query.name)' (\(outcome.algorithm), threshold \(outcome.threshold))"]

@@ -14,11 +14,8 @@ struct ScreeningController {
     let configuration: NodeConfiguration
 
     /// Who screens and adjudicates: the roles that handle case information.
-    static let screeners = MessageController.handlers
-    /// Who imports lists and edits national ones.
-    static let listManagers: AccessRule = .only(.supervisor, .administrator)
+    static let screeners = AccessRule.caseHandlers
     /// Who designates, overrides and withdraws: a legal decision.
-    static let designators: AccessRule = .only(.supervisor, .judicialAuthority)
     /// Largest list file accepted (the full OFAC SDN set is about 4 MB, the UN XML about 2 MB).
     static let maximumListBytes = 256 * 1024 * 1024
     /// Largest batch accepted by the API (CSV); the CLI has no limit.
@@ -61,7 +58,7 @@ struct ScreeningController {
         routes.on(.get, "/api/v1/lists", access: Self.screeners.adding(.administrator), surface: .api) { _, _ in
             try JSONBody.response(try await store.lists())
         }
-        routes.on(.post, "/api/v1/lists/:name/import", access: Self.listManagers, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/lists/:name/import", access: .referenceDataManagers, surface: .api) { request, context in
             let name = try context.parameters.require("name")
             guard let format = ScreeningService.Format(rawValue: request.uri.queryParameters.get("format") ?? "") else {
                 throw LiaisonError(.invalidInput, "format: one of \(ScreeningService.Format.allCases.map(\.rawValue).joined(separator: ", ")) (query parameter)")
@@ -80,19 +77,19 @@ struct ScreeningController {
                 }
                 limit = value
             }
-            let decoder = JSONDecoder()
+            let decoder = JSON.decoder
             let rows = try await store.entries(lists: [name], activeOnly: false).prefix(limit)
             return try JSONBody.response(try rows.map {
                 EntryView(id: $0.id, active: $0.record.active, entry: try decoder.decode(ListedParty.self, from: $0.record.entry),
                           details: (try? decoder.decode([String: [String]].self, from: $0.record.details)) ?? [:])
             })
         }
-        routes.on(.put, "/api/v1/lists/:name/entries/:id", access: Self.listManagers, surface: .api) { request, context in
+        routes.on(.put, "/api/v1/lists/:name/entries/:id", access: .referenceDataManagers, surface: .api) { request, context in
             let body = try await JSONBody.decode(EntryRequest.self, from: request, limit: configuration.maxBodyBytes)
             let party = try Self.party(id: try context.parameters.require("id"), body)
             return try JSONBody.response(try await service.editNational(list: try context.parameters.require("name"), upsert: party, delete: nil, actor: AuditTrail.actor(context)))
         }
-        routes.on(.delete, "/api/v1/lists/:name/entries/:id", access: Self.listManagers, surface: .api) { _, context in
+        routes.on(.delete, "/api/v1/lists/:name/entries/:id", access: .referenceDataManagers, surface: .api) { _, context in
             let name = try context.parameters.require("name"), id = try context.parameters.require("id")
             guard try await store.entry(list: name, id: id) != nil else { throw LiaisonError(.notFound, "No entry \(id) on \(name).") }
             return try JSONBody.response(try await service.editNational(list: name, upsert: nil, delete: id, actor: AuditTrail.actor(context)))
@@ -127,19 +124,19 @@ struct ScreeningController {
         routes.on(.get, "/api/v1/designations", access: Self.screeners, surface: .api) { _, _ in
             try JSONBody.response(try await service.designations())
         }
-        routes.on(.post, "/api/v1/designations", access: Self.designators, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/designations", access: .judicialDeciders, surface: .api) { request, context in
             let body = try await JSONBody.decode(ScreeningService.DesignationRequest.self, from: request, limit: 64 * 1024)
             return try JSONBody.response(try await service.designate(body, actor: AuditTrail.actor(context)), status: .created)
         }
-        routes.on(.post, "/api/v1/designations/:id/response", access: Self.designators.adding(.liaisonOfficer), surface: .api) { request, context in
+        routes.on(.post, "/api/v1/designations/:id/response", access: .judicialDeciders.adding(.liaisonOfficer), surface: .api) { request, context in
             let body = try await JSONBody.decode(ResponseRequest.self, from: request, limit: 1024 * 1024)
             return try JSONBody.response(try await service.respond(try context.parameters.require("id"), response: body.response, actor: AuditTrail.actor(context)))
         }
-        routes.on(.post, "/api/v1/designations/:id/override", access: Self.designators, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/designations/:id/override", access: .judicialDeciders, surface: .api) { request, context in
             let body = try await JSONBody.decode(ReasonRequest.self, from: request, limit: 64 * 1024)
             return try JSONBody.response(try await service.override(try context.parameters.require("id"), reason: body.reason, actor: AuditTrail.actor(context)))
         }
-        routes.on(.post, "/api/v1/designations/:id/withdrawal", access: Self.designators, surface: .api) { request, context in
+        routes.on(.post, "/api/v1/designations/:id/withdrawal", access: .judicialDeciders, surface: .api) { request, context in
             let body = try await JSONBody.decode(ReasonRequest.self, from: request, limit: 64 * 1024)
             return try JSONBody.response(try await service.withdraw(try context.parameters.require("id"), reason: body.reason, actor: AuditTrail.actor(context)))
         }
@@ -165,7 +162,7 @@ struct ScreeningController {
         var reason: String?
 
         init(_ record: ScreeningResultRecord) {
-            let decoder = JSONDecoder()
+            let decoder = JSON.decoder
             id = record.id
             screenedAt = record.screenedAt
             actor = record.actor

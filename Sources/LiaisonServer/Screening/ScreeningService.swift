@@ -124,7 +124,7 @@ actor ScreeningService {
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try CanonicalJSON.encoder.encode(value)
+        try JSON.canonicalEncoder.encode(value)
     }
 
     private static func text(_ data: Data) -> String {
@@ -278,7 +278,7 @@ actor ScreeningService {
         if let snapshot { return snapshot }
         var parties: [ListedParty] = []
         var origins: [(list: String, version: Int, entry: String)] = []
-        let decoder = JSONDecoder()
+        let decoder = JSON.decoder
         for row in try await store.entries(activeOnly: true) {
             parties.append(try decoder.decode(ListedParty.self, from: row.record.entry))
             origins.append((row.list, row.version, row.id))
@@ -351,7 +351,7 @@ actor ScreeningService {
         let now = clock.now()
         let notified = request.notifiedAt ?? now
         guard notified <= now.addingTimeInterval(300) else { throw LiaisonError(.invalidInput, "notifiedAt: the notice cannot be in the future") }
-        let query = try JSONDecoder().decode(ScreeningQuery.self, from: result.query)
+        let query = try JSON.decoder.decode(ScreeningQuery.self, from: result.query)
         let id = UUIDv7.make(at: now).uuidString.lowercased()
         let designation = DesignationRecord(
             id: id, list: request.list, entryID: "designation-\(id)", resultID: result.id, subject: result.matchedName, grounds: request.grounds,

@@ -19,7 +19,7 @@ struct ApprovalPages {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/approvals", access: ApprovalController.participants, surface: .web) { request, context in
+        routes.on(.get, "/approvals", access: AccessRule.caseHandlers, surface: .web) { request, context in
             let principal = try context.requirePrincipal()
             let text = text(request)
             let now = clock.now()
@@ -30,10 +30,10 @@ struct ApprovalPages {
                 "pending": pending, "hasPending": !pending.isEmpty, "decided": Array(decided), "hasDecided": !decided.isEmpty,
             ])
         }
-        routes.on(.get, "/approvals/:id", access: ApprovalController.participants, surface: .web) { request, context in
+        routes.on(.get, "/approvals/:id", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await show(try context.parameters.require("id"), request: request, context: context)
         }
-        routes.on(.post, "/approvals/:id/decision", access: ApprovalController.participants, surface: .web) { request, context in
+        routes.on(.post, "/approvals/:id/decision", access: AccessRule.caseHandlers, surface: .web) { request, context in
             let id = try context.parameters.require("id")
             let form = try await forms.read(DecisionForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
@@ -57,7 +57,7 @@ struct ApprovalPages {
         let view = ApprovalView(record, now: now)
         var row: [String: Any] = [
             "id": record.id, "summary": record.summary, "requester": record.requester, "due": record.dueAt.formatted(.iso8601),
-            "overdue": view.overdue, "reasons": view.reasons.map(\.code).joined(separator: ", "),
+            "overdue": view.overdue, "reasons": view.reasons.map(\.code.rawValue).joined(separator: ", "),
             "state": text["approval_state_\(record.state.rawValue)"] ?? record.state.rawValue,
         ]
         if let reason = record.decisionReason { row["decisionReason"] = reason }

@@ -17,10 +17,10 @@ struct AuditPages {
     static let pageSize = 100
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/audit", access: AuditController.readers, surface: .web, audited: .auditRead) { request, context in
+        routes.on(.get, "/audit", access: AccessRule.auditReaders, surface: .web, audited: .auditRead) { request, context in
             try await explorer(request: request, context: context)
         }
-        routes.on(.get, "/audit/entries/:index", access: AuditController.readers, surface: .web, audited: .auditRead) { request, context in
+        routes.on(.get, "/audit/entries/:index", access: AccessRule.auditReaders, surface: .web, audited: .auditRead) { request, context in
             guard let index = CheckedInteger.logSize(try context.parameters.require("index")) else {
                 throw LiaisonError(.invalidInput, "An entry index is an integer from 0 to \(CheckedInteger.maximumLogSize).")
             }

@@ -69,7 +69,7 @@ struct EvidencePages {
     }
 
     func register(on routes: RouteTable) {
-        let handlers = MessageController.handlers
+        let handlers = AccessRule.caseHandlers
         routes.on(.get, "/evidence", access: handlers, surface: .web) { request, context in
             try await list(request: request, context: context, error: nil)
         }

@@ -66,10 +66,10 @@ struct HitPages {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/hits", access: HitController.searchers.adding(.administrator), surface: .web) { request, context in
+        routes.on(.get, "/hits", access: AccessRule.caseHandlers.adding(.administrator), surface: .web) { request, context in
             try await searchPage(request: request, context: context, category: try category(request.uri.queryParameters.get("category")))
         }
-        routes.on(.post, "/hits/search", access: HitController.searchers, surface: .web) { request, context in
+        routes.on(.post, "/hits/search", access: AccessRule.caseHandlers, surface: .web) { request, context in
             let form = try await forms.read(SearchForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             let category = try category(form.category)
@@ -79,7 +79,7 @@ struct HitPages {
                 return try await searchPage(request: request, context: context, category: category, error: error.message, form: form, status: error.status)
             }
         }
-        routes.on(.post, "/hits/import", access: HitController.dataManagers, surface: .web) { request, context in
+        routes.on(.post, "/hits/import", access: AccessRule.referenceDataManagers, surface: .web) { request, context in
             let form = try await forms.readMultipart(ImportForm.self, from: request, limit: HitService.maximumFileBytes)
             try forms.checkCSRF(form.csrf, context: context)
             let category = try category(form.category)
@@ -98,10 +98,10 @@ struct HitPages {
                 return try await searchPage(request: request, context: context, category: category, error: error.message, status: error.status)
             }
         }
-        routes.on(.get, "/hits/follow-ups", access: HitController.searchers, surface: .web) { request, context in
+        routes.on(.get, "/hits/follow-ups", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await followUpsPage(request: request, context: context)
         }
-        routes.on(.post, "/hits/follow-ups", access: HitController.searchers, surface: .web) { request, context in
+        routes.on(.post, "/hits/follow-ups", access: AccessRule.caseHandlers, surface: .web) { request, context in
             let form = try await forms.read(FollowUpForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -114,7 +114,7 @@ struct HitPages {
                 return try await followUpsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
-        routes.on(.post, "/hits/follow-ups/:id/decision", access: HitFollowUps.deciders, surface: .web) { request, context in
+        routes.on(.post, "/hits/follow-ups/:id/decision", access: AccessRule.judicialDeciders, surface: .web) { request, context in
             let form = try await forms.read(DecisionForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -214,8 +214,8 @@ struct HitPages {
         values["is_\(category.rawValue)"] = true
         if category.isExactIdentifier { values["blindable"] = true }
         if let principal = context.principal {
-            if HitController.searchers.admittedRoles.contains(principal.role) { values["searches"] = true }
-            if HitController.dataManagers.admittedRoles.contains(principal.role) { values["manages"] = true }
+            if AccessRule.caseHandlers.admittedRoles.contains(principal.role) { values["searches"] = true }
+            if AccessRule.referenceDataManagers.admittedRoles.contains(principal.role) { values["manages"] = true }
         }
         if let form {
             let echoed: [(String, String?)] = [("reference", form.reference), ("profile", form.profile), ("vin", form.vin), ("plate", form.plate),
@@ -236,7 +236,7 @@ struct HitPages {
     }
 
     private func followUpsPage(request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let decides = context.principal.map { HitFollowUps.deciders.admittedRoles.contains($0.role) } ?? false
+        let decides = context.principal.map { AccessRule.judicialDeciders.admittedRoles.contains($0.role) } ?? false
         func row(_ followUp: FollowUp) -> [String: Any] {
             var row: [String: Any] = [
                 "id": followUp.id, "requester": followUp.requester, "owner": followUp.owner, "category": followUp.category.rawValue,

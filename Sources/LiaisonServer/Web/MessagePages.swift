@@ -58,19 +58,19 @@ struct MessagePages {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/messages", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.get, "/messages", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await list(request: request, context: context)
         }
-        routes.on(.get, "/messages/new", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.get, "/messages/new", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await compose(request: request, context: context, values: ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""])
         }
-        routes.on(.post, "/messages", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.post, "/messages", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await send(request: request, context: context)
         }
-        routes.on(.get, "/messages/:id", access: MessageController.handlers, surface: .web, audited: .messageRead) { request, context in
+        routes.on(.get, "/messages/:id", access: AccessRule.caseHandlers, surface: .web, audited: .messageRead) { request, context in
             try await show(request: request, context: context, id: try context.parameters.require("id"))
         }
-        routes.on(.post, "/messages/:id/forward", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.post, "/messages/:id/forward", access: AccessRule.caseHandlers, surface: .web) { request, context in
             struct Form: Decodable { var csrf: String?; var to: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
@@ -79,7 +79,7 @@ struct MessagePages {
             case .held(let approval): return Response(status: .seeOther, headers: [.location: "/approvals/\(approval.id)"])
             }
         }
-        routes.on(.post, "/messages/:id/permission-requests", access: MessageController.handlers, surface: .web) { request, context in
+        routes.on(.post, "/messages/:id/permission-requests", access: AccessRule.caseHandlers, surface: .web) { request, context in
             struct Form: Decodable { var csrf: String?; var target: String?; var reason: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
@@ -90,7 +90,7 @@ struct MessagePages {
             )
             return Response(status: .seeOther, headers: [.location: "/messages/\(record.message.id)"])
         }
-        routes.on(.post, "/messages/:id/permission-decision", access: MessageController.permissionDeciders, surface: .web) { request, context in
+        routes.on(.post, "/messages/:id/permission-decision", access: AccessRule.permissionDeciders, surface: .web) { request, context in
             struct Form: Decodable { var csrf: String?; var granted: String?; var reason: String? }
             let form = try await forms.read(Form.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
@@ -144,7 +144,7 @@ struct MessagePages {
             thread[0]["onward"] = try await onward(record, text: text, csrf: csrf)
         }
         if record.box == .inbox, record.message.control?.kind == .request, let csrf, let principal = context.principal,
-            MessageController.permissionDeciders.admittedRoles.contains(principal.role) {
+            AccessRule.permissionDeciders.admittedRoles.contains(principal.role) {
             thread[0]["decide"] = ["csrf": csrf, "id": id]
         }
         return renderer.page("message", title: { _ in record.message.subject }, request: request, context: context, values: ["thread": thread, "box": record.box.rawValue])

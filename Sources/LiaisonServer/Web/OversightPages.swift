@@ -19,7 +19,7 @@ struct OversightPages {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/oversight", access: OversightController.overseers, surface: .web) { request, context in
+        routes.on(.get, "/oversight", access: AccessRule.overseers, surface: .web) { request, context in
             let days: Int
             do {
                 days = try OversightController.days(request.uri.queryParameters.get("days"))
@@ -28,7 +28,7 @@ struct OversightPages {
             }
             return try await console(request: request, context: context, days: days)
         }
-        routes.on(.post, "/oversight/alerts/:id/review", access: OversightController.overseers, surface: .web) { request, context in
+        routes.on(.post, "/oversight/alerts/:id/review", access: AccessRule.overseers, surface: .web) { request, context in
             let form = try await forms.read(ReviewForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -41,7 +41,7 @@ struct OversightPages {
                 return try await console(request: request, context: context, days: 30, error: error.message, status: error.status)
             }
         }
-        routes.on(.get, "/oversight/transparency", access: OversightController.overseers, surface: .web) { request, context in
+        routes.on(.get, "/oversight/transparency", access: AccessRule.overseers, surface: .web) { request, context in
             let fromText = request.uri.queryParameters.get("from"), toText = request.uri.queryParameters.get("to")
             var values: [String: Any] = [:]
             do {

@@ -20,10 +20,10 @@ struct RetentionPages {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/retention", access: RetentionController.readers, surface: .web) { request, context in
+        routes.on(.get, "/retention", access: AccessRule.retentionReaders, surface: .web) { request, context in
             try await page(request: request, context: context)
         }
-        routes.on(.post, "/retention/holds", access: RetentionController.holders, surface: .web) { request, context in
+        routes.on(.post, "/retention/holds", access: AccessRule.judicialDeciders, surface: .web) { request, context in
             let form = try await forms.read(HoldForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -39,7 +39,7 @@ struct RetentionPages {
                 return try await page(request: request, context: context, error: error.message, status: error.status)
             }
         }
-        routes.on(.post, "/retention/holds/:id/release", access: RetentionController.holders, surface: .web) { request, context in
+        routes.on(.post, "/retention/holds/:id/release", access: AccessRule.judicialDeciders, surface: .web) { request, context in
             let form = try await forms.read(HoldForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -53,7 +53,7 @@ struct RetentionPages {
 
     private func page(request: Request, context: LiaisonRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let report = try await sweeper.report(withinDays: 30)
-        let holds = RetentionController.holders.admittedRoles.contains(context.principal?.role ?? .oversight)
+        let holds = AccessRule.judicialDeciders.admittedRoles.contains(context.principal?.role ?? .oversight)
         var values: [String: Any] = [
             "items": report.items.map { item -> [String: Any] in
                 var row: [String: Any] = [

@@ -93,7 +93,7 @@ struct ScreeningPages {
         routes.on(.get, "/screening/lists", access: screeners.adding(.administrator), surface: .web) { request, context in
             try await listsPage(request: request, context: context)
         }
-        routes.on(.post, "/screening/lists/import", access: ScreeningController.listManagers, surface: .web) { request, context in
+        routes.on(.post, "/screening/lists/import", access: AccessRule.referenceDataManagers, surface: .web) { request, context in
             let form = try await forms.readMultipart(ListImportForm.self, from: request, limit: ScreeningController.maximumListBytes)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -110,7 +110,7 @@ struct ScreeningPages {
                 return try await listsPage(request: request, context: context, error: "Nothing imported: \(error.message)", status: error.status)
             }
         }
-        routes.on(.post, "/screening/lists/entries", access: ScreeningController.listManagers, surface: .web) { request, context in
+        routes.on(.post, "/screening/lists/entries", access: AccessRule.referenceDataManagers, surface: .web) { request, context in
             let form = try await forms.read(EntryForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -124,7 +124,7 @@ struct ScreeningPages {
                 return try await listsPage(request: request, context: context, error: error.message, status: error.status)
             }
         }
-        routes.on(.post, "/screening/lists/entries/removal", access: ScreeningController.listManagers, surface: .web) { request, context in
+        routes.on(.post, "/screening/lists/entries/removal", access: AccessRule.referenceDataManagers, surface: .web) { request, context in
             let form = try await forms.read(EntryForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -139,7 +139,7 @@ struct ScreeningPages {
         routes.on(.get, "/screening/designations", access: screeners, surface: .web) { request, context in
             try await designationsPage(request: request, context: context)
         }
-        routes.on(.post, "/screening/designations", access: ScreeningController.designators, surface: .web) { request, context in
+        routes.on(.post, "/screening/designations", access: AccessRule.judicialDeciders, surface: .web) { request, context in
             let form = try await forms.read(DesignateForm.self, from: request)
             try forms.checkCSRF(form.csrf, context: context)
             do {
@@ -153,7 +153,7 @@ struct ScreeningPages {
             }
         }
         for action in ["response", "override", "withdrawal"] {
-            let access = action == "response" ? ScreeningController.designators.adding(.liaisonOfficer) : ScreeningController.designators
+            let access = action == "response" ? AccessRule.judicialDeciders.adding(.liaisonOfficer) : AccessRule.judicialDeciders
             routes.on(.post, "/screening/designations/:id/\(action)", access: access, surface: .web) { request, context in
                 let form = try await forms.read(TextForm.self, from: request)
                 try forms.checkCSRF(form.csrf, context: context)
@@ -200,7 +200,7 @@ struct ScreeningPages {
             ] as [String: Any]
             if outcome.matches.isEmpty { values["noMatches"] = true }
         }
-        let decoder = JSONDecoder()
+        let decoder = JSON.decoder
         let pending = try await store.results(status: .potential, limit: 50).map { record in
             matchRow(id: record.id, list: record.list, entry: record.entryID, matched: record.matchedName, primary: nil, score: record.score,
                      summary: (try? decoder.decode(MatchExplanation.self, from: record.explanation))?.summary ?? "", status: record.status,
@@ -223,8 +223,8 @@ struct ScreeningPages {
             "csrf": csrf(context),
             "lists": lists.map { ["name": $0.name, "kind": $0.kind.rawValue, "version": $0.version, "entries": $0.entries, "updated": $0.updatedAt.formatted(.iso8601)] },
         ]
-        if let principal = context.principal, ScreeningController.listManagers.admittedRoles.contains(principal.role) { values["manages"] = true }
-        let decoder = JSONDecoder()
+        if let principal = context.principal, AccessRule.referenceDataManagers.admittedRoles.contains(principal.role) { values["manages"] = true }
+        let decoder = JSON.decoder
         let national = Set(lists.filter { $0.kind == .national }.map(\.name))
         let entries = try await store.entries(lists: national.sorted(), activeOnly: false).map { row -> [String: Any] in
             let party = try? decoder.decode(ListedParty.self, from: row.record.entry)
@@ -256,7 +256,7 @@ struct ScreeningPages {
         var values: [String: Any] = ["csrf": csrf(context), "designations": designations, "confirmed": confirmed]
         if !designations.isEmpty { values["hasDesignations"] = true }
         if !confirmed.isEmpty { values["hasConfirmed"] = true }
-        if let principal = context.principal, ScreeningController.designators.admittedRoles.contains(principal.role) { values["designates"] = true }
+        if let principal = context.principal, AccessRule.judicialDeciders.admittedRoles.contains(principal.role) { values["designates"] = true }
         if let error { values["error"] = error }
         return renderer.page("designations", title: { $0["designations_title"] ?? "Liaison" }, request: request, context: context, status: status, values: values)
     }

@@ -30,7 +30,7 @@ struct SubjectRequestPages {
     }
 
     func register(on routes: RouteTable) {
-        let officers = SubjectRequestController.officers
+        let officers = AccessRule.subjectRequestOfficers
         routes.on(.get, "/subject-requests", access: officers, surface: .web) { request, context in
             try await dashboard(request: request, context: context)
         }

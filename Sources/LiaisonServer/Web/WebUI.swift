@@ -13,7 +13,7 @@ struct StringsCatalogue: Sendable {
     init(directory: URL) throws {
         var languages: [String: [String: String]] = [:]
         for file in try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil) where file.pathExtension == "json" {
-            languages[file.deletingPathExtension().lastPathComponent] = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: file))
+            languages[file.deletingPathExtension().lastPathComponent] = try JSON.decoder.decode([String: String].self, from: Data(contentsOf: file))
         }
         guard languages[Self.fallback] != nil else {
             throw LiaisonError(.configuration, "the web UI's English strings are missing from \(directory.path)")
@@ -65,11 +65,11 @@ struct PageRenderer: Sendable {
         if let principal = context.principal, case .session(let csrf, _) = context.credential {
             object["user"] = [
                 "username": principal.username, "role": principal.role.rawValue, "csrf": csrf,
-                "handlesMessages": MessageController.handlers.admittedRoles.contains(principal.role),
-                "readsAudit": AuditController.readers.admittedRoles.contains(principal.role),
-                "oversees": OversightController.overseers.admittedRoles.contains(principal.role),
-                "handlesSubjectRequests": SubjectRequestController.officers.admittedRoles.contains(principal.role),
-                "readsRetention": RetentionController.readers.admittedRoles.contains(principal.role),
+                "handlesMessages": AccessRule.caseHandlers.admittedRoles.contains(principal.role),
+                "readsAudit": AccessRule.auditReaders.admittedRoles.contains(principal.role),
+                "oversees": AccessRule.overseers.admittedRoles.contains(principal.role),
+                "handlesSubjectRequests": AccessRule.subjectRequestOfficers.admittedRoles.contains(principal.role),
+                "readsRetention": AccessRule.retentionReaders.admittedRoles.contains(principal.role),
             ] as [String: Any]
         }
         object.merge(values) { _, new in new }

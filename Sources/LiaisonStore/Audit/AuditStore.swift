@@ -201,7 +201,7 @@ public struct AuditStore: Sendable {
                 after = last
             }
             for queued in try await AuditQueueModel.query(on: db).filter(\.$eventTime >= from).filter(\.$eventTime < to).sort(\.$id).all() {
-                out.append((nil, try CanonicalJSON.decoder.decode(AuditEvent.self, from: queued.eventJSON)))
+                out.append((nil, try JSON.decoder.decode(AuditEvent.self, from: queued.eventJSON)))
             }
             return out
         }

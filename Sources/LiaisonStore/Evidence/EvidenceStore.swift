@@ -97,7 +97,7 @@ public struct EvidenceStore: Sendable {
             let model = EvidenceItemModel()
             model.id = item.id
             model.caseRef = item.caseRef
-            model.documentJSON = try CanonicalJSON.encoder.encode(item)
+            model.documentJSON = try JSON.canonicalEncoder.encode(item)
             model.registeredAt = now
             try await model.create(on: tx)
             if let firstEvent { try await Self.insertEvent(itemID: item.id, sequence: 0, signedJSON: firstEvent, at: now, on: tx) }
@@ -111,7 +111,7 @@ public struct EvidenceStore: Sendable {
         try await database.transaction { tx in
             guard let model = try await EvidenceItemModel.find(item.id, on: tx) else { throw LiaisonError(.notFound, "No evidence item \(item.id).") }
             guard model.ciphertext == nil else { throw LiaisonError(.conflict, "Evidence item \(item.id) already has its content; content never changes.") }
-            model.documentJSON = try CanonicalJSON.encoder.encode(item)
+            model.documentJSON = try JSON.canonicalEncoder.encode(item)
             model.ciphertext = ciphertext
             model.wrappedKey = wrappedKey
             try await model.save(on: tx)
@@ -139,7 +139,7 @@ public struct EvidenceStore: Sendable {
             let model = EvidenceItemModel()
             model.id = item.id
             model.caseRef = item.caseRef
-            model.documentJSON = try CanonicalJSON.encoder.encode(item)
+            model.documentJSON = try JSON.canonicalEncoder.encode(item)
             model.ciphertext = ciphertext
             model.wrappedKey = wrappedKey
             model.registeredAt = now
@@ -194,6 +194,6 @@ public struct EvidenceStore: Sendable {
     }
 
     static func record(_ model: EvidenceItemModel) throws -> EvidenceRecord {
-        EvidenceRecord(item: try CanonicalJSON.decoder.decode(EvidenceItem.self, from: model.documentJSON), registeredAt: model.registeredAt, hasContent: model.ciphertext != nil)
+        EvidenceRecord(item: try JSON.decoder.decode(EvidenceItem.self, from: model.documentJSON), registeredAt: model.registeredAt, hasContent: model.ciphertext != nil)
     }
 }

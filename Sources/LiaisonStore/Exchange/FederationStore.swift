@@ -41,8 +41,6 @@ public struct FederationStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    private static var encoder: JSONEncoder { MessageStore.encoder }
-    private static var decoder: JSONDecoder { MessageStore.decoder }
 
     // MARK: Partners
 
@@ -53,7 +51,7 @@ public struct FederationStore: Sendable {
         }
         let model = PartnerModel()
         model.id = identity.agencyCode
-        model.identityJSON = String(decoding: try Self.encoder.encode(identity), as: UTF8.self)
+        model.identityJSON = String(decoding: try JSON.encoder.encode(identity), as: UTF8.self)
         model.addedAt = now
         model.addedBy = user
         try await database.writing { try await model.create(on: $0) }
@@ -84,7 +82,7 @@ public struct FederationStore: Sendable {
     }
 
     static func record(_ model: PartnerModel) throws -> PartnerRecord {
-        PartnerRecord(identity: try decoder.decode(IdentityDocument.self, from: Data(model.identityJSON.utf8)), addedAt: model.addedAt, addedBy: model.addedBy)
+        PartnerRecord(identity: try JSON.decoder.decode(IdentityDocument.self, from: Data(model.identityJSON.utf8)), addedAt: model.addedAt, addedBy: model.addedBy)
     }
 
     // MARK: Agreements
@@ -96,7 +94,7 @@ public struct FederationStore: Sendable {
         }
         let model = AgreementModel()
         model.id = agreement.id
-        model.documentJSON = String(decoding: try Self.encoder.encode(agreement), as: UTF8.self)
+        model.documentJSON = String(decoding: try JSON.encoder.encode(agreement), as: UTF8.self)
         model.importedAt = now
         try await database.writing { try await model.create(on: $0) }
         database.invalidate(Self.agreementsKey)
@@ -129,7 +127,7 @@ public struct FederationStore: Sendable {
 
     static func record(_ model: AgreementModel) throws -> AgreementRecord {
         AgreementRecord(
-            agreement: try decoder.decode(Agreement.self, from: Data(model.documentJSON.utf8)),
+            agreement: try JSON.decoder.decode(Agreement.self, from: Data(model.documentJSON.utf8)),
             importedAt: model.importedAt, revokedAt: model.revokedAt, revocationReason: model.revocationReason
         )
     }

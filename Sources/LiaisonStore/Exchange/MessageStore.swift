@@ -55,20 +55,6 @@ public struct MessageStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    /// How stored documents are written: sorted keys, ISO 8601 dates (shared by every store).
-    package static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    package static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
-
     /// An envelope ready to queue for one recipient.
     public struct Outgoing: Sendable {
         public var envelopeID: String
@@ -89,7 +75,7 @@ public struct MessageStore: Sendable {
     public func enqueue(
         _ message: Message, document: Data? = nil, deliveries: [Outgoing], audit: [AuditEvent] = [], deleteAt: Date? = nil, at now: Date
     ) async throws -> [DeliveryRecord] {
-        let document = String(decoding: try document ?? message.json(as: Self.encoder), as: UTF8.self)
+        let document = String(decoding: try document ?? message.json(as: JSON.encoder), as: UTF8.self)
         var deliveryRows = Self.deliveryRows
         for outgoing in deliveries {
             deliveryRows.add(Self.deliveryRow(outgoing, messageID: message.id, kind: .message, at: now))
@@ -263,7 +249,7 @@ public struct MessageStore: Sendable {
     ) async throws -> Acceptance {
         // No look-up first: a duplicate is rare (a sender's retry after a crash or a lost
         // answer), and its insert fails on the envelope's primary key, found below.
-        let document = String(decoding: try message.json(as: Self.encoder), as: UTF8.self)
+        let document = String(decoding: try message.json(as: JSON.encoder), as: UTF8.self)
         do {
             try await database.insert([
                 RowInsert(
@@ -340,7 +326,7 @@ public struct MessageStore: Sendable {
 
     static func record(_ model: MessageModel) throws -> MessageRecord {
         MessageRecord(
-            message: try decoder.decode(Message.self, from: Data(model.documentJSON.utf8)),
+            message: try JSON.decoder.decode(Message.self, from: Data(model.documentJSON.utf8)),
             box: MessageRecord.Box(rawValue: model.box) ?? .inbox,
             readAt: model.readAt
         )

@@ -132,7 +132,7 @@ public struct HitStore: Sendable {
                     for record in batch {
                         insert.values([
                             SQLBind("\(category)/\(record.reference)"), SQLBind(category), SQLBind(record.reference), SQLBind(record.keys.joined(separator: "\n")),
-                            SQLBind(try MessageStore.encoder.encode(record.fields)), SQLBind(record.profile), SQLBind(now), SQLBind(actor),
+                            SQLBind(try JSON.encoder.encode(record.fields)), SQLBind(record.profile), SQLBind(now), SQLBind(actor),
                         ])
                     }
                     try await insert.run()
@@ -163,7 +163,7 @@ public struct HitStore: Sendable {
             page.reserveCapacity(rows.count)
             for row in rows {
                 let keys = try row.decode(column: "keys", as: String.self)
-                let fields = withFields ? ((try? MessageStore.decoder.decode([String: String].self, from: try row.decode(column: "fields_json", as: Data.self))) ?? [:]) : [:]
+                let fields = withFields ? ((try? JSON.decoder.decode([String: String].self, from: try row.decode(column: "fields_json", as: Data.self))) ?? [:]) : [:]
                 page.append(StoredReference(category: category, reference: try row.decode(column: "reference", as: String.self),
                                             keys: keys.isEmpty ? [] : keys.split(separator: "\n").map(String.init), fields: fields,
                                             profile: try row.decode(column: "profile", as: String?.self)))
@@ -191,7 +191,7 @@ public struct HitStore: Sendable {
     }
 
     static func stored(_ model: HitReferenceModel) -> StoredReference {
-        let fields = (try? MessageStore.decoder.decode([String: String].self, from: model.fieldsJSON)) ?? [:]
+        let fields = (try? JSON.decoder.decode([String: String].self, from: model.fieldsJSON)) ?? [:]
         return StoredReference(category: model.category, reference: model.reference, keys: model.keys.split(separator: "\n").map(String.init),
                                fields: fields, profile: model.profile)
     }

@@ -143,7 +143,7 @@ public struct RetentionStore: Sendable {
     /// Items of evidence registered before `date`, for review.
     public func evidenceRegistered(before date: Date) async throws -> [(id: String, caseRef: String, description: String, registeredAt: Date)] {
         try await EvidenceItemModel.query(on: db).filter(\.$registeredAt < date).sort(\.$registeredAt).all().map { model in
-            let item = try CanonicalJSON.decoder.decode(EvidenceItem.self, from: model.documentJSON)
+            let item = try JSON.decoder.decode(EvidenceItem.self, from: model.documentJSON)
             return (model.id!, model.caseRef, item.description, model.registeredAt)  // checked: a row loaded from the database has its primary key
         }
     }
@@ -163,13 +163,13 @@ public struct RetentionStore: Sendable {
                 count += 1
             }
             for model in try await SubjectRequestModel.query(on: tx).filter(\.$state == SubjectRequest.State.decided.rawValue).all() {
-                var request = try MessageStore.decoder.decode(SubjectRequest.self, from: model.documentJSON)
+                var request = try JSON.decoder.decode(SubjectRequest.self, from: model.documentJSON)
                 guard let decided = request.decision?.decidedAt, decided < date, request.name != "(anonymised)" else { continue }
                 request.name = "(anonymised)"
                 request.birthDate = nil
                 request.identifiers = []
                 request.details = ""
-                model.documentJSON = try MessageStore.encoder.encode(request)
+                model.documentJSON = try JSON.encoder.encode(request)
                 model.findingsJSON = nil
                 try await model.save(on: tx)
                 count += 1

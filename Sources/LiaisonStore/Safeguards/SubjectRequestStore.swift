@@ -53,7 +53,7 @@ public struct SubjectRequestStore: Sendable {
             model.state = request.state.rawValue
             model.receivedAt = request.receivedAt
             model.dueAt = request.dueAt
-            model.documentJSON = try MessageStore.encoder.encode(request)
+            model.documentJSON = try JSON.encoder.encode(request)
             try await model.create(on: tx)
             try await AuditStore.record([audit], at: now, on: tx)
         }
@@ -61,13 +61,13 @@ public struct SubjectRequestStore: Sendable {
 
     public func request(_ id: String) async throws -> (request: SubjectRequest, findings: Data?)? {
         guard let model = try await SubjectRequestModel.find(id, on: db) else { return nil }
-        return (try MessageStore.decoder.decode(SubjectRequest.self, from: model.documentJSON), model.findingsJSON)
+        return (try JSON.decoder.decode(SubjectRequest.self, from: model.documentJSON), model.findingsJSON)
     }
 
     /// Requests, open ones first by deadline, then decided ones newest first.
     public func requests(limit: Int = 500) async throws -> [SubjectRequest] {
         let models = try await SubjectRequestModel.query(on: db).sort(\.$receivedAt, .descending).limit(limit).all()
-        let requests = try models.map { try MessageStore.decoder.decode(SubjectRequest.self, from: $0.documentJSON) }
+        let requests = try models.map { try JSON.decoder.decode(SubjectRequest.self, from: $0.documentJSON) }
         return requests.filter { $0.state == .open }.sorted { $0.dueAt < $1.dueAt } + requests.filter { $0.state == .decided }
     }
 
@@ -85,12 +85,12 @@ public struct SubjectRequestStore: Sendable {
     public func decide(_ id: String, _ decision: SubjectRequest.Decision, audit: AuditEvent, at now: Date) async throws -> SubjectRequest {
         try await database.transaction { tx in
             guard let model = try await SubjectRequestModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No subject request \(id).") }
-            var request = try MessageStore.decoder.decode(SubjectRequest.self, from: model.documentJSON)
+            var request = try JSON.decoder.decode(SubjectRequest.self, from: model.documentJSON)
             guard request.state == .open else { throw LiaisonError(.conflict, "Subject request \(id) was already decided (\(request.decision?.outcome.rawValue ?? "")).") }
             request.state = .decided
             request.decision = decision
             model.state = request.state.rawValue
-            model.documentJSON = try MessageStore.encoder.encode(request)
+            model.documentJSON = try JSON.encoder.encode(request)
             try await model.save(on: tx)
             try await AuditStore.record([audit], at: now, on: tx)
             return request

@@ -507,11 +507,11 @@ public struct ScreeningStore: Sendable {
     // MARK: Designations
 
     public func designations() async throws -> [DesignationRecord] {
-        try await DesignationModel.query(on: db).sort(\.$id, .descending).all().map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
+        try await DesignationModel.query(on: db).sort(\.$id, .descending).all().map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
     public func designation(_ id: String) async throws -> DesignationRecord? {
-        try await DesignationModel.find(id, on: db).map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
+        try await DesignationModel.find(id, on: db).map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
     /// Stores a designation, and with it (in the same transaction) its entry on the national list,
@@ -522,7 +522,7 @@ public struct ScreeningStore: Sendable {
             model.id = designation.id
             model.listName = designation.list
             model.entryID = designation.entryID
-            model.recordJSON = try MessageStore.encoder.encode(designation)
+            model.recordJSON = try JSON.encoder.encode(designation)
             model.status = designation.status.rawValue
             model.windowEndsAt = designation.windowEndsAt
             try await model.save(on: tx)
@@ -541,6 +541,6 @@ public struct ScreeningStore: Sendable {
     /// Designations whose response window has ended but that are not yet effective.
     public func due(at now: Date) async throws -> [DesignationRecord] {
         try await DesignationModel.query(on: db).filter(\.$status == DesignationRecord.Status.notified.rawValue)
-            .filter(\.$windowEndsAt <= now).all().map { try MessageStore.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
+            .filter(\.$windowEndsAt <= now).all().map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 }
