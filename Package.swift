@@ -4,6 +4,7 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 /// Tests use Swift 6 mode without MemberImportVisibility, so that they can use NIO's
@@ -42,6 +43,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        // Imported directly by the store and the server (not only through the packages above).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -59,6 +66,7 @@ let package = Package(
                 "LiaisonCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -77,6 +85,13 @@ let package = Package(
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                // SQLiteNIO's C module (VaporCSQLite, not a product of its own) gives the group
+                // commit's writer the SQLite C API; it comes with this product.
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -94,6 +109,14 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,25 +136,39 @@ let package = Package(
             name: "liaison",
             dependencies: [
                 "LiaisonServer",
+                "LiaisonCore",
+                "LiaisonStore",
                 "LiaisonMatching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LiaisonTestSupport",
             dependencies: ["LiaisonCore", "LiaisonStore", .product(name: "Logging", package: "swift-log")],
+            // Imports Testing (issues from `eventually`): only test targets depend on it.
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore"], swiftSettings: testSettings),
-        .testTarget(name: "LiaisonSafeguardsTests", dependencies: ["LiaisonSafeguards"], swiftSettings: testSettings),
-        .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"], swiftSettings: testSettings),
-        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching", "LiaisonTestSupport"], swiftSettings: testSettings),
+        .testTarget(name: "LiaisonSafeguardsTests", dependencies: ["LiaisonSafeguards", "LiaisonCore"], swiftSettings: testSettings),
+        .testTarget(
+            name: "LiaisonCryptoTests",
+            dependencies: [
+                "LiaisonCrypto", "LiaisonCore", "LiaisonTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: testSettings
+        ),
+        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching", "LiaisonCore", "LiaisonTestSupport"], swiftSettings: testSettings),
         .testTarget(
             name: "LiaisonStoreTests",
             dependencies: [
                 "LiaisonStore",
+                "LiaisonCore",
                 "LiaisonTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,10 +179,23 @@ let package = Package(
             name: "LiaisonServerTests",
             dependencies: [
                 "LiaisonServer",
+                "LiaisonCore",
+                "LiaisonCrypto",
+                "LiaisonSafeguards",
+                "LiaisonStore",
                 "LiaisonTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: testSettings
         ),

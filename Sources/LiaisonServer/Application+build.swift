@@ -1,16 +1,16 @@
-import Foundation
+public import Foundation
 public import Hummingbird
-import HummingbirdTLS
-import HummingbirdCore
-import Crypto
-import NIOSSL
-import ServiceLifecycle
-import LiaisonCore
-import LiaisonCrypto
-import LiaisonSafeguards
+public import HummingbirdTLS
+public import HummingbirdCore
+public import Crypto
+public import NIOSSL
+public import ServiceLifecycle
+public import LiaisonCore
+public import LiaisonCrypto
+public import LiaisonSafeguards
 public import LiaisonStore
 public import Logging
-import NIOCore
+public import NIOCore
 
 /// A built node: the Hummingbird application and what tests and the CLI need to know about it.
 public struct LiaisonApplication: Sendable {

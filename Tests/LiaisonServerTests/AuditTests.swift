@@ -125,7 +125,7 @@ struct AuditTests {
         try await node.addUser(.oversight)
         try await node.app.application.test(.router) { _ in
             // The first checkpoint (signed at start) covers the queued events.
-            try await eventually("the first checkpoint covers the queued events") {
+            _ = try await eventually("the first checkpoint covers the queued events") {
                 (try await AuditStore(database: node.app.database).latestCheckpoint()?.size ?? 0) >= 2
             }
         }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// Time-ordered identifiers (RFC 9562 §5.7, UUID version 7): 48 bits of Unix milliseconds,

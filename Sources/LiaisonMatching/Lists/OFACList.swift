@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LiaisonCore
 
 /// A parsed sanctions or watch list: its entries and what the parser chose to ignore.

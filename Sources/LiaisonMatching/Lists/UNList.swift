@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 public import LiaisonCore
 #if canImport(FoundationXML)
-import FoundationXML
+public import FoundationXML
 #endif
 
 /// The UN Security Council Consolidated List in its XML form

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LiaisonCore
 
 /// The screening evaluation harness: a labelled query set built from real lists, and the

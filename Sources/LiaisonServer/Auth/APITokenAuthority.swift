@@ -1,9 +1,9 @@
 public import Crypto
-import Foundation
-import JWTKit
+public import Foundation
+public import JWTKit
 public import LiaisonCore
 public import LiaisonSafeguards
-import Synchronization
+public import Synchronization
 
 /// Claims of an API bearer token. Signed by the node's Ed25519 key (JWS `EdDSA`, RFC 8037).
 struct AccessTokenClaims: JWTPayload {

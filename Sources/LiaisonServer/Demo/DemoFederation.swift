@@ -1,11 +1,11 @@
-import Foundation
-import LiaisonCore
-import LiaisonCrypto
-import LiaisonMatching
-import LiaisonStore
-import Logging
-import ServiceLifecycle
-import UnixSignals
+public import Foundation
+public import LiaisonCore
+public import LiaisonCrypto
+public import LiaisonMatching
+public import LiaisonStore
+public import Logging
+public import ServiceLifecycle
+public import UnixSignals
 
 /// `liaison demo`: three agencies on loopback in three fictional jurisdictions, each with a user
 /// for every role, so that a newcomer sees a working federation in one command.

@@ -1,9 +1,9 @@
 public import Foundation
-import Crypto
+public import Crypto
 public import LiaisonCore
-import LiaisonCrypto
-import LiaisonStore
-import ZIPFoundation
+public import LiaisonCrypto
+public import LiaisonStore
+public import ZIPFoundation
 
 /// The evidence package (`liaison-evidence-package/1`): a ZIP that a court verifies offline.
 ///

@@ -1,8 +1,8 @@
-import Foundation
-import Hummingbird
-import LiaisonCore
-import LiaisonSafeguards
-import LiaisonStore
+public import Foundation
+public import Hummingbird
+public import LiaisonCore
+public import LiaisonSafeguards
+public import LiaisonStore
 
 /// The node's JSON API: tokens, identity, users, and the OpenAPI document.
 struct APIController {

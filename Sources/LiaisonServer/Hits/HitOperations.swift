@@ -1,7 +1,7 @@
-import Foundation
-import LiaisonCore
-import LiaisonMatching
-import LiaisonStore
+public import Foundation
+public import LiaisonCore
+public import LiaisonMatching
+public import LiaisonStore
 
 /// The CLI's hit/no-hit commands, over the node's own database (no server needed).
 public enum HitOperations {

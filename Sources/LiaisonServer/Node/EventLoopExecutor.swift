@@ -1,6 +1,6 @@
-import NIOCore
-import NIOPosix
-import Synchronization
+public import NIOCore
+public import NIOPosix
+public import Synchronization
 
 /// Runs Swift concurrency's tasks on the node's event loops (SwiftNIO's
 /// `unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor`), for `liaison serve`

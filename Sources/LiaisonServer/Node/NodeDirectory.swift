@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LiaisonCore
 public import LiaisonCrypto
 public import LiaisonStore

@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 public import LiaisonCore
-import LiaisonCrypto
+public import LiaisonCrypto
 public import LiaisonStore
-import Logging
+public import Logging
 
 /// Operations on a node's data directory outside a running server: `init` and administration.
 public enum NodeSetup {

@@ -1,5 +1,5 @@
-import Foundation
-import LiaisonCore
+package import Foundation
+package import LiaisonCore
 
 extension LiaisonError {
     /// The Liaison error that any error thrown while serving a request stands for: the one mapping

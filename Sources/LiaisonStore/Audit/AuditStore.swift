@@ -1,6 +1,6 @@
-import FluentKit
+package import FluentKit
 public import LiaisonCore
-import SQLKit
+package import SQLKit
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials

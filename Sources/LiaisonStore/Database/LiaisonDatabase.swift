@@ -1,13 +1,13 @@
 public import FluentKit
-import FluentPostgresDriver
-import FluentSQLiteDriver
+public import FluentPostgresDriver
+public import FluentSQLiteDriver
 public import LiaisonCore
 public import Logging
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 public import ServiceLifecycle
-import SQLKit
-import Synchronization
+public import SQLKit
+public import Synchronization
 
 /// The node's database: FluentKit's `Databases` configured for SQLite or PostgreSQL, with
 /// Liaison's migrations.
