@@ -58,154 +58,82 @@ public func buildApplication(
         throw error
     }
 
-    let users = UserStore(database: database)
-    let auditStore = AuditStore(database: database)
-    let auditWakeup = Wakeup()
-    let trail = AuditTrail(store: auditStore, wakeup: auditWakeup, clock: configuration.clock, logger: logger)
-    let auditLog = AuditLog(store: auditStore, agencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, clock: configuration.clock)
-    let authenticator = await Authenticator(users: users, signingKey: node.keys.signing, issuer: node.settings.profile.agencyCode, configuration: configuration, audit: trail)
+    let services: NodeServices
+    do {
+        services = try NodeServices(node: node, configuration: configuration, database: database, logger: logger)
+    } catch {
+        await database.shutdown()
+        throw error
+    }
+    let authenticator = await Authenticator(users: services.users, signingKey: node.keys.signing, issuer: services.agencyCode, configuration: configuration, audit: services.trail)
     let resources = try resourceDirectory()
     let renderer = try await PageRenderer.load(resources: resources, identity: node.identity)
     let metrics = NodeMetrics()
+    let forms = FormReader(maxBodyBytes: configuration.maxBodyBytes)
 
     let router = Router(context: LiaisonRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
-    let cookies = CookieNames(agencyCode: node.settings.profile.agencyCode)
+    let cookies = CookieNames(agencyCode: services.agencyCode)
     router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, cookies: cookies))
-    let routes = RouteTable(router: router, audit: trail)
+    let routes = RouteTable(router: router, audit: services.trail)
 
+    // The JSON API.
     HealthController(database: database, metrics: metrics).register(on: routes)
     APIController(
-        authenticator: authenticator,
-        users: users,
-        identity: node.identity,
-        openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("openapi.json"))),
-        configuration: configuration
+        authenticator: authenticator, users: services.users, identity: node.identity,
+        openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("openapi.json"))), configuration: configuration
     ).register(on: routes)
-    AuditController(log: auditLog, store: auditStore).register(on: routes)
-    let witnessStore = WitnessStore(database: database)
-    AlertController(store: witnessStore).register(on: routes)
-    let federation = FederationStore(database: database)
-    let messages = MessageStore(database: database)
-    let wakeup = Wakeup()
-    let evidence = EvidenceService(
-        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: EvidenceStore(database: database),
-        vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: configuration.clock
-    )
-    let safeguards = SafeguardsService(
-        agency: node.settings.profile.agencyCode, store: SafeguardsStore(database: database), federation: federation, trail: trail, clock: configuration.clock
-    )
-    let messageService = MessageService(
-        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
-        messages: messages, blobs: BlobStore(database: database), clock: configuration.clock, wakeup: wakeup, trail: trail,
-        safeguards: safeguards, retention: RetentionStore(database: database), evidence: evidence
-    )
-    let retention = RetentionSweeper(store: RetentionStore(database: database), messages: messageService, safeguards: safeguards, trail: trail, clock: configuration.clock)
-    RetentionController(sweeper: retention, configuration: configuration).register(on: routes)
-    RetentionPages(renderer: renderer, sweeper: retention, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
-    let rights = SubjectRights(
-        agency: node.settings.profile.agencyCode, store: SubjectRequestStore(database: database), messages: messages,
-        screening: ScreeningStore(database: database), safeguards: safeguards, retention: retention, trail: trail, clock: configuration.clock
-    )
-    SubjectRequestController(rights: rights, configuration: configuration).register(on: routes)
-    SubjectRequestPages(renderer: renderer, rights: rights, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
-    let oversight = OversightMonitor(
-        agency: node.settings.profile.agencyCode, audit: auditStore, alerts: witnessStore, safeguards: safeguards,
-        retention: RetentionStore(database: database), trail: trail, clock: configuration.clock
-    )
-    OversightController(monitor: oversight, configuration: configuration).register(on: routes)
-    OversightPages(renderer: renderer, monitor: oversight, clock: configuration.clock, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
-    MessageController(service: messageService, messages: messages, federation: federation, blobs: BlobStore(database: database), configuration: configuration).register(on: routes)
-    let approvals = ApprovalWorkflow(safeguards: safeguards, messages: messageService)
-    ApprovalController(approvals: approvals, configuration: configuration).register(on: routes)
-    ApprovalPages(renderer: renderer, approvals: approvals, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), clock: configuration.clock).register(on: routes)
-    FederationController(
-        administration: FederationAdministration(store: federation, ownAgencyCode: node.settings.profile.agencyCode, clock: configuration.clock),
-        store: federation,
-        configuration: configuration
-    ).register(on: routes)
-    let packages = EvidencePackageBuilder(
-        ownAgencyCode: node.settings.profile.agencyCode, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore,
-        federation: federation, clock: configuration.clock
-    )
-    let transfers = EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService)
-    EvidenceController(service: evidence, packages: packages, transfers: transfers, safeguards: safeguards, configuration: configuration).register(on: routes)
-    EvidencePages(
-        renderer: renderer, service: evidence, packages: packages, transfers: transfers, federation: federation, safeguards: safeguards,
-        forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)
-    ).register(on: routes)
-    AuditPages(renderer: renderer, log: auditLog, store: auditStore, witnesses: witnessStore, identity: node.identity).register(on: routes)
-    WebController(
-        renderer: renderer,
-        authenticator: authenticator,
-        users: users,
-        federation: federation,
-        configuration: configuration,
-        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))),
-        cookies: cookies
-    ).register(on: routes)
-
-    MessagePages(
-        renderer: renderer, service: messageService, messages: messages, federation: federation,
-        forms: FormReader(maxBodyBytes: configuration.maxBodyBytes), configuration: configuration
-    ).register(on: routes)
-
-    let screeningStore = ScreeningStore(database: database)
-    let screening = ScreeningService(store: screeningStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
-    ScreeningController(service: screening, store: screeningStore, configuration: configuration).register(on: routes)
-    ScreeningPages(renderer: renderer, service: screening, store: screeningStore, forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
-    let hitStore = HitStore(database: database)
-    let hits = HitService(store: hitStore, clock: configuration.clock, recorded: { await auditWakeup.signal() })
-    // Shared with the delivery service, which shuts the clients down when the node stops.
-    let partnerClients = try FederationClients(
-        insecureLoopback: configuration.insecureLoopback, tlsCertificatePEM: try node.keys.tlsCertificatePEM(), tlsKeyPEM: node.keys.tlsKey.pemRepresentation
-    )
-    let hitPartners = HitFederation(
-        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation, clients: partnerClients, hits: hits,
-        safeguards: safeguards, clock: configuration.clock, queriesPerMinute: configuration.hitQueriesPerMinute
-    )
-    let followUps = HitFollowUps(
-        ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation, clients: partnerClients, hits: hits, store: hitStore,
-        messages: messageService, safeguards: safeguards, clock: configuration.clock
-    )
-    let hitController = HitController(service: hits, partners: hitPartners, followUps: followUps)
+    AuditController(log: services.auditLog, store: services.auditStore).register(on: routes)
+    AlertController(store: services.witnessStore).register(on: routes)
+    RetentionController(sweeper: services.retention, configuration: configuration).register(on: routes)
+    SubjectRequestController(rights: services.rights, configuration: configuration).register(on: routes)
+    OversightController(monitor: services.oversight, configuration: configuration).register(on: routes)
+    MessageController(service: services.messageService, messages: services.messages, federation: services.federation, blobs: services.blobs, configuration: configuration)
+        .register(on: routes)
+    ApprovalController(approvals: services.approvals, configuration: configuration).register(on: routes)
+    FederationController(administration: services.federationAdministration, store: services.federation, configuration: configuration).register(on: routes)
+    EvidenceController(service: services.evidence, packages: services.packages, transfers: services.transfers, safeguards: services.safeguards, configuration: configuration)
+        .register(on: routes)
+    ScreeningController(service: services.screening, store: services.screeningStore, configuration: configuration).register(on: routes)
+    let hitController = HitController(service: services.hits, partners: services.hitPartners, followUps: services.followUps)
     hitController.register(on: routes)
     hitController.registerPartnerRoutes(on: routes)
-    HitPages(renderer: renderer, service: hits, partners: hitPartners, followUps: followUps, federation: federation,
-             forms: FormReader(maxBodyBytes: configuration.maxBodyBytes)).register(on: routes)
 
-    var services: [any Service] = [database, partnerClients]
-    services.append(PeriodicJob.designationDeadlines(screening, clock: configuration.clock, logger: logger))
-    services.append(HitIndexWarmUp(hits: hits, logger: logger))
-    services.append(PeriodicJob.retentionSweep(retention, every: configuration.retentionSweepInterval, clock: configuration.clock, logger: logger))
-    services.append(PeriodicJob.anomalyScan(oversight, every: configuration.anomalyScanInterval, clock: configuration.clock, logger: logger))
-    services.append(AuditSequencer(log: auditLog, wakeup: auditWakeup, logger: logger))
-    services.append(PeriodicJob.auditCheckpoints(auditLog, every: configuration.checkpointInterval, clock: configuration.clock, logger: logger))
-    services.append(DeliveryService(
-        ownAgencyCode: node.settings.profile.agencyCode, messages: messages, federation: federation,
-        clients: partnerClients, clock: configuration.clock,
-        wakeup: wakeup, logger: logger, maximumBackoff: TimeInterval(configuration.maximumRetryDelay.components.seconds)
-    ))
+    // The web pages.
+    WebController(
+        renderer: renderer, authenticator: authenticator, users: services.users, federation: services.federation, configuration: configuration,
+        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies
+    ).register(on: routes)
+    MessagePages(renderer: renderer, service: services.messageService, messages: services.messages, federation: services.federation, forms: forms, configuration: configuration)
+        .register(on: routes)
+    ApprovalPages(renderer: renderer, approvals: services.approvals, forms: forms, clock: configuration.clock).register(on: routes)
+    EvidencePages(
+        renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
+        safeguards: services.safeguards, forms: forms
+    ).register(on: routes)
+    AuditPages(renderer: renderer, log: services.auditLog, store: services.auditStore, witnesses: services.witnessStore, identity: node.identity).register(on: routes)
+    RetentionPages(renderer: renderer, sweeper: services.retention, forms: forms, clock: configuration.clock).register(on: routes)
+    SubjectRequestPages(renderer: renderer, rights: services.rights, forms: forms, clock: configuration.clock).register(on: routes)
+    OversightPages(renderer: renderer, monitor: services.oversight, clock: configuration.clock, forms: forms).register(on: routes)
+    ScreeningPages(renderer: renderer, service: services.screening, store: services.screeningStore, forms: forms).register(on: routes)
+    HitPages(renderer: renderer, service: services.hits, partners: services.hitPartners, followUps: services.followUps, federation: services.federation, forms: forms)
+        .register(on: routes)
+
+    var jobs = services.jobs(federating: configuration.federationPort != nil)
     var federationSpecs: [RouteSpec] = []
     if let federationPort = configuration.federationPort {
         let federationRouter = Router(context: LiaisonRequestContext.self)
         federationRouter.add(middleware: SecurityHeadersMiddleware())
         federationRouter.add(middleware: MetricsMiddleware(metrics: metrics))
         federationRouter.add(middleware: ProblemMiddleware())
-        if !configuration.insecureLoopback { federationRouter.add(middleware: PartnerPeerMiddleware(partners: PartnerCertificates(federation: federation))) }
-        let federationRoutes = RouteTable(router: federationRouter, audit: trail)
-        FederationEndpoint(service: messageService, trail: trail, identity: node.identity, configuration: configuration, metrics: metrics).register(on: federationRoutes)
-        HitFederationEndpoint(partners: hitPartners, followUps: followUps, configuration: configuration).register(on: federationRoutes)
-        WitnessEndpoint(witness: Witness(
-            ownAgencyCode: node.settings.profile.agencyCode, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: configuration.clock
-        ), audit: auditStore).register(on: federationRoutes)
-        let witnessing = Witnessing(
-            ownAgencyCode: node.settings.profile.agencyCode, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation,
-            clients: partnerClients, clock: configuration.clock, logger: logger
-        )
-        services.append(PeriodicJob.witnessing(witnessing, every: configuration.checkpointInterval, clock: configuration.clock, logger: logger))
+        if !configuration.insecureLoopback { federationRouter.add(middleware: PartnerPeerMiddleware(partners: PartnerCertificates(federation: services.federation))) }
+        let federationRoutes = RouteTable(router: federationRouter, audit: services.trail)
+        FederationEndpoint(service: services.messageService, trail: services.trail, identity: node.identity, configuration: configuration, metrics: metrics)
+            .register(on: federationRoutes)
+        HitFederationEndpoint(partners: services.hitPartners, followUps: services.followUps, configuration: configuration).register(on: federationRoutes)
+        WitnessEndpoint(witness: services.witness, audit: services.auditStore).register(on: federationRoutes)
         federationSpecs = federationRoutes.specs
         let server: HTTPServerBuilder
         if configuration.insecureLoopback {
@@ -226,7 +154,7 @@ public func buildApplication(
             server = try .tls(.http1(), configuration: TLSChannelConfiguration(tlsConfiguration: tls, customAsyncVerificationCallback: { _ in .certificateVerified }))
         }
         let federationLogger = logger
-        services.append(Application(
+        jobs.append(Application(
             router: federationRouter,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: federationPort), serverName: "Liaison federation"),
@@ -243,7 +171,7 @@ public func buildApplication(
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Liaison"),
-        services: services,
+        services: jobs,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             serverLogger.info("serving", metadata: ["address": "\(configuration.host):\(port)"])

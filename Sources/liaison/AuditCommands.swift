@@ -20,11 +20,11 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                let report = try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    guard let key = node.identity.auditVerifierKey else {
+                let report = try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    guard let key = node.node.identity.auditVerifierKey else {
                         throw LiaisonError(.configuration, "the node's identity has no audit verifier key")
                     }
-                    return try await AuditVerifier(store: AuditStore(database: database), verifierKey: key).verify()
+                    return try await AuditVerifier(store: node.auditStore, verifierKey: key).verify()
                 }
                 if let failure = report.failure {
                     let index = report.firstBadIndex.map { " (first bad index: \($0))" } ?? ""
@@ -46,11 +46,11 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                let (note, key) = try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    guard let latest = try await AuditStore(database: database).latestCheckpoint() else {
+                let (note, key) = try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    guard let latest = try await node.auditStore.latestCheckpoint() else {
                         throw LiaisonError(.notFound, "no checkpoint has been signed yet; start the node with liaison serve")
                     }
-                    return (latest.note, node.identity.auditVerifierKey ?? "")
+                    return (latest.note, node.node.identity.auditVerifierKey ?? "")
                 }
                 print(note, terminator: "")
                 FileHandle.standardError.write(Data("verifier key: \(key)\n".utf8))

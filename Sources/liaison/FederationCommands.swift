@@ -46,7 +46,7 @@ struct PartnerCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 let document = try decodeFile(IdentityDocument.self, path: identity, what: "identity document")
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
                     print("Partner \(document.agencyCode) — \(document.name) (\(document.jurisdiction)), \(document.endpoint)")
                     print("  signing key:       \(document.signingKey.fingerprint)")
                     print("  key-agreement key: \(document.keyAgreementKey.fingerprint)")
@@ -58,7 +58,7 @@ struct PartnerCommand: AsyncParsableCommand {
                             throw LiaisonError(.invalidInput, "not confirmed; \(document.agencyCode) was not added")
                         }
                     }
-                    try await FederationAdministration(node: node, database: database)
+                    try await node.federationAdministration
                         .addPartner(document, confirmedFingerprint: nil, by: "cli")
                     print("Added partner \(document.agencyCode)")
                 }
@@ -72,8 +72,8 @@ struct PartnerCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { _, database in
-                    for partner in try await FederationStore(database: database).partners() {
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    for partner in try await node.federation.partners() {
                         print("\(partner.identity.agencyCode)\t\(partner.identity.name)\t\(partner.identity.endpoint)\t\(partner.identity.signingKey.fingerprint)")
                     }
                 }
@@ -88,8 +88,8 @@ struct PartnerCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    try await FederationAdministration(node: node, database: database).removePartner(agencyCode, by: "cli")
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    try await node.federationAdministration.removePartner(agencyCode, by: "cli")
                     print("Removed partner \(agencyCode.uppercased())")
                 }
             }
@@ -108,8 +108,8 @@ struct AgreementCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 let agreement = try decodeFile(Agreement.self, path: file, what: "agreement")
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    try await FederationAdministration(node: node, database: database).importAgreement(agreement, by: "cli")
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    try await node.federationAdministration.importAgreement(agreement, by: "cli")
                     print("Imported agreement \(agreement.id) between \(agreement.parties.joined(separator: ", ")), valid \(agreement.validFrom.formatted(.iso8601)) to \(agreement.validUntil.formatted(.iso8601))")
                 }
             }
@@ -122,9 +122,9 @@ struct AgreementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { _, database in
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
                     let now = Date()
-                    for record in try await FederationStore(database: database).agreements() {
+                    for record in try await node.federation.agreements() {
                         let agreement = record.agreement
                         print("\(agreement.id)\t\(agreement.status(at: now, revoked: record.isRevoked).rawValue)\t\(agreement.parties.joined(separator: ","))\tuntil \(agreement.validUntil.formatted(.iso8601))")
                     }
@@ -140,8 +140,8 @@ struct AgreementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { _, database in
-                    guard let record = try await FederationStore(database: database).agreement(id) else {
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    guard let record = try await node.federation.agreement(id) else {
                         throw LiaisonError(.notFound, "no agreement with id \(id)")
                     }
                     try printJSON(record.agreement)
@@ -159,8 +159,8 @@ struct AgreementCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingOperatorErrors {
-                try await NodeSetup.withNode(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node, database in
-                    _ = try await FederationAdministration(node: node, database: database).revokeAgreement(id, reason: reason, by: "cli")
+                try await NodeServices.with(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { node in
+                    _ = try await node.federationAdministration.revokeAgreement(id, reason: reason, by: "cli")
                     print("Revoked agreement \(id)")
                 }
             }

@@ -88,10 +88,10 @@ public struct DemoFederation: Sendable {
             impactAssessmentRef: "DEMO-HRIA-001"
         )
         for directory in directories {
-            try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { node, database in
-                let administration = FederationAdministration(node: node, database: database)
-                let store = FederationStore(database: database)
-                for identity in identities where identity.agencyCode != node.settings.profile.agencyCode {
+            try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
+                let administration = node.federationAdministration
+                let store = node.federation
+                for identity in identities where identity.agencyCode != node.agencyCode {
                     if try await store.partner(identity.agencyCode) == nil {
                         try await administration.addPartner(identity, confirmedFingerprint: identity.signingKey.fingerprint, by: "demo")
                     }
@@ -111,10 +111,9 @@ public struct DemoFederation: Sendable {
     /// name and adjudicate a potential match. The people are fictional; real lists are imported
     /// with `liaison lists import`.
     func seedWatchList(directory: String) async throws {
-        try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { _, database in
-            let store = ScreeningStore(database: database)
-            guard try await store.list("aldoria-watch") == nil else { return }
-            let service = ScreeningService(store: store, clock: SystemWallClock())
+        try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
+            guard try await node.screeningStore.list("aldoria-watch") == nil else { return }
+            let service = node.screening
             let entries = [
                 ListedParty(id: "AW-001", kind: .person, names: ["Viktor Aleksandrovich Morozov", "Виктор Александрович Морозов", "Victor Morosov"],
                             birthDates: ["1971-03-14"], countries: ["xb"]),
@@ -169,8 +168,8 @@ public struct DemoFederation: Sendable {
             (2, .bankAccount, "reference,iban,holder\nXC-ACC-0007,DE89 3704 0044 0532 0130 00,Grey Lane Logistics LLC\n"),
         ]
         for (index, category, text) in files {
-            try await NodeSetup.withNode(dataDirectory: directories[index], databaseURL: nil) { _, database in
-                let service = HitService(store: HitStore(database: database), clock: SystemWallClock())
+            try await NodeServices.with(dataDirectory: directories[index], databaseURL: nil) { node in
+                let service = node.hits
                 guard try await service.counts()[category, default: 0] == 0 else { return }
                 _ = try await service.importFile(text, category: category, replaceAll: false, actor: "demo")
             }
@@ -179,12 +178,9 @@ public struct DemoFederation: Sendable {
 
     /// Registers an item of evidence at the first agency, with a short chain of custody, on first start.
     func seedEvidence(directory: String) async throws {
-        try await NodeSetup.withNode(dataDirectory: directory, databaseURL: nil) { node, database in
-            let store = EvidenceStore(database: database)
-            guard try await store.items(limit: 1).isEmpty else { return }
-            let service = EvidenceService(
-                ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, store: store, vault: EvidenceVault(nodeKeys: node.keys), federation: FederationStore(database: database), clock: SystemWallClock()
-            )
+        try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
+            let service = node.evidence
+            guard try await service.store.items(limit: 1).isEmpty else { return }
             let now = Date()
             let item = try await service.register(.init(
                 caseRef: "XA-2026-0042", description: "Tobacco sample from the grey van XA-123-BC", kind: .physical, collectedBy: "Sgt. Marta Dias",
@@ -199,18 +195,9 @@ public struct DemoFederation: Sendable {
     /// Queues a few message threads on first start; they are delivered once the nodes run.
     func seedThreads(directories: [String]) async throws {
         func service(_ index: Int, _ body: (MessageService) async throws -> Void) async throws {
-            try await NodeSetup.withNode(dataDirectory: directories[index], databaseURL: nil) { node, database in
-                let messages = MessageStore(database: database)
-                guard try await messages.count(box: .outbox) == 0 else { return }
-                let trail = AuditTrail(store: AuditStore(database: database), wakeup: Wakeup(), clock: SystemWallClock(), logger: Logger(label: "demo"))
-                let federation = FederationStore(database: database)
-                try await body(MessageService(
-                    ownAgencyCode: node.settings.profile.agencyCode, keys: node.keys, federation: federation,
-                    messages: messages, blobs: BlobStore(database: database), clock: SystemWallClock(), wakeup: Wakeup(), trail: trail,
-                    safeguards: SafeguardsService(
-                        agency: node.settings.profile.agencyCode, store: SafeguardsStore(database: database), federation: federation, trail: trail, clock: SystemWallClock()
-                    )
-                ))
+            try await NodeServices.with(dataDirectory: directories[index], databaseURL: nil) { node in
+                guard try await node.messages.count(box: .outbox) == 0 else { return }
+                try await body(node.messageService)
             }
         }
         let basis = "Council Framework Decision 2006/960/JHA"

@@ -47,7 +47,7 @@ public struct EvidenceManifest: Codable, Sendable, Equatable {
 }
 
 /// Builds an item's package from this node's evidence and audit log.
-struct EvidencePackageBuilder: Sendable {
+package struct EvidencePackageBuilder: Sendable {
     let ownAgencyCode: String
     let identity: IdentityDocument
     let evidence: EvidenceService
@@ -57,7 +57,7 @@ struct EvidencePackageBuilder: Sendable {
     let clock: any WallClock
 
     /// The package's bytes.
-    func build(_ id: String) async throws -> Data {
+    package func build(_ id: String) async throws -> Data {
         guard let record = try await evidence.store.item(id) else { throw LiaisonError(.notFound, "No evidence item \(id).") }
         let stored = try await evidence.store.events(id)
         let chain = try stored.map { try JSON.decoder.decode(SignedCustodyEvent.self, from: $0.signedJSON) }
@@ -318,24 +318,4 @@ public enum EvidencePackageVerifier {
 
 extension Error {
     fileprivate var message: String { (self as? LiaisonError)?.message ?? "\(self)" }
-}
-
-/// `liaison evidence export`: builds an item's package from a node's data directory.
-public enum EvidenceExport {
-    public static func package(dataDirectory: String, databaseURL: String?, id: String) async throws -> Data {
-        try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { node, database in
-            let clock = SystemWallClock()
-            let code = node.settings.profile.agencyCode
-            let evidence = EvidenceService(ownAgencyCode: code, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), federation: FederationStore(database: database), clock: clock)
-            let auditStore = AuditStore(database: database)
-            let builder = EvidencePackageBuilder(
-                ownAgencyCode: code, identity: node.identity, evidence: evidence,
-                log: AuditLog(store: auditStore, agencyCode: code, signingKey: node.keys.signing, clock: clock), audit: auditStore,
-                federation: FederationStore(database: database), clock: clock
-            )
-            let package = try await builder.build(id)
-            try await auditStore.record([AuditEvent(time: clock.now(), operation: .evidenceExported, actor: "cli", subject: "evidence:\(id)")], at: clock.now())
-            return package
-        }
-    }
 }

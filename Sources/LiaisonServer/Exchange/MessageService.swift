@@ -79,9 +79,9 @@ struct MessageService: Sendable {
     let trail: AuditTrail
     let safeguards: SafeguardsService
     /// Legal holds, and erasure of a copy when its originator asks.
-    var retention: RetentionStore? = nil
-    /// Where received evidence transfers go; `nil` where this service never receives (the demo's seeding).
-    var evidence: EvidenceService? = nil
+    let retention: RetentionStore
+    /// Where received evidence transfers go.
+    let evidence: EvidenceService
 
     /// The agreements that can cover a flow now (revoked ones never do).
     private func activeAgreements() async throws -> [Agreement] {
@@ -419,7 +419,7 @@ struct MessageService: Sendable {
         // Content-addressed: storing before the message commits is harmless, and done again on a retry.
         for content in attachmentContents { try await blobs.put(content, at: now) }
         if let itemID = message.evidenceItem {
-            guard let evidencePackage, let evidence else {
+            guard let evidencePackage else {
                 throw LiaisonError(.invalidEvidence, "The message transfers evidence item \(itemID) but carries no evidence package.")
             }
             // Idempotent, and before the message commits: a crash in between is healed by the sender's retry.
@@ -454,7 +454,7 @@ struct MessageService: Sendable {
     /// Erases this node's copy of a message its originator erased and asked recipients to erase
     /// (Directive 2016/680 Art. 7(3)), unless a legal hold here covers it; either way it is logged.
     private func honour(_ erasure: ErasureNotice, from sender: String, notice: String, at now: Date) async throws {
-        guard let retention, let record = try await messages.message(erasure.about), record.box == .inbox, record.message.originator == sender else { return }
+        guard let record = try await messages.message(erasure.about), record.box == .inbox, record.message.originator == sender else { return }
         let subject = "message:\(erasure.about)"
         var details = ["reason": erasure.reason, "requestedBy": sender, "notice": notice]
         if let caseRef = record.message.caseRef { details["caseRef"] = caseRef }

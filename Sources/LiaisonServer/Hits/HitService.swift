@@ -1,14 +1,14 @@
-import Foundation
-import HTTPTypes
-import LiaisonCore
-import LiaisonMatching
-import LiaisonStore
-import Logging
-import ServiceLifecycle
+package import Foundation
+package import HTTPTypes
+package import LiaisonCore
+package import LiaisonMatching
+package import LiaisonStore
+package import Logging
+package import ServiceLifecycle
 
 /// A file with bad lines: nothing was imported or searched, and every line is named.
-struct LineProblems: Error, Sendable {
-    let problems: [LineProblem]
+package struct LineProblems: Error, Sendable {
+    package let problems: [LineProblem]
 
     var summary: String {
         let shown = problems.prefix(20).map(\.description).joined(separator: "; ")
@@ -24,7 +24,7 @@ struct LineProblems: Error, Sendable {
 /// Hit/no-hit reference data and searches: imports in one transaction, an in-memory index per
 /// category rebuilt after each change, and searches that answer with references and match
 /// quality only, each logged. The CLI, the API and the web pages share it.
-actor HitService {
+package actor HitService {
     let store: HitStore
     let clock: any WallClock
     let rules: DNAMatchRules
@@ -55,7 +55,7 @@ actor HitService {
     /// is read piece by piece and inserted as it is read; a bad line anywhere rolls it all back.
     /// - Parameter replaceAll: remove the category's records that the file does not hold.
     /// - Throws: ``LineProblems`` naming every bad line.
-    func importFile(_ text: String, category: HitCategory, replaceAll: Bool, actor: String) async throws -> (report: HitImportReport, warnings: [String]) {
+    package func importFile(_ text: String, category: HitCategory, replaceAll: Bool, actor: String) async throws -> (report: HitImportReport, warnings: [String]) {
         let now = clock.now()
         let rules = self.rules
         let pieces = ReferenceFile.pieces(of: text, linesPerPiece: Self.linesPerPiece)
@@ -122,7 +122,7 @@ actor HitService {
 
     /// Parses a query file of `category`.
     /// - Throws: ``LineProblems`` naming every bad line.
-    func queries(_ text: String, category: HitCategory) throws -> [ReferenceRecord] {
+    package func queries(_ text: String, category: HitCategory) throws -> [ReferenceRecord] {
         let file = ReferenceFile.parse(text, category: category, purpose: .query, rules: rules)
         guard file.problems.isEmpty else { throw LineProblems(problems: file.problems) }
         return file.records
@@ -144,7 +144,7 @@ actor HitService {
     /// Searches this node's own reference data; each query is logged with its result.
     /// - Parameters:
     ///   - requester: for a partner's query, the requesting agency (logged as the recipient of the answer).
-    func search(_ queries: [ReferenceRecord], category: HitCategory, actor: String, role: String? = nil, purpose: String? = nil, requester: String? = nil) async throws -> [HitAnswer] {
+    package func search(_ queries: [ReferenceRecord], category: HitCategory, actor: String, role: String? = nil, purpose: String? = nil, requester: String? = nil) async throws -> [HitAnswer] {
         let index = try await index(for: category)
         let answers = queries.map(index.search)
         let now = clock.now()

@@ -59,10 +59,3 @@ public enum NodeSetup {
         }
     }
 }
-
-extension FederationAdministration {
-    /// The administration of a loaded node.
-    public init(node: NodeDirectory.Loaded, database: LiaisonDatabase, clock: any WallClock = SystemWallClock()) {
-        self.init(store: FederationStore(database: database), ownAgencyCode: node.settings.profile.agencyCode, clock: clock)
-    }
-}

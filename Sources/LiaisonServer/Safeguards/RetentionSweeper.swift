@@ -1,35 +1,35 @@
-import Foundation
-import LiaisonCore
-import LiaisonCrypto
-import LiaisonSafeguards
-import LiaisonStore
-import Logging
-import ServiceLifecycle
+package import Foundation
+package import LiaisonCore
+package import LiaisonCrypto
+package import LiaisonSafeguards
+package import LiaisonStore
+package import Logging
+package import ServiceLifecycle
 
 /// What is due for deletion or anonymisation, and what legal holds keep.
-struct RetentionReport: Codable, Sendable {
-    struct Item: Codable, Sendable {
-        var kind: String
+package struct RetentionReport: Codable, Sendable {
+    package struct Item: Codable, Sendable {
+        package var kind: String
         /// `erase` (the sweep erases it) or `review` (a person decides: dispose, or keep under a hold).
         var action: String
-        var id: String
-        var subject: String
-        var caseRef: String?
-        var deleteAt: Date
+        package var id: String
+        package var subject: String
+        package var caseRef: String?
+        package var deleteAt: Date
         /// Due now (past its date) rather than within the look-ahead.
-        var overdue: Bool
+        package var overdue: Bool
         /// The legal hold that suspends deletion, if any.
-        var heldBy: String?
+        package var heldBy: String?
         /// Partners that will be told to erase their copies.
-        var recipients: [String]
+        package var recipients: [String]
     }
 
-    var generatedAt: Date
+    package var generatedAt: Date
     var withinDays: Int
-    var items: [Item]
+    package var items: [Item]
     /// Screening results that will be anonymised at the next sweep.
-    var screeningResultsDue: Int
-    var holds: [LegalHold]
+    package var screeningResultsDue: Int
+    package var holds: [LegalHold]
 }
 
 /// What a sweep did.
@@ -44,7 +44,7 @@ struct SweepResult: Codable, Sendable {
 
 /// The retention rules carried out: erases messages whose period ended (and tells the partners
 /// that received them), anonymises old screening results, and respects legal holds.
-struct RetentionSweeper: Sendable {
+package struct RetentionSweeper: Sendable {
     let store: RetentionStore
     let messages: MessageService
     let safeguards: SafeguardsService
@@ -52,7 +52,7 @@ struct RetentionSweeper: Sendable {
     let clock: any WallClock
 
     /// Records due now and within `days`, with the hold that keeps each.
-    func report(withinDays days: Int) async throws -> RetentionReport {
+    package func report(withinDays days: Int) async throws -> RetentionReport {
         try await Self.report(store: store, rules: try await safeguards.configuration().retention, withinDays: days, at: clock.now())
     }
 

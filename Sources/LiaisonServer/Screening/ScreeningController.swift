@@ -1,14 +1,14 @@
-import Foundation
-import Hummingbird
-import LiaisonCore
-import LiaisonMatching
-import LiaisonSafeguards
-import LiaisonStore
-import NIOCore
+package import Foundation
+package import Hummingbird
+package import LiaisonCore
+package import LiaisonMatching
+package import LiaisonSafeguards
+package import LiaisonStore
+package import NIOCore
 
 /// Screening routes: lists (import, browse, national edits), screening (single and batch),
 /// adjudication and designations.
-struct ScreeningController {
+package struct ScreeningController {
     let service: ScreeningService
     let store: ScreeningStore
     let configuration: NodeConfiguration
@@ -202,7 +202,7 @@ struct ScreeningController {
     }
 
     /// The files of an import body: a ZIP (OFAC's CSV files together) or one file.
-    static func files(_ body: Data, format: ScreeningService.Format) throws -> [String: Data] {
+    package static func files(_ body: Data, format: ScreeningService.Format) throws -> [String: Data] {
         guard !body.isEmpty else { throw LiaisonError(.invalidInput, "the body is empty; send the list file") }
         if body.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let entries: [String: Data]

@@ -1,16 +1,16 @@
-import Crypto
-import Foundation
-import LiaisonCore
-import LiaisonMatching
-import LiaisonStore
-import Logging
-import ServiceLifecycle
+package import Crypto
+package import Foundation
+package import LiaisonCore
+package import LiaisonMatching
+package import LiaisonStore
+package import Logging
+package import ServiceLifecycle
 
 /// Sanctions and watch-list screening: list imports, the in-memory name index, screening with
 /// stored potential matches, human adjudication with remembered clearances, and designations
 /// with due process. The CLI and the HTTP routes share it.
-actor ScreeningService {
-    let store: ScreeningStore
+package actor ScreeningService {
+    package let store: ScreeningStore
     let clock: any WallClock
     var parameters: MatchingParameters
     /// Called after anything is recorded in the audit queue, to nudge the sequencer.
@@ -33,7 +33,7 @@ actor ScreeningService {
 
     // MARK: Lists
 
-    enum Format: String, CaseIterable, Codable, Sendable {
+    package enum Format: String, CaseIterable, Codable, Sendable {
         case ofacCSV = "ofac-csv", unXML = "un-xml", ftm
     }
 
@@ -42,7 +42,7 @@ actor ScreeningService {
     /// - Parameters:
     ///   - files: for `ofac-csv` the files by name (`sdn.csv` required; `alt.csv`, `add.csv`,
     ///     `sdn_comments.csv` optional); for the others one file under any name.
-    func importList(name: String, format: Format, files: [String: Data], actor: String) async throws -> ListImportReport {
+    package func importList(name: String, format: Format, files: [String: Data], actor: String) async throws -> ListImportReport {
         try Self.validateListName(name)
         let now = clock.now()
         let event = AuditEvent(time: now, operation: .listImported, actor: actor, subject: "list:\(name)", details: ["format": format.rawValue])
@@ -134,42 +134,42 @@ actor ScreeningService {
     // MARK: Screening
 
     /// One candidate as the API, the CLI and the pages show it.
-    struct Match: Codable, Sendable {
+    package struct Match: Codable, Sendable {
         /// The stored result's id: adjudicate with it.
-        var id: String
-        var list: String
+        package var id: String
+        package var list: String
         var listVersion: Int
-        var entryId: String
+        package var entryId: String
         var kind: PartyKind
-        var primaryName: String
-        var matchedName: String
-        var score: Double
+        package var primaryName: String
+        package var matchedName: String
+        package var score: Double
         var status: ScreeningResultRecord.Status
-        var summary: String
+        package var summary: String
         var explanation: MatchExplanation
     }
 
     /// A candidate not raised again because a person cleared it for the same input and list version.
-    struct Cleared: Codable, Sendable {
-        var list: String
-        var entryId: String
-        var clearedBy: String
+    package struct Cleared: Codable, Sendable {
+        package var list: String
+        package var entryId: String
+        package var clearedBy: String
     }
 
-    struct Outcome: Codable, Sendable {
+    package struct Outcome: Codable, Sendable {
         var query: ScreeningQuery
         var screenedAt: Date
-        var algorithm: String
-        var threshold: Double
-        var matches: [Match]
-        var cleared: [Cleared]
+        package var algorithm: String
+        package var threshold: Double
+        package var matches: [Match]
+        package var cleared: [Cleared]
     }
 
     /// The longest name screened (characters).
     static let maximumNameLength = 300
 
     /// Checks and normalises what a user asked to screen.
-    static func query(name: String, birthDate: String?, country: String?, kind: String?, identifiers: [String] = []) throws -> ScreeningQuery {
+    package static func query(name: String, birthDate: String?, country: String?, kind: String?, identifiers: [String] = []) throws -> ScreeningQuery {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw LiaisonError(.invalidInput, "name: empty; give the name to screen") }
         guard trimmed.count <= maximumNameLength else {
@@ -216,7 +216,7 @@ actor ScreeningService {
 
     /// Screens one query against every list (or the lists named), stores each candidate as a
     /// potential match and records the screening in the audit log.
-    func screen(_ query: ScreeningQuery, lists: Set<String>? = nil, actor: String) async throws -> Outcome {
+    package func screen(_ query: ScreeningQuery, lists: Set<String>? = nil, actor: String) async throws -> Outcome {
         try await screen([query], lists: lists, actor: actor)[0]
     }
 
@@ -444,5 +444,24 @@ actor ScreeningService {
         try await store.save(designation, entry: entry, details: details, kind: .national, audit: [audit], at: now)
         snapshot = nil
         await recorded()
+    }
+}
+
+extension ScreeningService.Format {
+    /// The list name an import gets when none is given: the list's own for OFAC and the UN, the
+    /// file's name for FollowTheMoney exports.
+    package func defaultListName(path: String) -> String {
+        switch self {
+        case .ofacCSV: "ofac-sdn"
+        case .unXML: "un-consolidated"
+        case .ftm: String(((path as NSString).lastPathComponent as NSString).deletingPathExtension.split(separator: ".").first ?? "ftm")
+        }
+    }
+}
+
+extension ListImportReport {
+    /// One line: the list's new version and what changed.
+    package var summary: String {
+        "\(list) version \(version): \(entries) entries; added \(added.count), removed \(removed.count), changed \(changed.count)"
     }
 }

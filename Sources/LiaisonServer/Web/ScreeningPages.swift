@@ -103,7 +103,7 @@ struct ScreeningPages {
                 guard let part = form.file?.part, part.body.readableBytes > 0 else { throw LiaisonError(.invalidInput, "Choose the list file to import.") }
                 let name = (form.name ?? "").trimmingCharacters(in: .whitespaces)
                 let files = try ScreeningController.files(Data(part.body.readableBytesView), format: format)
-                let listName = name.isEmpty ? ScreeningOperations.defaultName(format: format, path: EvidencePages.fileName(part) ?? "list") : name
+                let listName = name.isEmpty ? format.defaultListName(path: EvidencePages.fileName(part) ?? "list") : name
                 let report = try await service.importList(name: listName, format: format, files: files, actor: AuditTrail.actor(context))
                 return try await listsPage(request: request, context: context, notice: report.summary)
             } catch let error as LiaisonError {

@@ -1,15 +1,15 @@
-import Crypto
-import Foundation
-import Hummingbird
-import LiaisonCore
-import LiaisonSafeguards
-import LiaisonStore
-import Logging
-import ServiceLifecycle
+package import Crypto
+package import Foundation
+package import Hummingbird
+package import LiaisonCore
+package import LiaisonSafeguards
+package import LiaisonStore
+package import Logging
+package import ServiceLifecycle
 
 /// The transparency report as a self-contained HTML document (for publication) or fragment (for
 /// the console page). Every value is escaped.
-enum TransparencyHTML {
+package enum TransparencyHTML {
     static let escape = HTMLText.escape
 
     static func fragment(_ report: TransparencyReport) -> String {
@@ -42,7 +42,7 @@ enum TransparencyHTML {
         return html + "</section>"
     }
 
-    static func document(_ report: TransparencyReport) -> String {
+    package static func document(_ report: TransparencyReport) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>Transparency report — \(escape(report.node))</title>

@@ -1,14 +1,15 @@
-public import Foundation
-public import LiaisonCore
-public import LiaisonMatching
-public import LiaisonStore
+import Foundation
+import LiaisonCore
+import LiaisonMatching
+import LiaisonSafeguards
+import LiaisonServer
+import LiaisonStore
+
 
 /// The CLI's hit/no-hit commands, over the node's own database (no server needed).
-public enum HitOperations {
+enum HitOperations {
     static func withService<T: Sendable>(dataDirectory: String, databaseURL: String?, _ body: @escaping @Sendable (HitService) async throws -> T) async throws -> T {
-        try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
-            try await body(HitService(store: HitStore(database: database), clock: SystemWallClock()))
-        }
+        try await NodeServices.with(dataDirectory: dataDirectory, databaseURL: databaseURL) { try await body($0.hits) }
     }
 
     static func read(_ path: String) throws -> String {
@@ -24,7 +25,7 @@ public enum HitOperations {
     }
 
     /// Imports a reference file in one transaction.
-    public static func importFile(dataDirectory: String, databaseURL: String?, category: String, path: String, replaceAll: Bool) async throws -> String {
+    static func importFile(dataDirectory: String, databaseURL: String?, category: String, path: String, replaceAll: Bool) async throws -> String {
         let category = try HitCategory.parse(category)
         let text = try read(path)
         do {
@@ -39,7 +40,7 @@ public enum HitOperations {
     }
 
     /// Searches the node's own reference data with every query in a file.
-    public static func search(dataDirectory: String, databaseURL: String?, category: String, path: String, json: Bool) async throws -> String {
+    static func search(dataDirectory: String, databaseURL: String?, category: String, path: String, json: Bool) async throws -> String {
         let category = try HitCategory.parse(category)
         let text = try read(path)
         do {
@@ -58,7 +59,7 @@ public enum HitOperations {
 
     /// Writes `count` synthetic profiles as CSV in the NIST 1036 layout over the CODIS 20 loci,
     /// in chunks handed to `write`.
-    public static func generateProfiles(count: Int, seed: UInt64, prefix: String, write: (Data) -> Void) throws {
+    static func generateProfiles(count: Int, seed: UInt64, prefix: String, write: (Data) -> Void) throws {
         let loci = STRLocus.codis20.compactMap(STRLocus.named).sorted()
         var generator = STRProfileGenerator(loci: loci, seed: seed)
         var text = "reference," + loci.flatMap { ["\($0.name)_a1", "\($0.name)_a2"] }.joined(separator: ",") + "\n"
@@ -83,31 +84,5 @@ public enum HitOperations {
         var lines = ["\(answer.query): \(answer.outcome.rawValue)"]
         for match in answer.matches { lines.append("  " + HitFormatting.summary(match)) }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Readable forms of match quality, shared by the CLI and the web pages.
-enum HitFormatting {
-    static func summary(_ match: HitMatch) -> String {
-        var parts = [match.reference, match.quality.rawValue]
-        if let dna = match.dna {
-            parts.append("\(dna.comparedLoci) loci compared")
-            if let locus = dna.mismatchedLocus { parts.append("1 allele differs at \(locus.name)") }
-        }
-        if let probability = match.randomMatchProbability { parts.append("random-match probability \(scientific(probability))") }
-        if let score = match.nameScore { parts.append("name \(String(format: "%.2f", score))") }
-        if let date = match.dateOfBirth { parts.append("date of birth \(date.rawValue)") }
-        if let field = match.matchedOn { parts.append("on \(field)") }
-        return parts.joined(separator: ", ")
-    }
-
-    /// `1 in 3.2 × 10^18` style, as forensic reports state a random-match probability.
-    static func scientific(_ probability: Double) -> String {
-        guard probability > 0 else { return "0" }
-        if probability >= 0.001 { return String(format: "%.3g", probability) }
-        let inverse = 1 / probability
-        // A probability below the smallest normal Double has no finite inverse.
-        guard inverse.isFinite, let exponent = Int(exactly: log10(inverse).rounded(.down)) else { return "1 in more than 10^308" }
-        return String(format: "1 in %.1f × 10^%d", inverse / pow(10, Double(exponent)), exponent)
     }
 }

@@ -1,17 +1,18 @@
 import Foundation
 import LiaisonCore
+import LiaisonMatching
 import LiaisonSafeguards
+import LiaisonServer
 import LiaisonStore
 
+
 /// The safeguards' operator commands, for the CLI: they open the node's database directly.
-public enum SafeguardsOperations {
+enum SafeguardsOperations {
     /// What is due for deletion within `days`, and what legal holds keep, as text or JSON.
-    public static func retentionReport(dataDirectory: String, databaseURL: String?, days: Int, json: Bool) async throws -> String {
+    static func retentionReport(dataDirectory: String, databaseURL: String?, days: Int, json: Bool) async throws -> String {
         guard (0...3_650).contains(days) else { throw LiaisonError(.invalidInput, "--days must be 0 to 3650") }
-        let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { _, database in
-            let document = try await SafeguardsStore(database: database).configuration()
-            let configuration = try document.map { try JSON.decoder.decode(SafeguardsConfiguration.self, from: $0) } ?? SafeguardsConfiguration()
-            return try await RetentionSweeper.report(store: RetentionStore(database: database), rules: configuration.retention, withinDays: days, at: Date())
+        let report = try await NodeServices.with(dataDirectory: dataDirectory, databaseURL: databaseURL) { node in
+            try await node.retention.report(withinDays: days)
         }
         if json { return try prettyJSON(report) }
         var lines = ["Retention report \(report.generatedAt.formatted(.iso8601)): \(report.items.count) record\(report.items.count == 1 ? "" : "s") due within \(days) days"]
@@ -31,7 +32,7 @@ public enum SafeguardsOperations {
 
     /// The transparency report for a period (dates as YYYY-MM-DD, both inclusive) as html, json or csv,
     /// computed only from the node's audit records.
-    public static func transparencyReport(dataDirectory: String, databaseURL: String?, from: String, to: String, format: String) async throws -> String {
+    static func transparencyReport(dataDirectory: String, databaseURL: String?, from: String, to: String, format: String) async throws -> String {
         guard ["html", "json", "csv"].contains(format) else { throw LiaisonError(.invalidInput, "--format must be html, json or csv, not '\(format)'") }
         let period: (Date, Date)
         do {
@@ -39,11 +40,8 @@ public enum SafeguardsOperations {
         } catch {
             throw LiaisonError(.invalidInput, "--" + error.message)
         }
-        let report = try await NodeSetup.withNode(dataDirectory: dataDirectory, databaseURL: databaseURL) { node, database in
-            TransparencyReport.compute(
-                try await AuditStore(database: database).events(from: period.0, to: period.1).map(\.event),
-                node: node.settings.profile.agencyCode, from: period.0, to: period.1
-            )
+        let report = try await NodeServices.with(dataDirectory: dataDirectory, databaseURL: databaseURL) { node in
+            TransparencyReport.compute(try await node.auditStore.events(from: period.0, to: period.1).map(\.event), node: node.agencyCode, from: period.0, to: period.1)
         }
         switch format {
         case "json": return try prettyJSON(report)
