@@ -139,6 +139,7 @@ let package = Package(
                 "LiaisonCore",
                 "LiaisonStore",
                 "LiaisonMatching",
+                "LiaisonSafeguards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

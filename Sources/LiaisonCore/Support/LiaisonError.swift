@@ -5,8 +5,8 @@
 /// RFC 9457 problem (its `type` is `/problems/<code>`, its status ``Kind/httpStatus``), and the
 /// CLI prints ``message`` as one line. Every code is listed in `LiaisonError+Codes.swift`.
 public struct LiaisonError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What kind of failure a code is: it decides the HTTP status at the edge, the outcome the
-    /// audit log records, and the exit status of the CLI.
+    /// What kind of failure a code is: it decides the HTTP status at the edge (and so what the
+    /// audit log records of a refused request).
     public enum Kind: String, Sendable, CaseIterable {
         /// The input is malformed or breaks a rule; nothing was changed.
         case invalid

@@ -203,7 +203,7 @@ struct DeliveryService: Service {
                 var verifiedHeads: Set<Data> = []
                 return (delivery, try accept(delivery, receipt: receipt, issuerKey: try PartnerKeys.of(partner.identity).signing, verifiedHeads: &verifiedHeads))
             default:
-                let detail = (try? JSON.decoder.decode([String: AnyCodable].self, from: Data(body.readableBytesView)))?["detail"]?.text
+                let detail = (try? JSON.decoder.decode(Problem.self, from: Data(body.readableBytesView)))?.detail
                 try await refused(delivery, status: status, detail: detail ?? String(buffer: body))
             }
         } catch {
@@ -257,13 +257,5 @@ struct DeliveryService: Service {
         }
         let backoff = min(maximumBackoff, pow(2, Double(delivery.attempts)) * 0.5) * Double.random(in: 0.8...1.2)
         try await messages.markRetry(delivery.id, error: error, nextAttemptAt: clock.now().addingTimeInterval(backoff))
-    }
-}
-
-/// Just enough JSON to read a problem's `detail`.
-struct AnyCodable: Decodable {
-    let text: String?
-    init(from decoder: any Decoder) throws {
-        text = try? decoder.singleValueContainer().decode(String.self)
     }
 }

@@ -97,7 +97,6 @@ struct MessageView: Encodable {
 /// The message API for the people who handle case information.
 struct MessageController {
 
-
     let service: MessageService
     let messages: MessageStore
     let federation: FederationStore

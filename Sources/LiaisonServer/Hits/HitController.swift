@@ -144,13 +144,3 @@ struct HitController {
         }
     }
 }
-
-extension LineProblems {
-    /// The error with each bad item named `queries[N]` instead of by line.
-    func problem(item: String) -> LiaisonError {
-        LiaisonError(
-            .invalidInput, "\(problems.count) bad \(item): " + problems.prefix(20).map { "\(item)[\($0.line)]: \($0.message)" }.joined(separator: "; "),
-            errors: problems.map { "\(item)[\($0.line)]: \($0.message)" }
-        )
-    }
-}

@@ -21,6 +21,16 @@ package struct LineProblems: Error, Sendable {
     }
 }
 
+extension LineProblems {
+    /// The error with each bad item named `queries[N]` instead of by line.
+    func problem(item: String) -> LiaisonError {
+        LiaisonError(
+            .invalidInput, "\(problems.count) bad \(item): " + problems.prefix(20).map { "\(item)[\($0.line)]: \($0.message)" }.joined(separator: "; "),
+            errors: problems.map { "\(item)[\($0.line)]: \($0.message)" }
+        )
+    }
+}
+
 /// Hit/no-hit reference data and searches: imports in one transaction, an in-memory index per
 /// category rebuilt after each change, and searches that answer with references and match
 /// quality only, each logged. The CLI, the API and the web pages share it.

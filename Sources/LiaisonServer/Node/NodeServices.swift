@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Everything a node does, built once from its data directory, its configuration and its
 /// database: the one assembly that the server (``buildApplication(configuration:onServerRunning:onFederationRunning:)``),
 /// the CLI, the demo and the tests use. Routes are thin fronts over these services; the long-lived
-/// jobs come from ``jobs()``.
+/// jobs come from ``jobs(federating:)``.
 package struct NodeServices: Sendable {
     package let node: NodeDirectory.Loaded
     package let configuration: NodeConfiguration

@@ -9,7 +9,6 @@ import ServiceLifecycle
 
 /// The oversight API and the transparency report.
 struct OversightController {
-
     let monitor: OversightMonitor
     let configuration: NodeConfiguration
 

@@ -9,9 +9,6 @@ import ServiceLifecycle
 
 /// The retention API: the report, a sweep on demand, legal holds.
 struct RetentionController {
-    /// Who runs a sweep now rather than waiting for the background one.
-    /// Who places and releases legal holds: a supervisor or a judicial authority.
-
     let sweeper: RetentionSweeper
     let configuration: NodeConfiguration
 

@@ -7,7 +7,6 @@ import LiaisonStore
 
 /// The data-protection officer's API for data subjects' requests.
 struct SubjectRequestController {
-
     let rights: SubjectRights
     let configuration: NodeConfiguration
 
