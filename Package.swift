@@ -22,6 +22,9 @@ let package = Package(
         .library(name: "LiaisonSafeguards", targets: ["LiaisonSafeguards"]),
         .library(name: "LiaisonStore", targets: ["LiaisonStore"]),
         .library(name: "LiaisonServer", targets: ["LiaisonServer"]),
+        // The screening evaluation harness (real lists, generated variants, recall and precision):
+        // for the CLI's `screen evaluate`, the tests and the benchmarks, not part of the product.
+        .library(name: "LiaisonEvaluation", targets: ["LiaisonEvaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -75,6 +78,11 @@ let package = Package(
         .target(
             name: "LiaisonMatching",
             dependencies: ["LiaisonCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LiaisonEvaluation",
+            dependencies: ["LiaisonCore", "LiaisonMatching"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -140,6 +148,7 @@ let package = Package(
                 "LiaisonStore",
                 "LiaisonMatching",
                 "LiaisonSafeguards",
+                "LiaisonEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,7 +173,9 @@ let package = Package(
             ],
             swiftSettings: testSettings
         ),
-        .testTarget(name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching", "LiaisonCore", "LiaisonTestSupport"], swiftSettings: testSettings),
+        .testTarget(
+            name: "LiaisonMatchingTests", dependencies: ["LiaisonMatching", "LiaisonEvaluation", "LiaisonCore", "LiaisonTestSupport"], swiftSettings: testSettings
+        ),
         .testTarget(
             name: "LiaisonStoreTests",
             dependencies: [

@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "LiaisonMatching", package: "Liaison"),
+                .product(name: "LiaisonEvaluation", package: "Liaison"),
             ],
             path: "Benchmarks/ScreeningBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,32 +1,32 @@
-public import Foundation
-public import Hummingbird
-public import HummingbirdTLS
-public import HummingbirdCore
-public import Crypto
-public import NIOSSL
-public import ServiceLifecycle
-public import LiaisonCore
-public import LiaisonCrypto
-public import LiaisonSafeguards
-public import LiaisonStore
-public import Logging
-public import NIOCore
+package import Foundation
+package import Hummingbird
+package import HummingbirdTLS
+package import HummingbirdCore
+package import Crypto
+package import NIOSSL
+package import ServiceLifecycle
+package import LiaisonCore
+package import LiaisonCrypto
+package import LiaisonSafeguards
+package import LiaisonStore
+package import Logging
+package import NIOCore
 
 /// A built node: the Hummingbird application and what tests and the CLI need to know about it.
-public struct LiaisonApplication: Sendable {
-    public typealias App = Application<RouterResponder<LiaisonRequestContext>>
+package struct LiaisonApplication: Sendable {
+    package typealias App = Application<RouterResponder<LiaisonRequestContext>>
 
     /// The application; run it with `runService()` or put it in a `ServiceGroup`.
-    public let application: App
+    package let application: App
     /// Every route with its declared access rule.
-    public let routes: [RouteSpec]
+    package let routes: [RouteSpec]
     /// The node's public identity document.
-    public let identity: IdentityDocument
+    package let identity: IdentityDocument
     /// The node's database (already migrated), for the CLI and tests.
-    public let database: LiaisonDatabase
+    package let database: LiaisonDatabase
 
     /// Runs the node until SIGTERM or SIGINT, then shuts down gracefully.
-    public func run() async throws {
+    package func run() async throws {
         try await application.runService()
     }
 }
@@ -40,7 +40,7 @@ public struct LiaisonApplication: Sendable {
 ///   - configuration: what to build.
 ///   - onServerRunning: called with the bound port once the server listens (port 0 → a free port).
 /// - Throws: ``LiaisonError`` `.configuration` or `.unavailable`, with a message for the operator.
-public func buildApplication(
+package func buildApplication(
     configuration: NodeConfiguration,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
     onFederationRunning: @escaping @Sendable (Int) async -> Void = { _ in }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCore
+import LiaisonEvaluation
 import LiaisonMatching
 import LiaisonServer
 

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonEvaluation
 import LiaisonMatching
 import LiaisonTestSupport
 import Testing

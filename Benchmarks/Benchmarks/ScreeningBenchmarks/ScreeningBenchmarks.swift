@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import LiaisonEvaluation
 import LiaisonMatching
 
 /// Screening speed and memory, on the real lists of `../shared/data` (set LIAISON_SHARED_DATA

@@ -19,5 +19,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform double in [0, 1).
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
-    mutating func shuffle<T>(_ array: inout [T]) { array.shuffle(using: &self) }
+    package mutating func shuffle<T>(_ array: inout [T]) { array.shuffle(using: &self) }
 }

@@ -1,9 +1,9 @@
-public import Crypto
-public import Foundation
-public import LiaisonCore
+package import Crypto
+package import Foundation
+package import LiaisonCore
 import LiaisonCrypto
 import LiaisonSafeguards
-public import LiaisonStore
+package import LiaisonStore
 import Logging
 import ServiceLifecycle
 

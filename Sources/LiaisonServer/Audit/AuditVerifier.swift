@@ -1,7 +1,7 @@
 import Foundation
-public import LiaisonCore
+package import LiaisonCore
 import LiaisonCrypto
-public import LiaisonStore
+package import LiaisonStore
 
 /// Recomputes the audit log from its stored entries and checks it against every signed checkpoint:
 /// what `liaison audit verify` runs.
@@ -14,29 +14,29 @@ public import LiaisonStore
 /// - the tree recomputed from the leaves must reach every checkpoint's root, and every checkpoint
 ///   must carry a valid signature by the node's key (an edit that also rewrote the stored hash is
 ///   caught here, and placed between the last good checkpoint and this one).
-public struct AuditVerifier: Sendable {
+package struct AuditVerifier: Sendable {
     let store: AuditStore
     let verifier: NoteVerifier
 
     /// - Parameter verifierKey: the node's C2SP vkey (its identity document's `auditVerifierKey`).
-    public init(store: AuditStore, verifierKey: String) throws {
+    package init(store: AuditStore, verifierKey: String) throws {
         self.store = store
         self.verifier = try NoteVerifier(verifierKey: verifierKey)
     }
 
     /// What verification found.
-    public struct Report: Sendable {
-        public var entries: UInt64 = 0
-        public var checkpointsVerified = 0
+    package struct Report: Sendable {
+        package var entries: UInt64 = 0
+        package var checkpointsVerified = 0
         /// The first problem, in log order; `nil` when the log is intact.
-        public var failure: String?
+        package var failure: String?
         /// The first index known to be bad, when one can be named.
-        public var firstBadIndex: UInt64?
+        package var firstBadIndex: UInt64?
 
-        public var isIntact: Bool { failure == nil }
+        package var isIntact: Bool { failure == nil }
     }
 
-    public func verify() async throws -> Report {
+    package func verify() async throws -> Report {
         var report = Report()
         let checkpoints = try await store.checkpoints()
         var bySize: [UInt64: AuditCheckpointRecord] = [:]

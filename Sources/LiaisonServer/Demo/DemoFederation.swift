@@ -1,44 +1,44 @@
-public import Foundation
-public import LiaisonCore
-public import LiaisonCrypto
-public import LiaisonMatching
-public import LiaisonStore
-public import Logging
-public import ServiceLifecycle
-public import UnixSignals
+package import Foundation
+package import LiaisonCore
+package import LiaisonCrypto
+package import LiaisonMatching
+package import LiaisonStore
+package import Logging
+package import ServiceLifecycle
+package import UnixSignals
 
 /// `liaison demo`: three agencies on loopback in three fictional jurisdictions, each with a user
 /// for every role, so that a newcomer sees a working federation in one command.
-public struct DemoFederation: Sendable {
+package struct DemoFederation: Sendable {
     /// A demo agency. Jurisdictions use ISO 3166-1 user-assigned codes (XA, XB, XC), which no
     /// real state holds.
-    public struct Agency: Sendable {
-        public let code: String
-        public let name: String
-        public let jurisdiction: String
-        public let directory: String
+    package struct Agency: Sendable {
+        package let code: String
+        package let name: String
+        package let jurisdiction: String
+        package let directory: String
     }
 
     /// A seeded account, printed once at start.
-    public struct Credential: Sendable {
-        public let agency: String
-        public let url: String
-        public let username: String
-        public let role: Role
-        public let password: String
+    package struct Credential: Sendable {
+        package let agency: String
+        package let url: String
+        package let username: String
+        package let role: Role
+        package let password: String
     }
 
-    public let dataDirectory: String
-    public let basePort: Int
+    package let dataDirectory: String
+    package let basePort: Int
     /// Each node's federation listener (TLS) is on its web port plus this.
-    public static let federationOffset = 100
+    package static let federationOffset = 100
 
-    public init(dataDirectory: String, basePort: Int) {
+    package init(dataDirectory: String, basePort: Int) {
         self.dataDirectory = dataDirectory
         self.basePort = basePort
     }
 
-    public var agencies: [Agency] {
+    package var agencies: [Agency] {
         [
             Agency(code: "XA-POL", name: "Aldoria National Police", jurisdiction: "XA", directory: "xa-pol"),
             Agency(code: "XB-CUS", name: "Borvian Customs Service", jurisdiction: "XB", directory: "xb-cus"),
@@ -48,7 +48,7 @@ public struct DemoFederation: Sendable {
 
     /// Creates any missing node and (re)sets a fresh random password for every role's user.
     /// - Returns: the credentials, to print once.
-    public func prepare() async throws -> [Credential] {
+    package func prepare() async throws -> [Credential] {
         var credentials: [Credential] = []
         for (index, agency) in agencies.enumerated() {
             let directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path
@@ -129,7 +129,7 @@ public struct DemoFederation: Sendable {
 
     /// The DNA profile the README asks a newcomer to search for: held by the customs service as
     /// an unidentified stain, so that a search from the police gets a cross-border hit.
-    public static let sampleProfile = "D3S1358=15,16; vWA=17,18; D8S1179=13,14; D21S11=29,30; D18S51=14,15; TH01=6,9.3; FGA=21,22; " +
+    package static let sampleProfile = "D3S1358=15,16; vWA=17,18; D8S1179=13,14; D21S11=29,30; D18S51=14,15; TH01=6,9.3; FGA=21,22; " +
         "D1S1656=12,15; D2S441=10,11; D10S1248=13,14; D12S391=18,19; D22S1045=15,16"
 
     /// Hit/no-hit reference data at every agency, on first start: the customs service holds DNA
@@ -231,7 +231,7 @@ public struct DemoFederation: Sendable {
 
     /// Builds and runs the three nodes in one `ServiceGroup` until SIGINT or SIGTERM.
     /// - Parameter onReady: called once every node listens.
-    public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+    package func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let ready = ReadyCounter(expected: agencies.count, onReady: onReady)
         var services: [any Service] = []
         for (index, agency) in agencies.enumerated() {

@@ -1,9 +1,9 @@
-public import Foundation
-public import Crypto
-public import LiaisonCore
-public import LiaisonCrypto
-public import LiaisonStore
-public import ZIPFoundation
+package import Foundation
+package import Crypto
+package import LiaisonCore
+package import LiaisonCrypto
+package import LiaisonStore
+package import ZIPFoundation
 
 /// The evidence package (`liaison-evidence-package/1`): a ZIP that a court verifies offline.
 ///
@@ -16,34 +16,34 @@ public import ZIPFoundation
 /// ```
 ///
 /// The format is documented in `docs/evidence.md`.
-public struct EvidenceManifest: Codable, Sendable, Equatable {
-    public struct Custody: Codable, Sendable, Equatable {
-        public var signed: SignedCustodyEvent
-        public var audit: AuditProof
+package struct EvidenceManifest: Codable, Sendable, Equatable {
+    package struct Custody: Codable, Sendable, Equatable {
+        package var signed: SignedCustodyEvent
+        package var audit: AuditProof
     }
 
     /// Where a custody event sits in its node's audit log.
-    public struct AuditProof: Codable, Sendable, Equatable {
+    package struct AuditProof: Codable, Sendable, Equatable {
         /// The audit log's origin, `liaison/<agency>/audit`.
-        public var log: String
-        public var index: UInt64
+        package var log: String
+        package var index: UInt64
         /// The exact leaf bytes, base64.
-        public var leaf: String
+        package var leaf: String
         /// The inclusion proof against the package's checkpoint of that log, base64 hashes.
-        public var proof: [String]
+        package var proof: [String]
     }
 
-    public var format = "liaison-evidence-package/1"
-    public var exportedBy: String
-    public var exportedAt: Date
-    public var item: EvidenceItem
+    package var format = "liaison-evidence-package/1"
+    package var exportedBy: String
+    package var exportedAt: Date
+    package var item: EvidenceItem
     /// The path of the evidence file in the package, for files.
-    public var content: String?
-    public var custody: [Custody]
+    package var content: String?
+    package var custody: [Custody]
     /// Log origin → path of its checkpoint note.
-    public var checkpoints: [String: String]
+    package var checkpoints: [String: String]
     /// Agency code → path of its identity document.
-    public var keys: [String: String]
+    package var keys: [String: String]
 }
 
 /// Builds an item's package from this node's evidence and audit log.
@@ -169,30 +169,30 @@ package struct EvidencePackageBuilder: Sendable {
 /// The offline verification of an evidence package: what `liaison verify FILE.zip` runs. It needs
 /// nothing but the package: every key it uses is in it, and the report prints their fingerprints
 /// so that a court can compare them with the ones the agencies publish.
-public enum EvidencePackageVerifier {
-    public struct Check: Sendable, Equatable {
-        public var name: String
-        public var passed: Bool
-        public var detail: String
+package enum EvidencePackageVerifier {
+    package struct Check: Sendable, Equatable {
+        package var name: String
+        package var passed: Bool
+        package var detail: String
     }
 
-    public struct Report: Sendable {
-        public var checks: [Check] = []
-        public var passed: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
+    package struct Report: Sendable {
+        package var checks: [Check] = []
+        package var passed: Bool { !checks.isEmpty && checks.allSatisfy(\.passed) }
 
         mutating func check(_ name: String, _ passed: Bool, _ detail: String) {
             checks.append(Check(name: name, passed: passed, detail: detail))
         }
 
         /// One line per check, then the verdict.
-        public var text: String {
+        package var text: String {
             checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.detail)" }.joined(separator: "\n")
                 + "\n" + (passed ? "VERIFIED: every check passed." : "NOT VERIFIED: \(checks.filter { !$0.passed }.count) check(s) failed.")
         }
     }
 
     /// Verifies a package's bytes.
-    public static func verify(_ data: Data) -> Report {
+    package static func verify(_ data: Data) -> Report {
         var report = Report()
         let files: [String: Data]
         do {

@@ -1,15 +1,15 @@
 import Foundation
-public import LiaisonCore
+package import LiaisonCore
 import LiaisonCrypto
-public import LiaisonStore
+package import LiaisonStore
 
 /// Partners and agreements: the rules shared by the API, the web UI and the CLI.
-public struct FederationAdministration: Sendable {
+package struct FederationAdministration: Sendable {
     let store: FederationStore
     let ownAgencyCode: String
     let clock: any WallClock
 
-    public init(store: FederationStore, ownAgencyCode: String, clock: any WallClock) {
+    package init(store: FederationStore, ownAgencyCode: String, clock: any WallClock) {
         self.store = store
         self.ownAgencyCode = ownAgencyCode
         self.clock = clock
@@ -21,7 +21,7 @@ public struct FederationAdministration: Sendable {
     ///     it must equal the document's. `nil` only where the caller already asked a person (the CLI prompt).
     /// - Throws: ``LiaisonError`` for a malformed or altered document, this node's own identity, a
     ///   fingerprint that does not match, or an agency that is already a partner.
-    public func addPartner(_ identity: IdentityDocument, confirmedFingerprint: String?, by actor: String) async throws {
+    package func addPartner(_ identity: IdentityDocument, confirmedFingerprint: String?, by actor: String) async throws {
         _ = try PartnerKeys(identity: identity)
         guard identity.agencyCode != ownAgencyCode else {
             throw LiaisonError(.invalidInput, "this is this node's own identity document, not a partner's")
@@ -37,7 +37,7 @@ public struct FederationAdministration: Sendable {
     }
 
     /// Unpins a partner.
-    public func removePartner(_ agencyCode: String, by actor: String) async throws {
+    package func removePartner(_ agencyCode: String, by actor: String) async throws {
         try await store.removePartner(agencyCode)
         try await record(.partnerRemoved, by: actor, subject: "partner:\(agencyCode)")
     }
@@ -48,7 +48,7 @@ public struct FederationAdministration: Sendable {
     }
 
     /// Imports an agreement to which this node is a party.
-    public func importAgreement(_ agreement: Agreement, by actor: String) async throws {
+    package func importAgreement(_ agreement: Agreement, by actor: String) async throws {
         var normalised = agreement
         normalised.parties = agreement.parties.map { $0.uppercased() }
         try normalised.validate()
@@ -60,7 +60,7 @@ public struct FederationAdministration: Sendable {
     }
 
     /// Revokes an agreement with a reason.
-    public func revokeAgreement(_ id: String, reason: String, by actor: String) async throws -> AgreementRecord {
+    package func revokeAgreement(_ id: String, reason: String, by actor: String) async throws -> AgreementRecord {
         guard !reason.allSatisfy(\.isWhitespace) else {
             throw LiaisonError(.invalidInput, "reason: give the reason for revoking the agreement")
         }

@@ -1,8 +1,8 @@
-public import Foundation
-public import Hummingbird
-public import LiaisonCore
-public import LiaisonSafeguards
-public import LiaisonStore
+package import Foundation
+package import Hummingbird
+package import LiaisonCore
+package import LiaisonSafeguards
+package import LiaisonStore
 
 /// The node's JSON API: tokens, identity, users, and the OpenAPI document.
 struct APIController {

@@ -1,26 +1,26 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import Logging
 import LiaisonSafeguards
-public import LiaisonCore
+package import LiaisonCore
 import NIOCore
 
 /// An RFC 9457 problem details object, sent as `application/problem+json`.
 ///
 /// Handlers throw it (or a ``LiaisonError``, which maps to one); ``ProblemMiddleware`` turns every
 /// error into a problem response at the edge, so nothing reaches a client as a bare 500.
-public struct Problem: Error, Codable, Sendable, Equatable {
+package struct Problem: Error, Codable, Sendable, Equatable {
     /// A URI naming the problem type, relative to the node: `/problems/<code>`.
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String
+    package var type: String
+    package var title: String
+    package var status: Int
+    package var detail: String
     /// Machine-readable reason codes (policy decisions), when there are any.
-    public var reasons: [String]?
+    package var reasons: [String]?
     /// Every problem in an uploaded file, one per bad line (`line 7: iban: …`).
-    public var errors: [String]?
+    package var errors: [String]?
 
-    public init(_ status: HTTPResponse.Status, code: String, detail: String, reasons: [String]? = nil) {
+    package init(_ status: HTTPResponse.Status, code: String, detail: String, reasons: [String]? = nil) {
         self.type = "/problems/\(code)"
         self.title = status.reasonPhrase
         self.status = status.code
@@ -30,13 +30,13 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 
     /// The problem for a Liaison error: its code names the type, its kind chooses the status
     /// (``LiaisonError/Kind/httpStatus``, the one mapping).
-    public init(_ error: LiaisonError) {
+    package init(_ error: LiaisonError) {
         self.init(HTTPResponse.Status(code: error.code.kind.httpStatus), code: error.code.rawValue, detail: error.message, reasons: error.reasons)
         self.errors = error.errors
     }
 
     /// The problem as a small accessible HTML page, for browsers on the web UI.
-    public func htmlResponse() -> Response {
+    package func htmlResponse() -> Response {
         let escape = HTMLText.escape
         let html = """
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Liaison</title>
@@ -47,7 +47,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     }
 
     /// The response carrying this problem.
-    public func response() -> Response {
+    package func response() -> Response {
         let encoder = JSON.encoder
         let body = (try? encoder.encode(self)) ?? Data(#"{"title":"Error"}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/problem+json"]

@@ -1,30 +1,30 @@
-public import Hummingbird
+package import Hummingbird
 import LiaisonCore
-public import LiaisonSafeguards
+package import LiaisonSafeguards
 
 /// One operation of the node: method, path, and the roles that may call it.
-public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
+package struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     /// Where the route belongs: the JSON API, the browser UI, or the operational probes.
-    public enum Surface: String, Sendable, Hashable {
+    package enum Surface: String, Sendable, Hashable {
         case api, web, probe
         /// Node-to-node endpoints on the federation listener, authenticated by signatures.
         case federation
     }
 
-    public let method: HTTPRequest.Method
+    package let method: HTTPRequest.Method
     /// Hummingbird path syntax (`/api/v1/users/:id`).
-    public let path: String
-    public let access: AccessRule
-    public let surface: Surface
+    package let path: String
+    package let access: AccessRule
+    package let surface: Surface
 
     /// The path in OpenAPI syntax (`/api/v1/users/{id}`).
-    public var openAPIPath: String {
+    package var openAPIPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
         }.joined(separator: "/")
     }
 
-    public var description: String { "\(method) \(path)" }
+    package var description: String { "\(method) \(path)" }
 }
 
 /// Registers routes on the router together with their declared access rule, and enforces that

@@ -1,10 +1,10 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 /// Witness side: the newest checkpoint this node cosigned for each partner's log.
@@ -105,13 +105,13 @@ struct CreateWitnessing: AsyncMigration {
 }
 
 /// A checkpoint a witness holds for a partner's log.
-public struct WitnessedCheckpoint: Sendable, Equatable {
-    public var origin: String
-    public var size: UInt64
-    public var root: Data
-    public var note: String
+package struct WitnessedCheckpoint: Sendable, Equatable {
+    package var origin: String
+    package var size: UInt64
+    package var root: Data
+    package var note: String
 
-    public init(origin: String, size: UInt64, root: Data, note: String) {
+    package init(origin: String, size: UInt64, root: Data, note: String) {
         self.origin = origin
         self.size = size
         self.root = root
@@ -120,43 +120,43 @@ public struct WitnessedCheckpoint: Sendable, Equatable {
 }
 
 /// A raised alert.
-public struct AlertRecord: Sendable, Equatable {
-    public var id: String
-    public var raisedAt: Date
+package struct AlertRecord: Sendable, Equatable {
+    package var id: String
+    package var raisedAt: Date
     /// `split-view` (a partner showed two inconsistent histories), `witness-refused` (a partner
     /// refused to cosign this node's log as inconsistent).
-    public var kind: String
+    package var kind: String
     /// The agency concerned, or for an access anomaly the user (`user:<name>`).
-    public var source: String
-    public var detail: String
+    package var source: String
+    package var detail: String
     /// For an alert an algorithm raised: its name and version, parameters (JSON) and the SHA-256
     /// of its input, so that the result can be reproduced and audited.
-    public var algorithm: String?
-    public var parameters: Data?
-    public var inputHash: String?
+    package var algorithm: String?
+    package var parameters: Data?
+    package var inputHash: String?
     /// `confirmed` or `rejected` once a person reviewed it; `nil` before.
-    public var review: String?
-    public var reviewedBy: String?
-    public var reviewedAt: Date?
-    public var reviewReason: String?
+    package var review: String?
+    package var reviewedBy: String?
+    package var reviewedAt: Date?
+    package var reviewReason: String?
 }
 
 /// Witnessing state and alerts.
-public struct WitnessStore: Sendable {
+package struct WitnessStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
     private var db: any Database { get throws { try database.database } }
 
-    public func witnessed(origin: String) async throws -> WitnessedCheckpoint? {
+    package func witnessed(origin: String) async throws -> WitnessedCheckpoint? {
         guard let model = try await WitnessedCheckpointModel.find(origin, on: db) else { return nil }
         return WitnessedCheckpoint(origin: origin, size: try CheckedInteger.loaded(model.size), root: model.root, note: model.note)
     }
 
-    public func saveWitnessed(_ checkpoint: WitnessedCheckpoint, at now: Date) async throws {
+    package func saveWitnessed(_ checkpoint: WitnessedCheckpoint, at now: Date) async throws {
         let db = try db
         let size = try CheckedInteger.stored(checkpoint.size, "\(checkpoint.origin)'s checkpoint size")
         let model = try await WitnessedCheckpointModel.find(checkpoint.origin, on: db) ?? {
@@ -172,12 +172,12 @@ public struct WitnessStore: Sendable {
     }
 
     /// The size of this node's log that `witness` last cosigned (0 before the first).
-    public func progress(witness: String) async throws -> UInt64 {
+    package func progress(witness: String) async throws -> UInt64 {
         guard let model = try await WitnessProgressModel.find(witness, on: db) else { return 0 }
         return try CheckedInteger.loaded(model.size)
     }
 
-    public func setProgress(witness: String, size: UInt64, at now: Date) async throws {
+    package func setProgress(witness: String, size: UInt64, at now: Date) async throws {
         let stored = try CheckedInteger.stored(size, "\(witness)'s witnessed size")
         let db = try db
         let model = try await WitnessProgressModel.find(witness, on: db) ?? {
@@ -191,7 +191,7 @@ public struct WitnessStore: Sendable {
     }
 
     /// Raises an alert and records it in the audit log, in one transaction.
-    public func raise(kind: String, source: String, detail: String, at now: Date) async throws {
+    package func raise(kind: String, source: String, detail: String, at now: Date) async throws {
         try await database.transaction { tx in
             let model = AlertModel()
             model.id = UUIDv7.make(at: now).uuidString.lowercased()
@@ -208,7 +208,7 @@ public struct WitnessStore: Sendable {
     }
 
     /// Alerts, newest first.
-    public func alerts(limit: Int = 200) async throws -> [AlertRecord] {
+    package func alerts(limit: Int = 200) async throws -> [AlertRecord] {
         try await AlertModel.query(on: db).sort(\.$raisedAt, .descending).limit(limit).all().map(Self.alert)
     }
 
@@ -222,7 +222,7 @@ public struct WitnessStore: Sendable {
 
     /// Raises an alert an algorithm produced, with what produced it; it stays unreviewed until a
     /// person confirms or rejects it.
-    public func raise(kind: String, source: String, detail: String, algorithm: String, parameters: Data, inputHash: String, at now: Date) async throws -> AlertRecord {
+    package func raise(kind: String, source: String, detail: String, algorithm: String, parameters: Data, inputHash: String, at now: Date) async throws -> AlertRecord {
         try await database.transaction { tx in
             let model = AlertModel()
             model.id = UUIDv7.make(at: now).uuidString.lowercased()
@@ -246,7 +246,7 @@ public struct WitnessStore: Sendable {
     /// Records a person's review of an algorithm's alert.
     /// - Throws: ``LiaisonError`` `.notFound`, `.invalidInput` for an alert no algorithm raised,
     ///   `.conflict` when already reviewed.
-    public func review(_ id: String, confirmed: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> AlertRecord {
+    package func review(_ id: String, confirmed: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> AlertRecord {
         try await database.transaction { tx in
             guard let model = try await AlertModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No alert \(id).") }
             guard model.algorithm != nil else { throw LiaisonError(.invalidInput, "Alert \(id) is a fact of the log (\(model.kind)), not an algorithm's output to review.") }

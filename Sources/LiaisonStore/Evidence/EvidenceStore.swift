@@ -1,10 +1,10 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class EvidenceItemModel: Model, @unchecked Sendable {
@@ -69,12 +69,12 @@ struct CreateEvidence: AsyncMigration {
 }
 
 /// A stored item: its document, and whether its content is stored.
-public struct EvidenceRecord: Sendable, Equatable {
-    public var item: EvidenceItem
-    public var registeredAt: Date
-    public var hasContent: Bool
+package struct EvidenceRecord: Sendable, Equatable {
+    package var item: EvidenceItem
+    package var registeredAt: Date
+    package var hasContent: Bool
 
-    public init(item: EvidenceItem, registeredAt: Date, hasContent: Bool) {
+    package init(item: EvidenceItem, registeredAt: Date, hasContent: Bool) {
         self.item = item
         self.registeredAt = registeredAt
         self.hasContent = hasContent
@@ -82,17 +82,17 @@ public struct EvidenceRecord: Sendable, Equatable {
 }
 
 /// Evidence items (content sealed by the caller) and their signed custody events.
-public struct EvidenceStore: Sendable {
+package struct EvidenceStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
     private var db: any Database { get throws { try database.database } }
 
     /// Registers an item, with its first custody event and their audit events, in one transaction.
-    public func register(_ item: EvidenceItem, firstEvent: Data?, audit: [AuditEvent], at now: Date) async throws {
+    package func register(_ item: EvidenceItem, firstEvent: Data?, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             let model = EvidenceItemModel()
             model.id = item.id
@@ -107,7 +107,7 @@ public struct EvidenceStore: Sendable {
 
     /// Stores a file item's sealed content, its updated document and its first custody event.
     /// - Throws: ``LiaisonError`` `.conflict` when content is already stored.
-    public func storeContent(_ item: EvidenceItem, ciphertext: Data, wrappedKey: Data, firstEvent: Data, audit: [AuditEvent], at now: Date) async throws {
+    package func storeContent(_ item: EvidenceItem, ciphertext: Data, wrappedKey: Data, firstEvent: Data, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             guard let model = try await EvidenceItemModel.find(item.id, on: tx) else { throw LiaisonError(.notFound, "No evidence item \(item.id).") }
             guard model.ciphertext == nil else { throw LiaisonError(.conflict, "Evidence item \(item.id) already has its content; content never changes.") }
@@ -122,7 +122,7 @@ public struct EvidenceStore: Sendable {
 
     /// Appends a custody event at `sequence` with its audit event.
     /// - Throws: when that position is taken (a concurrent append won).
-    public func append(itemID: String, sequence: Int, signedJSON: Data, audit: [AuditEvent], at now: Date) async throws {
+    package func append(itemID: String, sequence: Int, signedJSON: Data, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             try await Self.insertEvent(itemID: itemID, sequence: sequence, signedJSON: signedJSON, at: now, on: tx)
             try await AuditStore.record(audit, at: now, on: tx)
@@ -131,7 +131,7 @@ public struct EvidenceStore: Sendable {
 
     /// Stores an item received from a partner with the chain so far (each event with its proof in
     /// the signer's log), that log's checkpoints, and this node's `received` event, in one transaction.
-    public func importChain(
+    package func importChain(
         _ item: EvidenceItem, ciphertext: Data?, wrappedKey: Data?, events: [(signedJSON: Data, auditJSON: Data)], checkpointsJSON: Data,
         received: Data, audit: [AuditEvent], at now: Date
     ) async throws {
@@ -154,7 +154,7 @@ public struct EvidenceStore: Sendable {
     }
 
     /// The imported checkpoints of a received item (log origin → note), if any.
-    public func importedCheckpoints(_ id: String) async throws -> Data? {
+    package func importedCheckpoints(_ id: String) async throws -> Data? {
         try await EvidenceItemModel.find(id, on: db)?.importedCheckpointsJSON
     }
 
@@ -173,23 +173,23 @@ public struct EvidenceStore: Sendable {
         }
     }
 
-    public func item(_ id: String) async throws -> EvidenceRecord? {
+    package func item(_ id: String) async throws -> EvidenceRecord? {
         try await EvidenceItemModel.find(id, on: db).map(Self.record)
     }
 
-    public func items(limit: Int = 500) async throws -> [EvidenceRecord] {
+    package func items(limit: Int = 500) async throws -> [EvidenceRecord] {
         try await EvidenceItemModel.query(on: db).sort(\.$registeredAt, .descending).limit(limit).all().map(Self.record)
     }
 
     /// The sealed content and wrapped key of a file item.
-    public func sealedContent(_ id: String) async throws -> (ciphertext: Data, wrappedKey: Data)? {
+    package func sealedContent(_ id: String) async throws -> (ciphertext: Data, wrappedKey: Data)? {
         guard let model = try await EvidenceItemModel.find(id, on: db), let ciphertext = model.ciphertext, let key = model.wrappedKey else { return nil }
         return (ciphertext, key)
     }
 
     /// The signed custody events of an item, in order (each a JSON `SignedCustodyEvent`), with the
     /// proof of the ones signed by other agencies.
-    public func events(_ itemID: String) async throws -> [(signedJSON: Data, auditJSON: Data?)] {
+    package func events(_ itemID: String) async throws -> [(signedJSON: Data, auditJSON: Data?)] {
         try await CustodyEventModel.query(on: db).filter(\.$itemID == itemID).sort(\.$sequence).all().map { ($0.signedJSON, $0.auditJSON) }
     }
 

@@ -1,11 +1,11 @@
 import Crypto
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class BlobModel: Model, @unchecked Sendable {
@@ -38,22 +38,22 @@ struct CreateBlobs: AsyncMigration {
 }
 
 /// Content-addressed attachment storage in the database (so that any replica can serve it).
-public struct BlobStore: Sendable {
+package struct BlobStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
     /// Lower-case hex SHA-256.
-    public static func address(of content: Data) -> String {
+    package static func address(of content: Data) -> String {
         SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Stores content under its SHA-256 (storing the same content twice keeps one copy).
     /// - Returns: the address.
     @discardableResult
-    public func put(_ content: Data, at now: Date) async throws -> String {
+    package func put(_ content: Data, at now: Date) async throws -> String {
         let address = Self.address(of: content)
         let db = try database.database
         if try await BlobModel.find(address, on: db) != nil { return address }
@@ -71,7 +71,7 @@ public struct BlobStore: Sendable {
         return address
     }
 
-    public func get(_ address: String) async throws -> Data? {
+    package func get(_ address: String) async throws -> Data? {
         try await BlobModel.find(address.lowercased(), on: try database.database)?.content
     }
 }

@@ -1,11 +1,11 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 import SQLKit
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class HitReferenceModel: Model, @unchecked Sendable {
@@ -46,14 +46,14 @@ struct CreateHitReferences: AsyncMigration {
 
 /// One reference record as stored: what the matching module's `ReferenceRecord` holds, in
 /// storage form.
-public struct StoredReference: Sendable, Equatable {
-    public var category: String
-    public var reference: String
-    public var keys: [String]
-    public var fields: [String: String]
-    public var profile: String?
+package struct StoredReference: Sendable, Equatable {
+    package var category: String
+    package var reference: String
+    package var keys: [String]
+    package var fields: [String: String]
+    package var profile: String?
 
-    public init(category: String, reference: String, keys: [String], fields: [String: String], profile: String?) {
+    package init(category: String, reference: String, keys: [String], fields: [String: String], profile: String?) {
         self.category = category
         self.reference = reference
         self.keys = keys
@@ -63,33 +63,33 @@ public struct StoredReference: Sendable, Equatable {
 }
 
 /// What an import changed.
-public struct HitImportReport: Sendable, Codable, Equatable {
-    public var category: String
-    public var added: Int
-    public var updated: Int
-    public var removed: Int
+package struct HitImportReport: Sendable, Codable, Equatable {
+    package var category: String
+    package var added: Int
+    package var updated: Int
+    package var removed: Int
     /// Records of the category held after the import.
-    public var total: Int
+    package var total: Int
 }
 
 /// Reference data for hit/no-hit searches.
-public struct HitStore: Sendable {
+package struct HitStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
     private var db: any Database { get throws { try database.database } }
 
-    public func reference(category: String, reference: String) async throws -> StoredReference? {
+    package func reference(category: String, reference: String) async throws -> StoredReference? {
         try await HitReferenceModel.find("\(category)/\(reference)", on: db).map(Self.stored)
     }
 
     /// Records per category.
     /// Counted in the database (one row per category), not by reading the records: the page and
     /// the API that show the counts are called with millions of records held.
-    public func counts() async throws -> [String: Int] {
+    package func counts() async throws -> [String: Int] {
         let sql = try db.sql
         let rows = try await sql.select().column("category").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "records")
             .from(HitReferenceModel.schema).groupBy("category").all()
@@ -106,7 +106,7 @@ public struct HitStore: Sendable {
     ///   - produce: calls its argument with each batch (a few thousand records) and returns what
     ///     the caller wants back (the file's warnings).
     ///   - audit: the events to record with the import, given its report.
-    public func importReferences<Extra: Sendable>(
+    package func importReferences<Extra: Sendable>(
         category: String, replaceAll: Bool, by actor: String, at now: Date, audit: @escaping @Sendable (HitImportReport) -> [AuditEvent],
         produce: @escaping @Sendable (_ insert: ([StoredReference]) async throws -> Void) async throws -> Extra
     ) async throws -> (report: HitImportReport, extra: Extra) {
@@ -150,7 +150,7 @@ public struct HitStore: Sendable {
     /// millions of records without holding the rows. Raw SQL rather than models: decoding models
     /// by reflection dominated loading ten million rows.
     /// - Parameter withFields: decode each record's fields too (persons need their dates of birth).
-    public func forEachReference(category: String, batchSize: Int = 20_000, withFields: Bool = false, _ body: ([StoredReference]) async throws -> Void) async throws {
+    package func forEachReference(category: String, batchSize: Int = 20_000, withFields: Bool = false, _ body: ([StoredReference]) async throws -> Void) async throws {
         let sql = try db.sql
         var after: String?
         while true {
@@ -175,7 +175,7 @@ public struct HitStore: Sendable {
 
     /// Removes one record.
     /// - Returns: whether it existed.
-    public func remove(category: String, reference: String, audit: [AuditEvent], at now: Date) async throws -> Bool {
+    package func remove(category: String, reference: String, audit: [AuditEvent], at now: Date) async throws -> Bool {
         try await database.transaction { tx in
             guard let model = try await HitReferenceModel.find("\(category)/\(reference)", on: tx) else { return false }
             try await model.delete(on: tx)
@@ -185,7 +185,7 @@ public struct HitStore: Sendable {
     }
 
     /// Records audit events of searches, which change no data.
-    public func recordAudit(_ events: [AuditEvent], at now: Date) async throws {
+    package func recordAudit(_ events: [AuditEvent], at now: Date) async throws {
         guard !events.isEmpty else { return }
         try await database.writing { db in try await AuditStore.record(events, at: now, on: db) }
     }
@@ -261,15 +261,15 @@ struct IndexHitReferencesByCategoryAndID: AsyncMigration {
 }
 
 /// A hit this node reported to a partner: what a follow-up request may ask about.
-public struct HitDisclosure: Sendable, Equatable {
-    public var partner: String
-    public var category: String
-    public var reference: String
-    public var quality: String
-    public var queryID: String
-    public var answeredAt: Date
+package struct HitDisclosure: Sendable, Equatable {
+    package var partner: String
+    package var category: String
+    package var reference: String
+    package var quality: String
+    package var queryID: String
+    package var answeredAt: Date
 
-    public init(partner: String, category: String, reference: String, quality: String, queryID: String, answeredAt: Date) {
+    package init(partner: String, category: String, reference: String, quality: String, queryID: String, answeredAt: Date) {
         self.partner = partner
         self.category = category
         self.reference = reference
@@ -281,7 +281,7 @@ public struct HitDisclosure: Sendable, Equatable {
 
 extension HitStore {
     /// Records the hits reported to a partner (replacing earlier reports of the same references).
-    public func recordDisclosures(_ disclosures: [HitDisclosure]) async throws {
+    package func recordDisclosures(_ disclosures: [HitDisclosure]) async throws {
         guard !disclosures.isEmpty else { return }
         try await database.transaction { tx in
             for disclosure in disclosures {
@@ -300,14 +300,14 @@ extension HitStore {
     }
 
     /// The latest hit on `reference` reported to `partner`, if any.
-    public func disclosure(partner: String, category: String, reference: String) async throws -> HitDisclosure? {
+    package func disclosure(partner: String, category: String, reference: String) async throws -> HitDisclosure? {
         try await HitDisclosureModel.find("\(partner)/\(category)/\(reference)", on: database.database).map {
             HitDisclosure(partner: $0.partner, category: $0.category, reference: $0.reference, quality: $0.quality, queryID: $0.queryID, answeredAt: $0.answeredAt)
         }
     }
 
     /// Saves a follow-up request's record (JSON of the server's follow-up type), with events, in one transaction.
-    public func saveFollowUp(id: String, direction: String, partner: String, record: Data, status: String, audit: [AuditEvent], at now: Date) async throws {
+    package func saveFollowUp(id: String, direction: String, partner: String, record: Data, status: String, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             let model = try await FollowUpModel.find(id, on: tx) ?? FollowUpModel()
             model.id = id
@@ -321,12 +321,12 @@ extension HitStore {
         }
     }
 
-    public func followUp(id: String) async throws -> Data? {
+    package func followUp(id: String) async throws -> Data? {
         try await FollowUpModel.find(id, on: database.database)?.recordJSON
     }
 
     /// Follow-up records, newest first.
-    public func followUps(direction: String? = nil, limit: Int = 500) async throws -> [Data] {
+    package func followUps(direction: String? = nil, limit: Int = 500) async throws -> [Data] {
         var query = FollowUpModel.query(on: try database.database).sort(\.$updatedAt, .descending).limit(limit)
         if let direction { query = query.filter(\.$direction == direction) }
         return try await query.all().map(\.recordJSON)

@@ -1,11 +1,11 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 import SQLKit
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class LegalHoldModel: Model, @unchecked Sendable {
@@ -42,22 +42,22 @@ struct AddRetention: AsyncMigration {
 }
 
 /// A stored message whose retention period has ended (or ends soon).
-public struct RetentionCandidate: Sendable, Equatable {
-    public var messageID: String
-    public var box: MessageRecord.Box
-    public var subject: String
-    public var caseRef: String?
-    public var deleteAt: Date
+package struct RetentionCandidate: Sendable, Equatable {
+    package var messageID: String
+    package var box: MessageRecord.Box
+    package var subject: String
+    package var caseRef: String?
+    package var deleteAt: Date
     /// Partners that received it (delivered), to be told to erase their copies.
-    public var recipients: [String]
+    package var recipients: [String]
 }
 
 /// What the retention sweep reads and changes: messages past their period, screening results to
 /// anonymise, legal holds.
-public struct RetentionStore: Sendable {
+package struct RetentionStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
@@ -65,7 +65,7 @@ public struct RetentionStore: Sendable {
 
     /// Messages whose retention ends before `date`, soonest first. Rows stored before migration
     /// 0012 have no date: they count from their creation with `legacyDays`.
-    public func messagesDue(before date: Date, legacyDays: Int, limit: Int = 10_000) async throws -> [RetentionCandidate] {
+    package func messagesDue(before date: Date, legacyDays: Int, limit: Int = 10_000) async throws -> [RetentionCandidate] {
         let legacyCutoff = date.addingTimeInterval(-TimeInterval(legacyDays) * 86_400)
         let models = try await MessageModel.query(on: db)
             .group(.or) { group in
@@ -85,7 +85,7 @@ public struct RetentionStore: Sendable {
     }
 
     /// The partners a message of this node was delivered to.
-    public func deliveredRecipients(of messageID: String) async throws -> [String] {
+    package func deliveredRecipients(of messageID: String) async throws -> [String] {
         try await DeliveryModel.query(on: db)
             .filter(\.$messageID == messageID).filter(\.$kind == DeliveryRecord.Kind.message.rawValue)
             .filter(\.$state == DeliveryRecord.State.delivered.rawValue).all().map(\.recipient).sorted()
@@ -95,7 +95,7 @@ public struct RetentionStore: Sendable {
     /// message refers to; with its audit events, in one transaction.
     /// - Returns: whether there was anything to erase.
     @discardableResult
-    public func erase(message id: String, audit: [AuditEvent], at now: Date) async throws -> Bool {
+    package func erase(message id: String, audit: [AuditEvent], at now: Date) async throws -> Bool {
         try await database.transaction { tx in
             guard let model = try await MessageModel.find(id, on: tx) else { return false }
             let message = try MessageStore.record(model).message
@@ -112,14 +112,14 @@ public struct RetentionStore: Sendable {
     }
 
     /// Screening results screened before `date` that still carry names.
-    public func screeningDue(before date: Date) async throws -> Int {
+    package func screeningDue(before date: Date) async throws -> Int {
         try await ScreeningResultModel.query(on: db).filter(\.$screenedAt < date).filter(\.$matchedName != "").count()
     }
 
     /// Anonymises screening results screened before `date`: the query and the matched name go,
     /// the list, score, algorithm and decision stay. Their remembered clearances go with them.
     /// - Returns: how many results were anonymised.
-    public func anonymiseScreening(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
+    package func anonymiseScreening(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
         try await database.transaction { tx in
             let models = try await ScreeningResultModel.query(on: tx).filter(\.$screenedAt < date).filter(\.$matchedName != "").all()
             guard !models.isEmpty else { return 0 }
@@ -138,10 +138,10 @@ public struct RetentionStore: Sendable {
     }
 
     /// The evidence store on the same database (custody chains, for disposal).
-    public var evidence: EvidenceStore { EvidenceStore(database: database) }
+    package var evidence: EvidenceStore { EvidenceStore(database: database) }
 
     /// Items of evidence registered before `date`, for review.
-    public func evidenceRegistered(before date: Date) async throws -> [(id: String, caseRef: String, description: String, registeredAt: Date)] {
+    package func evidenceRegistered(before date: Date) async throws -> [(id: String, caseRef: String, description: String, registeredAt: Date)] {
         try await EvidenceItemModel.query(on: db).filter(\.$registeredAt < date).sort(\.$registeredAt).all().map { model in
             let item = try JSON.decoder.decode(EvidenceItem.self, from: model.documentJSON)
             return (model.id!, model.caseRef, item.description, model.registeredAt)  // checked: a row loaded from the database has its primary key
@@ -151,7 +151,7 @@ public struct RetentionStore: Sendable {
     /// Anonymises decided approvals and data subjects' requests decided before `date`: the held
     /// message and the subject's name, identifiers, details and findings go; the decision stays.
     /// - Returns: how many records were anonymised.
-    public func anonymiseDecided(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
+    package func anonymiseDecided(before date: Date, audit: @escaping @Sendable (Int) -> AuditEvent, at now: Date) async throws -> Int {
         try await database.transaction { tx in
             var count = 0
             for model in try await ApprovalModel.query(on: tx).filter(\.$state != ApprovalRecord.State.pending.rawValue).filter(\.$decidedAt < date).all()
@@ -181,16 +181,16 @@ public struct RetentionStore: Sendable {
 
     // MARK: Legal holds
 
-    public func holds(includeEnded: Bool = false, at now: Date) async throws -> [LegalHold] {
+    package func holds(includeEnded: Bool = false, at now: Date) async throws -> [LegalHold] {
         let all = try await LegalHoldModel.query(on: db).sort(\.$createdAt, .descending).all().map(Self.hold)
         return includeEnded ? all : all.filter { $0.isActive(at: now) }
     }
 
-    public func hold(_ id: String) async throws -> LegalHold? {
+    package func hold(_ id: String) async throws -> LegalHold? {
         try await LegalHoldModel.find(id, on: db).map(Self.hold)
     }
 
-    public func place(_ hold: LegalHold, audit: AuditEvent, at now: Date) async throws {
+    package func place(_ hold: LegalHold, audit: AuditEvent, at now: Date) async throws {
         try await database.transaction { tx in
             let model = LegalHoldModel()
             model.id = hold.id
@@ -206,7 +206,7 @@ public struct RetentionStore: Sendable {
     }
 
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when already released.
-    public func release(_ id: String, by user: String, audit: AuditEvent, at now: Date) async throws -> LegalHold {
+    package func release(_ id: String, by user: String, audit: AuditEvent, at now: Date) async throws -> LegalHold {
         try await database.transaction { tx in
             guard let model = try await LegalHoldModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No legal hold \(id).") }
             guard model.releasedAt == nil else { throw LiaisonError(.conflict, "Legal hold \(id) was already released by \(model.releasedBy ?? "someone").") }

@@ -1,10 +1,10 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class ApprovalModel: Model, @unchecked Sendable {
@@ -68,37 +68,37 @@ struct CreateSafeguards: AsyncMigration {
 }
 
 /// A request held back by the safeguards until the approver decides.
-public struct ApprovalRecord: Sendable, Equatable {
-    public enum State: String, Sendable, CaseIterable { case pending, approved, refused }
+package struct ApprovalRecord: Sendable, Equatable {
+    package enum State: String, Sendable, CaseIterable { case pending, approved, refused }
 
-    public var id: String
+    package var id: String
     /// What is held: `message` (a disclosure to partners).
-    public var kind: String
+    package var kind: String
     /// One line for lists: the message subject.
-    public var summary: String
+    package var summary: String
     /// `user:<name>`.
-    public var requester: String
-    public var requesterRole: Role
-    public var requestedAt: Date
+    package var requester: String
+    package var requesterRole: Role
+    package var requestedAt: Date
     /// When the approval becomes overdue.
-    public var dueAt: Date
-    public var approverRole: Role
+    package var dueAt: Date
+    package var approverRole: Role
     /// The decision point's reasons, as JSON (`[{"code","sentence"}]`).
-    public var reasons: Data
-    public var justification: String
-    public var caseRef: String?
-    public var purpose: String
-    public var recipients: [String]
+    package var reasons: Data
+    package var justification: String
+    package var caseRef: String?
+    package var purpose: String
+    package var recipients: [String]
     /// The held operation, as JSON, released unchanged on approval.
-    public var payload: Data
-    public var state: State = .pending
-    public var decidedBy: String?
-    public var decidedAt: Date?
-    public var decisionReason: String?
+    package var payload: Data
+    package var state: State = .pending
+    package var decidedBy: String?
+    package var decidedAt: Date?
+    package var decisionReason: String?
     /// What the release produced (`message:<id>`), or why it failed.
-    public var outcome: String?
+    package var outcome: String?
 
-    public init(
+    package init(
         id: String, kind: String, summary: String, requester: String, requesterRole: Role, requestedAt: Date, dueAt: Date, approverRole: Role,
         reasons: Data, justification: String, caseRef: String?, purpose: String, recipients: [String], payload: Data
     ) {
@@ -119,14 +119,14 @@ public struct ApprovalRecord: Sendable, Equatable {
     }
 
     /// Pending past its due time.
-    public func isOverdue(at now: Date) -> Bool { state == .pending && now >= dueAt }
+    package func isOverdue(at now: Date) -> Bool { state == .pending && now >= dueAt }
 }
 
 /// Approvals held by the safeguards, and the node's safeguards configuration.
-public struct SafeguardsStore: Sendable {
+package struct SafeguardsStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
@@ -135,14 +135,14 @@ public struct SafeguardsStore: Sendable {
     // MARK: Configuration
 
     /// The stored configuration document, or `nil` while the node runs on the defaults.
-    public func configuration() async throws -> Data? {
+    package func configuration() async throws -> Data? {
         try await database.cached("safeguards-configuration") {
             try await SafeguardsSettingModel.find("configuration", on: try database.database)?.valueJSON
         }
     }
 
     /// Replaces the configuration document, with its audit event.
-    public func saveConfiguration(_ document: Data, by actor: String, audit: AuditEvent, at now: Date) async throws {
+    package func saveConfiguration(_ document: Data, by actor: String, audit: AuditEvent, at now: Date) async throws {
         try await database.transaction { tx in
             let model = try await SafeguardsSettingModel.find("configuration", on: tx) ?? SafeguardsSettingModel()
             model.id = "configuration"
@@ -158,7 +158,7 @@ public struct SafeguardsStore: Sendable {
     // MARK: Approvals
 
     /// Stores a held request with its audit events.
-    public func hold(_ record: ApprovalRecord, audit: [AuditEvent], at now: Date) async throws {
+    package func hold(_ record: ApprovalRecord, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             let model = ApprovalModel()
             model.id = record.id
@@ -181,12 +181,12 @@ public struct SafeguardsStore: Sendable {
         }
     }
 
-    public func approval(_ id: String) async throws -> ApprovalRecord? {
+    package func approval(_ id: String) async throws -> ApprovalRecord? {
         try await ApprovalModel.find(id, on: db).map(Self.record)
     }
 
     /// Approvals, newest first, filtered by state and requester.
-    public func approvals(state: ApprovalRecord.State? = nil, requester: String? = nil, limit: Int = 200) async throws -> [ApprovalRecord] {
+    package func approvals(state: ApprovalRecord.State? = nil, requester: String? = nil, limit: Int = 200) async throws -> [ApprovalRecord] {
         var query = try ApprovalModel.query(on: db).sort(\.$requestedAt, .descending).sort(\.$id, .descending).limit(limit)
         if let state { query = query.filter(\.$state == state.rawValue) }
         if let requester { query = query.filter(\.$requester == requester) }
@@ -195,7 +195,7 @@ public struct SafeguardsStore: Sendable {
 
     /// Records the approver's decision.
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when it was already decided.
-    public func decide(_ id: String, approved: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> ApprovalRecord {
+    package func decide(_ id: String, approved: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> ApprovalRecord {
         try await database.transaction { tx in
             guard let model = try await ApprovalModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No approval \(id).") }
             guard model.state == ApprovalRecord.State.pending.rawValue else {
@@ -212,7 +212,7 @@ public struct SafeguardsStore: Sendable {
     }
 
     /// Notes what releasing an approved request produced.
-    public func setOutcome(_ id: String, _ outcome: String) async throws {
+    package func setOutcome(_ id: String, _ outcome: String) async throws {
         try await database.writing { db in
             guard let model = try await ApprovalModel.find(id, on: db) else { return }
             model.outcome = outcome

@@ -1,10 +1,10 @@
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class SubjectRequestModel: Model, @unchecked Sendable {
@@ -37,16 +37,16 @@ struct CreateSubjectRequests: AsyncMigration {
 }
 
 /// Data subjects' requests, with what the searches found.
-public struct SubjectRequestStore: Sendable {
+package struct SubjectRequestStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
     private var db: any Database { get throws { try database.database } }
 
-    public func create(_ request: SubjectRequest, audit: AuditEvent, at now: Date) async throws {
+    package func create(_ request: SubjectRequest, audit: AuditEvent, at now: Date) async throws {
         try await database.transaction { tx in
             let model = SubjectRequestModel()
             model.id = request.id
@@ -59,19 +59,19 @@ public struct SubjectRequestStore: Sendable {
         }
     }
 
-    public func request(_ id: String) async throws -> (request: SubjectRequest, findings: Data?)? {
+    package func request(_ id: String) async throws -> (request: SubjectRequest, findings: Data?)? {
         guard let model = try await SubjectRequestModel.find(id, on: db) else { return nil }
         return (try JSON.decoder.decode(SubjectRequest.self, from: model.documentJSON), model.findingsJSON)
     }
 
     /// Requests, open ones first by deadline, then decided ones newest first.
-    public func requests(limit: Int = 500) async throws -> [SubjectRequest] {
+    package func requests(limit: Int = 500) async throws -> [SubjectRequest] {
         let models = try await SubjectRequestModel.query(on: db).sort(\.$receivedAt, .descending).limit(limit).all()
         let requests = try models.map { try JSON.decoder.decode(SubjectRequest.self, from: $0.documentJSON) }
         return requests.filter { $0.state == .open }.sorted { $0.dueAt < $1.dueAt } + requests.filter { $0.state == .decided }
     }
 
-    public func saveFindings(_ id: String, findings: Data, audit: AuditEvent, at now: Date) async throws {
+    package func saveFindings(_ id: String, findings: Data, audit: AuditEvent, at now: Date) async throws {
         try await database.transaction { tx in
             guard let model = try await SubjectRequestModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No subject request \(id).") }
             model.findingsJSON = findings
@@ -82,7 +82,7 @@ public struct SubjectRequestStore: Sendable {
 
     /// Records the decision.
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when already decided.
-    public func decide(_ id: String, _ decision: SubjectRequest.Decision, audit: AuditEvent, at now: Date) async throws -> SubjectRequest {
+    package func decide(_ id: String, _ decision: SubjectRequest.Decision, audit: AuditEvent, at now: Date) async throws -> SubjectRequest {
         try await database.transaction { tx in
             guard let model = try await SubjectRequestModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No subject request \(id).") }
             var request = try JSON.decoder.decode(SubjectRequest.self, from: model.documentJSON)

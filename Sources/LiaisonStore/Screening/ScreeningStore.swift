@@ -1,12 +1,12 @@
 import Crypto
 import FluentKit
-public import LiaisonCore
+package import LiaisonCore
 import SQLKit
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+package import FoundationEssentials
 #else
-public import Foundation
+package import Foundation
 #endif
 
 final class ScreeningListModel: Model, @unchecked Sendable {
@@ -133,57 +133,57 @@ struct CreateScreening: AsyncMigration {
 }
 
 /// A list as stored: name, kind, version and size.
-public struct ScreeningListSummary: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case sanctions, national }
-    public var name: String
-    public var kind: Kind
-    public var format: String
-    public var version: Int
-    public var updatedAt: Date
-    public var description: String
-    public var entries: Int
+package struct ScreeningListSummary: Sendable, Codable, Equatable {
+    package enum Kind: String, Sendable, Codable { case sanctions, national }
+    package var name: String
+    package var kind: Kind
+    package var format: String
+    package var version: Int
+    package var updatedAt: Date
+    package var description: String
+    package var entries: Int
 }
 
 /// One stored entry of a list.
-public struct ScreeningEntryRecord: Sendable, Codable, Equatable {
-    public var list: String
-    public var entry: Data
-    public var details: Data
-    public var active: Bool
+package struct ScreeningEntryRecord: Sendable, Codable, Equatable {
+    package var list: String
+    package var entry: Data
+    package var details: Data
+    package var active: Bool
 }
 
 /// What an import changed.
-public struct ListImportReport: Sendable, Codable, Equatable {
-    public var list: String
-    public var version: Int
-    public var entries: Int
-    public var added: [String]
-    public var removed: [String]
-    public var changed: [String]
+package struct ListImportReport: Sendable, Codable, Equatable {
+    package var list: String
+    package var version: Int
+    package var entries: Int
+    package var added: [String]
+    package var removed: [String]
+    package var changed: [String]
 }
 
 /// A stored screening result: one candidate of one query, a potential match until a person decides.
-public struct ScreeningResultRecord: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable, CaseIterable { case potential, confirmed, falsePositive = "false-positive" }
-    public var id: String
-    public var screenedAt: Date
-    public var actor: String
-    public var query: Data
-    public var inputKey: String
-    public var list: String
-    public var listVersion: Int
-    public var entryID: String
-    public var matchedName: String
-    public var score: Double
-    public var explanation: Data
-    public var algorithm: String
-    public var parameters: Data
-    public var status: Status
-    public var decidedBy: String?
-    public var decidedAt: Date?
-    public var reason: String?
+package struct ScreeningResultRecord: Sendable, Codable, Equatable {
+    package enum Status: String, Sendable, Codable, CaseIterable { case potential, confirmed, falsePositive = "false-positive" }
+    package var id: String
+    package var screenedAt: Date
+    package var actor: String
+    package var query: Data
+    package var inputKey: String
+    package var list: String
+    package var listVersion: Int
+    package var entryID: String
+    package var matchedName: String
+    package var score: Double
+    package var explanation: Data
+    package var algorithm: String
+    package var parameters: Data
+    package var status: Status
+    package var decidedBy: String?
+    package var decidedAt: Date?
+    package var reason: String?
 
-    public init(id: String, screenedAt: Date, actor: String, query: Data, inputKey: String, list: String, listVersion: Int, entryID: String,
+    package init(id: String, screenedAt: Date, actor: String, query: Data, inputKey: String, list: String, listVersion: Int, entryID: String,
                 matchedName: String, score: Double, explanation: Data, algorithm: String, parameters: Data) {
         self.id = id
         self.screenedAt = screenedAt
@@ -202,33 +202,33 @@ public struct ScreeningResultRecord: Sendable, Codable, Equatable {
     }
 
     /// The key under which a false-positive clearance is remembered.
-    public var clearanceKey: String { "\(inputKey)/\(list)/\(listVersion)/\(entryID)" }
+    package var clearanceKey: String { "\(inputKey)/\(list)/\(listVersion)/\(entryID)" }
 }
 
 /// A designation on a national list and its due process.
-public struct DesignationRecord: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable { case notified, effective, withdrawn }
-    public var id: String
-    public var list: String
-    public var entryID: String
+package struct DesignationRecord: Sendable, Codable, Equatable {
+    package enum Status: String, Sendable, Codable { case notified, effective, withdrawn }
+    package var id: String
+    package var list: String
+    package var entryID: String
     /// The confirmed screening result the designation rests on.
-    public var resultID: String
-    public var subject: String
-    public var grounds: String
-    public var status: Status
-    public var designatedBy: String
-    public var notifiedAt: Date
-    public var notificationMethod: String
-    public var responseWindowDays: Int
-    public var windowEndsAt: Date
-    public var response: String?
-    public var respondedAt: Date?
-    public var urgencyOverride: String?
-    public var overriddenBy: String?
-    public var effectiveAt: Date?
-    public var withdrawalReason: String?
+    package var resultID: String
+    package var subject: String
+    package var grounds: String
+    package var status: Status
+    package var designatedBy: String
+    package var notifiedAt: Date
+    package var notificationMethod: String
+    package var responseWindowDays: Int
+    package var windowEndsAt: Date
+    package var response: String?
+    package var respondedAt: Date?
+    package var urgencyOverride: String?
+    package var overriddenBy: String?
+    package var effectiveAt: Date?
+    package var withdrawalReason: String?
 
-    public init(id: String, list: String, entryID: String, resultID: String, subject: String, grounds: String, status: Status,
+    package init(id: String, list: String, entryID: String, resultID: String, subject: String, grounds: String, status: Status,
                 designatedBy: String, notifiedAt: Date, notificationMethod: String, responseWindowDays: Int, windowEndsAt: Date) {
         self.id = id
         self.list = list
@@ -247,10 +247,10 @@ public struct DesignationRecord: Sendable, Codable, Equatable {
 
 /// Sanctions and watch lists, screening results with their adjudication, remembered clearances and
 /// designations.
-public struct ScreeningStore: Sendable {
+package struct ScreeningStore: Sendable {
     let database: LiaisonDatabase
 
-    public init(database: LiaisonDatabase) {
+    package init(database: LiaisonDatabase) {
         self.database = database
     }
 
@@ -258,7 +258,7 @@ public struct ScreeningStore: Sendable {
 
     // MARK: Lists
 
-    public func lists() async throws -> [ScreeningListSummary] {
+    package func lists() async throws -> [ScreeningListSummary] {
         let lists = try await ScreeningListModel.query(on: db).sort(\.$id).all()
         var out: [ScreeningListSummary] = []
         for list in lists {
@@ -268,7 +268,7 @@ public struct ScreeningStore: Sendable {
         return out
     }
 
-    public func list(_ name: String) async throws -> ScreeningListSummary? {
+    package func list(_ name: String) async throws -> ScreeningListSummary? {
         guard let model = try await ScreeningListModel.find(name, on: db) else { return nil }
         return Self.summary(model, entries: try await ScreeningEntryModel.query(on: db).filter(\.$listName == name).count())
     }
@@ -279,7 +279,7 @@ public struct ScreeningStore: Sendable {
     }
 
     /// The entries of the lists named (every list when nil), with each list's version.
-    public func entries(lists: [String]? = nil, activeOnly: Bool = true) async throws -> [(list: String, version: Int, record: ScreeningEntryRecord, id: String)] {
+    package func entries(lists: [String]? = nil, activeOnly: Bool = true) async throws -> [(list: String, version: Int, record: ScreeningEntryRecord, id: String)] {
         let versions = Dictionary(uniqueKeysWithValues: try await ScreeningListModel.query(on: db).all().map { ($0.id!, $0.version) })  // checked: a row loaded from the database has its primary key
         var query = try ScreeningEntryModel.query(on: db).sort(\.$id)
         if activeOnly { query = query.filter(\.$active == true) }
@@ -290,14 +290,14 @@ public struct ScreeningStore: Sendable {
         }
     }
 
-    public func entry(list: String, id: String) async throws -> ScreeningEntryRecord? {
+    package func entry(list: String, id: String) async throws -> ScreeningEntryRecord? {
         guard let model = try await ScreeningEntryModel.find("\(list)/\(id)", on: db) else { return nil }
         return ScreeningEntryRecord(list: model.listName, entry: model.entryJSON, details: model.detailsJSON, active: model.active)
     }
 
     /// Replaces the entries of list `name` with `entries` (id → entry JSON, details JSON) in one
     /// transaction, creating the list if needed; the version goes up by one when anything changed.
-    public func replace(list name: String, kind: ScreeningListSummary.Kind, format: String, description: String,
+    package func replace(list name: String, kind: ScreeningListSummary.Kind, format: String, description: String,
                         entries: [(id: String, entry: Data, details: Data)], audit: [AuditEvent], at now: Date) async throws -> ListImportReport {
         try await database.transaction { tx in
             var existing = Set(try await ScreeningEntryModel.query(on: tx).filter(\.$listName == name).all().map(\.entryID))
@@ -318,7 +318,7 @@ public struct ScreeningStore: Sendable {
 
     /// Applies upserts and deletions to list `name` in one transaction (a delta file, or an edit
     /// of a national list).
-    public func apply(list name: String, kind: ScreeningListSummary.Kind, format: String, description: String,
+    package func apply(list name: String, kind: ScreeningListSummary.Kind, format: String, description: String,
                       upserts: [(id: String, entry: Data, details: Data, active: Bool)], deletions: [String],
                       audit: [AuditEvent], at now: Date) async throws -> ListImportReport {
         try await database.transaction { tx in
@@ -417,7 +417,7 @@ public struct ScreeningStore: Sendable {
 
     // MARK: Results and adjudication
 
-    public func save(_ results: [ScreeningResultRecord], audit: [AuditEvent], at now: Date) async throws {
+    package func save(_ results: [ScreeningResultRecord], audit: [AuditEvent], at now: Date) async throws {
         guard !results.isEmpty || !audit.isEmpty else { return }
         try await database.transaction { tx in
             for record in results {
@@ -442,18 +442,18 @@ public struct ScreeningStore: Sendable {
         }
     }
 
-    public func result(_ id: String) async throws -> ScreeningResultRecord? {
+    package func result(_ id: String) async throws -> ScreeningResultRecord? {
         try await ScreeningResultModel.find(id, on: db).map(Self.record)
     }
 
-    public func results(status: ScreeningResultRecord.Status?, limit: Int = 200) async throws -> [ScreeningResultRecord] {
+    package func results(status: ScreeningResultRecord.Status?, limit: Int = 200) async throws -> [ScreeningResultRecord] {
         var query = try ScreeningResultModel.query(on: db).sort(\.$screenedAt, .descending).sort(\.$id, .descending).limit(limit)
         if let status { query = query.filter(\.$status == status.rawValue) }
         return try await query.all().map(Self.record)
     }
 
     /// Clearance keys already decided as false positives among `keys`.
-    public func clearances(among keys: [String]) async throws -> [String: String] {
+    package func clearances(among keys: [String]) async throws -> [String: String] {
         guard !keys.isEmpty else { return [:] }
         var out: [String: String] = [:]
         for chunk in stride(from: 0, to: keys.count, by: 500) {
@@ -466,7 +466,7 @@ public struct ScreeningStore: Sendable {
     /// Records a person's decision on a potential match; a false positive is remembered for the
     /// same input and list version.
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when it was already decided.
-    public func adjudicate(_ id: String, status: ScreeningResultRecord.Status, reason: String, by user: String, audit: AuditEvent, at now: Date) async throws -> ScreeningResultRecord {
+    package func adjudicate(_ id: String, status: ScreeningResultRecord.Status, reason: String, by user: String, audit: AuditEvent, at now: Date) async throws -> ScreeningResultRecord {
         try await database.transaction { tx in
             guard let model = try await ScreeningResultModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No screening result \(id).") }
             guard model.status == ScreeningResultRecord.Status.potential.rawValue else {
@@ -506,17 +506,17 @@ public struct ScreeningStore: Sendable {
 
     // MARK: Designations
 
-    public func designations() async throws -> [DesignationRecord] {
+    package func designations() async throws -> [DesignationRecord] {
         try await DesignationModel.query(on: db).sort(\.$id, .descending).all().map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
-    public func designation(_ id: String) async throws -> DesignationRecord? {
+    package func designation(_ id: String) async throws -> DesignationRecord? {
         try await DesignationModel.find(id, on: db).map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }
 
     /// Stores a designation, and with it (in the same transaction) its entry on the national list,
     /// active only when the designation is effective.
-    public func save(_ designation: DesignationRecord, entry: Data, details: Data, kind: ScreeningListSummary.Kind, audit: [AuditEvent], at now: Date) async throws {
+    package func save(_ designation: DesignationRecord, entry: Data, details: Data, kind: ScreeningListSummary.Kind, audit: [AuditEvent], at now: Date) async throws {
         try await database.transaction { tx in
             let model = try await DesignationModel.find(designation.id, on: tx) ?? DesignationModel()
             model.id = designation.id
@@ -539,7 +539,7 @@ public struct ScreeningStore: Sendable {
     }
 
     /// Designations whose response window has ended but that are not yet effective.
-    public func due(at now: Date) async throws -> [DesignationRecord] {
+    package func due(at now: Date) async throws -> [DesignationRecord] {
         try await DesignationModel.query(on: db).filter(\.$status == DesignationRecord.Status.notified.rawValue)
             .filter(\.$windowEndsAt <= now).all().map { try JSON.decoder.decode(DesignationRecord.self, from: $0.recordJSON) }
     }

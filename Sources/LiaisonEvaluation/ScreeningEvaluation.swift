@@ -1,5 +1,6 @@
 public import Foundation
 public import LiaisonCore
+public import LiaisonMatching
 
 /// The screening evaluation harness: a labelled query set built from real lists, and the
 /// precision, recall and per-script false-positive rates of the matcher on it.
