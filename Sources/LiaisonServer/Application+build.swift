@@ -1,32 +1,32 @@
-package import Foundation
-package import Hummingbird
-package import HummingbirdTLS
-package import HummingbirdCore
-package import Crypto
-package import NIOSSL
-package import ServiceLifecycle
-package import LiaisonCore
-package import LiaisonCrypto
-package import LiaisonSafeguards
-package import LiaisonStore
-package import Logging
-package import NIOCore
+public import Foundation
+public import Hummingbird
+public import HummingbirdTLS
+public import HummingbirdCore
+public import Crypto
+public import NIOSSL
+public import ServiceLifecycle
+public import LiaisonCore
+public import LiaisonCrypto
+public import LiaisonSafeguards
+public import LiaisonStore
+public import Logging
+public import NIOCore
 
 /// A built node: the Hummingbird application and what tests and the CLI need to know about it.
-package struct LiaisonApplication: Sendable {
-    package typealias App = Application<RouterResponder<LiaisonRequestContext>>
+public struct LiaisonApplication: Sendable {
+    public typealias App = Application<RouterResponder<LiaisonRequestContext>>
 
     /// The application; run it with `runService()` or put it in a `ServiceGroup`.
-    package let application: App
+    public let application: App
     /// Every route with its declared access rule.
-    package let routes: [RouteSpec]
+    public let routes: [RouteSpec]
     /// The node's public identity document.
-    package let identity: IdentityDocument
+    public let identity: IdentityDocument
     /// The node's database (already migrated), for the CLI and tests.
-    package let database: LiaisonDatabase
+    public let database: LiaisonDatabase
 
     /// Runs the node until SIGTERM or SIGINT, then shuts down gracefully.
-    package func run() async throws {
+    public func run() async throws {
         try await application.runService()
     }
 }
@@ -40,13 +40,15 @@ package struct LiaisonApplication: Sendable {
 ///   - configuration: what to build.
 ///   - onServerRunning: called with the bound port once the server listens (port 0 → a free port).
 /// - Throws: ``LiaisonError`` `.configuration` or `.unavailable`, with a message for the operator.
-package func buildApplication(
+public func buildApplication(
     configuration: NodeConfiguration,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
     onFederationRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> LiaisonApplication {
     var logger = Logger(label: "liaison")
     logger.logLevel = configuration.logLevel
+    // Checked before the database opens: a bad TLS setting changes nothing.
+    let staffTLS = try staffTLSConfiguration(configuration)
     let node = try NodeDirectory(path: configuration.dataDirectory).load(databaseURL: configuration.databaseURL)
     logger[metadataKey: "agency"] = "\(node.settings.profile.agencyCode)"
 
@@ -72,7 +74,7 @@ package func buildApplication(
     let forms = FormReader(maxBodyBytes: configuration.maxBodyBytes)
 
     let router = Router(context: LiaisonRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: staffTLS != nil))
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ProblemMiddleware())
     let cookies = CookieNames(agencyCode: services.agencyCode)
@@ -122,6 +124,7 @@ package func buildApplication(
         .register(on: routes)
 
     var jobs = services.jobs(federating: configuration.federationPort != nil)
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(configuration.connectionIdleTimeout.components.seconds * 1_000_000_000))
     var federationSpecs: [RouteSpec] = []
     if let federationPort = configuration.federationPort {
         let federationRouter = Router(context: LiaisonRequestContext.self)
@@ -140,7 +143,7 @@ package func buildApplication(
             guard ["127.0.0.1", "localhost"].contains(configuration.host) else {
                 throw LiaisonError(.configuration, "--insecure-loopback serves the federation without TLS and is allowed only with --host 127.0.0.1")
             }
-            server = .http1()
+            server = .http1(configuration: http1)
         } else {
             var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(try node.keys.tlsCertificatePEM().utf8), format: .pem))],
@@ -151,7 +154,7 @@ package func buildApplication(
             // the partners' pinned certificates by PartnerPeerMiddleware before any body is read
             // (partners are self-signed and pinned, so no chain is built here).
             tls.certificateVerification = .optionalVerification
-            server = try .tls(.http1(), configuration: TLSChannelConfiguration(tlsConfiguration: tls, customAsyncVerificationCallback: { _ in .certificateVerified }))
+            server = try .tls(.http1(configuration: http1), configuration: TLSChannelConfiguration(tlsConfiguration: tls, customAsyncVerificationCallback: { _ in .certificateVerified }))
         }
         let federationLogger = logger
         jobs.append(Application(
@@ -170,6 +173,7 @@ package func buildApplication(
     let serverLogger = logger
     let application = Application(
         router: router,
+        server: try staffTLS.map { try .tls(.http1(configuration: http1), tlsConfiguration: $0) } ?? .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Liaison"),
         services: jobs,
         onServerRunning: { channel in
@@ -188,4 +192,27 @@ func resourceDirectory() throws -> URL {
         throw LiaisonError(.configuration, "the server's resources are missing from the installation; rebuild Liaison")
     }
     return url
+}
+
+/// The staff listener's TLS configuration from the configured certificate and key files, or `nil`
+/// when neither is set.
+/// - Throws: ``LiaisonError`` `.configuration` when only one is set or a file cannot be read.
+func staffTLSConfiguration(_ configuration: NodeConfiguration) throws -> TLSConfiguration? {
+    switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+    case (nil, nil):
+        return nil
+    case (let certificatePath?, let keyPath?):
+        do {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem))
+            )
+            tls.minimumTLSVersion = .tlsv12
+            return tls
+        } catch {
+            throw LiaisonError(.configuration, "cannot read the TLS certificate \(certificatePath) or key \(keyPath): \(error)")
+        }
+    default:
+        throw LiaisonError(.configuration, "--tls-certificate and --tls-key go together")
+    }
 }

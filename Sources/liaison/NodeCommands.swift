@@ -105,6 +105,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest wait between two delivery attempts to a partner that is down, in seconds.") var maxRetryDelay = 300
     @Flag(help: "Serve the federation over plain HTTP and allow http:// partner endpoints, on 127.0.0.1 only.") var insecureLoopback = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "PEM certificate chain for HTTPS on the staff listener (with --tls-key); HSTS is sent then.") var tlsCertificate: String?
+    @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
 
     func run() async throws {
         try await reportingOperatorErrors {
@@ -119,6 +121,8 @@ struct Serve: AsyncParsableCommand {
             configuration.databaseURL = options.effectiveDatabaseURL
             configuration.maxBodyBytes = maxBodyBytes
             configuration.secureCookies = !insecureCookies
+            configuration.tlsCertificatePath = tlsCertificate
+            configuration.tlsKeyPath = tlsKey
             configuration.logLevel = level
             configuration.insecureLoopback = insecureLoopback
             guard maxRetryDelay >= 1 else { throw LiaisonError(.configuration, "--max-retry-delay must be at least 1 second") }

@@ -9,7 +9,10 @@ import LiaisonCrypto
 import LiaisonStore
 import LiaisonTestSupport
 import NIOCore
+import NIOPosix
 import NIOSSL
+import ServiceLifecycle
+import Logging
 import Testing
 
 /// The findings of the attacker's review (issue 20): each was a request that stopped the node or
@@ -204,6 +207,73 @@ struct HardeningTests {
             #expect(refused.status == .tooManyRequests)
             node.clock.advance(by: 10 * 60 + 1)
             #expect(try await client.json("/api/v1/auth/token", method: .post, body: #"{"username":"analyst","password":"\#(user.password)"}"#).status == .ok)
+        }
+    }
+}
+
+@Suite("Hardening: the staff listener over TLS, idle connections")
+struct StaffListenerTests {
+    /// Runs one node with its listeners on loopback for `body`, given the staff port.
+    static func serve(_ configure: @escaping (inout NodeConfiguration) -> Void, _ body: (Int) async throws -> Void) async throws {
+        let ports = Ports()
+        let node = try await TestNode.make(ports: ports) {
+            $0.federationPort = 0
+            configure(&$0)
+        }
+        let group = ServiceGroup(configuration: .init(services: [node.app.application], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body(await ports.bound().web)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("with a certificate and key the API and pages are served over HTTPS with HSTS, and plain HTTP gets no answer")
+    func staffTLS() async throws {
+        let keys = try NodeKeys.generate(for: try NodeProfile(agencyCode: "XA-POL", name: "Test", jurisdiction: "XA", endpoint: "https://127.0.0.1:1"), now: Date())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificate = directory.appendingPathComponent("staff.crt").path, key = directory.appendingPathComponent("staff.key").path
+        try keys.tlsCertificatePEM().write(toFile: certificate, atomically: true, encoding: .utf8)
+        try keys.tlsKey.pemRepresentation.write(toFile: key, atomically: true, encoding: .utf8)
+        try await Self.serve({ $0.tlsCertificatePath = certificate; $0.tlsKeyPath = key }) { port in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(try keys.tlsCertificatePEM().utf8), format: .pem)])
+            tls.certificateVerification = .noHostnameVerification
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+            do {
+                let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/login"), timeout: .seconds(10))
+                #expect(response.status == .ok)
+                #expect(response.headers.first(name: "Strict-Transport-Security") == "max-age=31536000; includeSubDomains")
+                await #expect(throws: (any Error).self) {
+                    _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(5)).body.collect(upTo: 1024)
+                }
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+    }
+
+    @Test("a certificate without its key is a configuration error")
+    func halfConfigured() async throws {
+        await #expect(throws: LiaisonError.self) { _ = try await TestNode.make { $0.tlsCertificatePath = "/nonexistent.crt" } }
+    }
+
+    @Test("a client that connects and sends nothing is disconnected after the idle timeout")
+    func idleConnectionsClose() async throws {
+        try await Self.serve({ $0.connectionIdleTimeout = .seconds(1) }) { port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            let started = ContinuousClock.now
+            try await eventually("the server closes the idle connection", timeout: .seconds(15)) { !channel.isActive }
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 }

@@ -1,30 +1,30 @@
-package import Hummingbird
+public import Hummingbird
 import LiaisonCore
-package import LiaisonSafeguards
+public import LiaisonSafeguards
 
 /// One operation of the node: method, path, and the roles that may call it.
-package struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
+public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     /// Where the route belongs: the JSON API, the browser UI, or the operational probes.
-    package enum Surface: String, Sendable, Hashable {
+    public enum Surface: String, Sendable, Hashable {
         case api, web, probe
         /// Node-to-node endpoints on the federation listener, authenticated by signatures.
         case federation
     }
 
-    package let method: HTTPRequest.Method
+    public let method: HTTPRequest.Method
     /// Hummingbird path syntax (`/api/v1/users/:id`).
-    package let path: String
-    package let access: AccessRule
-    package let surface: Surface
+    public let path: String
+    public let access: AccessRule
+    public let surface: Surface
 
     /// The path in OpenAPI syntax (`/api/v1/users/{id}`).
-    package var openAPIPath: String {
+    public var openAPIPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
         }.joined(separator: "/")
     }
 
-    package var description: String { "\(method) \(path)" }
+    public var description: String { "\(method) \(path)" }
 }
 
 /// Registers routes on the router together with their declared access rule, and enforces that

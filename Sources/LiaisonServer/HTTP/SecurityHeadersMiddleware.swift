@@ -6,6 +6,10 @@ import Hummingbird
 /// response — JSON, attachments, problems — gets the strictest one, so that a file a partner sent
 /// as `text/html` cannot run script in the node's origin even when opened directly.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Whether the listener serves HTTPS: browsers are then told to use nothing else for a year
+    /// (RFC 6797 HTTP Strict Transport Security).
+    var strictTransportSecurity = false
+
     static var headers: [(HTTPField.Name, String)] {
         [
             (.init("X-Content-Type-Options")!, "nosniff"),  // checked: constant, valid header names
@@ -23,6 +27,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         for (name, value) in Self.headers where response.headers[name] == nil {
             response.headers[name] = value
+        }
+        if strictTransportSecurity {
+            response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains"  // checked: a constant, valid header name
         }
         if response.headers[Self.contentSecurityPolicy] == nil {
             response.headers[Self.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; sandbox"

@@ -40,6 +40,13 @@ public struct NodeConfiguration: Sendable {
     public var anomalyScanInterval: Duration = .seconds(3600)
     /// Hit/no-hit queries (or blinded identifiers) each partner may send per minute.
     public var hitQueriesPerMinute = 600
+    /// The staff listener's TLS certificate chain and private key (PEM files): with both set, the
+    /// API and the web UI are served over HTTPS with HSTS, and no reverse proxy is needed.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// A connection that sends nothing for this long is closed (a slow or stalled client cannot
+    /// hold a socket for ever), on both listeners.
+    public var connectionIdleTimeout: Duration = .seconds(30)
     /// Time source for tokens, sessions and lockouts.
     public var clock: any WallClock = SystemWallClock()
     public var logLevel: Logger.Level = .info
