@@ -446,15 +446,15 @@ struct ExchangeTests {
         var due = (0..<70).map { delivery("b\($0)", to: "XB-CUS") }
         due += (0..<3).map { delivery("c\($0)", to: "XC-PRO") }
         due.append(delivery("r0", to: "XB-CUS", kind: .readReceipt))
-        due.append(delivery("big", to: "XB-CUS", bytes: DeliveryService.batchBytes))
-        due += (0..<3).map { delivery("h\($0)", to: "XC-PRO", bytes: DeliveryService.batchBytes / 2) }
-        let batches = DeliveryService.batches(due)
+        due.append(delivery("big", to: "XB-CUS", bytes: OutboxDelivery.batchBytes))
+        due += (0..<3).map { delivery("h\($0)", to: "XC-PRO", bytes: OutboxDelivery.batchBytes / 2) }
+        let batches = OutboxDelivery.batches(due)
         #expect(batches.map { $0.map(\.id) }.flatMap { $0 }.sorted() == due.map(\.id).sorted(), "every delivery exactly once")
         #expect(batches.allSatisfy { batch in batch.allSatisfy { $0.recipient == batch[0].recipient } })
-        #expect(batches.allSatisfy { $0.count <= DeliveryService.batchSize })
-        #expect(batches.allSatisfy { $0.count == 1 || $0.reduce(0) { $0 + $1.payloadJSON.utf8.count } <= DeliveryService.batchBytes })
+        #expect(batches.allSatisfy { $0.count <= OutboxDelivery.batchSize })
+        #expect(batches.allSatisfy { $0.count == 1 || $0.reduce(0) { $0 + $1.payloadJSON.utf8.count } <= OutboxDelivery.batchBytes })
         #expect(batches.filter { $0.contains { $0.id == "r0" || $0.id == "big" } }.allSatisfy { $0.count == 1 })
-        #expect(batches.first?.count == DeliveryService.batchSize && batches.first?.first?.id == "b0", "in the order due")
+        #expect(batches.first?.count == OutboxDelivery.batchSize && batches.first?.first?.id == "b0", "in the order due")
     }
 
     @Test("after the receiver revokes the agreement its refusal reaches the sender as a failed delivery with the reason")

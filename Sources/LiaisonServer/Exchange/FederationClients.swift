@@ -49,7 +49,7 @@ actor FederationClients: Service {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
         // As many connections as deliveries in flight: with fewer, deliveries queue for a connection.
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: DeliveryService.connectionsPerPartner)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: OutboxDelivery.connectionsPerPartner)
         if endpoint.hasPrefix("https://") {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.minimumTLSVersion = .tlsv12

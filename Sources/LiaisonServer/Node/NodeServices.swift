@@ -131,7 +131,7 @@ package struct NodeServices: Sendable {
             PeriodicJob.anomalyScan(oversight, every: configuration.anomalyScanInterval, clock: clock, logger: logger),
             AuditSequencer(log: auditLog, wakeup: auditWakeup, logger: logger),
             PeriodicJob.auditCheckpoints(auditLog, every: configuration.checkpointInterval, clock: clock, logger: logger),
-            DeliveryService(
+            OutboxDelivery(
                 ownAgencyCode: agencyCode, messages: messages, federation: federation, clients: partnerClients, clock: clock, wakeup: deliveryWakeup,
                 logger: logger, maximumBackoff: TimeInterval(configuration.maximumRetryDelay.components.seconds)
             ),

@@ -78,3 +78,20 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// Sets `values` on row `id` of `table` only while its `column` still holds `expected` — one
+    /// UPDATE … WHERE … RETURNING, so that of two callers deciding the same thing at once exactly
+    /// one wins on either database. (Reading the row and then saving it does not: at PostgreSQL's
+    /// READ COMMITTED both readers see the old state and both writes go through.)
+    /// - Returns: whether this call changed the row.
+    package func compareAndSet(
+        table: String, id: String, column: String, expected: String, values: [(column: String, value: any Encodable & Sendable)]
+    ) async throws -> Bool {
+        let update = try sql.update(table)
+        for (name, value) in values { update.set(SQLIdentifier(name), to: SQLBind(value)) }
+        let changed = try await update.where(SQLIdentifier("id"), .equal, SQLBind(id)).where(SQLIdentifier(column), .equal, SQLBind(expected))
+            .returning(SQLIdentifier("id")).all()
+        return !changed.isEmpty
+    }
+}

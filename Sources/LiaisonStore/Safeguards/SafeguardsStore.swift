@@ -197,15 +197,14 @@ package struct SafeguardsStore: Sendable {
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when it was already decided.
     package func decide(_ id: String, approved: Bool, by user: String, reason: String, audit: AuditEvent, at now: Date) async throws -> ApprovalRecord {
         try await database.transaction { tx in
+            let decided = try await tx.compareAndSet(
+                table: ApprovalModel.schema, id: id, column: "state", expected: ApprovalRecord.State.pending.rawValue,
+                values: [("state", (approved ? ApprovalRecord.State.approved : .refused).rawValue), ("decided_by", user), ("decided_at", now), ("decision_reason", reason)]
+            )
             guard let model = try await ApprovalModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No approval \(id).") }
-            guard model.state == ApprovalRecord.State.pending.rawValue else {
+            guard decided else {
                 throw LiaisonError(.conflict, "Approval \(id) was already decided (\(model.state)) by \(model.decidedBy ?? "someone").")
             }
-            model.state = (approved ? ApprovalRecord.State.approved : .refused).rawValue
-            model.decidedBy = user
-            model.decidedAt = now
-            model.decisionReason = reason
-            try await model.save(on: tx)
             try await AuditStore.record([audit], at: now, on: tx)
             return Self.record(model)
         }

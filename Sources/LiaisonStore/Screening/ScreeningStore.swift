@@ -468,15 +468,14 @@ package struct ScreeningStore: Sendable {
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when it was already decided.
     package func adjudicate(_ id: String, status: ScreeningResultRecord.Status, reason: String, by user: String, audit: AuditEvent, at now: Date) async throws -> ScreeningResultRecord {
         try await database.transaction { tx in
+            let decided = try await tx.compareAndSet(
+                table: ScreeningResultModel.schema, id: id, column: "status", expected: ScreeningResultRecord.Status.potential.rawValue,
+                values: [("status", status.rawValue), ("decided_by", user), ("decided_at", now), ("reason", reason)]
+            )
             guard let model = try await ScreeningResultModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No screening result \(id).") }
-            guard model.status == ScreeningResultRecord.Status.potential.rawValue else {
+            guard decided else {
                 throw LiaisonError(.conflict, "Screening result \(id) was already decided (\(model.status)) by \(model.decidedBy ?? "someone").")
             }
-            model.status = status.rawValue
-            model.decidedBy = user
-            model.decidedAt = now
-            model.reason = reason
-            try await model.save(on: tx)
             let record = Self.record(model)
             if status == .falsePositive, try await ScreeningClearanceModel.find(record.clearanceKey, on: tx) == nil {
                 let clearance = ScreeningClearanceModel()

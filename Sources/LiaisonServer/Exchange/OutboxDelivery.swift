@@ -16,7 +16,7 @@ import ServiceLifecycle
 /// Exactly once: a delivery is marked delivered only after the partner's signed receipt is
 /// stored; if this node crashes before that, it posts again and the partner answers with the
 /// receipt it gave the first time, storing nothing twice.
-struct DeliveryService: Service {
+struct OutboxDelivery: Service {
     /// Deliveries taken from the outbox at a time.
     static let roundSize = 256
     /// Rounds in flight at once: the next round is read and posted while the last one waits for
