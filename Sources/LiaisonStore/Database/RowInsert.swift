@@ -84,14 +84,19 @@ extension Database {
     /// UPDATE … WHERE … RETURNING, so that of two callers deciding the same thing at once exactly
     /// one wins on either database. (Reading the row and then saving it does not: at PostgreSQL's
     /// READ COMMITTED both readers see the old state and both writes go through.)
+    /// - Parameter expected: the value `column` must hold; `nil` for NULL.
     /// - Returns: whether this call changed the row.
     package func compareAndSet(
-        table: String, id: String, column: String, expected: String, values: [(column: String, value: any Encodable & Sendable)]
+        table: String, id: String, column: String, expected: String?, values: [(column: String, value: any Encodable & Sendable)]
     ) async throws -> Bool {
         let update = try sql.update(table)
         for (name, value) in values { update.set(SQLIdentifier(name), to: SQLBind(value)) }
-        let changed = try await update.where(SQLIdentifier("id"), .equal, SQLBind(id)).where(SQLIdentifier(column), .equal, SQLBind(expected))
-            .returning(SQLIdentifier("id")).all()
-        return !changed.isEmpty
+        update.where(SQLIdentifier("id"), .equal, SQLBind(id))
+        if let expected {
+            update.where(SQLIdentifier(column), .equal, SQLBind(expected))
+        } else {
+            update.where(SQLIdentifier(column), .is, SQLLiteral.null)
+        }
+        return try await !update.returning(SQLIdentifier("id")).all().isEmpty
     }
 }

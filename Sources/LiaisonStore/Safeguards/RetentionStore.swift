@@ -208,11 +208,11 @@ package struct RetentionStore: Sendable {
     /// - Throws: ``LiaisonError`` `.notFound`, or `.conflict` when already released.
     package func release(_ id: String, by user: String, audit: AuditEvent, at now: Date) async throws -> LegalHold {
         try await database.transaction { tx in
+            let released = try await tx.compareAndSet(
+                table: LegalHoldModel.schema, id: id, column: "released_at", expected: nil, values: [("released_by", user), ("released_at", now)]
+            )
             guard let model = try await LegalHoldModel.find(id, on: tx) else { throw LiaisonError(.notFound, "No legal hold \(id).") }
-            guard model.releasedAt == nil else { throw LiaisonError(.conflict, "Legal hold \(id) was already released by \(model.releasedBy ?? "someone").") }
-            model.releasedBy = user
-            model.releasedAt = now
-            try await model.save(on: tx)
+            guard released else { throw LiaisonError(.conflict, "Legal hold \(id) was already released by \(model.releasedBy ?? "someone").") }
             try await AuditStore.record([audit], at: now, on: tx)
             return Self.hold(model)
         }

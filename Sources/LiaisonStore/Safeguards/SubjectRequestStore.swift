@@ -89,9 +89,11 @@ package struct SubjectRequestStore: Sendable {
             guard request.state == .open else { throw LiaisonError(.conflict, "Subject request \(id) was already decided (\(request.decision?.outcome.rawValue ?? "")).") }
             request.state = .decided
             request.decision = decision
-            model.state = request.state.rawValue
-            model.documentJSON = try JSON.encoder.encode(request)
-            try await model.save(on: tx)
+            // Decided once, also when two officers decide at the same moment.
+            guard try await tx.compareAndSet(
+                table: SubjectRequestModel.schema, id: id, column: "state", expected: SubjectRequest.State.open.rawValue,
+                values: [("state", request.state.rawValue), ("document_json", try JSON.encoder.encode(request))]
+            ) else { throw LiaisonError(.conflict, "Subject request \(id) was already decided.") }
             try await AuditStore.record([audit], at: now, on: tx)
             return request
         }
