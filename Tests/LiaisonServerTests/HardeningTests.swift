@@ -277,3 +277,14 @@ struct StaffListenerTests {
         }
     }
 }
+
+@Suite("Errors at the edge")
+struct ErrorMappingTests {
+    @Test("every kind's status has its reason phrase and the code the core maps it to", arguments: LiaisonError.Kind.allCases)
+    func statuses(kind: LiaisonError.Kind) {
+        #expect(kind.status.code == kind.httpStatus)
+        #expect(!kind.status.reasonPhrase.isEmpty)
+        let problem = Problem(LiaisonError(.init("x", kind), "detail"))
+        #expect(problem.status == kind.httpStatus && problem.title == kind.status.reasonPhrase && problem.type == "/problems/x")
+    }
+}

@@ -31,7 +31,7 @@ package struct Problem: Error, Codable, Sendable, Equatable {
     /// The problem for a Liaison error: its code names the type, its kind chooses the status
     /// (``LiaisonError/Kind/httpStatus``, the one mapping).
     package init(_ error: LiaisonError) {
-        self.init(HTTPResponse.Status(code: error.code.kind.httpStatus), code: error.code.rawValue, detail: error.message, reasons: error.reasons)
+        self.init(error.code.kind.status, code: error.code.rawValue, detail: error.message, reasons: error.reasons)
         self.errors = error.errors
     }
 
@@ -67,7 +67,26 @@ extension Problem {
 
 extension LiaisonError {
     /// The status the edge answers this error with.
-    var status: HTTPResponse.Status { .init(code: code.kind.httpStatus) }
+    var status: HTTPResponse.Status { code.kind.status }
+}
+
+extension LiaisonError.Kind {
+    /// ``httpStatus`` with its reason phrase (the problem's `title`); a test checks the two agree.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .unprocessable: .unprocessableContent
+        case .tooManyRequests: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
 }
 
 /// Turns every error thrown below it into an RFC 9457 problem response, and logs server faults.

@@ -58,7 +58,7 @@ final class RouteTable {
             case .permit:
                 // A web form changes state only with the browser session's CSRF token, which a bearer
                 // token does not have: refused here, before any byte of the body is read or parsed.
-                if surface == .web, method != .get, method != .head, context.principal != nil, context.credential == .bearerToken {
+                if surface == .web, access != .anonymous, method != .get, method != .head, context.credential == .bearerToken {
                     throw LiaisonError(.csrf, "Web forms are sent from a browser session; use the API (/api/v1) with a bearer token.")
                 }
                 guard let operation, let audit else { return try await handler(request, context) }
