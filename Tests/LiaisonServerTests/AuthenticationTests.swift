@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -123,5 +124,22 @@ struct AuthenticationTests {
             }
             #expect(try await node.userCount() == 2)
         }
+    }
+}
+
+extension AuthenticationTests {
+    @Test("a token whose iat lies in the future is refused, even when its signature is the node's")
+    func futureIssuedAt() async throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let present = ManualClock()
+        let future = ManualClock(present.now().addingTimeInterval(3_600))
+        let issuer = await APITokenAuthority(signingKey: key, issuer: "XA-POL", lifetime: .seconds(900), clock: future)
+        let verifier = await APITokenAuthority(signingKey: key, issuer: "XA-POL", lifetime: .seconds(900), clock: present)
+        let (token, _) = try await issuer.issue(userID: "u1", username: "ana", role: .analyst)
+        #expect(await issuer.principal(bearer: token)?.username == "ana")
+        #expect(await verifier.principal(bearer: token) == nil)
+        let slightlyAhead = ManualClock(present.now().addingTimeInterval(30))
+        let (skewed, _) = try await APITokenAuthority(signingKey: key, issuer: "XA-POL", lifetime: .seconds(900), clock: slightlyAhead).issue(userID: "u1", username: "ana", role: .analyst)
+        #expect(await verifier.principal(bearer: skewed)?.username == "ana", "half a minute of skew between replicas is allowed")
     }
 }

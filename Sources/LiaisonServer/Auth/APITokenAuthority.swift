@@ -73,21 +73,31 @@ public struct APITokenAuthority: Sendable {
         if let (principal, expiresAt) = verified.lookUp(token) {
             return expiresAt > now ? principal : nil
         }
-        guard let (principal, expiresAt) = await verifiedClaims(bearer: token) else { return nil }
+        guard let (principal, expiresAt, issuedAt) = await claims(bearer: token) else { return nil }
+        // A token issued in the future was not issued by this node's clock: refused (a minute's
+        // skew allowed between replicas).
+        guard issuedAt <= now.addingTimeInterval(Self.allowedSkew) else { return nil }
         verified.keep(token, principal: principal, expiresAt: expiresAt, now: now)
         return expiresAt > now ? principal : nil
     }
+
+    /// How far in the future a token's `iat` may lie (clocks of replicas differ a little).
+    static let allowedSkew: TimeInterval = 60
 
     /// Checks a token's signature, issuer, audience and role — every time, without the kept
     /// outcomes (the benchmark's measure of a first use).
     /// - Returns: the principal and the token's expiry, which the caller checks.
     public func verifiedClaims(bearer token: String) async -> (Principal, expiresAt: Date)? {
+        await claims(bearer: token).map { ($0.0, $0.expiresAt) }
+    }
+
+    private func claims(bearer token: String) async -> (Principal, expiresAt: Date, issuedAt: Date)? {
         guard let claims = try? await keys.verify(token, as: AccessTokenClaims.self),
             claims.iss.value == issuer,
             claims.aud.value.contains(Self.audience),
             let role = Role(rawValue: claims.role)
         else { return nil }
-        return (Principal(userID: claims.sub.value, username: claims.username, role: role), claims.exp.value)
+        return (Principal(userID: claims.sub.value, username: claims.username, role: role), claims.exp.value, claims.iat.value)
     }
 
     private let verified = VerifiedTokens()
