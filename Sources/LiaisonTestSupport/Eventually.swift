@@ -34,3 +34,14 @@ package func eventually(
 package func simulatedWork(for duration: Duration) async throws {
     try await Task.sleep(for: duration)
 }
+
+/// Runs `attempt` for each of `contenders` at once and counts those that succeeded (did not throw):
+/// for tests of what must happen once when callers race (a decision, a custody position, a log index).
+package func successes<Contender: Sendable>(racing contenders: [Contender], _ attempt: @escaping @Sendable (Contender) async throws -> Void) async -> Int {
+    await withTaskGroup(of: Bool.self) { group in
+        for contender in contenders {
+            group.addTask { (try? await attempt(contender)) != nil }
+        }
+        return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+    }
+}

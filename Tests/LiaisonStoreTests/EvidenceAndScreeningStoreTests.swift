@@ -38,13 +38,10 @@ struct EvidenceAndScreeningStoreTests {
         let database = try await backend.freshDatabase()
         let store = EvidenceStore(database: database)
         try await store.register(item(), firstEvent: Data("collected".utf8), audit: [], at: now)
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
-            for handler in ["a", "b", "c"] {
-                group.addTask { (try? await store.append(itemID: "ev-1", sequence: 1, signedJSON: Data(handler.utf8), audit: [], at: now)) != nil }
-            }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        let appended = await successes(racing: ["a", "b", "c"]) { handler in
+            try await store.append(itemID: "ev-1", sequence: 1, signedJSON: Data(handler.utf8), audit: [], at: now)
         }
-        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(appended == 1)
         #expect(try await store.events("ev-1").count == 2)
         await database.shutdown()
     }
@@ -82,16 +79,11 @@ struct EvidenceAndScreeningStoreTests {
             matchedName: "Viktor Morozov", score: 0.93, explanation: Data("{}".utf8), algorithm: "jaro-winkler", parameters: Data("{}".utf8)
         )
         try await store.save([result], audit: [], at: now)
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
-            for (user, status) in [("user:bo", ScreeningResultRecord.Status.confirmed), ("user:cy", .falsePositive)] {
-                group.addTask {
-                    (try? await store.adjudicate("res-1", status: status, reason: "Checked the date of birth.", by: user,
-                                                 audit: AuditEvent(time: now, operation: .screeningAdjudicated, actor: user), at: now)) != nil
-                }
-            }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        let decided = await successes(racing: [("user:bo", ScreeningResultRecord.Status.confirmed), ("user:cy", .falsePositive)]) { user, status in
+            _ = try await store.adjudicate("res-1", status: status, reason: "Checked the date of birth.", by: user,
+                                           audit: AuditEvent(time: now, operation: .screeningAdjudicated, actor: user), at: now)
         }
-        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(decided == 1)
         #expect(try await store.result("res-1")?.status != .potential)
         #expect(try await store.results(status: .potential).isEmpty)
         await database.shutdown()

@@ -47,15 +47,10 @@ struct SafeguardsAndHitStoreTests {
         let database = try await backend.freshDatabase()
         let store = SafeguardsStore(database: database)
         try await store.hold(approval(), audit: [], at: now)
-        let outcomes = await withTaskGroup(of: Bool.self) { group in
-            for (user, approve) in [("user:sam", true), ("user:kim", false)] {
-                group.addTask {
-                    (try? await store.decide("appr-1", approved: approve, by: user, reason: "Decided.", audit: AuditEvent(time: now, operation: .approvalDecided, actor: user), at: now)) != nil
-                }
-            }
-            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        let decided = await successes(racing: [("user:sam", true), ("user:kim", false)]) { user, approve in
+            _ = try await store.decide("appr-1", approved: approve, by: user, reason: "Decided.", audit: AuditEvent(time: now, operation: .approvalDecided, actor: user), at: now)
         }
-        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(decided == 1)
         #expect(try await AuditStore(database: database).queued(limit: 10).count == 1)
         await database.shutdown()
     }
