@@ -91,6 +91,7 @@ public struct ScreeningEvaluation: Sendable {
             guard let text = variant, text != name, !NameNormalizer.normalize(text).tokens.isEmpty else { continue }
             queries.append(Query(query: ScreeningQuery(name: text), expected: party, variant: kind.rawValue, script: Script.dominant(in: text)))
         }
+        queries += Self.classQueries(indexed: indexed, sample: sample / 4, random: &random)
         for negative in negatives {
             queries.append(Query(query: negative, expected: nil, variant: "negative", script: Script.dominant(in: negative.name)))
         }
@@ -197,6 +198,137 @@ public struct ScreeningEvaluation: Sendable {
             let date = dob.flatMap { record.fields.count > $0 && !record.fields[$0].isEmpty ? record.fields[$0] : nil }
             return ListedParty(id: "\(idPrefix)\(offset + 1)", kind: .person, names: [record.fields[nameColumn]], birthDates: date.map { [$0] } ?? [])
         }
+    }
+
+    // MARK: Classes of real queries
+
+    /// Queries of the classes users meet every day and the Latin variants do not cover, drawn
+    /// after them (so that adding a class does not change the others):
+    /// - `fewer-parts`: a person's given name and surname only, against a listed name of three
+    ///   parts or more ("Youssef Haddad" for "Youssef Abd al-Karim Haddad");
+    /// - `arabic-script-foreign`: a person whose name is not Arabic (the US Congress list, and
+    ///   list entries of Russian, Ukrainian, Belarusian, Chinese, Korean, Latin American or
+    ///   European nationality), written in Arabic script as an Arabic-speaking clerk writes it;
+    /// - `arabic-script-organisation`: an organisation's name transliterated into Arabic script
+    ///   ("أطلس شيب مانجمنت" for "ATLAS SHIP MANAGEMENT").
+    static func classQueries(indexed: [ListedParty], sample: Int, random: inout SplitMix64) -> [Query] {
+        var out: [Query] = []
+        var order = Array(indexed.indices)
+        random.shuffle(&order)
+        var counts: [String: Int] = [:]
+        func add(_ text: String, _ party: Int, _ variant: String) {
+            guard counts[variant, default: 0] < sample, !NameNormalizer.normalize(text).tokens.isEmpty else { return }
+            counts[variant, default: 0] += 1
+            out.append(Query(query: ScreeningQuery(name: text), expected: party, variant: variant, script: Script.dominant(in: text)))
+        }
+        for party in order {
+            let listed = indexed[party]
+            let name = listed.names[random.next(below: listed.names.count)]
+            let reading = readingOrder(name)
+            if listed.kind == .person {
+                let parts = reading.filter { !NameNormalizer.isParticle($0.lowercased()) && $0.count > 1 }
+                if parts.count >= 3, NameNormalizer.normalize(reading.joined(separator: " ")).tokens.count >= 3 {
+                    add(parts[0] + " " + parts[parts.count - 1], party, "fewer-parts")
+                }
+                if listed.id.hasPrefix("congress-") || !Set(listed.countries).isDisjoint(with: foreignOrigins) {
+                    add(toArabic(reading.joined(separator: " "), random: &random), party, "arabic-script-foreign")
+                }
+            } else if listed.kind == .organization, reading.count >= 2, reading.allSatisfy({ $0.allSatisfy(\.isLetter) }) {
+                add(toArabic(reading.joined(separator: " "), random: &random), party, "arabic-script-organisation")
+            }
+        }
+        return out
+    }
+
+    /// Nationalities whose names are not Arabic names, as ISO 3166-1 alpha-2 codes.
+    static let foreignOrigins: Set<String> = ["ru", "ua", "by", "kz", "cn", "kp", "kr", "ve", "co", "mx", "cu", "ni", "es", "pe",
+                                               "ar", "br", "pa", "gb", "us", "fr", "de", "it", "rs", "ba", "md", "ge", "am", "bg", "pl"]
+
+    /// "LAST, First Middle" as "First Middle LAST"; other names as written.
+    static func readingOrder(_ name: String) -> [String] {
+        let parts = name.split(separator: ",", maxSplits: 1).map { $0.split(separator: " ").map(String.init) }
+        return parts.count == 2 ? parts[1] + parts[0] : parts.first ?? []
+    }
+
+    /// A Latin name written in Arabic script the way Arabic-speaking clerks and press write
+    /// foreign names: consonants by sound (p as ب, v as ف or ڤ, g as غ or ج, ch as تش or ش), a
+    /// word's first vowel with alif, long and stressed vowels with ا, ي, و and some short ones
+    /// left out, doubled letters once. Each choice a clerk makes differently is drawn at random.
+    static func toArabic(_ text: String, random: inout SplitMix64) -> String {
+        func pick(_ options: [String]) -> String { options[random.next(below: options.count)] }
+        let vowels: Set<Character> = ["a", "e", "i", "o", "u", "y"]
+        var words: [String] = []
+        for word in text.lowercased().folding(options: .diacriticInsensitive, locale: nil).split(separator: " ") {
+            let letters = Array(word.filter { $0.isLetter })
+            guard letters.count > 1 else { continue }  // initials are left out
+            var out = ""
+            var index = 0
+            while index < letters.count {
+                let c = letters[index]
+                let next: Character? = index + 1 < letters.count ? letters[index + 1] : nil
+                let first = index == 0
+                if let next, next == c, !vowels.contains(c) { index += 1; continue }  // doubled consonant
+                let pair = next.map { String([c, $0]) } ?? ""
+                let digraphs: [String: [String]] = ["sh": ["ش"], "ch": ["تش", "ش"], "kh": ["خ"], "zh": ["ج", "ج"], "th": ["ث", "ت"],
+                                                     "ph": ["ف"], "gh": ["غ"], "ck": ["ك"], "ts": ["تس"], "tz": ["تس"], "qu": ["كو"]]
+                if let options = digraphs[pair] {
+                    out += pick(options)
+                    index += 2
+                    continue
+                }
+                // A y before a vowel is a consonant ("Yuri", "Maya").
+                if vowels.contains(c), !(c == "y" && next.map { vowels.contains($0) && $0 != "y" } == true) {
+                    // Vowel runs ("ei", "ou", "ia") are written as one long vowel.
+                    var run = String(c)
+                    while index + 1 < letters.count, vowels.contains(letters[index + 1]), run.count < 2 { index += 1; run.append(letters[index]) }
+                    let atEnd = index == letters.count - 1
+                    let lead = run.first!
+                    if first {
+                        out += lead == "o" || lead == "u" ? "أو" : (lead == "a" ? "أ" : "إي")
+                    } else if atEnd {
+                        out += lead == "a" && run.count == 1 ? pick(["ا", "ا", "ة"]) : (lead == "o" || lead == "u" ? "و" : (run == "e" ? pick(["", "ي"]) : (lead == "a" ? "اي" : "ي")))
+                    } else {
+                            // Foreign names are written with most of their vowels; some short ones fall.
+                        switch lead {
+                        case "a": out += pick(["ا", "ا", "ا", "ا", ""])
+                        case "e": out += pick(["ي", "ي", ""])
+                        case "i", "y": out += pick(["ي", "ي", "ي", "ي", ""])
+                        default: out += pick(["و", "و", "و", "و", ""])
+                        }
+                    }
+                    index += 1
+                    continue
+                }
+                let letter: String
+                switch c {
+                case "b", "p": letter = "ب"
+                case "c": letter = next.map { "eiy".contains($0) } == true ? "س" : "ك"
+                case "d": letter = "د"
+                case "f": letter = "ف"
+                case "g": letter = next.map { "eiy".contains($0) } == true ? pick(["ج", "غ"]) : pick(["غ", "غ", "ج"])
+                case "h": letter = "ه"
+                case "j": letter = "ج"
+                case "k": letter = "ك"
+                case "q": letter = pick(["ك", "ق"])
+                case "l": letter = "ل"
+                case "m": letter = "م"
+                case "n": letter = "ن"
+                case "r": letter = "ر"
+                case "s": letter = "س"
+                case "t": letter = "ت"
+                case "v": letter = pick(["ف", "ف", "ڤ"])
+                case "w": letter = "و"
+                case "x": letter = "كس"
+                case "y": letter = "ي"
+                case "z": letter = "ز"
+                default: letter = ""
+                }
+                out += letter
+                index += 1
+            }
+            if !out.isEmpty { words.append(out) }
+        }
+        return words.joined(separator: " ")
     }
 
     // MARK: Variants

@@ -52,6 +52,8 @@ struct ListsCommand: AsyncParsableCommand {
         @Option(help: "With --export: how many positive queries to time and export.") var queries: Int = 300
         @Option(help: "Screen this name against the harness's index and print the normalised tokens and the five best candidates down to 0.5 (or the first of --thresholds), with explanations (repeatable).") var explain: [String] = []
         @Option(help: "Write every miss and false alert at the (first) threshold to this file, one per line, for tuning.") var misses: String?
+        @Option(help: "Evaluate labelled pairs from this file instead (JSON lines {left, right, judgement} as OpenSanctions publishes them, or a CSV left,right,label): precision, recall and F1 at every threshold and the best F1. Needs no shared data.") var pairs: String?
+        @Flag(help: "Evaluate pairwise over the harness: each query with its own party and with the best other one.") var pairwise = false
 
         func run() async throws {
             try await reportingOperatorErrors {
@@ -61,7 +63,17 @@ struct ListsCommand: AsyncParsableCommand {
                     }
                     return value
                 }
+                if let pairs {
+                    guard let data = FileManager.default.contents(atPath: pairs) else { throw LiaisonError(.invalidInput, "cannot read \(pairs)") }
+                    let evaluation = try PairwiseEvaluation(file: String(decoding: data, as: UTF8.self))
+                    print(try Self.describe(evaluation.evaluate(parameters: MatchingParameters(threshold: values[0])), json: json))
+                    return
+                }
                 let evaluation = try ScreeningEvaluation.standard(sharedData: URL(fileURLWithPath: data), withSupportingData: withSupportingData)
+                if pairwise {
+                    print(try Self.describe(PairwiseEvaluation(harness: evaluation).evaluate(parameters: MatchingParameters(threshold: values[0])), json: json))
+                    return
+                }
                 let before = residentMemory()
                 let started = ContinuousClock.now
                 let parties = scale.map { evaluation.scaled(toNames: $0) } ?? evaluation.parties
@@ -122,6 +134,27 @@ struct ListsCommand: AsyncParsableCommand {
 }
 
 extension ListsCommand.Evaluate {
+    /// A pairwise report as text: the curve every 0.05, the best F1, the classes and scripts.
+    static func describe(_ report: PairwiseEvaluation.Report, json: Bool) throws -> String {
+        if json { return String(decoding: try JSON.readableEncoder.encode(report), as: UTF8.self) }
+        func line(_ point: PairwiseEvaluation.Point) -> String {
+            String(format: "threshold %.2f: precision %.3f recall %.3f F1 %.3f (%d true, %d false positives, %d missed)",
+                   point.threshold, point.precision, point.recall, point.f1, point.truePositives, point.falsePositives, point.falseNegatives)
+        }
+        func rates(_ table: [String: Double]) -> String {
+            table.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: ", ")
+        }
+        var lines = ["\(report.pairs) labelled pairs (\(report.positives) same, \(report.negatives) not)"]
+        lines += report.curve.enumerated().filter { $0.offset % 5 == 0 }.map { line($0.element) }
+        lines.append("best F1 " + line(report.best))
+        lines.append("at the default " + line(report.atDefault))
+        lines.append("  recall by class: \(rates(report.recallByGroup))")
+        lines.append("  false-positive rate by class: \(rates(report.falsePositiveRateByGroup))")
+        lines.append("  recall by script: \(rates(report.recallByScript))")
+        lines.append("  false-positive rate by script: \(rates(report.falsePositiveRateByScript))")
+        return lines.joined(separator: "\n")
+    }
+
     /// Every positive whose party was not raised and every negative that raised one, with the
     /// best candidate's name and score (a miss also shows its party's best score below the
     /// threshold), tab-separated.
@@ -213,6 +246,7 @@ struct ScreenCommand: AsyncParsableCommand {
     @Option(help: "Date of birth: YYYY, YYYY-MM or YYYY-MM-DD.") var dob: String?
     @Option(help: "Country: ISO 3166-1 code or name.") var country: String?
     @Option(help: "person, organization, vessel or aircraft.") var type: String?
+    @Option(help: "Report candidates scoring at least this (0.5–1; default: the node's, 0.80). Lower it to widen a search.") var threshold: Double?
     @Option(help: "A CSV file to screen in batch.") var input: String?
     @Option(help: "Where to write the batch results (JSON lines, one per input row).") var output: String?
     @Flag(help: "Print the single result as JSON.") var json = false
@@ -226,12 +260,12 @@ struct ScreenCommand: AsyncParsableCommand {
         try await reportingOperatorErrors {
             if let name {
                 print(try await ScreeningOperations.screen(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL,
-                                                           name: name, dob: dob, country: country, type: type, json: json))
+                                                           name: name, dob: dob, country: country, type: type, threshold: threshold, json: json))
                 return
             }
             let bar = ProgressBar()
             let summary = try await ScreeningOperations.screenBatch(
-                dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL, input: input!, output: output!,
+                dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL, input: input!, output: output!, threshold: threshold,
                 progress: { done, total in bar.show(done, total) })
             bar.finish()
             print(summary)

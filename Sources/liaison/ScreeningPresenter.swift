@@ -53,10 +53,12 @@ enum ScreeningOperations {
     }
 
     /// Screens one name; returns the outcome as text or JSON.
-    static func screen(dataDirectory: String, databaseURL: String?, name: String, dob: String?, country: String?, type: String?, json: Bool) async throws -> String {
+    static func screen(dataDirectory: String, databaseURL: String?, name: String, dob: String?, country: String?, type: String?,
+                       threshold: Double? = nil, json: Bool) async throws -> String {
         let query = try ScreeningService.query(name: name, birthDate: dob, country: country, kind: type)
+        let threshold = try ScreeningService.threshold(threshold)
         let outcome = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
-            try await service.screen(query, actor: "cli")
+            try await service.screen(query, threshold: threshold, actor: "cli")
         }
         if json {
             let encoder = JSON.readableEncoder
@@ -73,13 +75,14 @@ enum ScreeningOperations {
     }
 
     /// Screens a CSV file into a JSON-lines file; returns a summary.
-    static func screenBatch(dataDirectory: String, databaseURL: String?, input: String, output: String,
+    static func screenBatch(dataDirectory: String, databaseURL: String?, input: String, output: String, threshold: Double? = nil,
                                    progress: @escaping @Sendable (Int, Int) -> Void) async throws -> String {
+        let threshold = try ScreeningService.threshold(threshold)
         guard let data = FileManager.default.contents(atPath: input) else { throw LiaisonError(.invalidInput, "cannot read \(input)") }
         guard !FileManager.default.fileExists(atPath: output) else { throw LiaisonError(.conflict, "\(output) exists; choose another --output or remove it") }
         let rows = try ScreeningBatch.rows(String(decoding: data, as: UTF8.self))
         let lines = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
-            try await ScreeningBatch.run(rows, service: service, actor: "cli", progress: progress)
+            try await ScreeningBatch.run(rows, service: service, threshold: threshold, actor: "cli", progress: progress)
         }
         guard FileManager.default.createFile(atPath: output, contents: Data((lines.joined(separator: "\n") + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw LiaisonError(.configuration, "cannot write \(output)")

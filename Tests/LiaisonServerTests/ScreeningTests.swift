@@ -124,6 +124,35 @@ struct ScreeningTests {
         }
     }
 
+    @Test("a threshold widens one search and is reported with it; out of range it is refused; a script screening cannot read is named")
+    func threshold() async throws {
+        try await Self.withNode { client, supervisor, investigator, _ in
+            _ = try await Self.importSDN(client, supervisor)
+            let narrow = try await Self.screen(client, investigator, #"{"name":"Ivan Petrenko"}"#)
+            #expect((narrow["matches"] as? [Any])?.isEmpty == true)
+            let wide = try await Self.screen(client, investigator, #"{"name":"Ivan Petrenko","threshold":0.5}"#)
+            #expect(wide["threshold"] as? Double == 0.5)
+            let match = try #require((wide["matches"] as? [[String: Any]])?.first)
+            #expect(match["entryId"] as? String == "9001")
+            let score = try #require(match["score"] as? Double)
+            #expect(score >= 0.5 && score < 0.8)
+            for body in [#"{"name":"Ivan Petrenko","threshold":0.3}"#, #"{"name":"Ivan Petrenko","threshold":1.5}"#] {
+                let response = try await client.json("/api/v1/screening", method: .post, token: investigator, body: body)
+                #expect(response.status == .badRequest)
+                #expect(response.problem?.detail.contains("threshold") == true, "\(response.text)")
+            }
+            let batch = try await client.execute(uri: "/api/v1/screening/batch?threshold=abc", method: .post,
+                                                 headers: [.authorization: "Bearer \(investigator)", .contentType: "text/csv"], body: ByteBuffer(string: "name\nIvan Petrenko\n"))
+            #expect(batch.status == .badRequest)
+            let wideBatch = try await client.execute(uri: "/api/v1/screening/batch?threshold=0.5", method: .post,
+                                                     headers: [.authorization: "Bearer \(investigator)", .contentType: "text/csv"], body: ByteBuffer(string: "name\nIvan Petrenko\n"))
+            #expect(wideBatch.text.contains("9001"), "\(wideBatch.text)")
+            let tibetan = try await client.json("/api/v1/screening", method: .post, token: investigator, body: #"{"name":"བསྟན་འཛིན"}"#)
+            #expect(tibetan.status == .badRequest)
+            #expect(tibetan.problem?.detail.contains("Tibetan") == true, "\(tibetan.text)")
+        }
+    }
+
     @Test("batch screening answers one line per row, with row numbers and per-row errors")
     func batch() async throws {
         try await Self.withNode { client, supervisor, investigator, _ in

@@ -38,8 +38,8 @@ public enum NameNormalizer {
         // A script without vowels transliterates into consonant clusters that look like legal
         // forms ("عسل" → "sl"); there only the written-out phrases count.
         let abjad = script == .arabic || script == .hebrew
-        for token in raw {
-            if !abjad && isLegalForm(token) {
+        for (position, token) in raw.enumerated() {
+            if abjad ? isWrittenLegalForm(token, readings: readings[token] ?? [], alone: raw.count == 1 && position == 0) : isLegalForm(token) {
                 legal.append(token)
             } else if honorifics.contains(token) {
                 titles.append(token)
@@ -56,6 +56,20 @@ public enum NameNormalizer {
         return NormalizedName(tokens: tokens, legalForms: legal, honorifics: titles, script: script,
                               alternatives: tokens.map { readings[$0] ?? [] })
     }
+
+    /// Whether a token of a name in Arabic or Hebrew script is a legal form: translated
+    /// ("شركة" → company), or written out in letters whose consonants are those of a long form
+    /// ("كومباني", kwmbany, company; "ليميتد", limited; "لتد", ltd).
+    static func isWrittenLegalForm(_ token: String, readings: [String], alone: Bool) -> Bool {
+        guard !alone else { return false }
+        if token.count >= 3, legalForms.contains(token) { return true }
+        return ([token] + readings).contains { legalFormSkeletons.contains(skeleton(Array($0.utf8))) }
+    }
+
+    /// Consonant skeletons of the legal forms that Arabic-script names transliterate letter by
+    /// letter: three consonants or more, so that a name's consonants cannot pass for one.
+    private static let legalFormSkeletons: Set<[UInt8]> = Set(
+        ["company", "limited", "corporation", "incorporated", "ltd", "gmbh", "holding"].map { skeleton(Array($0.utf8)) })
 
     /// Joins runs of one-letter tokens that spell a legal form: "s a de c v" → "sa de cv",
     /// "l l c" → "llc", "sp z o o" → "spzoo". Initials of persons ("j p morgan") stay apart.
@@ -166,6 +180,9 @@ public enum NameNormalizer {
         // As Arabic script writes them, transliterated: شيخ, ملا, حاج, حاجي, مولوي, مولانا, دكتور.
         "shykh", "mla", "mlla", "haj", "hajy", "mwlwy", "mwlana", "dktwr",
     ]
+
+    /// Whether a normalised token is an article or a particle of filiation or origin ("al", "bin", "van").
+    public static func isParticle(_ token: String) -> Bool { particles.contains(Array(token.utf8)) }
 
     /// Articles and particles of filiation or origin, which lists and users add or leave out.
     static let particles: Set<[UInt8]> = Set([

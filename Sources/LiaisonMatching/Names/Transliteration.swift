@@ -71,7 +71,7 @@ enum Transliteration {
 
     /// The tokens of `text` transliterated, with alternatives for Arabic-script words.
     static func latiniseTokens(_ text: String) -> [Token] {
-        guard text.unicodeScalars.contains(where: { Script.of($0) == .arabic }) else {
+        guard text.unicodeScalars.contains(where: { let script = Script.of($0); return script == .arabic || script == .hangul }) else {
             return latinise(text).split(separator: " ").map { Token(text: String($0)) }
         }
         var out: [Token] = []
@@ -80,10 +80,17 @@ enum Transliteration {
             if !other.isEmpty { out += latinise(other).split(separator: " ").map { Token(text: String($0)) } }
             other = ""
         }
+        var hangulWords = 0
         for word in text.split(whereSeparator: { $0.isWhitespace }) {
             if word.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
                 flushOther()
                 out += arabicWord(word)
+            } else if word.unicodeScalars.contains(where: { (0xAC00...0xD7A3).contains($0.value) }) {
+                flushOther()
+                for part in word.split(whereSeparator: { !$0.isLetter }) {
+                    out += hangulWord(part, isFirstWord: hangulWords == 0)
+                    hangulWords += 1
+                }
             } else {
                 other += " " + word
             }
@@ -96,6 +103,51 @@ enum Transliteration {
     /// becomes a token "al" of its own, as the lists write it ("AL-TIKRITI"); other characters
     /// (Latin letters, digits) are kept, punctuation separates tokens.
     private static func arabicWord(_ word: Substring) -> [Token] {
+        let spelled = spelledArabicWord(word)
+        guard let meaning = organisationWord(word) else { return spelled }
+        // A word of an organisation's name translated ("للشحن", shipping): the English word,
+        // as lists write the name, with the letters' reading as an alternative.
+        return [Token(text: meaning, alternatives: spelled.last.map { [$0.text] + $0.alternatives.prefix(7) } ?? [])]
+    }
+
+    /// The English word that lists use for an Arabic word of organisation names, with its
+    /// prefixes (و and, ب with, ل for, ال the) removed.
+    static func organisationWord(_ word: Substring) -> String? {
+        let text = String(word).replacingOccurrences(of: "\u{0640}", with: "")
+        if let meaning = organisationVocabulary[text] { return meaning }
+        for prefix in ["وال", "بال", "لل", "ال", "و", "ل", "ب"] where text.hasPrefix(prefix) && text.count - prefix.count >= 3 {
+            if let meaning = organisationVocabulary[String(text.dropFirst(prefix.count))] { return meaning }
+        }
+        return nil
+    }
+
+    /// Words of organisation names as Arabic writes them, and the English word lists use. Legal
+    /// forms (شركة company, محدودة limited, ذ.م.م) map to the legal form and are set aside.
+    static let organisationVocabulary: [String: String] = {
+        let groups: [(String, [String])] = [
+            ("company", ["شركة", "شركه"]), ("limited", ["محدودة", "محدوده"]), ("establishment", ["مؤسسة", "مؤسسه"]),
+            ("group", ["مجموعة", "مجموعه"]), ("holding", ["قابضة", "قابضه"]),
+            ("trading", ["تجارة", "تجاره", "تجارية", "تجاري"]), ("international", ["دولية", "دولي", "دوليه"]),
+            ("shipping", ["شحن", "ملاحة", "ملاحه", "بحرية"]), ("transport", ["نقل"]), ("bank", ["بنك", "مصرف"]),
+            ("investment", ["استثمار", "استثمارات", "استثمارية"]), ("oil", ["نفط"]), ("petroleum", ["بترول"]),
+            ("industries", ["صناعات", "صناعية", "صناعي"]), ("services", ["خدمات"]), ("general", ["عامة", "عامه"]),
+            ("engineering", ["هندسة", "هندسية"]), ("contracting", ["مقاولات"]), ("tourism", ["سياحة", "سياحه"]),
+            ("exchange", ["صرافة", "صرافه"]), ("national", ["وطنية", "وطني"]), ("united", ["متحدة", "متحده"]),
+            ("gulf", ["خليج"]), ("electronics", ["إلكترونيات", "الكترونيات"]), ("technology", ["تكنولوجيا", "تقنية"]),
+            ("security", ["أمن"]), ("iron", ["حديد"]), ("steel", ["صلب"]), ("petrochemical", ["بتروكيماويات", "بتروكيماوية"]),
+            ("mining", ["تعدين"]), ("development", ["تطوير", "تنمية"]), ("construction", ["إنشاءات", "انشاءات", "بناء"]),
+            ("insurance", ["تأمين"]), ("charitable", ["خيرية", "خيريه"]), ("organization", ["منظمة", "منظمه"]),
+            ("office", ["مكتب"]), ("factory", ["مصنع"]), ("airlines", ["طيران"]), ("foundation", ["جمعية"]),
+            ("import", ["استيراد"]), ("export", ["تصدير"]), ("commercial", ["تجارية"]), ("maritime", ["بحري"]),
+        ]
+        var table: [String: String] = [:]
+        for (english, words) in groups {
+            for word in words where table[word] == nil { table[word] = english }
+        }
+        return table
+    }()
+
+    private static func spelledArabicWord(_ word: Substring) -> [Token] {
         var scalars = Array(word.unicodeScalars.filter { $0 != "\u{0640}" })  // tatweel
         var out: [Token] = []
         // "الله" (Allah) keeps its article; "ال" + two letters or more is the article.
@@ -109,9 +161,10 @@ enum Transliteration {
             guard !segments.isEmpty else { return }
             let primary = segments.map(\.primary).joined()
             var alternatives: [String] = []
-            // Readings with one letter changed, then with two, as long as there are few.
+            // Readings with one letter changed, then with two and three, as long as there are few
+            // ("إيفانوفيتش" needs v, v and ch for "Ivanovich").
             let ambiguous = segments.indices.filter { !segments[$0].others.isEmpty }
-            outer: for count in 1...min(2, max(ambiguous.count, 1)) where !ambiguous.isEmpty {
+            outer: for count in 1...min(3, max(ambiguous.count, 1)) where !ambiguous.isEmpty {
                 for chosen in combinations(of: ambiguous, count: count) {
                     var choices: [[String]] = [[]]
                     for position in chosen {
@@ -129,8 +182,17 @@ enum Transliteration {
             if !primary.isEmpty { out.append(Token(text: primary, alternatives: alternatives)) }
             segments = []
         }
+        var skipNext = false
         for (offset, scalar) in scalars.enumerated() {
-            if let letter = arabicLetters[scalar] {
+            if skipNext {
+                skipNext = false
+                continue
+            }
+            if scalar == "\u{062A}", offset + 1 < scalars.count, scalars[offset + 1] == "\u{0634}" {
+                // تش: the "ch" of foreign names ("سانتشيز", Sanchez; "إيفانوفيتش", Ivanovich).
+                segments.append(("tsh", ["ch"]))
+                skipNext = true
+            } else if let letter = arabicLetters[scalar] {
                 var primary = letter.primary
                 var others = letter.others
                 // The article inside a written-together name (عبدالرحمن, نورالدين) is often
@@ -142,7 +204,8 @@ enum Transliteration {
                 // A final ي is the long vowel i ("ALI", "HAMADI"); a final ه after a letter is
                 // mostly not written in Latin ("SHIHATA", "HAMADA"), sometimes is ("AL-MAZIDIH").
                 if last, scalar == "\u{064A}" || scalar == "\u{06CC}" { primary = "i" }
-                if last, scalar == "\u{0647}" { others = ["a"] }
+                // In foreign names a final ه writes a final e ("خوسيه", José).
+                if last, scalar == "\u{0647}" { others = ["a", "e"] }
                 // After t, k, d, s, g, c, z a plain h is a letter of its own (طه is Taha, not
                 // "th"); doubling it keeps the skeleton from reading a digraph.
                 if primary == "h", let last = segments.last?.primary.unicodeScalars.last, "tkdsgcz".unicodeScalars.contains(last) {
@@ -187,17 +250,19 @@ enum Transliteration {
     private static let arabicLetters: [Unicode.Scalar: (primary: String, others: [String])] = [
         "\u{0627}": ("a", []), "\u{0623}": ("a", []), "\u{0625}": ("i", []), "\u{0622}": ("a", []), "\u{0671}": ("a", []),
         "\u{0621}": ("", []), "\u{0624}": ("u", []), "\u{0626}": ("i", []), "\u{0649}": ("a", []),
-        "\u{0628}": ("b", []), "\u{062A}": ("t", []),
+        // Arabic has no p and no v: foreign names write them with ب and ف ("بتروف", Petrov).
+        "\u{0628}": ("b", ["p"]), "\u{062A}": ("t", []),
         "\u{062B}": ("th", ["s"]),            // ث: "Tharwat", "Osman"
         "\u{062C}": ("j", ["g"]),             // ج: "Jamal", Egyptian "Gamal"
-        "\u{062D}": ("h", []), "\u{062E}": ("kh", []), "\u{062F}": ("d", []),
+        "\u{062D}": ("h", []), "\u{062F}": ("d", []),
+        "\u{062E}": ("kh", ["j"]),           // خ: also the Spanish j ("خوسيه", José; "خوان", Juan)
         "\u{0630}": ("dh", ["z", "d"]),       // ذ: "Dhakir", Persian "Zakir"
         "\u{0631}": ("r", []), "\u{0632}": ("z", []), "\u{0633}": ("s", []), "\u{0634}": ("sh", []),
         "\u{0635}": ("s", []),
         "\u{0636}": ("d", ["z"]),             // ض: "Fadl", Urdu and Persian "Fazal"
         "\u{0637}": ("t", []),
         "\u{0638}": ("z", ["d", "th"]),       // ظ: "Kazim", Somali "Dahir", Iraqi "Kathim"
-        "\u{0639}": ("a", []), "\u{063A}": ("gh", []), "\u{0641}": ("f", []),
+        "\u{0639}": ("a", []), "\u{063A}": ("gh", []), "\u{0641}": ("f", ["v"]),
         "\u{0642}": ("q", ["g"]),             // ق: "Qasim", Maghrebi "Belgacem", "Gaddafi"
         "\u{0643}": ("k", []), "\u{0644}": ("l", []), "\u{0645}": ("m", []), "\u{0646}": ("n", []),
         "\u{0647}": ("h", []), "\u{0648}": ("w", []), "\u{064A}": ("y", []), "\u{0629}": ("a", []),
@@ -214,9 +279,10 @@ enum Transliteration {
     /// Lower-case ASCII letters, digits and single spaces for `text`; other characters become
     /// spaces, apostrophes disappear (O'Brien → obrien, Qa'ida → qaida).
     static func latinise(_ text: String) -> String {
-        if text.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
+        if text.unicodeScalars.contains(where: { let script = Script.of($0); return script == .arabic || script == .hangul }) {
             return latiniseTokens(text).map(\.text).joined(separator: " ")
         }
+        let text = hasKhmerOrLao(text) ? khmerAndLao(text) : text
         var needsICU = false
         var out = String.UnicodeScalarView()
         out.reserveCapacity(text.unicodeScalars.count)
@@ -280,11 +346,13 @@ enum Transliteration {
         let latin = text.applyingTransform(.toLatin, reverse: false) ?? text
         var out = String.UnicodeScalarView()
         var previous: Unicode.Scalar = " "
+        // For Hebrew and other abjads ICU writes the second letter of a digraph as "ẖ" (kẖ, sẖ,
+        // tẖ) and a letter h as a plain "h"; there, after t, k, s, d, g a plain h is a letter of
+        // its own, and doubling it keeps the skeleton from reading a digraph. Elsewhere (kana
+        // "shi", Devanagari "th") "h" is the digraph's.
+        let marksDigraphs = latin.unicodeScalars.contains("ẖ")
         for scalar in latin.unicodeScalars {
-            // ICU writes the second letter of a digraph as "ẖ" (kẖ, sẖ, tẖ) and a letter h as a
-            // plain "h". After t, k, s, d, g a plain h is a letter of its own; doubling it keeps
-            // the skeleton from reading a digraph.
-            if scalar == "h", "tkdsgcz".unicodeScalars.contains(previous) {
+            if marksDigraphs, scalar == "h", "tkdsgcz".unicodeScalars.contains(previous) {
                 out.append("h")
             }
             if scalar.isASCII { appendASCII(scalar, to: &out) } else { appendMapped(latinSpecial[scalar] ?? fold(scalar), to: &out) }
@@ -299,6 +367,7 @@ enum Transliteration {
         "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th",
         "ı": "i", "ħ": "h", "Ħ": "h", "ŋ": "ng", "ʻ": "", "ʼ": "", "ʿ": "", "ʾ": "",
         "ə": "a", "Ə": "a", "ŀ": "l", "ĸ": "k", "ſ": "s", "ẖ": "h",
+        "ǝ": "",  // Ethiopic sixth order as ICU writes it, mostly unwritten in names (Aḥǝmad, Ahmad)
     ]
 
     /// Russian, Ukrainian, Belarusian, Bulgarian, Serbian, Macedonian and Kazakh letters, close to

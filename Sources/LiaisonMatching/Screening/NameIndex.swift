@@ -21,6 +21,9 @@ public final class NameIndex: Sendable {
     let nameTokenStart: [UInt32]
     let nameTokens: [UInt32]
     let nameHasLegalForm: [Bool]
+    /// Where each name's first given name is among its tokens: after the surnames of a name
+    /// written "SURNAME, Given Middle", else 0 (capped at 255).
+    let nameGivenStart: [UInt8]
 
     // Vocabulary.
     let vocabulary: [String: UInt32]
@@ -45,6 +48,11 @@ public final class NameIndex: Sendable {
 
     /// Normalised birth years of each party, for quick comparison.
     let birthYears: [[Int]]
+
+    /// The indexed names of party `party` (names are stored in party order).
+    func names(of party: Int) -> Range<Int> {
+        Self.range(of: UInt32(party), in: nameParty)
+    }
 
     /// The number of indexed names (primary names and aliases).
     public var nameCount: Int { nameParty.count }
@@ -76,7 +84,7 @@ public final class NameIndex: Sendable {
         var tokenText: [[UInt8]] = []
         var documentFrequency: [UInt32] = []
         var nameParty: [UInt32] = [], nameText: [String] = [], nameTokenStart: [UInt32] = [0]
-        var nameTokens: [UInt32] = [], nameHasLegalForm: [Bool] = []
+        var nameTokens: [UInt32] = [], nameHasLegalForm: [Bool] = [], nameGivenStart: [UInt8] = []
         var glue: [(UInt64, UInt32)] = []
         for (partyIndex, party) in parties.enumerated() {
             var seen = Set<String>()
@@ -108,6 +116,12 @@ public final class NameIndex: Sendable {
                 nameTokens.append(contentsOf: ids)
                 nameTokenStart.append(UInt32(nameTokens.count))
                 nameHasLegalForm.append(!normalized.legalForms.isEmpty)
+                var givenStart = 0
+                if let comma = name.firstIndex(of: ",") {
+                    givenStart = NameNormalizer.normalize(String(name[..<comma])).tokens.count
+                    if givenStart >= normalized.tokens.count { givenStart = 0 }
+                }
+                nameGivenStart.append(UInt8(min(givenStart, 255)))
             }
         }
         // Weights: inverse document frequency (particles such as "al", "de", "bin" are common, so
@@ -180,6 +194,7 @@ public final class NameIndex: Sendable {
         self.nameTokenStart = nameTokenStart
         self.nameTokens = nameTokens
         self.nameHasLegalForm = nameHasLegalForm
+        self.nameGivenStart = nameGivenStart
         self.deletionKeys = deletions.map(\.0)
         self.deletionTokens = deletions.map(\.1)
         self.skeletonKeys = skeletons.map(\.0)
@@ -223,7 +238,7 @@ public final class NameIndex: Sendable {
     }
 
     /// The range of `key` in a sorted key array.
-    static func range(of key: UInt64, in keys: [UInt64]) -> Range<Int> {
+    static func range<Key: Comparable>(of key: Key, in keys: [Key]) -> Range<Int> {
         var low = 0, high = keys.count
         while low < high {
             let middle = (low + high) / 2

@@ -11,10 +11,26 @@ public struct MatchingParameters: Sendable, Hashable, Codable {
     public var typoSimilarity: Double = 0.85
     /// The weight of a listed token the query does not have, relative to its full weight.
     public var unmatchedListedWeight: Double = 0.5
+    /// The same when every part of the query found its partner: a query with fewer name parts
+    /// than the list ("Youssef Haddad" for "Youssef Abd al-Karim Haddad") is the most common real
+    /// query, and the parts the list adds are held against it only this much.
+    public var extraListedWeight: Double = 0.15
 
     public init(threshold: Double = 0.80, limit: Int = 10) {
         self.threshold = threshold
         self.limit = limit
+    }
+
+    private enum CodingKeys: String, CodingKey { case threshold, limit, typoSimilarity, unmatchedListedWeight, extraListedWeight }
+
+    /// Results stored before a parameter existed read with its value of that time.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        threshold = try container.decode(Double.self, forKey: .threshold)
+        limit = try container.decode(Int.self, forKey: .limit)
+        typoSimilarity = try container.decode(Double.self, forKey: .typoSimilarity)
+        unmatchedListedWeight = try container.decode(Double.self, forKey: .unmatchedListedWeight)
+        extraListedWeight = try container.decodeIfPresent(Double.self, forKey: .extraListedWeight) ?? unmatchedListedWeight
     }
 }
 
@@ -33,7 +49,7 @@ public struct MatchingParameters: Sendable, Hashable, Codable {
 /// match (at least 0.95).
 public struct NameMatcher: Sendable {
     /// Name and version of the algorithm, stored with every result.
-    public static let algorithm = "liaison-names/2"
+    public static let algorithm = "liaison-names/3"
 
     public let index: NameIndex
     public var parameters: MatchingParameters
@@ -46,10 +62,8 @@ public struct NameMatcher: Sendable {
     /// The candidates for `query`, best first, each at or above the threshold.
     public func screen(_ query: ScreeningQuery) -> [ScreeningCandidate] {
         let normalized = NameNormalizer.normalize(query.name)
-        let queryTokens = normalized.tokens.map { Array($0.utf8) }
-        guard !queryTokens.isEmpty else { return [] }
-        let plan = QueryPlan(tokens: queryTokens, alternatives: normalized.alternatives.map { $0.map { Array($0.utf8) } },
-                             script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
+        guard let plan = plan(normalized) else { return [] }
+        let queryTokens = plan.tokens
 
         // Candidate names: postings of the rarest tokens until what is left could not reach the
         // threshold on its own, plus names whose glued pairs equal a query token.
@@ -72,34 +86,68 @@ public struct NameMatcher: Sendable {
         }
         candidates.sort()
 
-        let queryKind: PartyKind = query.kind != .unknown ? query.kind : (normalized.legalForms.isEmpty ? .unknown : .organization)
+        let queryKind = Self.kind(of: query, normalized: normalized)
         var bestByParty: [UInt32: ScreeningCandidate] = [:]
         var previous: UInt32?
         for name in candidates where name != previous {
             previous = name
-            let (nameScore, _) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight), explain: false)
-            // Supporting data cannot lift a weak name above the threshold by more than 0.05.
-            guard Double(nameScore) >= parameters.threshold - 0.05 || !query.identifiers.isEmpty else { continue }
-            let (_, explanation) = plan.score(name: Int(name), unmatchedListedWeight: Float(parameters.unmatchedListedWeight), explain: true)
-            let party = Int(index.nameParty[Int(name)])
-            var result = explanation
-            result.nameScore = Double(nameScore)
-            var score = Double(nameScore)
-            for item in evidence(query: query, queryKind: queryKind, party: party, nameHasLegalForm: index.nameHasLegalForm[Int(name)]) {
-                result.evidence.append(item)
-                score += item.effect
-            }
-            if result.evidence.contains(where: { $0.field == .identifier && $0.effect > 0 }) { score = max(score, 0.95) }
-            score = min(1, max(0, score))
-            guard score >= parameters.threshold else { continue }
-            result.ignored = normalized.legalForms + normalized.honorifics
-            let candidate = ScreeningCandidate(partyIndex: party, partyID: index.parties[party].id,
-                                               matchedName: index.nameText[Int(name)], score: score, explanation: result)
-            if let existing = bestByParty[UInt32(party)], existing.score >= score { continue }
-            bestByParty[UInt32(party)] = candidate
+            guard let candidate = candidate(plan: plan, name: Int(name), query: query, queryKind: queryKind, normalized: normalized, floor: parameters.threshold),
+                  candidate.score >= parameters.threshold else { continue }
+            let party = UInt32(candidate.partyIndex)
+            if let existing = bestByParty[party], existing.score >= candidate.score { continue }
+            bestByParty[party] = candidate
         }
         return bestByParty.values.sorted { $0.score > $1.score || ($0.score == $1.score && $0.partyIndex < $1.partyIndex) }
             .prefix(parameters.limit).map { $0 }
+    }
+
+    /// What the query's tokens may stand for in the index; nil when it has no tokens.
+    private func plan(_ normalized: NormalizedName) -> QueryPlan? {
+        guard !normalized.tokens.isEmpty else { return nil }
+        return QueryPlan(tokens: normalized.tokens.map { Array($0.utf8) }, alternatives: normalized.alternatives.map { $0.map { Array($0.utf8) } },
+                         script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
+    }
+
+    /// The kind of party the query names: as given, else an organisation when it has a legal form.
+    private static func kind(of query: ScreeningQuery, normalized: NormalizedName) -> PartyKind {
+        query.kind != .unknown ? query.kind : (normalized.legalForms.isEmpty ? .unknown : .organization)
+    }
+
+    /// How `query` compares with one listed party, whatever the score: its best name, with the
+    /// explanation. For pairwise evaluation (is this query that party?) and for reviewers who
+    /// ask why an entry was not raised. Nil when the query has nothing to compare.
+    public func score(_ query: ScreeningQuery, against party: Int) -> ScreeningCandidate? {
+        let normalized = NameNormalizer.normalize(query.name)
+        guard index.parties.indices.contains(party), let plan = plan(normalized) else { return nil }
+        let queryKind = Self.kind(of: query, normalized: normalized)
+        var best: ScreeningCandidate?
+        for name in index.names(of: party) {
+            guard let candidate = candidate(plan: plan, name: name, query: query, queryKind: queryKind, normalized: normalized, floor: nil) else { continue }
+            if candidate.score > best?.score ?? -1 { best = candidate }
+        }
+        return best
+    }
+
+    /// Indexed name `name` as a candidate for the query: the name score moved by the supporting
+    /// data, or nil when the name scores under `floor` less 0.05 (what supporting data can add)
+    /// and no identifier could lift it.
+    private func candidate(plan: QueryPlan, name: Int, query: ScreeningQuery, queryKind: PartyKind, normalized: NormalizedName, floor: Double?) -> ScreeningCandidate? {
+        let (nameScore, _) = plan.score(name: name, parameters: parameters, explain: false)
+        // Supporting data cannot lift a weak name above the threshold by more than 0.05.
+        if let floor, Double(nameScore) < floor - 0.05, query.identifiers.isEmpty { return nil }
+        let (_, explanation) = plan.score(name: name, parameters: parameters, explain: true)
+        let party = Int(index.nameParty[name])
+        var result = explanation
+        result.nameScore = Double(nameScore)
+        var score = Double(nameScore)
+        for item in evidence(query: query, queryKind: queryKind, party: party, nameHasLegalForm: index.nameHasLegalForm[name]) {
+            result.evidence.append(item)
+            score += item.effect
+        }
+        if result.evidence.contains(where: { $0.field == .identifier && $0.effect > 0 }) { score = max(score, 0.95) }
+        result.ignored = normalized.legalForms + normalized.honorifics
+        return ScreeningCandidate(partyIndex: party, partyID: index.parties[party].id, matchedName: index.nameText[name],
+                                  score: min(1, max(0, score)), explanation: result)
     }
 
     private func evidence(query: ScreeningQuery, queryKind: PartyKind, party: Int, nameHasLegalForm: Bool) -> [MatchExplanation.Evidence] {
@@ -172,6 +220,12 @@ struct QueryPlan {
             var found: [UInt32: (Float, MatchExplanation.Method)] = [:]
             let text = String(decoding: token, as: UTF8.self)
             if let exact = index.vocabulary[text] { found[exact] = (1, .exact) }
+            // Another reading spelled as a listed token ("ri" for 리, read "lee" first).
+            if position < alternatives.count {
+                for reading in alternatives[position] {
+                    if let id = index.vocabulary[String(decoding: reading, as: UTF8.self)], found[id] == nil { found[id] = (1, .transliteration) }
+                }
+            }
             if token.count >= 3 {
                 for key in NameIndex.deletionNeighbourhood(token) {
                     for slot in NameIndex.range(of: key, in: index.deletionKeys) {
@@ -342,15 +396,17 @@ struct QueryPlan {
 
     /// The name score of indexed name `name` and its explanation.
     /// - Parameter explain: build the explanation (only for names that may be reported).
-    func score(name: Int, unmatchedListedWeight: Float, explain: Bool) -> (Float, MatchExplanation) {
+    func score(name: Int, parameters: MatchingParameters, explain: Bool) -> (Float, MatchExplanation) {
         // The name's tokens, read in place (this runs for every candidate).
         let range = Int(index.nameTokenStart[name])..<Int(index.nameTokenStart[name + 1])
         return index.nameTokens.withUnsafeBufferPointer { all in
-            score(listed: UnsafeBufferPointer(rebasing: all[range]), unmatchedListedWeight: unmatchedListedWeight, explain: explain)
+            score(listed: UnsafeBufferPointer(rebasing: all[range]), givenStart: Int(index.nameGivenStart[name]), parameters: parameters, explain: explain)
         }
     }
 
-    private func score(listed: UnsafeBufferPointer<UInt32>, unmatchedListedWeight: Float, explain: Bool) -> (Float, MatchExplanation) {
+    /// - Parameter givenStart: the position of the listed name's first given name (after its
+    ///   surnames when it is written "SURNAME, Given").
+    private func score(listed: UnsafeBufferPointer<UInt32>, givenStart: Int, parameters: MatchingParameters, explain: Bool) -> (Float, MatchExplanation) {
         var pairs: [Pair] = []
         pairs.reserveCapacity(8)
         for (j, token) in listed.enumerated() {
@@ -430,6 +486,10 @@ struct QueryPlan {
         var listedUsed = UsedSet(count: listed.count)
         var matchedGain: Float = 0
         var matchedWeight: Float = 0
+        // Name parts of the query (not particles) that found a sure partner, and whether an
+        // initial or a loose reading was among them.
+        var surePartners = 0
+        var loosePartner = false
         var explanation = MatchExplanation(matched: [], unmatchedQuery: [], unmatchedListed: [], ignored: [], nameScore: 0, evidence: [])
         for pair in pairs {
             guard !(pair.query...pair.queryEnd).contains(where: { queryUsed[$0] }),
@@ -446,6 +506,9 @@ struct QueryPlan {
             }
             matchedGain += pair.gain
             matchedWeight += pairWeight
+            if pair.queryEnd > pair.query || !queryParticles[pair.query] {
+                if pair.similarity >= 0.85, pair.method != .initial { surePartners += 1 } else { loosePartner = true }
+            }
             guard explain else { continue }
             explanation.matched.append(.init(
                 query: (pair.query...pair.queryEnd).map { String(decoding: tokens[$0], as: UTF8.self) }.joined(separator: " "),
@@ -453,6 +516,20 @@ struct QueryPlan {
                 method: pair.method, similarity: Double(pair.similarity), weight: Double(pairWeight)))
         }
         var denominator = matchedWeight
+        // Every part of the query has its partner, two of them at least and surely: the listed
+        // parts left over are parts the user did not type (middle names, patronymics, a second
+        // surname), not a disagreement.
+        // The parts the query has must be the ones a short form keeps: the first given name and
+        // a surname ("Natalia Vasquez", not "Andrea Vasquez", for "VASQUEZ VALENCIA, Natalia
+        // Andrea"). A surname is what precedes the comma of "SURNAME, Given", else the last part
+        // or, in a name of four parts or more, the one before it (a second surname).
+        var queryCovered = surePartners >= 2 && !loosePartner && tokens.indices.allSatisfy { queryUsed[$0] || queryParticles[$0] }
+        if queryCovered, listed.count >= 3 {
+            let surnameMatched = givenStart > 0 ? (0..<givenStart).contains { listedUsed[$0] }
+                : listedUsed[listed.count - 1] || (listed.count >= 4 && listedUsed[listed.count - 2])
+            queryCovered = listedUsed[givenStart] && surnameMatched
+        }
+        let unmatchedListedWeight = Float(queryCovered ? parameters.extraListedWeight : parameters.unmatchedListedWeight)
         for i in tokens.indices where !queryUsed[i] {
             // Articles and filiation particles ("al", "bin", "de", "van") are as often left out by
             // lists as by users: half weight on either side.

@@ -51,7 +51,7 @@ package enum ScreeningBatch {
     }
 
     /// Screens the rows in chunks and returns one JSON line per row, in order.
-    package static func run(_ rows: [Row], service: ScreeningService, actor: String, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [String] {
+    package static func run(_ rows: [Row], service: ScreeningService, threshold: Double? = nil, actor: String, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> [String] {
         var lines: [String] = []
         lines.reserveCapacity(rows.count)
         let encoder = JSON.canonicalEncoder
@@ -59,7 +59,7 @@ package enum ScreeningBatch {
         for start in stride(from: 0, to: rows.count, by: 500) {
             let chunk = Array(rows[start..<min(rows.count, start + 500)])
             let valid = chunk.compactMap { row -> ScreeningQuery? in if case .success(let query) = row.query { query } else { nil } }
-            var outcomes = try await service.screen(valid, actor: actor).makeIterator()
+            var outcomes = try await service.screen(valid, threshold: threshold, actor: actor).makeIterator()
             for row in chunk {
                 let line: Line
                 switch row.query {

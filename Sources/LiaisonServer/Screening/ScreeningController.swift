@@ -29,6 +29,8 @@ package struct ScreeningController {
         var identifiers: [String]?
         /// Only these lists; every list if absent.
         var lists: [String]?
+        /// Report candidates from this score (0.5–1); the node's default if absent.
+        var threshold: Double?
     }
 
     struct AdjudicationRequest: Codable {
@@ -97,12 +99,14 @@ package struct ScreeningController {
         routes.on(.post, "/api/v1/screening", access: Self.screeners, surface: .api) { request, context in
             let body = try await JSONBody.decode(ScreenRequest.self, from: request, limit: 64 * 1024)
             let query = try ScreeningService.query(name: body.name, birthDate: body.dob, country: body.country, kind: body.type, identifiers: body.identifiers ?? [])
-            return try JSONBody.response(try await service.screen(query, lists: body.lists.map(Set.init), actor: AuditTrail.actor(context)))
+            let threshold = try ScreeningService.threshold(body.threshold)
+            return try JSONBody.response(try await service.screen(query, lists: body.lists.map(Set.init), threshold: threshold, actor: AuditTrail.actor(context)))
         }
         routes.on(.post, "/api/v1/screening/batch", access: Self.screeners, surface: .api) { request, context in
+            let threshold = try ScreeningService.threshold(text: request.uri.queryParameters.get("threshold"))
             let body = try await Self.collect(request, limit: Self.maximumBatchBytes)
             let rows = try ScreeningBatch.rows(String(decoding: body, as: UTF8.self))
-            let lines = try await ScreeningBatch.run(rows, service: service, actor: AuditTrail.actor(context))
+            let lines = try await ScreeningBatch.run(rows, service: service, threshold: threshold, actor: AuditTrail.actor(context))
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
                             body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
         }

@@ -19,7 +19,7 @@ package actor ScreeningService {
     /// The index over every active entry, with where each entry came from; rebuilt lazily after
     /// a list changes.
     private struct Snapshot {
-        let matcher: NameMatcher
+        var matcher: NameMatcher
         let origins: [(list: String, version: Int, entry: String)]
     }
     private var snapshot: Snapshot?
@@ -177,6 +177,9 @@ package actor ScreeningService {
         }
         try validateText(trimmed, field: "name")
         guard !NameNormalizer.normalize(trimmed).tokens.isEmpty else {
+            if let script = NameNormalizer.untransliterableScript(in: trimmed) {
+                throw LiaisonError(.invalidInput, "name: '\(trimmed)' is written in \(script) script, which screening cannot transliterate yet; give the name in Latin letters too")
+            }
             throw LiaisonError(.invalidInput, "name: '\(trimmed)' has no letters or digits to compare")
         }
         var date: String?
@@ -216,13 +219,39 @@ package actor ScreeningService {
 
     /// Screens one query against every list (or the lists named), stores each candidate as a
     /// potential match and records the screening in the audit log.
-    package func screen(_ query: ScreeningQuery, lists: Set<String>? = nil, actor: String) async throws -> Outcome {
-        try await screen([query], lists: lists, actor: actor)[0]
+    package func screen(_ query: ScreeningQuery, lists: Set<String>? = nil, threshold: Double? = nil, actor: String) async throws -> Outcome {
+        try await screen([query], lists: lists, threshold: threshold, actor: actor)[0]
+    }
+
+    /// The lowest threshold a user may ask for: below it names share little more than a token.
+    static let lowestThreshold = 0.5
+
+    /// Checks a threshold a user asked for (nil: the node's default).
+    package static func threshold(_ value: Double?) throws -> Double? {
+        guard let value else { return nil }
+        guard value.isFinite, value >= lowestThreshold, value <= 1 else {
+            throw LiaisonError(.invalidInput, "threshold: \(value) is not between \(lowestThreshold) and 1 (the node's default is \(MatchingParameters().threshold))")
+        }
+        return value
+    }
+
+    /// Checks a threshold given as text (a form field, a query parameter); empty is the default.
+    package static func threshold(text: String?) throws -> Double? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Double(text) else { throw LiaisonError(.invalidInput, "threshold: '\(text)' is not a number between \(lowestThreshold) and 1") }
+        return try threshold(value)
     }
 
     /// Screens a batch; one audit event for the whole batch.
-    func screen(_ queries: [ScreeningQuery], lists: Set<String>? = nil, actor: String, progress: (@Sendable (Int) -> Void)? = nil) async throws -> [Outcome] {
-        let snapshot = try await currentSnapshot()
+    /// - Parameter threshold: report candidates from this score (nil: the node's default), to
+    ///   widen a search or narrow it; stored with each result.
+    func screen(_ queries: [ScreeningQuery], lists: Set<String>? = nil, threshold: Double? = nil, actor: String, progress: (@Sendable (Int) -> Void)? = nil) async throws -> [Outcome] {
+        var snapshot = try await currentSnapshot()
+        var parameters = parameters
+        if let threshold = try Self.threshold(threshold) {
+            parameters.threshold = threshold
+            snapshot.matcher.parameters = parameters
+        }
         let now = clock.now()
         let parametersJSON = try Self.encode(parameters)
         var outcomes: [Outcome] = []

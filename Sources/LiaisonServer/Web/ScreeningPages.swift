@@ -21,6 +21,7 @@ struct ScreeningPages {
         var dob: String?
         var country: String?
         var type: String?
+        var threshold: String?
     }
 
     struct AdjudicateForm: Decodable {
@@ -70,10 +71,11 @@ struct ScreeningPages {
             try forms.checkCSRF(form.csrf, context: context)
             do {
                 let query = try ScreeningService.query(name: form.name ?? "", birthDate: form.dob, country: form.country, kind: form.type)
-                let outcome = try await service.screen(query, actor: AuditTrail.actor(context))
-                return try await screeningPage(request: request, context: context, outcome: outcome)
+                let threshold = try ScreeningService.threshold(text: form.threshold)
+                let outcome = try await service.screen(query, threshold: threshold, actor: AuditTrail.actor(context))
+                return try await screeningPage(request: request, context: context, form: form, outcome: outcome)
             } catch let error as LiaisonError {
-                return try await screeningPage(request: request, context: context, error: error.message, status: error.status)
+                return try await screeningPage(request: request, context: context, form: form, error: error.message, status: error.status)
             }
         }
         routes.on(.post, "/screening/results/:id/adjudication", access: screeners, surface: .web) { request, context in
@@ -186,9 +188,16 @@ struct ScreeningPages {
         return row
     }
 
-    private func screeningPage(request: Request, context: LiaisonRequestContext, outcome: ScreeningService.Outcome? = nil,
+    private func screeningPage(request: Request, context: LiaisonRequestContext, form: ScreenForm? = nil, outcome: ScreeningService.Outcome? = nil,
                                error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        var values: [String: Any] = ["csrf": csrf(context)]
+        // What the user typed stays in the form, after an error and after a result.
+        var values: [String: Any] = [
+            "csrf": csrf(context), "defaultThreshold": String(format: "%.2f", MatchingParameters().threshold),
+            "form": [
+                "name": form?.name ?? "", "dob": form?.dob ?? "", "country": form?.country ?? "", "threshold": form?.threshold ?? "",
+                "types": ["person", "organization", "vessel", "aircraft"].map { ["name": $0, "selected": $0 == form?.type] },
+            ] as [String: Any],
+        ]
         if let error { values["error"] = error }
         if let outcome {
             values["outcome"] = [
