@@ -160,12 +160,11 @@ public struct ScreeningEvaluation: Sendable {
             examples: examples)
     }
 
-    /// The four groups the issue reports on: Latin, Cyrillic, Arabic and every other script.
+    /// The script a figure is reported under: each script the matcher tells apart (Latin,
+    /// Cyrillic, Greek, Arabic, Hebrew, Han, Hangul, kana, Devanagari, Thai), and "other" for the
+    /// rest (Georgian, Armenian, Ethiopic, Khmer, Lao, other Indic scripts, …).
     public static func reportingScript(_ script: Script) -> String {
-        switch script {
-        case .latin, .cyrillic, .arabic: script.rawValue
-        default: "other"
-        }
+        script.rawValue
     }
 
     /// Names of people on no list, from a CSV with `full_name` and optionally `date_of_birth`,

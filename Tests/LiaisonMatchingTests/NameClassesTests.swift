@@ -32,6 +32,10 @@ struct NameClassesTests {
         ListedParty(id: "netanyahu", kind: .person, names: ["NETANYAHU, Benjamin"]),
         ListedParty(id: "smith", kind: .person, names: ["John Smith"]),
         ListedParty(id: "mohammed", kind: .person, names: ["Mohammed Ali Hassan AL-TIKRITI"]),
+        ListedParty(id: "ri-su-yong", kind: .person, names: ["RI, Su Yong"]),
+        ListedParty(id: "pak-pong-ju", kind: .person, names: ["PAK, Pong Ju"]),
+        ListedParty(id: "smirnov", kind: .person, names: ["SMIRNOV, Dmitri"]),
+        ListedParty(id: "ryu", kind: .person, names: ["RYU, Jin"]),
     ]
     static let matcher = NameMatcher(index: NameIndex(parties: parties))
 
@@ -91,6 +95,24 @@ struct NameClassesTests {
     func scripts(query: String, expected: String) {
         let candidate = best(query)
         #expect(candidate?.partyID == expected, "\(query) → \(NameNormalizer.normalize(query).text) → \(candidate.map { "\($0.partyID) \($0.score)" } ?? "nothing")")
+    }
+
+    @Test("a Korean surname is found wherever it stands; a given name is matched whole, not by one syllable", arguments: [
+        ("이수용", "ri-su-yong"), ("이 수용", "ri-su-yong"), ("수용 이", "ri-su-yong"), ("리수용", "ri-su-yong"),
+        ("박봉주", "pak-pong-ju"), ("봉주 박", "pak-pong-ju"),
+        ("수빈 이", nil), ("이수빈", nil), ("봉철 박", nil), ("장", nil),
+    ] as [(String, String?)])
+    func korean(query: String, expected: String?) {
+        let candidate = best(query)
+        #expect(candidate?.partyID == expected, "\(query) → \(NameNormalizer.normalize(query).text) → \(candidate.map { "\($0.partyID) \($0.score)" } ?? "nothing")")
+    }
+
+    @Test("romanisations that differ in y for i, and -off for -ov", arguments: [
+        ("Riu Jin", "ryu"), ("Dmitri Smirnoff", "smirnov"), ("Dmitry Smirnov", "smirnov"),
+    ])
+    func romanisations(query: String, expected: String) {
+        let candidate = best(query)
+        #expect(candidate?.partyID == expected, "\(query) → \(candidate.map { "\($0.partyID) \($0.score)" } ?? "nothing")")
     }
 
     @Test("Khmer and Lao are transliterated; scripts without a transliteration are named", arguments: [

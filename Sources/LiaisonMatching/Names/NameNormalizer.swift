@@ -12,6 +12,9 @@ public struct NormalizedName: Sendable, Hashable {
     /// For each token, its other readings (empty but for Arabic-script names, whose letters
     /// such as ظ or ق lists romanise in more than one way; see ``Transliteration``).
     public var alternatives: [[String]] = []
+    /// For each token, the syllable group it belongs to, if any: the tokens of one Korean given
+    /// name ("byeong", "cheol"), which match together or not at all.
+    public var groups: [Int?] = []
 
     /// The tokens joined by single spaces.
     public var text: String { tokens.joined(separator: " ") }
@@ -28,7 +31,11 @@ public enum NameNormalizer {
         let script = Script.dominant(in: name)
         let latinised = Transliteration.latiniseTokens(name)
         var readings: [String: [String]] = [:]
-        for token in latinised where !token.alternatives.isEmpty { readings[token.text] = token.alternatives }
+        var groups: [String: Int] = [:]
+        for token in latinised {
+            if !token.alternatives.isEmpty { readings[token.text] = token.alternatives }
+            if let group = token.group { groups[token.text] = group }
+        }
         var raw = latinised.map(\.text)
         raw = mergingSingleLetterLegalForms(raw)
         raw = mergingLegalFormPhrases(raw)
@@ -54,7 +61,7 @@ public enum NameNormalizer {
             titles = []
         }
         return NormalizedName(tokens: tokens, legalForms: legal, honorifics: titles, script: script,
-                              alternatives: tokens.map { readings[$0] ?? [] })
+                              alternatives: tokens.map { readings[$0] ?? [] }, groups: tokens.map { groups[$0] })
     }
 
     /// Whether a token of a name in Arabic or Hebrew script is a legal form: translated
@@ -222,6 +229,13 @@ public enum NameNormalizer {
         return out
     }
 
+    /// Whether two tokens of equal length differ only where one writes y and the other i.
+    static func differOnlyInYAndI(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count, a != b else { return false }
+        let (y, i) = (UInt8(ascii: "y"), UInt8(ascii: "i"))
+        return zip(a, b).allSatisfy { $0 == $1 || ($0 == y && $1 == i) || ($0 == i && $1 == y) }
+    }
+
     /// Whether `latin` starts with a vowel that `abjad`, a token transliterated from a script
     /// that always writes a word's first vowel (with alif or ʿayn), does not have: "ehsan" is not
     /// "hsyn" (Husayn).
@@ -316,6 +330,9 @@ public enum NameNormalizer {
                 index += 2
             case (UInt8(ascii: "p"), UInt8(ascii: "h")):
                 mapped.append(UInt8(ascii: "f")); index += 2
+            case (UInt8(ascii: "f"), UInt8(ascii: "f")) where index > 0 && (token[index - 1] == UInt8(ascii: "o") || token[index - 1] == UInt8(ascii: "e")):
+                // "-off", "-eff": the French and German spelling of the Russian "-ov", "-ev" (Popoff, Popov).
+                mapped.append(UInt8(ascii: "v")); index += 2
             case (UInt8(ascii: "s"), UInt8(ascii: "c")) where at(2) == UInt8(ascii: "h"):
                 mapped.append(UInt8(ascii: "s")); index += 3
             case (UInt8(ascii: "s"), UInt8(ascii: "h")):

@@ -11,15 +11,14 @@ extension Transliteration {
     /// double surnames) apart, then each syllable of the given name, in Revised Romanisation
     /// (Korean Ministry of Culture, 2000) with the McCune–Reischauer reading (the system of North
     /// Korean names on the UN and US lists) and the surnames' customary spellings as alternatives.
-    static func hangulWord(_ word: Substring, isFirstWord: Bool) -> [Token] {
+    static func hangulWord(_ word: Substring, surname: HangulSurname, group: Int) -> [Token] {
         let syllables = word.unicodeScalars.filter { (0xAC00...0xD7A3).contains($0.value) }
         guard !syllables.isEmpty else { return [] }
         var out: [Token] = []
         var rest = Array(syllables)
-        // The surname leads a name written together ("김정은"), or stands alone as the first word.
-        if isFirstWord, rest.count >= 2 || word.count == 1 {
-            let double = rest.count >= 3 ? String(String.UnicodeScalarView(rest.prefix(2))) : ""
-            let length = doubleSurnames.contains(double) ? 2 : 1
+        if surname != .none {
+            let double = rest.count >= (surname == .whole ? 2 : 3) ? String(String.UnicodeScalarView(rest.prefix(2))) : ""
+            let length = surname == .whole ? min(rest.count, 2) : (doubleSurnames.contains(double) ? 2 : 1)
             let surname = String(String.UnicodeScalarView(rest.prefix(length)))
             let readings = rest.prefix(length).map(hangulSyllable)
             let revised = readings.map(\.revised).joined(), mccune = readings.map(\.mccune).joined()
@@ -30,11 +29,35 @@ extension Transliteration {
             out.append(Token(text: primary, alternatives: alternatives))
             rest.removeFirst(length)
         }
+        // A given name of two syllables or more is one name written in syllables, as lists write
+        // it ("Su Yong", "Su-yong"): its tokens form a group that matches whole or not at all.
+        let group = rest.count >= 2 ? group : nil
         for syllable in rest {
             let reading = hangulSyllable(syllable)
-            out.append(Token(text: reading.revised, alternatives: reading.mccune == reading.revised ? [] : [reading.mccune]))
+            out.append(Token(text: reading.revised, alternatives: reading.mccune == reading.revised ? [] : [reading.mccune], group: group))
         }
         return out
+    }
+
+    /// Where a Korean name's surname is, in one of its whitespace- or hyphen-separated parts.
+    enum HangulSurname { case none, leading, whole }
+
+    /// Which of a Korean name's parts holds the surname, and how: a part that is a surname on
+    /// its own (one syllable, or a double surname such as 남궁), wherever it stands — lists write
+    /// "이 광수" and Western forms "광수 이" —, else the first part, which a name written together
+    /// ("김정은") leads with.
+    static func hangulSurnamePart(_ parts: [Substring]) -> (index: Int, position: HangulSurname) {
+        func syllables(_ part: Substring) -> [Unicode.Scalar] {
+            part.unicodeScalars.filter { (0xAC00...0xD7A3).contains($0.value) }
+        }
+        if parts.count >= 2, let alone = parts.firstIndex(where: { part in
+            let letters = syllables(part)
+            return letters.count == 1 || (letters.count == 2 && doubleSurnames.contains(String(String.UnicodeScalarView(letters))))
+        }) {
+            return (alone, .whole)
+        }
+        guard let first = parts.first else { return (-1, .none) }
+        return (0, syllables(first).count >= 2 ? .leading : .whole)
     }
 
     /// A precomposed Hangul syllable in Revised Romanisation and in McCune–Reischauer without

@@ -67,6 +67,9 @@ enum Transliteration {
         var text: String
         /// Other spellings the same letters are romanised with, most likely first; at most eight.
         var alternatives: [String] = []
+        /// Tokens with the same group are the syllables of one name (a Korean given name):
+        /// one of them alone does not match that name.
+        var group: Int?
     }
 
     /// The tokens of `text` transliterated, with alternatives for Arabic-script words.
@@ -80,15 +83,21 @@ enum Transliteration {
             if !other.isEmpty { out += latinise(other).split(separator: " ").map { Token(text: String($0)) } }
             other = ""
         }
+        let words = text.split(whereSeparator: { $0.isWhitespace })
+        let hangulParts = words.flatMap { word in
+            word.unicodeScalars.contains(where: { (0xAC00...0xD7A3).contains($0.value) })
+                ? word.split(whereSeparator: { !$0.isLetter }) : []
+        }
+        let surnamePart = hangulSurnamePart(hangulParts)
         var hangulWords = 0
-        for word in text.split(whereSeparator: { $0.isWhitespace }) {
+        for word in words {
             if word.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
                 flushOther()
                 out += arabicWord(word)
             } else if word.unicodeScalars.contains(where: { (0xAC00...0xD7A3).contains($0.value) }) {
                 flushOther()
                 for part in word.split(whereSeparator: { !$0.isLetter }) {
-                    out += hangulWord(part, isFirstWord: hangulWords == 0)
+                    out += hangulWord(part, surname: hangulWords == surnamePart.index ? surnamePart.position : .none, group: hangulWords)
                     hangulWords += 1
                 }
             } else {

@@ -105,7 +105,7 @@ public struct NameMatcher: Sendable {
     private func plan(_ normalized: NormalizedName) -> QueryPlan? {
         guard !normalized.tokens.isEmpty else { return nil }
         return QueryPlan(tokens: normalized.tokens.map { Array($0.utf8) }, alternatives: normalized.alternatives.map { $0.map { Array($0.utf8) } },
-                         script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
+                         groups: normalized.groups, script: normalized.script, index: index, typoSimilarity: parameters.typoSimilarity)
     }
 
     /// The kind of party the query names: as given, else an organisation when it has a legal form.
@@ -204,9 +204,12 @@ struct QueryPlan {
     var glueRetrieval: [Int: [UInt32]] = [:]
     /// Whether each query token is a particle ("al", "bin", "de").
     let queryParticles: [Bool]
+    /// The syllable group of each query token (see ``NormalizedName/groups``), when any has one.
+    let groups: [Int?]
 
-    init(tokens: [[UInt8]], alternatives: [[[UInt8]]] = [], script: Script, index: NameIndex, typoSimilarity: Double) {
+    init(tokens: [[UInt8]], alternatives: [[[UInt8]]] = [], groups: [Int?] = [], script: Script, index: NameIndex, typoSimilarity: Double) {
         self.tokens = tokens
+        self.groups = groups.contains { $0 != nil } ? groups : []
         queryParticles = tokens.map { NameNormalizer.particles.contains($0) }
         let transliterated = script != .latin
         let vowelless = script == .arabic || script == .hebrew
@@ -234,7 +237,13 @@ struct QueryPlan {
                         let similarity = token.withUnsafeBufferPointer { a in
                             index.tokenText[Int(candidate)].withUnsafeBufferPointer { b in JaroWinkler.similarity(a, b) }
                         }
-                        if similarity >= typoSimilarity { found[candidate] = (Float(similarity), .typo) }
+                        if similarity >= typoSimilarity {
+                            found[candidate] = (Float(similarity), .typo)
+                        } else if NameNormalizer.differOnlyInYAndI(token, index.tokenText[Int(candidate)]) {
+                            // Short romanisations that differ in y for i ("kyu"/"kiu", "mei"/"mey",
+                            // "ryu"/"riu"), too short for a skeleton and for Jaro-Winkler.
+                            found[candidate] = (0.9, .transliteration)
+                        }
                     }
                 }
             }
@@ -249,7 +258,9 @@ struct QueryPlan {
                 var best: [UInt32: Float] = [:]
                 var bestSimilarity: [UInt32: Float] = [:]
                 for reading in readings {
-                    for skeleton in NameNormalizer.skeletons(reading) {
+                    // The soft reading of c ("Lounici") is a Latin spelling's; a transliterated
+                    // token's c is the transliteration's own ("chang" from 장 is never "shang").
+                    for skeleton in transliterated ? [NameNormalizer.skeleton(reading)] : NameNormalizer.skeletons(reading) {
                         guard skeleton.count >= 2 || (vowelless && !skeleton.isEmpty) else { continue }
                         if vowelless, reading.count >= 5, skeleton.count >= 3 { glueSkeletons.append((position, skeleton)) }
                         for slot in NameIndex.range(of: NameIndex.hash(skeleton), in: index.skeletonKeys) {
@@ -304,8 +315,10 @@ struct QueryPlan {
             let joined = tokens[position] + tokens[position + 1]
             if let id = index.vocabulary[String(decoding: joined, as: UTF8.self)] { splits[id] = (position, position + 1, 1) }
             // "bd allh" for "ABDALLAH": the written-apart pair under another romanisation; only
-            // for scripts without vowels, where Latin letters cannot be compared.
-            guard vowelless else { continue }
+            // for Arabic script, without vowels, whose compounds ("Abd al-", "-uddin") lists write
+            // together; Hebrew names have no such compounds, and two short Hebrew words joined
+            // share a skeleton with too many names.
+            guard script == .arabic else { continue }
             var spellings = [(joined, position + 1)]
             // "sraj al dyn" for "SIRAJUDDIN", "nwr al dyn" for "NOOR UD DIN": the article between
             // two words, written with them, as "al" or assimilated ("ud-din", "ur-rahman").
@@ -491,6 +504,7 @@ struct QueryPlan {
         var surePartners = 0
         var loosePartner = false
         var explanation = MatchExplanation(matched: [], unmatchedQuery: [], unmatchedListed: [], ignored: [], nameScore: 0, evidence: [])
+        var accepted: [Pair] = []
         for pair in pairs {
             guard !(pair.query...pair.queryEnd).contains(where: { queryUsed[$0] }),
                   !(pair.listed...pair.listedEnd).contains(where: { listedUsed[$0] }) else { continue }
@@ -506,6 +520,7 @@ struct QueryPlan {
             }
             matchedGain += pair.gain
             matchedWeight += pairWeight
+            if !groups.isEmpty { accepted.append(pair) }
             if pair.queryEnd > pair.query || !queryParticles[pair.query] {
                 if pair.similarity >= 0.85, pair.method != .initial { surePartners += 1 } else { loosePartner = true }
             }
@@ -514,6 +529,17 @@ struct QueryPlan {
                 query: (pair.query...pair.queryEnd).map { String(decoding: tokens[$0], as: UTF8.self) }.joined(separator: " "),
                 listed: (pair.listed...pair.listedEnd).map { String(decoding: index.tokenText[Int(listed[$0])], as: UTF8.self) }.joined(separator: " "),
                 method: pair.method, similarity: Double(pair.similarity), weight: Double(pairWeight)))
+        }
+        // One syllable of a given name written in syllables is not that name ("Su" of "Subin"
+        // against "Su Yong"): the pairs inside a group that is not matched whole gain nothing.
+        if !groups.isEmpty {
+            let partial = Set(tokens.indices.compactMap { i in
+                groups[i].flatMap { group in queryUsed[i] ? nil : group }
+            })
+            for pair in accepted where (pair.query...pair.queryEnd).contains(where: { groups[$0].map(partial.contains) == true }) {
+                matchedGain -= pair.gain
+                surePartners -= 1
+            }
         }
         var denominator = matchedWeight
         // Every part of the query has its partner, two of them at least and surely: the listed
