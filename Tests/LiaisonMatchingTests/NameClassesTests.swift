@@ -36,6 +36,13 @@ struct NameClassesTests {
         ListedParty(id: "pak-pong-ju", kind: .person, names: ["PAK, Pong Ju"]),
         ListedParty(id: "smirnov", kind: .person, names: ["SMIRNOV, Dmitri"]),
         ListedParty(id: "ryu", kind: .person, names: ["RYU, Jin"]),
+        // Names of the UN list whose original script is Dari or Pashto.
+        ListedParty(id: "kakazada", kind: .person, names: ["RAHMATULLAH KAKAZADA"]),
+        ListedParty(id: "ghafari", kind: .person, names: ["SANAULLAH GHAFARI"]),
+        ListedParty(id: "mohammadi", kind: .person, names: ["MOHAMMAD SHAFIQ MOHAMMADI"]),
+        ListedParty(id: "mazhari", kind: .person, names: ["ABDUL QUDDUS MAZHARI"]),
+        ListedParty(id: "zadran", kind: .person, names: ["MUHAMMAD OMAR ZADRAN"]),
+        ListedParty(id: "mohammad-shafiq", kind: .person, names: ["MOHAMMAD SHAFIQ"]),
     ]
     static let matcher = NameMatcher(index: NameIndex(parties: parties))
 
@@ -113,6 +120,15 @@ struct NameClassesTests {
     func romanisations(query: String, expected: String) {
         let candidate = best(query)
         #expect(candidate?.partyID == expected, "\(query) → \(candidate.map { "\($0.partyID) \($0.score)" } ?? "nothing")")
+    }
+
+    @Test("Persian, Dari and Pashto writing: -ullah and -zada written apart, final ی and undotted ى, ہ, ځ, a letter then h", arguments: [
+        ("رحمت الله کاکا زاده", "kakazada"), ("ثناء اللہ غفاری", "ghafari"), ("محمد شفیق محمدی", "mohammadi"),
+        ("محمد شفیق", "mohammad-shafiq"), ("عبد القدوس مظهری", "mazhari"), ("محمد عمر ځدران", "zadran"),
+    ])
+    func persian(query: String, expected: String) {
+        let candidate = best(query)
+        #expect(candidate?.partyID == expected, "\(query) → \(NameNormalizer.normalize(query).text) → \(candidate.map { "\($0.partyID) \($0.score) \($0.explanation.summary)" } ?? "nothing")")
     }
 
     @Test("Khmer and Lao are transliterated; scripts without a transliteration are named", arguments: [

@@ -244,6 +244,13 @@ public enum NameNormalizer {
         return initialVowels.contains(first) && !vowelLike.contains(written)
     }
 
+    /// Whether `abjad` starts with a vowel (an alif or ʿayn the script writes) that `latin`,
+    /// starting with a consonant, does not spell: "ashaq" (اسحاق) is not "cicko".
+    static func unspelledInitialVowel(abjad: [UInt8], latin: [UInt8]) -> Bool {
+        guard let first = latin.first, let written = abjad.first else { return false }
+        return initialVowels.contains(written) && !initialVowels.contains(first)
+    }
+
     private static let initialVowels: Set<UInt8> = Set("aeiou".utf8)
     private static let digraphStarts: Set<UInt8> = Set("tkdsgcz".utf8)
 
@@ -258,6 +265,13 @@ public enum NameNormalizer {
         guard written.count == spelled.count else { return (0, false) }
         var count = 0
         var final = false
+        // A final i the Latin spells ("MOHAMMADI", "HAMADI") is a ي or ی the script writes:
+        // "mhmd" is Mohammad, not Mohammadi.
+        if let letters = written.last, letters.isEmpty, let spelling = spelled.last,
+           spelling.contains(UInt8(ascii: "i")) || spelling == [UInt8(ascii: "y")] {
+            final = true
+            count += 1
+        }
         for (slot, (letters, spelling)) in zip(written, spelled).enumerated() where !letters.isEmpty {
             let wrong = spelling.isEmpty
                 || (letters.contains(UInt8(ascii: "y")) && !spelling.contains(where: { iLike.contains($0) }))

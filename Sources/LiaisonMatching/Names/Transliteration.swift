@@ -159,8 +159,10 @@ enum Transliteration {
     private static func spelledArabicWord(_ word: Substring) -> [Token] {
         var scalars = Array(word.unicodeScalars.filter { $0 != "\u{0640}" })  // tatweel
         var out: [Token] = []
-        // "الله" (Allah) keeps its article; "ال" + two letters or more is the article.
-        if scalars.count > 3, scalars[0] == "\u{0627}", scalars[1] == "\u{0644}", String(String.UnicodeScalarView(scalars)) != "الله" {
+        // "الله" (Allah, in Urdu "اللہ", often with its shadda and small alif) keeps its article;
+        // "ال" + two letters or more is the article.
+        let letters = scalars.filter { !(0x064B...0x0670).contains($0.value) }.map { $0 == "\u{06C1}" ? "\u{0647}" : $0 }
+        if scalars.count > 3, scalars[0] == "\u{0627}", scalars[1] == "\u{0644}", String(String.UnicodeScalarView(letters)) != "الله" {
             out.append(Token(text: "al"))
             scalars.removeFirst(2)
         }
@@ -216,9 +218,12 @@ enum Transliteration {
                 // In foreign names a final ه writes a final e ("خوسيه", José).
                 if last, scalar == "\u{0647}" { others = ["a", "e"] }
                 // After t, k, d, s, g, c, z a plain h is a letter of its own (طه is Taha, not
-                // "th"); doubling it keeps the skeleton from reading a digraph.
+                // "th"); doubling it keeps the skeleton from reading a digraph. Lists often
+                // write the pair as the digraph all the same ("FATHI" فتحي, "ISHAQ" اسحاق,
+                // "MAZHARI" مظهری), which the single h reads.
                 if primary == "h", let last = segments.last?.primary.unicodeScalars.last, "tkdsgcz".unicodeScalars.contains(last) {
                     primary = "hh"
+                    others = ["h"] + others
                 }
                 segments.append((primary, others))
             } else if (0x064E...0x0650).contains(scalar.value) || scalar.value == 0x0670 {
@@ -258,7 +263,10 @@ enum Transliteration {
     /// "a" ("HAMZA").
     private static let arabicLetters: [Unicode.Scalar: (primary: String, others: [String])] = [
         "\u{0627}": ("a", []), "\u{0623}": ("a", []), "\u{0625}": ("i", []), "\u{0622}": ("a", []), "\u{0671}": ("a", []),
-        "\u{0621}": ("", []), "\u{0624}": ("u", []), "\u{0626}": ("i", []), "\u{0649}": ("a", []),
+        "\u{0621}": ("", []), "\u{0624}": ("u", []), "\u{0626}": ("i", []),
+        // ى: the final a of Arabic ("Mustafa", "Musa"), and the final i of Persian and Dari
+        // writing, which does not dot its final yeh ("حنفى" Hanafi, "حاجى" Haji).
+        "\u{0649}": ("a", ["i"]),
         // Arabic has no p and no v: foreign names write them with ب and ف ("بتروف", Petrov).
         "\u{0628}": ("b", ["p"]), "\u{062A}": ("t", []),
         "\u{062B}": ("th", ["s"]),            // ث: "Tharwat", "Osman"
@@ -282,7 +290,7 @@ enum Transliteration {
         "\u{0688}": ("d", []), "\u{0691}": ("r", []), "\u{06BA}": ("n", []), "\u{06C3}": ("a", []),
         "\u{06A4}": ("v", ["g"]),             // ڤ: "v" in loanwords, "g" in Tunisia and Algeria
         "\u{06A8}": ("g", ["q"]),             // ڨ: Algerian "g"
-        "\u{0685}": ("ts", []), "\u{0681}": ("dz", []), "\u{069A}": ("kh", ["sh"]), "\u{06BC}": ("n", []),
+        "\u{0685}": ("ts", []), "\u{0681}": ("dz", ["z", "j"]), "\u{069A}": ("kh", ["sh"]), "\u{06BC}": ("n", []),
     ]
 
     /// Lower-case ASCII letters, digits and single spaces for `text`; other characters become

@@ -319,7 +319,12 @@ struct QueryPlan {
             // together; Hebrew names have no such compounds, and two short Hebrew words joined
             // share a skeleton with too many names.
             guard script == .arabic else { continue }
-            var spellings = [(joined, position + 1)]
+            // Each token's readings too: "nzyr allh" (نذیر الله, ذ as z) for "NAZIRULLAH",
+            // "kaka zada" (زاده) for "KAKAZADA".
+            func readings(_ at: Int, _ count: Int) -> [[UInt8]] {
+                [tokens[at]] + (at < alternatives.count ? alternatives[at].prefix(count) : [])
+            }
+            var spellings = readings(position, 4).flatMap { first in readings(position + 1, 3).map { (first + $0, position + 1) } }
             // "sraj al dyn" for "SIRAJUDDIN", "nwr al dyn" for "NOOR UD DIN": the article between
             // two words, written with them, as "al" or assimilated ("ud-din", "ur-rahman").
             if tokens[position + 1] == Self.article, position + 2 < tokens.count, Self.compoundEnds.contains(tokens[position + 2]) {
@@ -376,6 +381,7 @@ struct QueryPlan {
         // would have written otherwise) leaves only a near-identical spelling; a long vowel
         // missing inside costs 0.08.
         if missing.final || NameNormalizer.unwrittenInitialVowel(abjad: reading, latin: listed)
+            || NameNormalizer.unspelledInitialVowel(abjad: reading, latin: listed)
             || NameNormalizer.conflictingLetters(abjad: reading, latin: listed) {
             return similarity >= typoSimilarity ? similarity : nil
         }
