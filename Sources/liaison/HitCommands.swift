@@ -50,11 +50,13 @@ struct HitsCommand: AsyncParsableCommand {
         @Option(help: "How many profiles.") var count: Int
         @Option(help: "Random seed (the same seed gives the same profiles).") var seed: UInt64 = 1
         @Option(help: "Reference prefix.") var prefix: String = "SYN-"
+        @Flag(help: "A national database's mix instead of complete profiles only: 20 % partial profiles of degraded stains (6–12 loci), 5 % with a wildcard or a microvariant.")
+        var mix = false
 
         func run() async throws {
             try await reportingOperatorErrors {
                 guard count > 0 else { throw ValidationError("--count must be positive") }
-                try HitOperations.generateProfiles(count: count, seed: seed, prefix: prefix) { FileHandle.standardOutput.write($0) }
+                try HitOperations.generateProfiles(count: count, seed: seed, prefix: prefix, mix: mix) { FileHandle.standardOutput.write($0) }
             }
         }
     }

@@ -58,17 +58,17 @@ enum HitOperations {
     }
 
     /// Writes `count` synthetic profiles as CSV in the NIST 1036 layout over the CODIS 20 loci,
-    /// in chunks handed to `write`.
-    static func generateProfiles(count: Int, seed: UInt64, prefix: String, write: (Data) -> Void) throws {
+    /// in chunks handed to `write`; with `mix`, a national database's mix
+    /// (``STRProfileGenerator/nextOfMix(reference:)``), untyped loci left empty.
+    static func generateProfiles(count: Int, seed: UInt64, prefix: String, mix: Bool = false, write: (Data) -> Void) throws {
         let loci = STRLocus.codis20.compactMap(STRLocus.named).sorted()
         var generator = STRProfileGenerator(loci: loci, seed: seed)
         var text = "reference," + loci.flatMap { ["\($0.name)_a1", "\($0.name)_a2"] }.joined(separator: ",") + "\n"
         for number in 0..<count {
-            let profile = generator.next(reference: "")
+            let profile = mix ? generator.nextOfMix(reference: "") : generator.next(reference: "")
             text += prefix + String(number)
             for locus in loci {
-                let genotype = profile.loci[locus]!  // checked: locus comes from the profile's own keys
-                text += ",\(genotype.first),\(genotype.second)"
+                if let genotype = profile.loci[locus] { text += ",\(genotype.first),\(genotype.second)" } else { text += ",," }
             }
             text += "\n"
             if text.utf8.count > 1 << 20 {

@@ -193,6 +193,57 @@ struct DNAIndexTests {
         #expect(found >= 300)
     }
 
+    /// Random partial profiles: each locus typed or not at random, 6 to 14 of them — the loci
+    /// sets no group shares, which the index reaches through the fixed pairs or checks row by row.
+    static func randomPartial(_ profile: STRProfile, _ generator: inout STRProfileGenerator) -> STRProfile {
+        var partial = profile
+        let loci = profile.loci.keys.sorted()
+        let typed = 6 + generator.nextInt(below: 9)
+        var kept = Set<STRLocus>()
+        while kept.count < min(typed, loci.count) { kept.insert(loci[generator.nextInt(below: loci.count)]) }
+        partial.loci = profile.loci.filter { kept.contains($0.key) }
+        return partial
+    }
+
+    @Test("on a national database's mix (partial stains, wildcards, microvariants, random partial profiles) the index finds exactly what a linear scan finds",
+          arguments: [1, 2])
+    func equalsScanOnTheMix(maximumMismatches: Int) throws {
+        var generator = STRProfileGenerator(seed: 2026)
+        var profiles: [STRProfile] = []
+        for number in 0..<8_000 {
+            var profile = generator.nextOfMix(reference: "M\(number)")
+            if number % 10 == 0 { profile = Self.randomPartial(profile, &generator) }
+            profiles.append(profile)
+        }
+        let index = try DNAIndex(profiles: profiles, rules: DNAMatchRules(maximumMismatchedAlleles: maximumMismatches))
+        var queries: [STRProfile] = []
+        for (number, profile) in profiles.enumerated() where number % 23 == 0 {
+            switch number % 4 {
+            case 0: queries.append(profile)
+            case 1:
+                // A near copy: one allele one repeat longer.
+                var near = profile
+                if let locus = near.loci.keys.sorted().first, case .value(let tenths) = near.loci[locus]!.second {
+                    near.loci[locus] = Genotype(near.loci[locus]!.first, .value(tenths + 10))
+                }
+                queries.append(near)
+            case 2: queries.append(Self.randomPartial(profile, &generator))
+            default: queries.append(generator.nextOfMix(reference: "fresh-\(number)"))
+            }
+        }
+        var found = 0, indexed = 0
+        for query in queries {
+            let (matches, usedIndex) = index.search(query)
+            let scan = index.linearScan(query)
+            #expect(matches.map(\.reference) == scan.map(\.reference), "query \(query.reference) typed at \(query.loci.count) loci")
+            #expect(matches.map(\.comparison) == scan.map(\.comparison))
+            found += matches.count
+            if usedIndex { indexed += 1 }
+        }
+        #expect(found >= queries.count / 2)
+        #expect(indexed >= queries.count / 2)
+    }
+
     @Test("real NIST 1036 genotypes: every profile finds itself as a full hit with a tiny random-match probability",
           .enabled(if: SharedData.available, SharedData.skipMessage("the DNA population data tests are")))
     func nist() throws {

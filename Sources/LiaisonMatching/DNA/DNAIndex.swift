@@ -4,14 +4,18 @@ public import LiaisonCore
 ///
 /// Profiles are stored row by row, one 16-bit genotype code per locus (two 8-bit allele codes,
 /// 0 for a wildcard, `0xFFFF` for an untyped locus), so that checking a candidate reads one or
-/// two cache lines. Candidates come from *pair postings*: the loci are split into disjoint pairs
-/// and, for each pair, the profiles fully designated at both loci are grouped by the two
-/// genotypes. A profile that matches with at most k differing alleles differs at no more than k
-/// loci, so it agrees with the query on every pair but at most k: looking up k + 1 pairs on which
-/// the query is fully designated finds every match. Profiles with a wildcard or an untyped locus
-/// in a pair sit in that pair's small *irregular* list and are always checked. Queries that cover
-/// too few pairs fall back to a scan. Results equal ``linearScan(_:)`` exactly (a property test
-/// holds them to it).
+/// two cache lines. Candidates come from *pair postings* inside *locus groups*: rows are grouped
+/// by the loci at which they are fully designated (a complete CODIS profile, a kit's smaller
+/// set, a degraded stain typed at its short loci, a profile with a wildcard at one locus each
+/// form a group of their own), and each group splits its loci into disjoint pairs and, for each
+/// pair, groups its rows by the two genotypes. A profile that matches with at most k differing
+/// alleles differs at no more than k loci, so it agrees with the query on every pair but at most
+/// k: looking up k + 1 pairs of its group at which the query is fully designated finds every
+/// match. A group whose pairs the query covers fewer than k + 1 times is checked row by row.
+/// Loci are paired in the order of their amplicon length, so that a degraded stain covers whole
+/// pairs. Rows whose set of designated loci too few rows share are grouped instead by the fixed
+/// pairs (the loci paired in that order) at which they are fully designated. Results equal ``linearScan(_:)``
+/// exactly (a property test holds them to it).
 public struct DNAIndex: Sendable {
     public let rules: DNAMatchRules
     /// The loci that have columns, sorted.
@@ -21,7 +25,13 @@ public struct DNAIndex: Sendable {
     private let alleleTable: [[Allele]]
     private let references: [String]
     private let rows: [UInt16]
-    private let pairs: [PairPostings]
+    private let groups: [LocusGroup]
+    /// Per column, how many stored alleles carry each code: the query's lookups go to the pairs
+    /// whose genotypes are rarest.
+    private let alleleCounts: [[UInt32]]
+
+    /// Rows that share their designated loci form a group of their own from this many on.
+    static let minimumGroupRows = 256
 
     static let untyped: UInt16 = 0xFFFF
 
@@ -30,7 +40,7 @@ public struct DNAIndex: Sendable {
 
     /// Approximate bytes held by the index (rows, postings, references).
     public var approximateBytes: Int {
-        rows.count * 2 + pairs.reduce(0) { $0 + $1.bytes } + references.reduce(0) { $0 + max(16, $1.utf8.count + 16) }
+        rows.count * 2 + groups.reduce(0) { $0 + $1.bytes } + references.reduce(0) { $0 + max(16, $1.utf8.count + 16) }
     }
 
     /// Builds the index over `profiles`.
@@ -113,7 +123,51 @@ public struct DNAIndex: Sendable {
         }
         rows = compact
         let compactWidth = kept.count
-        pairs = stride(from: 0, to: compactWidth - 1, by: 2).map { PairPostings(first: $0, second: $0 + 1, rows: compact, width: compactWidth) }
+        var counts = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: compactWidth)
+        // Rows by the columns at which they are fully designated (the first 64 columns; further
+        // ones are compared, never looked up).
+        var byMask: [UInt64: [UInt32]] = [:]
+        compact.withUnsafeBufferPointer { rows in
+            for row in 0..<builder.references.count {
+                var mask: UInt64 = 0
+                for slot in 0..<compactWidth {
+                    let code = rows[row * compactWidth + slot]
+                    guard code != Self.untyped else { continue }
+                    counts[slot][Int(code >> 8)] &+= 1
+                    counts[slot][Int(code & 0xFF)] &+= 1
+                    if code >> 8 != 0, slot < 64 { mask |= 1 << UInt64(slot) }
+                }
+                byMask[mask, default: []].append(UInt32(row))  // checked: row counts stay below 2^32 (the builder's references)
+            }
+        }
+        alleleCounts = counts
+        // Pairs are formed in the order of amplicon length (other loci after), so that a
+        // degraded stain, typed at the short loci, covers whole pairs.
+        let rank = Dictionary(uniqueKeysWithValues: STRLocus.shortestAmpliconsFirst.enumerated().map { ($1, $0) })
+        let ranks = loci.prefix(64).map { rank[$0.name] ?? Int.max }
+        let order = ranks.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }
+        let fixedPairs = stride(from: 0, to: order.count - 1, by: 2).map { (order[$0], order[$0 + 1]) }
+        var groups: [LocusGroup] = []
+        var scattered: [UInt64: [UInt32]] = [:]
+        for (mask, members) in byMask.sorted(by: { $0.key < $1.key }) {
+            guard members.count >= Self.minimumGroupRows else {
+                // Grouped instead by the fixed pairs designated at both loci.
+                var pairs: UInt64 = 0
+                for (number, pair) in fixedPairs.enumerated() where mask >> UInt64(pair.0) & 1 == 1 && mask >> UInt64(pair.1) & 1 == 1 {
+                    pairs |= 1 << UInt64(number)
+                }
+                scattered[pairs, default: []].append(contentsOf: members)
+                continue
+            }
+            let columns = order.filter { mask >> UInt64($0) & 1 == 1 }
+            let pairs = stride(from: 0, to: columns.count - 1, by: 2).map { (columns[$0], columns[$0 + 1]) }
+            groups.append(LocusGroup(rows: members, pairs: pairs, codes: compact, width: compactWidth))
+        }
+        for (mask, members) in scattered.sorted(by: { $0.key < $1.key }) {
+            let pairs = fixedPairs.indices.filter { mask >> UInt64($0) & 1 == 1 }.map { fixedPairs[$0] }
+            groups.append(LocusGroup(rows: members.sorted(), pairs: pairs, codes: compact, width: compactWidth))
+        }
+        self.groups = groups
     }
 
     /// A match found by a search: the row, how it matched, and the loci that agreed.
@@ -209,31 +263,65 @@ public struct DNAIndex: Sendable {
     }
 
     /// Every stored profile that matches `query` under ``rules``.
-    /// - Returns: the matches in storage order, and whether the index was used (false: scanned).
+    /// - Returns: the matches in storage order, and whether the index was used (false: every
+    ///   group was checked row by row).
     public func search(_ query: STRProfile) -> (matches: [Match], indexed: Bool) {
         let encoded = encode(query)
-        let usable = pairs.filter { encoded.designated[$0.first] && encoded.designated[$0.second] }
         let needed = rules.maximumMismatchedAlleles + 1
-        guard usable.count >= needed else { return (linearScan(query), false) }
-        let costed = usable.map { pair in (pair, pair.keys(encoded.firstCodes, encoded.secondCodes)) }
-            .map { ($0.0, $0.1, $0.0.cost(of: $0.1)) }
-            .sorted { $0.2 < $1.2 }
-            .prefix(needed)
+        // How common the query's genotype is at each column, to look up the rarest pairs.
+        let commonness: [Double] = loci.indices.map { slot in
+            guard encoded.designated[slot] else { return .infinity }
+            let counts = alleleCounts[slot]
+            let total = Double(max(1, counts.reduce(0) { $0 + Int($1) }))
+            let first = Double(encoded.firstCodes[slot].reduce(0) { $0 + Int(counts[Int($1)]) }) / total
+            let second = Double(encoded.secondCodes[slot].reduce(0) { $0 + Int(counts[Int($1)]) }) / total
+            return first * second
+        }
+        var keys: [Int: [UInt32]] = [:]
         var candidates: [UInt32] = []
-        candidates.reserveCapacity(costed.reduce(0) { $0 + $1.2 })
-        for (pair, keys, _) in costed { pair.collect(keys, into: &candidates) }
+        var indexed = false
+        for group in groups {
+            var usable = group.postings.indices.filter { encoded.designated[group.postings[$0].first] && encoded.designated[group.postings[$0].second] }
+            guard usable.count >= needed else {
+                candidates.append(contentsOf: group.rows)
+                continue
+            }
+            indexed = true
+            func cost(_ pair: Int) -> Double { commonness[group.postings[pair].first] * commonness[group.postings[pair].second] }
+            usable.sort { cost($0) < cost($1) }
+            for pair in usable.prefix(needed) {
+                let postings = group.postings[pair]
+                let key = postings.first << 8 | postings.second
+                if keys[key] == nil { keys[key] = PairPostings.keys(postings.first, postings.second, encoded.firstCodes, encoded.secondCodes) }
+                postings.collect(keys[key] ?? [], into: &candidates)
+            }
+        }
         candidates.sort()
         var unique = candidates
         unique.removeAll(keepingCapacity: true)
         for candidate in candidates where unique.last != candidate { unique.append(candidate) }
         var matches: [Match] = []
         check(unique.lazy.map { Int($0) }, encoded, into: &matches)
-        return (matches, true)
+        return (matches, indexed)
     }
 }
 
-/// For one pair of columns: the rows fully designated at both, grouped by the two genotype codes,
-/// and the rows that are not (wildcard or untyped), which every lookup returns.
+/// Rows fully designated at the same loci, with postings for disjoint pairs of those loci.
+private struct LocusGroup: Sendable {
+    /// The rows, ascending.
+    let rows: [UInt32]
+    let postings: [PairPostings]
+
+    var bytes: Int { rows.count * 4 + postings.reduce(0) { $0 + $1.bytes } }
+
+    init(rows: [UInt32], pairs: [(Int, Int)], codes: [UInt16], width: Int) {
+        self.rows = rows
+        postings = pairs.map { PairPostings(first: $0.0, second: $0.1, rows: rows, codes: codes, width: width) }
+    }
+}
+
+/// For one pair of columns, the rows of a group (fully designated at both) by their two
+/// genotype codes.
 private struct PairPostings: Sendable {
     let first: Int
     let second: Int
@@ -242,46 +330,39 @@ private struct PairPostings: Sendable {
     /// `ids[starts[i]..<starts[i + 1]]` hold the rows of `keys[i]`.
     let starts: [UInt32]
     let ids: [UInt32]
-    let irregular: [UInt32]
 
-    var bytes: Int { keys.count * 8 + ids.count * 4 + irregular.count * 4 }
+    var bytes: Int { keys.count * 8 + ids.count * 4 }
 
-    init(first: Int, second: Int, rows: [UInt16], width: Int) {
+    init(first: Int, second: Int, rows: [UInt32], codes: [UInt16], width: Int) {
         self.first = first
         self.second = second
         var entries: [UInt64] = []
-        var irregular: [UInt32] = []
-        entries.reserveCapacity(rows.count / max(width, 1))
-        for row in 0..<(rows.count / max(width, 1)) {
-            let a = rows[row * width + first], b = rows[row * width + second]
-            if a == DNAIndex.untyped || b == DNAIndex.untyped || a >> 8 == 0 || b >> 8 == 0 {
-                irregular.append(UInt32(row))
-            } else {
-                entries.append(UInt64(UInt32(a) << 16 | UInt32(b)) << 32 | UInt64(row))
-            }
+        entries.reserveCapacity(rows.count)
+        for row in rows {
+            let a = codes[Int(row) * width + first], b = codes[Int(row) * width + second]
+            entries.append(UInt64(UInt32(a) << 16 | UInt32(b)) << 32 | UInt64(row))
         }
         entries.sort()
         var keys: [UInt32] = []
         var starts: [UInt32] = []
         var ids = [UInt32](repeating: 0, count: entries.count)
         for (position, entry) in entries.enumerated() {
-            let key = UInt32(entry >> 32)
+            let key = UInt32(entry >> 32)  // checked: the key was shifted up from 32 bits
             if keys.last != key {
                 keys.append(key)
-                starts.append(UInt32(position))
+                starts.append(UInt32(position))  // checked: positions stay below the row count, under 2^32
             }
             ids[position] = UInt32(truncatingIfNeeded: entry)
         }
-        starts.append(UInt32(entries.count))
+        starts.append(UInt32(entries.count))  // checked: as above
         self.keys = keys
         self.starts = starts
         self.ids = ids
-        self.irregular = irregular
     }
 
     /// The keys a fully designated query genotype pair can match: every genotype whose two
-    /// alleles are compatible with the query's two (in either order).
-    func keys(_ firstCodes: [[UInt8]], _ secondCodes: [[UInt8]]) -> [UInt32] {
+    /// alleles are compatible with the query's two (in either order), at both columns.
+    static func keys(_ first: Int, _ second: Int, _ firstCodes: [[UInt8]], _ secondCodes: [[UInt8]]) -> [UInt32] {
         func genotypes(_ slot: Int) -> Set<UInt16> {
             var result: Set<UInt16> = []
             for a in firstCodes[slot] { for b in secondCodes[slot] { result.insert(UInt16(min(a, b)) << 8 | UInt16(max(a, b))) } }
@@ -301,10 +382,7 @@ private struct PairPostings: Sendable {
         return Int(starts[low])..<Int(starts[low + 1])
     }
 
-    func cost(of keys: [UInt32]) -> Int { irregular.count + keys.reduce(0) { $0 + (range(of: $1)?.count ?? 0) } }
-
     func collect(_ keys: [UInt32], into candidates: inout [UInt32]) {
-        candidates.append(contentsOf: irregular)
         for key in keys { if let range = range(of: key) { candidates.append(contentsOf: ids[range]) } }
     }
 }

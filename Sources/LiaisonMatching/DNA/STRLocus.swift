@@ -24,6 +24,16 @@ public struct STRLocus: Hashable, Sendable, Comparable, CustomStringConvertible 
         "D16S539", "D18S51", "D21S11", "D1S1656", "D2S441", "D2S1338", "D10S1248", "D12S391", "D19S433", "D22S1045",
     ]
 
+    /// The CODIS 20 loci from the shortest amplicons to the longest, as common kits size them
+    /// (approximately; kits differ): degraded DNA loses the long ones first, so a partial stain
+    /// is typed at the first of them. D22S1045, D10S1248 and D2S441 joined the ESS in 2009 as
+    /// short amplicons for degraded samples (Council Resolution 2009/C 296/01; Gill et al., "The
+    /// evolution of DNA databases", Forensic Sci. Int. 156 (2006)).
+    public static let shortestAmpliconsFirst = [
+        "D2S441", "D10S1248", "TH01", "D22S1045", "D8S1179", "D3S1358", "D19S433", "D5S818", "D16S539", "vWA",
+        "D1S1656", "D13S317", "D21S11", "D12S391", "D7S820", "D18S51", "TPOX", "CSF1PO", "D2S1338", "FGA",
+    ]
+
     /// Every locus Liaison knows, sorted by name.
     public static let catalogue: [STRLocus] = {
         var loci = Set(codis20 + ess).map { STRLocus(name: $0, repeatLength: $0 == "D22S1045" ? 3 : 4) }

@@ -40,6 +40,34 @@ public struct STRProfileGenerator: Sendable {
         return alleles[low]
     }
 
+    /// A profile of a national database's realistic mix: three in four typed at every locus;
+    /// one in five a partial profile of a degraded stain, typed at 6 to 12 loci — the loci with
+    /// the shortest amplicons, which degradation spares, with now and then one of them dropped
+    /// out and a longer one typed instead —; one in twenty with a wildcard at one locus or a
+    /// microvariant (x.3) in place of the allele above it.
+    public mutating func nextOfMix(reference: String) -> STRProfile {
+        var profile = next(reference: reference)
+        let kind = random.next(below: 20)
+        if kind < 4 {
+            let order = STRLocus.shortestAmpliconsFirst.filter { name in loci.contains { $0.name == name } }
+            let typed = 6 + random.next(below: 7)
+            var kept = Array(order.prefix(typed))
+            if random.next(below: 10) < 3, typed < order.count {
+                kept[random.next(below: kept.count)] = order[typed + random.next(below: order.count - typed)]
+            }
+            profile.loci = profile.loci.filter { kept.contains($0.key.name) }
+        } else if kind == 4 {
+            let locus = loci[random.next(below: loci.count)]
+            guard let genotype = profile.loci[locus] else { return profile }
+            if random.next(below: 2) == 0 {
+                profile.loci[locus] = Genotype(genotype.first, .wildcard)
+            } else if case .value(let tenths) = genotype.second, tenths >= 20, tenths % 10 == 0 {
+                profile.loci[locus] = Genotype(genotype.first, .value(tenths - 7))
+            }
+        }
+        return profile
+    }
+
     /// A uniform integer in `0..<bound`, for callers that perturb generated profiles.
     public mutating func nextInt(below bound: Int) -> Int { random.next(below: bound) }
 }
