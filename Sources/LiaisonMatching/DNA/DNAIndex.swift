@@ -289,11 +289,23 @@ public struct DNAIndex: Sendable {
             indexed = true
             func cost(_ pair: Int) -> Double { commonness[group.postings[pair].first] * commonness[group.postings[pair].second] }
             usable.sort { cost($0) < cost($1) }
-            for pair in usable.prefix(needed) {
+            // With one pair more than needed, a match agrees on all of them but k, so it is in
+            // two of the lists at least: their overlap is far smaller than their union.
+            let looked = min(usable.count, needed + 1)
+            var lists: [[UInt32]] = []
+            for pair in usable.prefix(looked) {
                 let postings = group.postings[pair]
                 let key = postings.first << 8 | postings.second
                 if keys[key] == nil { keys[key] = PairPostings.keys(postings.first, postings.second, encoded.firstCodes, encoded.secondCodes) }
-                postings.collect(keys[key] ?? [], into: &candidates)
+                var list: [UInt32] = []
+                postings.collect(keys[key] ?? [], into: &list)
+                if (keys[key]?.count ?? 0) > 1 { list.sort() }
+                lists.append(list)
+            }
+            if looked == needed {
+                for list in lists { candidates.append(contentsOf: list) }
+            } else {
+                candidates.append(contentsOf: Self.inAtLeast(looked - needed + 1, of: lists))
             }
         }
         candidates.sort()
@@ -303,6 +315,30 @@ public struct DNAIndex: Sendable {
         var matches: [Match] = []
         check(unique.lazy.map { Int($0) }, encoded, into: &matches)
         return (matches, indexed)
+    }
+}
+
+extension DNAIndex {
+    /// The ids found in at least `minimum` of `lists` (each ascending, without repeats), ascending.
+    static func inAtLeast(_ minimum: Int, of lists: [[UInt32]]) -> [UInt32] {
+        // Merged one list at a time, each id with the number of lists it was in so far.
+        var merged: [(id: UInt32, count: Int)] = []
+        for list in lists {
+            var next: [(id: UInt32, count: Int)] = []
+            next.reserveCapacity(merged.count + list.count)
+            var i = 0, j = 0
+            while i < merged.count || j < list.count {
+                if j == list.count || (i < merged.count && merged[i].id < list[j]) {
+                    next.append(merged[i]); i += 1
+                } else if i == merged.count || list[j] < merged[i].id {
+                    next.append((list[j], 1)); j += 1
+                } else {
+                    next.append((list[j], merged[i].count + 1)); i += 1; j += 1
+                }
+            }
+            merged = next
+        }
+        return merged.filter { $0.count >= minimum }.map(\.id)
     }
 }
 
