@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LiaisonCore
@@ -51,6 +52,11 @@ struct HitTests {
             #expect((near["dna"] as? [String: Any])?["mismatchedLocus"] as? String == "FGA")
             // The answer carries references and quality only: nothing of the record behind it.
             #expect(!response.text.contains("stain"))
+            // Server-Timing tells the search from what surrounds it (issue 29).
+            let timing = try #require(response.headers[HTTPField.Name("Server-Timing")!])
+            let parts = timing.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).split(separator: ";").first.map(String.init) }
+            #expect(parts == ["parse", "search", "audit"])
+            #expect(timing.split(separator: ",").allSatisfy { Double($0.split(separator: "=").last ?? "") != nil })
 
             let events = try await AuditStore(database: node.app.database).allEvents().filter { $0.operation == .hitSearched }
             #expect(events.compactMap { $0.details?["result"] } == ["hit", "near-hit", "no-hit"])

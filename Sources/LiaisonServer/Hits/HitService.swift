@@ -155,8 +155,23 @@ package actor HitService {
     /// - Parameters:
     ///   - requester: for a partner's query, the requesting agency (logged as the recipient of the answer).
     package func search(_ queries: [ReferenceRecord], category: HitCategory, actor: String, role: String? = nil, purpose: String? = nil, requester: String? = nil) async throws -> [HitAnswer] {
+        try await timedSearch(queries, category: category, actor: actor, role: role, purpose: purpose, requester: requester).answers
+    }
+
+    /// Answers and what they cost: the matching itself, and recording the audit events.
+    package struct TimedAnswers: Sendable {
+        package var answers: [HitAnswer]
+        package var matching: Duration
+        package var recording: Duration
+    }
+
+    /// ``search(_:category:actor:role:purpose:requester:)``, timed.
+    package func timedSearch(_ queries: [ReferenceRecord], category: HitCategory, actor: String, role: String? = nil, purpose: String? = nil,
+                             requester: String? = nil) async throws -> TimedAnswers {
         let index = try await index(for: category)
+        let started = ContinuousClock.now
         let answers = queries.map(index.search)
+        let matched = ContinuousClock.now
         let now = clock.now()
         let events = answers.map { answer in
             AuditEvent(time: now, operation: .hitSearched, actor: actor, role: role, subject: "hits:\(category.rawValue)", purpose: purpose,
@@ -165,7 +180,7 @@ package actor HitService {
         }
         try await store.recordAudit(events, at: now)
         await recorded()
-        return answers
+        return TimedAnswers(answers: answers, matching: matched - started, recording: ContinuousClock.now - matched)
     }
 
     /// The data behind a reference: for the follow-up (step two) only, never in an answer.
