@@ -82,7 +82,7 @@ public func buildApplication(
     let routes = RouteTable(router: router, audit: services.trail)
 
     // The JSON API.
-    HealthController(database: database, metrics: metrics).register(on: routes)
+    HealthController(database: database, metrics: metrics, hits: services.hits).register(on: routes)
     APIController(
         authenticator: authenticator, users: services.users, identity: node.identity,
         openAPIDocument: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("openapi.json"))), configuration: configuration

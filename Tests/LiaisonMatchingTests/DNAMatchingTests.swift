@@ -288,3 +288,47 @@ struct ReferencePieceTests {
         ])
     }
 }
+
+@Suite("DNA index snapshots")
+struct DNASnapshotTests {
+    static func mix(_ count: Int, seed: UInt64) -> [STRProfile] {
+        var generator = STRProfileGenerator(seed: seed)
+        return (0..<count).map { generator.nextOfMix(reference: "S\($0)") }
+    }
+
+    @Test("a snapshot loads into an index that answers every query as the original does")
+    func roundTrip() throws {
+        let profiles = Self.mix(3_000, seed: 11)
+        let index = try DNAIndex(profiles: profiles)
+        let bytes = index.snapshot(version: "v-1")
+        #expect(DNAIndex.snapshotVersion(bytes) == "v-1")
+        let loaded = try DNAIndex(snapshot: bytes)
+        #expect(loaded.count == index.count)
+        #expect(loaded.loci == index.loci)
+        for query in profiles.prefix(200) + Self.mix(50, seed: 12) {
+            let (a, b) = (index.search(query).matches, loaded.search(query).matches)
+            #expect(a.map(\.reference) == b.map(\.reference))
+            #expect(a.map(\.comparison) == b.map(\.comparison))
+        }
+        // The same bytes again: nothing of the load depends on the order of a dictionary.
+        let again = loaded.snapshot(version: "v-1") == bytes
+        #expect(again)
+    }
+
+    @Test("cut-off, extended, foreign and inconsistent bytes are refused, never half-loaded")
+    func refused() throws {
+        let bytes = try DNAIndex(profiles: Self.mix(500, seed: 13)).snapshot(version: "v-2")
+        for cut in [0, 10, 40, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: LiaisonError.self, "cut at \(cut)") { try DNAIndex(snapshot: Array(bytes.prefix(cut))) }
+        }
+        #expect(throws: LiaisonError.self) { try DNAIndex(snapshot: bytes + [0]) }
+        #expect(throws: LiaisonError.self) { try DNAIndex(snapshot: Array("reference,D3S1358\n".utf8)) }
+        #expect(DNAIndex.snapshotVersion(Array("not a snapshot".utf8)) == nil)
+        // A row code pointing past its locus's alleles.
+        let headerLength = bytes[20..<24].reversed().reduce(0) { $0 << 8 | Int($1) }
+        var edited = bytes
+        edited[24 + headerLength] = 0xFE
+        edited[24 + headerLength + 1] = 0xFD
+        #expect(throws: LiaisonError.self) { try DNAIndex(snapshot: edited) }
+    }
+}

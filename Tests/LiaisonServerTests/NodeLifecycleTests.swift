@@ -76,6 +76,10 @@ struct NodeLifecycleTests {
             #expect(health.status == .ok)
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
+            // Which hit/no-hit indexes are still being built: none on a node without reference data.
+            let readiness = try JSONSerialization.jsonObject(with: Data(ready.text.utf8)) as? [String: Any]
+            #expect(readiness?["status"] as? String == "ready")
+            #expect(readiness?["warming"] as? [String] == [])
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains(#"liaison_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))

@@ -22,9 +22,9 @@ public struct DNAIndex: Sendable {
     public let loci: [STRLocus]
     private let column: [STRLocus: Int]
     /// Per column, the allele each code stands for (index 0, the wildcard, unused).
-    private let alleleTable: [[Allele]]
-    private let references: [String]
-    private let rows: [UInt16]
+    let alleleTable: [[Allele]]
+    let references: [String]
+    let rows: [UInt16]
     private let groups: [LocusGroup]
     /// Per column, how many stored alleles carry each code: the query's lookups go to the pairs
     /// whose genotypes are rarest.

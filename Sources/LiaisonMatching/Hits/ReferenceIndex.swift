@@ -82,6 +82,24 @@ public struct ReferenceIndex: Sendable {
             ? ExactKeyIndex(keys: builder.keys.enumerated().flatMap { slot, keys in keys.map { ($0, UInt32(slot)) } }) : nil  // checked: slots are fewer than 2^32 (a reference file's rows)
     }
 
+    /// The DNA index as bytes labelled with the store's `version` (see ``DNAIndex/snapshot(version:)``);
+    /// nil for the other categories, whose indexes build from the store in seconds.
+    public func snapshot(version: String) -> [UInt8]? { dna?.snapshot(version: version) }
+
+    /// A DNA category's index from a snapshot.
+    /// - Throws: ``LiaisonError`` `.invalidInput` when the bytes are not a whole snapshot.
+    public init(dnaSnapshot bytes: [UInt8], rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036) throws(LiaisonError) {
+        category = .dna
+        self.rules = rules
+        self.frequencies = frequencies
+        references = []
+        keys = []
+        birthDates = []
+        dna = try DNAIndex(snapshot: bytes, rules: rules)
+        names = nil
+        exact = nil
+    }
+
     /// Answers one query of this index's category.
     public func search(_ query: ReferenceRecord) -> HitAnswer {
         HitAnswer(query: query.reference, matches: matches(for: query))

@@ -8,6 +8,9 @@ import SQLKit
 struct HealthController {
     let database: LiaisonDatabase
     let metrics: NodeMetrics
+    /// Reports the hit/no-hit indexes still being built ("warming"): searches of those
+    /// categories wait until they are ready.
+    var hits: HitService?
 
     func register(on routes: RouteTable) {
         // Liveness: the process serves HTTP.
@@ -20,7 +23,10 @@ struct HealthController {
                 if let sql = try database.database as? any SQLDatabase {
                     try await sql.raw("SELECT 1").run()
                 }
-                return try JSONBody.response(["status": "ready"])
+                // Still ready while an index warms (messages, screening and the other categories
+                // answer); the body says which searches wait.
+                let warming = await hits?.warming().map(\.rawValue) ?? []
+                return try JSONBody.response(Readiness(status: "ready", warming: warming))
             } catch {
                 throw LiaisonError(.notReady, "The database does not answer.")
             }
@@ -33,4 +39,11 @@ struct HealthController {
             )
         }
     }
+}
+
+/// The body of `/readyz`.
+struct Readiness: Encodable {
+    var status: String
+    /// Hit/no-hit categories whose index is being built.
+    var warming: [String]
 }

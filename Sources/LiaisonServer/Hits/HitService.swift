@@ -45,13 +45,20 @@ package actor HitService {
     /// Bumped whenever a category's data change, so that derived tables (the blinded one) are rebuilt.
     private var generations: [HitCategory: Int] = [:]
     private var building: [HitCategory: (generation: Int, task: Task<ReferenceIndex, any Error>)] = [:]
+    /// Where the DNA index's snapshot is kept; nil: never kept.
+    let snapshots: HitIndexSnapshots?
+    let logger: Logger
+    /// The rebuild that follows a change of DNA data, which rewrites the snapshot.
+    private var refresh: Task<Void, Never>?
 
     init(store: HitStore, clock: any WallClock, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036,
-         recorded: @escaping @Sendable () async -> Void = {}) {
+         snapshots: HitIndexSnapshots? = nil, logger: Logger = Logger(label: "liaison.hits"), recorded: @escaping @Sendable () async -> Void = {}) {
         self.store = store
         self.clock = clock
         self.rules = rules
         self.frequencies = frequencies
+        self.snapshots = snapshots
+        self.logger = logger
         self.recorded = recorded
     }
 
@@ -104,7 +111,15 @@ package actor HitService {
     private func changed(_ category: HitCategory) {
         indexes[category] = nil
         generations[category, default: 0] += 1
+        // The DNA index is rebuilt at once, so that its snapshot stays current for a restart.
+        if category == .dna, snapshots != nil {
+            refresh?.cancel()
+            refresh = Task { try? await self.warm(.dna) }
+        }
     }
+
+    /// The categories whose index is being built: their searches wait until it is ready.
+    func warming() -> [HitCategory] { building.keys.filter { indexes[$0] == nil }.sorted() }
 
     func generation(of category: HitCategory) -> Int { generations[category, default: 0] }
 
@@ -201,8 +216,11 @@ package actor HitService {
         if let index = indexes[category] { return index }
         let generation = generations[category, default: 0]
         if let pending = building[category], pending.generation == generation { return try await pending.task.value }
-        let (store, rules, frequencies) = (self.store, self.rules, self.frequencies)
-        let task = Task { try await Self.build(category, store: store, rules: rules, frequencies: frequencies) }
+        let (store, rules, frequencies, snapshots, logger) = (self.store, self.rules, self.frequencies, self.snapshots, self.logger)
+        let task = Task {
+            guard category == .dna, let snapshots else { return try await Self.build(category, store: store, rules: rules, frequencies: frequencies) }
+            return try await Self.buildKeepingSnapshot(store: store, rules: rules, frequencies: frequencies, snapshots: snapshots, logger: logger)
+        }
         building[category] = (generation, task)
         defer { if building[category]?.generation == generation { building[category] = nil } }
         let index = try await task.value
@@ -216,6 +234,36 @@ package actor HitService {
             for stored in page { try builder.append(try Self.record(stored, category: category)) }
         }
         return builder.build()
+    }
+
+    /// The DNA index from its snapshot when the snapshot is current, else from the store, then
+    /// snapshotted.
+    private static func buildKeepingSnapshot(store: HitStore, rules: DNAMatchRules, frequencies: AlleleFrequencies, snapshots: HitIndexSnapshots,
+                                             logger: Logger) async throws -> ReferenceIndex {
+        let started = ContinuousClock.now
+        let count = try await store.counts()[HitCategory.dna.rawValue] ?? 0
+        let version = count > 0 ? try await store.ensureVersion(of: HitCategory.dna.rawValue) : nil
+        if let version {
+            switch snapshots.load(.dna, version: version, count: count, rules: rules, frequencies: frequencies) {
+            case .loaded(let index):
+                logger.info("DNA index loaded from its snapshot", metadata: ["profiles": "\(index.count)", "seconds": "\(ContinuousClock.now - started)"])
+                return index
+            case .rejected(let reason):
+                logger.warning("DNA index snapshot not used: it \(reason); rebuilding from the store", metadata: ["file": "\(snapshots.file(for: .dna).path)"])
+            case .missing:
+                break
+            }
+        }
+        let index = try await build(.dna, store: store, rules: rules, frequencies: frequencies)
+        // Kept only when no change came in while the store was read.
+        if let version, count > 0, try await store.version(of: HitCategory.dna.rawValue) == version {
+            do {
+                try snapshots.save(index, category: .dna, version: version)
+            } catch {
+                logger.warning("cannot write the DNA index snapshot", metadata: ["error": "\(error)"])
+            }
+        }
+        return index
     }
 
     static func stored(_ record: ReferenceRecord) -> StoredReference {

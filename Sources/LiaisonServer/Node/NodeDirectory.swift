@@ -25,6 +25,8 @@ public struct NodeDirectory: Sendable {
         public let keys: NodeKeys
         public let database: DatabaseLocation
         public let identity: IdentityDocument
+        /// The data directory itself (the DNA index's snapshot is kept there).
+        public let directory: URL
     }
 
     public let url: URL
@@ -79,7 +81,7 @@ public struct NodeDirectory: Sendable {
             try? manager.removeItem(at: url)
             throw error
         }
-        return Loaded(settings: settings, keys: keys, database: database, identity: try keys.identityDocument(profile: profile))
+        return Loaded(settings: settings, keys: keys, database: database, identity: try keys.identityDocument(profile: profile), directory: url)
     }
 
     /// Loads an initialised node.
@@ -104,6 +106,6 @@ public struct NodeDirectory: Sendable {
         }
         let keys = try keyFiles.load()
         let database = try databaseLocation(url: override ?? settings.databaseURL)
-        return Loaded(settings: settings, keys: keys, database: database, identity: try keys.identityDocument(profile: settings.profile))
+        return Loaded(settings: settings, keys: keys, database: database, identity: try keys.identityDocument(profile: settings.profile), directory: url)
     }
 }

@@ -99,7 +99,8 @@ package struct NodeServices: Sendable {
         transfers = EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService)
         let auditWakeup = auditWakeup
         screening = ScreeningService(store: screeningStore, clock: clock, recorded: { await auditWakeup.signal() })
-        hits = HitService(store: hitStore, clock: clock, recorded: { await auditWakeup.signal() })
+        hits = HitService(store: hitStore, clock: clock, snapshots: HitIndexSnapshots(directory: node.directory.appendingPathComponent("indexes", isDirectory: true)),
+                          logger: logger, recorded: { await auditWakeup.signal() })
         partnerClients = try FederationClients(
             insecureLoopback: configuration.insecureLoopback, tlsCertificatePEM: try node.keys.tlsCertificatePEM(), tlsKeyPEM: node.keys.tlsKey.pemRepresentation
         )

@@ -44,6 +44,32 @@ struct CreateHitReferences: AsyncMigration {
     }
 }
 
+/// Per category, a token that changes with every change of its records (an import, a removal),
+/// in the same transaction: a snapshot of an index records the token it was built at, and is
+/// trusted only while the store still holds that token.
+final class HitVersionModel: Model, @unchecked Sendable {
+    static let schema = "hit_versions"
+    @ID(custom: "category", generatedBy: .user) var id: String?
+    @Field(key: "token") var token: String
+    @Field(key: "changed_at") var changedAt: Date
+    init() {}
+}
+
+struct CreateHitVersions: AsyncMigration {
+    var name: String { "0020-create-hit-versions" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(HitVersionModel.schema)
+            .field("category", .string, .identifier(auto: false))
+            .field("token", .string, .required).field("changed_at", .datetime, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(HitVersionModel.schema).delete()
+    }
+}
+
 /// One reference record as stored: what the matching module's `ReferenceRecord` holds, in
 /// storage form.
 package struct StoredReference: Sendable, Equatable {
@@ -141,6 +167,7 @@ package struct HitStore: Sendable {
             }
             let total = try await HitReferenceModel.query(on: tx).filter(\.$category == category).count()
             let report = HitImportReport(category: category, added: added, updated: updated, removed: removed, total: total)
+            try await Self.changed(category, at: now, on: tx)
             try await AuditStore.record(audit(report), at: now, on: tx)
             return (report, extra)
         }
@@ -179,9 +206,37 @@ package struct HitStore: Sendable {
         try await database.transaction { tx in
             guard let model = try await HitReferenceModel.find("\(category)/\(reference)", on: tx) else { return false }
             try await model.delete(on: tx)
+            try await Self.changed(category, at: now, on: tx)
             try await AuditStore.record(audit, at: now, on: tx)
             return true
         }
+    }
+
+    /// The category's version token (see ``HitVersionModel``); nil before its first change.
+    package func version(of category: String) async throws -> String? {
+        try await HitVersionModel.find(category, on: db)?.token
+    }
+
+    /// The category's version token, given one if it has none yet (data imported before versions
+    /// existed): a snapshot needs a version to be checked against.
+    package func ensureVersion(of category: String) async throws -> String {
+        try await db.sql.insert(into: HitVersionModel.schema).columns("category", "token", "changed_at")
+            .values(SQLBind(category), SQLBind(UUID().uuidString), SQLBind(Date()))
+            .ignoringConflicts(with: ["category"])
+            .run()
+        guard let token = try await version(of: category) else {
+            throw LiaisonError(.unavailable, "the store has no version for \(category)")
+        }
+        return token
+    }
+
+    /// Gives the category a new version token (one upsert: two replicas importing at once over
+    /// one PostgreSQL cannot both insert the first one).
+    private static func changed(_ category: String, at now: Date, on db: any Database) async throws {
+        try await db.sql.insert(into: HitVersionModel.schema).columns("category", "token", "changed_at")
+            .values(SQLBind(category), SQLBind(UUID().uuidString), SQLBind(now))
+            .onConflict(with: "category") { $0.set(excludedValueOf: "token").set(excludedValueOf: "changed_at") }
+            .run()
     }
 
     /// Records audit events of searches, which change no data.
