@@ -1,6 +1,6 @@
 import Foundation
 import LiaisonCore
-import LiaisonMatching
+@testable import LiaisonMatching
 import LiaisonTestSupport
 import Testing
 
@@ -330,5 +330,24 @@ struct DNASnapshotTests {
         edited[24 + headerLength] = 0xFE
         edited[24 + headerLength + 1] = 0xFD
         #expect(throws: LiaisonError.self) { try DNAIndex(snapshot: edited) }
+    }
+}
+
+@Suite("Ids in at least m of s lists")
+struct InAtLeastTests {
+    @Test("the walk over the shortest lists and the gallop through the longer ones find what counting finds", arguments: [1, 2, 3])
+    func againstCounting(minimum: Int) {
+        var generator = SplitMix64(seed: UInt64(minimum))
+        for _ in 0..<200 {
+            let lists: [ArraySlice<UInt32>] = (0..<3).map { _ in
+                let length = generator.next(below: 60)
+                return Array(Set((0..<length).map { _ in UInt32(generator.next(below: 100)) })).sorted()[...]
+            }
+            var counts: [UInt32: Int] = [:]
+            for list in lists { for id in list { counts[id, default: 0] += 1 } }
+            var found: [UInt32] = []
+            DNAIndex.inAtLeast(minimum, of: lists, into: &found)
+            #expect(found == counts.filter { $0.value >= minimum }.keys.sorted())
+        }
     }
 }

@@ -84,14 +84,24 @@ final class DNAFixture: Sendable {
         // The comparison the goals name, in this run: indexed against a linear scan.
         var indexed: [Duration] = []
         var found = 0, usedIndex = 0
-        for query in queries {
+        var byKind: [[Duration]] = [[], [], [], []]
+        for (position, query) in queries.enumerated() {
             let start = clock.now
             let (matches, used) = index.search(query)
             indexed.append(clock.now - start)
+            byKind[position % 4].append(clock.now - start)
             if used { usedIndex += 1 }
             found += matches.count
         }
         indexed.sort()
+        // What the searches read, by kind: rows checked one by one, candidates in all.
+        var reads: [(rows: Int, candidates: Int)] = Array(repeating: (0, 0), count: 4)
+        for (position, query) in queries.enumerated() {
+            let plan = index.plan(query)
+            reads[position % 4].rows += plan.rowsChecked
+            reads[position % 4].candidates += plan.candidates
+        }
+        let groups = queries.first.map { index.plan($0).groups } ?? 0
         var scanned: [Duration] = []
         for query in queries.prefix(6) {
             let start = clock.now
@@ -104,6 +114,13 @@ final class DNAFixture: Sendable {
         print("""
             DNA \(count) profiles: generated in \(generated), index built in \(built - generated); index ≈ \(index.approximateBytes / 1_048_576) MB
             indexed search over \(queries.count) queries (\(usedIndex) through the index): p50 \(ms(p50)), p99 \(ms(p99)), \(found) matches
+            by kind (p50 / max): \(zip(["stored", "near", "partial stain", "fresh"], byKind).map { name, times in
+                let sorted = times.sorted()
+                return "\(name) \(ms(sorted[sorted.count / 2])) / \(ms(sorted.last ?? .zero))"
+            }.joined(separator: "; "))
+            \(groups) locus groups; per query, rows checked one by one / candidates: \(zip(["stored", "near", "partial stain", "fresh"], reads).map { name, read in
+                "\(name) \(read.rows / max(1, queries.count / 4)) / \(read.candidates / max(1, queries.count / 4))"
+            }.joined(separator: "; "))
             linear scan over \(scanned.count) queries: mean \(ms(mean)); speed-up at p50 \(String(format: "%.0f", Double(mean / p50)))×, at p99 \(String(format: "%.0f", Double(mean / p99)))×
             """)
     }

@@ -267,6 +267,20 @@ public struct DNAIndex: Sendable {
     ///   group was checked row by row).
     public func search(_ query: STRProfile) -> (matches: [Match], indexed: Bool) {
         let encoded = encode(query)
+        let (unique, indexed, _) = candidates(for: encoded)
+        var matches: [Match] = []
+        check(unique.lazy.map { Int($0) }, encoded, into: &matches)
+        return (matches, indexed)
+    }
+
+    /// What a search of `query` reads: the groups, the rows checked one by one because the
+    /// query covers too few of their group's pairs, and the candidates checked in all.
+    public func plan(_ query: STRProfile) -> (groups: Int, rowsChecked: Int, candidates: Int) {
+        let (unique, _, scanned) = candidates(for: encode(query))
+        return (groups.count, scanned, unique.count)
+    }
+
+    private func candidates(for encoded: EncodedQuery) -> (ids: [UInt32], indexed: Bool, scanned: Int) {
         let needed = rules.maximumMismatchedAlleles + 1
         // How common the query's genotype is at each column, to look up the rarest pairs.
         let commonness: [Double] = loci.indices.map { slot in
@@ -277,68 +291,100 @@ public struct DNAIndex: Sendable {
             let second = Double(encoded.secondCodes[slot].reduce(0) { $0 + Int(counts[Int($1)]) }) / total
             return first * second
         }
+        var designatedMask: UInt64 = 0
+        for slot in loci.indices.prefix(64) where encoded.designated[slot] { designatedMask |= 1 << UInt64(slot) }
         var keys: [Int: [UInt32]] = [:]
         var candidates: [UInt32] = []
         var indexed = false
+        var scanned = 0
+        // Reused from group to group: the chosen pairs (cheapest first) and their id lists.
+        var chosen: [(pair: Int, cost: Double)] = []
+        chosen.reserveCapacity(needed + 2)
+        var lists: [ArraySlice<UInt32>] = []
+        lists.reserveCapacity(needed + 1)
         for group in groups {
-            var usable = group.postings.indices.filter { encoded.designated[group.postings[$0].first] && encoded.designated[group.postings[$0].second] }
-            guard usable.count >= needed else {
+            // The cheapest `needed + 1` pairs the query is fully designated at, and how many there are.
+            chosen.removeAll(keepingCapacity: true)
+            var usable = 0
+            for (pair, mask) in group.pairMasks.enumerated() where mask & designatedMask == mask {
+                usable += 1
+                let postings = group.postings[pair]
+                let cost = commonness[postings.first] * commonness[postings.second]
+                var at = chosen.count
+                while at > 0 && chosen[at - 1].cost > cost { at -= 1 }
+                if at <= needed {
+                    chosen.insert((pair, cost), at: at)
+                    if chosen.count > needed + 1 { chosen.removeLast() }
+                }
+            }
+            guard usable >= needed else {
                 candidates.append(contentsOf: group.rows)
+                scanned += group.rows.count
                 continue
             }
             indexed = true
-            func cost(_ pair: Int) -> Double { commonness[group.postings[pair].first] * commonness[group.postings[pair].second] }
-            usable.sort { cost($0) < cost($1) }
             // With one pair more than needed, a match agrees on all of them but k, so it is in
             // two of the lists at least: their overlap is far smaller than their union.
-            let looked = min(usable.count, needed + 1)
-            var lists: [[UInt32]] = []
-            for pair in usable.prefix(looked) {
-                let postings = group.postings[pair]
+            lists.removeAll(keepingCapacity: true)
+            for choice in chosen {
+                let postings = group.postings[choice.pair]
                 let key = postings.first << 8 | postings.second
                 if keys[key] == nil { keys[key] = PairPostings.keys(postings.first, postings.second, encoded.firstCodes, encoded.secondCodes) }
-                var list: [UInt32] = []
-                postings.collect(keys[key] ?? [], into: &list)
-                if (keys[key]?.count ?? 0) > 1 { list.sort() }
-                lists.append(list)
+                lists.append(postings.rows(keys[key] ?? []))
             }
-            if looked == needed {
+            if chosen.count == needed {
                 for list in lists { candidates.append(contentsOf: list) }
             } else {
-                candidates.append(contentsOf: Self.inAtLeast(looked - needed + 1, of: lists))
+                Self.inAtLeast(chosen.count - needed + 1, of: lists, into: &candidates)
             }
         }
         candidates.sort()
         var unique = candidates
         unique.removeAll(keepingCapacity: true)
         for candidate in candidates where unique.last != candidate { unique.append(candidate) }
-        var matches: [Match] = []
-        check(unique.lazy.map { Int($0) }, encoded, into: &matches)
-        return (matches, indexed)
+        return (unique, indexed, scanned)
     }
 }
 
 extension DNAIndex {
-    /// The ids found in at least `minimum` of `lists` (each ascending, without repeats), ascending.
-    static func inAtLeast(_ minimum: Int, of lists: [[UInt32]]) -> [UInt32] {
-        // Merged one list at a time, each id with the number of lists it was in so far.
-        var merged: [(id: UInt32, count: Int)] = []
-        for list in lists {
-            var next: [(id: UInt32, count: Int)] = []
-            next.reserveCapacity(merged.count + list.count)
-            var i = 0, j = 0
-            while i < merged.count || j < list.count {
-                if j == list.count || (i < merged.count && merged[i].id < list[j]) {
-                    next.append(merged[i]); i += 1
-                } else if i == merged.count || list[j] < merged[i].id {
-                    next.append((list[j], 1)); j += 1
-                } else {
-                    next.append((list[j], merged[i].count + 1)); i += 1; j += 1
-                }
+    /// Appends the ids found in at least `minimum` of `lists` (each ascending, without repeats),
+    /// ascending. Such an id is in one of the `lists.count - minimum + 1` shortest lists at
+    /// least, so only those are walked; the longer ones are searched, galloping forward from
+    /// the last place found, so a long list costs a few probes per id, not its length.
+    static func inAtLeast(_ minimum: Int, of lists: [ArraySlice<UInt32>], into out: inout [UInt32]) {
+        let order = lists.indices.sorted { lists[$0].count < lists[$1].count }
+        let walked = order.prefix(max(1, lists.count - minimum + 1)).map { lists[$0] }
+        let searched = order.dropFirst(walked.count).map { lists[$0] }
+        var heads = walked.map(\.startIndex)
+        var cursors = searched.map(\.startIndex)
+        while true {
+            var smallest = UInt32.max
+            var live = false
+            for (list, head) in zip(walked, heads) where head < list.endIndex {
+                live = true
+                smallest = min(smallest, list[head])
             }
-            merged = next
+            guard live else { return }
+            var count = 0
+            for index in walked.indices where heads[index] < walked[index].endIndex && walked[index][heads[index]] == smallest {
+                count += 1
+                heads[index] += 1
+            }
+            for index in searched.indices where count < minimum {
+                let list = searched[index]
+                // Gallop: double the step until past `smallest`, then halve back.
+                var low = cursors[index], step = 1
+                while low + step < list.endIndex && list[low + step] < smallest { low += step; step *= 2 }
+                var high = min(low + step, list.endIndex)
+                while low < high {
+                    let mid = (low + high) / 2
+                    if list[mid] < smallest { low = mid + 1 } else { high = mid }
+                }
+                cursors[index] = low
+                if low < list.endIndex && list[low] == smallest { count += 1 }
+            }
+            if count >= minimum { out.append(smallest) }
         }
-        return merged.filter { $0.count >= minimum }.map(\.id)
     }
 }
 
@@ -347,12 +393,15 @@ private struct LocusGroup: Sendable {
     /// The rows, ascending.
     let rows: [UInt32]
     let postings: [PairPostings]
+    /// Per pair, its two columns as bits (columns below 64; pairs are formed only there).
+    let pairMasks: [UInt64]
 
     var bytes: Int { rows.count * 4 + postings.reduce(0) { $0 + $1.bytes } }
 
     init(rows: [UInt32], pairs: [(Int, Int)], codes: [UInt16], width: Int) {
         self.rows = rows
         postings = pairs.map { PairPostings(first: $0.0, second: $0.1, rows: rows, codes: codes, width: width) }
+        pairMasks = pairs.map { 1 << UInt64($0.0) | 1 << UInt64($0.1) }
     }
 }
 
@@ -420,5 +469,25 @@ private struct PairPostings: Sendable {
 
     func collect(_ keys: [UInt32], into candidates: inout [UInt32]) {
         for key in keys { if let range = range(of: key) { candidates.append(contentsOf: ids[range]) } }
+    }
+
+    /// The rows of `keys`, ascending: the postings themselves for one key (no copy), merged for several.
+    func rows(_ keys: [UInt32]) -> ArraySlice<UInt32> {
+        let runs = keys.compactMap { range(of: $0).map { ids[$0] } }
+        guard runs.count > 1 else { return runs.first ?? [] }
+        // Each key's rows are ascending: merged two at a time, in linear time.
+        var merged = Array(runs[0])
+        for run in runs.dropFirst() {
+            var next: [UInt32] = []
+            next.reserveCapacity(merged.count + run.count)
+            var i = 0, j = run.startIndex
+            while i < merged.count && j < run.endIndex {
+                if merged[i] < run[j] { next.append(merged[i]); i += 1 } else { next.append(run[j]); j += 1 }
+            }
+            next.append(contentsOf: merged[i...])
+            next.append(contentsOf: run[j...])
+            merged = next
+        }
+        return merged[...]
     }
 }
