@@ -30,8 +30,10 @@ public struct DNAIndex: Sendable {
     /// whose genotypes are rarest.
     private let alleleCounts: [[UInt32]]
 
-    /// Rows that share their designated loci form a group of their own from this many on.
-    static let minimumGroupRows = 256
+    /// Rows that share their designated loci form a group of their own from this many on, and
+    /// from one in a thousand of the rows: each group costs every query a few lookups, so a
+    /// locus set few rows share is better served by the fixed pairs.
+    static func minimumGroupRows(of count: Int) -> Int { max(256, count / 1000) }
 
     static let untyped: UInt16 = 0xFFFF
 
@@ -150,7 +152,7 @@ public struct DNAIndex: Sendable {
         var groups: [LocusGroup] = []
         var scattered: [UInt64: [UInt32]] = [:]
         for (mask, members) in byMask.sorted(by: { $0.key < $1.key }) {
-            guard members.count >= Self.minimumGroupRows else {
+            guard members.count >= Self.minimumGroupRows(of: builder.references.count) else {
                 // Grouped instead by the fixed pairs designated at both loci.
                 var pairs: UInt64 = 0
                 for (number, pair) in fixedPairs.enumerated() where mask >> UInt64(pair.0) & 1 == 1 && mask >> UInt64(pair.1) & 1 == 1 {
