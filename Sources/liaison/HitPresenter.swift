@@ -24,13 +24,25 @@ enum HitOperations {
         return LiaisonError(.invalidInput, (["\(count) bad line\(count == 1 ? "" : "s") in \(path); nothing \(action)"] + lines).joined(separator: "\n"))
     }
 
-    /// Imports a reference file in one transaction.
+    /// Imports a reference file in one transaction, reading it 4 MB at a time: a file of ten
+    /// million profiles is never held whole.
     static func importFile(dataDirectory: String, databaseURL: String?, category: String, path: String, replaceAll: Bool) async throws -> String {
         let category = try HitCategory.parse(category)
-        let text = try read(path)
+        guard FileManager.default.isReadableFile(atPath: path), let probe = FileHandle(forReadingAtPath: path) else {
+            throw LiaisonError(.invalidInput, "cannot read \(path)")
+        }
+        try? probe.close()
         do {
             let (report, warnings) = try await withService(dataDirectory: dataDirectory, databaseURL: databaseURL) { service in
-                try await service.importFile(text, category: category, replaceAll: replaceAll, actor: "cli")
+                try await service.importPieces(category: category, replaceAll: replaceAll, actor: "cli") { each in
+                    guard let file = FileHandle(forReadingAtPath: path) else { throw LiaisonError(.invalidInput, "cannot read \(path)") }
+                    defer { try? file.close() }
+                    var splitter = ReferenceFileSplitter(linesPerPiece: HitService.linesPerPiece)
+                    while let chunk = try file.read(upToCount: 4 << 20), !chunk.isEmpty {
+                        for piece in splitter.feed(chunk) { try await each(piece.text, piece.lineOffset) }
+                    }
+                    for piece in splitter.finish() { try await each(piece.text, piece.lineOffset) }
+                }
             }
             let summary = "\(category.rawValue): added \(report.added), updated \(report.updated), removed \(report.removed); \(report.total) held"
             return (warnings.map { "warning: \($0)" } + [summary]).joined(separator: "\n")

@@ -267,6 +267,25 @@ struct DNAIndexTests {
 
 @Suite("Reference files read in pieces")
 struct ReferencePieceTests {
+    @Test("a file fed in chunks of any size is cut into the same pieces as the whole file", arguments: [1, 3, 64, 100_000])
+    func splitter(chunk: Int) {
+        let csv = "reference,iban,note\n" + (1...20).map { "A-\($0),GB29NWBK60161331926819,\"multi\nline \"\"\($0)\"\"\"" }.joined(separator: "\n") + "\nB-1,XX00,bad\n"
+        let json = "\n  " + (1...9).map { #"{"reference": "J-\#($0)", "iban": "GB29NWBK60161331926819"}"# }.joined(separator: "\n")
+        for text in [csv, json, "reference,iban", "reference,iban\n", "", "only one line, no header break"] {
+            for linesPerPiece in [1, 2, 7, 1000] {
+                let whole = ReferenceFile.pieces(of: text, linesPerPiece: linesPerPiece).map { piece in
+                    ReferenceFileSplitter.Piece(text: piece.header.map { "\($0)\n" + text[piece.range] } ?? String(text[piece.range]), lineOffset: piece.lineOffset)
+                }
+                var splitter = ReferenceFileSplitter(linesPerPiece: linesPerPiece)
+                var fed: [ReferenceFileSplitter.Piece] = []
+                let bytes = Array(text.utf8)
+                for start in stride(from: 0, to: bytes.count, by: chunk) { fed += splitter.feed(bytes[start..<min(start + chunk, bytes.count)]) }
+                fed += splitter.finish()
+                #expect(fed == whole, "\(text.prefix(20))… by \(linesPerPiece) lines in chunks of \(chunk)")
+            }
+        }
+    }
+
     @Test("pieces read the same records and report the same lines as the whole file; a duplicate across pieces is found", arguments: [1, 2, 7, 1000])
     func pieces(linesPerPiece: Int) {
         let csv = "reference,iban,note\n" + (1...20).map { "A-\($0),GB29NWBK60161331926819,\"multi\nline \($0)\"" }.joined(separator: "\n")

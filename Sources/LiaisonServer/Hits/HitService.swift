@@ -50,6 +50,12 @@ package actor HitService {
     let logger: Logger
     /// The rebuild that follows a change of DNA data, which rewrites the snapshot.
     private var refresh: Task<Void, Never>?
+    /// Whether a change of DNA data rebuilds the index at once (a serving node; the CLI, which
+    /// exits after its import, leaves the rebuild to the next start).
+    private var rebuildsAfterChange = false
+
+    /// Rebuilds the DNA index (and its snapshot) right after each change from now on.
+    func keepIndexCurrent() { rebuildsAfterChange = true }
 
     init(store: HitStore, clock: any WallClock, rules: DNAMatchRules = DNAMatchRules(), frequencies: AlleleFrequencies = .nist1036,
          snapshots: HitIndexSnapshots? = nil, logger: Logger = Logger(label: "liaison.hits"), recorded: @escaping @Sendable () async -> Void = {}) {
@@ -66,25 +72,36 @@ package actor HitService {
     static let maximumFileBytes = 512 * 1024 * 1024
 
     /// Lines parsed and inserted at a time, so that a file of millions of rows is never held as records.
-    static let linesPerPiece = 20_000
+    package static let linesPerPiece = 20_000
 
     /// Imports a reference file of `category` in one transaction: every record or none. The file
     /// is read piece by piece and inserted as it is read; a bad line anywhere rolls it all back.
     /// - Parameter replaceAll: remove the category's records that the file does not hold.
     /// - Throws: ``LineProblems`` naming every bad line.
     package func importFile(_ text: String, category: HitCategory, replaceAll: Bool, actor: String) async throws -> (report: HitImportReport, warnings: [String]) {
+        try await importPieces(category: category, replaceAll: replaceAll, actor: actor) { each in
+            for piece in ReferenceFile.pieces(of: text, linesPerPiece: Self.linesPerPiece) {
+                try await each(piece.header.map { "\($0)\n" + text[piece.range] } ?? String(text[piece.range]), piece.lineOffset)
+            }
+        }
+    }
+
+    /// Imports a reference file that `pieces` reads piece by piece (see ``ReferenceFileSplitter``),
+    /// handing each to its argument with its line offset, so that the file is never held whole.
+    /// One transaction, as ``importFile(_:category:replaceAll:actor:)``.
+    package func importPieces(category: HitCategory, replaceAll: Bool, actor: String,
+                              pieces: @escaping @Sendable (_ each: (String, Int) async throws -> Void) async throws -> Void)
+        async throws -> (report: HitImportReport, warnings: [String]) {
         let now = clock.now()
         let rules = self.rules
-        let pieces = ReferenceFile.pieces(of: text, linesPerPiece: Self.linesPerPiece)
         let (report, warnings) = try await store.importReferences(category: category.rawValue, replaceAll: replaceAll, by: actor, at: now, audit: { report in
             [AuditEvent(time: now, operation: .hitsImported, actor: actor, subject: "hits:\(category.rawValue)",
                         details: ["added": "\(report.added)", "updated": "\(report.updated)", "removed": "\(report.removed)", "replaceAll": "\(replaceAll)"])]
         }, produce: { insert in
             var scanner = ReferenceFile.Scanner(category: category, purpose: .reference, rules: rules)
-            for piece in pieces {
+            try await pieces { text, lineOffset in
                 var batch: [StoredReference] = []
-                let pieceText = piece.header.map { "\($0)\n" + text[piece.range] } ?? String(text[piece.range])
-                scanner.scan(pieceText, lineOffset: piece.lineOffset) { batch.append(Self.stored($0)) }
+                scanner.scan(text, lineOffset: lineOffset) { batch.append(Self.stored($0)) }
                 // Once a line is bad nothing will be kept: read on only to report every bad line.
                 if !scanner.hasProblems { try await insert(batch) }
             }
@@ -112,7 +129,7 @@ package actor HitService {
         indexes[category] = nil
         generations[category, default: 0] += 1
         // The DNA index is rebuilt at once, so that its snapshot stays current for a restart.
-        if category == .dna, snapshots != nil {
+        if category == .dna, snapshots != nil, rebuildsAfterChange {
             refresh?.cancel()
             refresh = Task { try? await self.warm(.dna) }
         }
@@ -283,6 +300,7 @@ struct HitIndexWarmUp: Service {
     let logger: Logger
 
     func run() async throws {
+        await hits.keepIndexCurrent()
         try? await cancelWhenGracefulShutdown {
             do {
                 for (category, count) in try await hits.counts().sorted(by: { $0.key < $1.key }) where count > 0 {
