@@ -1,4 +1,5 @@
 public import LiaisonCore
+import Dispatch
 
 /// An in-memory index of STR profiles that answers Prüm comparisons without scanning.
 ///
@@ -392,6 +393,20 @@ extension DNAIndex {
 
 /// Rows fully designated at the same loci, with postings for disjoint pairs of those loci.
 private struct LocusGroup: Sendable {
+    /// `transform` of 0..<count, run on all cores; in order.
+    static func concurrentMap<T: Sendable>(_ count: Int, _ transform: @Sendable (Int) -> T) -> [T] {
+        guard count > 1 else { return (0..<count).map(transform) }
+        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: count) { index in slots[index] = transform(index) }
+        return results.compactMap { $0 }
+    }
+
     /// The rows, ascending.
     let rows: [UInt32]
     let postings: [PairPostings]
@@ -402,7 +417,8 @@ private struct LocusGroup: Sendable {
 
     init(rows: [UInt32], pairs: [(Int, Int)], codes: [UInt16], width: Int) {
         self.rows = rows
-        postings = pairs.map { PairPostings(first: $0.0, second: $0.1, rows: rows, codes: codes, width: width) }
+        // Each pair's postings sort their own entries: built side by side, one per core.
+        postings = Self.concurrentMap(pairs.count) { PairPostings(first: pairs[$0].0, second: pairs[$0].1, rows: rows, codes: codes, width: width) }
         pairMasks = pairs.map { 1 << UInt64($0.0) | 1 << UInt64($0.1) }
     }
 }
