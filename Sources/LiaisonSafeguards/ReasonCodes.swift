@@ -32,6 +32,8 @@ extension PolicyReason.Code {
     public static let approvalRefused = Self("approval-refused")
     /// More records than the bulk threshold: a supervisor approves.
     public static let bulk = Self("bulk")
+    /// The case named is closed: nothing new is disclosed under it.
+    public static let caseClosed = Self("case-closed")
     /// The agreement does not cover a data category the flow carries.
     public static let dataCategoryNotCovered = Self("data-category-not-covered")
     /// The agreement does not cover a data-subject category the flow carries (Directive 2016/680 Art. 6).
@@ -64,6 +66,8 @@ extension PolicyReason.Code {
     public static let protectedDataSubject = Self("protected-data-subject")
     /// The agreement does not cover the purpose.
     public static let purposeNotCovered = Self("purpose-not-covered")
+    /// No case on this node has the reference named.
+    public static let unknownCase = Self("unknown-case")
     /// The user's role is not among those the operation admits.
     public static let roleNotPermitted = Self("role-not-permitted")
     /// Special categories of data (Directive 2016/680 Art. 10): a supervisor approves.

@@ -90,6 +90,7 @@ public func buildApplication(
     AuditController(log: services.auditLog, store: services.auditStore).register(on: routes)
     AlertController(store: services.witnessStore).register(on: routes)
     RetentionController(sweeper: services.retention, configuration: configuration).register(on: routes)
+    CaseController(cases: services.cases, configuration: configuration).register(on: routes)
     SubjectRequestController(rights: services.rights, configuration: configuration).register(on: routes)
     OversightController(monitor: services.oversight, configuration: configuration).register(on: routes)
     MessageController(service: services.messageService, messages: services.messages, federation: services.federation, blobs: services.blobs, configuration: configuration)
@@ -111,6 +112,7 @@ public func buildApplication(
     MessagePages(renderer: renderer, service: services.messageService, messages: services.messages, federation: services.federation, forms: forms, configuration: configuration)
         .register(on: routes)
     ApprovalPages(renderer: renderer, approvals: services.approvals, forms: forms, clock: configuration.clock).register(on: routes)
+    CasePages(renderer: renderer, cases: services.cases, forms: forms).register(on: routes)
     EvidencePages(
         renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
         safeguards: services.safeguards, forms: forms

@@ -18,12 +18,13 @@ struct PolicyDecisionPointTests {
         MessageEntity(id: id, schema: "Person", properties: properties, dataSubjectCategory: subject, nature: .fact, specialCategories: special)
     }
 
-    static func request(_ entities: [MessageEntity], actor: Principal? = investigator, caseRef: String? = "XA-2026-1", justification: String? = nil, at: Date = now) -> PolicyRequest {
+    static func request(_ entities: [MessageEntity], actor: Principal? = investigator, caseRef: String? = "XA-2026-1", standing: CaseStanding? = nil, action: PolicyRequest.Action = .disclose, justification: String? = nil, at: Date = now) -> PolicyRequest {
         var request = PolicyRequest(
-            action: .disclose, actor: actor, agency: "XA-POL", recipient: "XB-CUS", dataCategories: [], dataSubjectCategories: [], recordCount: 1,
+            action: action, actor: actor, agency: "XA-POL", recipient: action.crossesBorder ? "XB-CUS" : nil, dataCategories: [], dataSubjectCategories: [], recordCount: 1,
             purpose: "investigation", legalBasis: "Council Framework Decision 2006/960/JHA", caseRef: caseRef, justification: justification, at: at
         )
         request.describe(entities, carryingEvidence: false, minorAge: 18)
+        request.caseStanding = standing
         return request
     }
 
@@ -47,6 +48,10 @@ struct PolicyDecisionPointTests {
     static let cases: [Case] = [
         Case(name: "a suspect's name under the agreement", request: request([person()]), expected: "permit", codes: []),
         Case(name: "no case link", request: request([person()], caseRef: nil), expected: "deny", codes: ["no-case-link"]),
+        Case(name: "an open case on this node", request: request([person()], standing: .open), expected: "permit", codes: []),
+        Case(name: "a case this node does not hold", request: request([person()], standing: .unknown), expected: "deny", codes: ["unknown-case"]),
+        Case(name: "a closed case", request: request([person()], standing: .closed), expected: "deny", codes: ["case-closed"]),
+        Case(name: "reading under a closed case", request: request([person()], standing: .closed, action: .read), expected: "permit", codes: []),
         Case(name: "oversight role", request: request([person()], actor: Principal(userID: "2", username: "o", role: .oversight)), expected: "deny", codes: ["role-not-permitted"]),
         Case(name: "after the agreement's end", request: request([person()], at: ISO8601DateFormatter().date(from: "2027-02-01T00:00:00Z")!), expected: "deny", codes: ["agreement-expired"]),
         Case(name: "a contact the agreement does not cover", request: request([person(subject: .contact)]), expected: "deny", codes: ["data-subject-category-not-covered"]),

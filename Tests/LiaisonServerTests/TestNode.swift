@@ -38,7 +38,21 @@ struct TestNode {
             onServerRunning: { port in await ports?.set(web: port) },
             onFederationRunning: { port in await ports?.set(federation: port) }
         )
+        try await openCases(on: app.database, at: clock.now())
         return TestNode(app: app, clock: clock, directory: directory)
+    }
+
+    /// The case references the tests send, search and register under: open on every test node,
+    /// led by the user named `investigator`.
+    static let caseReferences = ["XA-2026-0042", "XA-2026-0099", "XA-2026-7", "XA-2026-1", "c"]
+
+    static func openCases(on database: LiaisonDatabase, at now: Date) async throws {
+        let store = CaseStore(database: database)
+        for reference in caseReferences {
+            let item = Case(reference: reference, title: "Test case \(reference)", offenceCategories: [.drugTrafficking], lead: "investigator",
+                            legalBasis: "Code of Criminal Procedure Art. 1", openedBy: "investigator", openedAt: now)
+            _ = try await store.open(item, id: UUID().uuidString.lowercased(), audit: [], at: now)
+        }
     }
 
     /// Adds a user with this role; the username is the role's name.

@@ -456,12 +456,26 @@ def test_subject_request_and_oversight_console(demo, browser):
     browser.save_screenshot(str(OUTPUT / "transparency-report.png"))
 
 
+def wait_until_indexes_ready(port, timeout=60):
+    """Waits until a node's /readyz lists no hit/no-hit index still being built."""
+    import json
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            if not json.load(response).get("warming"):
+                return
+        time.sleep(0.2)
+    pytest.fail(f"the node on port {port} still builds its indexes after {timeout} s")
+
+
 def test_cross_border_dna_hit_and_follow_up(demo, browser):
     """An investigator at XA-POL searches the README's DNA profile at XB-CUS and gets a full hit
     with a random-match probability and no personal data; they ask for the data behind it; XB-CUS's
     supervisor approves with a reason; the requester sees the approval and the message that
     carries the data."""
-    _, credentials = demo
+    base, credentials = demo
+    # The partner's DNA index is built in the background after start: search once it is ready.
+    wait_until_indexes_ready(base + 1)
     url, password = credentials[("XA-POL", "investigator")]
     sign_in(browser, url, "investigator", password)
     browser.find_element(By.ID, "nav-hits").click()
@@ -502,3 +516,69 @@ def test_cross_border_dna_hit_and_follow_up(demo, browser):
     WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#outgoing .follow-up-status"))
     assert browser.find_element(By.CSS_SELECTOR, "#outgoing .follow-up-status").text == "approved"
     assert browser.find_elements(By.CSS_SELECTOR, "#outgoing .follow-up-message")
+
+
+def test_case_file_in_the_browser(demo, browser):
+    """The police investigator finds the seeded case under Cases, reads its file (the threads and
+    evidence recorded under it, the people named, the review date), searches it, opens a case
+    through the form (a bad reference keeps what was typed), and closes it; a message under the
+    closed case is refused. At phone width the history is stacked rows, not a cut-off table."""
+    _, credentials = demo
+    url, password = credentials[("XA-POL", "investigator")]
+    sign_in(browser, url, "investigator", password)
+    browser.find_element(By.ID, "nav-cases").click()
+    browser.find_element(By.LINK_TEXT, "XA-2026-0042").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "case-reference").text == "XA-2026-0042")
+    history = browser.find_element(By.ID, "case-history").text
+    assert "Message sent" in history and "Grey van XA-123-BC at the northern crossing" in history, history
+    assert "Evidence registered" in history and "Tobacco sample" in history, history
+    assert "Jonas Doe" in browser.find_element(By.ID, "case-entities").text
+    assert "Review of the need to keep the case" in browser.find_element(By.ID, "case-deadlines").text
+    browser.save_screenshot(str(OUTPUT / "case-file.png"))
+    browser.find_element(By.ID, "case-q").send_keys("tobacco")
+    browser.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+    across_navigation(browser, lambda b: "q=tobacco" in b.current_url)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#case-history tbody tr")
+    assert rows and all("obacco" in row.text for row in rows), [row.text for row in rows]
+
+    browser.get(url.replace("/login", "/cases"))
+    browser.find_element(By.ID, "case-title").send_keys("Cigarette warehouse in the port")
+    Select(browser.find_element(By.ID, "case-offences")).select_by_value("fraud")
+    browser.find_element(By.ID, "case-legalBasis").send_keys("Aldorian Code of Criminal Procedure, Art. 8")
+    browser.find_element(By.ID, "case-team").send_keys("analyst, nobody-here")
+    browser.find_element(By.ID, "open-case-submit").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "form-error").is_displayed())
+    assert "nobody-here" in browser.find_element(By.ID, "form-error").text
+    assert browser.find_element(By.ID, "case-title").get_attribute("value") == "Cigarette warehouse in the port"
+    assert [o.get_attribute("value") for o in Select(browser.find_element(By.ID, "case-offences")).all_selected_options] == ["fraud"]
+    team = browser.find_element(By.ID, "case-team")
+    team.clear()
+    team.send_keys("analyst")
+    browser.find_element(By.ID, "open-case-submit").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "case-reference").text.startswith("XA-2026-"))
+    reference = browser.find_element(By.ID, "case-reference").text
+    assert browser.find_element(By.ID, "case-lead").text == "investigator"
+    assert "Case opened" in browser.find_element(By.ID, "case-history").text
+    browser.find_element(By.ID, "close-reason").send_keys("Merged into XA-2026-0042.")
+    browser.find_element(By.ID, "close-case-submit").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "case-status").text == "Closed")
+
+    browser.get(url.replace("/login", f"/messages/new?caseRef={reference}"))
+    assert browser.find_element(By.ID, "caseRef").get_attribute("value") == reference
+    browser.find_element(By.ID, "to-XB-CUS").click()
+    browser.find_element(By.ID, "subject").send_keys("Warehouse lease")
+    browser.find_element(By.ID, "body").send_keys("Who rents unit 7?")
+    browser.find_element(By.ID, "legalBasis").send_keys("Council Framework Decision 2006/960/JHA")
+    browser.find_element(By.ID, "send").click()
+    across_navigation(browser, lambda b: "is closed" in b.find_element(By.ID, "compose-error").text)
+    assert browser.find_element(By.ID, "subject").get_attribute("value") == "Warehouse lease"
+
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(url.replace("/login", "/cases/XA-2026-0042"))
+        cell = browser.find_element(By.CSS_SELECTOR, "#case-history tbody tr td")
+        assert cell.value_of_css_property("display") == "grid"
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        browser.save_screenshot(str(OUTPUT / "case-file-phone.png"))
+    finally:
+        browser.set_window_size(1280, 1000)

@@ -85,6 +85,12 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case recordErased = "retention.erase"
     case recordsAnonymised = "retention.anonymise"
     case legalHoldChanged = "retention.hold"
+    // Cases.
+    case caseOpened = "case.open"
+    case caseChanged = "case.change"
+    case caseClosed = "case.close"
+    case caseReopened = "case.reopen"
+    case caseRead = "case.read"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -100,6 +100,15 @@ extension LiaisonError.Code {
     /// A data-subject request answered before it was decided.
     public static let notDecided = Self("not-decided", .conflict)
 
+    // MARK: Cases
+
+    /// No case on this node has the reference named.
+    public static let unknownCase = Self("unknown-case", .unprocessable)
+    /// The case is closed: nothing new is added under it until a supervisor reopens it.
+    public static let caseClosed = Self("case-closed", .conflict)
+    /// The user is neither on the case's team nor a supervisor.
+    public static let notOnTeam = Self("not-on-team", .forbidden)
+
     // MARK: Hits
 
     /// A hit/no-hit query that is malformed or asks too much.

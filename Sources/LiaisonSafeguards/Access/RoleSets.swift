@@ -13,6 +13,8 @@ extension AccessRule {
     /// Who decides what needs a judicial or supervisory decision: legal holds, hit follow-ups,
     /// designations on the national list.
     public static let judicialDeciders: AccessRule = .only(.supervisor, .judicialAuthority)
+    /// Supervisors alone: reopening a closed case.
+    public static let supervisors: AccessRule = .only(.supervisor)
     /// Who manages reference data: hit/no-hit reference files and screening lists.
     public static let referenceDataManagers: AccessRule = .only(.supervisor, .administrator)
     /// Who reads the audit log, its proofs and the alerts: statistics about access, never content.

@@ -31,7 +31,8 @@ public struct PolicyOutcome: Sendable, Equatable {
 /// Order of the checks — refusals first, so that an approver is never asked to approve what the
 /// rules forbid anyway:
 /// 1. the role may handle personal data at all;
-/// 2. a purpose, a legal basis and (by default) a case link;
+/// 2. a purpose, a legal basis and (by default) a case link; a case the caller looked up must
+///    exist on this node, and be open for anything new under it;
 /// 3. for a flow to another agency, an agreement in force covering parties, purpose and
 ///    data-subject categories; data categories it does not cover are redacted, except the
 ///    message itself and evidence, which are refused;
@@ -85,6 +86,15 @@ public enum PolicyDecisionPoint {
         }
         if rules.requireCaseLink, (request.caseRef ?? "").allSatisfy(\.isWhitespace) {
             refusals.append(PolicyReason(code: .noCaseLink, sentence: "Personal data are \(participle(request.action)) only for a case: give the case reference."))
+        } else if let reference = request.caseRef, let standing = request.caseStanding {
+            switch standing {
+            case .unknown:
+                refusals.append(PolicyReason(code: .unknownCase, sentence: "No case on this node has the reference '\(reference)': open the case first, or name its reference."))
+            case .closed where request.action.isNewUnderCase:
+                refusals.append(PolicyReason(code: .caseClosed, sentence: "Case \(reference) is closed: nothing new is disclosed under it unless a supervisor reopens it."))
+            case .open, .closed:
+                break
+            }
         }
         guard refusals.isEmpty else { return PolicyOutcome(decision: .deny(refusals), agreement: agreement, rules: rules) }
 

@@ -26,6 +26,9 @@ public struct PolicyRequest: Sendable, Equatable {
 
         /// Whether the action sends data to another agency (and so needs an agreement).
         public var crossesBorder: Bool { self != .read && self != .export }
+
+        /// Whether the action adds something new under a case (a closed case allows none).
+        public var isNewUnderCase: Bool { crossesBorder }
     }
 
     public var action: Action
@@ -49,6 +52,11 @@ public struct PolicyRequest: Sendable, Equatable {
     public var purpose: String
     public var legalBasis: String
     public var caseRef: String?
+    /// Where the case named by ``caseRef`` stands on this node, when the caller looked it up (a
+    /// user's new disclosure); `nil` where the reference is not this node's to check (a partner's
+    /// case on a query the node answers, a message forwarded or released under the partner's
+    /// reference).
+    public var caseStanding: CaseStanding?
     /// The requester's written justification, needed where the rules ask for approval.
     public var justification: String?
     public var handlingCode: HandlingCode?

@@ -2,6 +2,7 @@ package import Foundation
 package import LiaisonCore
 package import LiaisonCrypto
 package import LiaisonMatching
+import LiaisonSafeguards
 package import LiaisonStore
 package import Logging
 package import ServiceLifecycle
@@ -101,6 +102,7 @@ package struct DemoFederation: Sendable {
                 }
             }
         }
+        try await seedCases(directories: directories)
         try await seedThreads(directories: directories)
         try await seedEvidence(directory: directories[0])
         try await seedWatchList(directory: directories[0])
@@ -189,6 +191,32 @@ package struct DemoFederation: Sendable {
             ), by: "demo")
             _ = try await service.addEvent(item.item.id, .init(action: .sealed, actor: "Sgt. Marta Dias", time: now.addingTimeInterval(-6_600), place: "Northern crossing, evidence van", purpose: "preservation; seal no. 0042-17", recipient: nil), by: "demo")
             _ = try await service.addEvent(item.item.id, .init(action: .transferred, actor: "Sgt. Marta Dias", time: now.addingTimeInterval(-3_600), place: "Aldoria forensic laboratory", purpose: "analysis of contents", recipient: "Dr. Ines Kovac, forensic laboratory"), by: "demo")
+        }
+    }
+
+    /// One case at each agency on first start: the police case the demo's threads, evidence and
+    /// searches run under, and the customs and prosecution cases that name its reference.
+    func seedCases(directories: [String]) async throws {
+        let cases: [(reference: String, title: String, summary: String, categories: [OffenceCategory], lead: String, team: [String], legalBasis: String, partners: [String])] = [
+            ("XA-2026-0042", "Undeclared tobacco in a grey van across the northern border",
+             "A grey van, XA-123-BC, crosses into Borvia at night and is declared empty; we suspect cigarettes for the black market and the money behind them.",
+             [.fraud, .criminalOrganisation], "investigator", ["analyst", "liaison-officer"], "Aldorian Code of Criminal Procedure, Art. 8 (investigation)", []),
+            ("XB-2026-0107", "Grey van XA-123-BC: undeclared goods at the E19 post",
+             "Aldorian police report a van we have on record twice; inspection planned at its next entry.",
+             [.fraud], "investigator", ["analyst"], "Borvian Customs Code, Art. 44", ["XA-2026-0042"]),
+            ("XC-2026-0031", "Bank records in Caldera for the Aldorian tobacco case",
+             "Guidance on a European Investigation Order for bank records; recognition and execution if one is issued.",
+             [.fraud, .moneyLaundering], "judicial-authority", ["investigator"], "Directive 2014/41/EU; Calderan Code of Criminal Procedure, Art. 101", ["XA-2026-0042"]),
+        ]
+        for (directory, item) in zip(directories, cases) {
+            try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
+                guard try await node.cases.store.find(item.reference) == nil else { return }
+                let lead = Principal(userID: "demo", username: item.lead, role: Role(rawValue: item.lead) ?? .investigator)
+                _ = try await node.cases.open(.init(
+                    reference: item.reference, title: item.title, summary: item.summary, offenceCategories: item.categories.map(\.rawValue), lead: item.lead,
+                    team: item.team, legalBasis: item.legalBasis, retention: RetentionClass.standard.rawValue, partnerReferences: item.partners
+                ), principal: lead)
+            }
         }
     }
 

@@ -13,6 +13,8 @@ struct EvidenceService: Sendable {
     let vault: EvidenceVault
     let federation: FederationStore
     let clock: any WallClock
+    /// The node's cases: an item is registered under an open one.
+    let cases: CaseService
 
     /// SIENA's message size limit, applied to evidence files too (Europol SIENA: 50 MB).
     static let maximumContentBytes = 50 * 1024 * 1024
@@ -48,6 +50,7 @@ struct EvidenceService: Sendable {
             collectedAt: registration.collectedAt, location: registration.location, legalAuthority: registration.legalAuthority
         )
         try item.validate()
+        try await cases.requireOpen(item.caseRef)
         guard registration.collectedAt <= now.addingTimeInterval(CustodyEvent.allowedClockSkew) else {
             throw LiaisonError(.invalidInput, "collectedAt: the collection cannot be in the future")
         }

@@ -82,6 +82,8 @@ struct MessageService: Sendable {
     let retention: RetentionStore
     /// Where received evidence transfers go.
     let evidence: EvidenceService
+    /// The node's cases, which a user's new message must name (open).
+    let cases: CaseService
 
     /// The agreements that can cover a flow now (revoked ones never do).
     private func activeAgreements() async throws -> [Agreement] {
@@ -96,13 +98,16 @@ struct MessageService: Sendable {
     ///   - actor: who sends, for the audit log; a refusal is logged as well as a send.
     ///   - principal: the signed-in sender, whose role the safeguards check; `nil` for the node itself.
     ///   - approval: the approver's decision, when releasing a held message.
+    ///   - partnersCase: the message's case reference is the partner's (data released on their
+    ///     request), not one of this node's cases.
     func send(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding = .none, forwardedFrom: ForwardReference? = nil,
-        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil, erasure: ErasureNotice? = nil
+        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil, erasure: ErasureNotice? = nil, partnersCase: Bool = false
     ) async throws -> SendOutcome {
         do {
             return try await commit(
-                request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence, erasure: erasure
+                request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence, erasure: erasure,
+                partnersCase: partnersCase
             )
         } catch {
             let (status, code) = Self.classify(error)
@@ -171,7 +176,7 @@ struct MessageService: Sendable {
 
     private func commit(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding, forwardedFrom: ForwardReference?,
-        control: PermissionControl?, evidence: (itemID: String, package: Data)?, erasure: ErasureNotice?
+        control: PermissionControl?, evidence: (itemID: String, package: Data)?, erasure: ErasureNotice?, partnersCase: Bool
     ) async throws -> SendOutcome {
         let now = clock.now()
         var message = Message(
@@ -198,6 +203,10 @@ struct MessageService: Sendable {
         let configuration = try await safeguards.configuration()
         // A permission request or decision is about a message: that message is its case link.
         let caseLink = message.caseRef ?? control.map { "message:\($0.about)" } ?? erasure.map { "message:\($0.about)" }
+        // A user's new message names one of this node's cases, which must be open; a message
+        // forwarded, about another message, or released under a partner's reference does not.
+        let standing = principal != nil && forwardedFrom == nil && control == nil && erasure == nil && !partnersCase
+            ? try await cases.standing(of: message.caseRef) : nil
         var cleared: [(recipient: String, partner: PartnerRecord, agreement: Agreement, entities: [MessageEntity], redactions: [Redaction])] = []
         var held: (approver: Role, reasons: [PolicyReason], request: PolicyRequest, rules: ProportionalityRules)?
         // Decisions that permit are logged in the transaction that commits the message; if the
@@ -206,11 +215,12 @@ struct MessageService: Sendable {
         do {
             for recipient in message.to {
                 guard let partner = try await federation.partner(recipient) else { throw Self.stranger(recipient) }
-                let policy = policyRequest(
+                var policy = policyRequest(
                     entities: message.entities, evidence: evidence != nil, principal: principal, recipient: recipient, purpose: message.purpose,
                     legalBasis: message.legalBasis, caseRef: caseLink, justification: request.justification, handlingCode: message.handlingCode,
                     minorAge: configuration.rules.minorAge, at: now
                 )
+                policy.caseStanding = standing
                 // The decision's audit event commits with the message it lets go; a refusal or a hold
                 // is recorded at once.
                 let (outcome, decisionEvent) = safeguards.decideUnrecorded(
@@ -283,6 +293,7 @@ struct MessageService: Sendable {
             if let control { details["control"] = control.kind.rawValue }
             if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
             if let erasure { details["erasureOf"] = erasure.about }
+            if let caseRef = message.caseRef { details["caseRef"] = caseRef }
             if case .granted(let by, _) = approval { details["approvedBy"] = by }
             let event = AuditEvent(
                 time: now, operation: .messageSent, actor: actor, role: principal?.role.rawValue, subject: "message:\(message.id)", purpose: message.purpose,
@@ -440,6 +451,7 @@ struct MessageService: Sendable {
             time: now, operation: .messageReceived, actor: "node:\(header.sender)", subject: "message:\(message.id)", purpose: message.purpose,
             legalBasis: message.legalBasis, recipients: [ownAgencyCode],
             details: ["envelope": header.id, "handlingCode": message.handlingCode.rawValue, "dataCategories": message.dataCategories.map(\.rawValue).sorted().joined(separator: ",")]
+                .merging(message.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first }
         )
         let deleteAt = try await safeguards.configuration().retention.deleteAt(message, storedAt: now)
         switch try await messages.accept(envelopeID: header.id, sender: header.sender, message: message, receiptJSON: receiptJSON, audit: [event], deleteAt: deleteAt, at: now) {

@@ -79,6 +79,8 @@ actor HitFederation {
     let keys: NodeKeys
     let federation: FederationStore
     let clients: FederationClients
+    /// The node's cases, which a user's search must name (open).
+    let cases: CaseService
     let hits: HitService
     let safeguards: SafeguardsService
     let clock: any WallClock
@@ -92,12 +94,13 @@ actor HitFederation {
     private var tables: [HitCategory: (generation: Int, bits: Int, entries: [BlindedLookup.Entry])] = [:]
     private var partnerKeys: [String: Data] = [:]
 
-    init(ownAgencyCode: String, keys: NodeKeys, federation: FederationStore, clients: FederationClients, hits: HitService,
+    init(ownAgencyCode: String, keys: NodeKeys, federation: FederationStore, clients: FederationClients, cases: CaseService, hits: HitService,
          safeguards: SafeguardsService, clock: any WallClock, queriesPerMinute: Int = 600) {
         self.ownAgencyCode = ownAgencyCode
         self.keys = keys
         self.federation = federation
         self.clients = clients
+        self.cases = cases
         self.hits = hits
         self.safeguards = safeguards
         self.clock = clock
@@ -114,23 +117,26 @@ actor HitFederation {
         if blinded && !category.isExactIdentifier {
             throw LiaisonError(.invalidInput, "blinded: only for exact identifiers (vehicle, document, phone, bankAccount, cryptoWallet), not \(category.rawValue)")
         }
+        // A user's search names one of this node's cases, which must be open.
+        let standing = principal != nil ? try await cases.standing(of: caseRef) : nil
         var results: [PartnerHitResult] = []
         for partner in Set(partners).sorted() {
             results.append(await ask(partner, queries: queries, category: category, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef,
-                                     blinded: blinded, principal: principal, actor: actor))
+                                     standing: standing, blinded: blinded, principal: principal, actor: actor))
         }
         return results
     }
 
     private func ask(_ code: String, queries: [ReferenceRecord], category: HitCategory, purpose: String, legalBasis: String, caseRef: String?,
-                     blinded: Bool, principal: Principal?, actor: String) async -> PartnerHitResult {
+                     standing: CaseStanding?, blinded: Bool, principal: Principal?, actor: String) async -> PartnerHitResult {
         do {
             guard let partner = try await federation.partner(code) else {
                 return PartnerHitResult(partner: code, status: .refused, detail: "\(code) is not a partner of \(ownAgencyCode).", answers: [])
             }
             let now = clock.now()
-            let request = PolicyRequest(action: .hitNoHitAnswer, actor: principal, agency: ownAgencyCode, recipient: code, dataCategories: [category.dataCategory],
+            var request = PolicyRequest(action: .hitNoHitAnswer, actor: principal, agency: ownAgencyCode, recipient: code, dataCategories: [category.dataCategory],
                                         dataSubjectCategories: [], recordCount: 1, purpose: purpose, legalBasis: legalBasis, caseRef: caseRef, at: now)
+            request.caseStanding = standing
             let outcome = try await safeguards.decide(request, actor: actor, subject: "hits:\(category.rawValue)")
             if let reasons = Self.refusal(outcome, category: category) {
                 return PartnerHitResult(partner: code, status: .refused, detail: "Refused by \(ownAgencyCode): " + reasons.map(\.sentence).joined(separator: " "),
@@ -154,7 +160,8 @@ actor HitFederation {
             try await hits.log([AuditEvent(time: clock.now(), operation: .hitSearched, actor: actor, role: principal?.role.rawValue, subject: "hits:\(category.rawValue)",
                                        purpose: purpose, legalBasis: legalBasis, recipients: [code],
                                        details: ["result": outcomeText, "queries": "\(queries.count)", "mode": blinded ? "blinded" : "clear", "query": id,
-                                                 "references": answers.flatMap(\.matches).map(\.reference).joined(separator: ",")])])
+                                                 "references": answers.flatMap(\.matches).map(\.reference).joined(separator: ",")]
+                                           .merging(caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first })])
             return PartnerHitResult(partner: code, status: .answered, answers: answers)
         } catch let error as LiaisonError {
             let refused = [.forbidden, .tooManyRequests].contains(error.code.kind)

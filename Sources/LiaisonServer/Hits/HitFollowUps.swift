@@ -56,6 +56,8 @@ struct HitFollowUps: Sendable {
     let store: HitStore
     let messages: MessageService
     let safeguards: SafeguardsService
+    /// The node's cases, which a user's follow-up request must name (open).
+    let cases: CaseService
     let clock: any WallClock
 
     /// A follow-up may ask about a hit reported within this period.
@@ -89,8 +91,9 @@ struct HitFollowUps: Sendable {
             throw LiaisonError(.invalidInput, "partner: \(request.partner) is not a partner of \(ownAgencyCode)")
         }
         let now = clock.now()
-        let policy = PolicyRequest(action: .hitNoHitAnswer, actor: principal, agency: ownAgencyCode, recipient: request.partner, dataCategories: [category.dataCategory],
+        var policy = PolicyRequest(action: .hitNoHitAnswer, actor: principal, agency: ownAgencyCode, recipient: request.partner, dataCategories: [category.dataCategory],
                                    dataSubjectCategories: [], recordCount: 1, purpose: request.purpose, legalBasis: request.legalBasis, caseRef: request.caseRef, at: now)
+        policy.caseStanding = principal != nil ? try await cases.standing(of: request.caseRef) : nil
         let outcome = try await safeguards.decide(policy, actor: actor, subject: "hits:\(category.rawValue)/\(request.reference)")
         if let reasons = HitFederation.refusal(outcome, category: category) {
             throw LiaisonError(.notCoveredByAgreement, reasons.map(\.sentence).joined(separator: " "), reasons: reasons.map(\.code.rawValue))
@@ -103,7 +106,8 @@ struct HitFollowUps: Sendable {
         guard accepted.id == followUp.id, accepted.requester == ownAgencyCode else { throw LiaisonError(.invalidInput, "\(request.partner)'s acknowledgement does not match") }
         let event = AuditEvent(time: now, operation: .followUpRequested, actor: actor, role: principal?.role.rawValue, subject: "follow-up:\(followUp.id)",
                                purpose: request.purpose, legalBasis: request.legalBasis, recipients: [request.partner],
-                               details: ["category": category.rawValue, "reference": request.reference, "direction": "outgoing"])
+                               details: ["category": category.rawValue, "reference": request.reference, "direction": "outgoing"]
+                                   .merging(request.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first })
         try await save(accepted, direction: "outgoing", audit: [event])
         return accepted
     }
@@ -163,7 +167,8 @@ struct HitFollowUps: Sendable {
             followUp.deadline = now.addingTimeInterval(FollowUp.answerPeriod)
             let event = AuditEvent(time: now, operation: .followUpRequested, actor: "node:\(requester)", subject: "follow-up:\(followUp.id)",
                                    purpose: followUp.purpose, legalBasis: followUp.legalBasis, recipients: [ownAgencyCode],
-                                   details: ["category": followUp.category.rawValue, "reference": followUp.reference, "direction": "incoming", "quality": disclosure.quality])
+                                   details: ["category": followUp.category.rawValue, "reference": followUp.reference, "direction": "incoming", "quality": disclosure.quality]
+                                       .merging(followUp.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first })
             try await save(followUp, direction: "incoming", audit: [event])
             return try seal(followUp, to: partner)
         case "hit-follow-up-status":
@@ -188,7 +193,8 @@ struct HitFollowUps: Sendable {
             guard let record = try await hits.record(category: followUp.category, reference: followUp.reference) else {
                 throw LiaisonError(.conflict, "\(followUp.category.rawValue) \(followUp.reference) is no longer held; refuse the follow-up instead")
             }
-            let outcome = try await messages.send(Self.message(for: followUp, record: record, reason: reason), actor: actor, principal: principal, approval: .granted(by: actor, reason: reason))
+            let outcome = try await messages.send(Self.message(for: followUp, record: record, reason: reason), actor: actor, principal: principal, approval: .granted(by: actor, reason: reason),
+                                                     partnersCase: true)
             followUp.messageId = try outcome.sentRecord().message.id
             followUp.status = .approved
         } else {
@@ -199,7 +205,8 @@ struct HitFollowUps: Sendable {
         followUp.reason = reason
         let event = AuditEvent(time: now, operation: .followUpDecided, actor: actor, role: principal?.role.rawValue, subject: "follow-up:\(id)",
                                purpose: followUp.purpose, legalBasis: followUp.legalBasis, recipients: [followUp.requester],
-                               details: ["decision": followUp.status.rawValue, "reference": followUp.reference, "onTime": "\(now <= followUp.deadline)"])
+                               details: ["decision": followUp.status.rawValue, "reference": followUp.reference, "onTime": "\(now <= followUp.deadline)"]
+                                   .merging(followUp.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first })
         try await save(followUp, direction: "incoming", audit: [event])
         return followUp
     }

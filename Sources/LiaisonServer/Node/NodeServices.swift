@@ -36,6 +36,7 @@ package struct NodeServices: Sendable {
 
     // The services.
     let deliveryWakeup: Wakeup
+    let cases: CaseService
     let safeguards: SafeguardsService
     let evidence: EvidenceService
     let messageService: MessageService
@@ -78,15 +79,17 @@ package struct NodeServices: Sendable {
         let retentionStore = RetentionStore(database: database)
 
         deliveryWakeup = Wakeup()
+        cases = CaseService(agency: agency, store: CaseStore(database: database), users: users, trail: trail, clock: clock)
         safeguards = SafeguardsService(agency: agency, store: SafeguardsStore(database: database), federation: federation, trail: trail, clock: clock)
         evidence = EvidenceService(
-            ownAgencyCode: agency, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: clock
+            ownAgencyCode: agency, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: clock,
+            cases: cases
         )
         messageService = MessageService(
             ownAgencyCode: agency, keys: node.keys, federation: federation, messages: messages, blobs: blobs, clock: clock, wakeup: deliveryWakeup,
-            trail: trail, safeguards: safeguards, retention: retentionStore, evidence: evidence
+            trail: trail, safeguards: safeguards, retention: retentionStore, evidence: evidence, cases: cases
         )
-        retention = RetentionSweeper(store: retentionStore, messages: messageService, safeguards: safeguards, trail: trail, clock: clock)
+        retention = RetentionSweeper(store: retentionStore, messages: messageService, safeguards: safeguards, trail: trail, clock: clock, cases: cases)
         rights = SubjectRights(
             agency: agency, store: SubjectRequestStore(database: database), messages: messages, screening: screeningStore, safeguards: safeguards,
             retention: retention, trail: trail, clock: clock
@@ -105,12 +108,12 @@ package struct NodeServices: Sendable {
             insecureLoopback: configuration.insecureLoopback, tlsCertificatePEM: try node.keys.tlsCertificatePEM(), tlsKeyPEM: node.keys.tlsKey.pemRepresentation
         )
         hitPartners = HitFederation(
-            ownAgencyCode: agency, keys: node.keys, federation: federation, clients: partnerClients, hits: hits, safeguards: safeguards, clock: clock,
+            ownAgencyCode: agency, keys: node.keys, federation: federation, clients: partnerClients, cases: cases, hits: hits, safeguards: safeguards, clock: clock,
             queriesPerMinute: configuration.hitQueriesPerMinute
         )
         followUps = HitFollowUps(
             ownAgencyCode: agency, keys: node.keys, federation: federation, clients: partnerClients, hits: hits, store: hitStore, messages: messageService,
-            safeguards: safeguards, clock: clock
+            safeguards: safeguards, cases: cases, clock: clock
         )
         witnessing = Witnessing(
             ownAgencyCode: agency, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation, clients: partnerClients, clock: clock, logger: logger

@@ -50,6 +50,8 @@ package struct RetentionSweeper: Sendable {
     let safeguards: SafeguardsService
     let trail: AuditTrail
     let clock: any WallClock
+    /// The node's cases: a hold names one that exists.
+    let cases: CaseService
 
     /// Records due now and within `days`, with the hold that keeps each.
     package func report(withinDays days: Int) async throws -> RetentionReport {
@@ -160,9 +162,11 @@ package struct RetentionSweeper: Sendable {
             reason: reason.trimmingCharacters(in: .whitespacesAndNewlines), until: until, createdBy: actor, createdAt: now
         )
         try hold.validate(at: now)
+        if let caseRef = hold.caseRef { try await cases.requireKnown(caseRef) }
         var details = ["reason": hold.reason, "until": until.formatted(.iso8601), "change": "placed"]
         if let caseRef = hold.caseRef { details["caseRef"] = caseRef }
-        try await store.place(hold, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: hold.subject ?? "case:\(hold.caseRef ?? "")", details: details), at: now)
+        if let subject = hold.subject { details["record"] = subject }
+        try await store.place(hold, audit: trail.event(.legalHoldChanged, actor: actor, role: role?.rawValue, subject: "legal-hold:\(hold.id)", details: details), at: now)
         await trail.wakeup.signal()
         return hold
     }

@@ -113,6 +113,7 @@ struct SafeguardsService: Sendable {
             .approvalRequested, actor: requester, role: request.actor?.role.rawValue, subject: "approval:\(record.id)", purpose: request.purpose,
             legalBasis: request.legalBasis, recipients: record.recipients,
             details: ["kind": kind, "approverRole": approver.rawValue, "reasons": reasons.map(\.code.rawValue).joined(separator: ","), "dueAt": record.dueAt.formatted(.iso8601)]
+                .merging(request.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first }
         )
         try await store.hold(record, audit: [event], at: now)
         await trail.wakeup.signal()
@@ -139,6 +140,7 @@ struct SafeguardsService: Sendable {
         let event = trail.event(
             .approvalDecided, actor: "user:\(principal.username)", role: principal.role.rawValue, subject: "approval:\(id)", purpose: record.purpose,
             recipients: record.recipients, details: ["decision": approve ? "approved" : "refused", "reason": reason, "requester": record.requester]
+                .merging(record.caseRef.map { ["caseRef": $0] } ?? [:]) { first, _ in first }
         )
         let decided = try await store.decide(id, approved: approve, by: "user:\(principal.username)", reason: reason, audit: event, at: clock.now())
         await trail.wakeup.signal()

@@ -62,7 +62,9 @@ struct MessagePages {
             try await list(request: request, context: context)
         }
         routes.on(.get, "/messages/new", access: AccessRule.caseHandlers, surface: .web) { request, context in
-            try await compose(request: request, context: context, values: ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""])
+            var values: [String: Any] = ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""]
+            if let caseRef = request.uri.queryParameters.get("caseRef") { values["caseRef"] = caseRef }
+            return try await compose(request: request, context: context, values: values)
         }
         routes.on(.post, "/messages", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await send(request: request, context: context)
@@ -231,9 +233,13 @@ struct MessagePages {
         if let replyTo = values["inReplyTo"] as? String, !replyTo.isEmpty, let original = try await messages.message(replyTo) {
             checked.insert(original.message.originator)
             values["subject"] = values["subject"] ?? (original.message.subject.hasPrefix("Re: ") ? original.message.subject : "Re: " + original.message.subject)
-            values["caseRef"] = values["caseRef"] ?? original.message.caseRef ?? ""
+            // A reply goes under this node's case for the partner's reference, where one names it.
+            var local: String?
+            if let reference = original.message.caseRef { local = try await service.cases.store.find(reference)?.item.reference }
+            values["caseRef"] = values["caseRef"] ?? local ?? original.message.caseRef ?? ""
             values["legalBasis"] = values["legalBasis"] ?? original.message.legalBasis
         }
+        values["openCases"] = try await service.cases.openCases(for: context.principal).map { ["reference": $0.item.reference, "title": $0.item.title] }
         let now = configuration.clock.now()
         let agreements = try await federation.agreements().filter { !$0.isRevoked && $0.agreement.isInForce(at: now) }
         values["purposes"] = Array(Set(agreements.flatMap(\.agreement.purposes))).sorted()

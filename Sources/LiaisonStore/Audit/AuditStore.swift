@@ -62,13 +62,19 @@ public struct AuditStore: Sendable {
 
     /// Records events for the log.
     public func record(_ events: [AuditEvent], at now: Date) async throws {
-        try await database.insert([try Self.rows(events, at: now)])
+        try await database.insert(try Self.inserts(events, at: now))
     }
 
     /// Records events inside a caller's transaction, so that they exist exactly when the
     /// operation does.
     package static func record(_ events: [AuditEvent], at now: Date, on db: any Database) async throws {
-        try await RowInsert.run([try rows(events, at: now)], on: db)
+        try await RowInsert.run(try inserts(events, at: now), on: db)
+    }
+
+    /// The queue rows for events and the case links they make (``CaseLinks``), for a caller that
+    /// inserts them with its own rows (``LiaisonDatabase/insert(_:)``).
+    package static func inserts(_ events: [AuditEvent], at now: Date) throws -> [RowInsert] {
+        [try rows(events, at: now), CaseLinks.rows(for: events)]
     }
 
     /// The queue rows for events, for a caller that inserts them with its own rows

@@ -81,6 +81,7 @@ public struct MessageStore: Sendable {
             deliveryRows.add(Self.deliveryRow(outgoing, messageID: message.id, kind: .message, at: now))
         }
         try await database.insert([
+            CaseLinks.rows(for: audit),
             try AuditStore.rows(audit, at: now),
             Self.messageRow(message, box: .outbox, counterpart: message.to.joined(separator: ","), document: document, deleteAt: deleteAt),
             deliveryRows,
@@ -256,7 +257,8 @@ public struct MessageStore: Sendable {
                     into: ReceivedEnvelopeModel.schema, columns: ["id", "sender", "message_id", "receipt_json", "received_at"],
                     rows: [[SQLBind(envelopeID), SQLBind(sender), SQLBind(message.id), SQLBind(receiptJSON), SQLBind(now)]]
                 ),
-                try AuditStore.rows(audit, at: now),
+                CaseLinks.rows(for: audit),
+            try AuditStore.rows(audit, at: now),
                 Self.messageRow(message, box: .inbox, counterpart: sender, document: document, deleteAt: deleteAt),
             ])
         } catch {
