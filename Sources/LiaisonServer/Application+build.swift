@@ -91,6 +91,7 @@ public func buildApplication(
     AlertController(store: services.witnessStore).register(on: routes)
     RetentionController(sweeper: services.retention, configuration: configuration).register(on: routes)
     CaseController(cases: services.cases, configuration: configuration).register(on: routes)
+    JITController(service: services.jits, configuration: configuration).register(on: routes)
     SubjectRequestController(rights: services.rights, configuration: configuration).register(on: routes)
     OversightController(monitor: services.oversight, configuration: configuration).register(on: routes)
     MessageController(service: services.messageService, messages: services.messages, federation: services.federation, blobs: services.blobs, configuration: configuration)
@@ -113,6 +114,7 @@ public func buildApplication(
         .register(on: routes)
     ApprovalPages(renderer: renderer, approvals: services.approvals, forms: forms, clock: configuration.clock).register(on: routes)
     CasePages(renderer: renderer, cases: services.cases, forms: forms).register(on: routes)
+    JITPages(renderer: renderer, service: services.jits, forms: forms).register(on: routes)
     EvidencePages(
         renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
         safeguards: services.safeguards, forms: forms
@@ -139,6 +141,7 @@ public func buildApplication(
             .register(on: federationRoutes)
         HitFederationEndpoint(partners: services.hitPartners, followUps: services.followUps, configuration: configuration).register(on: federationRoutes)
         WitnessEndpoint(witness: services.witness, audit: services.auditStore).register(on: federationRoutes)
+        JITFederationEndpoint(service: services.jits).register(on: federationRoutes)
         federationSpecs = federationRoutes.specs
         let server: HTTPServerBuilder
         if configuration.insecureLoopback {

@@ -582,3 +582,60 @@ def test_case_file_in_the_browser(demo, browser):
         browser.save_screenshot(str(OUTPUT / "case-file-phone.png"))
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_joint_team_in_the_browser(demo, browser):
+    """The demo's three agencies share one JIT: the customs investigator sees it active with every
+    party's contributions (replicated from the other nodes), adds a note that the prosecutor's
+    office then sees, and a proposal with an end before its start keeps what was typed."""
+    _, credentials = demo
+    url_b, password_b = credentials[("XB-CUS", "investigator")]
+    sign_in(browser, url_b, "investigator", password_b)
+    browser.find_element(By.ID, "nav-jits").click()
+    browser.find_element(By.LINK_TEXT, "JIT Northern Tobacco").click()
+    space_url = browser.current_url
+    # The nodes replicate the seeded contributions to each other within seconds of starting.
+    deadline = time.time() + 40
+    while time.time() < deadline:
+        text = browser.find_element(By.ID, "jit-status").text
+        items = browser.find_elements(By.CSS_SELECTOR, "#jit-contributions li")
+        if text.startswith("Active") and len(items) >= 4:
+            break
+        time.sleep(1)
+        browser.refresh()
+    assert browser.find_element(By.ID, "jit-status").text.startswith("Active")
+    contributions = browser.find_element(By.ID, "jit-contributions").text
+    for expected in ["Grey van XA-123-BC crosses at night", "Inspect the van at its next entry", "Kick-off meeting"]:
+        assert expected in contributions, contributions
+    browser.find_element(By.ID, "contribution-title").send_keys("Van inspected: 40 cartons found")
+    browser.find_element(By.ID, "contribution-text").send_keys("Seized at the E19 post at 03:25.")
+    browser.find_element(By.ID, "contribute-submit").click()
+    across_navigation(browser, lambda b: "Van inspected" in b.find_element(By.ID, "jit-contributions").text)
+    browser.save_screenshot(str(OUTPUT / "jit-space.png"))
+
+    url_c, password_c = credentials[("XC-PRO", "judicial-authority")]
+    sign_in(browser, url_c, "judicial-authority", password_c)
+    browser.get(url_c.replace("/login", "/jits"))
+    browser.find_element(By.LINK_TEXT, "JIT Northern Tobacco").click()
+    assert "Van inspected: 40 cartons found" in browser.find_element(By.ID, "jit-contributions").text
+    digest_c = browser.find_element(By.ID, "jit-digest").text
+
+    browser.get(url_c.replace("/login", "/jits"))
+    browser.find_element(By.ID, "jit-name").send_keys("JIT Harbour")
+    browser.find_element(By.ID, "jit-purpose").send_keys("Trace the proceeds through the harbour companies.")
+    parties = browser.find_element(By.ID, "jit-parties")
+    parties.send_keys("Prosecutor Ilse Brandt\nXA-POL: Chief Insp. Mara Lind")
+    browser.find_element(By.ID, "jit-states").send_keys("XC")
+    browser.execute_script("document.getElementById('jit-from').value = '2027-03-01'; document.getElementById('jit-until').value = '2027-01-01';")
+    browser.find_element(By.ID, "jit-plan").send_keys("Financial analysis.")
+    browser.find_element(By.ID, "jit-information").send_keys("Team purpose only.")
+    browser.find_element(By.ID, "jit-evidence").send_keys("Law of XC.")
+    browser.find_element(By.ID, "propose-jit-submit").click()
+    across_navigation(browser, lambda b: "end after it starts" in b.find_element(By.ID, "form-error").text)
+    assert browser.find_element(By.ID, "jit-name").get_attribute("value") == "JIT Harbour"
+    assert "XA-POL: Chief Insp. Mara Lind" in browser.find_element(By.ID, "jit-parties").get_attribute("value")
+
+    # The same space on the customs node holds the same contributions.
+    sign_in(browser, url_b, "investigator", password_b)
+    browser.get(space_url)
+    assert browser.find_element(By.ID, "jit-digest").text == digest_c

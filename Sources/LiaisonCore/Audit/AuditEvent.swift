@@ -91,6 +91,12 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case caseClosed = "case.close"
     case caseReopened = "case.reopen"
     case caseRead = "case.read"
+    // Joint investigation teams.
+    case jitProposed = "jit.propose"
+    case jitSigned = "jit.sign"
+    case jitContributed = "jit.contribute"
+    case jitRefused = "jit.refuse"
+    case jitRead = "jit.read"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -103,6 +103,7 @@ package struct DemoFederation: Sendable {
             }
         }
         try await seedCases(directories: directories)
+        try await seedJointTeam(directories: directories)
         try await seedThreads(directories: directories)
         try await seedEvidence(directory: directories[0])
         try await seedWatchList(directory: directories[0])
@@ -220,6 +221,47 @@ package struct DemoFederation: Sendable {
         }
     }
 
+    /// One joint investigation team of the three agencies on first start, signed by all three,
+    /// with a few contributions from each; the nodes replicate them to each other once they run.
+    func seedJointTeam(directories: [String]) async throws {
+        func principal(_ role: Role) -> Principal { Principal(userID: "demo", username: role.rawValue, role: role) }
+        let now = Date()
+        var signed: SignedJITAgreement?
+        try await NodeServices.with(dataDirectory: directories[0], databaseURL: nil) { node in
+            guard try await node.jits.store.spaces().isEmpty else { return }
+            let view = try await node.jits.propose(JITProposal(
+                name: "JIT Northern Tobacco", purpose: "Dismantle the network that smuggles cigarettes across the northern border, and trace and freeze its proceeds.",
+                parties: [.init(agency: "XA-POL", leader: "Chief Insp. Mara Lind"), .init(agency: "XB-CUS", leader: "Insp. Dana Vos"), .init(agency: "XC-PRO", leader: "Prosecutor Ilse Brandt")],
+                statesOfOperation: ["XA", "XB"], members: [.init(agency: "XB-CUS", name: "Insp. Dana Vos", seconded: true)],
+                participants: [.init(kind: .eurojust, name: "Eurojust national desk XA")], validFrom: now.addingTimeInterval(-86_400), validUntil: now.addingTimeInterval(180 * 86_400),
+                operationalActionPlan: "Joint surveillance of the E19 crossing; financial analysis of the importers; coordinated searches once the route is mapped.",
+                informationRules: "Information shared in the team is used for its purpose; any other use needs the providing party's consent.",
+                evidenceRules: "Evidence is gathered under the law of the state of operation and exchanged with its chain of custody.", disposition: .keepReadOnly
+            ), principal: principal(.supervisor), send: false)
+            signed = try await node.jits.signedAgreement(view.id)
+        }
+        guard var agreement = signed, let id = try? agreement.agreement().id else { return }
+        for index in 1..<3 {
+            try await NodeServices.with(dataDirectory: directories[index], databaseURL: nil) { node in
+                try await node.jits.adopt(agreement, from: "XA-POL")
+                _ = try await node.jits.sign(id, principal: principal(.supervisor), send: false)
+                agreement = try await node.jits.signedAgreement(id)
+            }
+        }
+        let contributions: [[JITContributionInput]] = [
+            [.init(kind: "note", title: "Grey van XA-123-BC crosses at night", text: "Patrols saw the van cross into Borvia at 03:10 on three nights in November.", entity: nil, task: nil, supersedes: nil),
+             .init(kind: "decision", title: "Joint surveillance of the E19 crossing from 1 December", text: "Agreed at the kick-off meeting.", entity: nil, task: nil, supersedes: nil)],
+            [.init(kind: "task", title: "Inspect the van at its next entry", text: "", entity: nil, task: .init(owner: "Insp. Dana Vos", agency: "XB-CUS", due: now.addingTimeInterval(14 * 86_400)), supersedes: nil)],
+            [.init(kind: "minutes", title: "Kick-off meeting", text: "Parties agreed the action plan; Eurojust offered coordination; next meeting in four weeks.", entity: nil, task: nil, supersedes: nil)],
+        ]
+        for (index, directory) in directories.enumerated() {
+            try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
+                try await node.jits.takeSignatures(agreement.signatures, space: id, from: "XA-POL")
+                for input in contributions[index] { _ = try await node.jits.contribute(id, input, principal: principal(index == 2 ? .judicialAuthority : .investigator), send: false) }
+            }
+        }
+    }
+
     /// Queues a few message threads on first start; they are delivered once the nodes run.
     func seedThreads(directories: [String]) async throws {
         func service(_ index: Int, _ body: (MessageService) async throws -> Void) async throws {
@@ -266,6 +308,8 @@ package struct DemoFederation: Sendable {
             var configuration = NodeConfiguration(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent(agency.directory).path)
             configuration.port = basePort + index
             configuration.federationPort = basePort + index + Self.federationOffset
+            // The demo's nodes start together: JIT spaces catch up within seconds.
+            configuration.jitCatchUpInterval = .seconds(10)
             configuration.secureCookies = false  // plain HTTP on loopback: browsers drop Secure cookies there
             configuration.bcryptCost = 10
             let app = try await buildApplication(configuration: configuration) { _ in await ready.arrived() }

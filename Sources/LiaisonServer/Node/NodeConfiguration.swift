@@ -38,6 +38,8 @@ public struct NodeConfiguration: Sendable {
     public var retentionSweepInterval: Duration = .seconds(3600)
     /// How often the audit log is scanned for anomalous access.
     public var anomalyScanInterval: Duration = .seconds(3600)
+    /// How often each JIT space catches up from the other members.
+    public var jitCatchUpInterval: Duration = .seconds(300)
     /// Hit/no-hit queries (or blinded identifiers) each partner may send per minute.
     public var hitQueriesPerMinute = 600
     /// The staff listener's TLS certificate chain and private key (PEM files): with both set, the

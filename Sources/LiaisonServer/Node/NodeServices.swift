@@ -52,6 +52,7 @@ package struct NodeServices: Sendable {
     let hitPartners: HitFederation
     let followUps: HitFollowUps
     let witnessing: Witnessing
+    let jits: JITService
     let witness: Witness
     package let federationAdministration: FederationAdministration
 
@@ -118,6 +119,10 @@ package struct NodeServices: Sendable {
         witnessing = Witnessing(
             ownAgencyCode: agency, log: auditLog, audit: auditStore, witnesses: witnessStore, federation: federation, clients: partnerClients, clock: clock, logger: logger
         )
+        jits = JITService(
+            ownAgencyCode: agency, keys: node.keys, federation: federation, clients: partnerClients, store: JITStore(database: database), alerts: witnessStore,
+            trail: trail, clock: clock, logger: logger
+        )
         witness = Witness(ownAgencyCode: agency, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: clock)
         federationAdministration = FederationAdministration(store: federation, ownAgencyCode: agency, clock: clock)
     }
@@ -142,6 +147,7 @@ package struct NodeServices: Sendable {
         ]
         if federating {
             jobs.append(PeriodicJob.witnessing(witnessing, every: configuration.checkpointInterval, clock: clock, logger: logger))
+            jobs.append(PeriodicJob.jitCatchUp(jits, every: configuration.jitCatchUpInterval, clock: clock, logger: logger))
         }
         return jobs
     }

@@ -1,0 +1,452 @@
+import Crypto
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonSafeguards
+import LiaisonStore
+import Logging
+import Synchronization
+
+/// A JIT space as a member node sees it.
+struct JITSpaceView: Encodable, Sendable {
+    enum Status: String, Encodable, Sendable {
+        /// Waiting for parties' signatures.
+        case proposed
+        /// Signed by every party, before its start date.
+        case pending
+        case active
+        /// Past its end date: read-only.
+        case closed
+    }
+
+    var id: String
+    var agreement: JITAgreement
+    var status: Status
+    var signedBy: [String]
+    var awaiting: [String]
+    /// SHA-256 over the contributions held: equal on every member that holds the same space.
+    var digest: String
+    var contributions: [Contribution]
+
+    struct Contribution: Encodable, Sendable {
+        var contribution: JITContribution
+        /// A later version by the same author replaces it.
+        var superseded: Bool
+    }
+}
+
+/// What a contributing user gives.
+struct JITContributionInput: Decodable, Sendable {
+    var kind: String
+    var title: String
+    var text: String?
+    var entity: MessageEntity?
+    var task: JITContribution.Task?
+    var supersedes: String?
+}
+
+/// What a proposing user gives: the agreement without its id and proposer.
+struct JITProposal: Decodable, Sendable {
+    var name: String
+    var purpose: String
+    var parties: [JITAgreement.Party]
+    var statesOfOperation: [String]
+    var members: [JITAgreement.Member]?
+    var participants: [JITAgreement.Participant]?
+    var validFrom: Date
+    var validUntil: Date
+    var operationalActionPlan: String
+    var informationRules: String
+    var evidenceRules: String
+    var disposition: JITAgreement.Disposition?
+}
+
+/// Joint investigation teams, federated: every member node holds the whole space, is
+/// authoritative for its own contributions (which it signs, numbers and sends to the others), and
+/// catches up from any member (contributions carry their author's signature, so any member may
+/// relay them). Non-members see nothing; what they send is refused and logged.
+struct JITService: Sendable {
+    let ownAgencyCode: String
+    let keys: NodeKeys
+    let federation: FederationStore
+    let clients: FederationClients
+    let store: JITStore
+    let alerts: WitnessStore
+    let trail: AuditTrail
+    let clock: any WallClock
+    let logger: Logger
+
+    private var envelopes: PartnerEnvelopes { PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock) }
+
+    /// Envelopes older than this are stale (a catch-up may follow a long partition, but each
+    /// envelope is sent fresh).
+    static let maximumEnvelopeAge: TimeInterval = 300
+
+    // MARK: Agreement
+
+    /// Proposes a JIT: signs the agreement as this node and sends it to the other parties.
+    /// - Parameter send: whether to send it now (the demo seeds nodes that are not running; they
+    ///   catch up once they are).
+    func propose(_ proposal: JITProposal, principal: Principal?, send: Bool = true) async throws -> JITSpaceView {
+        let now = clock.now()
+        var agreement = JITAgreement(
+            id: UUIDv7.make(at: now).uuidString.lowercased(), name: proposal.name, purpose: proposal.purpose, parties: proposal.parties,
+            statesOfOperation: proposal.statesOfOperation, members: proposal.members ?? [], participants: proposal.participants ?? [],
+            validFrom: proposal.validFrom, validUntil: proposal.validUntil, operationalActionPlan: proposal.operationalActionPlan,
+            informationRules: proposal.informationRules, evidenceRules: proposal.evidenceRules, disposition: proposal.disposition ?? .keepReadOnly,
+            proposedBy: ownAgencyCode, proposedAt: now
+        )
+        agreement.parties = agreement.parties.map { JITAgreement.Party(agency: $0.agency.uppercased(), leader: $0.leader) }
+        try agreement.validate()
+        guard agreement.validUntil > now else { throw LiaisonError(.invalidInput, "validUntil: the period must end in the future.") }
+        for agency in agreement.agencies where agency != ownAgencyCode {
+            guard try await federation.partner(agency) != nil else {
+                throw LiaisonError(.invalidInput, "parties: \(agency) is not a partner of \(ownAgencyCode); pin its identity first.")
+            }
+        }
+        let signed = try SignedJITAgreement(agreement, signingKey: keys.signing)
+        let event = trail.event(.jitProposed, actor: actor(principal), role: principal?.role.rawValue, subject: "jit:\(agreement.id)",
+                                recipients: agreement.agencies.filter { $0 != ownAgencyCode }, details: ["name": agreement.name])
+        try await store.saveSpace(id: agreement.id, name: agreement.name, document: signed.document, proposedBy: ownAgencyCode, audit: [event], at: now)
+        try await store.saveSignature(space: agreement.id, agency: ownAgencyCode, signature: signed.signatures[ownAgencyCode] ?? "", audit: [], at: now)
+        await trail.wakeup.signal()
+        if send { await push(JITWire(space: agreement.id, agreement: signed), to: agreement, kind: "jit-agreement") }
+        return try await view(agreement.id, principal: principal)
+    }
+
+    /// Signs a proposed agreement as this node (a supervisor decides) and sends the signature.
+    func sign(_ id: String, principal: Principal?, send: Bool = true) async throws -> JITSpaceView {
+        let (agreement, document) = try await load(id)
+        let now = clock.now()
+        guard now < agreement.endsAt else { throw LiaisonError(.conflict, "The JIT agreement's period has ended.") }
+        var signed = SignedJITAgreement.restored(document: document, signatures: [:])
+        try signed.sign(as: ownAgencyCode, signingKey: keys.signing)
+        let signature = signed.signatures[ownAgencyCode] ?? ""
+        let event = trail.event(.jitSigned, actor: actor(principal), role: principal?.role.rawValue, subject: "jit:\(id)", details: ["agency": ownAgencyCode])
+        guard try await store.saveSignature(space: id, agency: ownAgencyCode, signature: signature, audit: [event], at: now) else {
+            throw LiaisonError(.conflict, "\(ownAgencyCode) has signed this JIT agreement already.")
+        }
+        await trail.wakeup.signal()
+        if send { await push(JITWire(space: id, signatures: [ownAgencyCode: signature]), to: agreement, kind: "jit-signature") }
+        return try await view(id, principal: principal)
+    }
+
+    // MARK: Contributions
+
+    /// Adds this node's contribution to an active space: numbered after its last, signed, stored
+    /// and sent to every other member.
+    func contribute(_ id: String, _ input: JITContributionInput, principal: Principal?, send: Bool = true) async throws -> JITContribution {
+        let (agreement, _) = try await load(id)
+        let now = clock.now()
+        let status = try await status(of: agreement, at: now)
+        guard status == .active else {
+            throw LiaisonError(.conflict, status == .closed ? "The JIT's period ended on \(agreement.endsAt.formatted(.iso8601)): the space is read-only."
+                                                           : "The JIT space is not active yet (\(status.rawValue)): every party signs first, and the period starts on \(agreement.validFrom.formatted(.iso8601)).")
+        }
+        guard let kind = JITContribution.Kind(rawValue: input.kind) else {
+            throw LiaisonError(.invalidInput, "kind: one of \(JITContribution.Kind.allCases.map(\.rawValue).joined(separator: ", ")), not '\(input.kind.prefix(40))'.")
+        }
+        if let supersedes = input.supersedes {
+            let own = try await store.contributions(space: id).filter { $0.author == ownAgencyCode }.map(\.id)
+            guard own.contains(supersedes) else { throw LiaisonError(.invalidInput, "supersedes: only a contribution of \(ownAgencyCode) in this space can be replaced.") }
+        }
+        for attempt in 0..<5 {
+            let sequence = (try await store.highest(space: id)[ownAgencyCode] ?? 0) + 1
+            let contribution = JITContribution(
+                id: UUIDv7.make(at: now).uuidString.lowercased(), space: id, author: ownAgencyCode, sequence: sequence, kind: kind, title: input.title,
+                text: input.text ?? "", entity: input.entity, task: input.task, supersedes: input.supersedes, createdBy: principal?.username ?? "system", createdAt: now
+            )
+            try contribution.validate()
+            let signed = try SignedJITContribution(contribution, signingKey: keys.signing)
+            let event = trail.event(.jitContributed, actor: actor(principal), role: principal?.role.rawValue, subject: "jit:\(id)",
+                                    recipients: agreement.agencies.filter { $0 != ownAgencyCode },
+                                    details: ["contribution": contribution.id, "kind": kind.rawValue, "sequence": "\(sequence)", "sha256": Self.sha256(signed.document)])
+            do {
+                try await store.saveContribution(space: id, id: contribution.id, author: ownAgencyCode, sequence: sequence, kind: kind.rawValue, createdAt: now,
+                                                 document: signed.document, signature: signed.signature, audit: [event], at: now)
+            } catch where attempt < 4 {
+                continue  // another contribution took the position meanwhile: number again
+            }
+            await trail.wakeup.signal()
+            if send { await push(JITWire(space: id, contributions: [signed]), to: agreement, kind: "jit-contributions") }
+            return contribution
+        }
+        throw LiaisonError(.conflict, "Could not number the contribution; try again.")
+    }
+
+    // MARK: Reading
+
+    func list(principal: Principal?) async throws -> [JITSpaceView] {
+        var views: [JITSpaceView] = []
+        for space in try await store.spaces() { views.append(try await view(space.id, principal: principal, withContributions: false)) }
+        return views
+    }
+
+    func view(_ id: String, principal: Principal?, withContributions: Bool = true) async throws -> JITSpaceView {
+        let (agreement, _) = try await load(id)
+        let signatures = try await store.signatures(space: id)
+        let stored = try await store.contributions(space: id)
+        var contributions: [JITSpaceView.Contribution] = []
+        if withContributions {
+            let decoded = stored.compactMap { item in Data(base64Encoded: item.document).flatMap { try? JSON.decoder.decode(JITContribution.self, from: $0) } }
+            let replaced = Set(decoded.compactMap(\.supersedes))
+            contributions = decoded.sorted { ($0.createdAt, $0.author, $0.sequence) < ($1.createdAt, $1.author, $1.sequence) }
+                .map { JITSpaceView.Contribution(contribution: $0, superseded: replaced.contains($0.id)) }
+        }
+        return JITSpaceView(
+            id: id, agreement: agreement, status: try await status(of: agreement, at: clock.now()),
+            signedBy: agreement.agencies.filter { signatures[$0] != nil }, awaiting: agreement.agencies.filter { signatures[$0] == nil },
+            digest: SignedJITContribution.digest(stored.map { ($0.author, $0.sequence, $0.signature) }), contributions: contributions
+        )
+    }
+
+    func status(of agreement: JITAgreement, at now: Date) async throws -> JITSpaceView.Status {
+        let signatures = try await store.signatures(space: agreement.id)
+        if now >= agreement.endsAt { return .closed }
+        guard agreement.agencies.allSatisfy({ signatures[$0] != nil }) else { return .proposed }
+        return now < agreement.validFrom ? .pending : .active
+    }
+
+    private func load(_ id: String) async throws -> (JITAgreement, String) {
+        guard let space = try await store.space(id) else { throw LiaisonError(.notFound, "No JIT space \(id) on this node.") }
+        return (try SignedJITAgreement.restored(document: space.document, signatures: [:]).agreement(), space.document)
+    }
+
+    // MARK: Replication
+
+    /// Asks every other member for what this node lacks of each space it holds (signatures and
+    /// contributions), and stores what verifies.
+    /// - Returns: how many contributions and signatures arrived.
+    @discardableResult
+    func catchUp() async -> Int {
+        var arrived = 0
+        guard let spaces = try? await store.spaces() else { return 0 }
+        for space in spaces {
+            guard let agreement = try? SignedJITAgreement.restored(document: space.document, signatures: [:]).agreement() else { continue }
+            for agency in agreement.agencies where agency != ownAgencyCode {
+                do {
+                    arrived += try await catchUp(space.id, from: agency, agreement: agreement)
+                } catch {
+                    logger.debug("JIT catch-up failed", metadata: ["space": "\(space.id)", "partner": "\(agency)", "error": "\(error)"])
+                }
+            }
+        }
+        return arrived
+    }
+
+    private func catchUp(_ id: String, from agency: String, agreement: JITAgreement) async throws -> Int {
+        guard let partner = try await federation.partner(agency) else { return 0 }
+        let have = try await store.highest(space: id)
+        let request = JITWire(space: id, signatures: try await store.signatures(space: id), have: have)
+        let answer = try await envelopes.exchange(try JSON.encoder.encode(request), kind: "jit-sync", answerKind: "jit-answer", to: partner,
+                                                  path: "/federation/v1/jit", postQuantum: false, clients: clients, maximumAnswerBytes: 256 << 20)
+        let wire = try JSON.decoder.decode(JITWire.self, from: answer)
+        return try await ingest(wire, from: agency, agreement: agreement)
+    }
+
+    /// Handles a member's envelope: an agreement, signatures, contributions, or a catch-up request.
+    /// - Throws: ``LiaisonError`` `.notAMember` (403) for a sender that is not a party, logged.
+    func receive(_ envelope: Envelope) async throws -> Envelope {
+        let (header, payload, partner) = try await envelopes.open(envelope, maximumAge: Self.maximumEnvelopeAge)
+        guard let wire = try? JSON.decoder.decode(JITWire.self, from: payload) else { throw LiaisonError(.invalidInput, "The envelope does not carry a JIT payload.") }
+        let sender = header.sender
+        var answer = JITWire(space: wire.space)
+        switch header.kind {
+        case "jit-agreement":
+            guard let signed = wire.agreement else { throw LiaisonError(.invalidInput, "agreement: missing") }
+            guard (try? signed.agreement().id) == wire.space else { throw LiaisonError(.invalidInput, "The agreement's id does not match its envelope.") }
+            try await adopt(signed, from: sender)
+        case "jit-signature", "jit-contributions":
+            let (agreement, _) = try await loadForPartner(wire.space, sender: sender)
+            _ = try await ingest(wire, from: sender, agreement: agreement)
+        case "jit-sync":
+            let (agreement, document) = try await loadForPartner(wire.space, sender: sender)
+            _ = try await ingest(JITWire(space: wire.space, signatures: wire.signatures), from: sender, agreement: agreement)
+            let stored = try await store.contributions(space: wire.space, after: wire.have ?? [:], limit: 10_000)
+            answer.contributions = stored.map { SignedJITContribution(document: $0.document, signature: $0.signature) }
+            answer.signatures = try await store.signatures(space: wire.space)
+            answer.agreement = SignedJITAgreement.restored(document: document, signatures: answer.signatures ?? [:])
+        default:
+            throw LiaisonError(.wrongKind, "JIT envelopes are jit-agreement, jit-signature, jit-contributions or jit-sync, not \(header.kind).")
+        }
+        await trail.wakeup.signal()
+        return try envelopes.seal(try JSON.encoder.encode(answer), kind: "jit-answer", to: partner, postQuantum: false)
+    }
+
+    /// Takes up an agreement a party proposed (sent over the exchange, or handed over when the
+    /// demo seeds its nodes): checks it names this node, is valid and carries its proposer's
+    /// signature, stores it with the signatures that verify.
+    func adopt(_ signed: SignedJITAgreement, from sender: String) async throws {
+        let agreement = try signed.agreement()
+        guard agreement.proposedBy == sender else { throw LiaisonError(.invalidInput, "The agreement's proposer does not match its sender.") }
+        try await requireMember(sender, of: agreement, space: agreement.id)
+        guard agreement.agencies.contains(ownAgencyCode) else { throw LiaisonError(.invalidInput, "\(ownAgencyCode) is not a party to this agreement.") }
+        try agreement.validate()
+        guard let key = try await signingKey(of: sender), signed.isSigned(by: sender, key: key) else {
+            try await refuse(sender, space: agreement.id, why: "an agreement without its proposer's valid signature", alert: true)
+        }
+        let event = AuditEvent(time: clock.now(), operation: .jitProposed, actor: "node:\(sender)", subject: "jit:\(agreement.id)", recipients: [ownAgencyCode],
+                               details: ["name": agreement.name])
+        try await store.saveSpace(id: agreement.id, name: agreement.name, document: signed.document, proposedBy: sender, audit: [event], at: clock.now())
+        _ = try await ingest(JITWire(space: agreement.id, signatures: signed.signatures), from: sender, agreement: agreement)
+    }
+
+    /// The agreement as this node holds it, with every signature it has.
+    func signedAgreement(_ id: String) async throws -> SignedJITAgreement {
+        let (_, document) = try await load(id)
+        return SignedJITAgreement.restored(document: document, signatures: try await store.signatures(space: id))
+    }
+
+    /// Stores signatures of an agreement this node holds (from a catch-up, or the demo's seeding).
+    func takeSignatures(_ signatures: [String: String], space id: String, from sender: String) async throws {
+        let (agreement, _) = try await load(id)
+        _ = try await ingest(JITWire(space: id, signatures: signatures), from: sender, agreement: agreement)
+    }
+
+    /// Stores what a member sent after checking each signature against its signer's pinned key.
+    /// A forged contribution is refused, logged and alerted; the rest of the batch still counts.
+    private func ingest(_ wire: JITWire, from sender: String, agreement: JITAgreement) async throws -> Int {
+        try await loadKeys(agreement)
+        let now = clock.now()
+        var arrived = 0
+        let space = try await store.space(agreement.id)
+        for (agency, signature) in (wire.signatures ?? [:]).sorted(by: { $0.key < $1.key }) where agreement.agencies.contains(agency) && agency != ownAgencyCode {
+            guard let document = space?.document, let key = try await signingKey(of: agency),
+                  SignedJITAgreement.verify(signature: signature, document: document, key: key) else {
+                try? await refuseQuietly(sender, space: agreement.id, why: "a signature of \(agency) that does not verify", alert: true)
+                continue
+            }
+            let event = AuditEvent(time: now, operation: .jitSigned, actor: "node:\(sender)", subject: "jit:\(agreement.id)", details: ["agency": agency])
+            if try await store.saveSignature(space: agreement.id, agency: agency, signature: signature, audit: [event], at: now) { arrived += 1 }
+        }
+        var forged = 0
+        for signed in wire.contributions ?? [] {
+            let contribution: JITContribution
+            do {
+                contribution = try signed.verified { author in
+                    guard agreement.agencies.contains(author), let key = try? keyFor(author) else {
+                        throw LiaisonError(.badSignature, "\(author) is not a party to this JIT.")
+                    }
+                    return key
+                }
+                try contribution.validate()
+            } catch {
+                forged += 1
+                continue
+            }
+            guard contribution.space == agreement.id, contribution.author != ownAgencyCode else { continue }
+            guard contribution.createdAt < agreement.endsAt else { continue }
+            let event = AuditEvent(time: now, operation: .jitContributed, actor: "node:\(sender)", subject: "jit:\(agreement.id)",
+                                   details: ["contribution": contribution.id, "author": contribution.author, "sequence": "\(contribution.sequence)", "sha256": Self.sha256(signed.document)])
+            do {
+                if try await store.saveContribution(space: agreement.id, id: contribution.id, author: contribution.author, sequence: contribution.sequence,
+                                                    kind: contribution.kind.rawValue, createdAt: contribution.createdAt, document: signed.document,
+                                                    signature: signed.signature, audit: [event], at: now) { arrived += 1 }
+            } catch let error as LiaisonError where error.code == .conflict {
+                try? await refuseQuietly(sender, space: agreement.id, why: "a second contribution at \(contribution.author)'s position \(contribution.sequence)", alert: true)
+            }
+        }
+        if forged > 0 {
+            try await refuse(sender, space: agreement.id, why: "\(forged) contribution(s) whose signature does not verify", alert: true)
+        }
+        return arrived
+    }
+
+    /// The pinned (or own) signing key of a party.
+    private func signingKey(of agency: String) async throws -> Curve25519.Signing.PublicKey? {
+        if agency == ownAgencyCode { return keys.signing.publicKey }
+        guard let partner = try await federation.partner(agency) else { return nil }
+        return try? PartnerKeys.of(partner.identity).signing
+    }
+
+    /// Keys of the parties, looked up synchronously from a snapshot taken per call.
+    private func keyFor(_ agency: String) throws -> Curve25519.Signing.PublicKey {
+        guard let key = partnerKeys.withLock({ $0[agency] }) ?? (agency == ownAgencyCode ? keys.signing.publicKey : nil) else {
+            throw LiaisonError(.badSignature, "no pinned key for \(agency)")
+        }
+        return key
+    }
+
+    private func loadForPartner(_ id: String, sender: String) async throws -> (JITAgreement, String) {
+        guard let space = try await store.space(id) else {
+            try await refuse(sender, space: id, why: "a space this node does not hold", alert: false)
+        }
+        let agreement = try SignedJITAgreement.restored(document: space.document, signatures: [:]).agreement()
+        try await requireMember(sender, of: agreement, space: id)
+        try await loadKeys(agreement)
+        return (agreement, space.document)
+    }
+
+    private func requireMember(_ sender: String, of agreement: JITAgreement, space: String) async throws {
+        guard agreement.agencies.contains(sender) else {
+            try await refuse(sender, space: space, why: "a request from an agency that is not a party", alert: false)
+        }
+        try await loadKeys(agreement)
+    }
+
+    private func loadKeys(_ agreement: JITAgreement) async throws {
+        for agency in agreement.agencies where agency != ownAgencyCode {
+            if let key = try await signingKey(of: agency) { partnerKeys.withLock { $0[agency] = key } }
+        }
+    }
+
+    /// Logs a refusal (and raises an alert for what looks like forgery), then throws.
+    private func refuse(_ sender: String, space: String, why: String, alert: Bool) async throws -> Never {
+        try await refuseQuietly(sender, space: space, why: why, alert: alert)
+        throw LiaisonError(alert ? .badSignature : .notAPartner, "Refused by \(ownAgencyCode): \(why) (JIT space \(space)).")
+    }
+
+    private func refuseQuietly(_ sender: String, space: String, why: String, alert: Bool) async throws {
+        await trail.record(AuditEvent(time: clock.now(), operation: .jitRefused, outcome: .denied, actor: "node:\(sender)", subject: "jit:\(space)", details: ["reason": why]))
+        if alert { try await alerts.raise(kind: "jit-forgery", source: sender, detail: "JIT space \(space): \(why)", at: clock.now()) }
+    }
+
+    /// Sends a payload to every other party at once; a member that cannot be reached catches up
+    /// later (``catchUp()``).
+    private func push(_ wire: JITWire, to agreement: JITAgreement, kind: String) async {
+        guard let payload = try? JSON.encoder.encode(wire) else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for agency in agreement.agencies where agency != ownAgencyCode {
+                group.addTask {
+                    do {
+                        guard let partner = try await federation.partner(agency) else { return }
+                        _ = try await envelopes.exchange(payload, kind: kind, answerKind: "jit-answer", to: partner, path: "/federation/v1/jit",
+                                                         postQuantum: false, clients: clients, maximumAnswerBytes: 1 << 20)
+                    } catch {
+                        logger.notice("JIT push failed; the member catches up later", metadata: ["space": "\(agreement.id)", "partner": "\(agency)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    private func actor(_ principal: Principal?) -> String { principal.map { "user:\($0.username)" } ?? "system" }
+
+    static func sha256(_ base64: String) -> String { SHA256.hash(data: Data(base64Encoded: base64) ?? Data()).lowercaseHex }
+
+    let partnerKeys = KeyCache()
+}
+
+/// Pinned keys of the parties, for verifying inside synchronous closures.
+final class KeyCache: Sendable {
+    private let keys = Mutex<[String: Curve25519.Signing.PublicKey]>([:])
+    func withLock<T: Sendable>(_ body: (inout sending [String: Curve25519.Signing.PublicKey]) -> sending T) -> T { keys.withLock(body) }
+}
+
+/// What JIT envelopes carry between members.
+struct JITWire: Codable, Sendable {
+    var space: String
+    var agreement: SignedJITAgreement?
+    var signatures: [String: String]?
+    var contributions: [SignedJITContribution]?
+    /// For a catch-up: the highest sequence held of each author.
+    var have: [String: Int]?
+
+    init(space: String, agreement: SignedJITAgreement? = nil, signatures: [String: String]? = nil, contributions: [SignedJITContribution]? = nil, have: [String: Int]? = nil) {
+        self.space = space
+        self.agreement = agreement
+        self.signatures = signatures
+        self.contributions = contributions
+        self.have = have
+    }
+}

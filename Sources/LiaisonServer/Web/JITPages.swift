@@ -1,0 +1,177 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The JIT pages: the spaces this node holds with the form to propose one (/jits), and a space
+/// (/jits/<id>): its agreement and signatures, the contributions of every member, the form to
+/// contribute, and for supervisors and judicial authorities the button to sign.
+struct JITPages {
+    let renderer: PageRenderer
+    let service: JITService
+    let forms: FormReader
+
+    struct ProposalForm: Decodable {
+        var csrf: String?
+        var name: String?
+        var purpose: String?
+        /// One party a line: `AGENCY: leader`.
+        var parties: String?
+        var states: String?
+        var validFrom: String?
+        var validUntil: String?
+        var plan: String?
+        var informationRules: String?
+        var evidenceRules: String?
+        var disposition: String?
+
+        func proposal() throws -> JITProposal {
+            var parties: [JITAgreement.Party] = []
+            for (number, line) in (self.parties ?? "").split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
+                let pieces = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pieces.count == 2, !pieces[0].isEmpty else {
+                    throw LiaisonError(.invalidInput, "parties: line \(number + 1): write AGENCY: leader's name, for example XB-CUS: Insp. Dana Vos.")
+                }
+                parties.append(.init(agency: pieces[0].uppercased(), leader: pieces[1]))
+            }
+            guard let from = CalendarDay.start(of: validFrom ?? "") else { throw LiaisonError(.invalidInput, "validFrom: choose the first day of the team.") }
+            guard let until = CalendarDay.end(of: validUntil ?? "") else { throw LiaisonError(.invalidInput, "validUntil: choose the last day of the team.") }
+            return JITProposal(
+                name: name ?? "", purpose: purpose ?? "", parties: parties,
+                statesOfOperation: (states ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+                members: nil, participants: nil, validFrom: from, validUntil: until, operationalActionPlan: plan ?? "",
+                informationRules: informationRules ?? "", evidenceRules: evidenceRules ?? "", disposition: disposition.flatMap(JITAgreement.Disposition.init(rawValue:))
+            )
+        }
+
+        var values: [String: Any] {
+            ["name": name ?? "", "purpose": purpose ?? "", "parties": parties ?? "", "states": states ?? "", "validFrom": validFrom ?? "",
+             "validUntil": validUntil ?? "", "plan": plan ?? "", "informationRules": informationRules ?? "", "evidenceRules": evidenceRules ?? ""]
+        }
+    }
+
+    struct ContributionForm: Decodable {
+        var csrf: String?
+        var kind: String?
+        var title: String?
+        var text: String?
+        var taskOwner: String?
+        var taskDue: String?
+
+        func input(agency: String) -> JITContributionInput {
+            let kind = kind ?? "note"
+            let task = kind == "task" ? JITContribution.Task(owner: taskOwner ?? "", agency: agency, due: taskDue.flatMap { CalendarDay.end(of: $0) }) : nil
+            return JITContributionInput(kind: kind, title: title ?? "", text: text, entity: nil, task: task, supersedes: nil)
+        }
+
+        var values: [String: Any] { ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note"] }
+    }
+
+    struct SignForm: Decodable { var csrf: String? }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/jits", access: .caseHandlers, surface: .web) { request, context in
+            try await list(request: request, context: context)
+        }
+        routes.on(.post, "/jits", access: .judicialDeciders, surface: .web) { request, context in
+            let form = try await forms.read(ProposalForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            do {
+                let view = try await service.propose(try form.proposal(), principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/jits/\(view.id)"])
+            } catch let error as LiaisonError where error.code.kind != .forbidden {
+                return try await list(request: request, context: context, form: form.values, error: error.message, status: error.status)
+            }
+        }
+        routes.on(.get, "/jits/:id", access: .caseHandlers, surface: .web, audited: .jitRead) { request, context in
+            try await show(request: request, context: context, id: try context.parameters.require("id"))
+        }
+        routes.on(.post, "/jits/:id/contributions", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.read(ContributionForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let id = try context.parameters.require("id")
+            do {
+                _ = try await service.contribute(id, form.input(agency: service.ownAgencyCode), principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/jits/\(id)?added=1#contributions"])
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(request: request, context: context, id: id, form: form.values, error: error.message, status: error.status)
+            }
+        }
+        routes.on(.post, "/jits/:id/signature", access: .judicialDeciders, surface: .web) { request, context in
+            let form = try await forms.read(SignForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let id = try context.parameters.require("id")
+            do {
+                _ = try await service.sign(id, principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/jits/\(id)?signed=1"])
+            } catch let error as LiaisonError where error.code.kind != .notFound {
+                return try await show(request: request, context: context, id: id, error: error.message, status: error.status)
+            }
+        }
+    }
+
+    private func text(_ request: Request) -> [String: String] {
+        renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+    }
+
+    private func list(request: Request, context: LiaisonRequestContext, form: [String: Any] = [:], error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let strings = text(request)
+        let spaces = try await service.list(principal: context.principal)
+        var values: [String: Any] = [
+            "spaces": spaces.map { space -> [String: Any] in
+                ["id": space.id, "name": space.agreement.name, "parties": space.agreement.agencies.joined(separator: ", "),
+                 "status": strings["jit_status_\(space.status.rawValue)"] ?? space.status.rawValue,
+                 "period": "\(CasePages.day(space.agreement.validFrom)) – \(CasePages.day(space.agreement.endsAt))"]
+            },
+            "hasSpaces": !spaces.isEmpty,
+            "proposes": AccessRule.judicialDeciders.admittedRoles.contains(context.principal?.role ?? .oversight),
+            "form": ["name": "", "purpose": "", "parties": "\(service.ownAgencyCode): ", "states": "", "validFrom": "", "validUntil": "", "plan": "",
+                     "informationRules": "", "evidenceRules": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
+        ]
+        if let error { values["error"] = error }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("jits", title: { $0["jits_title"] ?? "Joint investigation teams" }, request: request, context: context, status: status, values: values)
+    }
+
+    private func show(request: Request, context: LiaisonRequestContext, id: String, form: [String: Any] = [:], error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let strings = text(request)
+        let space = try await service.view(id, principal: context.principal)
+        let agreement = space.agreement
+        let deciders = AccessRule.judicialDeciders.admittedRoles.contains(context.principal?.role ?? .oversight)
+        var values: [String: Any] = [
+            "id": id, "name": agreement.name, "purpose": agreement.purpose, "statusText": strings["jit_status_\(space.status.rawValue)"] ?? space.status.rawValue,
+            "active": space.status == .active, "digest": space.digest,
+            "parties": agreement.parties.map { party -> [String: Any] in
+                ["agency": party.agency, "leader": party.leader, "signed": space.signedBy.contains(party.agency)]
+            },
+            "states": agreement.statesOfOperation.joined(separator: ", "),
+            "period": "\(CasePages.day(agreement.validFrom)) – \(CasePages.day(agreement.endsAt))",
+            "members": agreement.members.map { "\($0.name) (\($0.agency)\($0.seconded ? ", seconded" : ""))" }.joined(separator: "; "), "hasMembers": !agreement.members.isEmpty,
+            "participants": agreement.participants.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: "; "), "hasParticipants": !agreement.participants.isEmpty,
+            "plan": agreement.operationalActionPlan, "informationRules": agreement.informationRules, "evidenceRules": agreement.evidenceRules,
+            "disposition": strings["jit_disposition_\(agreement.disposition.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? agreement.disposition.rawValue,
+            "signs": deciders && space.awaiting.contains(service.ownAgencyCode) && space.status == .proposed,
+            "awaiting": space.awaiting.joined(separator: ", "), "isAwaiting": !space.awaiting.isEmpty,
+            "contributions": space.contributions.reversed().map { item -> [String: Any] in
+                let contribution = item.contribution
+                var row: [String: Any] = [
+                    "when": contribution.createdAt.formatted(.iso8601), "day": CasePages.day(contribution.createdAt), "author": contribution.author,
+                    "by": contribution.createdBy, "kind": strings["jit_kind_\(contribution.kind.rawValue)"] ?? contribution.kind.rawValue, "title": contribution.title,
+                    "text": contribution.text, "hasText": !contribution.text.isEmpty, "superseded": item.superseded, "sequence": contribution.sequence,
+                ]
+                if let task = contribution.task {
+                    row["task"] = "\(task.owner) (\(task.agency)) · \(task.status.rawValue)\(task.due.map { " · " + CasePages.day($0) } ?? "")"
+                }
+                return row
+            },
+            "hasContributions": !space.contributions.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
+            "signedNow": request.uri.queryParameters.get("signed") != nil,
+            "kinds": ["note", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
+            "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
+        ]
+        if let error { values["error"] = error }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("jit", title: { _ in agreement.name }, request: request, context: context, status: status, values: values)
+    }
+}
