@@ -48,6 +48,15 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "GraphBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LiaisonMatching", package: "Liaison"),
+            ],
+            path: "Benchmarks/GraphBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "CaseBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

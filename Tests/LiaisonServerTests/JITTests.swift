@@ -135,4 +135,49 @@ struct JITTests {
             }
         }
     }
+
+    @Test("the shared entity graph joins the members' entities and links: the same company from two members is one entity seen by both; neighbourhood, path and FtM export", arguments: Backend.available)
+    func jointAnalysis(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            let now = federation.nodes[0].clock.now()
+            let supervisorA = try await SafeguardsTests.signIn(federation, 0, .supervisor, "sup-a")
+            let supervisorB = try await SafeguardsTests.signIn(federation, 1, .supervisor, "sup-b")
+            let proposed = try await federation.call(0, "/api/v1/jits", method: .POST,
+                                                     body: Self.proposal(from: now.addingTimeInterval(-60), until: now.addingTimeInterval(86_400), parties: ["XA-POL", "XB-CUS"]), token: supervisorA)
+            let id = try #require(proposed.json["id"] as? String)
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/signature", method: .POST, token: supervisorB).status == 200)
+            func add(_ node: Int, _ body: String) async throws {
+                let reply = try await federation.call(node, "/api/v1/jits/\(id)/contributions", method: .POST, body: body)
+                #expect(reply.status == 201, "\(reply.text)")
+            }
+            func entityBody(_ entityID: String, _ schema: String, _ properties: String, kind: String = "entity") -> String {
+                #"{"kind":"\#(kind)","title":"\#(entityID)","entity":{"id":"\#(entityID)","schema":"\#(schema)","properties":\#(properties),"dataSubjectCategory":"suspect","nature":"fact"}}"#
+            }
+            try await add(0, entityBody("a-doe", "Person", #"{"name":["Jonas Doe"]}"#))
+            try await add(0, entityBody("a-atlas", "Company", #"{"name":["Atlas Shipping Ltd"]}"#))
+            try await add(0, entityBody("a-own", "Ownership", #"{"owner":["a-doe"],"asset":["a-atlas"]}"#, kind: "link"))
+            try await add(1, entityBody("b-atlas", "Company", #"{"name":["atlas shipping ltd"]}"#))
+            try await add(1, entityBody("b-van", "Vehicle", #"{"registrationNumber":["XA-123-BC"]}"#))
+            try await add(1, entityBody("b-own", "Ownership", #"{"owner":["b-atlas"],"asset":["b-van"]}"#, kind: "link"))
+            let missingEnd = try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"link","title":"no entity"}"#)
+            #expect(missingEnd.status == 400)
+
+            for node in 0..<2 {
+                let shared = try await federation.call(node, "/api/v1/jits/\(id)/graph?shared=true")
+                let entities = try #require(shared.json["entities"] as? [[String: Any]])
+                #expect(entities.count == 1 && entities[0]["name"] as? String == "Atlas Shipping Ltd" && (entities[0]["contributedBy"] as? [String])?.sorted() == ["XA-POL", "XB-CUS"], "\(shared.text)")
+            }
+            let path = try await federation.call(1, "/api/v1/jits/\(id)/graph?from=a-doe&to=b-van")
+            #expect((path.json["entities"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["a-doe", "a-atlas", "b-van"], "\(path.text)")
+            #expect((path.json["links"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["a-own", "b-own"])
+            let near = try await federation.call(0, "/api/v1/jits/\(id)/graph?entity=a-doe&depth=1")
+            #expect(Set((near.json["entities"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []) == ["a-doe", "a-atlas"])
+            #expect(try await federation.call(0, "/api/v1/jits/\(id)/graph?entity=nobody").status == 404)
+            #expect(try await federation.call(0, "/api/v1/jits/\(id)/graph?entity=a-doe&depth=9").status == 400)
+            let export = try await federation.call(0, "/api/v1/jits/\(id)/graph/export")
+            let lines = export.text.split(separator: "\n")
+            #expect(lines.count == 5 && lines.allSatisfy { $0.hasPrefix(#"{"id":"#) }, "\(export.text)")
+            #expect(export.text.contains(#""schema":"Ownership""#))
+        }
+    }
 }

@@ -613,6 +613,26 @@ def test_joint_team_in_the_browser(demo, browser):
     across_navigation(browser, lambda b: "Van inspected" in b.find_element(By.ID, "jit-contributions").text)
     browser.save_screenshot(str(OUTPUT / "jit-space.png"))
 
+    # Two entities and the link between them, through the same form; the graph shows the path.
+    for schema, name in [("Person", "Jonas Doe"), ("Company", "Atlas Shipping Ltd")]:
+        Select(browser.find_element(By.ID, "contribution-kind")).select_by_value("entity")
+        Select(browser.find_element(By.ID, "contribution-entity-schema")).select_by_visible_text(schema)
+        browser.find_element(By.ID, "contribution-entity-name").send_keys(name)
+        browser.find_element(By.ID, "contribute-submit").click()
+        across_navigation(browser, lambda b: name in b.find_element(By.ID, "graph-entities").text)
+    Select(browser.find_element(By.ID, "contribution-kind")).select_by_value("link")
+    Select(browser.find_element(By.ID, "contribution-link-schema")).select_by_visible_text("Ownership")
+    Select(browser.find_element(By.ID, "contribution-link-from")).select_by_visible_text("Jonas Doe (Person)")
+    Select(browser.find_element(By.ID, "contribution-link-to")).select_by_visible_text("Atlas Shipping Ltd (Company)")
+    browser.find_element(By.ID, "contribute-submit").click()
+    across_navigation(browser, lambda b: "Ownership" in b.find_element(By.ID, "graph-links").text)
+    Select(browser.find_element(By.ID, "graph-from")).select_by_visible_text("Jonas Doe (Person)")
+    Select(browser.find_element(By.ID, "graph-to")).select_by_visible_text("Atlas Shipping Ltd (Company)")
+    browser.find_element(By.ID, "graph-path-submit").click()
+    across_navigation(browser, lambda b: "Shortest path" in b.find_element(By.ID, "graph-caption").text)
+    assert browser.find_elements(By.CSS_SELECTOR, ".graph-view svg circle")
+    browser.save_screenshot(str(OUTPUT / "jit-graph.png"))
+
     url_c, password_c = credentials[("XC-PRO", "judicial-authority")]
     sign_in(browser, url_c, "judicial-authority", password_c)
     browser.get(url_c.replace("/login", "/jits"))

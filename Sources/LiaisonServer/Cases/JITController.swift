@@ -28,9 +28,34 @@ struct JITController {
             let body = try await JSONBody.decode(JITContributionInput.self, from: request, limit: configuration.maxBodyBytes)
             return try JSONBody.response(try await service.contribute(try context.parameters.require("id"), body, principal: context.principal), status: .created)
         }
+        // Joint analysis: the shared entity graph. Reading it consults personal data: logged.
+        routes.on(.get, "/api/v1/jits/:id/graph", access: .caseHandlers, surface: .api, audited: .jitRead) { request, context in
+            let analysis = try await service.analysis(try context.parameters.require("id"), principal: context.principal)
+            let query = request.uri.queryParameters
+            if let from = query.get("from"), let to = query.get("to") { return try JSONBody.response(try analysis.path(from: from, to: to)) }
+            if let entity = query.get("entity") { return try JSONBody.response(try analysis.neighbourhood(of: entity, depth: try Self.depth(query.get("depth")))) }
+            if query.get("shared") == "true" { return try JSONBody.response(JITAnalysis.View(entities: analysis.shared, links: [])) }
+            return try JSONBody.response(analysis.whole())
+        }
+        routes.on(.get, "/api/v1/jits/:id/graph/export", access: .caseHandlers, surface: .api, audited: .jitRead) { _, context in
+            let analysis = try await service.analysis(try context.parameters.require("id"), principal: context.principal)
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"jit-graph.ftm.json\""],
+                            body: .init(byteBuffer: ByteBuffer(string: try analysis.followTheMoney())))
+        }
         routes.on(.post, "/api/v1/jits/sync", access: .caseHandlers, surface: .api) { _, _ in
             try JSONBody.response(["arrived": await service.catchUp()])
         }
+    }
+}
+
+extension JITController {
+    /// The neighbourhood depth asked for (default 2, at most 6).
+    static func depth(_ text: String?) throws -> Int {
+        guard let text else { return 2 }
+        guard let depth = Int(text), (1...6).contains(depth) else {  // checked: parses text: nil when not a number
+            throw LiaisonError(.invalidInput, "depth must be a whole number from 1 to 6, not '\(text.prefix(40))'.")
+        }
+        return depth
     }
 }
 

@@ -200,6 +200,11 @@ struct JITService: Sendable {
         )
     }
 
+    /// The shared entity graph of a space.
+    func analysis(_ id: String, principal: Principal?) async throws -> JITAnalysis {
+        JITAnalysis(try await view(id, principal: principal).contributions)
+    }
+
     func status(of agreement: JITAgreement, at now: Date) async throws -> JITSpaceView.Status {
         let signatures = try await store.signatures(space: agreement.id)
         if now >= agreement.endsAt { return .closed }

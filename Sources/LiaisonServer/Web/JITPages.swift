@@ -58,14 +58,39 @@ struct JITPages {
         var text: String?
         var taskOwner: String?
         var taskDue: String?
+        var entitySchema: String?
+        var entityName: String?
+        var linkSchema: String?
+        var linkFrom: String?
+        var linkTo: String?
 
-        func input(agency: String) -> JITContributionInput {
+        func input(agency: String) throws -> JITContributionInput {
             let kind = kind ?? "note"
             let task = kind == "task" ? JITContribution.Task(owner: taskOwner ?? "", agency: agency, due: taskDue.flatMap { CalendarDay.end(of: $0) }) : nil
-            return JITContributionInput(kind: kind, title: title ?? "", text: text, entity: nil, task: task, supersedes: nil)
+            var entity: MessageEntity?
+            var title = title ?? ""
+            let id = "\(agency.lowercased())-\(UUID().uuidString.lowercased().prefix(8))"
+            if kind == "entity" {
+                let schema = entitySchema ?? "Person"
+                let name = (entityName ?? "").trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty else { throw LiaisonError(.invalidInput, "Name: give the entity's name (or number, for a vehicle, account or phone).") }
+                let property = ["Vehicle": "registrationNumber", "BankAccount": "iban", "Phone": "number", "CryptoWallet": "publicKey"][schema] ?? "name"
+                entity = MessageEntity(id: id, schema: schema, properties: [property: [name]], dataSubjectCategory: .suspect, nature: .fact)
+                if title.allSatisfy(\.isWhitespace) { title = "\(schema): \(name)" }
+            } else if kind == "link" {
+                let schema = linkSchema ?? "UnknownLink"
+                guard let ends = JITAnalysis.linkEnds[schema], let from = linkFrom, let to = linkTo, !from.isEmpty, !to.isEmpty, from != to else {
+                    throw LiaisonError(.invalidInput, "Link: choose two different entities and the kind of link.")
+                }
+                entity = MessageEntity(id: id, schema: schema, properties: [ends.0: [from], ends.1: [to]], dataSubjectCategory: .suspect, nature: .fact)
+                if title.allSatisfy(\.isWhitespace) { title = schema }
+            }
+            return JITContributionInput(kind: kind, title: title, text: text, entity: entity, task: task, supersedes: nil)
         }
 
-        var values: [String: Any] { ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note"] }
+        var values: [String: Any] {
+            ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note", "entityName": entityName ?? ""]
+        }
     }
 
     struct SignForm: Decodable { var csrf: String? }
@@ -92,7 +117,7 @@ struct JITPages {
             try forms.checkCSRF(form.csrf, context: context)
             let id = try context.parameters.require("id")
             do {
-                _ = try await service.contribute(id, form.input(agency: service.ownAgencyCode), principal: context.principal)
+                _ = try await service.contribute(id, try form.input(agency: service.ownAgencyCode), principal: context.principal)
                 return Response(status: .seeOther, headers: [.location: "/jits/\(id)?added=1#contributions"])
             } catch let error as LiaisonError where error.code.kind != .notFound {
                 return try await show(request: request, context: context, id: id, form: form.values, error: error.message, status: error.status)
@@ -110,6 +135,80 @@ struct JITPages {
             }
         }
     }
+
+    /// The shared entity graph on the page: the entities several members know, and a view — the
+    /// neighbourhood asked for (`entity`, `depth`), a path (`from`, `to`), or the whole graph — as
+    /// a list and as an SVG drawing (no script needed).
+    private func graphValues(_ space: JITSpaceView, request: Request, strings: [String: String]) throws -> [String: Any] {
+        let analysis = JITAnalysis(space.contributions)
+        let query = request.uri.queryParameters
+        var view = analysis.whole(limit: 60)
+        var caption = strings["jit_graph_whole"] ?? "The whole graph"
+        var graphError: String?
+        do {
+            if let from = query.get("from"), let to = query.get("to"), !from.isEmpty, !to.isEmpty {
+                view = try analysis.path(from: from, to: to)
+                caption = view.entities.isEmpty ? (strings["jit_graph_no_path"] ?? "No path") : (strings["jit_graph_path"] ?? "Shortest path")
+            } else if let entity = query.get("entity"), !entity.isEmpty {
+                view = try analysis.neighbourhood(of: entity, depth: try JITController.depth(query.get("depth")))
+                caption = "\(strings["jit_graph_neighbourhood"] ?? "Neighbourhood of") \(analysis.nodes[entity]?.name ?? entity)"
+            }
+        } catch let error as LiaisonError {
+            graphError = error.message
+        }
+        let names = Dictionary(analysis.nodes.map { ($0.key, $0.value.name) }) { first, _ in first }
+        let sorted = analysis.nodes.values.sorted { $0.name < $1.name }
+        func choices(_ selected: String?) -> [[String: Any]] {
+            sorted.map { ["id": $0.id, "label": "\($0.name) (\($0.schema))", "selected": $0.id == selected] }
+        }
+        var values: [String: Any] = [
+            "hasGraph": !analysis.nodes.isEmpty, "graphCaption": caption, "graphSVG": Self.svg(view, names: names),
+            "graphEntities": view.entities.map { node -> [String: Any] in
+                ["name": node.name, "schema": node.schema, "by": node.contributedBy.joined(separator: ", "), "shared": node.contributedBy.count > 1,
+                 "distance": node.distance.map(String.init) ?? ""]
+            },
+            "graphLinks": view.links.map { ["schema": $0.schema, "from": names[$0.from] ?? $0.from, "to": names[$0.to] ?? $0.to] },
+            "sharedEntities": analysis.shared.map { ["name": $0.name, "schema": $0.schema, "by": $0.contributedBy.joined(separator: ", ")] },
+            "hasShared": !analysis.shared.isEmpty, "entityChoices": choices(nil), "neighbourhoodChoices": choices(query.get("entity")),
+            "fromChoices": choices(query.get("from")), "toChoices": choices(query.get("to")),
+            "linkSchemas": JITAnalysis.linkEnds.keys.sorted().map { ["value": $0] },
+            "entitySchemas": ["Person", "Company", "Organization", "Vehicle", "BankAccount", "Phone", "CryptoWallet", "Address"].map { ["value": $0] },
+        ]
+        if let graphError { values["graphError"] = graphError }
+        return values
+    }
+
+    /// The graph drawn on a circle: entities as labelled dots (members' shared ones ringed), links
+    /// as lines. Escaped text only.
+    static func svg(_ view: JITAnalysis.View, names: [String: String]) -> String {
+        guard !view.entities.isEmpty else { return "" }
+        let size = 560.0, radius = 200.0, centre = size / 2
+        var position: [String: (Double, Double)] = [:]
+        for (number, node) in view.entities.enumerated() {
+            let angle = 2 * Double.pi * Double(number) / Double(view.entities.count) - Double.pi / 2
+            position[node.id] = view.entities.count == 1 ? (centre, centre) : (centre + radius * cos(angle), centre + radius * sin(angle))
+        }
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var svg = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \##(Self.coordinate(size)) \##(Self.coordinate(size))" role="img" aria-labelledby="graph-caption" class="graph">"##
+        for link in view.links {
+            guard let a = position[link.from], let b = position[link.to] else { continue }
+            svg += ##"<line x1="\##(Self.coordinate(a.0))" y1="\##(Self.coordinate(a.1))" x2="\##(Self.coordinate(b.0))" y2="\##(Self.coordinate(b.1))" stroke="#8a96a3" stroke-width="2"><title>\##(escape(link.schema))</title></line>"##
+        }
+        for node in view.entities {
+            guard let p = position[node.id] else { continue }
+            let shared = node.contributedBy.count > 1
+            svg += ##"<circle cx="\##(Self.coordinate(p.0))" cy="\##(Self.coordinate(p.1))" r="\##(shared ? 10 : 7)" fill="#0b4f8a"\##(shared ? ##" stroke="#f2a900" stroke-width="4""## : "")><title>\##(escape(node.name)) (\##(escape(node.schema)))</title></circle>"##
+            let anchor = p.0 < centre - 1 ? "end" : p.0 > centre + 1 ? "start" : "middle"
+            let dx = anchor == "end" ? -12 : anchor == "start" ? 12 : 0
+            svg += ##"<text x="\##(Self.coordinate(p.0 + Double(dx)))" y="\##(Self.coordinate(p.1 - 12))" text-anchor="\##(anchor)" font-size="13">\##(escape(String((names[node.id] ?? node.id).prefix(28))))</text>"##
+        }
+        return svg + "</svg>"
+    }
+
+    /// A drawing coordinate, in whole pixels.
+    static func coordinate(_ value: Double) -> String { String(format: "%.0f", value) }
 
     private func text(_ request: Request) -> [String: String] {
         renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
@@ -167,9 +266,10 @@ struct JITPages {
             },
             "hasContributions": !space.contributions.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
             "signedNow": request.uri.queryParameters.get("signed") != nil,
-            "kinds": ["note", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
+            "kinds": ["note", "entity", "link", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
             "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
         ]
+        values.merge(try graphValues(space, request: request, strings: strings)) { _, graph in graph }
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("jit", title: { _ in agreement.name }, request: request, context: context, status: status, values: values)
