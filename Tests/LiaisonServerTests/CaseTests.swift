@@ -138,3 +138,27 @@ struct CaseTests {
         }
     }
 }
+
+@Suite("Case file JSON")
+struct CaseFileJSONTests {
+    @Test("the case file written directly is byte for byte what JSONEncoder writes")
+    func sameAsEncoder() throws {
+        let now = Date(timeIntervalSince1970: 1_790_000_123.75)
+        var item = Case(reference: "XA-2026-0042", title: "Grey van / tobacco \"route\"", offenceCategories: [.fraud], lead: "ines", legalBasis: "CCP Art. 8",
+                        partnerReferences: ["XB/2026/77"], openedBy: "ines", openedAt: now)
+        item.summary = "Ünïcode ✓ and a line\nbreak"
+        let file = CaseFile(
+            case: item, id: "case-1",
+            entries: [
+                .init(at: now, operation: "message.send", what: "Message sent", actor: "user:ines", subject: "message:1", label: "Grey van — to XB-CUS", state: nil, due: nil, reference: "xa-2026-0042"),
+                .init(at: now.addingTimeInterval(-60), operation: "approval.request", what: "Approval requested", actor: "user:ana", subject: "approval:2", label: "Tip \\ with / slash", state: "pending", due: now.addingTimeInterval(3600), reference: "xb/2026/77"),
+                .init(at: now, operation: "case.open", what: "Case opened", actor: "user:ines", subject: nil, label: nil, state: nil, due: nil, reference: "xa-2026-0042"),
+            ],
+            entities: [.init(schema: "Person", name: "Jonas Doe", dataSubjectCategory: "suspect", messages: ["message:1"])],
+            deadlines: [.init(due: now, what: "Review", subject: nil, overdue: false)], truncated: true
+        )
+        #expect(try file.json() == JSON.encoder.encode(file))
+        let empty = CaseFile(case: item, id: "case-2", entries: [], entities: [], deadlines: [], truncated: false)
+        #expect(try empty.json() == JSON.encoder.encode(empty))
+    }
+}

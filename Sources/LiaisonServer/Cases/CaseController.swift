@@ -56,7 +56,7 @@ struct CaseController {
         routes.on(.get, "/api/v1/cases/:reference/file", access: .caseHandlers, surface: .api, audited: .caseRead) { request, context in
             let limit = try Self.limit(request.uri.queryParameters.get("limit"))
             let file = try await cases.file(try context.parameters.require("reference"), principal: context.principal, text: request.uri.queryParameters.get("q"), limit: limit)
-            return try JSONBody.response(file)
+            return JSONBody.response(json: try file.json())
         }
     }
 

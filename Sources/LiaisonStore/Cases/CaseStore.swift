@@ -1,6 +1,7 @@
 import FluentKit
 package import LiaisonCore
 import SQLKit
+import Synchronization
 
 #if canImport(FoundationEssentials)
 package import FoundationEssentials
@@ -28,6 +29,9 @@ package struct CaseLinkRecord: Sendable, Equatable {
 /// Cases, the references they are known by, and their history.
 package struct CaseStore: Sendable {
     let database: LiaisonDatabase
+    /// The entities each message names, once read: a message never changes after it is stored
+    /// (an erased one is no longer found), so a case file read again decodes none of them.
+    let entities = MessageEntityCache()
 
     package init(database: LiaisonDatabase) {
         self.database = database
@@ -149,13 +153,22 @@ package struct CaseStore: Sendable {
     /// The history recorded under any of `references`, newest first.
     package func links(of references: [String], limit: Int = 10_000) async throws -> [CaseLinkRecord] {
         let keys = references.map(Case.key)
-        return try await CaseLinkModel.query(on: try db).filter(\.$caseKey ~~ keys).sort(\.$at, .descending).sort(\.$id, .descending)
-            .limit(limit).all().map { model in
-                CaseLinkRecord(
-                    reference: model.caseKey, at: model.at, operation: AuditOperation(rawValue: model.operation) ?? .caseChanged,
-                    actor: model.actor, subject: model.subject
-                )
-            }
+        // Plain SQL rows: a case file reads thousands, and decoding models (by reflection) cost
+        // more than the query.
+        let rows = try await db.sql.select()
+            .columns("case_key", "at", "operation", "actor", "subject")
+            .from(CaseLinkModel.schema)
+            .where(SQLIdentifier("case_key"), .in, SQLGroupExpression(keys.map { SQLBind($0) }))
+            .orderBy("at", .descending).orderBy("id", .descending)
+            .limit(max(0, limit))
+            .all()
+        return try rows.map { row in
+            CaseLinkRecord(
+                reference: try row.decode(column: "case_key", as: String.self), at: try row.decode(column: "at", as: Date.self),
+                operation: AuditOperation(rawValue: try row.decode(column: "operation", as: String.self)) ?? .caseChanged,
+                actor: try row.decode(column: "actor", as: String.self), subject: try row.decode(column: "subject", as: String?.self)
+            )
+        }
     }
 
     static func record(_ model: CaseModel) throws -> CaseRecord {
@@ -174,7 +187,23 @@ package struct LinkedRecord: Sendable, Equatable {
     /// A deadline still open (an approval or a follow-up awaiting its decision, a hold's end).
     package var due: Date?
     /// For messages: the entities they name.
-    package var entities: [MessageEntity] = []
+    package var entities: [NamedEntity] = []
+
+    /// What a case file shows of an entity a message names.
+    package struct NamedEntity: Decodable, Sendable, Equatable {
+        package var id: String
+        package var schema: String
+        package var properties: [String: [String]]
+        package var dataSubjectCategory: DataSubjectCategory
+
+        /// Its name, or the identifier that names it (a plate, an IBAN, a number).
+        package var name: String {
+            for key in ["name", "registrationNumber", "iban", "number", "accountNumber", "publicKey", "passportNumber"] {
+                if let value = properties[key]?.first, !value.isEmpty { return value }
+            }
+            return id
+        }
+    }
 }
 
 extension CaseStore {
@@ -189,14 +218,39 @@ extension CaseStore {
             ids[String(subject[..<colon]), default: []].append(String(subject[subject.index(after: colon)...]))
         }
         var described: [String: LinkedRecord] = [:]
+        // Only what a history line shows of a message, and its entities (not the whole message).
+        // The entities as a case file names them: four members decoded, not a whole MessageEntity.
+        struct Entities: Decodable { var entities: [LinkedRecord.NamedEntity]? }
         for chunk in Self.chunks(ids["message"] ?? []) {
-            for model in try await MessageModel.query(on: db).filter(\.$id ~~ chunk).all() {
-                let inbox = model.box == MessageRecord.Box.inbox.rawValue
-                let message = try? JSON.decoder.decode(Message.self, from: Data(model.documentJSON.utf8))
-                described["message:\(model.id!)"] = LinkedRecord(  // checked: a row loaded from the database has its primary key
-                    label: "\(model.subject) — \(inbox ? "from" : "to") \(model.counterpart.replacingOccurrences(of: ",", with: ", "))",
-                    state: inbox ? (model.readAt == nil ? "unread" : "read") : nil, entities: message?.entities ?? []
+            let rows = try await db.sql.select()
+                .columns("id", "box", "counterpart", "subject", "read_at")
+                .from(MessageModel.schema)
+                .where(SQLIdentifier("id"), .in, SQLGroupExpression(chunk.map { SQLBind($0) }))
+                .all()
+            var found: [String: LinkedRecord] = [:]
+            for row in rows {
+                let id = try row.decode(column: "id", as: String.self)
+                let inbox = try row.decode(column: "box", as: String.self) == MessageRecord.Box.inbox.rawValue
+                let counterpart = try row.decode(column: "counterpart", as: String.self)
+                found[id] = LinkedRecord(
+                    label: "\(try row.decode(column: "subject", as: String.self)) — \(inbox ? "from" : "to") \(counterpart.replacingOccurrences(of: ",", with: ", "))",
+                    state: inbox ? (try row.decode(column: "read_at", as: Date?.self) == nil ? "unread" : "read") : nil
                 )
+            }
+            let known = entities.lookup(Array(found.keys))
+            let missing = found.keys.filter { known[$0] == nil }
+            var read: [String: [LinkedRecord.NamedEntity]] = [:]
+            if !missing.isEmpty {
+                for row in try await db.sql.select().columns("id", "document_json").from(MessageModel.schema)
+                    .where(SQLIdentifier("id"), .in, SQLGroupExpression(missing.map { SQLBind($0) })).all() {
+                    let document = try row.decode(column: "document_json", as: String.self)
+                    read[try row.decode(column: "id", as: String.self)] = (try? JSON.decoder.decode(Entities.self, from: Data(document.utf8)).entities) ?? []
+                }
+                entities.store(read)
+            }
+            for (id, var record) in found {
+                record.entities = known[id] ?? read[id] ?? []
+                described["message:\(id)"] = record
             }
         }
         for chunk in Self.chunks(ids["evidence"] ?? []) {
@@ -238,5 +292,27 @@ extension CaseStore {
     /// Ids in groups small enough for one `IN (…)` each.
     static func chunks(_ ids: [String]) -> [ArraySlice<String>] {
         stride(from: 0, to: ids.count, by: 500).map { ids[$0..<min($0 + 500, ids.count)] }
+    }
+}
+
+/// The entities messages name, by message id, as case files read them (bounded: emptied when it
+/// holds more than 200,000 messages).
+final class MessageEntityCache: Sendable {
+    private let entries = Mutex<[String: [LinkedRecord.NamedEntity]]>([:])
+    static let capacity = 200_000
+
+    func lookup(_ ids: [String]) -> [String: [LinkedRecord.NamedEntity]] {
+        entries.withLock { cache in
+            var found: [String: [LinkedRecord.NamedEntity]] = [:]
+            for id in ids { if let known = cache[id] { found[id] = known } }
+            return found
+        }
+    }
+
+    func store(_ read: [String: [LinkedRecord.NamedEntity]]) {
+        entries.withLock { cache in
+            if cache.count + read.count > Self.capacity { cache.removeAll(keepingCapacity: true) }
+            cache.merge(read) { _, new in new }
+        }
     }
 }
