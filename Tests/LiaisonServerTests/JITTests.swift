@@ -90,7 +90,8 @@ struct JITTests {
                 }
                 try await group.waitForAll()
             }
-            let task = #"{"kind":"task","title":"Check the importer's accounts","task":{"owner":"Insp. Dana Vos","agency":"XB-CUS","status":"open"}}"#
+            let due = ISO8601DateFormatter().string(from: now.addingTimeInterval(2 * 86_400))
+            let task = #"{"kind":"task","title":"Check the importer's accounts","task":{"owner":"Insp. Dana Vos","agency":"XB-CUS","status":"open","due":"\#(due)"}}"#
             #expect(try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: task).status == 201)
             let digests = { () async throws -> [String] in
                 var all: [String] = []
@@ -100,6 +101,9 @@ struct JITTests {
             var views = try await digests()
             #expect(Set(views).count == 1, "\(views)")
             #expect((try await federation.call(2, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 10)
+            // The task is a reminder on every member's view, overdue once its date has passed.
+            let reminders = try #require(try await federation.call(0, "/api/v1/jits/\(id)").json["tasksDue"] as? [[String: Any]])
+            #expect(reminders.count == 1 && reminders[0]["owner"] as? String == "Insp. Dana Vos" && reminders[0]["overdue"] as? Bool == false)
 
             // XC-PRO missed XA-POL's contributions (it was offline): it catches up — here from any member.
             let database = federation.nodes[2].app.database

@@ -40,6 +40,8 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try await node.get("/cases/\(CaseNode.reference)")) }
         benchmark.stopMeasurement()
     }
+
+    replicationBenchmarks()
 }
 
 /// One node with one case and 10,000 history entries under it, started once for all benchmarks.

@@ -27,6 +27,18 @@ struct JITSpaceView: Encodable, Sendable {
     /// SHA-256 over the contributions held: equal on every member that holds the same space.
     var digest: String
     var contributions: [Contribution]
+    /// Open tasks with a due date, soonest first: the space's reminders (model agreement Art. 10,
+    /// the operational action plan's tasks).
+    var tasksDue: [TaskDue]
+
+    struct TaskDue: Encodable, Sendable {
+        var contribution: String
+        var title: String
+        var owner: String
+        var agency: String
+        var due: Date
+        var overdue: Bool
+    }
 
     struct Contribution: Encodable, Sendable {
         var contribution: JITContribution
@@ -196,8 +208,17 @@ struct JITService: Sendable {
         return JITSpaceView(
             id: id, agreement: agreement, status: try await status(of: agreement, at: clock.now()),
             signedBy: agreement.agencies.filter { signatures[$0] != nil }, awaiting: agreement.agencies.filter { signatures[$0] == nil },
-            digest: SignedJITContribution.digest(stored.map { ($0.author, $0.sequence, $0.signature) }), contributions: contributions
+            digest: SignedJITContribution.digest(stored.map { ($0.author, $0.sequence, $0.signature) }), contributions: contributions,
+            tasksDue: Self.tasksDue(contributions, at: clock.now())
         )
+    }
+
+    /// The open tasks of the current contributions that have a due date, soonest first.
+    static func tasksDue(_ contributions: [JITSpaceView.Contribution], at now: Date) -> [JITSpaceView.TaskDue] {
+        contributions.filter { !$0.superseded }.compactMap { item -> JITSpaceView.TaskDue? in
+            guard let task = item.contribution.task, task.status == .open, let due = task.due else { return nil }
+            return .init(contribution: item.contribution.id, title: item.contribution.title, owner: task.owner, agency: task.agency, due: due, overdue: due < now)
+        }.sorted { $0.due < $1.due }
     }
 
     /// The shared entity graph of a space.

@@ -264,7 +264,9 @@ struct JITPages {
                 }
                 return row
             },
-            "hasContributions": !space.contributions.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
+            "hasContributions": !space.contributions.isEmpty,
+            "tasksDue": space.tasksDue.map { ["due": CasePages.day($0.due), "title": $0.title, "owner": $0.owner, "agency": $0.agency, "overdue": $0.overdue] },
+            "hasTasksDue": !space.tasksDue.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
             "signedNow": request.uri.queryParameters.get("signed") != nil,
             "kinds": ["note", "entity", "link", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
             "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
