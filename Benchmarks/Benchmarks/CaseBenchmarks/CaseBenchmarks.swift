@@ -139,7 +139,10 @@ final class CaseNode: Sendable {
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await http.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
-        precondition((200..<300).contains(response.status.code), "\(path): \(response.status.code) \(String(buffer: bytes))")
+        guard (200..<300).contains(response.status.code) else {
+            print("\(path): \(response.status.code) \(String(buffer: bytes))")
+            throw LiaisonError(.unavailable, "\(path): \(response.status.code) \(String(buffer: bytes))")
+        }
         return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]) ?? [:]
     }
 }

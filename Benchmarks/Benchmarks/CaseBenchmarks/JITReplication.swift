@@ -78,7 +78,7 @@ struct JITTrio {
         }
         let iso = ISO8601DateFormatter()
         let proposal = #"""
-            {"name":"Benchmark JIT","purpose":"Measure replication among three members.","parties":[{"agency":"XA-POL","leader":"A"},{"agency":"XB-CUS","leader":"B"},{"agency":"XC-PRO","leader":"C"}],
+            {"name":"Benchmark JIT","purpose":"Measure replication among three members.","parties":[{"agency":"XA-POL","leader":"Lead A"},{"agency":"XB-CUS","leader":"Lead B"},{"agency":"XC-PRO","leader":"Lead C"}],
              "statesOfOperation":["XA"],"validFrom":"\#(iso.string(from: Date(timeIntervalSinceNow: -3600)))","validUntil":"\#(iso.string(from: Date(timeIntervalSinceNow: 86_400)))",
              "operationalActionPlan":"Measure.","informationRules":"Team only.","evidenceRules":"Law of XA."}
             """#

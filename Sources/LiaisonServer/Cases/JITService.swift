@@ -162,7 +162,27 @@ struct JITService: Sendable {
             let own = try await store.contributions(space: id).filter { $0.author == ownAgencyCode }.map(\.id)
             guard own.contains(supersedes) else { throw LiaisonError(.invalidInput, "supersedes: only a contribution of \(ownAgencyCode) in this space can be replaced.") }
         }
-        for attempt in 0..<5 {
+        // One contribution at a time per space on this node takes the next position (concurrent
+        // ones would take the same); replicas over one database still race, and the unique index
+        // with a retry settles that.
+        await numbering.lock(id)
+        let made: (JITContribution, SignedJITContribution)
+        do {
+            made = try await number(id, kind: kind, input: input, agreement: agreement, principal: principal, at: now)
+        } catch {
+            await numbering.unlock(id)
+            throw error
+        }
+        await numbering.unlock(id)
+        await trail.wakeup.signal()
+        if send { await push(JITWire(space: id, contributions: [made.1]), to: agreement, kind: "jit-contributions") }
+        return made.0
+    }
+
+    private func number(
+        _ id: String, kind: JITContribution.Kind, input: JITContributionInput, agreement: JITAgreement, principal: Principal?, at now: Date
+    ) async throws -> (JITContribution, SignedJITContribution) {
+        for attempt in 0..<20 {
             let sequence = (try await store.highest(space: id)[ownAgencyCode] ?? 0) + 1
             let contribution = JITContribution(
                 id: UUIDv7.make(at: now).uuidString.lowercased(), space: id, author: ownAgencyCode, sequence: sequence, kind: kind, title: input.title,
@@ -176,12 +196,10 @@ struct JITService: Sendable {
             do {
                 try await store.saveContribution(space: id, id: contribution.id, author: ownAgencyCode, sequence: sequence, kind: kind.rawValue, createdAt: now,
                                                  document: signed.document, signature: signed.signature, audit: [event], at: now)
-            } catch where attempt < 4 {
-                continue  // another contribution took the position meanwhile: number again
+                return (contribution, signed)
+            } catch let error as LiaisonError where error.code == .conflict && attempt < 19 {
+                continue  // another replica took the position meanwhile: number again
             }
-            await trail.wakeup.signal()
-            if send { await push(JITWire(space: id, contributions: [signed]), to: agreement, kind: "jit-contributions") }
-            return contribution
         }
         throw LiaisonError(.conflict, "Could not number the contribution; try again.")
     }
@@ -451,6 +469,29 @@ struct JITService: Sendable {
     static func sha256(_ base64: String) -> String { SHA256.hash(data: Data(base64Encoded: base64) ?? Data()).lowercaseHex }
 
     let partnerKeys = KeyCache()
+    /// Numbering of this node's contributions, one at a time per space.
+    let numbering = KeyedLock()
+}
+
+/// A lock per key (a JIT space), for async code: waiters run in the order they came.
+actor KeyedLock {
+    private var held: Set<String> = []
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func lock(_ key: String) async {
+        guard !held.insert(key).inserted else { return }
+        await withCheckedContinuation { waiting[key, default: []].append($0) }
+    }
+
+    func unlock(_ key: String) {
+        guard var queue = waiting[key], !queue.isEmpty else {
+            held.remove(key)
+            return
+        }
+        let next = queue.removeFirst()
+        waiting[key] = queue.isEmpty ? nil : queue
+        next.resume()
+    }
 }
 
 /// Pinned keys of the parties, for verifying inside synchronous closures.

@@ -184,10 +184,11 @@ package struct JITStore: Sendable {
 
     /// The highest sequence stored for each author of a space.
     package func highest(space: String) async throws -> [String: Int] {
+        let rows = try await db.sql.raw("""
+            SELECT author, MAX(sequence) AS highest FROM \(ident: JITContributionModel.schema) WHERE space_id = \(bind: space) GROUP BY author
+            """).all()
         var highest: [String: Int] = [:]
-        for model in try await JITContributionModel.query(on: try db).filter(\.$spaceID == space).all() {
-            highest[model.author] = max(highest[model.author] ?? 0, model.sequence)
-        }
+        for row in rows { highest[try row.decode(column: "author", as: String.self)] = try row.decode(column: "highest", as: Int.self) }
         return highest
     }
 
