@@ -659,3 +659,10 @@ def test_joint_team_in_the_browser(demo, browser):
     sign_in(browser, url_b, "investigator", password_b)
     browser.get(space_url)
     assert browser.find_element(By.ID, "jit-digest").text == digest_c
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(space_url)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), "the JIT page scrolls sideways on a phone"
+        browser.save_screenshot(str(OUTPUT / "jit-space-phone.png"))
+    finally:
+        browser.set_window_size(1280, 1000)
