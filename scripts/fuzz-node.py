@@ -399,9 +399,14 @@ def main():
     connection = http.client.HTTPConnection("127.0.0.1", b.port, timeout=30)
     connection.request("POST", "/api/v1/auth/token", json.dumps({"username": "investigator", "password": PASSWORD}), {"Content-Type": "application/json"})
     token = json.loads(connection.getresponse().read())["token"]
+    # The seed messages name an open case of B's (the safeguards refuse any other reference).
+    case = {"reference": "XB-2026-FUZZ", "title": "Fuzzing seed", "offenceCategories": ["other"], "legalBasis": "Test of the listeners"}
+    connection = http.client.HTTPConnection("127.0.0.1", b.port, timeout=30)
+    connection.request("POST", "/api/v1/cases", json.dumps(case), {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    connection.getresponse().read()
     for index in range(5):
         message = {"to": [a.code], "subject": f"fuzz seed {index}", "body": "a real message to mutate", "purpose": "investigation",
-                   "legalBasis": "FD 2006/960/JHA", "handlingCode": "H0", "evaluation": {"source": "B", "information": 2}, "caseRef": f"XB-2026-{index:04d}"}
+                   "legalBasis": "FD 2006/960/JHA", "handlingCode": "H0", "evaluation": {"source": "B", "information": 2}, "caseRef": "XB-2026-FUZZ"}
         connection = http.client.HTTPConnection("127.0.0.1", b.port, timeout=30)
         connection.request("POST", "/api/v1/messages", json.dumps(message), {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         connection.getresponse().read()

@@ -167,6 +167,10 @@ def run_test(options, root, nodes):
     a, b, c = nodes
     for node in nodes:
         node.start()
+    # Messages name one of the sender's open cases (the safeguards refuse any other reference).
+    for node in (a, b):
+        api(node, "/api/v1/cases", {"reference": f"{node.code}-RELIABILITY", "title": "Reliability run",
+                                    "offenceCategories": ["other"], "legalBasis": "Test of the exchange under crashes"})
 
     stop_chaos = threading.Event()
     kills = {"XC-PRO": 0, "XA-POL": 0}
@@ -196,7 +200,7 @@ def run_test(options, root, nodes):
         recipients = random.sample(others, random.choice([1, 2]))
         body = {"to": recipients, "subject": f"reliability {index}", "body": f"message {index}", "purpose": "investigation",
                 "legalBasis": "FD 2006/960/JHA", "handlingCode": "H0", "evaluation": {"source": "B", "information": 2},
-                "caseRef": f"XA-2026-{index:05d}"}
+                "caseRef": f"{sender.code}-RELIABILITY"}
         for _ in range(200):
             try:
                 return api(sender, "/api/v1/messages", body)["id"]

@@ -183,6 +183,15 @@ final class NodePair: @unchecked Sendable {
         request.body = .bytes(ByteBuffer(string: #"{"username":"bench","password":"benchmark-password"}"#))
         let response = try await http.execute(request, timeout: .seconds(10))
         let json = try JSONSerialization.jsonObject(with: Data((try await response.body.collect(upTo: 1 << 16)).readableBytesView)) as! [String: Any]
+        // The messages name an open case of A's (the safeguards refuse any other reference).
+        var opening = HTTPClientRequest(url: "http://127.0.0.1:\(webPortA)/api/v1/cases")
+        opening.method = .POST
+        opening.headers.add(name: "Content-Type", value: "application/json")
+        opening.headers.add(name: "Authorization", value: "Bearer \(json["token"] as! String)")
+        opening.body = .bytes(ByteBuffer(string: #"{"reference":"XA-2026-0001","title":"Benchmark case","offenceCategories":["other"],"legalBasis":"Benchmark of the exchange"}"#))
+        let opened = try await http.execute(opening, timeout: .seconds(10))
+        precondition(opened.status.code == 201, "the benchmark case could not be opened: \(opened.status.code)")
+        _ = try await opened.body.collect(upTo: 1 << 16)
         try await http.shutdown()
         return NodePair(apps: apps, group: group, task: task, webPortA: webPortA, token: json["token"] as! String)
     }
