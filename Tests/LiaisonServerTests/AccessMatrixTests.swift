@@ -149,6 +149,7 @@ struct AccessMatrixTests {
         "GET /jits/:id": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /jits/:id/contributions": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /jits/:id/signature": .only(.supervisor, .judicialAuthority),
+        "GET /api/v1/jits/:id/evaluation": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits/:id/graph": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits/:id/graph/export": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

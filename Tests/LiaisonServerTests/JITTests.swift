@@ -137,6 +137,21 @@ struct JITTests {
                 let late = try await federation.call(index, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"note","title":"After the end"}"#, token: token)
                 #expect(late.status == 409)
             }
+
+            // At closing, the leaders answer the evaluation; the report adds the space's own data.
+            let answers = #"{"kind":"evaluation","title":"Evaluation","evaluation":{"worked":"Daily calls between the leaders.","obstacles":"Translation delays.","arrests":3,"convictions":1,"victimsIdentified":0,"seizures":"EUR 120,000 frozen"}}"#
+            let late = try await SafeguardsTests.signIn(federation, 0, .investigator, "late-eval")
+            #expect(try await federation.call(0, "/api/v1/jits/\(id)/contributions", method: .POST, body: answers, token: late).status == 403)
+            for index in 0..<2 {
+                let leader = try await SafeguardsTests.signIn(federation, index, .supervisor, "leader-\(index)")
+                let answered = try await federation.call(index, "/api/v1/jits/\(id)/contributions", method: .POST, body: answers, token: leader)
+                #expect(answered.status == 201, "\(answered.text)")
+            }
+            let report = try await federation.call(2, "/api/v1/jits/\(id)/evaluation", token: try await SafeguardsTests.signIn(federation, 2, .investigator, "reader-2"))
+            #expect(report.status == 200, "\(report.text)")
+            #expect(report.json["awaiting"] as? [String] == ["XC-PRO"])
+            #expect((report.json["totals"] as? [String: Any])?["arrests"] as? Int == 6)
+            #expect(((report.json["contributions"] as? [String: Any])?["XB-CUS"] as? [String: Any])?["task"] as? Int == 1)
         }
     }
 

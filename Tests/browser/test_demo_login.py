@@ -638,6 +638,12 @@ def test_joint_team_in_the_browser(demo, browser):
     browser.get(url_c.replace("/login", "/jits"))
     browser.find_element(By.LINK_TEXT, "JIT Northern Tobacco").click()
     assert "Van inspected: 40 cartons found" in browser.find_element(By.ID, "jit-contributions").text
+    # The prosecutor's office answers the evaluation; the answers join the space's own figures.
+    browser.find_element(By.ID, "evaluation-worked").send_keys("Weekly calls between the leaders.")
+    browser.find_element(By.ID, "evaluation-arrests").send_keys("3")
+    browser.find_element(By.ID, "evaluate-submit").click()
+    across_navigation(browser, lambda b: "XC-PRO" in b.find_element(By.ID, "evaluation-answers").text)
+    assert browser.find_element(By.ID, "evaluation-totals").text.startswith("3 /")
     digest_c = browser.find_element(By.ID, "jit-digest").text
 
     browser.get(url_c.replace("/login", "/jits"))

@@ -117,6 +117,15 @@ public struct JITAgreement: Codable, Sendable, Equatable {
     /// The end of the period, with its extensions.
     public var endsAt: Date { extensions.map(\.until).max().map { max($0, validUntil) } ?? validUntil }
 
+    /// How long after the end the parties may still answer the evaluation.
+    public static let evaluationPeriod: TimeInterval = 90 * 86_400
+
+    /// Whether a contribution dated `date` belongs in the space: within the period, or an
+    /// evaluation within ``evaluationPeriod`` after it.
+    public func accepts(_ kind: JITContribution.Kind, at date: Date) -> Bool {
+        kind == .evaluation ? date < endsAt.addingTimeInterval(Self.evaluationPeriod) : date < endsAt
+    }
+
     /// Whether a date falls within the period.
     public func isInForce(at date: Date) -> Bool { validFrom <= date && date < endsAt }
 
@@ -177,6 +186,29 @@ public struct JITAgreement: Codable, Sendable, Equatable {
 public struct JITContribution: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case note, entity, link, task, decision, minutes
+        /// A party's answers to the evaluation at closing (Eurojust's JIT evaluation form).
+        case evaluation
+    }
+
+    /// A party's answers to Eurojust's JIT evaluation form: what worked, the legal and practical
+    /// obstacles, and the results.
+    public struct EvaluationAnswers: Codable, Sendable, Equatable {
+        public var worked: String
+        public var obstacles: String
+        public var arrests: Int
+        public var convictions: Int
+        public var victimsIdentified: Int
+        /// Assets and goods seized or frozen, in words (amounts with currency).
+        public var seizures: String
+
+        public init(worked: String, obstacles: String, arrests: Int, convictions: Int, victimsIdentified: Int, seizures: String) {
+            self.worked = worked
+            self.obstacles = obstacles
+            self.arrests = arrests
+            self.convictions = convictions
+            self.victimsIdentified = victimsIdentified
+            self.seizures = seizures
+        }
     }
 
     public struct Task: Codable, Sendable, Equatable {
@@ -207,6 +239,7 @@ public struct JITContribution: Codable, Sendable, Equatable {
     /// schema such as Ownership or Associate).
     public var entity: MessageEntity?
     public var task: Task?
+    public var evaluation: EvaluationAnswers?
     /// The earlier contribution (by the same author) this one replaces.
     public var supersedes: String?
     /// The user at the contributing node.
@@ -215,7 +248,7 @@ public struct JITContribution: Codable, Sendable, Equatable {
 
     public init(
         id: String, space: String, author: String, sequence: Int, kind: Kind, title: String, text: String, entity: MessageEntity? = nil,
-        task: Task? = nil, supersedes: String? = nil, createdBy: String, createdAt: Date
+        task: Task? = nil, evaluation: EvaluationAnswers? = nil, supersedes: String? = nil, createdBy: String, createdAt: Date
     ) {
         self.id = id
         self.space = space
@@ -226,6 +259,7 @@ public struct JITContribution: Codable, Sendable, Equatable {
         self.text = text
         self.entity = entity
         self.task = task
+        self.evaluation = evaluation
         self.supersedes = supersedes
         self.createdBy = createdBy
         self.createdAt = createdAt
@@ -246,6 +280,17 @@ public struct JITContribution: Codable, Sendable, Equatable {
             guard let task else { throw LiaisonError(.invalidInput, "task: a task names its owner, agency and status.") }
             try TextRules.checkLine(task.owner, "task.owner", maximum: 200)
             guard !task.owner.allSatisfy(\.isWhitespace) else { throw LiaisonError(.invalidInput, "task.owner: name who does it.") }
+        }
+        if kind == .evaluation {
+            guard let evaluation else { throw LiaisonError(.invalidInput, "evaluation: answer what worked, the obstacles and the results.") }
+            for (field, text) in [("evaluation.worked", evaluation.worked), ("evaluation.obstacles", evaluation.obstacles), ("evaluation.seizures", evaluation.seizures)] {
+                try TextRules.checkText(text, field)
+                guard text.count <= 20_000 else { throw LiaisonError(.invalidInput, "\(field): at most 20,000 characters.") }
+            }
+            guard evaluation.worked.filter({ !$0.isWhitespace }).count >= 3 else { throw LiaisonError(.invalidInput, "evaluation.worked: say what worked.") }
+            for (field, number) in [("evaluation.arrests", evaluation.arrests), ("evaluation.convictions", evaluation.convictions), ("evaluation.victimsIdentified", evaluation.victimsIdentified)] {
+                guard (0...1_000_000).contains(number) else { throw LiaisonError(.invalidInput, "\(field): a count from 0 to 1,000,000.") }
+            }
         }
         try TextRules.checkLine(createdBy, "createdBy", maximum: 200)
     }

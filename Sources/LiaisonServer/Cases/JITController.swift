@@ -42,6 +42,9 @@ struct JITController {
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"jit-graph.ftm.json\""],
                             body: .init(byteBuffer: ByteBuffer(string: try analysis.followTheMoney())))
         }
+        routes.on(.get, "/api/v1/jits/:id/evaluation", access: .caseHandlers, surface: .api, audited: .jitRead) { _, context in
+            try JSONBody.response(try await service.evaluation(try context.parameters.require("id"), principal: context.principal))
+        }
         routes.on(.post, "/api/v1/jits/sync", access: .caseHandlers, surface: .api) { _, _ in
             try JSONBody.response(["arrived": await service.catchUp()])
         }

@@ -47,6 +47,33 @@ struct JITSpaceView: Encodable, Sendable {
     }
 }
 
+/// The evaluation at closing, in the shape of Eurojust's JIT evaluation form: what the space's own
+/// data show, and each party's answers (the latest a party gave).
+struct JITEvaluationReport: Encodable, Sendable {
+    struct Answer: Encodable, Sendable {
+        var agency: String
+        var by: String
+        var at: Date
+        var answers: JITContribution.EvaluationAnswers
+    }
+
+    var name: String
+    var purpose: String
+    var from: Date
+    var until: Date
+    var status: JITSpaceView.Status
+    var parties: [JITAgreement.Party]
+    /// Agency → contribution kind → how many (current versions).
+    var contributions: [String: [String: Int]]
+    var tasks: [String: Int]
+    var sharedEntities: [String]
+    var answers: [Answer]
+    /// Parties that have not answered yet.
+    var awaiting: [String]
+    /// The parties' results added up.
+    var totals: [String: Int]
+}
+
 /// What a contributing user gives.
 struct JITContributionInput: Decodable, Sendable {
     var kind: String
@@ -54,7 +81,18 @@ struct JITContributionInput: Decodable, Sendable {
     var text: String?
     var entity: MessageEntity?
     var task: JITContribution.Task?
+    var evaluation: JITContribution.EvaluationAnswers?
     var supersedes: String?
+
+    init(kind: String, title: String, text: String?, entity: MessageEntity?, task: JITContribution.Task?, evaluation: JITContribution.EvaluationAnswers? = nil, supersedes: String?) {
+        self.kind = kind
+        self.title = title
+        self.text = text
+        self.entity = entity
+        self.task = task
+        self.evaluation = evaluation
+        self.supersedes = supersedes
+    }
 }
 
 /// What a proposing user gives: the agreement without its id and proposer.
@@ -151,7 +189,14 @@ struct JITService: Sendable {
         let (agreement, _) = try await load(id)
         let now = clock.now()
         let status = try await status(of: agreement, at: now)
-        guard status == .active else {
+        if input.kind == JITContribution.Kind.evaluation.rawValue {
+            guard AccessRule.judicialDeciders.admittedRoles.contains(principal?.role ?? .oversight) else {
+                throw LiaisonError(.forbidden, "A party's leader answers the evaluation: a supervisor or judicial authority of \(ownAgencyCode).")
+            }
+            guard status == .active || (status == .closed && agreement.accepts(.evaluation, at: now)) else {
+                throw LiaisonError(.conflict, "The evaluation is answered while the JIT runs or within 90 days after it ends.")
+            }
+        } else if status != .active {
             throw LiaisonError(.conflict, status == .closed ? "The JIT's period ended on \(agreement.endsAt.formatted(.iso8601)): the space is read-only."
                                                            : "The JIT space is not active yet (\(status.rawValue)): every party signs first, and the period starts on \(agreement.validFrom.formatted(.iso8601)).")
         }
@@ -186,7 +231,8 @@ struct JITService: Sendable {
             let sequence = (try await store.highest(space: id)[ownAgencyCode] ?? 0) + 1
             let contribution = JITContribution(
                 id: UUIDv7.make(at: now).uuidString.lowercased(), space: id, author: ownAgencyCode, sequence: sequence, kind: kind, title: input.title,
-                text: input.text ?? "", entity: input.entity, task: input.task, supersedes: input.supersedes, createdBy: principal?.username ?? "system", createdAt: now
+                text: input.text ?? "", entity: input.entity, task: input.task, evaluation: input.evaluation, supersedes: input.supersedes,
+                createdBy: principal?.username ?? "system", createdAt: now
             )
             try contribution.validate()
             let signed = try SignedJITContribution(contribution, signingKey: keys.signing)
@@ -237,6 +283,31 @@ struct JITService: Sendable {
             guard let task = item.contribution.task, task.status == .open, let due = task.due else { return nil }
             return .init(contribution: item.contribution.id, title: item.contribution.title, owner: task.owner, agency: task.agency, due: due, overdue: due < now)
         }.sorted { $0.due < $1.due }
+    }
+
+    /// The evaluation at closing: counts from the space and each party's latest answers.
+    func evaluation(_ id: String, principal: Principal?) async throws -> JITEvaluationReport {
+        let space = try await view(id, principal: principal)
+        let current = space.contributions.filter { !$0.superseded }.map(\.contribution)
+        var counts: [String: [String: Int]] = [:]
+        var tasks: [String: Int] = [:]
+        var answers: [String: JITEvaluationReport.Answer] = [:]
+        for contribution in current {
+            counts[contribution.author, default: [:]][contribution.kind.rawValue, default: 0] += 1
+            if let task = contribution.task { tasks[task.status.rawValue, default: 0] += 1 }
+            if contribution.kind == .evaluation, let given = contribution.evaluation {
+                if let earlier = answers[contribution.author], earlier.at > contribution.createdAt { continue }
+                answers[contribution.author] = .init(agency: contribution.author, by: contribution.createdBy, at: contribution.createdAt, answers: given)
+            }
+        }
+        let given = space.agreement.agencies.compactMap { answers[$0] }
+        return JITEvaluationReport(
+            name: space.agreement.name, purpose: space.agreement.purpose, from: space.agreement.validFrom, until: space.agreement.endsAt, status: space.status,
+            parties: space.agreement.parties, contributions: counts, tasks: tasks, sharedEntities: JITAnalysis(space.contributions).shared.map(\.name),
+            answers: given, awaiting: space.agreement.agencies.filter { answers[$0] == nil },
+            totals: ["arrests": given.reduce(0) { $0 + $1.answers.arrests }, "convictions": given.reduce(0) { $0 + $1.answers.convictions },
+                     "victimsIdentified": given.reduce(0) { $0 + $1.answers.victimsIdentified }]
+        )
     }
 
     /// The shared entity graph of a space.
@@ -379,7 +450,7 @@ struct JITService: Sendable {
                 continue
             }
             guard contribution.space == agreement.id, contribution.author != ownAgencyCode else { continue }
-            guard contribution.createdAt < agreement.endsAt else { continue }
+            guard agreement.accepts(contribution.kind, at: contribution.createdAt) else { continue }
             let event = AuditEvent(time: now, operation: .jitContributed, actor: "node:\(sender)", subject: "jit:\(agreement.id)",
                                    details: ["contribution": contribution.id, "author": contribution.author, "sequence": "\(contribution.sequence)", "sha256": Self.sha256(signed.document)])
             do {

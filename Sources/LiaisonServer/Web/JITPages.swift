@@ -63,6 +63,22 @@ struct JITPages {
         var linkSchema: String?
         var linkFrom: String?
         var linkTo: String?
+        var worked: String?
+        var obstacles: String?
+        var arrests: String?
+        var convictions: String?
+        var victims: String?
+        var seizures: String?
+
+        /// A count typed in a form field (empty: 0).
+        static func count(_ text: String?, _ field: String) throws -> Int {
+            let text = (text ?? "").trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { return 0 }
+            guard let number = Int(text), number >= 0 else {  // checked: parses text: nil when not a number
+                throw LiaisonError(.invalidInput, "\(field): a whole number (0 or more).")
+            }
+            return number
+        }
 
         func input(agency: String) throws -> JITContributionInput {
             let kind = kind ?? "note"
@@ -85,11 +101,19 @@ struct JITPages {
                 entity = MessageEntity(id: id, schema: schema, properties: [ends.0: [from], ends.1: [to]], dataSubjectCategory: .suspect, nature: .fact)
                 if title.allSatisfy(\.isWhitespace) { title = schema }
             }
-            return JITContributionInput(kind: kind, title: title, text: text, entity: entity, task: task, supersedes: nil)
+            var evaluation: JITContribution.EvaluationAnswers?
+            if kind == "evaluation" {
+                evaluation = .init(worked: worked ?? "", obstacles: obstacles ?? "", arrests: try Self.count(arrests, "Arrests"),
+                                   convictions: try Self.count(convictions, "Convictions"), victimsIdentified: try Self.count(victims, "Victims identified"),
+                                   seizures: seizures ?? "")
+                if title.allSatisfy(\.isWhitespace) { title = "Evaluation" }
+            }
+            return JITContributionInput(kind: kind, title: title, text: text, entity: entity, task: task, evaluation: evaluation, supersedes: nil)
         }
 
         var values: [String: Any] {
-            ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note", "entityName": entityName ?? ""]
+            ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note", "entityName": entityName ?? "",
+             "worked": worked ?? "", "obstacles": obstacles ?? "", "arrests": arrests ?? "", "convictions": convictions ?? "", "victims": victims ?? "", "seizures": seizures ?? ""]
         }
     }
 
@@ -272,6 +296,18 @@ struct JITPages {
             "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
         ]
         values.merge(try graphValues(space, request: request, strings: strings)) { _, graph in graph }
+        let report = try await service.evaluation(id, principal: context.principal)
+        values["showsEvaluation"] = space.status == .closed || !report.answers.isEmpty
+        values["answersEvaluation"] = deciders && (space.status == .active || (space.status == .closed && agreement.accepts(.evaluation, at: service.clock.now())))
+        values["evaluationAnswers"] = report.answers.map { answer -> [String: Any] in
+            ["agency": answer.agency, "by": answer.by, "worked": answer.answers.worked, "obstacles": answer.answers.obstacles, "arrests": answer.answers.arrests,
+             "convictions": answer.answers.convictions, "victims": answer.answers.victimsIdentified, "seizures": answer.answers.seizures]
+        }
+        values["evaluationAwaiting"] = report.awaiting.joined(separator: ", ")
+        values["evaluationTotals"] = "\(report.totals["arrests"] ?? 0) / \(report.totals["convictions"] ?? 0) / \(report.totals["victimsIdentified"] ?? 0)"
+        values["evaluationCounts"] = report.contributions.sorted { $0.key < $1.key }.map { agency, kinds in
+            "\(agency): " + kinds.sorted { $0.key < $1.key }.map { "\(strings["jit_kind_\($0.key)"] ?? $0.key) \($0.value)" }.joined(separator: ", ")
+        }.joined(separator: " · ")
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("jit", title: { _ in agreement.name }, request: request, context: context, status: status, values: values)
