@@ -66,9 +66,65 @@ final class NodeAPI: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
+        return try await execute(request, timeout: .seconds(30))
+    }
+
+    /// Sends a file as the body of `path`, read from disk a piece at a time (a 1 GB file never
+    /// sits in memory).
+    func upload(_ path: String, file: String, mediaType: String) async throws -> Data {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw LiaisonError(.invalidInput, "--file: cannot read \(file)") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+        let pieces = AsyncStream<ByteBuffer> { continuation in
+            while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty { continuation.yield(ByteBuffer(bytes: data)) }
+            try? handle.close()
+            continuation.finish()
+        }
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.headers.add(name: "Content-Type", value: mediaType)
+        request.body = .stream(pieces, length: size.map { .known(Int64(clamping: $0)) } ?? .unknown)
+        return try await execute(request, timeout: .hours(2))
+    }
+
+    /// Writes the body of `path` to `output` as it arrives.
+    /// - Returns: the bytes written and the response's `Repr-Digest`.
+    func download(_ path: String, to output: String) async throws -> (bytes: Int, digest: String?) {
+        var request = HTTPClientRequest(url: base + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            response = try await client.execute(request, timeout: .hours(2))
+        } catch {
+            throw LiaisonError(.unavailable, "cannot reach the node at \(base): \(error); is 'liaison serve' running there?")
+        }
+        guard (200..<300).contains(response.status.code) else {
+            let bytes = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+            let problem = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
+            throw LiaisonError(.invalidInput, "the node refused (\(response.status.code)): \(problem?["detail"] as? String ?? String(decoding: bytes, as: UTF8.self))")
+        }
+        guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+            throw LiaisonError(.invalidInput, "--output: cannot write \(output)")
+        }
+        var written = 0
+        do {
+            for try await piece in response.body {
+                try handle.write(contentsOf: piece.readableBytesView)
+                written += piece.readableBytes
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: output)
+            throw LiaisonError(.unavailable, "the download stopped before the end (\(error)); nothing was kept.")
+        }
+        return (written, response.headers.first(name: "Repr-Digest"))
+    }
+
+    private func execute(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> Data {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
         } catch {
             throw LiaisonError(.unavailable, "cannot reach the node at \(base): \(error); is 'liaison serve' running there?")
         }

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
+import Crypto
 import Foundation
+import NIOCore
 import LiaisonCore
 import LiaisonCrypto
 @testable import LiaisonServer
@@ -197,6 +200,169 @@ struct JITTests {
             let lines = export.text.split(separator: "\n")
             #expect(lines.count == 5 && lines.allSatisfy { $0.hasPrefix(#"{"id":"#) }, "\(export.text)")
             #expect(export.text.contains(#""schema":"Ownership""#))
+
+            // A dossier on one entity: every member's version, its links, neighbours and the notes naming it.
+            try await add(1, #"{"kind":"note","title":"Port visit","text":"ATLAS SHIPPING LTD chartered a second van in March."}"#)
+            try await add(0, #"{"kind":"note","title":"Unrelated","text":"Nothing about that company."}"#)
+            let dossier = try await federation.call(0, "/api/v1/jits/\(id)/entities/a-atlas/dossier")
+            #expect(dossier.status == 200, "\(dossier.text)")
+            #expect((dossier.json["contributions"] as? [[String: Any]])?.compactMap { $0["author"] as? String }.sorted() == ["XA-POL", "XB-CUS"])
+            #expect(Set((dossier.json["relations"] as? [[String: Any]])?.compactMap { $0["other"] as? String } ?? []) == ["a-doe", "b-van"], "\(dossier.text)")
+            #expect((dossier.json["mentions"] as? [[String: Any]])?.compactMap { $0["title"] as? String } == ["Port visit"])
+            #expect(((dossier.json["properties"] as? [String: Any])?["name"] as? [String])?.sorted() == ["Atlas Shipping Ltd", "atlas shipping ltd"])
+            let ftm = try await federation.call(1, "/api/v1/jits/\(id)/entities/a-atlas/dossier?format=ftm")
+            #expect(ftm.text.split(separator: "\n").count == 5, "\(ftm.text)")
+            #expect(try await federation.call(0, "/api/v1/jits/\(id)/entities/nobody/dossier").status == 404)
+        }
+    }
+
+    /// Sends `body` as a file upload to node `index`: with a length, or streamed in pieces without one.
+    static func upload(_ federation: LiveFederation, _ index: Int, space: String, name: String, _ content: [UInt8], declared: Bool = true, token: String? = nil) async throws -> LiveFederation.Reply {
+        var request = HTTPClientRequest(url: federation.url(index, "/api/v1/jits/\(space)/files?name=\(name)&title=Ledger%20of%20\(name)"))
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token ?? federation.tokens[federation.nodes[index].app.identity.agencyCode] ?? "")")
+        request.headers.add(name: "Content-Type", value: "application/pdf")
+        if declared {
+            request.body = .bytes(ByteBuffer(bytes: content))
+        } else {
+            let pieces = stride(from: 0, to: content.count, by: 1 << 20).map { ByteBuffer(bytes: content[$0..<min($0 + (1 << 20), content.count)]) }
+            request.body = .stream(pieces.async, length: .unknown)
+        }
+        let response = try await federation.http.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return LiveFederation.Reply(status: Int(response.status.code), text: String(buffer: bytes), headers: response.headers.map { ($0.name, $0.value) })
+    }
+
+    static func download(_ federation: LiveFederation, _ index: Int, space: String, file: String, token: String? = nil) async throws -> (status: Int, bytes: [UInt8], digest: String?) {
+        var request = HTTPClientRequest(url: federation.url(index, "/api/v1/jits/\(space)/files/\(file)"))
+        request.headers.add(name: "Authorization", value: "Bearer \(token ?? federation.tokens[federation.nodes[index].app.identity.agencyCode] ?? "")")
+        let response = try await federation.http.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), Array(bytes.readableBytesView), response.headers.first(name: "Repr-Digest"))
+    }
+
+    @Test("files move in chunks checked against the signed manifest, from the author or any member; every upload and download is in the ledger on every node; limits refuse and store nothing; an extension by mutual consent moves the end; the disposition returns the space to its contributors", arguments: Backend.available)
+    func filesLedgerExtensionDisposition(backend: Backend) async throws {
+        try await LiveFederation.run(codes: ["XA-POL", "XB-CUS", "XC-PRO"], backend: backend, configure: {
+            $0.jitMaximumFileBytes = 12 << 20
+            $0.jitMaximumSpaceBytes = 20 << 20
+        }) { federation in
+            let now = federation.nodes[0].clock.now()
+            var leaders: [String] = []
+            for index in 0..<3 { leaders.append(try await SafeguardsTests.signIn(federation, index, .supervisor, "leader-\(index)")) }
+            let body = Self.proposal(from: now.addingTimeInterval(-3600), until: now.addingTimeInterval(10 * 86_400)).replacingOccurrences(of: #""evidenceRules""#, with: #""disposition":"return-to-contributors","evidenceRules""#)
+            let proposed = try await federation.call(0, "/api/v1/jits", method: .POST, body: body, token: leaders[0])
+            let id = try #require(proposed.json["id"] as? String, "\(proposed.text)")
+            for index in 1..<3 { #expect(try await federation.call(index, "/api/v1/jits/\(id)/signature", method: .POST, token: leaders[index]).status == 200) }
+
+            // A file of three chunks, streamed without a length.
+            var generator = SystemRandomNumberGenerator()
+            let content = (0..<(9 << 20) + 123).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let uploaded = try await Self.upload(federation, 0, space: id, name: "surveillance-log.pdf", content, declared: false)
+            #expect(uploaded.status == 201, "\(uploaded.text)")
+            let file = try #require(uploaded.json["id"] as? String)
+            let manifest = try #require(uploaded.json["file"] as? [String: Any])
+            #expect((manifest["chunks"] as? [String])?.count == 3 && manifest["size"] as? Int == content.count)
+            #expect(manifest["sha256"] as? String == SHA256.hash(data: content).lowercaseHex)
+
+            // Beyond the file limit (declared, or found while streaming) and beyond the space's: refused, nothing stored.
+            let nodes = federation.nodes
+            let chunkCount = { (node: Int) async throws -> Int in
+                try await nodes[node].app.database.database.sql.raw("SELECT COUNT(*) AS n FROM jit_file_chunks").first()?.decode(column: "n", as: Int.self) ?? -1
+            }
+            #expect(try await chunkCount(0) == 3)
+            let big = [UInt8](repeating: 7, count: (12 << 20) + 1)
+            let refused = try await Self.upload(federation, 0, space: id, name: "big.bin", big)
+            #expect(refused.status == 413 && (refused.text.contains("at most 12 MB")), "\(refused.text)")
+            // Found while streaming: the node answers 413 as soon as the limit is passed (the client may see the connection close first).
+            if let streamed = try? await Self.upload(federation, 0, space: id, name: "big.bin", big, declared: false) {
+                #expect(streamed.status == 413 && streamed.text.contains("nothing was stored"), "\(streamed.text)")
+            }
+            var spaceRefusals: [String] = []
+            for declared in [true, false] {
+                if let full = try? await Self.upload(federation, 0, space: id, name: "second.bin", [UInt8](repeating: 1, count: 11 << 20), declared: declared) {
+                    #expect(full.status == 413, "\(full.text)")
+                    spaceRefusals.append(full.text)
+                }
+            }
+            #expect(!spaceRefusals.isEmpty && spaceRefusals.allSatisfy { $0.contains("limit is 20 MB") }, "\(spaceRefusals)")
+            #expect(try await Self.upload(federation, 0, space: id, name: "../etc/passwd", [1, 2, 3]).status == 400)
+            #expect(try await chunkCount(0) == 3)
+
+            // XB-CUS downloads before it caught up: the chunks come from the author on demand.
+            let atB = try await Self.download(federation, 1, space: id, file: file)
+            #expect(atB.status == 200 && atB.bytes == content)
+            #expect(atB.digest == "sha-256=:\(Data(SHA256.hash(data: content)).base64EncodedString()):")
+            // XC-PRO catches up; a chunk the author's node serves tampered is refused, alerted, and fetched from another member.
+            let database = try federation.nodes[0].app.database.database.sql
+            try await database.raw("UPDATE jit_file_chunks SET content = \(bind: Data(repeating: 0, count: 4 << 20)) WHERE idx = 1").run()
+            #expect(try await federation.call(2, "/api/v1/jits/sync", method: .POST).status == 200)
+            let viewC = try await federation.call(2, "/api/v1/jits/\(id)", token: leaders[2])
+            let filesC = try #require(viewC.json["files"] as? [[String: Any]])
+            #expect(filesC.count == 1 && filesC[0]["chunksHeld"] as? Int == 3, "\(viewC.text)")
+            #expect(try await WitnessStore(database: federation.nodes[2].app.database).alerts().contains { $0.kind == "jit-forgery" && $0.source == "XA-POL" })
+            let atC = try await Self.download(federation, 2, space: id, file: file)
+            #expect(atC.status == 200 && atC.bytes == content)
+            // The tampered copy at the author fails its own check: the download stops before the bad chunk.
+            let broken = try? await Self.download(federation, 0, space: id, file: file)
+            #expect(broken == nil || broken?.bytes.count ?? 0 < content.count)
+
+            // The ledger on every node, for the leaders: the upload and the three downloads.
+            for index in 0..<3 { _ = try await federation.call(index, "/api/v1/jits/sync", method: .POST) }
+            for index in 0..<3 {
+                let ledger = try await federation.call(index, "/api/v1/jits/\(id)/ledger", token: leaders[index])
+                let entries = ledger.array.map { "\($0["action"] as? String ?? "")@\($0["agency"] as? String ?? "")" }
+                #expect(entries.sorted() == ["download@XA-POL", "download@XB-CUS", "download@XC-PRO", "upload@XA-POL"], "\(index): \(ledger.text)")
+                #expect(ledger.array.allSatisfy { $0["sha256"] as? String == SHA256.hash(data: content).lowercaseHex })
+            }
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/ledger").status == 403)
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)").json["ledger"] == nil)
+
+            // An extension by mutual consent: proposed by one leader, in force once every party consents.
+            let until = ISO8601DateFormatter().string(from: now.addingTimeInterval(40 * 86_400))
+            let extend = #"{"kind":"extension","title":"Extend to trace the proceeds","newPeriod":{"until":"\#(until)","reason":"The financial analysis needs a month more."}}"#
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: extend).status == 403)
+            let proposal = try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: extend, token: leaders[1])
+            #expect(proposal.status == 201, "\(proposal.text)")
+            let extensionID = try #require(proposal.json["id"] as? String)
+            let pending = try await federation.call(0, "/api/v1/jits/\(id)", token: leaders[0])
+            #expect((pending.json["pendingExtensions"] as? [[String: Any]])?.first?["awaiting"] as? [String] == ["XA-POL", "XC-PRO"], "\(pending.text)")
+            for index in [0, 2] {
+                let consent = try await federation.call(index, "/api/v1/jits/\(id)/contributions", method: .POST,
+                                                        body: #"{"kind":"consent","title":"Agreed","refersTo":"\#(extensionID)"}"#, token: leaders[index])
+                #expect(consent.status == 201, "\(consent.text)")
+            }
+            #expect(try await federation.call(0, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"consent","title":"Again","refersTo":"\#(extensionID)"}"#, token: leaders[0]).status == 400)
+            for node in federation.nodes { node.clock.advance(by: 20 * 86_400) }
+            // Sessions expire while the clocks jump: sign in again.
+            for index in 0..<3 {
+                leaders[index] = try await SafeguardsTests.signIn(federation, index, .supervisor, "leader-later-\(index)")
+                federation.tokens[federation.nodes[index].app.identity.agencyCode] = try await SafeguardsTests.signIn(federation, index, .investigator, "inv-later-\(index)")
+            }
+            for index in 0..<3 {
+                let view = try await federation.call(index, "/api/v1/jits/\(id)", token: leaders[index])
+                #expect(view.json["status"] as? String == "active" && ((view.json["agreement"] as? [String: Any])?["extensions"] as? [[String: Any]])?.count == 1, "\(index): \(view.text)")
+            }
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"note","title":"Within the extension"}"#).status == 201)
+
+            // The end: each member keeps its own contributions, the ledger, the period and the evaluation.
+            for node in federation.nodes { node.clock.advance(by: 21 * 86_400) }
+            for index in 0..<3 {
+                leaders[index] = try await SafeguardsTests.signIn(federation, index, .supervisor, "leader-last-\(index)")
+                federation.tokens[federation.nodes[index].app.identity.agencyCode] = try await SafeguardsTests.signIn(federation, index, .investigator, "inv-last-\(index)")
+            }
+            // (The periodic catch-up may apply it first when the clock jumps; either way, once.)
+            for index in 0..<3 { #expect(try await federation.call(index, "/api/v1/jits/sync", method: .POST).status == 200) }
+            let afterB = try await federation.call(1, "/api/v1/jits/\(id)", token: leaders[1])
+            #expect(afterB.json["status"] as? String == "closed" && (afterB.json["disposition"] as? [String: Any])?["disposition"] as? String == "return-to-contributors")
+            let kept = (afterB.json["contributions"] as? [[String: Any]] ?? []).compactMap { $0["contribution"] as? [String: Any] }
+            #expect(kept.filter { $0["author"] as? String != "XB-CUS" }.allSatisfy { ["file", "extension", "consent", "evaluation"].contains($0["kind"] as? String ?? "") }, "\(afterB.text)")
+            #expect((afterB.json["files"] as? [[String: Any]])?.first?["chunksHeld"] as? Int == 0)
+            #expect(try await Self.download(federation, 1, space: id, file: file).status == 409)
+            #expect((try await federation.call(1, "/api/v1/jits/\(id)/ledger", token: leaders[1])).array.count == 4)
+            #expect(try await chunkCount(1) == 0)
+            #expect(try await chunkCount(0) == 3)
+            #expect(try await federation.call(0, "/api/v1/jits/sync", method: .POST).json["disposed"] as? Int == 0)
         }
     }
 }

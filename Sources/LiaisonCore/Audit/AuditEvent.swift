@@ -97,6 +97,7 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case jitContributed = "jit.contribute"
     case jitRefused = "jit.refuse"
     case jitRead = "jit.read"
+    case jitDisposed = "jit.dispose"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -120,10 +120,43 @@ public struct JITAgreement: Codable, Sendable, Equatable {
     /// How long after the end the parties may still answer the evaluation.
     public static let evaluationPeriod: TimeInterval = 90 * 86_400
 
-    /// Whether a contribution dated `date` belongs in the space: within the period, or an
-    /// evaluation within ``evaluationPeriod`` after it.
+    /// Whether a contribution dated `date` belongs in the space: within the period; an
+    /// evaluation within ``evaluationPeriod`` after it; a download's ledger entry at any time (the
+    /// traceability record of Reg. (EU) 2023/969 does not end with the period).
     public func accepts(_ kind: JITContribution.Kind, at date: Date) -> Bool {
-        kind == .evaluation ? date < endsAt.addingTimeInterval(Self.evaluationPeriod) : date < endsAt
+        switch kind {
+        case .evaluation: date < endsAt.addingTimeInterval(Self.evaluationPeriod)
+        case .download: true
+        default: date < endsAt
+        }
+    }
+
+    /// The agreement with the extensions in force: those every party consented to (the model
+    /// agreement: the period may be extended by mutual consent) — an extension contribution is its
+    /// proposer's consent, a consent contribution naming it each other party's. Extensions are
+    /// taken in the order they were proposed, each only if it was proposed and consented to
+    /// before the period as then extended ended.
+    public func extended(by contributions: [JITContribution]) -> JITAgreement {
+        var result = self
+        let consents = Dictionary(grouping: contributions.filter { $0.kind == .consent && $0.refersTo != nil }) { $0.refersTo ?? "" }
+        let proposals = contributions.filter { $0.kind == .extension && $0.newPeriod != nil }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        for proposal in proposals {
+            guard let period = proposal.newPeriod, agencies.contains(proposal.author), proposal.createdAt < result.endsAt, period.until > result.endsAt else { continue }
+            let given = (consents[proposal.id] ?? []).filter { $0.createdAt < result.endsAt }.map(\.author)
+            guard Set(agencies).isSubset(of: Set(given + [proposal.author])) else { continue }
+            result.extensions.append(period)
+        }
+        return result
+    }
+
+    /// The extensions proposed and not (yet) consented to by every party, with who still has to.
+    public func pendingExtensions(in contributions: [JITContribution]) -> [(proposal: JITContribution, awaiting: [String])] {
+        let inForce = extended(by: contributions)
+        return contributions.filter { $0.kind == .extension }.compactMap { proposal in
+            guard let period = proposal.newPeriod, !inForce.extensions.contains(period) else { return nil }
+            let given = Set(contributions.filter { $0.kind == .consent && $0.refersTo == proposal.id }.map(\.author) + [proposal.author])
+            return (proposal, agencies.filter { !given.contains($0) })
+        }
     }
 
     /// Whether a date falls within the period.
@@ -188,6 +221,71 @@ public struct JITContribution: Codable, Sendable, Equatable {
         case note, entity, link, task, decision, minutes
         /// A party's answers to the evaluation at closing (Eurojust's JIT evaluation form).
         case evaluation
+        /// A file: its manifest (the content moves in chunks, each named by its SHA-256). The
+        /// upload's entry in the space's ledger.
+        case file
+        /// A member's download of a file: its entry in the ledger (who, when, which SHA-256), the
+        /// traceability record of every upload and download that Reg. (EU) 2023/969 asks for.
+        case download
+        /// A party proposes to extend the period (the model agreement's period clause: by mutual consent); it is its consent.
+        case `extension`
+        /// Another party's consent to an extension (`refersTo` names it).
+        case consent
+    }
+
+    /// A file shared in the space: what its author's node signs, so that every member checks
+    /// each chunk it receives against it.
+    public struct FileManifest: Codable, Sendable, Equatable {
+        /// The bytes of every chunk but the last.
+        public static let chunkSize = 4 << 20
+
+        /// The file's id (its chunks are stored and fetched under it).
+        public var id: String
+        public var name: String
+        public var mediaType: String
+        public var size: Int
+        /// SHA-256 of the whole content, lower-case hex.
+        public var sha256: String
+        /// SHA-256 of each chunk in order.
+        public var chunks: [String]
+
+        public init(id: String, name: String, mediaType: String, size: Int, sha256: String, chunks: [String]) {
+            self.id = id
+            self.name = name
+            self.mediaType = mediaType
+            self.size = size
+            self.sha256 = sha256
+            self.chunks = chunks
+        }
+
+        /// How many chunks a file of `size` bytes has.
+        public static func chunkCount(size: Int) -> Int { size <= 0 ? 0 : (size - 1) / chunkSize + 1 }
+
+        /// Checks a manifest's shape.
+        /// - Throws: ``LiaisonError`` `.invalidInput` naming the field.
+        public func validate() throws(LiaisonError) {
+            try TextRules.checkLine(id, "file.id", maximum: 64)
+            try Self.checkName(name)
+            try TextRules.checkLine(mediaType, "file.mediaType", maximum: 200)
+            guard size >= 0, chunks.count == Self.chunkCount(size: size) else {
+                throw LiaisonError(.invalidInput, "file.chunks: a file of \(size) bytes has \(Self.chunkCount(size: size)) chunks of \(Self.chunkSize) bytes.")
+            }
+            for digest in [sha256] + chunks where !Self.isDigest(digest) {
+                throw LiaisonError(.invalidInput, "file.sha256: a SHA-256 is 64 lower-case hex digits.")
+            }
+        }
+
+        /// A file name as a user gives it: one line, no path.
+        public static func checkName(_ name: String) throws(LiaisonError) {
+            try TextRules.checkLine(name, "file.name", maximum: 255)
+            guard !name.allSatisfy(\.isWhitespace), !name.contains("/"), !name.contains("\\"), name != ".", name != ".." else {
+                throw LiaisonError(.invalidInput, "file.name: a file name without a path (no / or \\), 1 to 255 characters.")
+            }
+        }
+
+        static func isDigest(_ text: String) -> Bool {
+            text.utf8.count == 64 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        }
     }
 
     /// A party's answers to Eurojust's JIT evaluation form: what worked, the legal and practical
@@ -240,6 +338,12 @@ public struct JITContribution: Codable, Sendable, Equatable {
     public var entity: MessageEntity?
     public var task: Task?
     public var evaluation: EvaluationAnswers?
+    /// For a file: its manifest.
+    public var file: FileManifest?
+    /// For an extension: the new end of the period and why.
+    public var newPeriod: JITAgreement.Extension?
+    /// For a consent: the extension consented to; for a download: the file contribution.
+    public var refersTo: String?
     /// The earlier contribution (by the same author) this one replaces.
     public var supersedes: String?
     /// The user at the contributing node.
@@ -248,7 +352,8 @@ public struct JITContribution: Codable, Sendable, Equatable {
 
     public init(
         id: String, space: String, author: String, sequence: Int, kind: Kind, title: String, text: String, entity: MessageEntity? = nil,
-        task: Task? = nil, evaluation: EvaluationAnswers? = nil, supersedes: String? = nil, createdBy: String, createdAt: Date
+        task: Task? = nil, evaluation: EvaluationAnswers? = nil, file: FileManifest? = nil, newPeriod: JITAgreement.Extension? = nil, refersTo: String? = nil,
+        supersedes: String? = nil, createdBy: String, createdAt: Date
     ) {
         self.id = id
         self.space = space
@@ -260,6 +365,9 @@ public struct JITContribution: Codable, Sendable, Equatable {
         self.entity = entity
         self.task = task
         self.evaluation = evaluation
+        self.file = file
+        self.newPeriod = newPeriod
+        self.refersTo = refersTo
         self.supersedes = supersedes
         self.createdBy = createdBy
         self.createdAt = createdAt
@@ -292,6 +400,29 @@ public struct JITContribution: Codable, Sendable, Equatable {
                 guard (0...1_000_000).contains(number) else { throw LiaisonError(.invalidInput, "\(field): a count from 0 to 1,000,000.") }
             }
         }
+        switch kind {
+        case .file:
+            guard let file else { throw LiaisonError(.invalidInput, "file: a file contribution carries the file's manifest.") }
+            try file.validate()
+        case .download, .consent:
+            guard let refersTo, !refersTo.isEmpty else {
+                throw LiaisonError(.invalidInput, "refersTo: name the \(kind == .download ? "file" : "extension") contribution.")
+            }
+            try TextRules.checkLine(refersTo, "refersTo", maximum: 64)
+        case .extension:
+            guard let newPeriod else { throw LiaisonError(.invalidInput, "newPeriod: give the new end of the period and the reason.") }
+            try TextRules.checkText(newPeriod.reason, "newPeriod.reason")
+            guard newPeriod.reason.filter({ !$0.isWhitespace }).count >= 3, newPeriod.reason.count <= 10_000 else {
+                throw LiaisonError(.invalidInput, "newPeriod.reason: say why the team needs more time (3 to 10,000 characters).")
+            }
+        default:
+            break
+        }
         try TextRules.checkLine(createdBy, "createdBy", maximum: 200)
     }
+}
+
+extension JITContribution.Kind {
+    /// Whether contributions of this kind can move the end of the period.
+    public var changesPeriod: Bool { self == .extension || self == .consent }
 }

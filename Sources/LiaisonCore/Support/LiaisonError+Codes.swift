@@ -108,6 +108,10 @@ extension LiaisonError.Code {
     public static let caseClosed = Self("case-closed", .conflict)
     /// The user is neither on the case's team nor a supervisor.
     public static let notOnTeam = Self("not-on-team", .forbidden)
+    /// A JIT space's disposition returned the file to the member that shared it.
+    public static let returnedToContributor = Self("returned-to-contributor", .conflict)
+    /// Stored content no longer matches the hash it was stored under.
+    public static let integrityFailure = Self("integrity-failure", .internal)
 
     // MARK: Hits
 

@@ -13,6 +13,9 @@ extension AccessRule {
     /// Who decides what needs a judicial or supervisory decision: legal holds, hit follow-ups,
     /// designations on the national list.
     public static let judicialDeciders: AccessRule = .only(.supervisor, .judicialAuthority)
+    /// Who reads a JIT space's ledger of uploads and downloads (the traceability record of Reg. (EU) 2023/969): the
+    /// parties' leaders, oversight and the data-protection officer.
+    public static let jitLedgerReaders: AccessRule = .only(.supervisor, .judicialAuthority, .oversight, .dataProtectionOfficer)
     /// Supervisors alone: reopening a closed case.
     public static let supervisors: AccessRule = .only(.supervisor)
     /// Who manages reference data: hit/no-hit reference files and screening lists.

@@ -41,6 +41,12 @@ struct JITAnalysis: Sendable {
     let graph: EntityGraph
     /// The FtM entities as contributed (latest version of each), for export.
     let entities: [MessageEntity]
+    /// Entity id → the node or link it is (the same company from two members is one node).
+    let keys: [String: String]
+    /// Node id → the contributions that contributed it (every member's version).
+    let sources: [String: [String]]
+    /// Node id → its properties, every member's values together.
+    let properties: [String: [String: [String]]]
 
     /// The analysis of a space's current contributions (superseded versions left out).
     init(_ contributions: [JITSpaceView.Contribution]) {
@@ -48,6 +54,8 @@ struct JITAnalysis: Sendable {
         var edges: [String: Link] = [:]
         var entities: [String: MessageEntity] = [:]
         var byName: [String: String] = [:]
+        var sources: [String: [String]] = [:]
+        var properties: [String: [String: [String]]] = [:]
         let current = contributions.filter { !$0.superseded }.map(\.contribution)
         for contribution in current where contribution.kind == .entity {
             guard let entity = contribution.entity, Self.linkEnds[entity.schema] == nil else { continue }
@@ -60,6 +68,10 @@ struct JITAnalysis: Sendable {
             if !node.contributedBy.contains(contribution.author) { node.contributedBy.append(contribution.author) }
             nodes[id] = node
             entities[id] = entity
+            sources[id, default: []].append(contribution.id)
+            for (property, values) in entity.properties {
+                for value in values where !(properties[id]?[property]?.contains(value) ?? false) { properties[id, default: [:]][property, default: []].append(value) }
+            }
             if id != entity.id { byName["id|\(entity.id)"] = id }
         }
         for contribution in current where contribution.kind == .link || contribution.kind == .entity {
@@ -77,6 +89,9 @@ struct JITAnalysis: Sendable {
         self.nodes = nodes
         self.edges = edges
         self.entities = entities.values.sorted { $0.id < $1.id }
+        self.keys = Dictionary(entities.map { ($0.value.id, $0.key) }) { first, _ in first }
+        self.sources = sources
+        self.properties = properties
         self.graph = EntityGraph(entities: nodes.keys.sorted(), edges: edges.values.sorted { $0.id < $1.id }.map { .init(id: $0.id, from: $0.from, to: $0.to) })
     }
 
@@ -115,12 +130,83 @@ struct JITAnalysis: Sendable {
     /// The entities that more than one member contributed.
     var shared: [Node] { nodes.values.filter { $0.contributedBy.count > 1 }.sorted { $0.name < $1.name } }
 
-    /// FollowTheMoney lines: `{"id","schema","properties"}` for every entity and link.
-    func followTheMoney() throws -> String {
+    /// FollowTheMoney lines: `{"id","schema","properties"}` for every entity and link (or only
+    /// those whose ids are in `only`).
+    func followTheMoney(only: Set<String>? = nil) throws -> String {
         struct Line: Encodable { var id: String; var schema: String; var properties: [String: [String]] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let entities = only.map { ids in self.entities.filter { ids.contains(keys[$0.id] ?? $0.id) } } ?? self.entities
         return try entities.map { String(decoding: try encoder.encode(Line(id: $0.id, schema: $0.schema, properties: $0.properties)), as: UTF8.self) }
             .joined(separator: "\n") + (entities.isEmpty ? "" : "\n")
+    }
+}
+
+/// A dossier on one entity of a JIT space: what the members know of it — its properties as each
+/// contributed them, its direct links and neighbours, and the notes, tasks, decisions and minutes
+/// that name it — as one document to print, file or export (FollowTheMoney lines).
+struct JITDossier: Encodable, Sendable {
+    struct Mention: Encodable, Sendable {
+        var contribution: String
+        var author: String
+        var kind: String
+        var title: String
+        var text: String
+        var by: String
+        var at: Date
+    }
+
+    struct Relation: Encodable, Sendable {
+        var schema: String
+        /// `outgoing` when the entity is the link's first end (the owner, the payer…).
+        var direction: String
+        var other: String
+        var otherName: String
+        var contributedBy: [String]
+    }
+
+    var space: String
+    var team: String
+    var entity: JITAnalysis.Node
+    var properties: [String: [String]]
+    var contributions: [Mention]
+    var relations: [Relation]
+    var neighbours: [JITAnalysis.Node]
+    var mentions: [Mention]
+    var generatedAt: Date
+    var generatedBy: String
+    var followTheMoney: String
+
+    private enum CodingKeys: String, CodingKey { case space, team, entity, properties, contributions, relations, neighbours, mentions, generatedAt, generatedBy }
+
+    /// The dossier on `id` (a node of the space's graph).
+    /// - Throws: ``LiaisonError`` `.notFound` for an entity the space does not hold.
+    init(space: JITSpaceView, entity id: String, generatedBy: String, at now: Date) throws {
+        let analysis = JITAnalysis(space.contributions)
+        guard let node = analysis.nodes[id] else { throw LiaisonError(.notFound, "No entity \(id.prefix(64)) in this JIT space.") }
+        let current = space.contributions.filter { !$0.superseded }.map(\.contribution)
+        let byID = Dictionary(current.map { ($0.id, $0) }) { first, _ in first }
+        func mention(_ item: JITContribution) -> Mention {
+            Mention(contribution: item.id, author: item.author, kind: item.kind.rawValue, title: item.title, text: item.text, by: item.createdBy, at: item.createdAt)
+        }
+        let names = Set((analysis.properties[id]?["name"] ?? [node.name]).map { $0.lowercased() }.filter { $0.count >= 3 })
+        self.space = space.id
+        team = space.agreement.name
+        entity = node
+        properties = analysis.properties[id] ?? [:]
+        contributions = (analysis.sources[id] ?? []).compactMap { byID[$0] }.map(mention)
+        relations = analysis.edges.values.filter { $0.from == id || $0.to == id }.sorted { $0.id < $1.id }.map { link in
+            let other = link.from == id ? link.to : link.from
+            return Relation(schema: link.schema, direction: link.from == id ? "outgoing" : "incoming", other: other, otherName: analysis.nodes[other]?.name ?? other,
+                            contributedBy: link.contributedBy)
+        }
+        neighbours = (try analysis.neighbourhood(of: id, depth: 1)).entities.filter { $0.id != id }
+        mentions = current.filter { item in
+            [.note, .task, .decision, .minutes].contains(item.kind) && names.contains { name in item.title.lowercased().contains(name) || item.text.lowercased().contains(name) }
+        }.map(mention)
+        generatedAt = now
+        self.generatedBy = generatedBy
+        let links = analysis.edges.values.filter { $0.from == id || $0.to == id }.map(\.id)
+        followTheMoney = try analysis.followTheMoney(only: Set([id] + relations.map(\.other) + links))
     }
 }

@@ -26,10 +26,61 @@ struct JITSpaceView: Encodable, Sendable {
     var awaiting: [String]
     /// SHA-256 over the contributions held: equal on every member that holds the same space.
     var digest: String
+    /// The contributions (a download is in the ledger instead).
     var contributions: [Contribution]
     /// Open tasks with a due date, soonest first: the space's reminders (model agreement Art. 10,
     /// the operational action plan's tasks).
     var tasksDue: [TaskDue]
+    /// The files shared in the space, newest first.
+    var files: [FileView]
+    /// Extensions of the period proposed and not yet in force, with the parties still to consent.
+    var pendingExtensions: [PendingExtension]
+    /// The disposition applied when the period ended, once it has been.
+    var disposition: AppliedDisposition?
+    /// Every upload and download (who, when, which SHA-256), for the leaders, oversight and the
+    /// data-protection officer; `nil` for other roles.
+    var ledger: [LedgerEntry]?
+
+    struct FileView: Encodable, Sendable {
+        var contribution: String
+        var author: String
+        var title: String
+        var name: String
+        var mediaType: String
+        var size: Int
+        var sha256: String
+        var uploadedBy: String
+        var uploadedAt: Date
+        /// How many of its chunks this node holds (all once replicated; none after a disposition
+        /// that returned it to its author).
+        var chunksHeld: Int
+        var chunks: Int
+    }
+
+    struct PendingExtension: Encodable, Sendable {
+        var contribution: String
+        var proposedBy: String
+        var until: Date
+        var reason: String
+        var awaiting: [String]
+    }
+
+    struct AppliedDisposition: Encodable, Sendable {
+        var disposition: String
+        var appliedAt: Date
+    }
+
+    struct LedgerEntry: Encodable, Sendable {
+        enum Action: String, Encodable, Sendable { case upload, download }
+        var action: Action
+        var agency: String
+        var user: String
+        var at: Date
+        var file: String
+        var name: String
+        var sha256: String
+        var size: Int
+    }
 
     struct TaskDue: Encodable, Sendable {
         var contribution: String
@@ -82,16 +133,28 @@ struct JITContributionInput: Decodable, Sendable {
     var entity: MessageEntity?
     var task: JITContribution.Task?
     var evaluation: JITContribution.EvaluationAnswers?
+    /// For an extension of the period: the new end and the reason.
+    var newPeriod: JITAgreement.Extension?
+    /// For a consent: the extension consented to.
+    var refersTo: String?
     var supersedes: String?
+    /// Set by the node for an upload (never taken from a request).
+    var file: JITContribution.FileManifest?
 
-    init(kind: String, title: String, text: String?, entity: MessageEntity?, task: JITContribution.Task?, evaluation: JITContribution.EvaluationAnswers? = nil, supersedes: String?) {
+    private enum CodingKeys: String, CodingKey { case kind, title, text, entity, task, evaluation, newPeriod, refersTo, supersedes }
+
+    init(kind: String, title: String, text: String?, entity: MessageEntity? = nil, task: JITContribution.Task? = nil, evaluation: JITContribution.EvaluationAnswers? = nil,
+         newPeriod: JITAgreement.Extension? = nil, refersTo: String? = nil, supersedes: String? = nil, file: JITContribution.FileManifest? = nil) {
         self.kind = kind
         self.title = title
         self.text = text
         self.entity = entity
         self.task = task
         self.evaluation = evaluation
+        self.newPeriod = newPeriod
+        self.refersTo = refersTo
         self.supersedes = supersedes
+        self.file = file
     }
 }
 
@@ -125,8 +188,12 @@ struct JITService: Sendable {
     let trail: AuditTrail
     let clock: any WallClock
     let logger: Logger
+    /// The largest file a member may upload.
+    var maximumFileBytes = 1 << 30
+    /// The file content one space may hold, all members' files together.
+    var maximumSpaceBytes = 20 << 30
 
-    private var envelopes: PartnerEnvelopes { PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock) }
+    var envelopes: PartnerEnvelopes { PartnerEnvelopes(ownAgencyCode: ownAgencyCode, keys: keys, federation: federation, clock: clock) }
 
     /// Envelopes older than this are stale (a catch-up may follow a long partition, but each
     /// envelope is sent fresh).
@@ -189,7 +256,19 @@ struct JITService: Sendable {
         let (agreement, _) = try await load(id)
         let now = clock.now()
         let status = try await status(of: agreement, at: now)
-        if input.kind == JITContribution.Kind.evaluation.rawValue {
+        let leaders = AccessRule.judicialDeciders.admittedRoles
+        if input.kind == JITContribution.Kind.file.rawValue || input.kind == JITContribution.Kind.download.rawValue {
+            throw LiaisonError(.invalidInput, "kind: files are uploaded to /api/v1/jits/\(id)/files, and downloads enter the ledger by themselves.")
+        }
+        if input.kind == JITContribution.Kind.extension.rawValue || input.kind == JITContribution.Kind.consent.rawValue {
+            guard leaders.contains(principal?.role ?? .oversight) else {
+                throw LiaisonError(.forbidden, "A party's leader proposes or consents to an extension: a supervisor or judicial authority of \(ownAgencyCode).")
+            }
+            guard status == .active || status == .pending else {
+                throw LiaisonError(.conflict, "The period can be extended only before it ends: the parties extend it by mutual consent while it runs (JIT model agreement, period clause).")
+            }
+            try await checkExtension(id, input, agreement: agreement)
+        } else if input.kind == JITContribution.Kind.evaluation.rawValue {
             guard AccessRule.judicialDeciders.admittedRoles.contains(principal?.role ?? .oversight) else {
                 throw LiaisonError(.forbidden, "A party's leader answers the evaluation: a supervisor or judicial authority of \(ownAgencyCode).")
             }
@@ -207,6 +286,13 @@ struct JITService: Sendable {
             let own = try await store.contributions(space: id).filter { $0.author == ownAgencyCode }.map(\.id)
             guard own.contains(supersedes) else { throw LiaisonError(.invalidInput, "supersedes: only a contribution of \(ownAgencyCode) in this space can be replaced.") }
         }
+        return try await record(id, kind: kind, input, agreement: agreement, principal: principal, at: now, send: send)
+    }
+
+    /// Numbers, signs, stores and sends one of this node's contributions (checked by the caller).
+    func record(
+        _ id: String, kind: JITContribution.Kind, _ input: JITContributionInput, agreement: JITAgreement, principal: Principal?, at now: Date, send: Bool = true
+    ) async throws -> JITContribution {
         // One contribution at a time per space on this node takes the next position (concurrent
         // ones would take the same); replicas over one database still race, and the unique index
         // with a retry settles that.
@@ -231,14 +317,15 @@ struct JITService: Sendable {
             let sequence = (try await store.highest(space: id)[ownAgencyCode] ?? 0) + 1
             let contribution = JITContribution(
                 id: UUIDv7.make(at: now).uuidString.lowercased(), space: id, author: ownAgencyCode, sequence: sequence, kind: kind, title: input.title,
-                text: input.text ?? "", entity: input.entity, task: input.task, evaluation: input.evaluation, supersedes: input.supersedes,
+                text: input.text ?? "", entity: input.entity, task: input.task, evaluation: input.evaluation, file: input.file, newPeriod: input.newPeriod,
+                refersTo: input.refersTo, supersedes: input.supersedes,
                 createdBy: principal?.username ?? "system", createdAt: now
             )
             try contribution.validate()
             let signed = try SignedJITContribution(contribution, signingKey: keys.signing)
             let event = trail.event(.jitContributed, actor: actor(principal), role: principal?.role.rawValue, subject: "jit:\(id)",
                                     recipients: agreement.agencies.filter { $0 != ownAgencyCode },
-                                    details: ["contribution": contribution.id, "kind": kind.rawValue, "sequence": "\(sequence)", "sha256": Self.sha256(signed.document)])
+                                    details: Self.details(contribution, sha256: Self.sha256(signed.document)))
             do {
                 try await store.saveContribution(space: id, id: contribution.id, author: ownAgencyCode, sequence: sequence, kind: kind.rawValue, createdAt: now,
                                                  document: signed.document, signature: signed.signature, audit: [event], at: now)
@@ -263,17 +350,31 @@ struct JITService: Sendable {
         let signatures = try await store.signatures(space: id)
         let stored = try await store.contributions(space: id)
         var contributions: [JITSpaceView.Contribution] = []
+        var files: [JITSpaceView.FileView] = []
+        var pending: [JITSpaceView.PendingExtension] = []
+        var ledger: [JITSpaceView.LedgerEntry]?
         if withContributions {
             let decoded = stored.compactMap { item in Data(base64Encoded: item.document).flatMap { try? JSON.decoder.decode(JITContribution.self, from: $0) } }
             let replaced = Set(decoded.compactMap(\.supersedes))
-            contributions = decoded.sorted { ($0.createdAt, $0.author, $0.sequence) < ($1.createdAt, $1.author, $1.sequence) }
+            contributions = decoded.filter { $0.kind != .download }.sorted { ($0.createdAt, $0.author, $0.sequence) < ($1.createdAt, $1.author, $1.sequence) }
                 .map { JITSpaceView.Contribution(contribution: $0, superseded: replaced.contains($0.id)) }
+            for item in decoded.filter({ $0.kind == .file }).sorted(by: { $0.createdAt > $1.createdAt }) {
+                guard let file = item.file else { continue }
+                files.append(.init(contribution: item.id, author: item.author, title: item.title, name: file.name, mediaType: file.mediaType, size: file.size,
+                                   sha256: file.sha256, uploadedBy: item.createdBy, uploadedAt: item.createdAt,
+                                   chunksHeld: try await store.chunkIndexes(file: file.id).count, chunks: file.chunks.count))
+            }
+            pending = agreement.pendingExtensions(in: decoded).compactMap { item in
+                item.proposal.newPeriod.map { .init(contribution: item.proposal.id, proposedBy: item.proposal.author, until: $0.until, reason: $0.reason, awaiting: item.awaiting) }
+            }
+            if AccessRule.jitLedgerReaders.admittedRoles.contains(principal?.role ?? .oversight) || principal == nil { ledger = Self.ledger(decoded) }
         }
         return JITSpaceView(
             id: id, agreement: agreement, status: try await status(of: agreement, at: clock.now()),
             signedBy: agreement.agencies.filter { signatures[$0] != nil }, awaiting: agreement.agencies.filter { signatures[$0] == nil },
             digest: SignedJITContribution.digest(stored.map { ($0.author, $0.sequence, $0.signature) }), contributions: contributions,
-            tasksDue: Self.tasksDue(contributions, at: clock.now())
+            tasksDue: Self.tasksDue(contributions, at: clock.now()), files: files, pendingExtensions: pending,
+            disposition: try await store.disposition(space: id).map { .init(disposition: $0.disposition, appliedAt: $0.appliedAt) }, ledger: ledger
         )
     }
 
@@ -292,7 +393,7 @@ struct JITService: Sendable {
         var counts: [String: [String: Int]] = [:]
         var tasks: [String: Int] = [:]
         var answers: [String: JITEvaluationReport.Answer] = [:]
-        for contribution in current {
+        for contribution in current where contribution.kind != .consent {
             counts[contribution.author, default: [:]][contribution.kind.rawValue, default: 0] += 1
             if let task = contribution.task { tasks[task.status.rawValue, default: 0] += 1 }
             if contribution.kind == .evaluation, let given = contribution.evaluation {
@@ -322,9 +423,18 @@ struct JITService: Sendable {
         return now < agreement.validFrom ? .pending : .active
     }
 
-    private func load(_ id: String) async throws -> (JITAgreement, String) {
+    /// The agreement with the extensions in force, and its signed document.
+    func load(_ id: String) async throws -> (JITAgreement, String) {
         guard let space = try await store.space(id) else { throw LiaisonError(.notFound, "No JIT space \(id) on this node.") }
-        return (try SignedJITAgreement.restored(document: space.document, signatures: [:]).agreement(), space.document)
+        return (try await effective(try SignedJITAgreement.restored(document: space.document, signatures: [:]).agreement()), space.document)
+    }
+
+    /// An agreement with the extensions every party consented to.
+    func effective(_ agreement: JITAgreement, adding more: [JITContribution] = []) async throws -> JITAgreement {
+        let kinds = [JITContribution.Kind.extension.rawValue, JITContribution.Kind.consent.rawValue]
+        let stored = try await store.contributions(space: agreement.id, kinds: kinds)
+            .compactMap { Data(base64Encoded: $0.document).flatMap { try? JSON.decoder.decode(JITContribution.self, from: $0) } }
+        return agreement.extended(by: stored + more)
     }
 
     // MARK: Replication
@@ -345,6 +455,7 @@ struct JITService: Sendable {
                     logger.debug("JIT catch-up failed", metadata: ["space": "\(space.id)", "partner": "\(agency)", "error": "\(error)"])
                 }
             }
+            arrived += await fetchMissingFiles(space.id)
         }
         return arrived
     }
@@ -381,8 +492,17 @@ struct JITService: Sendable {
             answer.contributions = stored.map { SignedJITContribution(document: $0.document, signature: $0.signature) }
             answer.signatures = try await store.signatures(space: wire.space)
             answer.agreement = SignedJITAgreement.restored(document: document, signatures: answer.signatures ?? [:])
+        case "jit-chunk":
+            _ = try await loadForPartner(wire.space, sender: sender)
+            guard let file = wire.file, let index = wire.chunk else { throw LiaisonError(.invalidInput, "file, chunk: name the file and the chunk.") }
+            guard try await manifest(space: wire.space, file: file) != nil, let chunk = try await store.chunk(file: file, index: index) else {
+                throw LiaisonError(.notFound, "No chunk \(index) of file \(file) in JIT space \(wire.space) on \(ownAgencyCode).")
+            }
+            answer.file = file
+            answer.chunk = index
+            answer.content = chunk.content.base64EncodedString()
         default:
-            throw LiaisonError(.wrongKind, "JIT envelopes are jit-agreement, jit-signature, jit-contributions or jit-sync, not \(header.kind).")
+            throw LiaisonError(.wrongKind, "JIT envelopes are jit-agreement, jit-signature, jit-contributions, jit-sync or jit-chunk, not \(header.kind).")
         }
         await trail.wakeup.signal()
         return try envelopes.seal(try JSON.encoder.encode(answer), kind: "jit-answer", to: partner, postQuantum: false)
@@ -435,6 +555,7 @@ struct JITService: Sendable {
             if try await store.saveSignature(space: agreement.id, agency: agency, signature: signature, audit: [event], at: now) { arrived += 1 }
         }
         var forged = 0
+        var verified: [(SignedJITContribution, JITContribution)] = []
         for signed in wire.contributions ?? [] {
             let contribution: JITContribution
             do {
@@ -450,13 +571,26 @@ struct JITService: Sendable {
                 continue
             }
             guard contribution.space == agreement.id, contribution.author != ownAgencyCode else { continue }
-            guard agreement.accepts(contribution.kind, at: contribution.createdAt) else { continue }
-            let event = AuditEvent(time: now, operation: .jitContributed, actor: "node:\(sender)", subject: "jit:\(agreement.id)",
-                                   details: ["contribution": contribution.id, "author": contribution.author, "sequence": "\(contribution.sequence)", "sha256": Self.sha256(signed.document)])
+            verified.append((signed, contribution))
+        }
+        // Extensions and consents first, in the order they were made: the period they extend
+        // decides whether the rest still falls within it.
+        verified.sort { ($0.1.kind.changesPeriod ? 0 : 1, $0.1.createdAt) < ($1.1.kind.changesPeriod ? 0 : 1, $1.1.createdAt) }
+        var effective = try await effective(agreement)
+        let disposed = try await store.disposition(space: agreement.id)
+        for (signed, contribution) in verified {
+            guard effective.accepts(contribution.kind, at: contribution.createdAt) else { continue }
+            if let disposed, disposed.disposition == JITAgreement.Disposition.returnToContributors.rawValue, !Self.keptAtDisposition.contains(contribution.kind) { continue }
+            var details = Self.details(contribution, sha256: Self.sha256(signed.document))
+            details["author"] = contribution.author
+            let event = AuditEvent(time: now, operation: .jitContributed, actor: "node:\(sender)", subject: "jit:\(agreement.id)", details: details)
             do {
                 if try await store.saveContribution(space: agreement.id, id: contribution.id, author: contribution.author, sequence: contribution.sequence,
                                                     kind: contribution.kind.rawValue, createdAt: contribution.createdAt, document: signed.document,
-                                                    signature: signed.signature, audit: [event], at: now) { arrived += 1 }
+                                                    signature: signed.signature, audit: [event], at: now) {
+                    arrived += 1
+                    if contribution.kind.changesPeriod { effective = try await self.effective(agreement) }
+                }
             } catch let error as LiaisonError where error.code == .conflict {
                 try? await refuseQuietly(sender, space: agreement.id, why: "a second contribution at \(contribution.author)'s position \(contribution.sequence)", alert: true)
             }
@@ -482,7 +616,7 @@ struct JITService: Sendable {
         return key
     }
 
-    private func loadForPartner(_ id: String, sender: String) async throws -> (JITAgreement, String) {
+    func loadForPartner(_ id: String, sender: String) async throws -> (JITAgreement, String) {
         guard let space = try await store.space(id) else {
             try await refuse(sender, space: id, why: "a space this node does not hold", alert: false)
         }
@@ -511,7 +645,7 @@ struct JITService: Sendable {
         throw LiaisonError(alert ? .badSignature : .notAPartner, "Refused by \(ownAgencyCode): \(why) (JIT space \(space)).")
     }
 
-    private func refuseQuietly(_ sender: String, space: String, why: String, alert: Bool) async throws {
+    func refuseQuietly(_ sender: String, space: String, why: String, alert: Bool) async throws {
         await trail.record(AuditEvent(time: clock.now(), operation: .jitRefused, outcome: .denied, actor: "node:\(sender)", subject: "jit:\(space)", details: ["reason": why]))
         if alert { try await alerts.raise(kind: "jit-forgery", source: sender, detail: "JIT space \(space): \(why)", at: clock.now()) }
     }
@@ -535,7 +669,7 @@ struct JITService: Sendable {
         }
     }
 
-    private func actor(_ principal: Principal?) -> String { principal.map { "user:\($0.username)" } ?? "system" }
+    func actor(_ principal: Principal?) -> String { principal.map { "user:\($0.username)" } ?? "system" }
 
     static func sha256(_ base64: String) -> String { SHA256.hash(data: Data(base64Encoded: base64) ?? Data()).lowercaseHex }
 
@@ -579,12 +713,19 @@ struct JITWire: Codable, Sendable {
     var contributions: [SignedJITContribution]?
     /// For a catch-up: the highest sequence held of each author.
     var have: [String: Int]?
+    /// For a chunk: the file, the chunk's index, and (in the answer) its content, base64.
+    var file: String?
+    var chunk: Int?
+    var content: String?
 
-    init(space: String, agreement: SignedJITAgreement? = nil, signatures: [String: String]? = nil, contributions: [SignedJITContribution]? = nil, have: [String: Int]? = nil) {
+    init(space: String, agreement: SignedJITAgreement? = nil, signatures: [String: String]? = nil, contributions: [SignedJITContribution]? = nil, have: [String: Int]? = nil,
+         file: String? = nil, chunk: Int? = nil) {
         self.space = space
         self.agreement = agreement
         self.signatures = signatures
         self.contributions = contributions
         self.have = have
+        self.file = file
+        self.chunk = chunk
     }
 }

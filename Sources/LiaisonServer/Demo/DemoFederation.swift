@@ -3,6 +3,7 @@ package import LiaisonCore
 package import LiaisonCrypto
 package import LiaisonMatching
 import LiaisonSafeguards
+import NIOCore
 package import LiaisonStore
 package import Logging
 package import ServiceLifecycle
@@ -258,6 +259,16 @@ package struct DemoFederation: Sendable {
             try await NodeServices.with(dataDirectory: directory, databaseURL: nil) { node in
                 try await node.jits.takeSignatures(agreement.signatures, space: id, from: "XA-POL")
                 for input in contributions[index] { _ = try await node.jits.contribute(id, input, principal: principal(index == 2 ? .judicialAuthority : .investigator), send: false) }
+                if index == 0 {
+                    // A shared file: the other nodes fetch its chunks at their first catch-up, and each download enters the ledger.
+                    let log = "date,time,plate,direction,crossing\n2026-11-03,03:10,XA-123-BC,into XB,E19\n2026-11-11,03:12,XA-123-BC,into XB,E19\n2026-11-19,03:07,XA-123-BC,into XB,E19\n"
+                    let body = AsyncStream<ByteBuffer> { continuation in
+                        continuation.yield(ByteBuffer(string: log))
+                        continuation.finish()
+                    }
+                    _ = try await node.jits.upload(id, name: "e19-crossings.csv", mediaType: "text/csv", title: "Night crossings of the grey van at E19", text: nil,
+                                                   declaredLength: nil, body: body, principal: principal(.investigator))
+                }
             }
         }
     }

@@ -40,6 +40,9 @@ public struct NodeConfiguration: Sendable {
     public var anomalyScanInterval: Duration = .seconds(3600)
     /// How often each JIT space catches up from the other members.
     public var jitCatchUpInterval: Duration = .seconds(300)
+    /// The largest file a member may upload to a JIT space, and the file content one space may hold.
+    public var jitMaximumFileBytes = 1 << 30
+    public var jitMaximumSpaceBytes = 20 << 30
     /// Hit/no-hit queries (or blinded identifiers) each partner may send per minute.
     public var hitQueriesPerMinute = 600
     /// The staff listener's TLS certificate chain and private key (PEM files): with both set, the

@@ -121,7 +121,7 @@ package struct NodeServices: Sendable {
         )
         jits = JITService(
             ownAgencyCode: agency, keys: node.keys, federation: federation, clients: partnerClients, store: JITStore(database: database), alerts: witnessStore,
-            trail: trail, clock: clock, logger: logger
+            trail: trail, clock: clock, logger: logger, maximumFileBytes: configuration.jitMaximumFileBytes, maximumSpaceBytes: configuration.jitMaximumSpaceBytes
         )
         witness = Witness(ownAgencyCode: agency, signingKey: node.keys.signing, federation: federation, store: witnessStore, clock: clock)
         federationAdministration = FederationAdministration(store: federation, ownAgencyCode: agency, clock: clock)

@@ -184,6 +184,11 @@ struct CasePages {
 
     /// A date as the pages show days (YYYY-MM-DD, UTC).
     static func day(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle().year().month().day()) }
+    /// The time of day in UTC, to the minute ("14:05 UTC").
+    static func time(_ date: Date) -> String {
+        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: date)
+        return String(format: "%02d:%02d UTC", parts.hour ?? 0, parts.minute ?? 0)
+    }
 
     /// The page of a linked record.
     static func link(_ subject: String) -> String? {

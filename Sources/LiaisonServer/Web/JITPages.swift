@@ -69,6 +69,10 @@ struct JITPages {
         var convictions: String?
         var victims: String?
         var seizures: String?
+        /// For an extension: the new last day and the reason; for a consent, the extension.
+        var until: String?
+        var reason: String?
+        var refersTo: String?
 
         /// A count typed in a form field (empty: 0).
         static func count(_ text: String?, _ field: String) throws -> Int {
@@ -108,12 +112,21 @@ struct JITPages {
                                    seizures: seizures ?? "")
                 if title.allSatisfy(\.isWhitespace) { title = "Evaluation" }
             }
-            return JITContributionInput(kind: kind, title: title, text: text, entity: entity, task: task, evaluation: evaluation, supersedes: nil)
+            var period: JITAgreement.Extension?
+            if kind == "extension" {
+                guard let day = CalendarDay.end(of: until ?? "") else { throw LiaisonError(.invalidInput, "New last day: choose the day the extended period ends.") }
+                period = .init(until: day, reason: reason ?? "")
+                if title.allSatisfy(\.isWhitespace) { title = "Extension to \(until ?? "")" }
+            }
+            if kind == "consent", title.allSatisfy(\.isWhitespace) { title = "Consent to the extension" }
+            return JITContributionInput(kind: kind, title: title, text: text, entity: entity, task: task, evaluation: evaluation, newPeriod: period,
+                                        refersTo: kind == "consent" ? refersTo : nil)
         }
 
         var values: [String: Any] {
             ["title": title ?? "", "text": text ?? "", "taskOwner": taskOwner ?? "", "taskDue": taskDue ?? "", "kind": kind ?? "note", "entityName": entityName ?? "",
-             "worked": worked ?? "", "obstacles": obstacles ?? "", "arrests": arrests ?? "", "convictions": convictions ?? "", "victims": victims ?? "", "seizures": seizures ?? ""]
+             "worked": worked ?? "", "obstacles": obstacles ?? "", "arrests": arrests ?? "", "convictions": convictions ?? "", "victims": victims ?? "", "seizures": seizures ?? "",
+             "until": until ?? "", "reason": reason ?? ""]
         }
     }
 
@@ -146,6 +159,28 @@ struct JITPages {
             } catch let error as LiaisonError where error.code.kind != .notFound {
                 return try await show(request: request, context: context, id: id, form: form.values, error: error.message, status: error.status)
             }
+        }
+        // A file from the browser, streamed: the form's fields (the CSRF token first) come before the file.
+        routes.on(.post, "/jits/:id/files", access: .caseHandlers, surface: .web) { request, context in
+            let id = try context.parameters.require("id")
+            let contentType = request.headers[.contentType] ?? ""
+            guard contentType.lowercased().hasPrefix("multipart/form-data") else { throw LiaisonError(.unsupportedMediaType, "Send the upload as multipart/form-data.") }
+            guard let boundary = FormReader.boundary(ofContentType: contentType) else {
+                throw LiaisonError(.invalidForm, "The upload's boundary is missing or not 1 to 70 of the characters RFC 2046 allows.")
+            }
+            do {
+                let upload = try await StreamingUpload(request.body, boundary: boundary)
+                try forms.checkCSRF(upload.fields["csrf"], context: context)
+                let title = upload.fields["title"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+                _ = try await service.upload(id, name: upload.fileName, mediaType: upload.mediaType, title: title, text: nil, declaredLength: nil,
+                                             body: upload.content, principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/jits/\(id)?uploaded=1#files"])
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code != .csrf {
+                return try await show(request: request, context: context, id: id, error: error.message, status: error.status)
+            }
+        }
+        routes.on(.get, "/jits/:id/dossier/:entity", access: .caseHandlers, surface: .web, audited: .jitRead) { request, context in
+            try await dossier(request: request, context: context, id: try context.parameters.require("id"), entity: try context.parameters.require("entity"))
         }
         routes.on(.post, "/jits/:id/signature", access: .judicialDeciders, surface: .web) { request, context in
             let form = try await forms.read(SignForm.self, from: request)
@@ -188,7 +223,7 @@ struct JITPages {
         var values: [String: Any] = [
             "hasGraph": !analysis.nodes.isEmpty, "graphCaption": caption, "graphSVG": Self.svg(view, names: names),
             "graphEntities": view.entities.map { node -> [String: Any] in
-                ["name": node.name, "schema": node.schema, "by": node.contributedBy.joined(separator: ", "), "shared": node.contributedBy.count > 1,
+                ["id": node.id, "name": node.name, "schema": node.schema, "by": node.contributedBy.joined(separator: ", "), "shared": node.contributedBy.count > 1,
                  "distance": node.distance.map(String.init) ?? ""]
             },
             "graphLinks": view.links.map { ["schema": $0.schema, "from": names[$0.from] ?? $0.from, "to": names[$0.to] ?? $0.to] },
@@ -234,6 +269,38 @@ struct JITPages {
     /// A drawing coordinate, in whole pixels.
     static func coordinate(_ value: Double) -> String { String(format: "%.0f", value) }
 
+    /// A file size for people: bytes, KB, MB or GB.
+    static func size(_ bytes: Int) -> String {
+        switch bytes {
+        case ..<1024: "\(bytes) B"
+        case ..<(1 << 20): String(format: "%.1f KB", Double(bytes) / 1024)
+        case ..<(1 << 30): String(format: "%.1f MB", Double(bytes) / Double(1 << 20))
+        default: String(format: "%.2f GB", Double(bytes) / Double(1 << 30))
+        }
+    }
+
+    /// A dossier on one entity, as a document to read, print or file.
+    private func dossier(request: Request, context: LiaisonRequestContext, id: String, entity: String) async throws -> Response {
+        let strings = text(request)
+        let dossier = try await service.dossier(id, entity: entity, principal: context.principal)
+        func mention(_ item: JITDossier.Mention) -> [String: Any] {
+            ["kind": strings["jit_kind_\(item.kind)"] ?? item.kind, "title": item.title, "text": item.text, "hasText": !item.text.isEmpty, "author": item.author,
+             "by": item.by, "day": CasePages.day(item.at), "when": item.at.formatted(.iso8601)]
+        }
+        let values: [String: Any] = [
+            "id": id, "spaceID": id, "entityID": dossier.entity.id, "team": dossier.team, "name": dossier.entity.name, "schema": dossier.entity.schema,
+            "contributedBy": dossier.entity.contributedBy.joined(separator: ", "),
+            "properties": dossier.properties.sorted { $0.key < $1.key }.map { ["property": $0.key, "values": $0.value.joined(separator: "; ")] },
+            "contributions": dossier.contributions.map(mention), "mentions": dossier.mentions.map(mention), "hasMentions": !dossier.mentions.isEmpty,
+            "relations": dossier.relations.map { ["schema": $0.schema, "outgoing": $0.direction == "outgoing", "other": $0.other, "otherName": $0.otherName, "by": $0.contributedBy.joined(separator: ", ")] },
+            "hasRelations": !dossier.relations.isEmpty,
+            "neighbours": dossier.neighbours.map { ["id": $0.id, "name": $0.name, "schema": $0.schema, "by": $0.contributedBy.joined(separator: ", ")] },
+            "hasNeighbours": !dossier.neighbours.isEmpty,
+            "generated": "\(CasePages.day(dossier.generatedAt)) \(CasePages.time(dossier.generatedAt))", "generatedBy": dossier.generatedBy,
+        ]
+        return renderer.page("jit-dossier", title: { "\($0["jit_dossier_title"] ?? "Dossier"): \(dossier.entity.name)" }, request: request, context: context, status: .ok, values: values)
+    }
+
     private func text(_ request: Request) -> [String: String] {
         renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
     }
@@ -263,7 +330,7 @@ struct JITPages {
         let agreement = space.agreement
         let deciders = AccessRule.judicialDeciders.admittedRoles.contains(context.principal?.role ?? .oversight)
         var values: [String: Any] = [
-            "id": id, "name": agreement.name, "purpose": agreement.purpose, "statusText": strings["jit_status_\(space.status.rawValue)"] ?? space.status.rawValue,
+            "id": id, "spaceID": id, "name": agreement.name, "purpose": agreement.purpose, "statusText": strings["jit_status_\(space.status.rawValue)"] ?? space.status.rawValue,
             "active": space.status == .active, "digest": space.digest,
             "parties": agreement.parties.map { party -> [String: Any] in
                 ["agency": party.agency, "leader": party.leader, "signed": space.signedBy.contains(party.agency)]
@@ -291,6 +358,31 @@ struct JITPages {
             "hasContributions": !space.contributions.isEmpty,
             "tasksDue": space.tasksDue.map { ["due": CasePages.day($0.due), "title": $0.title, "owner": $0.owner, "agency": $0.agency, "overdue": $0.overdue] },
             "hasTasksDue": !space.tasksDue.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
+            "uploaded": request.uri.queryParameters.get("uploaded") != nil,
+            "files": space.files.map { file -> [String: Any] in
+                ["contribution": file.contribution, "name": file.name, "title": file.title, "size": Self.size(file.size), "author": file.author, "by": file.uploadedBy,
+                 "day": CasePages.day(file.uploadedAt), "when": file.uploadedAt.formatted(.iso8601), "sha256": file.sha256, "shortSHA": String(file.sha256.prefix(12)),
+                 "complete": file.chunksHeld == file.chunks,
+                 "returned": space.disposition?.disposition == JITAgreement.Disposition.returnToContributors.rawValue && file.author != service.ownAgencyCode,
+                 "held": "\(file.chunksHeld)/\(file.chunks)"]
+            },
+            "hasFiles": !space.files.isEmpty,
+            "uploadHint": (strings["jit_upload_hint"] ?? "Up to {limit}.").replacingOccurrences(of: "{limit}", with: JITService.megabytes(service.maximumFileBytes)),
+            "showsLedger": space.ledger != nil,
+            "ledger": (space.ledger ?? []).reversed().map { entry -> [String: Any] in
+                ["when": entry.at.formatted(.iso8601), "day": CasePages.day(entry.at), "time": CasePages.time(entry.at),
+                 "action": strings["jit_ledger_action_\(entry.action.rawValue)"] ?? entry.action.rawValue, "agency": entry.agency, "user": entry.user,
+                 "name": entry.name, "sha256": entry.sha256, "shortSHA": String(entry.sha256.prefix(12))]
+            },
+            "hasLedger": !(space.ledger ?? []).isEmpty,
+            "extends": deciders && (space.status == .active || space.status == .pending),
+            "pendingExtensions": space.pendingExtensions.map { item -> [String: Any] in
+                ["contribution": item.contribution, "proposedBy": item.proposedBy, "until": CasePages.day(item.until), "reason": item.reason,
+                 "awaiting": item.awaiting.joined(separator: ", "),
+                 "consents": deciders && item.awaiting.contains(service.ownAgencyCode) && (space.status == .active || space.status == .pending)]
+            },
+            "hasPendingExtensions": !space.pendingExtensions.isEmpty,
+            "dispositionApplied": space.disposition.map { CasePages.day($0.appliedAt) } ?? "",
             "signedNow": request.uri.queryParameters.get("signed") != nil,
             "kinds": ["note", "entity", "link", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
             "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
