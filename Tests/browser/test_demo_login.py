@@ -672,3 +672,86 @@ def test_joint_team_in_the_browser(demo, browser):
         browser.save_screenshot(str(OUTPUT / "jit-space-phone.png"))
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_jit_files_ledger_extension_and_dossier(demo, browser, tmp_path):
+    """The customs investigator downloads the file XA-POL shared (its node fetched the chunks) and
+    shares one through the page's upload form; the police supervisor sees both downloads and the
+    upload in the ledger, proposes an extension that waits for the other parties, and opens a
+    dossier on an entity — at desktop and phone width."""
+    _, credentials = demo
+    url_b, password_b = credentials[("XB-CUS", "investigator")]
+    sign_in(browser, url_b, "investigator", password_b)
+    browser.get(url_b.replace("/login", "/jits"))
+    browser.find_element(By.LINK_TEXT, "JIT Northern Tobacco").click()
+    space_b = browser.current_url
+    deadline = time.time() + 40
+    while time.time() < deadline and not browser.find_elements(By.LINK_TEXT, "e19-crossings.csv"):
+        time.sleep(1)
+        browser.refresh()
+    link = browser.find_element(By.LINK_TEXT, "e19-crossings.csv")
+    seeded = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done, e => done('error ' + e));",
+        link.get_attribute("href"))
+    assert seeded.startswith("date,time,plate,direction,crossing") and "XA-123-BC" in seeded, seeded
+
+    # Share a file through the form; the title and the file survive the round trip.
+    shared = tmp_path / "inspection-report.txt"
+    shared.write_text("Inspection of XA-123-BC at E19: 40 cartons, no excise stamps.\n" * 2000)
+    browser.find_element(By.ID, "upload-title").send_keys("Inspection report E19")
+    browser.find_element(By.ID, "upload-file").send_keys(str(shared))
+    browser.find_element(By.ID, "upload-submit").click()
+    across_navigation(browser, lambda b: "inspection-report.txt" in b.find_element(By.ID, "jit-files").text)
+    assert "Inspection report E19" in browser.find_element(By.ID, "jit-files").text
+    assert not browser.find_elements(By.ID, "jit-ledger"), "an investigator does not see the ledger"
+    browser.save_screenshot(str(OUTPUT / "jit-files.png"))
+
+    # The police supervisor: the ledger on XA-POL's node lists XB-CUS's download and upload.
+    url_a, password_a = credentials[("XA-POL", "supervisor")]
+    sign_in(browser, url_a, "supervisor", password_a)
+    browser.get(url_a.replace("/login", "/jits"))
+    browser.find_element(By.LINK_TEXT, "JIT Northern Tobacco").click()
+    space_a = browser.current_url
+    deadline = time.time() + 40
+    while time.time() < deadline and "inspection-report.txt" not in browser.find_element(By.ID, "jit-ledger").text:
+        time.sleep(1)
+        browser.refresh()
+    ledger = browser.find_element(By.ID, "jit-ledger").text
+    assert "download" in ledger and "investigator (XB-CUS)" in ledger and "e19-crossings.csv" in ledger, ledger
+    assert "upload" in ledger and "inspection-report.txt" in ledger, ledger
+
+    # An extension waits for the other parties' consent; the typed reason is kept on an error.
+    browser.find_element(By.ID, "extension-reason").send_keys("The financial analysis needs three more months.")
+    browser.execute_script("document.getElementById('extension-until').value = '2026-01-31';")
+    browser.find_element(By.ID, "extension-submit").click()
+    across_navigation(browser, lambda b: "ends after the current end" in b.find_element(By.ID, "form-error").text)
+    assert browser.find_element(By.ID, "extension-reason").get_attribute("value").startswith("The financial analysis")
+    assert browser.find_element(By.ID, "extension-until").get_attribute("value") == "2026-01-31"
+    browser.execute_script("document.getElementById('extension-until').value = '2028-06-30';")
+    browser.find_element(By.ID, "extension-submit").click()
+    across_navigation(browser, lambda b: "XB-CUS, XC-PRO" in b.find_element(By.ID, "jit-extensions").text)
+    assert "2028-06-30" in browser.find_element(By.ID, "jit-extensions").text
+
+    # A dossier on an entity of the shared graph.
+    Select(browser.find_element(By.ID, "contribution-kind")).select_by_value("entity")
+    Select(browser.find_element(By.ID, "contribution-entity-schema")).select_by_visible_text("Company")
+    browser.find_element(By.ID, "contribution-entity-name").send_keys("Borvia Transit Ltd")
+    browser.find_element(By.ID, "contribute-submit").click()
+    across_navigation(browser, lambda b: "Borvia Transit Ltd" in b.find_element(By.ID, "graph-entities").text)
+    browser.find_element(By.ID, "contribution-title").send_keys("Borvia Transit Ltd pays the drivers")
+    browser.find_element(By.ID, "contribute-submit").click()
+    across_navigation(browser, lambda b: "pays the drivers" in b.find_element(By.ID, "jit-contributions").text)
+    entry = [item for item in browser.find_elements(By.CSS_SELECTOR, "#graph-entities li") if "Borvia Transit Ltd" in item.text][0]
+    entry.find_element(By.CLASS_NAME, "dossier-link").click()
+    across_navigation(browser, lambda b: "Borvia Transit Ltd" in b.find_element(By.ID, "dossier-name").text)
+    assert "pays the drivers" in browser.find_element(By.ID, "dossier-mentions").text
+    dossier_url = browser.current_url
+    browser.save_screenshot(str(OUTPUT / "jit-dossier.png"))
+    browser.set_window_size(390, 844)
+    try:
+        for url, shot in [(space_a + "#ledger", "jit-ledger-phone.png"), (dossier_url, "jit-dossier-phone.png")]:
+            browser.get(url)
+            assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{url} scrolls sideways on a phone"
+            browser.save_screenshot(str(OUTPUT / shot))
+    finally:
+        browser.set_window_size(1280, 1000)

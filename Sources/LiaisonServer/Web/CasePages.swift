@@ -184,6 +184,9 @@ struct CasePages {
 
     /// A date as the pages show days (YYYY-MM-DD, UTC).
     static func day(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle().year().month().day()) }
+    /// The last day a period ending (exclusively) at `end` includes: "until 2027-06-30" is stored
+    /// as the start of 1 July (``CalendarDay/end(of:)``) and shown as 2027-06-30.
+    static func lastDay(_ end: Date) -> String { day(end.addingTimeInterval(-1)) }
     /// The time of day in UTC, to the minute ("14:05 UTC").
     static func time(_ date: Date) -> String {
         let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: date)

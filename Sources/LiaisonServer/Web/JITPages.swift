@@ -312,7 +312,7 @@ struct JITPages {
             "spaces": spaces.map { space -> [String: Any] in
                 ["id": space.id, "name": space.agreement.name, "parties": space.agreement.agencies.joined(separator: ", "),
                  "status": strings["jit_status_\(space.status.rawValue)"] ?? space.status.rawValue,
-                 "period": "\(CasePages.day(space.agreement.validFrom)) – \(CasePages.day(space.agreement.endsAt))"]
+                 "period": "\(CasePages.day(space.agreement.validFrom)) – \(CasePages.lastDay(space.agreement.endsAt))"]
             },
             "hasSpaces": !spaces.isEmpty,
             "proposes": AccessRule.judicialDeciders.admittedRoles.contains(context.principal?.role ?? .oversight),
@@ -336,7 +336,7 @@ struct JITPages {
                 ["agency": party.agency, "leader": party.leader, "signed": space.signedBy.contains(party.agency)]
             },
             "states": agreement.statesOfOperation.joined(separator: ", "),
-            "period": "\(CasePages.day(agreement.validFrom)) – \(CasePages.day(agreement.endsAt))",
+            "period": "\(CasePages.day(agreement.validFrom)) – \(CasePages.lastDay(agreement.endsAt))",
             "members": agreement.members.map { "\($0.name) (\($0.agency)\($0.seconded ? ", seconded" : ""))" }.joined(separator: "; "), "hasMembers": !agreement.members.isEmpty,
             "participants": agreement.participants.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: "; "), "hasParticipants": !agreement.participants.isEmpty,
             "plan": agreement.operationalActionPlan, "informationRules": agreement.informationRules, "evidenceRules": agreement.evidenceRules,
@@ -351,12 +351,12 @@ struct JITPages {
                     "text": contribution.text, "hasText": !contribution.text.isEmpty, "superseded": item.superseded, "sequence": contribution.sequence,
                 ]
                 if let task = contribution.task {
-                    row["task"] = "\(task.owner) (\(task.agency)) · \(task.status.rawValue)\(task.due.map { " · " + CasePages.day($0) } ?? "")"
+                    row["task"] = "\(task.owner) (\(task.agency)) · \(task.status.rawValue)\(task.due.map { " · " + CasePages.lastDay($0) } ?? "")"
                 }
                 return row
             },
             "hasContributions": !space.contributions.isEmpty,
-            "tasksDue": space.tasksDue.map { ["due": CasePages.day($0.due), "title": $0.title, "owner": $0.owner, "agency": $0.agency, "overdue": $0.overdue] },
+            "tasksDue": space.tasksDue.map { ["due": CasePages.lastDay($0.due), "title": $0.title, "owner": $0.owner, "agency": $0.agency, "overdue": $0.overdue] },
             "hasTasksDue": !space.tasksDue.isEmpty, "added": request.uri.queryParameters.get("added") != nil,
             "uploaded": request.uri.queryParameters.get("uploaded") != nil,
             "files": space.files.map { file -> [String: Any] in
@@ -377,7 +377,7 @@ struct JITPages {
             "hasLedger": !(space.ledger ?? []).isEmpty,
             "extends": deciders && (space.status == .active || space.status == .pending),
             "pendingExtensions": space.pendingExtensions.map { item -> [String: Any] in
-                ["contribution": item.contribution, "proposedBy": item.proposedBy, "until": CasePages.day(item.until), "reason": item.reason,
+                ["contribution": item.contribution, "proposedBy": item.proposedBy, "until": CasePages.lastDay(item.until), "reason": item.reason,
                  "awaiting": item.awaiting.joined(separator: ", "),
                  "consents": deciders && item.awaiting.contains(service.ownAgencyCode) && (space.status == .active || space.status == .pending)]
             },
