@@ -108,7 +108,7 @@ public func buildApplication(
     // The web pages.
     WebController(
         renderer: renderer, authenticator: authenticator, users: services.users, federation: services.federation, configuration: configuration,
-        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies
+        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies, jits: services.jits
     ).register(on: routes)
     MessagePages(renderer: renderer, service: services.messageService, messages: services.messages, federation: services.federation, forms: forms, configuration: configuration)
         .register(on: routes)

@@ -8,7 +8,7 @@ struct JITsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jits",
         abstract: "Joint investigation teams on a running node: propose, sign, list, show, contribute, share files, read the ledger, extend, catch up.",
-        subcommands: [Propose.self, Sign.self, List.self, Show.self, Contribute.self, Upload.self, Download.self, Ledger.self, Extend.self, Consent.self, Dossier.self, Sync.self]
+        subcommands: [Propose.self, Sign.self, List.self, Show.self, Reminders.self, Contribute.self, Upload.self, Download.self, Ledger.self, Extend.self, Consent.self, Dossier.self, Sync.self]
     )
 
     struct Propose: AsyncParsableCommand {
@@ -214,6 +214,21 @@ struct JITsCommand: AsyncParsableCommand {
                     try await node.call("/api/v1/jits/\(try CasesCommand.segment(id))/entities/\(try CasesCommand.segment(entity))/dossier\(ftm ? "?format=ftm" : "")")
                 }
                 print(ftm ? String(decoding: reply, as: UTF8.self) : try CasesCommand.pretty(reply), terminator: ftm ? "" : "\n")
+            }
+        }
+    }
+
+    struct Reminders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What the JIT spaces ask of this agency now: agreements and extensions to sign, tasks due within a week or overdue, evaluations to answer.")
+        @OptionGroup var api: NodeAPIOptions
+
+        func run() async throws {
+            try await reportingOperatorErrors {
+                let reply = try await api.withNode { node in try await node.call("/api/v1/jits/reminders") }
+                for item in (try JSONSerialization.jsonObject(with: reply) as? [[String: Any]]) ?? [] {
+                    let overdue = item["overdue"] as? Bool == true ? "OVERDUE" : ""
+                    print([item["due"] as? String ?? "", overdue, item["kind"] as? String ?? "", item["team"] as? String ?? "", item["title"] as? String ?? "", item["space"] as? String ?? ""].joined(separator: "\t"))
+                }
             }
         }
     }

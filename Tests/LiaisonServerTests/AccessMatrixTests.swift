@@ -153,6 +153,7 @@ struct AccessMatrixTests {
         "GET /jits/:id/dossier/:entity": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "POST /api/v1/jits/:id/files": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits/:id/files/:file": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
+        "GET /api/v1/jits/reminders": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits/:id/ledger": .only(.supervisor, .judicialAuthority, .oversight, .dataProtectionOfficer),
         "GET /api/v1/jits/:id/entities/:entity/dossier": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/jits/:id/evaluation": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),

@@ -104,6 +104,10 @@ struct JITTests {
             var views = try await digests()
             #expect(Set(views).count == 1, "\(views)")
             #expect((try await federation.call(2, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 25)
+            // The task is a reminder for the agency that owns it, on its dashboard and through the API.
+            let reminded = try await federation.call(1, "/api/v1/jits/reminders")
+            #expect(reminded.array.map { $0["kind"] as? String } == ["task"] && reminded.array.first?["overdue"] as? Bool == false, "\(reminded.text)")
+            #expect(try await federation.call(0, "/api/v1/jits/reminders").array.isEmpty)
             // The task is a reminder on every member's view, overdue once its date has passed.
             let reminders = try #require(try await federation.call(0, "/api/v1/jits/\(id)").json["tasksDue"] as? [[String: Any]])
             #expect(reminders.count == 1 && reminders[0]["owner"] as? String == "Insp. Dana Vos" && reminders[0]["overdue"] as? Bool == false)
@@ -327,6 +331,11 @@ struct JITTests {
             let extensionID = try #require(proposal.json["id"] as? String)
             let pending = try await federation.call(0, "/api/v1/jits/\(id)", token: leaders[0])
             #expect((pending.json["pendingExtensions"] as? [[String: Any]])?.first?["awaiting"] as? [String] == ["XA-POL", "XC-PRO"], "\(pending.text)")
+            // The leaders still to consent find it among their reminders (the dashboard and the API); an investigator does not.
+            let reminders = try await federation.call(0, "/api/v1/jits/reminders", token: leaders[0])
+            #expect(reminders.array.contains { $0["kind"] as? String == "consent" && $0["space"] as? String == id }, "\(reminders.text)")
+            #expect(!(try await federation.call(0, "/api/v1/jits/reminders")).array.contains { $0["kind"] as? String == "consent" })
+            #expect(!(try await federation.call(1, "/api/v1/jits/reminders", token: leaders[1])).array.contains { $0["kind"] as? String == "consent" })
             for index in [0, 2] {
                 let consent = try await federation.call(index, "/api/v1/jits/\(id)/contributions", method: .POST,
                                                         body: #"{"kind":"consent","title":"Agreed","refersTo":"\#(extensionID)"}"#, token: leaders[index])

@@ -755,3 +755,12 @@ def test_jit_files_ledger_extension_and_dossier(demo, browser, tmp_path):
             browser.save_screenshot(str(OUTPUT / shot))
     finally:
         browser.set_window_size(1280, 1000)
+
+    # The customs supervisor's dashboard asks for the consent, with a link to the space.
+    url_bs, password_bs = credentials[("XB-CUS", "supervisor")]
+    sign_in(browser, url_bs, "supervisor", password_bs)
+    across_navigation(browser, lambda b: "extension to consent to" in b.find_element(By.ID, "work").text)
+    browser.find_element(By.CSS_SELECTOR, "#work a").click()
+    across_navigation(browser, lambda b: "XB-CUS" in b.find_element(By.ID, "jit-extensions").text)
+    browser.find_element(By.CLASS_NAME, "consent-extension").click()
+    across_navigation(browser, lambda b: "awaiting XC-PRO" in b.find_element(By.ID, "jit-extensions").text)

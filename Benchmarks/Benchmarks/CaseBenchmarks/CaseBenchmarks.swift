@@ -42,6 +42,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     replicationBenchmarks()
+    fileBenchmarks()
 }
 
 /// One node with one case and 10,000 history entries under it, started once for all benchmarks.

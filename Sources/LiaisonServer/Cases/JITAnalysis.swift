@@ -210,3 +210,14 @@ struct JITDossier: Encodable, Sendable {
         followTheMoney = try analysis.followTheMoney(only: Set([id] + relations.map(\.other) + links))
     }
 }
+
+/// Something a JIT space asks of this node's people.
+struct JITReminder: Encodable, Sendable {
+    enum Kind: String, Encodable, Sendable { case signature, consent, task, evaluation }
+    var kind: Kind
+    var space: String
+    var team: String
+    var title: String
+    var due: Date
+    var overdue: Bool
+}

@@ -18,6 +18,9 @@ struct JITController {
             let body = try await JSONBody.decode(JITProposal.self, from: request, limit: configuration.maxBodyBytes)
             return try JSONBody.response(try await service.propose(body, principal: context.principal), status: .created)
         }
+        routes.on(.get, "/api/v1/jits/reminders", access: .caseHandlers, surface: .api) { _, context in
+            try JSONBody.response(try await service.reminders(principal: context.principal))
+        }
         routes.on(.get, "/api/v1/jits/:id", access: .caseHandlers, surface: .api, audited: .jitRead) { _, context in
             try JSONBody.response(try await service.view(try context.parameters.require("id"), principal: context.principal))
         }

@@ -218,6 +218,39 @@ extension JITService {
         Data(base64Encoded: stored.document).flatMap { try? JSON.decoder.decode(JITContribution.self, from: $0) }
     }
 
+    // MARK: Reminders
+
+    /// What the JIT spaces ask of this node's people now: agreements and extensions awaiting this
+    /// agency's leader, open tasks of this agency due within a week or overdue, evaluations to
+    /// answer after the end. Shown on the dashboard and by `GET /api/v1/jits/reminders`.
+    func reminders(principal: Principal?, within horizon: TimeInterval = 7 * 86_400) async throws -> [JITReminder] {
+        let now = clock.now()
+        let leader = AccessRule.judicialDeciders.admittedRoles.contains(principal?.role ?? .oversight)
+        var reminders: [JITReminder] = []
+        for space in try await store.spaces() {
+            let view = try await view(space.id, principal: principal)
+            let name = view.agreement.name
+            if leader, view.status == .proposed, view.awaiting.contains(ownAgencyCode) {
+                reminders.append(.init(kind: .signature, space: view.id, team: name, title: "Sign the JIT agreement", due: view.agreement.validFrom, overdue: false))
+            }
+            if leader {
+                for pending in view.pendingExtensions where pending.awaiting.contains(ownAgencyCode) && view.status != .closed {
+                    reminders.append(.init(kind: .consent, space: view.id, team: name, title: "Consent to extending the period to \(pending.until.formatted(.iso8601))",
+                                           due: view.agreement.endsAt, overdue: false))
+                }
+                let answered = view.contributions.contains { $0.contribution.kind == .evaluation && $0.contribution.author == ownAgencyCode }
+                if view.status == .closed, !answered, view.agreement.accepts(.evaluation, at: now) {
+                    reminders.append(.init(kind: .evaluation, space: view.id, team: name, title: "Answer the JIT evaluation for \(ownAgencyCode)",
+                                           due: view.agreement.endsAt.addingTimeInterval(JITAgreement.evaluationPeriod), overdue: false))
+                }
+            }
+            for task in view.tasksDue where task.agency == ownAgencyCode && task.due.timeIntervalSince(now) <= horizon && view.status == .active {
+                reminders.append(.init(kind: .task, space: view.id, team: name, title: "\(task.title) (\(task.owner))", due: task.due, overdue: task.overdue))
+            }
+        }
+        return reminders.sorted { ($0.overdue ? 0 : 1, $0.due) < ($1.overdue ? 0 : 1, $1.due) }
+    }
+
     // MARK: Dossier
 
     /// A dossier on one entity of the space's shared graph.

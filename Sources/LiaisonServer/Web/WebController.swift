@@ -15,6 +15,8 @@ struct WebController {
     let configuration: NodeConfiguration
     let stylesheet: ByteBuffer
     let cookies: CookieNames
+    /// The JIT spaces, for the reminders on the dashboard.
+    var jits: JITService?
 
     struct LoginForm: Decodable {
         var username: String?
@@ -120,6 +122,15 @@ struct WebController {
             ]
         }
         if !agreements.isEmpty { values["agreements"] = ["list": agreements] }
+        if let jits, AccessRule.caseHandlers.admittedRoles.contains(principal.role) {
+            let reminders = try await jits.reminders(principal: principal)
+            if !reminders.isEmpty {
+                values["work"] = ["items": reminders.map { reminder -> [String: Any] in
+                    ["text": "\(reminder.team): \(reminder.title)", "href": "/jits/\(reminder.space)", "due": CasePages.lastDay(reminder.due), "overdue": reminder.overdue,
+                     "kind": text["jit_reminder_\(reminder.kind.rawValue)"] ?? reminder.kind.rawValue]
+                }]
+            }
+        }
         if principal.role == .administrator {
             let list = try await users.list().map { user -> [String: String] in
                 ["username": user.username, "role": user.role.rawValue, "createdAt": user.createdAt.formatted(.iso8601)]
