@@ -48,7 +48,7 @@ struct JITTests {
         }
     }
 
-    @Test("three nodes form a JIT, contribute concurrently and converge; a member that missed contributions catches up; a non-member and a forgery are refused; the end date closes the space", arguments: Backend.available)
+    @Test("three nodes form a JIT, contribute concurrently and converge; a member that missed contributions catches up, and one cut off while all contribute converges once back; a non-member and a forgery are refused; the end date closes the space", arguments: Backend.available)
     func jointTeam(backend: Backend) async throws {
         try await LiveFederation.run(codes: ["XA-POL", "XB-CUS", "XC-PRO", "XD-OUT"], backend: backend) { federation in
             let now = federation.nodes[0].clock.now()
@@ -120,6 +120,41 @@ struct JITTests {
             #expect(caughtUp.status == 200 && caughtUp.json["arrived"] as? Int == 8, "\(caughtUp.text)")
             views = try await digests()
             #expect(Set(views).count == 1)
+
+            // XC-PRO is cut off (its partners' addresses lead nowhere, and it reaches none of them)
+            // while all three contribute; once it is back, catching up makes the three equal again.
+            let repoint = { (node: Int, others: [Int], reachable: Bool) async throws in
+                let store = FederationStore(database: live.nodes[node].app.database)
+                for other in others {
+                    var identity = live.nodes[other].app.identity
+                    identity.endpoint = reachable ? "https://127.0.0.1:\(live.ports[other].federation)" : "https://127.0.0.1:1"
+                    try await store.removePartner(identity.agencyCode)
+                    try await store.addPartner(identity, by: "test", at: live.nodes[node].clock.now())
+                }
+            }
+            try await repoint(0, [2], false)
+            try await repoint(1, [2], false)
+            try await repoint(2, [0, 1], false)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<3 {
+                    for number in 0..<3 {
+                        group.addTask {
+                            let reply = try await live.call(index, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"note","title":"During the partition \#(number) at \#(index)"}"#)
+                            #expect(reply.status == 201, "\(reply.text)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let apart = try await digests()
+            #expect(apart[0] == apart[1] && apart[2] != apart[0])
+            try await repoint(0, [2], true)
+            try await repoint(1, [2], true)
+            try await repoint(2, [0, 1], true)
+            for index in [2, 0, 1] { #expect(try await federation.call(index, "/api/v1/jits/sync", method: .POST).status == 200) }
+            views = try await digests()
+            #expect(Set(views).count == 1, "\(views)")
+            #expect((try await federation.call(0, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 34)
 
             // A fourth node, not a party, is refused and logged.
             let outsider = try await Self.send(federation, from: 3, to: 0, kind: "jit-sync", wire: JITWire(space: id, have: [:]))
