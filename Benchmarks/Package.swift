@@ -89,6 +89,15 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "JudicialBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LiaisonCore", package: "Liaison"),
+            ],
+            path: "Benchmarks/JudicialBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "ScreeningBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

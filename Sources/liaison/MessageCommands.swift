@@ -74,11 +74,14 @@ final class NodeAPI: @unchecked Sendable {
     func upload(_ path: String, file: String, mediaType: String) async throws -> Data {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw LiaisonError(.invalidInput, "--file: cannot read \(file)") }
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-        let pieces = AsyncStream<ByteBuffer> { continuation in
-            while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty { continuation.yield(ByteBuffer(bytes: data)) }
-            try? handle.close()
-            continuation.finish()
-        }
+        // Read as the upload sends: one MiB in memory at a time.
+        let pieces = AsyncStream<ByteBuffer>(unfolding: {
+            guard let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        })
         var request = HTTPClientRequest(url: base + path)
         request.method = .POST
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

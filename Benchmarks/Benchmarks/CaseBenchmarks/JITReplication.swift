@@ -181,10 +181,11 @@ extension JITTrio {
 
     /// Uploads a file of `size` bytes to node `node`, streamed a MiB at a time; returns its contribution id.
     func upload(size: Int, at node: Int) async throws -> String {
-        let pieces = AsyncStream<ByteBuffer> { continuation in
-            for index in 0..<(size >> 20) { continuation.yield(ByteBuffer(bytes: Self.piece(index))) }
-            continuation.finish()
-        }
+        let next = PieceCounter()
+        let pieces = AsyncStream<ByteBuffer>(unfolding: {
+            let index = await next.take()
+            return index < size >> 20 ? ByteBuffer(bytes: Self.piece(index)) : nil
+        })
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(ports[node])/api/v1/jits/\(space)/files?name=bench.bin")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(tokens[node])")
@@ -207,4 +208,9 @@ extension JITTrio {
         for try await piece in response.body { received += piece.readableBytes }
         return received
     }
+}
+
+actor PieceCounter {
+    var value = 0
+    func take() -> Int { defer { value += 1 }; return value }
 }

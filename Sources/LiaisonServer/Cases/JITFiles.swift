@@ -6,6 +6,7 @@ import LiaisonCrypto
 import LiaisonSafeguards
 import LiaisonStore
 import Logging
+import Synchronization
 
 /// Files in a JIT space, the ledger of their uploads and downloads, extensions of the period and
 /// the disposition at its end.
@@ -132,23 +133,18 @@ extension JITService {
         }
         let input = JITContributionInput(kind: JITContribution.Kind.download.rawValue, title: "Downloaded \(manifest.name)", text: manifest.sha256, refersTo: fileContribution)
         _ = try await record(id, kind: .download, input, agreement: agreement, principal: principal, at: clock.now())
+        // Pulled one chunk at a time as the client reads, so that a slow client never makes the
+        // node hold more than a chunk.
         let store = self.store
-        let stream = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            let task = Task {
-                do {
-                    for (index, expected) in manifest.chunks.enumerated() {
-                        guard let chunk = try await store.chunk(file: manifest.id, index: index), SHA256.hash(data: chunk.content).lowercaseHex == expected else {
-                            throw LiaisonError(.integrityFailure, "Chunk \(index) of \(manifest.name) does not match its manifest.")
-                        }
-                        continuation.yield(ByteBuffer(bytes: chunk.content))
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        let next = ChunkCursor()
+        let stream = AsyncThrowingStream<ByteBuffer, any Error>(unfolding: {
+            let index = next.take()
+            guard index < manifest.chunks.count else { return nil }
+            guard let chunk = try await store.chunk(file: manifest.id, index: index), SHA256.hash(data: chunk.content).lowercaseHex == manifest.chunks[index] else {
+                throw LiaisonError(.integrityFailure, "Chunk \(index) of \(manifest.name) does not match its manifest.")
             }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+            return ByteBuffer(bytes: chunk.content)
+        })
         return (manifest, stream)
     }
 
@@ -307,4 +303,10 @@ extension JITService {
         if applied > 0 { await trail.wakeup.signal() }
         return applied
     }
+}
+
+/// The next chunk a download reads.
+final class ChunkCursor: Sendable {
+    private let position = Mutex(0)
+    func take() -> Int { position.withLock { value in defer { value += 1 }; return value } }
 }
