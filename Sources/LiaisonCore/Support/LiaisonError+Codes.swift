@@ -108,6 +108,8 @@ extension LiaisonError.Code {
     public static let caseClosed = Self("case-closed", .conflict)
     /// The user is neither on the case's team nor a supervisor.
     public static let notOnTeam = Self("not-on-team", .forbidden)
+    /// An instrument in a language the executing state does not accept (EAW Art. 8(2)).
+    public static let languageNotAccepted = Self("language-not-accepted", .unprocessable)
     /// A JIT space's disposition returned the file to the member that shared it.
     public static let returnedToContributor = Self("returned-to-contributor", .conflict)
     /// Stored content no longer matches the hash it was stored under.
