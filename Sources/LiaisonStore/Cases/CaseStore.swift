@@ -153,6 +153,18 @@ package struct CaseStore: Sendable {
     /// The history recorded under any of `references`, newest first.
     package func links(of references: [String], limit: Int = 10_000) async throws -> [CaseLinkRecord] {
         let keys = references.map(Case.key)
+        let db = try db
+        if let fast = try await SQLiteRows.map(db, """
+            SELECT case_key, at, operation, actor, subject FROM \(CaseLinkModel.schema) WHERE case_key IN (\(SQLiteRows.placeholders(keys.count)))
+            ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
+            """, keys, { row in
+                CaseLinkRecord(
+                    reference: row.string("case_key") ?? "", at: row.date("at") ?? Date(timeIntervalSince1970: 0),
+                    operation: AuditOperation(rawValue: row.string("operation") ?? "") ?? .caseChanged, actor: row.string("actor") ?? "", subject: row.string("subject")
+                )
+            }) {
+            return fast
+        }
         // Plain SQL rows: a case file reads thousands, and decoding models (by reflection) cost
         // more than the query.
         let rows = try await db.sql.select()
@@ -222,20 +234,33 @@ extension CaseStore {
         // The entities as a case file names them: four members decoded, not a whole MessageEntity.
         struct Entities: Decodable { var entities: [LinkedRecord.NamedEntity]? }
         for chunk in Self.chunks(ids["message"] ?? []) {
-            let rows = try await db.sql.select()
-                .columns("id", "box", "counterpart", "subject", "read_at")
-                .from(MessageModel.schema)
-                .where(SQLIdentifier("id"), .in, SQLGroupExpression(chunk.map { SQLBind($0) }))
-                .all()
             var found: [String: LinkedRecord] = [:]
-            for row in rows {
-                let id = try row.decode(column: "id", as: String.self)
-                let inbox = try row.decode(column: "box", as: String.self) == MessageRecord.Box.inbox.rawValue
-                let counterpart = try row.decode(column: "counterpart", as: String.self)
-                found[id] = LinkedRecord(
-                    label: "\(try row.decode(column: "subject", as: String.self)) — \(inbox ? "from" : "to") \(counterpart.replacingOccurrences(of: ",", with: ", "))",
-                    state: inbox ? (try row.decode(column: "read_at", as: Date?.self) == nil ? "unread" : "read") : nil
-                )
+            let describeMessage = { @Sendable (id: String, box: String, counterpart: String, subject: String, read: Bool) -> (String, LinkedRecord) in
+                let inbox = box == MessageRecord.Box.inbox.rawValue
+                return (id, LinkedRecord(
+                    label: "\(subject) — \(inbox ? "from" : "to") \(counterpart.replacingOccurrences(of: ",", with: ", "))",
+                    state: inbox ? (read ? "read" : "unread") : nil
+                ))
+            }
+            if let fast = try await SQLiteRows.map(db, """
+                SELECT id, box, counterpart, subject, read_at FROM \(MessageModel.schema) WHERE id IN (\(SQLiteRows.placeholders(chunk.count)))
+                """, Array(chunk), { row in
+                    describeMessage(row.string("id") ?? "", row.string("box") ?? "", row.string("counterpart") ?? "", row.string("subject") ?? "", row.date("read_at") != nil)
+                }) {
+                for (id, record) in fast { found[id] = record }
+            } else {
+                let rows = try await db.sql.select()
+                    .columns("id", "box", "counterpart", "subject", "read_at")
+                    .from(MessageModel.schema)
+                    .where(SQLIdentifier("id"), .in, SQLGroupExpression(chunk.map { SQLBind($0) }))
+                    .all()
+                for row in rows {
+                    let (id, record) = describeMessage(
+                        try row.decode(column: "id", as: String.self), try row.decode(column: "box", as: String.self), try row.decode(column: "counterpart", as: String.self),
+                        try row.decode(column: "subject", as: String.self), try row.decode(column: "read_at", as: Date?.self) != nil
+                    )
+                    found[id] = record
+                }
             }
             let known = entities.lookup(Array(found.keys))
             let missing = found.keys.filter { known[$0] == nil }
