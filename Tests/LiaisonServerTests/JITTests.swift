@@ -104,6 +104,21 @@ struct JITTests {
             var views = try await digests()
             #expect(Set(views).count == 1, "\(views)")
             #expect((try await federation.call(2, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 25)
+            // A member edits its own contribution with a new version; another member's it cannot.
+            let listed = try #require(try await federation.call(1, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])
+            let ofA = try #require(listed.compactMap { $0["contribution"] as? [String: Any] }.first { $0["author"] as? String == "XA-POL" }?["id"] as? String)
+            let taskID = try #require(listed.compactMap { $0["contribution"] as? [String: Any] }.first { $0["kind"] as? String == "task" }?["id"] as? String)
+            let foreignEdit = try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: #"{"kind":"note","title":"Rewritten","supersedes":"\#(ofA)"}"#)
+            #expect(foreignEdit.status == 400 && (foreignEdit.json["detail"] as? String ?? "").contains("supersedes"), "\(foreignEdit.text)")
+            let done = #"{"kind":"task","title":"Check the importer's accounts","task":{"owner":"Insp. Dana Vos","agency":"XB-CUS","status":"done","due":"\#(due)"},"supersedes":"\#(taskID)"}"#
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: done).status == 201)
+            let versions = try #require(try await federation.call(0, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])
+            #expect(versions.filter { ($0["contribution"] as? [String: Any])?["kind"] as? String == "task" }.map { $0["superseded"] as? Bool } == [true, false])
+            #expect(versions.count == 26)
+            // The task was done: nothing is due. A new open task reminds its agency.
+            #expect(try await federation.call(1, "/api/v1/jits/reminders").array.isEmpty)
+            #expect(try await federation.call(1, "/api/v1/jits/\(id)/contributions", method: .POST, body: task).status == 201)
+
             // The task is a reminder for the agency that owns it, on its dashboard and through the API.
             let reminded = try await federation.call(1, "/api/v1/jits/reminders")
             #expect(reminded.array.map { $0["kind"] as? String } == ["task"] && reminded.array.first?["overdue"] as? Bool == false, "\(reminded.text)")
@@ -154,7 +169,7 @@ struct JITTests {
             for index in [2, 0, 1] { #expect(try await federation.call(index, "/api/v1/jits/sync", method: .POST).status == 200) }
             views = try await digests()
             #expect(Set(views).count == 1, "\(views)")
-            #expect((try await federation.call(0, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 34)
+            #expect((try await federation.call(0, "/api/v1/jits/\(id)").json["contributions"] as? [[String: Any]])?.count == 36)
 
             // A fourth node, not a party, is refused and logged.
             let outsider = try await Self.send(federation, from: 3, to: 0, kind: "jit-sync", wire: JITWire(space: id, have: [:]))
@@ -193,7 +208,7 @@ struct JITTests {
             #expect(report.status == 200, "\(report.text)")
             #expect(report.json["awaiting"] as? [String] == ["XC-PRO"])
             #expect((report.json["totals"] as? [String: Any])?["arrests"] as? Int == 6)
-            #expect(((report.json["contributions"] as? [String: Any])?["XB-CUS"] as? [String: Any])?["task"] as? Int == 1)
+            #expect(((report.json["contributions"] as? [String: Any])?["XB-CUS"] as? [String: Any])?["task"] as? Int == 2)
         }
     }
 
