@@ -162,3 +162,16 @@ struct CaseFileJSONTests {
         #expect(try empty.json() == JSON.encoder.encode(empty))
     }
 }
+
+@Suite("Dates on the pages")
+struct PageDateTests {
+    @Test("the pages' direct date writing equals Foundation's ISO 8601 formatting, days included")
+    func sameAsFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            #expect(CasePages.iso(date) == date.formatted(.iso8601))
+            #expect(CasePages.day(date) == date.formatted(Date.ISO8601FormatStyle().year().month().day()))
+        }
+    }
+}
