@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import LiaisonCore
 @testable import LiaisonServer
 @testable import LiaisonStore
@@ -135,6 +136,34 @@ struct CaseTests {
             let receivedEntries = try #require(received.json["entries"] as? [[String: Any]])
             #expect(receivedEntries.contains { $0["what"] as? String == "Message received" && $0["reference"] as? String == "xa-op-bridge" })
             #expect(receivedEntries.contains { $0["what"] as? String == "Case opened" })
+        }
+    }
+}
+
+extension CaseTests {
+    @Test("the case page shows the history 500 entries at a time, newest first, with links to older and newer pages", arguments: Backend.available)
+    func historyPages(backend: Backend) async throws {
+        try await LiveFederation.run(backend: backend) { federation in
+            #expect(try await federation.call(0, "/api/v1/cases", method: .POST, body: Self.opening("XA-OP-LONG")).status == 201)
+            // 620 searches recorded under the case (inserted as the audit store would).
+            let database = try federation.nodes[0].app.database.database
+            let start = federation.nodes[0].clock.now()
+            for batch in 0..<31 {
+                let rows = (0..<20).map { index -> String in
+                    let number = batch * 20 + index
+                    return "('xa-op-long', '\(ISO8601DateFormatter().string(from: start.addingTimeInterval(Double(number + 1))))', 'hit.search', 'success', 'user:ivy', 'hit-search:\(number)')"
+                }
+                try await database.sql.raw(SQLQueryString("INSERT INTO case_links (case_key, at, operation, outcome, actor, subject) VALUES " + rows.joined(separator: ", "))).run()
+            }
+            let rowCount = { (text: String) in text.components(separatedBy: "<tr><td data-label=").count - 1 }
+            let first = try await federation.call(0, "/cases/XA-OP-LONG")
+            #expect(first.status == 200 && rowCount(first.text) == 500, "\(rowCount(first.text))")
+            #expect(first.text.contains("id=\"history-older\"") && !first.text.contains("id=\"history-newer\""))
+            #expect(first.text.contains("hit-search:619") && !first.text.contains("hit-search:100<"))
+            let second = try await federation.call(0, "/cases/XA-OP-LONG?page=1")
+            #expect(rowCount(second.text) == 121 && second.text.contains("id=\"history-newer\"") && !second.text.contains("id=\"history-older\""), "\(rowCount(second.text))")
+            #expect(second.text.contains("hit-search:0<") || second.text.contains("hit-search:0 "))
+            #expect(try await federation.call(0, "/cases/XA-OP-LONG?page=banana").status == 200)
         }
     }
 }

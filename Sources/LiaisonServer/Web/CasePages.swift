@@ -133,7 +133,12 @@ struct CasePages {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let text = request.uri.queryParameters.get("q")
-        let file = try await cases.file(reference, principal: context.principal, text: text, limit: 2_000)
+        // The history a page at a time, newest first (a long history in one page is slow to
+        // read and to render); the deadlines and people come from everything up to this page.
+        let page = min(max(0, request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 0), Self.maximumPage)  // checked: parses text: nil when not a number
+        var file = try await cases.file(reference, principal: context.principal, text: text, limit: (page + 1) * Self.pageSize)
+        let older = file.truncated
+        file.entries = Array(file.entries.dropFirst(page * Self.pageSize))
         let item = file.case
         let strings = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
         let principal = context.principal
@@ -159,12 +164,15 @@ struct CasePages {
             "hasEntities": !file.entities.isEmpty,
             "entries": file.entries.map { entry -> [String: Any] in
                 var row: [String: Any] = ["at": Self.iso(entry.at), "when": Self.day(entry.at), "what": entry.what, "actor": entry.actor,
-                                          "label": entry.label ?? entry.subject ?? "", "state": entry.state ?? ""]
+                                          "label": entry.label ?? entry.subject ?? ""]
+                if let state = entry.state, !state.isEmpty { row["state"] = state }
                 if let link = entry.subject.flatMap(Self.link) { row["link"] = link }
                 if Case.key(entry.reference) != Case.key(item.reference) { row["viaReference"] = entry.reference }
                 return row
             },
-            "hasEntries": !file.entries.isEmpty, "q": text ?? "", "searching": !(text ?? "").isEmpty, "truncated": file.truncated,
+            "hasEntries": !file.entries.isEmpty, "q": text ?? "", "searching": !(text ?? "").isEmpty,
+            "truncated": file.truncated && page == Self.maximumPage,
+            "hasOlder": older && page < Self.maximumPage, "olderPage": Self.pageLink(page + 1, text), "hasNewer": page > 0, "newerPage": Self.pageLink(max(0, page - 1), text),
             "manages": manages, "reopens": principal?.role == .supervisor && item.status == .closed, "reason": reason,
             "changed": request.uri.queryParameters.get("changed") != nil, "closedNow": request.uri.queryParameters.get("closed") != nil,
             "reopenedNow": request.uri.queryParameters.get("reopened") != nil,
@@ -180,6 +188,17 @@ struct CasePages {
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("case", title: { _ in "\(item.reference) — \(item.title)" }, request: request, context: context, status: status, values: values)
+    }
+
+    /// History entries a page shows, and the last page (10,000 entries in all).
+    static let pageSize = 500
+    static let maximumPage = 19
+
+    /// The query of another page of the history (`?page=N`, keeping the search).
+    static func pageLink(_ page: Int, _ text: String?) -> String {
+        var query = "page=\(page)"
+        if let text, !text.isEmpty { query += "&q=" + (text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+        return "?" + query + "#history"
     }
 
     /// A date as the pages show days (YYYY-MM-DD, UTC).

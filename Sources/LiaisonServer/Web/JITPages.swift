@@ -223,8 +223,9 @@ struct JITPages {
         var values: [String: Any] = [
             "hasGraph": !analysis.nodes.isEmpty, "graphCaption": caption, "graphSVG": Self.svg(view, names: names),
             "graphEntities": view.entities.map { node -> [String: Any] in
-                ["id": node.id, "name": node.name, "schema": node.schema, "by": node.contributedBy.joined(separator: ", "), "shared": node.contributedBy.count > 1,
-                 "distance": node.distance.map(String.init) ?? ""]
+                var row: [String: Any] = ["id": node.id, "name": node.name, "schema": node.schema, "by": node.contributedBy.joined(separator: ", "), "shared": node.contributedBy.count > 1]
+                if let distance = node.distance { row["distance"] = String(distance) }
+                return row
             },
             "graphLinks": view.links.map { ["schema": $0.schema, "from": names[$0.from] ?? $0.from, "to": names[$0.to] ?? $0.to] },
             "sharedEntities": analysis.shared.map { ["name": $0.name, "schema": $0.schema, "by": $0.contributedBy.joined(separator: ", ")] },
@@ -382,12 +383,14 @@ struct JITPages {
                  "consents": deciders && item.awaiting.contains(service.ownAgencyCode) && (space.status == .active || space.status == .pending)]
             },
             "hasPendingExtensions": !space.pendingExtensions.isEmpty,
-            "dispositionApplied": space.disposition.map { CasePages.day($0.appliedAt) } ?? "",
+
             "signedNow": request.uri.queryParameters.get("signed") != nil,
             "kinds": ["note", "entity", "link", "task", "decision", "minutes"].map { ["value": $0, "label": strings["jit_kind_\($0)"] ?? $0, "selected": ($0 == (form["kind"] as? String ?? "note"))] },
             "form": ["title": "", "text": "", "taskOwner": "", "taskDue": ""].merging(form.compactMapValues { $0 as? String }) { _, typed in typed },
         ]
         values.merge(try graphValues(space, request: request, strings: strings)) { _, graph in graph }
+        // Sections render for any value but false or nil (an empty string included): set only when present.
+        if let applied = space.disposition { values["dispositionApplied"] = CasePages.day(applied.appliedAt) }
         let report = try await service.evaluation(id, principal: context.principal)
         values["showsEvaluation"] = space.status == .closed || !report.answers.isEmpty
         values["answersEvaluation"] = deciders && (space.status == .active || (space.status == .closed && agreement.accepts(.evaluation, at: service.clock.now())))
@@ -395,7 +398,7 @@ struct JITPages {
             ["agency": answer.agency, "by": answer.by, "worked": answer.answers.worked, "obstacles": answer.answers.obstacles, "arrests": answer.answers.arrests,
              "convictions": answer.answers.convictions, "victims": answer.answers.victimsIdentified, "seizures": answer.answers.seizures]
         }
-        values["evaluationAwaiting"] = report.awaiting.joined(separator: ", ")
+        if !report.awaiting.isEmpty { values["evaluationAwaiting"] = report.awaiting.joined(separator: ", ") }
         values["evaluationTotals"] = "\(report.totals["arrests"] ?? 0) / \(report.totals["convictions"] ?? 0) / \(report.totals["victimsIdentified"] ?? 0)"
         values["evaluationCounts"] = report.contributions.sorted { $0.key < $1.key }.map { agency, kinds in
             "\(agency): " + kinds.sorted { $0.key < $1.key }.map { "\(strings["jit_kind_\($0.key)"] ?? $0.key) \($0.value)" }.joined(separator: ", ")

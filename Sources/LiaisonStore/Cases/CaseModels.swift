@@ -138,3 +138,29 @@ struct CreateCases: AsyncMigration {
         try await RowInsert.run([insert, cases, references], on: database)
     }
 }
+
+/// Covering indexes for the case file (migration 0024): its history and the messages it
+/// describes are read from the indexes alone, without visiting the tables' rows (a message's row
+/// holds its whole document before `read_at`).
+struct IndexCaseFile: AsyncMigration {
+    var name: String { "0024-index-case-file" }
+
+    // SQLite only, where the case file reads these columns directly: PostgreSQL caps a B-tree
+    // entry near 2.7 kB, and a message subject may be 1,000 characters of 4 bytes; it reads
+    // these rows through SQLKit with its own plans.
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        try await sql.create(index: "case_links_history").on(CaseLinkModel.schema)
+            .column("case_key").column("at").column("id").column("operation").column("actor").column("subject").run()
+        try await sql.drop(index: "case_links_key_at").run()
+        try await sql.create(index: "messages_described").on(MessageModel.schema)
+            .column("id").column("box").column("counterpart").column("subject").column("read_at").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" else { return }
+        try await sql.drop(index: "messages_described").run()
+        try await sql.create(index: "case_links_key_at").on(CaseLinkModel.schema).column("case_key").column("at").run()
+        try await sql.drop(index: "case_links_history").run()
+    }
+}
