@@ -183,7 +183,8 @@ struct CaseFileJSONTests {
                 .init(at: now.addingTimeInterval(-60), operation: "approval.request", what: "Approval requested", actor: "user:ana", subject: "approval:2", label: "Tip \\ with / slash", state: "pending", due: now.addingTimeInterval(3600), reference: "xb/2026/77"),
                 .init(at: now, operation: "case.open", what: "Case opened", actor: "user:ines", subject: nil, label: nil, state: nil, due: nil, reference: "xa-2026-0042"),
             ],
-            entities: [.init(schema: "Person", name: "Jonas Doe", dataSubjectCategory: "suspect", messages: ["message:1"])],
+            entities: [.init(schema: "Person", name: "Jonas Doe", dataSubjectCategory: "suspect", messages: ["message:1"]),
+                       .init(schema: "Company", name: "Ö'Brien / \"Atlas\" Ltd", dataSubjectCategory: "other", messages: ["message:1", "message:9"])],
             deadlines: [.init(due: now, what: "Review", subject: nil, overdue: false)], truncated: true
         )
         #expect(try file.json() == JSON.encoder.encode(file))

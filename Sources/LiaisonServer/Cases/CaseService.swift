@@ -55,7 +55,16 @@ struct CaseFile: Encodable, Sendable {
             json.key("deadlines")
             json.raw(try JSON.encoder.encode(deadlines))
             json.key("entities")
-            json.raw(try JSON.encoder.encode(entities))
+            json.beginArray()
+            for entity in entities {
+                json.beginObject()
+                json.member("dataSubjectCategory", entity.dataSubjectCategory)
+                json.member("messages", entity.messages)
+                json.member("name", entity.name)
+                json.member("schema", entity.schema)
+                json.endObject()
+            }
+            json.endArray()
             json.key("entries")
             json.beginArray()
             for entry in entries {
