@@ -1,0 +1,197 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A statutory clock of one instrument: its reading, and when the step that meets it was taken.
+public struct InstrumentClock: Codable, Sendable, Equatable {
+    public var reading: ClockReading
+    /// When the step that answers the clock was taken (or the instrument ended); `nil` while it runs.
+    public var stoppedAt: Date?
+
+    public init(reading: ClockReading, stoppedAt: Date? = nil) {
+        self.reading = reading
+        self.stoppedAt = stoppedAt
+    }
+
+    public var isRunning: Bool { stoppedAt == nil }
+    /// Whether the clock was (or is being) missed: stopped after its deadline, or still running past it.
+    public func missed(at now: Date) -> Bool { (stoppedAt ?? now) >= reading.deadline }
+}
+
+/// A judicial-cooperation instrument as a node holds it: the same id on the issuing and the
+/// executing node, the filled-in form, where it stands, every step taken and its clocks. The
+/// executing node runs the clocks under its jurisdiction's calendar; the issuing node holds the
+/// copy the executing node's steps send back.
+public struct Instrument: Codable, Sendable, Equatable {
+    public enum Direction: String, Codable, Sendable, CaseIterable {
+        /// Issued here.
+        case outgoing
+        /// Received from another node for execution.
+        case incoming
+    }
+
+    public var id: String
+    /// The issuing node's reference (`XC-PRO/EIO/2026/0193a4`), the one both sides quote.
+    public var reference: String
+    public var kind: InstrumentKind
+    public var direction: Direction
+    /// Agency codes of the issuing and the executing node.
+    public var issuer: String
+    public var executor: String
+    public var executingJurisdiction: String
+    /// This node's case the instrument belongs to (on the issuing side).
+    public var caseReference: String?
+    public var document: InstrumentDocument
+    public var drafter: String
+    public var drafterRole: Role
+    public var state: InstrumentState
+    public var history: [InstrumentStep]
+    public var clocks: [InstrumentClock]
+    /// The executing authority's acknowledgement (EIO Annex B), once given.
+    public var acknowledgement: InstrumentDocument?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, reference: String, kind: InstrumentKind, direction: Direction, issuer: String, executor: String, executingJurisdiction: String,
+        caseReference: String?, document: InstrumentDocument, drafter: String, drafterRole: Role, at now: Date
+    ) {
+        self.id = id
+        self.reference = reference
+        self.kind = kind
+        self.direction = direction
+        self.issuer = issuer
+        self.executor = executor
+        self.executingJurisdiction = executingJurisdiction
+        self.caseReference = caseReference
+        self.document = document
+        self.drafter = drafter
+        self.drafterRole = drafterRole
+        state = .draft
+        history = []
+        clocks = []
+        createdAt = now
+        updatedAt = now
+    }
+
+    public var form: InstrumentForm { InstrumentForm.of(kind) }
+
+    /// Whether the form says the instrument is urgent (an emergency for an EPOC).
+    public var isUrgent: Bool { form.urgencyField.flatMap { document.value($0) } == "yes" }
+
+    /// The date the issuing authority asked for, as the end of that day in the executing state.
+    public func requestedDeadline(in zone: TimeZone) -> Date? {
+        guard let text = form.requestedDateField.flatMap({ document.value($0) }), let day = CalendarDay.start(of: text) else { return nil }
+        // CalendarDay counts in UTC; the day ends at midnight in the executing state.
+        return day.addingTimeInterval(86_400 - TimeInterval(zone.secondsFromGMT(for: day)))
+    }
+
+    /// The earliest deadline of a running clock: what the register sorts by.
+    public var nextDeadline: Date? { clocks.filter(\.isRunning).map(\.reading.deadline).min() }
+
+    /// Which side of the instrument this node is for `action`: the issuing node takes issuing
+    /// steps, the executing node executing ones.
+    public func isOurs(_ action: InstrumentAction) -> Bool {
+        switch action.side {
+        case .issuing: direction == .outgoing
+        case .executing: direction == .incoming
+        }
+    }
+
+    /// Records a step taken (checked by ``InstrumentLifecycle``) and moves the clocks: a step
+    /// stops the clocks it answers and starts the ones it opens, counted by `engine` (the
+    /// executing state's calendar).
+    /// - Throws: ``LiaisonError`` for an extension the law does not allow (never for a step itself).
+    public mutating func record(_ step: InstrumentStep, engine: DeadlineEngine?) throws(LiaisonError) {
+        history.append(step)
+        state = step.to
+        updatedAt = step.at
+        for index in clocks.indices where clocks[index].isRunning && Self.stops(clocks[index].reading.clock, step.action) {
+            clocks[index].stoppedAt = step.at
+        }
+        guard let engine else { return }
+        let requested = requestedDeadline(in: engine.calendar.timeZone)
+        for clock in Self.starts(kind, step.action, urgent: isUrgent) where !clocks.contains(where: { $0.reading.clock == clock }) {
+            clocks.append(InstrumentClock(reading: try engine.reading(clock, startedAt: step.at, requested: requested)))
+        }
+    }
+
+    /// Extends a running clock by the period the law allows, with a reason.
+    /// - Throws: ``LiaisonError`` `.notFound` when the clock does not run, or the engine's refusal.
+    public mutating func extend(_ clock: StatutoryClock, by period: LegalPeriod, reason: String, engine: DeadlineEngine) throws(LiaisonError) {
+        guard let index = clocks.firstIndex(where: { $0.reading.clock == clock && $0.isRunning }) else {
+            throw LiaisonError(.conflict, "extension: the \(clock.rawValue) clock is not running on \(reference).")
+        }
+        guard clocks[index].reading.extendedBy == nil else {
+            throw LiaisonError(.conflict, "extension: the \(clock.rawValue) clock was extended once already; the law allows one extension.")
+        }
+        let current = clocks[index].reading
+        clocks[index].reading = try engine.reading(clock, startedAt: current.startedAt, requested: requestedDeadline(in: engine.calendar.timeZone), extendedBy: (period, reason))
+    }
+
+    /// The clocks a step starts (FACTS.md, legal cooperation deadlines).
+    static func starts(_ kind: InstrumentKind, _ action: InstrumentAction, urgent: Bool) -> [StatutoryClock] {
+        switch (kind, action) {
+        case (.eio, .receive): urgent ? [.eioAcknowledgement, .eioRecognition, .eioProvisionalMeasures] : [.eioAcknowledgement, .eioRecognition]
+        case (.eio, .recognise): [.eioExecution]
+        case (.freezing, .receive): urgent ? [.freezingUrgentRecognition] : []
+        case (.freezing, .recognise): urgent ? [.freezingUrgentExecution] : []
+        case (.confiscation, .receive): [.confiscationRecognition]
+        case (.productionOrder, .receive): urgent ? [.productionOrderEmergency] : [.productionOrder]
+        case (.preservationOrder, .receive): [.preservationOrder]
+        case (.eaw, .recognise): [.eawSurrender]
+        default: []
+        }
+    }
+
+    /// Whether `action` answers `clock` (or ends the instrument, which stops every clock).
+    static func stops(_ clock: StatutoryClock, _ action: InstrumentAction) -> Bool {
+        if [.withdraw, .close, .refuse].contains(action) { return true }
+        switch clock {
+        case .eioAcknowledgement: return action == .acknowledge
+        case .eioRecognition, .freezingUrgentRecognition, .confiscationRecognition, .eawDecision, .eawDecisionWithConsent: return action == .recognise
+        case .eioProvisionalMeasures: return [.recognise, .executePartly, .execute].contains(action)
+        case .eioExecution, .freezingUrgentExecution, .eawSurrender, .productionOrder, .productionOrderEmergency:
+            return [.execute, .returnResults].contains(action)
+        case .productionOrderObjection, .productionOrderObjectionEmergency, .preservationOrder:
+            return false
+        }
+    }
+}
+
+/// What travels between the issuing and the executing node about an instrument, inside a message
+/// of the secure exchange: the instrument itself when transmitted, then each step either side
+/// takes, with the executing node's clocks.
+public struct InstrumentTransfer: Codable, Sendable, Equatable {
+    public var id: String
+    public var reference: String
+    public var kind: InstrumentKind
+    public var issuer: String
+    public var executor: String
+    public var executingJurisdiction: String
+    /// The form, when the instrument is transmitted or amended.
+    public var document: InstrumentDocument?
+    public var drafter: String?
+    public var drafterRole: Role?
+    /// The step this transfer reports (`transmit` with the document; the other side's steps after).
+    public var step: InstrumentStep
+    public var clocks: [InstrumentClock]?
+    public var acknowledgement: InstrumentDocument?
+
+    public init(of instrument: Instrument, step: InstrumentStep, withDocument: Bool) {
+        id = instrument.id
+        reference = instrument.reference
+        kind = instrument.kind
+        issuer = instrument.issuer
+        executor = instrument.executor
+        executingJurisdiction = instrument.executingJurisdiction
+        document = withDocument ? instrument.document : nil
+        drafter = withDocument ? instrument.drafter : nil
+        drafterRole = withDocument ? instrument.drafterRole : nil
+        self.step = step
+        clocks = instrument.direction == .incoming ? instrument.clocks : nil
+        acknowledgement = step.action == .acknowledge ? instrument.acknowledgement : nil
+    }
+}
