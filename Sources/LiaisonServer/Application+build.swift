@@ -92,6 +92,7 @@ public func buildApplication(
     RetentionController(sweeper: services.retention, configuration: configuration).register(on: routes)
     CaseController(cases: services.cases, configuration: configuration).register(on: routes)
     JITController(service: services.jits, configuration: configuration).register(on: routes)
+    InstrumentController(service: services.instruments, configuration: configuration).register(on: routes)
     SubjectRequestController(rights: services.rights, configuration: configuration).register(on: routes)
     OversightController(monitor: services.oversight, configuration: configuration).register(on: routes)
     MessageController(service: services.messageService, messages: services.messages, federation: services.federation, blobs: services.blobs, configuration: configuration)
@@ -115,6 +116,7 @@ public func buildApplication(
     ApprovalPages(renderer: renderer, approvals: services.approvals, forms: forms, clock: configuration.clock).register(on: routes)
     CasePages(renderer: renderer, cases: services.cases, forms: forms).register(on: routes)
     JITPages(renderer: renderer, service: services.jits, forms: forms).register(on: routes)
+    InstrumentPages(renderer: renderer, service: services.instruments, forms: forms, labels: FormLabels.load(resources: resources)).register(on: routes)
     EvidencePages(
         renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
         safeguards: services.safeguards, forms: forms

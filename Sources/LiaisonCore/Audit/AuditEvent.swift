@@ -98,6 +98,13 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case jitRefused = "jit.refuse"
     case jitRead = "jit.read"
     case jitDisposed = "jit.dispose"
+    // Judicial cooperation: instruments drafted, changed, stepped through their life cycle
+    // (details: kind, action, from, to, partner, ground), their clocks extended, and read.
+    case instrumentDrafted = "instrument.draft"
+    case instrumentChanged = "instrument.change"
+    case instrumentStep = "instrument.step"
+    case instrumentExtended = "instrument.extend"
+    case instrumentRead = "instrument.read"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -231,6 +231,8 @@ public struct Message: Codable, Sendable, Equatable {
     public var redactions: [Redaction]?
     /// Set on a notice asking the recipient to erase a message this node sent it.
     public var erasure: ErasureNotice?
+    /// Set on a message that transmits a judicial-cooperation instrument or reports a step of one.
+    public var instrument: InstrumentTransfer?
 
     public init(
         id: String, originator: String, to: [String], subject: String, body: String, entities: [MessageEntity] = [],
@@ -369,6 +371,10 @@ extension Message {
             json.member("handlingRestriction", handlingRestriction)
             json.member("id", id)
             json.member("inReplyTo", inReplyTo)
+            if let instrument {
+                json.key("instrument")
+                json.raw(try encoder.encode(instrument))
+            }
             json.member("legalBasis", legalBasis)
             json.member("originator", originator)
             json.member("purpose", purpose)

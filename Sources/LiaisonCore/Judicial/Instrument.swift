@@ -131,6 +131,41 @@ public struct Instrument: Codable, Sendable, Equatable {
         clocks[index].reading = try engine.reading(clock, startedAt: current.startedAt, requested: requestedDeadline(in: engine.calendar.timeZone), extendedBy: (period, reason))
     }
 
+    /// Takes in what the other side reports: the steps this node lacks (matched by action, time and
+    /// author), in the order they were taken; the state the last step left; on the issuing side the
+    /// executing node's clocks and acknowledgement.
+    /// - Returns: the steps that were new here.
+    @discardableResult
+    public mutating func merge(_ transfer: InstrumentTransfer) -> [InstrumentStep] {
+        func key(_ step: InstrumentStep) -> String { "\(step.action.rawValue)|\(step.at.timeIntervalSince1970)|\(step.by)" }
+        let known = Set(history.map(key))
+        var added: [InstrumentStep] = []
+        for step in transfer.history + [transfer.step] where !known.contains(key(step)) && !added.contains(where: { key($0) == key(step) }) {
+            added.append(step)
+        }
+        if direction == .outgoing {
+            if let clocks = transfer.clocks { self.clocks = clocks }
+            if let acknowledgement = transfer.acknowledgement { self.acknowledgement = acknowledgement }
+        }
+        guard !added.isEmpty else { return [] }
+        history = (history + added).sorted { $0.at < $1.at }
+        // A withdrawal or closure stands whatever the other side did after it.
+        if let ending = history.last(where: { $0.action == .withdraw || $0.action == .close }) {
+            state = ending.to
+        } else if let last = history.last {
+            state = last.to
+        }
+        // The issuing side's steps stop the clocks they end (a withdrawal stops them all).
+        for step in added {
+            for index in clocks.indices where clocks[index].isRunning && Self.stops(clocks[index].reading.clock, step.action) {
+                clocks[index].stoppedAt = step.at
+            }
+        }
+        if let document = transfer.document, transfer.step.action == .amend { self.document = document }
+        updatedAt = max(updatedAt, history.last?.at ?? updatedAt)
+        return added
+    }
+
     /// The clocks a step starts (FACTS.md, legal cooperation deadlines).
     static func starts(_ kind: InstrumentKind, _ action: InstrumentAction, urgent: Bool) -> [StatutoryClock] {
         switch (kind, action) {
@@ -177,6 +212,9 @@ public struct InstrumentTransfer: Codable, Sendable, Equatable {
     public var drafterRole: Role?
     /// The step this transfer reports (`transmit` with the document; the other side's steps after).
     public var step: InstrumentStep
+    /// Every step the sending node holds, so that a transfer lost or overtaken is made good by
+    /// the next one.
+    public var history: [InstrumentStep]
     public var clocks: [InstrumentClock]?
     public var acknowledgement: InstrumentDocument?
 
@@ -191,6 +229,7 @@ public struct InstrumentTransfer: Codable, Sendable, Equatable {
         drafter = withDocument ? instrument.drafter : nil
         drafterRole = withDocument ? instrument.drafterRole : nil
         self.step = step
+        history = instrument.history
         clocks = instrument.direction == .incoming ? instrument.clocks : nil
         acknowledgement = step.action == .acknowledge ? instrument.acknowledgement : nil
     }

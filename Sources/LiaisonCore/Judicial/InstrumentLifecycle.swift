@@ -276,7 +276,8 @@ public struct InstrumentLifecycle: Sendable {
         return InstrumentStep(action: action, from: state, to: next, by: user, role: role, at: now, reason: reason, ground: action == .refuse ? ground : nil)
     }
 
-    static func pastTense(_ action: InstrumentAction) -> String {
+    /// A step in words ("validated", "partly executed").
+    public static func pastTense(_ action: InstrumentAction) -> String {
         switch action {
         case .validate: "validated"
         case .transmit: "transmitted"

@@ -32,6 +32,7 @@ public enum NameNormalizer {
         let latinised = Transliteration.latiniseTokens(name)
         var readings: [String: [String]] = [:]
         var groups: [String: Int] = [:]
+        let spelledLegalForms = Set(latinised.filter(\.isLegalForm).map(\.text))
         for token in latinised {
             if !token.alternatives.isEmpty { readings[token.text] = token.alternatives }
             if let group = token.group { groups[token.text] = group }
@@ -46,7 +47,7 @@ public enum NameNormalizer {
         // forms ("عسل" → "sl"); there only the written-out phrases count.
         let abjad = script == .arabic || script == .hebrew
         for (position, token) in raw.enumerated() {
-            if abjad ? isWrittenLegalForm(token, readings: readings[token] ?? [], alone: raw.count == 1 && position == 0) : isLegalForm(token) {
+            if spelledLegalForms.contains(token) || (abjad ? isWrittenLegalForm(token, readings: readings[token] ?? [], alone: raw.count == 1 && position == 0) : isLegalForm(token)) {
                 legal.append(token)
             } else if honorifics.contains(token) {
                 titles.append(token)

@@ -70,6 +70,8 @@ enum Transliteration {
         /// Tokens with the same group are the syllables of one name (a Korean given name):
         /// one of them alone does not match that name.
         var group: Int?
+        /// A legal form spelt in another script ("لك", LLC), to be set aside as legal forms are.
+        var isLegalForm = false
     }
 
     /// The tokens of `text` transliterated, with alternatives for Arabic-script words.
@@ -90,9 +92,13 @@ enum Transliteration {
         }
         let surnamePart = hangulSurnamePart(hangulParts)
         var hangulWords = 0
-        for word in words {
+        for (index, word) in words.enumerated() {
             if word.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
                 flushOther()
+                if words.count > 1, let form = arabicLegalForm(word, first: index == 0, last: index == words.count - 1) {
+                    out.append(Token(text: form, isLegalForm: true))
+                    continue
+                }
                 out += arabicWord(word)
             } else if word.unicodeScalars.contains(where: { (0xAC00...0xD7A3).contains($0.value) }) {
                 flushOther()
@@ -118,6 +124,38 @@ enum Transliteration {
         // as lists write the name, with the letters' reading as an alternative.
         return [Token(text: meaning, alternatives: spelled.last.map { [$0.text] + $0.alternatives.prefix(7) } ?? [])]
     }
+
+    /// The legal form a short Arabic-script word spells where legal forms stand: "لك" LLC, "كو"
+    /// Co, "فزي" FZE, "بلك" PLC, "أود" OOD at the end of a name; "أوو" OOO, "جسك" JSC, "تف" TOV at
+    /// its start or end. Elsewhere the same letters are a name's ("كو" is also the Korean Ko).
+    static func arabicLegalForm(_ word: Substring, first: Bool, last: Bool) -> String? {
+        guard first || last else { return nil }
+        let text = String(word.unicodeScalars.filter { $0 != "\u{0640}" && !(0x064B...0x0652).contains($0.value) }
+            .map { ["\u{0623}", "\u{0625}", "\u{0622}"].contains($0) ? "\u{0627}" : $0 }.map(Character.init))
+        guard let (form, anywhere) = arabicLegalForms[text] else { return nil }
+        return last || anywhere ? form : nil
+    }
+
+    /// Legal forms as Arabic-script writers spell them letter by letter (alifs with hamza written
+    /// as bare alif), with whether they also stand at the start of a name (the Russian and
+    /// Ukrainian forms do: "OOO Mokran", "TOV Profaktor").
+    static let arabicLegalForms: [String: (String, Bool)] = {
+        let atEnd: [(String, [String])] = [
+            ("llc", ["لك", "ذمم", "ذ.م.م"]), ("ltd", ["لتد", "ليمتد", "ليميتد", "ليمتيد"]), ("co", ["كو"]), ("inc", ["انك", "انكوربوريتد"]),
+            ("corp", ["كورب"]), ("plc", ["بلك"]), ("llp", ["للب", "لب"]), ("fze", ["فزي", "فز", "فزئي"]), ("fzco", ["فزكو"]), ("fzc", ["فزك", "فزسي"]),
+            ("sal", ["سل", "شمل", "ش.م.ل"]), ("sa", ["سا"]), ("nv", ["نف"]), ("bv", ["بف"]), ("ag", ["اغ", "اج"]), ("gmbh", ["غمبه", "جمبه", "غمبح"]),
+            ("oy", ["او", "اوي"]), ("ab", ["اب"]), ("ood", ["اود"]), ("eood", ["ايود", "ايد"]), ("ead", ["اياد", "ياد"]), ("ad", ["اد"]),
+            ("doo", ["دو", "دوو"]), ("srl", ["سرل"]), ("sarl", ["سارل"]), ("spa", ["سبا"]), ("sro", ["سرو"]), ("wll", ["وول"]), ("bhd", ["بهد"]),
+        ]
+        let either: [(String, [String])] = [
+            ("ooo", ["اوو", "اووو"]), ("oao", ["اواو", "اوا"]), ("zao", ["زاو"]), ("pao", ["باو"]), ("jsc", ["جسك", "جسسي"]), ("ojsc", ["اوجسك"]),
+            ("cjsc", ["سجسك"]), ("pjsc", ["بجسك"]), ("tov", ["تف", "توف"]), ("llc", ["لك"]),
+        ]
+        var table: [String: (String, Bool)] = [:]
+        for (form, spellings) in atEnd { for spelling in spellings { table[spelling] = (form, false) } }
+        for (form, spellings) in either { for spelling in spellings { table[spelling] = (form, true) } }
+        return table
+    }()
 
     /// The English word that lists use for an Arabic word of organisation names, with its
     /// prefixes (و and, ب with, ل for, ال the) removed.

@@ -16,6 +16,10 @@ extension AccessRule {
     /// Who reads a JIT space's ledger of uploads and downloads (the traceability record of Reg. (EU) 2023/969): the
     /// parties' leaders, oversight and the data-protection officer.
     public static let jitLedgerReaders: AccessRule = .only(.supervisor, .judicialAuthority, .oversight, .dataProtectionOfficer)
+    /// Who works with judicial-cooperation instruments: judicial authorities issue, validate and
+    /// decide; the central authority's desk (liaison officers) transmits and tracks; supervisors
+    /// read the register; investigators draft the EIOs a judicial authority then validates.
+    public static let instrumentHandlers: AccessRule = .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator)
     /// Supervisors alone: reopening a closed case.
     public static let supervisors: AccessRule = .only(.supervisor)
     /// Who manages reference data: hit/no-hit reference files and screening lists.

@@ -84,6 +84,8 @@ struct MessageService: Sendable {
     let evidence: EvidenceService
     /// The node's cases, which a user's new message must name (open).
     let cases: CaseService
+    /// Where instruments and their steps from partners go.
+    let instruments: InstrumentInbox
 
     /// The agreements that can cover a flow now (revoked ones never do).
     private func activeAgreements() async throws -> [Agreement] {
@@ -102,12 +104,13 @@ struct MessageService: Sendable {
     ///     request), not one of this node's cases.
     func send(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding = .none, forwardedFrom: ForwardReference? = nil,
-        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil, erasure: ErasureNotice? = nil, partnersCase: Bool = false
+        control: PermissionControl? = nil, evidence: (itemID: String, package: Data)? = nil, erasure: ErasureNotice? = nil, partnersCase: Bool = false,
+        instrument: InstrumentTransfer? = nil
     ) async throws -> SendOutcome {
         do {
             return try await commit(
                 request, actor: actor, principal: principal, approval: approval, forwardedFrom: forwardedFrom, control: control, evidence: evidence, erasure: erasure,
-                partnersCase: partnersCase
+                partnersCase: partnersCase, instrument: instrument
             )
         } catch {
             let (status, code) = Self.classify(error)
@@ -176,7 +179,7 @@ struct MessageService: Sendable {
 
     private func commit(
         _ request: MessageRequest, actor: String, principal: Principal?, approval: ApprovalStanding, forwardedFrom: ForwardReference?,
-        control: PermissionControl?, evidence: (itemID: String, package: Data)?, erasure: ErasureNotice?, partnersCase: Bool
+        control: PermissionControl?, evidence: (itemID: String, package: Data)?, erasure: ErasureNotice?, partnersCase: Bool, instrument: InstrumentTransfer?
     ) async throws -> SendOutcome {
         let now = clock.now()
         var message = Message(
@@ -189,6 +192,7 @@ struct MessageService: Sendable {
         message.control = control
         message.evidenceItem = evidence?.itemID
         message.erasure = erasure
+        message.instrument = instrument
         var contents: [String: String] = [:]
         for reference in request.attachments ?? [] {
             let address = reference.sha256.lowercased()
@@ -243,8 +247,8 @@ struct MessageService: Sendable {
                 // The permits among the recipients were decided too; they are logged with the hold.
                 for event in decisionEvents { await trail.record(event) }
                 decisionEvents = []
-                guard evidence == nil, control == nil, erasure == nil else {
-                    throw LiaisonError(.refusedBySafeguards, "Evidence hand-overs and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code.rawValue))
+                guard evidence == nil, control == nil, erasure == nil, instrument == nil else {
+                    throw LiaisonError(.refusedBySafeguards, "Evidence hand-overs, instruments and permission messages are not held for approval: " + held.reasons.map(\.sentence).joined(separator: " "), reasons: held.reasons.map(\.code.rawValue))
                 }
                 var normalised = request
                 normalised.to = message.to
@@ -293,6 +297,7 @@ struct MessageService: Sendable {
             if let control { details["control"] = control.kind.rawValue }
             if !allRedactions.isEmpty { details["redactions"] = "\(allRedactions.count)" }
             if let erasure { details["erasureOf"] = erasure.about }
+            if let instrument { details["instrument"] = "\(instrument.reference) \(instrument.step.action.rawValue)" }
             if let caseRef = message.caseRef { details["caseRef"] = caseRef }
             if case .granted(let by, _) = approval { details["approvedBy"] = by }
             let event = AuditEvent(
@@ -435,6 +440,10 @@ struct MessageService: Sendable {
             }
             // Idempotent, and before the message commits: a crash in between is healed by the sender's retry.
             try await evidence.importTransfer(evidencePackage, itemID: itemID, from: header.sender, purpose: message.purpose)
+        }
+        if let transfer = message.instrument {
+            // Idempotent (steps are matched), and before the message commits, as evidence is.
+            try await instruments.apply(transfer, from: header.sender)
         }
         let receipt = Receipt(
             kind: .delivery, envelopeId: header.id, messageId: message.id, sender: header.sender, issuer: ownAgencyCode, at: now, ciphertextSHA256: envelope.ciphertextSHA256

@@ -53,6 +53,7 @@ package struct NodeServices: Sendable {
     let followUps: HitFollowUps
     let witnessing: Witnessing
     let jits: JITService
+    let instruments: InstrumentService
     let witness: Witness
     package let federationAdministration: FederationAdministration
 
@@ -86,9 +87,15 @@ package struct NodeServices: Sendable {
             ownAgencyCode: agency, keys: node.keys, store: EvidenceStore(database: database), vault: EvidenceVault(nodeKeys: node.keys), federation: federation, clock: clock,
             cases: cases
         )
+        let calendars = JudicialCalendars(directory: try JudicialDirectory.load(nodeDirectory: node.directory))
+        let instrumentStore = InstrumentStore(database: database)
+        let inbox = InstrumentInbox(agency: agency, store: instrumentStore, calendars: calendars, trail: trail, clock: clock)
         messageService = MessageService(
             ownAgencyCode: agency, keys: node.keys, federation: federation, messages: messages, blobs: blobs, clock: clock, wakeup: deliveryWakeup,
-            trail: trail, safeguards: safeguards, retention: retentionStore, evidence: evidence, cases: cases
+            trail: trail, safeguards: safeguards, retention: retentionStore, evidence: evidence, cases: cases, instruments: inbox
+        )
+        instruments = InstrumentService(
+            agency: agency, store: instrumentStore, inbox: inbox, calendars: calendars, messages: messageService, cases: cases, trail: trail, clock: clock
         )
         retention = RetentionSweeper(store: retentionStore, messages: messageService, safeguards: safeguards, trail: trail, clock: clock, cases: cases)
         rights = SubjectRights(

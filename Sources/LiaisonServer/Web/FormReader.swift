@@ -27,6 +27,33 @@ struct FormReader: Sendable {
         }
     }
 
+    /// Reads a form as its name–value pairs in order, for forms whose fields are data (an
+    /// instrument's official form): a name may repeat (ticked boxes).
+    func readPairs(from request: Request) async throws -> [(String, String)] {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw LiaisonError(.unsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw LiaisonError(.bodyTooLarge, "The form is larger than this node's limit of \(maxBodyBytes) bytes.")
+        }
+        var pairs: [(String, String)] = []
+        for part in String(buffer: buffer).split(separator: "&") {
+            let halves = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) throws -> String {
+                guard let decoded = text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw LiaisonError(.invalidForm, "The form could not be read.")
+                }
+                return decoded
+            }
+            pairs.append((try decode(halves[0]), halves.count > 1 ? try decode(halves[1]) : ""))
+        }
+        return pairs
+    }
+
     /// Reads a `multipart/form-data` form (a file upload) of at most `limit` bytes.
     func readMultipart<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         let contentType = request.headers[.contentType] ?? ""

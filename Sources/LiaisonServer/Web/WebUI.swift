@@ -66,6 +66,7 @@ struct PageRenderer: Sendable {
             object["user"] = [
                 "username": principal.username, "role": principal.role.rawValue, "csrf": csrf,
                 "handlesMessages": AccessRule.caseHandlers.admittedRoles.contains(principal.role),
+                "handlesInstruments": AccessRule.instrumentHandlers.admittedRoles.contains(principal.role),
                 "readsAudit": AccessRule.auditReaders.admittedRoles.contains(principal.role),
                 "oversees": AccessRule.overseers.admittedRoles.contains(principal.role),
                 "handlesSubjectRequests": AccessRule.subjectRequestOfficers.admittedRoles.contains(principal.role),

@@ -10,6 +10,7 @@ package enum CaseLinks {
     package static let operations: Set<AuditOperation> = [
         .messageSent, .messageReceived, .hitSearched, .followUpRequested, .followUpDecided, .approvalRequested, .approvalDecided,
         .evidenceRegistered, .custodyEvent, .legalHoldChanged, .screeningPerformed, .caseOpened, .caseChanged, .caseClosed, .caseReopened,
+        .instrumentDrafted, .instrumentStep, .instrumentExtended,
     ]
 
     static var rows: RowInsert {

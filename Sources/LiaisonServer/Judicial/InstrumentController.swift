@@ -1,0 +1,209 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// An instrument as the API shows it: the instrument, what its offence means for dual
+/// criminality, its next deadline and missed clocks, the refusal grounds of its kind, and the
+/// steps the reader may take now.
+struct InstrumentView: Encodable {
+    var instrument: Instrument
+    var offence: OffenceAssessment
+    var nextDeadline: Date?
+    var missedClocks: [String]
+    var refusalGrounds: [RefusalGround]
+    var actions: [String]
+
+    init(_ instrument: Instrument, principal: Principal?, now: Date) {
+        self.instrument = instrument
+        offence = instrument.form.offence(of: instrument.document)
+        nextDeadline = instrument.nextDeadline
+        missedClocks = instrument.clocks.filter { $0.missed(at: now) }.map(\.reading.clock.rawValue)
+        refusalGrounds = instrument.direction == .incoming ? instrument.kind.refusalGrounds : []
+        actions = InstrumentAction.allCases.filter { action in
+            action != .receive && instrument.isOurs(action) && InstrumentLifecycle.next(action, from: instrument.state) != nil
+                && principal.map { action.roles.contains($0.role) } == true
+        }.map(\.rawValue)
+    }
+}
+
+/// A register row: enough to see what is due, without the form.
+struct InstrumentSummary: Encodable {
+    var id: String
+    var reference: String
+    var kind: InstrumentKind
+    var direction: Instrument.Direction
+    var state: InstrumentState
+    var partner: String
+    var caseReference: String?
+    var urgent: Bool
+    var nextDeadline: Date?
+    var nextClock: String?
+    var overdue: Bool
+    var updatedAt: Date
+
+    init(_ instrument: Instrument, now: Date) {
+        id = instrument.id
+        reference = instrument.reference
+        kind = instrument.kind
+        direction = instrument.direction
+        state = instrument.state
+        partner = InstrumentStore.partner(of: instrument)
+        caseReference = instrument.caseReference
+        urgent = instrument.isUrgent
+        let next = instrument.clocks.filter(\.isRunning).min { $0.reading.deadline < $1.reading.deadline }
+        nextDeadline = next?.reading.deadline
+        nextClock = next?.reading.clock.rawValue
+        overdue = next.map { $0.reading.deadline <= now } ?? false
+        updatedAt = instrument.updatedAt
+    }
+}
+
+/// A form as the API describes it, for editors and templates.
+struct FormDescription: Encodable {
+    struct Field: Encodable {
+        var id: String
+        var kind: String
+        var options: [String]?
+        var requirement: String
+        var requiredWhen: String?
+    }
+
+    struct Section: Encodable {
+        var id: String
+        var requirement: String
+        var requiredWhen: String?
+        var repeats: Bool
+        var fields: [Field]
+    }
+
+    var id: String
+    var source: String
+    var sections: [Section]
+
+    init(_ form: InstrumentForm) {
+        id = form.id
+        source = form.source
+        sections = form.sections.map { section in
+            Section(
+                id: section.id, requirement: Self.requirement(section.requirement).0, requiredWhen: Self.requirement(section.requirement).1, repeats: section.repeats,
+                fields: section.fields.map { field in
+                    Field(id: field.id, kind: Self.kind(field.kind).0, options: Self.kind(field.kind).1, requirement: Self.requirement(field.requirement).0, requiredWhen: Self.requirement(field.requirement).1)
+                }
+            )
+        }
+    }
+
+    static func requirement(_ requirement: FormRequirement) -> (String, String?) {
+        switch requirement {
+        case .optional: ("optional", nil)
+        case .required: ("required", nil)
+        case .requiredWhen(let path, let value): ("conditional", "\(path)=\(value)")
+        case .atValidation: ("at-validation", nil)
+        }
+    }
+
+    static func kind(_ kind: FormField.Kind) -> (String, [String]?) {
+        switch kind {
+        case .line: ("line", nil)
+        case .text: ("text", nil)
+        case .date: ("date", nil)
+        case .country: ("country", nil)
+        case .language: ("language", nil)
+        case .yesNo: ("yes-no", ["yes", "no"])
+        case .months: ("months", nil)
+        case .money: ("money", nil)
+        case .offence: ("offence", OffenceCategory.allCases.map(\.rawValue))
+        case .choice(let options): ("choice", options)
+        case .choices(let options): ("choices", options)
+        case .list: ("list", nil)
+        }
+    }
+
+    /// An empty document of the form: every section and field with an empty value, for a user to
+    /// fill in (`liaison instruments template`).
+    static func template(_ form: InstrumentForm, language: String) -> InstrumentDocument {
+        var sections: [String: [FormEntry]] = [:]
+        for section in form.sections {
+            sections[section.id] = [Dictionary(uniqueKeysWithValues: section.fields.map { field in
+                let many: Bool = switch field.kind { case .choices, .list: true; default: false }
+                return (field.id, many ? FormValue.list([]) : .text(""))
+            })]
+        }
+        return InstrumentDocument(form: form.id, language: language, sections: sections)
+    }
+}
+
+/// The instruments API: forms, the register, drafting, changing, steps and extensions.
+struct InstrumentController {
+    let service: InstrumentService
+    let configuration: NodeConfiguration
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/api/v1/instrument-forms", access: .instrumentHandlers, surface: .api) { _, _ in
+            try JSONBody.response(InstrumentForm.all.map(FormDescription.init))
+        }
+        routes.on(.get, "/api/v1/instrument-forms/:form", access: .instrumentHandlers, surface: .api) { request, context in
+            let id: String = try context.parameters.require("form")
+            guard let form = InstrumentForm.named(id) else {
+                throw LiaisonError(.notFound, "No form '\(id.prefix(40))'; the forms are \(InstrumentForm.all.map(\.id).joined(separator: ", ")).")
+            }
+            if request.uri.queryParameters.get("template") == "true" {
+                return try JSONBody.response(FormDescription.template(form, language: request.uri.queryParameters.get("language") ?? "en"))
+            }
+            return try JSONBody.response(FormDescription(form))
+        }
+        routes.on(.get, "/api/v1/instruments", access: .instrumentHandlers, surface: .api) { request, context in
+            let query = request.uri.queryParameters
+            let direction = try Self.direction(query.get("direction"))
+            let within = try Self.due(query.get("due"))
+            let now = service.clock.now()
+            let records = try await service.register(principal: context.principal, direction: direction, dueWithin: within)
+            return try JSONBody.response(records.map { InstrumentSummary($0.instrument, now: now) })
+        }
+        routes.on(.post, "/api/v1/instruments", access: .instrumentHandlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(InstrumentService.Drafting.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.draft(body, principal: context.principal)
+            return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()), status: .created)
+        }
+        // Reading an instrument consults the personal data its form names: logged.
+        routes.on(.get, "/api/v1/instruments/:id", access: .instrumentHandlers, surface: .api, audited: .instrumentRead) { _, context in
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
+            return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()))
+        }
+        routes.on(.put, "/api/v1/instruments/:id/document", access: .instrumentHandlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(InstrumentService.Changing.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.change(try context.parameters.require("id"), body, principal: context.principal)
+            return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()))
+        }
+        routes.on(.post, "/api/v1/instruments/:id/steps", access: .instrumentHandlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(InstrumentService.Stepping.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.step(try context.parameters.require("id"), body, principal: context.principal)
+            return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()))
+        }
+        routes.on(.post, "/api/v1/instruments/:id/extensions", access: .instrumentHandlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(InstrumentService.Extending.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.extend(try context.parameters.require("id"), body, principal: context.principal)
+            return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()))
+        }
+    }
+
+    static func direction(_ text: String?) throws -> Instrument.Direction? {
+        guard let text, !text.isEmpty, text != "all" else { return nil }
+        guard let direction = Instrument.Direction(rawValue: text) else {
+            throw LiaisonError(.invalidInput, "direction must be outgoing, incoming or all, not '\(text.prefix(40))'.")
+        }
+        return direction
+    }
+
+    /// `week` (what is due within seven days, overdue included), `day`, or `all`.
+    static func due(_ text: String?) throws -> TimeInterval? {
+        switch text {
+        case nil, "", "all": return nil
+        case "day": return 86_400
+        case "week": return 7 * 86_400
+        case let other?: throw LiaisonError(.invalidInput, "due must be day, week or all, not '\(other.prefix(40))'.")
+        }
+    }
+}

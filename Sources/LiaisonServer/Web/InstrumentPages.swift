@@ -1,0 +1,381 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonSafeguards
+import LiaisonStore
+
+/// The labels of the official forms in one language: form titles, section titles (`eio.H4`) and
+/// field labels, from `Resources/judicial/forms/<language>.json`.
+struct FormLabels: Decodable, Sendable {
+    var forms: [String: String]
+    var sections: [String: String]
+    var fields: [String: String]
+
+    static func load(resources: URL) -> [String: FormLabels] {
+        let folder = resources.appendingPathComponent("judicial/forms")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var labels: [String: FormLabels] = [:]
+        for file in files where file.hasSuffix(".json") {
+            if let data = try? Data(contentsOf: folder.appendingPathComponent(file)), let decoded = try? JSONDecoder().decode(FormLabels.self, from: data) {
+                labels[String(file.dropLast(5))] = decoded
+            }
+        }
+        return labels
+    }
+
+    func form(_ id: String) -> String { forms[id] ?? id }
+    func section(_ form: String, _ id: String) -> String { sections["\(form).\(id)"] ?? id }
+    func field(_ id: String) -> String { fields[id] ?? id }
+}
+
+/// The instrument pages: the register with its clocks (what is due first), the form editor that
+/// keeps everything typed and names each problem at its field, and an instrument's page with its
+/// clocks, its form, its history and the steps the reader may take.
+struct InstrumentPages {
+    let renderer: PageRenderer
+    let service: InstrumentService
+    let forms: FormReader
+    let labels: [String: FormLabels]
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/instruments", access: .instrumentHandlers, surface: .web) { request, context in
+            try await list(request: request, context: context)
+        }
+        routes.on(.get, "/instruments/new", access: .instrumentHandlers, surface: .web) { request, context in
+            let kind = InstrumentKind(rawValue: request.uri.queryParameters.get("kind") ?? "eio") ?? .eio
+            let form = InstrumentForm.of(kind)
+            return editor(request: request, context: context, kind: kind, document: InstrumentDocument(form: form.id, language: "en", sections: [:]), extra: [:])
+        }
+        routes.on(.post, "/instruments/new", access: .instrumentHandlers, surface: .web) { request, context in
+            let pairs = try await forms.readPairs(from: request)
+            try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
+            let kind = InstrumentKind(rawValue: Self.value("kind", pairs) ?? "") ?? .eio
+            var document = Self.document(kind: kind, pairs: pairs)
+            let extra = ["executor": Self.value("executor", pairs) ?? "", "caseReference": Self.value("caseReference", pairs) ?? ""]
+            if let more = Self.value("more", pairs) {
+                document.sections[more, default: []].append([:])
+                return editor(request: request, context: context, kind: kind, document: document, extra: extra)
+            }
+            do {
+                let drafting = InstrumentService.Drafting(
+                    kind: kind.rawValue, executor: extra["executor"].flatMap { $0.isEmpty ? nil : $0 }, caseReference: extra["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
+                    document: document
+                )
+                let record = try await service.draft(drafting, principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/instruments/\(record.instrument.id)?saved=1"])
+            } catch let error as LiaisonError where error.code.kind != .forbidden {
+                return editor(request: request, context: context, kind: kind, document: document, extra: extra, error: error, status: error.status)
+            }
+        }
+        // An instrument names people: reading it is logged (Directive 2016/680 Art. 25).
+        routes.on(.get, "/instruments/:id", access: .instrumentHandlers, surface: .web, audited: .instrumentRead) { request, context in
+            try await show(request: request, context: context, id: try context.parameters.require("id"))
+        }
+        routes.on(.get, "/instruments/:id/edit", access: .instrumentHandlers, surface: .web) { request, context in
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
+            return editor(request: request, context: context, kind: record.instrument.kind, document: record.instrument.document, extra: [:], editing: record.instrument)
+        }
+        routes.on(.post, "/instruments/:id/edit", access: .instrumentHandlers, surface: .web) { request, context in
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
+            let pairs = try await forms.readPairs(from: request)
+            try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
+            var document = Self.document(kind: record.instrument.kind, pairs: pairs)
+            let reason = Self.value("reason", pairs)
+            if let more = Self.value("more", pairs) {
+                document.sections[more, default: []].append([:])
+                return editor(request: request, context: context, kind: record.instrument.kind, document: document, extra: ["reason": reason ?? ""], editing: record.instrument)
+            }
+            do {
+                _ = try await service.change(record.instrument.id, .init(document: document, reason: reason), principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/instruments/\(record.instrument.id)?saved=1"])
+            } catch let error as LiaisonError where error.code.kind != .forbidden {
+                return editor(request: request, context: context, kind: record.instrument.kind, document: document, extra: ["reason": reason ?? ""], editing: record.instrument, error: error, status: error.status)
+            }
+        }
+        routes.on(.post, "/instruments/:id/steps", access: .instrumentHandlers, surface: .web) { request, context in
+            let pairs = try await forms.readPairs(from: request)
+            try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
+            let id = try context.parameters.require("id")
+            let step = InstrumentService.Stepping(action: Self.value("action", pairs) ?? "", reason: Self.value("reason", pairs), ground: Self.value("ground", pairs))
+            do {
+                _ = try await service.step(id, step, principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/instruments/\(id)?done=\(step.action)"])
+            } catch let error as LiaisonError where ![.notFound, .forbidden].contains(error.code.kind) {
+                return try await show(request: request, context: context, id: id, typed: pairs, error: error.message, status: error.status)
+            }
+        }
+        routes.on(.post, "/instruments/:id/extensions", access: .instrumentHandlers, surface: .web) { request, context in
+            let pairs = try await forms.readPairs(from: request)
+            try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
+            let id = try context.parameters.require("id")
+            let amount = Int(Self.value("amount", pairs) ?? "") ?? 0  // checked: parses text: nil when not a number
+            let extending = InstrumentService.Extending(clock: Self.value("clock", pairs) ?? "", amount: amount, unit: Self.value("unit", pairs) ?? "days", reason: Self.value("reason", pairs) ?? "")
+            do {
+                _ = try await service.extend(id, extending, principal: context.principal)
+                return Response(status: .seeOther, headers: [.location: "/instruments/\(id)?done=extend"])
+            } catch let error as LiaisonError where ![.notFound, .forbidden].contains(error.code.kind) {
+                return try await show(request: request, context: context, id: id, typed: pairs, error: error.message, status: error.status)
+            }
+        }
+    }
+
+    static func value(_ name: String, _ pairs: [(String, String)]) -> String? {
+        pairs.first { $0.0 == name }?.1
+    }
+
+    /// The document a submitted form holds: fields named `section.entry.field`; a choice of
+    /// several comes as several values, a list as lines.
+    static func document(kind: InstrumentKind, pairs: [(String, String)]) -> InstrumentDocument {
+        let form = InstrumentForm.of(kind)
+        var sections: [String: [Int: FormEntry]] = [:]
+        for (name, value) in pairs {
+            let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, let section = form.section(parts[0]), let index = Int(parts[1]), (0..<50).contains(index),  // checked: parses text: nil when not a number
+                  let field = section.fields.first(where: { $0.id == parts[2] }) else { continue }
+            var entry = sections[section.id, default: [:]][index] ?? [:]
+            switch field.kind {
+            case .choices:
+                if case .list(let values) = entry[field.id] { entry[field.id] = .list(values + [value]) } else { entry[field.id] = .list([value]) }
+            case .list:
+                entry[field.id] = .list(value.split(whereSeparator: \.isNewline).map(String.init))
+            default:
+                entry[field.id] = .text(value)
+            }
+            sections[section.id, default: [:]][index] = entry
+        }
+        var document = InstrumentDocument(form: form.id, language: value("language", pairs) ?? "en", sections: [:])
+        for (id, entries) in sections {
+            // Entries left empty (the spare one a repeating section offers) are not entries.
+            let filled = entries.keys.sorted().compactMap { entries[$0] }.filter { entry in entry.values.contains { !$0.values.isEmpty } }
+            if !filled.isEmpty { document.sections[id] = filled }
+        }
+        return document
+    }
+
+    func formLabels(_ request: Request) -> FormLabels {
+        let language = renderer.strings.language(for: request.headers[.acceptLanguage])
+        return labels[language] ?? labels["en"] ?? FormLabels(forms: [:], sections: [:], fields: [:])
+    }
+
+    // MARK: The register
+
+    private func list(request: Request, context: LiaisonRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let direction = Instrument.Direction(rawValue: query.get("direction") ?? "")
+        let dueWeek = query.get("due") == "week"
+        let records = try await service.register(principal: context.principal, direction: direction, dueWithin: dueWeek ? 7 * 86_400 : nil)
+        let now = service.clock.now()
+        let names = formLabels(request)
+        let strings = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+        let rows: [[String: Any]] = records.map { record in
+            let summary = InstrumentSummary(record.instrument, now: now)
+            var row: [String: Any] = [
+                "id": summary.id, "reference": summary.reference, "kind": names.form(record.instrument.form.id), "incoming": summary.direction == .incoming,
+                "partner": summary.partner, "state": strings["instrument_state_\(summary.state.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? summary.state.rawValue,
+                "overdue": summary.overdue, "urgent": summary.urgent,
+            ]
+            if let deadline = summary.nextDeadline {
+                row["due"] = CasePages.day(deadline) + " " + CasePages.time(deadline)
+                row["dueAt"] = CasePages.iso(deadline)
+                row["clock"] = strings["clock_\(summary.nextClock?.replacingOccurrences(of: "-", with: "_") ?? "")"] ?? summary.nextClock ?? ""
+                row["hasDue"] = true
+            }
+            return row
+        }
+        var values: [String: Any] = [
+            "instruments": rows, "hasInstruments": !rows.isEmpty, "dueWeek": dueWeek, "allDue": !dueWeek,
+            "directionAll": direction == nil, "directionOut": direction == .outgoing, "directionIn": direction == .incoming,
+            "kinds": InstrumentKind.allCases.filter { InstrumentService.drafters(of: $0).contains(context.principal?.role ?? .oversight) }
+                .map { ["value": $0.rawValue, "label": names.form(InstrumentForm.of($0).id)] },
+        ]
+        values["drafts"] = !(values["kinds"] as? [[String: String]] ?? []).isEmpty
+        return renderer.page("instruments", title: { $0["instruments_title"] ?? "Instruments" }, request: request, context: context, values: values)
+    }
+
+    // MARK: The form editor
+
+    private func editor(
+        request: Request, context: LiaisonRequestContext, kind: InstrumentKind, document: InstrumentDocument, extra: [String: String],
+        editing: Instrument? = nil, error: LiaisonError? = nil, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let form = InstrumentForm.of(kind)
+        let names = formLabels(request)
+        let strings = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+        // Problems by the place they name: "section E[2], field name: required".
+        var problems: [String: String] = [:]
+        var listed: [[String: Any]] = []
+        for line in error?.errors ?? error.map { [$0.message] } ?? [] {
+            let target = Self.target(of: line)
+            if let target { problems[target.key] = target.message }
+            listed.append(["text": line, "anchor": target.map { "f-\($0.key.replacingOccurrences(of: ".", with: "-"))" } ?? "", "hasAnchor": target != nil])
+        }
+        let sections: [[String: Any]] = form.sections.map { section in
+            var entries = document.sections[section.id] ?? []
+            if entries.isEmpty { entries = [[:]] }
+            let conditional = FormDescription.requirement(section.requirement)
+            return [
+                "id": section.id, "title": names.section(form.id, section.id), "required": section.requirement == .required,
+                "conditional": conditional.1 != nil, "condition": conditional.1.map { Self.condition($0, names) } ?? "",
+                "atValidation": section.requirement == .atValidation, "repeats": section.repeats,
+                "entries": entries.enumerated().map { index, entry -> [String: Any] in
+                    [
+                        "number": index + 1, "numbered": section.repeats,
+                        "fields": section.fields.map { field in
+                            Self.fieldValues(field, section: section.id, index: index, value: entry[field.id], labels: names, strings: strings, problem: problems["\(section.id).\(index).\(field.id)"])
+                        },
+                    ]
+                },
+            ]
+        }
+        var values: [String: Any] = [
+            "kind": kind.rawValue, "formTitle": names.form(form.id), "source": form.source, "sections": sections, "language": document.language,
+            "languages": ["en", "fr", "de", "fi", "es", "it", "nl", "pt", "pl"].map { ["value": $0, "selected": $0 == document.language] },
+            "executor": extra["executor"] ?? "", "caseReference": extra["caseReference"] ?? "", "reason": extra["reason"] ?? "",
+            "editing": editing != nil, "amending": editing.map { $0.state != .draft } ?? false,
+            "action": editing.map { "/instruments/\($0.id)/edit" } ?? "/instruments/new", "problems": listed, "hasProblems": !listed.isEmpty,
+        ]
+        if let editing { values["reference"] = editing.reference }
+        if let error, (error.errors ?? []).isEmpty { values["error"] = error.message }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("instrument-form", title: { _ in names.form(form.id) }, request: request, context: context, status: status, values: values)
+    }
+
+    static func condition(_ text: String, _ labels: FormLabels) -> String {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return text }
+        let field = parts[0].split(separator: ".").last.map(String.init) ?? parts[0]
+        return "\(labels.field(field)): \(parts[1])"
+    }
+
+    /// Where a problem line points: `section E[2], field name: required` → `E.1.name`.
+    static func target(of line: String) -> (key: String, message: String)? {
+        guard line.hasPrefix("section "), let comma = line.range(of: ", field "), let colon = line.range(of: ": ", range: comma.upperBound..<line.endIndex) else { return nil }
+        var section = String(line[line.index(line.startIndex, offsetBy: 8)..<comma.lowerBound])
+        var index = 0
+        if let open = section.firstIndex(of: "["), let close = section.firstIndex(of: "]"), let number = Int(section[section.index(after: open)..<close]) {  // checked: parses text: nil when not a number
+            index = max(0, number - 1)
+            section = String(section[..<open])
+        }
+        let field = String(line[comma.upperBound..<colon.lowerBound])
+        return ("\(section).\(index).\(field)", String(line[colon.upperBound...]))
+    }
+
+    static func fieldValues(_ field: FormField, section: String, index: Int, value: FormValue?, labels: FormLabels, strings: [String: String], problem: String?) -> [String: Any] {
+        let name = "\(section).\(index).\(field.id)"
+        let (kind, options) = FormDescription.kind(field.kind)
+        let requirement = FormDescription.requirement(field.requirement)
+        let values = value?.values ?? []
+        var out: [String: Any] = [
+            "name": name, "htmlID": "f-\(section)-\(index)-\(field.id)", "label": labels.field(field.id), "required": requirement.0 == "required",
+            "conditional": requirement.1 != nil, "condition": requirement.1.map { condition($0, labels) } ?? "",
+            "isLine": ["line", "country", "language", "months", "money"].contains(kind), "isText": kind == "text", "isDate": kind == "date",
+            "isChoice": ["choice", "yes-no", "offence"].contains(kind), "isChoices": kind == "choices", "isList": kind == "list",
+            "value": values.first ?? "", "lines": values.joined(separator: "\n"),
+            "inputMode": kind == "months" ? "numeric" : "text",
+        ]
+        if kind == "country" { out["hint"] = "XA, XB, XC…"; out["hasHint"] = true }
+        if kind == "money" { out["hint"] = "EUR 150000.00"; out["hasHint"] = true }
+        if kind == "months" { out["hint"] = strings["instrument_months_hint"] ?? "months"; out["hasHint"] = true }
+        if kind == "list" { out["hint"] = strings["instrument_list_hint"] ?? "one per line"; out["hasHint"] = true }
+        if let options {
+            out["options"] = options.map { option -> [String: Any] in
+                let label = kind == "offence" ? (strings[CasePages.categoryKey(OffenceCategory(rawValue: option) ?? .other)] ?? option) : option.replacingOccurrences(of: "-", with: " ")
+                return ["value": option, "label": label, "selected": values.contains(option), "optionID": "f-\(section)-\(index)-\(field.id)-\(option)"]
+            }
+        }
+        if let problem {
+            out["problem"] = problem
+            out["hasProblem"] = true
+        }
+        return out
+    }
+
+    // MARK: An instrument
+
+    private func show(request: Request, context: LiaisonRequestContext, id: String, typed: [(String, String)] = [], error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let record = try await service.read(id, principal: context.principal)
+        let instrument = record.instrument
+        let now = service.clock.now()
+        let view = InstrumentView(instrument, principal: context.principal, now: now)
+        let names = formLabels(request)
+        let strings = renderer.strings.strings(renderer.strings.language(for: request.headers[.acceptLanguage]))
+        func stateWords(_ state: InstrumentState) -> String { strings["instrument_state_\(state.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? state.rawValue }
+        let form = instrument.form
+        var values: [String: Any] = [
+            "id": instrument.id, "reference": instrument.reference, "formTitle": names.form(form.id), "source": form.source,
+            "incoming": instrument.direction == .incoming, "issuer": instrument.issuer, "executor": instrument.executor, "jurisdiction": instrument.executingJurisdiction,
+            "state": stateWords(instrument.state), "urgent": instrument.isUrgent, "drafter": instrument.drafter,
+            "offence": view.offence.explanation,
+            "clocks": instrument.clocks.map { clock -> [String: Any] in
+                var row: [String: Any] = [
+                    "name": strings["clock_\(clock.reading.clock.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? clock.reading.clock.rawValue,
+                    "started": CasePages.day(clock.reading.startedAt) + " " + CasePages.time(clock.reading.startedAt),
+                    "deadline": CasePages.day(clock.reading.deadline) + " " + CasePages.time(clock.reading.deadline), "deadlineAt": CasePages.iso(clock.reading.deadline),
+                    "running": clock.isRunning, "missed": clock.missed(at: now), "met": !clock.isRunning && !clock.missed(at: now),
+                ]
+                if let extended = clock.reading.extendedBy { row["extension"] = "+\(extended.amount) \(extended.unit.rawValue): \(clock.reading.extensionReason ?? "")"; row["extended"] = true }
+                if let stopped = clock.stoppedAt { row["stopped"] = CasePages.day(stopped) }
+                return row
+            },
+            "hasClocks": !instrument.clocks.isEmpty,
+            "history": instrument.history.map { step -> [String: Any] in
+                var row: [String: Any] = ["when": CasePages.day(step.at) + " " + CasePages.time(step.at), "what": InstrumentLifecycle.pastTenseWords(step.action), "by": step.by, "state": stateWords(step.to)]
+                if let reason = step.reason { row["reason"] = reason; row["hasReason"] = true }
+                if let ground = step.ground { row["ground"] = ground; row["hasGround"] = true }
+                return row
+            },
+            "hasHistory": !instrument.history.isEmpty,
+            "sections": Self.readOnly(form, instrument.document, names),
+            "canEdit": instrument.direction == .outgoing && instrument.state.isOpen && InstrumentService.mayRead(instrument, context.principal ?? Principal(userID: "", username: "", role: .oversight)),
+            "saved": request.uri.queryParameters.get("saved") != nil,
+        ]
+        if let acknowledgement = instrument.acknowledgement {
+            values["acknowledgement"] = Self.readOnly(InstrumentForm.eioAcknowledgement, acknowledgement, names)
+            values["hasAcknowledgement"] = true
+        }
+        if let done = request.uri.queryParameters.get("done") { values["done"] = InstrumentAction(rawValue: done).map(InstrumentLifecycle.pastTenseWords) ?? done; values["hasDone"] = true }
+        let typedReason = Self.value("reason", typed) ?? ""
+        let actions = view.actions.compactMap(InstrumentAction.init(rawValue:)).filter { $0 != .amend }
+        values["actions"] = actions.map { action -> [String: Any] in
+            [
+                "action": action.rawValue, "label": strings["instrument_action_\(action.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? action.rawValue,
+                "needsReason": [.refuse, .postpone, .withdraw, .executePartly, .consult].contains(action), "isRefuse": action == .refuse,
+                "reason": Self.value("action", typed) == action.rawValue ? typedReason : "",
+            ]
+        }
+        values["hasActions"] = !actions.isEmpty
+        values["grounds"] = view.refusalGrounds.map { ground -> [String: Any] in
+            ["code": ground.code, "label": "\(ground.provision) — \(ground.summary)\(ground.needsConsultation ? " (consult first)" : "")", "selected": Self.value("ground", typed) == ground.code]
+        }
+        let extendable = instrument.direction == .incoming && context.principal?.role == .judicialAuthority
+            ? instrument.clocks.filter { $0.isRunning && $0.reading.clock.maximumExtension != nil && $0.reading.extendedBy == nil } : []
+        values["extendable"] = extendable.map { clock -> [String: Any] in
+            ["clock": clock.reading.clock.rawValue, "name": strings["clock_\(clock.reading.clock.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? clock.reading.clock.rawValue,
+             "maximum": clock.reading.clock.maximumExtension?.amount ?? 0]
+        }
+        values["canExtend"] = !extendable.isEmpty
+        values["extensionReason"] = Self.value("clock", typed) != nil ? typedReason : ""
+        if let error { values["error"] = error }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("instrument", title: { _ in "\(instrument.reference) — \(names.form(form.id))" }, request: request, context: context, status: status, values: values)
+    }
+
+    /// A filled-in form to read: the sections that hold something, each field with its label.
+    static func readOnly(_ form: InstrumentForm, _ document: InstrumentDocument, _ names: FormLabels) -> [[String: Any]] {
+        form.sections.compactMap { section in
+            let entries = document.sections[section.id] ?? []
+            guard !entries.isEmpty else { return nil }
+            return [
+                "title": names.section(form.id, section.id),
+                "entries": entries.map { entry -> [String: Any] in
+                    ["fields": section.fields.compactMap { field -> [String: Any]? in
+                        let values = entry[field.id]?.values ?? []
+                        guard !values.isEmpty else { return nil }
+                        let shown = field.kind == .offence ? values.map { $0.replacingOccurrences(of: "-", with: " ") } : values
+                        return ["label": names.field(field.id), "value": shown.joined(separator: field.kind == .text ? "\n" : ", ")]
+                    }]
+                },
+            ]
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import LiaisonCore
+@testable import LiaisonServer
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+/// Judicial instruments between two live nodes: a prosecutor's office in Caldera (XC-PRO) issues
+/// a European Investigation Order for bank records to the customs of Borvia (XB-CUS), which the
+/// bundled directory names as Borvia's executing authority.
+@Suite("Judicial instruments between nodes")
+struct InstrumentTests {
+    /// An EIO for bank records (H4) with every mandatory section.
+    static func eio(language: String = "en", dropping section: String? = nil) -> String {
+        var sections: [String: Any] = [
+            "A": ["issuingState": "XC", "executingState": "XB"],
+            "B": ["urgent": "yes", "urgencyReasons": "The accounts are being emptied."],
+            "C": ["measures": ["H4-bank-accounts", "documents"], "description": "Identify the accounts held by the suspect and obtain their statements."],
+            "E": [["type": "natural", "name": "Jonas Doe", "dateOfBirth": "1984-03-02", "nationality": "XA", "status": "suspect"]],
+            "F": ["proceedings": "criminal"],
+            "G": ["facts": "Proceeds of cigarette smuggling were paid into Borvian accounts between March and October 2026.",
+                  "legalClassification": "Money laundering, Caldera Criminal Code s. 261", "offenceCategory": "laundering-of-the-proceeds-of-crime",
+                  "maximumPenaltyMonths": 120],
+            "H4": ["holder": "Jonas Doe", "institutions": ["Borvia Savings Bank"], "reasons": "Payments from the smuggling network reached these accounts."],
+            "K": ["kind": "prosecutor", "name": "Caldera Public Prosecutor's Office", "officer": "Public Prosecutor K. Weber", "date": "2026-12-01"],
+        ]
+        if let section { sections[section] = nil }
+        let body: [String: Any] = ["kind": "eio", "document": ["form": "eio", "language": language, "sections": sections]]
+        return String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)  // checked: a literal dictionary of JSON types
+    }
+
+    static let prosecution = Agreement(
+        id: "AGR-JUDICIAL", parties: ["XC-PRO", "XB-CUS"], legalBasis: "Directive 2014/41/EU", purposes: ["prosecution"],
+        dataCategories: [.message, .person], dataSubjectCategories: [.suspect], hitNoHitOnly: false,
+        validFrom: ISO8601DateFormatter().date(from: "2026-01-01T00:00:00Z")!, validUntil: ISO8601DateFormatter().date(from: "2027-01-01T00:00:00Z")!,  // checked: literal dates
+        impactAssessmentRef: "HRIA-JUDICIAL"
+    )
+
+    @Test("an EIO drafted by the police, validated by a prosecutor, transmitted, acknowledged, extended, recognised, executed and closed across two nodes", arguments: Backend.available)
+    func eioLifeCycle(backend: Backend) async throws {
+        try await LiveFederation.run(codes: ["XC-PRO", "XB-CUS"], backend: backend) { federation in
+            for node in federation.nodes { try await FederationStore(database: node.app.database).addAgreement(Self.prosecution, at: node.clock.now()) }
+            func user(_ index: Int, _ role: Role) async throws -> String {
+                let user = try await federation.nodes[index].addUser(role)
+                return try await federation.token(index, user.username, user.password)
+            }
+            let police = try #require(federation.tokens["XC-PRO"])
+            let judge = try await user(0, .judicialAuthority)
+            let desk = try await user(0, .liaisonOfficer)
+            let executing = try await user(1, .judicialAuthority)
+
+            // A missing mandatory section: 400 naming it, nothing stored.
+            let missing = try await federation.call(0, "/api/v1/instruments", method: .POST, body: Self.eio(dropping: "G"), token: .some(police))
+            #expect(missing.status == 400 && missing.text.contains("section G: missing"), "\(missing.text)")
+            // A language Borvia does not accept: 422 naming the ones it does.
+            let german = try await federation.call(0, "/api/v1/instruments", method: .POST, body: Self.eio(language: "de"), token: .some(police))
+            #expect(german.status == 422 && german.text.contains("en, fi"), "\(german.text)")
+            #expect(try await federation.call(0, "/api/v1/instruments", token: .some(judge)).array.isEmpty)
+
+            let drafted = try await federation.call(0, "/api/v1/instruments", method: .POST, body: Self.eio(), token: .some(police))
+            #expect(drafted.status == 201, "\(drafted.text)")
+            let instrument = try #require(drafted.json["instrument"] as? [String: Any])
+            let id = try #require(instrument["id"] as? String)
+            #expect(instrument["executor"] as? String == "XB-CUS" && instrument["state"] as? String == "draft")
+            #expect((drafted.json["offence"] as? [String: Any])?["dualCriminalityCheck"] as? Bool == false)
+            func step(_ index: Int, _ action: String, _ token: String, extra: String = "") async throws -> LiveFederation.Reply {
+                try await federation.call(index, "/api/v1/instruments/\(id)/steps", method: .POST, body: #"{"action":"\#(action)"\#(extra)}"#, token: .some(token))
+            }
+
+            // Not before a judicial authority validated it; not validated by the police.
+            let early = try await step(0, "transmit", desk)
+            #expect(early.status == 422 && early.text.contains("validates"), "\(early.text)")
+            #expect(try await step(0, "validate", police).status == 403)
+            let validated = try await step(0, "validate", judge)
+            #expect(validated.status == 200, "\(validated.text)")
+            let sectionL = ((validated.json["instrument"] as? [String: Any])?["document"] as? [String: Any]).flatMap { ($0["sections"] as? [String: Any])?["L"] as? [[String: Any]] }
+            #expect(sectionL?.first?["name"] as? String == "Caldera Public Prosecutor's Office, International Cooperation" || sectionL?.first?["officer"] != nil, "\(validated.text)")
+            let transmitted = try await step(0, "transmit", desk)
+            #expect(transmitted.status == 200, "\(transmitted.text)")
+
+            // Borvia receives it: clocks under its calendar, the acknowledgement due first.
+            var incoming: [String: Any] = [:]
+            try await eventually("Borvia holds the EIO", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(executing))
+                incoming = reply.json["instrument"] as? [String: Any] ?? [:]
+                return reply.status == 200
+            }
+            #expect(incoming["direction"] as? String == "incoming" && incoming["state"] as? String == "received")
+            let clocks = (incoming["clocks"] as? [[String: Any]])?.compactMap { ($0["reading"] as? [String: Any])?["clock"] as? String }
+            #expect(clocks == ["eio-acknowledgement", "eio-recognition", "eio-provisional-measures"])
+            let register = try await federation.call(1, "/api/v1/instruments?direction=incoming&due=week", token: .some(executing))
+            #expect(register.array.map { $0["reference"] as? String } == [instrument["reference"] as? String], "\(register.text)")
+
+            // Out of order: 409 naming where it stands; a refusal on a ground needing consultation: 422.
+            let outOfOrder = try await step(1, "recognise", executing)
+            #expect(outOfOrder.status == 409 && outOfOrder.text.contains("received"), "\(outOfOrder.text)")
+            #expect(try await step(1, "acknowledge", executing).status == 200)
+            let unconsulted = try await step(1, "refuse", executing, extra: #","ground":"eio-11-1-a","reason":"Banking secrecy of a privileged profession""#)
+            #expect(unconsulted.status == 422 && unconsulted.text.contains("consult"), "\(unconsulted.text)")
+            let extended = try await federation.call(1, "/api/v1/instruments/\(id)/extensions", method: .POST,
+                                                     body: #"{"clock":"eio-recognition","amount":30,"unit":"days","reason":"Records held by three banks"}"#, token: .some(executing))
+            #expect(extended.status == 200, "\(extended.text)")
+
+            // The issuer sees the acknowledgement (Annex B) and the extension with its reason.
+            try await eventually("the issuer sees the acknowledgement and the extension", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(0, "/api/v1/instruments/\(id)", token: .some(judge))
+                let mirror = reply.json["instrument"] as? [String: Any] ?? [:]
+                let reasons = (mirror["clocks"] as? [[String: Any]])?.compactMap { ($0["reading"] as? [String: Any])?["extensionReason"] as? String } ?? []
+                return mirror["state"] as? String == "acknowledged" && mirror["acknowledgement"] != nil && reasons == ["Records held by three banks"]
+            }
+            #expect(try await step(1, "recognise", executing).status == 200)
+            #expect(try await step(1, "execute", executing).status == 200)
+            #expect(try await step(1, "return-results", executing).status == 200)
+            try await eventually("the issuer sees the results returned", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(0, "/api/v1/instruments/\(id)", token: .some(judge))
+                return (reply.json["instrument"] as? [String: Any])?["state"] as? String == "results-returned"
+            }
+            #expect(try await step(0, "close", judge).status == 200)
+            try await eventually("the executor sees it closed", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(executing))
+                return (reply.json["instrument"] as? [String: Any])?["state"] as? String == "closed"
+            }
+            // Every step on both sides, in order, on both nodes.
+            for index in [0, 1] {
+                let reply = try await federation.call(index, "/api/v1/instruments/\(id)", token: .some(index == 0 ? judge : executing))
+                let history = ((reply.json["instrument"] as? [String: Any])?["history"] as? [[String: Any]])?.compactMap { $0["action"] as? String }
+                #expect(history == ["validate", "transmit", "receive", "acknowledge", "recognise", "execute", "return-results", "close"], "node \(index)")
+            }
+            // A step of the other side is refused here.
+            let wrongSide = try await step(0, "acknowledge", judge)
+            #expect(wrongSide.status == 409, "\(wrongSide.text)")
+        }
+    }
+}
