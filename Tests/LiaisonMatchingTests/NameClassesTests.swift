@@ -94,6 +94,26 @@ struct NameClassesTests {
         #expect(name.legalForms.count == 3)
     }
 
+    @Test("legal forms spelt letter by letter in Arabic script are set aside where legal forms stand", arguments: [
+        ("سيرن هوتيل ماناغيمينت لك", "llc"), ("هواسونغ شيبينغ كو لتد", "co"), ("بانك سيبه إينتيرناتنال بلك", "plc"), ("بتروتش فزي", "fze"),
+        ("أ إينرغي فزكو", "fzco"), ("أوو موكران", "ooo"), ("جسك تاتا بانك", "jsc"), ("تف بروفاكتور أوكراينا", "tov"), ("إيفبيت بارتنيرس أود", "ood"),
+        ("نر هلدينغ سل", "sal"), ("غش فينلاند أو", "oy"), ("إيريسل بينيلكس نف", "nv"),
+    ])
+    func arabicSpelledLegalForms(query: String, form: String) {
+        let name = NameNormalizer.normalize(query)
+        #expect(name.legalForms.contains(form), "\(query): tokens \(name.tokens), legal forms \(name.legalForms)")
+        #expect(!name.tokens.contains(form), "\(query): \(name.tokens)")
+    }
+
+    @Test("the same syllables in persons' names stay name parts", arguments: [
+        ("آوا سمسار", "aw"), ("مين كو", "kw"), ("لي دو", "dw"), ("باو يانغ", "baw"),
+    ])
+    func arabicSyllablesThatAreNames(query: String, kept: String) {
+        let name = NameNormalizer.normalize(query)
+        #expect(name.legalForms.isEmpty, "\(query): legal forms \(name.legalForms)")
+        #expect(name.tokens.count == 2, "\(query): \(name.tokens)")
+    }
+
     @Test("every script a list or a query brings", arguments: [
         ("김정은", "kim"), ("김 정은", "kim"), ("최룡해", "choe"), ("ហ៊ុន សែន", "hun"), ("习近平", "xi"),
         ("მიხეილ სააკაშვილი", "saakashvili"), ("Նիկոլ Փաշինյան", "pashinyan"), ("नरेन्द्र मोदी", "modi"),

@@ -764,3 +764,86 @@ def test_jit_files_ledger_extension_and_dossier(demo, browser, tmp_path):
     across_navigation(browser, lambda b: "XB-CUS" in b.find_element(By.ID, "jit-extensions").text)
     browser.find_element(By.CLASS_NAME, "consent-extension").click()
     across_navigation(browser, lambda b: "awaiting XC-PRO" in b.find_element(By.ID, "jit-extensions").text)
+
+
+def test_instruments_register_form_and_steps_in_the_browser(demo, browser):
+    """The executing prosecutor sees the seeded EIO's clock in the register, is refused a refusal
+    before consulting (the reason typed is kept), recognises it; the issuing prosecutor fills a
+    new EIO on its official form — the problems named at their fields, nothing typed lost —
+    validates and transmits it, and it arrives in the executing node's register."""
+    base, credentials = demo
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    url, password = credentials[("XB-CUS", "judicial-authority")]
+    sign_in(browser, url, "judicial-authority", password)
+    browser.get(f"http://127.0.0.1:{base + 1}/instruments?due=week")
+    browser.get(f"http://127.0.0.1:{base + 1}/instruments")
+    rows = browser.find_element(By.ID, "instruments-list").text
+    assert "XC-PRO/EIO/" in rows and "Decide on recognition" in rows, rows
+    browser.find_element(By.CSS_SELECTOR, "#instruments-list a").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "instrument-state"))
+    assert "no dual-criminality check" in browser.find_element(By.ID, "instrument-offence").text
+    refuse = browser.find_element(By.ID, "step-refuse")
+    Select(refuse.find_element(By.NAME, "ground")).select_by_value("eio-11-1-a")
+    refuse.find_element(By.NAME, "reason").send_keys("Records of a privileged profession")
+    refuse.find_element(By.ID, "do-refuse").click()
+    error = across_navigation(browser, lambda b: b.find_element(By.ID, "form-error")).text
+    assert "consult the issuing authority" in error, error
+    assert browser.find_element(By.CSS_SELECTOR, "#step-refuse textarea").get_attribute("value") == "Records of a privileged profession"
+    assert Select(browser.find_element(By.CSS_SELECTOR, "#step-refuse select")).first_selected_option.get_attribute("value") == "eio-11-1-a"
+    browser.find_element(By.ID, "do-recognise").click()
+    across_navigation(browser, lambda b: "recognised" in b.find_element(By.ID, "instrument-state").text)
+    assert "Carry out the measure" in browser.find_element(By.ID, "instrument-clocks").text
+    browser.set_window_size(390, 844)
+    browser.save_screenshot(str(OUTPUT / "instrument-executing-phone.png"))
+    browser.set_window_size(1280, 1000)
+
+    url, password = credentials[("XC-PRO", "judicial-authority")]
+    sign_in(browser, url, "judicial-authority", password)
+    browser.get(f"http://127.0.0.1:{base + 2}/instruments/new?kind=eio")
+    browser.find_element(By.ID, "f-A-0-issuingState").send_keys("XC")
+    browser.find_element(By.ID, "f-A-0-executingState").send_keys("XB")
+    browser.find_element(By.ID, "f-C-0-measures-H4-bank-accounts").click()
+    browser.find_element(By.ID, "f-C-0-description").send_keys("Statements of the importer's accounts")
+    browser.find_element(By.ID, "instrument-save").click()
+    problems = across_navigation(browser, lambda b: b.find_element(By.ID, "form-problems")).text
+    assert "section G: missing" in problems and "section H4: missing; this section is mandatory when C.measures is H4-bank-accounts" in problems, problems
+    assert browser.find_element(By.ID, "f-C-0-description").get_attribute("value") == "Statements of the importer's accounts"
+    assert browser.find_element(By.ID, "f-C-0-measures-H4-bank-accounts").is_selected()
+    browser.save_screenshot(str(OUTPUT / "instrument-form-problems.png"))
+    Select(browser.find_element(By.ID, "f-F-0-proceedings")).select_by_value("criminal")
+    browser.find_element(By.ID, "f-G-0-facts").send_keys("Payments for smuggled cigarettes reached the importer.")
+    browser.find_element(By.ID, "f-G-0-legalClassification").send_keys("Money laundering")
+    browser.find_element(By.ID, "f-G-0-maximumPenaltyMonths").send_keys("ten years")
+    browser.find_element(By.ID, "f-H4-0-holder").send_keys("Nordlys Trading Oy")
+    browser.find_element(By.ID, "f-H4-0-reasons").send_keys("The payments reached these accounts.")
+    Select(browser.find_element(By.ID, "f-K-0-kind")).select_by_value("prosecutor")
+    browser.find_element(By.ID, "f-K-0-name").send_keys("Caldera Public Prosecutor's Office")
+    browser.find_element(By.ID, "f-K-0-officer").send_keys("Prosecutor Ilse Brandt")
+    browser.execute_script("document.getElementById('f-K-0-date').value = '2026-12-01'")
+    browser.find_element(By.ID, "instrument-save").click()
+    # The penalty's problem is shown at its field; everything else stays as typed.
+    problem = across_navigation(browser, lambda b: b.find_element(By.ID, "f-G-0-maximumPenaltyMonths-problem")).text
+    assert "whole number of months" in problem, problem
+    assert browser.find_element(By.ID, "f-H4-0-holder").get_attribute("value") == "Nordlys Trading Oy"
+    assert browser.find_element(By.ID, "f-K-0-date").get_attribute("value") == "2026-12-01"
+    field = browser.find_element(By.ID, "f-G-0-maximumPenaltyMonths")
+    field.clear()
+    field.send_keys("120")
+    browser.find_element(By.ID, "instrument-save").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "instrument-saved"))
+    reference = browser.find_element(By.ID, "instrument-reference").text
+    browser.find_element(By.ID, "do-validate").click()
+    across_navigation(browser, lambda b: "validated" in b.find_element(By.ID, "instrument-state").text)
+    browser.find_element(By.ID, "do-transmit").click()
+    across_navigation(browser, lambda b: "transmitted" in b.find_element(By.ID, "instrument-state").text)
+    browser.save_screenshot(str(OUTPUT / "instrument-issuing.png"))
+
+    url, password = credentials[("XB-CUS", "judicial-authority")]
+    sign_in(browser, url, "judicial-authority", password)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        browser.get(f"http://127.0.0.1:{base + 1}/instruments?due=week")
+        if reference in browser.find_element(By.TAG_NAME, "main").text:
+            break
+        time.sleep(1)
+    assert reference in browser.find_element(By.ID, "instruments-list").text

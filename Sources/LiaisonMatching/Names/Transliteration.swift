@@ -95,7 +95,10 @@ enum Transliteration {
         for (index, word) in words.enumerated() {
             if word.unicodeScalars.contains(where: { Script.of($0) == .arabic }) {
                 flushOther()
-                if words.count > 1, let form = arabicLegalForm(word, first: index == 0, last: index == words.count - 1) {
+                // Where legal forms stand: before or after the name, several in a row ("كو لتد", Co Ltd).
+                let first = words[..<index].allSatisfy { arabicLegalForms[plainArabic($0)] != nil }
+                let last = words[(index + 1)...].allSatisfy { arabicLegalForms[plainArabic($0)] != nil }
+                if words.count > 1, let form = arabicLegalForm(word, first: first, last: last, in: words) {
                     out.append(Token(text: form, isLegalForm: true))
                     continue
                 }
@@ -128,13 +131,29 @@ enum Transliteration {
     /// The legal form a short Arabic-script word spells where legal forms stand: "لك" LLC, "كو"
     /// Co, "فزي" FZE, "بلك" PLC, "أود" OOD at the end of a name; "أوو" OOO, "جسك" JSC, "تف" TOV at
     /// its start or end. Elsewhere the same letters are a name's ("كو" is also the Korean Ko).
-    static func arabicLegalForm(_ word: Substring, first: Bool, last: Bool) -> String? {
+    ///
+    /// Forms whose letters are also a syllable of persons' names ("كو" Ko, "دو" Do, "سا", "او")
+    /// count only in a name that shows it is an organisation's otherwise: three words or more, or
+    /// another word that is a legal form or an organisation word.
+    static func arabicLegalForm(_ word: Substring, first: Bool, last: Bool, in words: [Substring]) -> String? {
         guard first || last else { return nil }
-        let text = String(word.unicodeScalars.filter { $0 != "\u{0640}" && !(0x064B...0x0652).contains($0.value) }
-            .map { ["\u{0623}", "\u{0625}", "\u{0622}"].contains($0) ? "\u{0627}" : $0 }.map(Character.init))
-        guard let (form, anywhere) = arabicLegalForms[text] else { return nil }
-        return last || anywhere ? form : nil
+        guard let (form, anywhere) = arabicLegalForms[plainArabic(word)], last || anywhere else { return nil }
+        guard ambiguousArabicLegalForms.contains(form) else { return form }
+        let others = words.filter { $0 != word }
+        let organisation = words.count >= 3 || others.contains { other in
+            organisationWord(other) != nil || arabicLegalForms[plainArabic(other)].map { !ambiguousArabicLegalForms.contains($0.0) } == true
+        }
+        return organisation ? form : nil
     }
+
+    /// A word's letters without tatweel and vowel marks, alifs with hamza or madda as bare alif.
+    static func plainArabic(_ word: Substring) -> String {
+        String(word.unicodeScalars.filter { $0 != "\u{0640}" && !(0x064B...0x0652).contains($0.value) }
+            .map { ["\u{0623}", "\u{0625}", "\u{0622}"].contains($0) ? "\u{0627}" : $0 }.map(Character.init))
+    }
+
+    /// Legal forms of one or two short syllables that persons' names also have.
+    static let ambiguousArabicLegalForms: Set<String> = ["co", "sa", "oy", "ab", "ad", "doo", "nv", "bv", "ag", "sal", "ead", "eood", "llp", "tov", "pao", "zao", "oao"]
 
     /// Legal forms as Arabic-script writers spell them letter by letter (alifs with hamza written
     /// as bare alif), with whether they also stand at the start of a name (the Russian and
@@ -148,7 +167,7 @@ enum Transliteration {
             ("doo", ["دو", "دوو"]), ("srl", ["سرل"]), ("sarl", ["سارل"]), ("spa", ["سبا"]), ("sro", ["سرو"]), ("wll", ["وول"]), ("bhd", ["بهد"]),
         ]
         let either: [(String, [String])] = [
-            ("ooo", ["اوو", "اووو"]), ("oao", ["اواو", "اوا"]), ("zao", ["زاو"]), ("pao", ["باو"]), ("jsc", ["جسك", "جسسي"]), ("ojsc", ["اوجسك"]),
+            ("ooo", ["اوو", "اووو"]), ("oao", ["اواو"]), ("zao", ["زاو"]), ("pao", ["باو"]), ("jsc", ["جسك", "جسسي"]), ("ojsc", ["اوجسك"]),
             ("cjsc", ["سجسك"]), ("pjsc", ["بجسك"]), ("tov", ["تف", "توف"]), ("llc", ["لك"]),
         ]
         var table: [String: (String, Bool)] = [:]

@@ -106,6 +106,7 @@ package struct DemoFederation: Sendable {
         try await seedCases(directories: directories)
         try await seedJointTeam(directories: directories)
         try await seedThreads(directories: directories)
+        try await seedInstruments(directories: directories)
         try await seedEvidence(directory: directories[0])
         try await seedWatchList(directory: directories[0])
         try await seedHitData(directories: directories)
@@ -268,6 +269,62 @@ package struct DemoFederation: Sendable {
                     }
                     _ = try await node.jits.upload(id, name: "e19-crossings.csv", mediaType: "text/csv", title: "Night crossings of the grey van at E19", text: nil,
                                                    declaredLength: nil, body: body, principal: principal(.investigator))
+                }
+            }
+        }
+    }
+
+    /// Two instruments of the Calderan prosecutor on first start, at different steps, so that a
+    /// newcomer sees clocks running: a European Investigation Order for bank records to Borvian
+    /// customs, received and acknowledged there (its recognition clock runs), and a European
+    /// Arrest Warrant to the Aldorian police, received there. The reports travel over the exchange
+    /// once the nodes run.
+    func seedInstruments(directories: [String]) async throws {
+        func principal(_ role: Role) -> Principal { Principal(userID: "demo", username: role.rawValue, role: role) }
+        let today = InstrumentService.day(Date())
+        let prosecutor: FormEntry = ["kind": .text("prosecutor"), "name": .text("Caldera Public Prosecutor's Office"), "officer": .text("Prosecutor Ilse Brandt"), "date": .text(today)]
+        let eio = InstrumentDocument(form: "eio", language: "en", sections: [
+            "A": [["issuingState": .text("XC"), "executingState": .text("XB")]],
+            "C": [["measures": .list(["H4-bank-accounts", "H5-banking-operations"]), "description": .text("Identify the accounts of the importer and obtain their statements for March to October 2026.")]],
+            "E": [["type": .text("legal"), "name": .text("Nordlys Trading Oy"), "nationality": .text("XB"), "status": .text("suspect")]],
+            "F": [["proceedings": .text("criminal")]],
+            "G": [["facts": .text("Proceeds of cigarettes smuggled across the northern border were paid to a Borvian importer and moved on to Caldera."),
+                   "legalClassification": .text("Money laundering, Calderan Criminal Code s. 261"), "offenceCategory": .text(OffenceCategory.moneyLaundering.rawValue),
+                   "maximumPenaltyMonths": .text("120")]],
+            "H4": [["holder": .text("Nordlys Trading Oy"), "institutions": .list(["Borvia Savings Bank"]), "reasons": .text("The importer received the payments for the smuggled goods.")]],
+            "H5": [["accounts": .list(["XB12 3456 7890 1234 56"]), "from": .text("2026-03-01"), "to": .text("2026-10-31"), "reasons": .text("The transfers on to Caldera.")]],
+            "K": [prosecutor],
+        ])
+        let eaw = InstrumentDocument(form: "eaw", language: "en", sections: [
+            "a": [["name": .text("DOE"), "forenames": .text("Jonas"), "dateOfBirth": .text("1984-03-02"), "nationality": .text("XA"), "sex": .text("male"), "residence": .text("Believed to live in northern Aldoria.")]],
+            "b": [["arrestWarrant": .text("Arrest warrant of the Caldera investigating judge, ref. XC-IJ-2026-0031")]],
+            "c": [["purpose": .text("prosecution"), "maximumPenaltyMonths": .text("120")]],
+            "d": [["appearedInPerson": .text("yes")]],
+            "e": [["offences": .text("1"), "facts": .text("Organised the payments for cigarettes smuggled across the northern border and their laundering through a Borvian importer."),
+                   "legalClassification": .text("Money laundering, Calderan Criminal Code s. 261"), "offenceCategory": .text(OffenceCategory.moneyLaundering.rawValue)]],
+            "i": [prosecutor],
+        ])
+        var transfers: [(index: Int, transfer: InstrumentTransfer)] = []
+        try await NodeServices.with(dataDirectory: directories[2], databaseURL: nil) { node in
+            guard try await node.instruments.store.count(direction: .outgoing) == 0 else { return }
+            let judge = principal(.judicialAuthority)
+            for (kind, document, target) in [(InstrumentKind.eio, eio, 1), (.eaw, eaw, 0)] {
+                let draft = try await node.instruments.draft(
+                    .init(kind: kind.rawValue, executor: target == 0 ? "XA-POL" : nil, caseReference: "XC-2026-0031", document: document), principal: judge
+                )
+                _ = try await node.instruments.step(draft.instrument.id, .init(action: "validate"), principal: judge)
+                let sent = try await node.instruments.step(draft.instrument.id, .init(action: "transmit"), principal: judge)
+                guard let last = sent.instrument.history.last else { continue }
+                transfers.append((target, InstrumentTransfer(of: sent.instrument, step: last, withDocument: true)))
+            }
+        }
+        // Received at once (the transmission message, delivered once the nodes run, then changes
+        // nothing); Borvia acknowledges the EIO.
+        for (index, transfer) in transfers {
+            try await NodeServices.with(dataDirectory: directories[index], databaseURL: nil) { node in
+                try await node.instruments.inbox.apply(transfer, from: "XC-PRO")
+                if transfer.kind == .eio {
+                    _ = try await node.instruments.step(transfer.id, .init(action: "acknowledge"), principal: principal(.judicialAuthority))
                 }
             }
         }

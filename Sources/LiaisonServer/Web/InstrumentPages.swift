@@ -207,7 +207,10 @@ struct InstrumentPages {
         for line in error?.errors ?? error.map { [$0.message] } ?? [] {
             let target = Self.target(of: line)
             if let target { problems[target.key] = target.message }
-            listed.append(["text": line, "anchor": target.map { "f-\($0.key.replacingOccurrences(of: ".", with: "-"))" } ?? "", "hasAnchor": target != nil])
+            // A field's problem links to the field, a section's to the section.
+            let section = line.hasPrefix("section ") ? line.dropFirst(8).prefix { $0 != ":" && $0 != "," && $0 != "[" } : nil
+            let anchor = target.map { "f-\($0.key.replacingOccurrences(of: ".", with: "-"))" } ?? section.flatMap { form.section(String($0)) != nil ? "section-\($0)" : nil }
+            listed.append(["text": line, "anchor": anchor ?? "", "hasAnchor": anchor != nil])
         }
         let sections: [[String: Any]] = form.sections.map { section in
             var entries = document.sections[section.id] ?? []
@@ -273,8 +276,8 @@ struct InstrumentPages {
             "value": values.first ?? "", "lines": values.joined(separator: "\n"),
             "inputMode": kind == "months" ? "numeric" : "text",
         ]
-        if kind == "country" { out["hint"] = "XA, XB, XC…"; out["hasHint"] = true }
-        if kind == "money" { out["hint"] = "EUR 150000.00"; out["hasHint"] = true }
+        if kind == "country" { out["hint"] = strings["instrument_country_hint"] ?? "two letters"; out["hasHint"] = true }
+        if kind == "money" { out["hint"] = strings["instrument_money_hint"] ?? "EUR 150000.00"; out["hasHint"] = true }
         if kind == "months" { out["hint"] = strings["instrument_months_hint"] ?? "months"; out["hasHint"] = true }
         if kind == "list" { out["hint"] = strings["instrument_list_hint"] ?? "one per line"; out["hasHint"] = true }
         if let options {
