@@ -109,7 +109,8 @@ public func buildApplication(
     // The web pages.
     WebController(
         renderer: renderer, authenticator: authenticator, users: services.users, federation: services.federation, configuration: configuration,
-        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies, jits: services.jits
+        stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies, jits: services.jits,
+        instruments: services.instruments
     ).register(on: routes)
     MessagePages(renderer: renderer, service: services.messageService, messages: services.messages, federation: services.federation, forms: forms, configuration: configuration)
         .register(on: routes)

@@ -47,7 +47,8 @@ struct InstrumentTests {
             let police = try #require(federation.tokens["XC-PRO"])
             let judge = try await user(0, .judicialAuthority)
             let desk = try await user(0, .liaisonOfficer)
-            let executing = try await user(1, .judicialAuthority)
+            let borvian = try await federation.nodes[1].addUser(.judicialAuthority)
+            var executing = try await federation.token(1, borvian.username, borvian.password)
 
             // A missing mandatory section: 400 naming it, nothing stored.
             let missing = try await federation.call(0, "/api/v1/instruments", method: .POST, body: Self.eio(dropping: "G"), token: .some(police))
@@ -129,6 +130,40 @@ struct InstrumentTests {
             // A step of the other side is refused here.
             let wrongSide = try await step(0, "acknowledge", judge)
             #expect(wrongSide.status == 409, "\(wrongSide.text)")
+
+            // A second, urgent EIO left unanswered: its 24-hour provisional-measures clock passes at
+            // Borvia, which escalates it once (audited, on the dashboard's reminders).
+            let second = try await federation.call(0, "/api/v1/instruments", method: .POST, body: Self.eio(), token: .some(judge))
+            let secondID = try #require((second.json["instrument"] as? [String: Any])?["id"] as? String)
+            for action in ["validate", "transmit"] {
+                let reply = try await federation.call(0, "/api/v1/instruments/\(secondID)/steps", method: .POST, body: #"{"action":"\#(action)"}"#, token: .some(judge))
+                #expect(reply.status == 200, "\(action): \(reply.text)")
+            }
+            try await eventually("Borvia holds the second EIO", advancing: federation.clocks, by: 0.2) {
+                try await federation.call(1, "/api/v1/instruments/\(secondID)", token: .some(executing)).status == 200
+            }
+            var reminders: [[String: Any]] = []
+            try await eventually("the provisional-measures deadline is escalated", advancing: [federation.clocks[1]], by: 3_600) {
+                // Hours pass at Borvia: sign in again each time (tokens expire).
+                executing = try await federation.token(1, borvian.username, borvian.password)
+                reminders = try await federation.call(1, "/api/v1/instruments/reminders", token: .some(executing)).array
+                let statistics = try await federation.call(1, "/api/v1/instruments/statistics", token: .some(executing)).json
+                let rows = statistics["rows"] as? [[String: Any]] ?? []
+                return (rows.first?["deadlinesMissed"] as? [String: Int])?["eio-provisional-measures"] == 1
+            }
+            #expect(reminders.contains { $0["clock"] as? String == "eio-provisional-measures" && $0["overdue"] as? Bool == true }, "\(reminders)")
+
+            // The statistics equal what was done, on each side, from the audit log alone.
+            for (index, token, direction, partner) in [(0, judge, "outgoing", "XB-CUS"), (1, executing, "incoming", "XC-PRO")] {
+                let statistics = try await federation.call(index, "/api/v1/instruments/statistics", token: .some(token)).json
+                let rows = statistics["rows"] as? [[String: Any]] ?? []
+                let text = try await federation.call(index, "/api/v1/instruments/statistics", token: .some(token)).text
+                #expect(rows.count == 1, "node \(index): \(text)")
+                let row = try #require(rows.first)
+                #expect(row["kind"] as? String == "eio" && row["direction"] as? String == direction && row["partner"] as? String == partner)
+                #expect(row["instruments"] as? Int == 2 && row["acknowledged"] as? Int == 1 && row["recognised"] as? Int == 1 && row["executed"] as? Int == 1 && row["refused"] as? Int == 0, "node \(index): \(row)")
+                #expect((row["toRecognition"] as? [String: Any])?["count"] as? Int == 1)
+            }
         }
     }
 }

@@ -105,6 +105,9 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case instrumentStep = "instrument.step"
     case instrumentExtended = "instrument.extend"
     case instrumentRead = "instrument.read"
+    /// A statutory deadline passed with its clock still running (escalated to the supervisor and
+    /// oversight; details: clock, deadline).
+    case instrumentDeadlineMissed = "instrument.deadline-missed"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -9,6 +9,8 @@ public struct InstrumentClock: Codable, Sendable, Equatable {
     public var reading: ClockReading
     /// When the step that answers the clock was taken (or the instrument ended); `nil` while it runs.
     public var stoppedAt: Date?
+    /// When the node escalated the clock's passing (to the supervisor and oversight), once.
+    public var escalatedAt: Date?
 
     public init(reading: ClockReading, stoppedAt: Date? = nil) {
         self.reading = reading

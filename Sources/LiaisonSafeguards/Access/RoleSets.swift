@@ -20,6 +20,9 @@ extension AccessRule {
     /// decide; the central authority's desk (liaison officers) transmits and tracks; supervisors
     /// read the register; investigators draft the EIOs a judicial authority then validates.
     public static let instrumentHandlers: AccessRule = .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator)
+    /// Who reads the statistics of judicial cooperation (computed from the audit log, no content):
+    /// those who handle instruments, oversight and the data-protection officer.
+    public static let instrumentStatisticsReaders: AccessRule = .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator, .oversight, .dataProtectionOfficer)
     /// Supervisors alone: reopening a closed case.
     public static let supervisors: AccessRule = .only(.supervisor)
     /// Who manages reference data: hit/no-hit reference files and screening lists.

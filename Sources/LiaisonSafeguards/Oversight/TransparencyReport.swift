@@ -67,6 +67,9 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
     /// Algorithms' alerts a person confirmed or rejected (Art. 11: no effect before).
     public var alertsConfirmed: Int
     public var alertsRejected: Int
+    /// Judicial cooperation: instruments per kind, direction and partner, times to each step,
+    /// refusals by ground, deadlines missed, and the Reg. (EU) 2023/1543 Art. 28 figures.
+    public var judicialCooperation: InstrumentStatistics?
 
     /// Computes the report from the audit events of the period (`from` inclusive, `to` exclusive).
     public static func compute(_ events: [AuditEvent], node: String, from: Date, to: Date) -> TransparencyReport {
@@ -128,7 +131,8 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
             subjectRequests: subjectRequests, subjectRequestOutcomes: counts(outcomes),
             erasures: erasures, erasuresSuspendedByHold: held, anonymised: anonymised,
             policyRefusals: refusals, policyRefusalReasons: counts(refusalReasons), alerts: alerts, alertKinds: counts(alertKinds),
-            alertsConfirmed: confirmed, alertsRejected: rejected
+            alertsConfirmed: confirmed, alertsRejected: rejected,
+            judicialCooperation: InstrumentStatistics.compute(period.filter { $0.operation == .instrumentStep || $0.operation == .instrumentDeadlineMissed }, from: from, to: to)
         )
     }
 
@@ -174,6 +178,28 @@ public struct TransparencyReport: Codable, Sendable, Equatable {
         for kind in alertKinds { rows.append(["alert-kinds", kind.key, "\(kind.count)"]) }
         rows.append(["alerts", "confirmed", "\(alertsConfirmed)"])
         rows.append(["alerts", "rejected", "\(alertsRejected)"])
+        for row in judicialCooperation?.rows ?? [] {
+            let key = "\(row.kind)/\(row.direction)/\(row.partner)"
+            rows.append(["instruments", key, "\(row.instruments)"])
+            rows.append(["instruments-recognised", key, "\(row.recognised)"])
+            rows.append(["instruments-refused", key, "\(row.refused)"])
+            rows.append(["instruments-executed", key, "\(row.executed)"])
+            rows.append(["instruments-median-days-to-recognition", key, row.toRecognition.medianDays.map { "\($0)" } ?? ""])
+            rows.append(["instruments-p90-days-to-recognition", key, row.toRecognition.p90Days.map { "\($0)" } ?? ""])
+            for (ground, count) in row.refusalsByGround.sorted(by: { $0.key < $1.key }) { rows.append(["instrument-refusal-grounds", "\(key)/\(ground)", "\(count)"]) }
+            for (clock, count) in row.deadlinesMissed.sorted(by: { $0.key < $1.key }) { rows.append(["instrument-deadlines-missed", "\(key)/\(clock)", "\(count)"]) }
+        }
+        for figures in judicialCooperation?.eEvidence ?? [] {
+            // Reg. (EU) 2023/1543 Art. 28(1).
+            rows.append(["e-evidence-art-28", "\(figures.direction)/production-orders", "\(figures.productionOrders)"])
+            rows.append(["e-evidence-art-28", "\(figures.direction)/preservation-orders", "\(figures.preservationOrders)"])
+            rows.append(["e-evidence-art-28", "\(figures.direction)/emergencies", "\(figures.emergencies)"])
+            rows.append(["e-evidence-art-28", "\(figures.direction)/complied-with", "\(figures.compliedWith)"])
+            rows.append(["e-evidence-art-28", "\(figures.direction)/not-complied-with", "\(figures.notCompliedWith)"])
+            rows.append(["e-evidence-art-28", "\(figures.direction)/average-days-to-data", figures.averageDaysToData.map { "\($0)" } ?? ""])
+            for (addressee, count) in figures.byAddressee.sorted(by: { $0.key < $1.key }) { rows.append(["e-evidence-art-28-addressees", "\(figures.direction)/\(addressee)", "\(count)"]) }
+            for (ground, count) in figures.refusalsByGround.sorted(by: { $0.key < $1.key }) { rows.append(["e-evidence-art-28-refusals", "\(figures.direction)/\(ground)", "\(count)"]) }
+        }
         return rows.map { $0.map(Self.quoted).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 

@@ -162,6 +162,14 @@ struct InstrumentController {
             let records = try await service.register(principal: context.principal, direction: direction, dueWithin: within)
             return try JSONBody.response(records.map { InstrumentSummary($0.instrument, now: now) })
         }
+        routes.on(.get, "/api/v1/instruments/reminders", access: .instrumentHandlers, surface: .api) { _, context in
+            try JSONBody.response(try await service.reminders(principal: context.principal))
+        }
+        routes.on(.get, "/api/v1/instruments/statistics", access: .instrumentStatisticsReaders, surface: .api) { request, context in
+            let query = request.uri.queryParameters
+            let period = try CalendarDay.period(from: query.get("from"), to: query.get("to"), now: service.clock.now())
+            return try JSONBody.response(try await service.statistics(from: period.from, to: period.to))
+        }
         routes.on(.post, "/api/v1/instruments", access: .instrumentHandlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(InstrumentService.Drafting.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await service.draft(body, principal: context.principal)

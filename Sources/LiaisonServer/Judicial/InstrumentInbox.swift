@@ -130,8 +130,9 @@ struct InstrumentInbox: Sendable {
     static func details(_ instrument: Instrument, _ step: InstrumentStep, partner: String) -> [String: String] {
         var details = [
             "kind": instrument.kind.rawValue, "reference": instrument.reference, "action": step.action.rawValue, "from": step.from.rawValue, "to": step.to.rawValue,
-            "partner": partner, "direction": instrument.direction.rawValue,
+            "partner": partner, "direction": instrument.direction.rawValue, "at": step.at.formatted(.iso8601),
         ]
+        if instrument.isUrgent { details["urgent"] = "yes" }
         if let ground = step.ground { details["ground"] = ground }
         if let caseReference = instrument.caseReference { details["caseRef"] = caseReference }
         return details

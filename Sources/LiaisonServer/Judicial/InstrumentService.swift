@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import Logging
 import LiaisonSafeguards
 import LiaisonStore
 
@@ -318,6 +319,88 @@ struct InstrumentService: Sendable {
         _ = try await messages.send(request, actor: "user:\(principal.username)", principal: principal, partnersCase: true, instrument: transfer).sentRecord()
         await trail.wakeup.signal()
         return updated
+    }
+}
+
+// MARK: Deadlines, reminders and statistics
+
+extension InstrumentService {
+    /// One reminder: an instrument whose clock ends soon (24 hours before a deadline in days, 2
+    /// hours before one in hours) or has passed.
+    struct Reminder: Encodable, Sendable {
+        var id: String
+        var reference: String
+        var kind: InstrumentKind
+        var clock: StatutoryClock
+        var deadline: Date
+        var overdue: Bool
+    }
+
+    /// How long before a deadline it is announced: 24 hours before a day-deadline, 2 hours
+    /// before an hour-deadline (issue 22, deliverable 3).
+    static func noticePeriod(of clock: StatutoryClock) -> TimeInterval {
+        clock.period.unit == .hours ? 2 * 3_600 : 24 * 3_600
+    }
+
+    /// The running clocks of instruments the principal may read that end within their notice
+    /// period or have ended, earliest first.
+    func reminders(principal: Principal?) async throws -> [Reminder] {
+        guard let principal else { return [] }
+        let now = clock.now()
+        let records = try await store.register(dueBefore: now.addingTimeInterval(24 * 3_600), limit: 500)
+        return records.filter { Self.mayRead($0.instrument, principal) }.flatMap { record in
+            record.instrument.clocks.filter { $0.isRunning && $0.reading.deadline.timeIntervalSince(now) <= Self.noticePeriod(of: $0.reading.clock) }.map { clock in
+                Reminder(id: record.instrument.id, reference: record.instrument.reference, kind: record.instrument.kind, clock: clock.reading.clock,
+                         deadline: clock.reading.deadline, overdue: clock.reading.deadline <= now)
+            }
+        }.sorted { $0.deadline < $1.deadline }
+    }
+
+    /// Records, once per clock, every deadline that passed while its clock still runs
+    /// (`instrument.deadline-missed`, which oversight reads and the statistics count); the
+    /// dashboard shows it to the instrument's handlers and supervisors until it is answered.
+    /// - Returns: how many were escalated.
+    @discardableResult
+    func escalateMissedDeadlines() async throws -> Int {
+        let now = clock.now()
+        var escalated = 0
+        for record in try await store.register(dueBefore: now, limit: 500) {
+            var instrument = record.instrument
+            var events: [AuditEvent] = []
+            for index in instrument.clocks.indices where instrument.clocks[index].isRunning && instrument.clocks[index].escalatedAt == nil && instrument.clocks[index].reading.deadline <= now {
+                instrument.clocks[index].escalatedAt = now
+                var details = ["kind": instrument.kind.rawValue, "reference": instrument.reference, "clock": instrument.clocks[index].reading.clock.rawValue,
+                               "deadline": instrument.clocks[index].reading.deadline.formatted(.iso8601), "partner": InstrumentStore.partner(of: instrument),
+                               "direction": instrument.direction.rawValue]
+                if let caseReference = instrument.caseReference { details["caseRef"] = caseReference }
+                events.append(trail.event(.instrumentDeadlineMissed, .failure, actor: "system", subject: "instrument:\(instrument.id)", details: details))
+            }
+            guard !events.isEmpty else { continue }
+            do {
+                _ = try await store.update(record, to: instrument, audit: events, at: now)
+                escalated += events.count
+            } catch let error as LiaisonError where error.code == .conflict {
+                continue  // changed meanwhile: the next round sees it again
+            }
+        }
+        if escalated > 0 { await trail.wakeup.signal() }
+        return escalated
+    }
+
+    /// The statistics of the period, from the audit log alone.
+    func statistics(from: Date, to: Date) async throws -> InstrumentStatistics {
+        let events = try await trail.store.events(from: from.addingTimeInterval(-366 * 86_400), to: to).map(\.event)
+        return InstrumentStatistics.compute(events.filter { $0.operation == .instrumentStep || $0.operation == .instrumentDeadlineMissed }, from: from, to: to)
+    }
+}
+
+extension PeriodicJob {
+    /// Escalates passed deadlines of instruments every minute.
+    static func instrumentDeadlines(_ instruments: InstrumentService, clock: any WallClock, logger: Logger) -> PeriodicJob {
+        PeriodicJob("instrument deadlines", every: .seconds(60), runsAtStart: true, clock: clock, logger: logger) {
+            let escalated = try await instruments.escalateMissedDeadlines()
+            if escalated > 0 { logger.notice("instrument deadlines passed", metadata: ["escalated": "\(escalated)"]) }
+        }
     }
 }
 

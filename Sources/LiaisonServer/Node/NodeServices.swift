@@ -142,6 +142,7 @@ package struct NodeServices: Sendable {
             database,
             partnerClients,
             PeriodicJob.designationDeadlines(screening, clock: clock, logger: logger),
+            PeriodicJob.instrumentDeadlines(instruments, clock: clock, logger: logger),
             HitIndexWarmUp(hits: hits, logger: logger),
             PeriodicJob.retentionSweep(retention, every: configuration.retentionSweepInterval, clock: clock, logger: logger),
             PeriodicJob.anomalyScan(oversight, every: configuration.anomalyScanInterval, clock: clock, logger: logger),

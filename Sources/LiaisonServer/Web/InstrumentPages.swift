@@ -41,6 +41,20 @@ struct InstrumentPages {
         routes.on(.get, "/instruments", access: .instrumentHandlers, surface: .web) { request, context in
             try await list(request: request, context: context)
         }
+        routes.on(.get, "/instruments/statistics", access: .instrumentStatisticsReaders, surface: .web) { request, context in
+            let query = request.uri.queryParameters
+            var values: [String: Any] = ["from": query.get("from") ?? "", "to": query.get("to") ?? ""]
+            do {
+                let period = try CalendarDay.period(from: query.get("from").flatMap { $0.isEmpty ? nil : $0 }, to: query.get("to").flatMap { $0.isEmpty ? nil : $0 }, now: service.clock.now())
+                values["report"] = TransparencyHTML.judicialFragment(try await service.statistics(from: period.from, to: period.to))
+                values["from"] = CasePages.day(period.from)
+                values["to"] = CasePages.lastDay(period.to)
+                return renderer.page("instrument-statistics", title: { $0["instrument_statistics_title"] ?? "Statistics" }, request: request, context: context, values: values)
+            } catch let error as LiaisonError {
+                values["error"] = error.message
+                return renderer.page("instrument-statistics", title: { $0["instrument_statistics_title"] ?? "Statistics" }, request: request, context: context, status: .badRequest, values: values)
+            }
+        }
         routes.on(.get, "/instruments/new", access: .instrumentHandlers, surface: .web) { request, context in
             let kind = InstrumentKind(rawValue: request.uri.queryParameters.get("kind") ?? "eio") ?? .eio
             let form = InstrumentForm.of(kind)

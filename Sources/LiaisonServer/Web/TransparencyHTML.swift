@@ -39,7 +39,35 @@ package enum TransparencyHTML {
         html += table("Policy refusals", [row("Refusals", "\(report.policyRefusals)")] + report.policyRefusalReasons.map { row($0.key, "\($0.count)") })
         html += table("Alerts", [row("Raised", "\(report.alerts)")] + report.alertKinds.map { row($0.key, "\($0.count)") }
             + [row("Confirmed by a person", "\(report.alertsConfirmed)"), row("Rejected by a person", "\(report.alertsRejected)")])
+        if let judicial = report.judicialCooperation { html += judicialFragment(judicial) }
         return html + "</section>"
+    }
+
+    /// The judicial-cooperation statistics: per kind, direction and partner, and the e-evidence
+    /// figures of Reg. (EU) 2023/1543 Art. 28.
+    static func judicialFragment(_ statistics: InstrumentStatistics) -> String {
+        func days(_ durations: InstrumentStatistics.Durations) -> String {
+            guard let median = durations.medianDays, let p90 = durations.p90Days else { return "–" }
+            return "\(median) / \(p90)"
+        }
+        func counts(_ values: [String: Int]) -> String {
+            values.isEmpty ? "–" : values.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        }
+        var html = "<table class=\"report\" id=\"report-instruments\"><caption>Judicial instruments (days: median / 90th percentile, from transmission or receipt)</caption>"
+        html += "<thead><tr><th scope=\"col\">Instrument</th><th scope=\"col\">Direction</th><th scope=\"col\">Partner</th><th scope=\"col\">Number</th><th scope=\"col\">Acknowledged</th><th scope=\"col\">Days to acknowledgement</th><th scope=\"col\">Recognised</th><th scope=\"col\">Days to recognition</th><th scope=\"col\">Executed</th><th scope=\"col\">Days to execution</th><th scope=\"col\">Refused, by ground</th><th scope=\"col\">Deadlines missed</th></tr></thead><tbody>"
+        html += statistics.rows.map { row in
+            "<tr><td>\(escape(row.kind))</td><td>\(escape(row.direction))</td><td>\(escape(row.partner))</td><td>\(row.instruments)</td><td>\(row.acknowledged)</td><td>\(days(row.toAcknowledgement))</td><td>\(row.recognised)</td><td>\(days(row.toRecognition))</td><td>\(row.executed)</td><td>\(days(row.toExecution))</td><td>\(row.refused) (\(escape(counts(row.refusalsByGround))))</td><td>\(escape(counts(row.deadlinesMissed)))</td></tr>"
+        }.joined()
+        html += "</tbody></table>"
+        for figures in statistics.eEvidence {
+            html += "<table class=\"report\"><caption>European Production and Preservation Orders, \(escape(figures.direction)) (Reg. (EU) 2023/1543 Art. 28)</caption><tbody>"
+            html += [("Production orders", "\(figures.productionOrders)"), ("Preservation orders", "\(figures.preservationOrders)"), ("Emergency cases", "\(figures.emergencies)"),
+                     ("By addressee", counts(figures.byAddressee)), ("Complied with", "\(figures.compliedWith)"), ("Not complied with", "\(figures.notCompliedWith)"),
+                     ("Refusals by ground", counts(figures.refusalsByGround)), ("Average days from issue to the data", figures.averageDaysToData.map { "\($0)" } ?? "–")]
+                .map { "<tr><th scope=\"row\">\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined()
+            html += "</tbody></table>"
+        }
+        return html
     }
 
     package static func document(_ report: TransparencyReport) -> String {

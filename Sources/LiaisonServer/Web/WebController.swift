@@ -17,6 +17,8 @@ struct WebController {
     let cookies: CookieNames
     /// The JIT spaces, for the reminders on the dashboard.
     var jits: JITService?
+    /// The instruments, whose deadlines the dashboard announces.
+    var instruments: InstrumentService?
 
     struct LoginForm: Decodable {
         var username: String?
@@ -122,15 +124,22 @@ struct WebController {
             ]
         }
         if !agreements.isEmpty { values["agreements"] = ["list": agreements] }
-        if let jits, AccessRule.caseHandlers.admittedRoles.contains(principal.role) {
-            let reminders = try await jits.reminders(principal: principal)
-            if !reminders.isEmpty {
-                values["work"] = ["items": reminders.map { reminder -> [String: Any] in
-                    ["text": "\(reminder.team): \(reminder.title)", "href": "/jits/\(reminder.space)", "due": CasePages.lastDay(reminder.due), "overdue": reminder.overdue,
-                     "kind": text["jit_reminder_\(reminder.kind.rawValue)"] ?? reminder.kind.rawValue]
-                }]
+        var work: [[String: Any]] = []
+        if let instruments, AccessRule.instrumentHandlers.admittedRoles.contains(principal.role) {
+            // Deadlines of instruments: 24 hours (2 hours for an hour-deadline) before, and once passed.
+            work += try await instruments.reminders(principal: principal).map { reminder -> [String: Any] in
+                ["text": "\(reminder.reference): \(text["clock_\(reminder.clock.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? reminder.clock.rawValue)",
+                 "href": "/instruments/\(reminder.id)", "due": "\(CasePages.day(reminder.deadline)) \(CasePages.time(reminder.deadline))", "overdue": reminder.overdue,
+                 "kind": text["instrument_reminder"] ?? "Deadline"]
             }
         }
+        if let jits, AccessRule.caseHandlers.admittedRoles.contains(principal.role) {
+            work += try await jits.reminders(principal: principal).map { reminder -> [String: Any] in
+                ["text": "\(reminder.team): \(reminder.title)", "href": "/jits/\(reminder.space)", "due": CasePages.lastDay(reminder.due), "overdue": reminder.overdue,
+                 "kind": text["jit_reminder_\(reminder.kind.rawValue)"] ?? reminder.kind.rawValue]
+            }
+        }
+        if !work.isEmpty { values["work"] = ["items": work] }
         if principal.role == .administrator {
             let list = try await users.list().map { user -> [String: String] in
                 ["username": user.username, "role": user.role.rawValue, "createdAt": user.createdAt.formatted(.iso8601)]
