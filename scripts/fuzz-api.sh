@@ -25,7 +25,7 @@ token_for() {
 
 # The case-information routes admit only the roles that handle cases; everything else is fuzzed
 # as an administrator. The federation endpoints live on the other (TLS) listener.
-handler_routes='^/(api/v1/jits|jits|api/v1/cases|cases|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations|api/v1/approvals|approvals|api/v1/hits|hits)'
+handler_routes='^/(api/v1/instrument|instruments|api/v1/jits|jits|api/v1/cases|cases|api/v1/messages|api/v1/attachments|messages|api/v1/evidence|evidence|api/v1/screening|screening|api/v1/designations|api/v1/approvals|approvals|api/v1/hits|hits)'
 # The data-protection officer's routes: subject requests, oversight, reports, retention.
 officer_routes='^/(api/v1/subject-requests|subject-requests|api/v1/oversight|oversight|api/v1/reports|api/v1/retention)'
 fuzz() {

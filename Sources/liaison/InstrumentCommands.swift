@@ -117,7 +117,7 @@ struct InstrumentsCommand: AsyncParsableCommand {
     }
 
     struct Step: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take a step: validate, transmit, acknowledge, consult, recognise, refuse (--ground, --reason), postpone, execute-partly, execute, return-results, close, withdraw. Prints the new state.")
+        static let configuration = CommandConfiguration(abstract: "Take a step: validate, transmit, acknowledge, consult, recognise, refuse (--ground, --reason), postpone, execute-partly, execute, return-results, close, withdraw; on an arrest warrant arrest and consent (which start its decision clocks). Prints the new state.")
         @OptionGroup var api: NodeAPIOptions
         @Option(help: "The instrument's id.") var id: String
         @Argument(help: "The step.") var action: String

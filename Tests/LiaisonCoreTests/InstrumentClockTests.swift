@@ -106,6 +106,34 @@ struct InstrumentClockTests {
         #expect(freezing.clocks[1].reading.deadline == Self.monday.addingTimeInterval(50 * 3_600))
     }
 
+    @Test("an EAW: the arrest starts the 60-day decision clock, the consent the 10-day one, the decision stops both and starts surrender")
+    func arrestWarrant() throws {
+        let engine = try DeadlineEngine(Self.calendar)
+        var eaw = Self.instrument(.eaw)
+        eaw.state = .acknowledged
+        let lifecycle = InstrumentLifecycle(kind: .eaw)
+        #expect(throws: LiaisonError.self) {
+            _ = try lifecycle.step(.consent, from: .acknowledged, history: eaw.history, by: "j", role: .judicialAuthority, issuedBy: nil, at: Self.monday)
+        }
+        let arrest = try lifecycle.step(.arrest, from: .acknowledged, history: eaw.history, by: "desk", role: .liaisonOfficer, issuedBy: nil, at: Self.monday)
+        try eaw.record(arrest, engine: engine)
+        #expect(eaw.state == .acknowledged && eaw.clocks.map(\.reading.clock) == [.eawDecision])
+        #expect(eaw.clocks[0].reading.deadline == engine.deadline(from: Self.monday, period: .days(60)))
+        #expect(throws: LiaisonError.self) {
+            _ = try lifecycle.step(.arrest, from: .acknowledged, history: eaw.history, by: "desk", role: .liaisonOfficer, issuedBy: nil, at: Self.monday)
+        }
+        let consent = try lifecycle.step(.consent, from: .acknowledged, history: eaw.history, by: "j", role: .judicialAuthority, issuedBy: nil, at: Self.monday.addingTimeInterval(86_400))
+        try eaw.record(consent, engine: engine)
+        #expect(eaw.clocks.map(\.reading.clock) == [.eawDecision, .eawDecisionWithConsent])
+        #expect(eaw.nextDeadline == eaw.clocks[1].reading.deadline)
+        try eaw.record(Self.step(.recognise, .acknowledged, at: Self.monday.addingTimeInterval(5 * 86_400)), engine: engine)
+        #expect(eaw.clocks.filter(\.isRunning).map(\.reading.clock) == [.eawSurrender])
+        // Not on an EIO.
+        #expect(throws: LiaisonError.self) {
+            _ = try InstrumentLifecycle(kind: .eio).step(.arrest, from: .acknowledged, history: [], by: "desk", role: .liaisonOfficer, issuedBy: nil, at: Self.monday)
+        }
+    }
+
     @Test("a withdrawal or a refusal stops every clock")
     func endings() throws {
         let engine = try DeadlineEngine(Self.calendar)

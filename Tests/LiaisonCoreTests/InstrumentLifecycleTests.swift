@@ -17,6 +17,7 @@ struct InstrumentLifecycleTests {
         "postpone acknowledged": .postponed, "postpone recognised": .postponed, "execute-partly recognised": .partlyExecuted,
         "execute recognised": .executed, "execute partly-executed": .executed, "return-results partly-executed": .resultsReturned,
         "return-results executed": .resultsReturned, "close results-returned": .closed, "close refused": .closed,
+        "arrest received": .received, "arrest acknowledged": .acknowledged, "consent received": .received, "consent acknowledged": .acknowledged,
     ]
 
     @Test("every step from every state goes where the table says, and nowhere else")

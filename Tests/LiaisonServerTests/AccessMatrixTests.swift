@@ -170,6 +170,7 @@ struct AccessMatrixTests {
         "POST /instruments/new": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /instruments/:id": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /instruments/:id/edit": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
+        "GET /instruments/:id/print": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/edit": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/steps": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/extensions": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),

@@ -179,6 +179,8 @@ public struct Instrument: Codable, Sendable, Equatable {
         case (.productionOrder, .receive): urgent ? [.productionOrderEmergency] : [.productionOrder]
         case (.preservationOrder, .receive): [.preservationOrder]
         case (.eaw, .recognise): [.eawSurrender]
+        case (.eaw, .arrest): [.eawDecision]
+        case (.eaw, .consent): [.eawDecisionWithConsent]
         default: []
         }
     }

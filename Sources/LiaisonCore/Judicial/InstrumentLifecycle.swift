@@ -50,6 +50,11 @@ public enum InstrumentState: String, Codable, Sendable, CaseIterable {
 /// A step of an instrument's life.
 public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     case validate, transmit, receive, acknowledge, consult, recognise, refuse, postpone, executePartly = "execute-partly", execute, returnResults = "return-results", close, withdraw, amend
+    /// The requested person's arrest on an arrest warrant (starts the EAW's 60-day decision clock,
+    /// FD 2002/584/JHA Art. 17(3)); the state does not change.
+    case arrest
+    /// The requested person's consent to surrender (starts the 10-day clock, Art. 17(2)).
+    case consent
 
     /// Which side takes the step: the issuing or the executing authority.
     public enum Side: String, Codable, Sendable { case issuing, executing }
@@ -57,7 +62,7 @@ public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     public var side: Side {
         switch self {
         case .validate, .transmit, .withdraw, .amend, .close: .issuing
-        case .receive, .acknowledge, .consult, .recognise, .refuse, .postpone, .executePartly, .execute, .returnResults: .executing
+        case .receive, .acknowledge, .consult, .recognise, .refuse, .postpone, .executePartly, .execute, .returnResults, .arrest, .consent: .executing
         }
     }
 
@@ -67,8 +72,8 @@ public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     /// by the node itself.
     public var roles: Set<Role> {
         switch self {
-        case .validate, .recognise, .refuse, .postpone, .consult: [.judicialAuthority]
-        case .transmit, .acknowledge, .executePartly, .execute, .returnResults, .close, .withdraw, .amend: [.judicialAuthority, .liaisonOfficer]
+        case .validate, .recognise, .refuse, .postpone, .consult, .consent: [.judicialAuthority]
+        case .transmit, .acknowledge, .executePartly, .execute, .returnResults, .close, .withdraw, .amend, .arrest: [.judicialAuthority, .liaisonOfficer]
         case .receive: []
         }
     }
@@ -224,6 +229,7 @@ public struct InstrumentLifecycle: Sendable {
         case (.execute, .recognised), (.execute, .partlyExecuted): .executed
         case (.returnResults, .partlyExecuted), (.returnResults, .executed): .resultsReturned
         case (.close, .resultsReturned), (.close, .refused): .closed
+        case (.arrest, .received), (.arrest, .acknowledged), (.consent, .received), (.consent, .acknowledged): state
         case (.withdraw, let open) where open.isOpen: .withdrawn
         case (.amend, let open) where open.isOpen: open
         default: nil
@@ -252,6 +258,17 @@ public struct InstrumentLifecycle: Sendable {
         if action != .receive {
             guard let role, action.roles.contains(role) else {
                 throw LiaisonError(.forbidden, "\(action.rawValue) is for \(action.roles.map(\.rawValue).sorted().joined(separator: " or ")).")
+            }
+        }
+        if action == .arrest || action == .consent {
+            guard kind == .eaw || kind == .extradition else {
+                throw LiaisonError(.conflict, "\(action.rawValue) is recorded on an arrest warrant or an extradition request, not on a \(kind.rawValue).")
+            }
+            if action == .consent, !history.contains(where: { $0.action == .arrest }) {
+                throw LiaisonError(.conflict, "consent: record the arrest first; the person consents once arrested.")
+            }
+            if history.contains(where: { $0.action == action }) {
+                throw LiaisonError(.conflict, "The \(action.rawValue) was recorded already.")
             }
         }
         let reasoned = reason.map { $0.filter { !$0.isWhitespace }.count >= 3 } ?? false
@@ -293,6 +310,8 @@ public struct InstrumentLifecycle: Sendable {
         case .close: "closed"
         case .withdraw: "withdrawn"
         case .amend: "amended"
+        case .arrest: "followed by the arrest"
+        case .consent: "consented to"
         }
     }
 }

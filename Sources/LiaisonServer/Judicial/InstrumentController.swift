@@ -23,8 +23,20 @@ struct InstrumentView: Encodable {
         refusalGrounds = instrument.direction == .incoming ? instrument.kind.refusalGrounds : []
         actions = InstrumentAction.allCases.filter { action in
             action != .receive && instrument.isOurs(action) && InstrumentLifecycle.next(action, from: instrument.state) != nil
-                && principal.map { action.roles.contains($0.role) } == true
+                && principal.map { action.roles.contains($0.role) } == true && Self.applies(action, to: instrument)
         }.map(\.rawValue)
+    }
+}
+
+extension InstrumentView {
+    /// Whether a step the state allows makes sense for this instrument: an arrest and a consent
+    /// only on an arrest warrant or extradition request, each once, the consent after the arrest.
+    static func applies(_ action: InstrumentAction, to instrument: Instrument) -> Bool {
+        switch action {
+        case .arrest: [.eaw, .extradition].contains(instrument.kind) && !instrument.history.contains { $0.action == .arrest }
+        case .consent: [.eaw, .extradition].contains(instrument.kind) && instrument.history.contains { $0.action == .arrest } && !instrument.history.contains { $0.action == .consent }
+        default: true
+        }
     }
 }
 

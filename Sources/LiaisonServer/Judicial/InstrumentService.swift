@@ -409,6 +409,8 @@ extension InstrumentLifecycle {
     static func pastTenseWords(_ action: InstrumentAction) -> String {
         switch action {
         case .consult: "consultation recorded"
+        case .arrest: "arrest recorded"
+        case .consent: "consent to surrender recorded"
         case .returnResults: "results returned"
         default: pastTense(action)
         }

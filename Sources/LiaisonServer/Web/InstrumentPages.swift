@@ -85,6 +85,16 @@ struct InstrumentPages {
         routes.on(.get, "/instruments/:id", access: .instrumentHandlers, surface: .web, audited: .instrumentRead) { request, context in
             try await show(request: request, context: context, id: try context.parameters.require("id"))
         }
+        // The official layout to print, in one language or two side by side (labels from the
+        // catalogue; what was filled in stays in the language it was written in).
+        routes.on(.get, "/instruments/:id/print", access: .instrumentHandlers, surface: .web, audited: .instrumentRead) { request, context in
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
+            let query = request.uri.queryParameters
+            let first = try Self.language(query.get("language") ?? record.instrument.document.language, labels, fallback: "en")
+            let second = try query.get("second").flatMap { $0.isEmpty ? nil : $0 }.map { try Self.language($0, labels, fallback: nil) }
+            let html = Self.printable(record.instrument, labels: labels, first: first, second: second)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
         routes.on(.get, "/instruments/:id/edit", access: .instrumentHandlers, surface: .web) { request, context in
             let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
             return editor(request: request, context: context, kind: record.instrument.kind, document: record.instrument.document, extra: [:], editing: record.instrument)
@@ -375,6 +385,51 @@ struct InstrumentPages {
         if let error { values["error"] = error }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("instrument", title: { _ in "\(instrument.reference) — \(names.form(form.id))" }, request: request, context: context, status: status, values: values)
+    }
+
+    /// A language the catalogue has labels in.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming the languages there are.
+    static func language(_ code: String, _ labels: [String: FormLabels], fallback: String?) throws -> String {
+        if labels[code] != nil { return code }
+        if let fallback, labels[fallback] != nil { return fallback }
+        throw LiaisonError(.invalidInput, "The forms' labels exist in \(labels.keys.sorted().joined(separator: ", ")), not '\(code.prefix(10))'.")
+    }
+
+    /// The instrument on its official layout: every section in the form's order (one not filled in
+    /// shows a dash), each field with its label in one language or two side by side.
+    static func printable(_ instrument: Instrument, labels: [String: FormLabels], first: String, second: String?) -> String {
+        let escape = HTMLText.escape
+        let one = labels[first] ?? FormLabels(forms: [:], sections: [:], fields: [:])
+        let two = second.flatMap { labels[$0] }
+        let form = instrument.form
+        func both(_ a: String, _ b: String?) -> String { b.map { "\(escape(a))<br><span class=\"second\" lang=\"\(escape(second ?? ""))\">\(escape($0))</span>" } ?? escape(a) }
+        var html = """
+        <!DOCTYPE html>
+        <html lang="\(escape(first))"><head><meta charset="utf-8"><title>\(escape(one.form(form.id))) — \(escape(instrument.reference))</title>
+        <style>body{font-family:serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem}h1{font-size:1.4rem}h2{font-size:1.05rem;border-top:2px solid #000;padding-top:.4rem;margin-top:1.2rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #888;padding:.25rem .4rem;text-align:left;vertical-align:top}th{width:40%;font-weight:normal}.second{color:#444;font-style:italic}.empty{color:#888}td{white-space:pre-wrap}@media print{body{margin:0}}</style>
+        </head><body>
+        <h1>\(both(one.form(form.id), two?.form(form.id)))</h1>
+        <p>\(escape(form.source)) · \(escape(instrument.reference)) · \(escape(instrument.issuer)) → \(escape(instrument.executor)) · \(escape(instrument.state.rawValue))</p>
+
+        """
+        for section in form.sections {
+            html += "<h2>\(both(one.section(form.id, section.id), two?.section(form.id, section.id)))</h2>"
+            let entries = instrument.document.sections[section.id] ?? []
+            guard !entries.isEmpty else {
+                html += "<p class=\"empty\">—</p>"
+                continue
+            }
+            for (index, entry) in entries.enumerated() {
+                if entries.count > 1 { html += "<p>#\(index + 1)</p>" }
+                html += "<table><tbody>"
+                for field in section.fields {
+                    let values = entry[field.id]?.values ?? []
+                    html += "<tr><th scope=\"row\">\(both(one.field(field.id), two?.field(field.id)))</th><td>\(values.isEmpty ? "<span class=\"empty\">—</span>" : escape(values.joined(separator: field.kind == .text ? "\n" : ", ")))</td></tr>"
+                }
+                html += "</tbody></table>"
+            }
+        }
+        return html + "</body></html>\n"
     }
 
     /// A filled-in form to read: the sections that hold something, each field with its label.
