@@ -39,6 +39,10 @@ func reportingOperatorErrors(_ body: () async throws -> Void) async throws {
         throw exit
     } catch {
         FileHandle.standardError.write(Data("liaison: error: \(describe(error))\n".utf8))
+        // Every problem the node named (a form's sections and fields, a file's lines), one a line.
+        if let errors = (error as? LiaisonError)?.errors, errors.count > 1 {
+            FileHandle.standardError.write(Data(errors.map { "  \($0)\n" }.joined().utf8))
+        }
         throw ExitCode.failure
     }
 }

@@ -104,7 +104,8 @@ final class NodeAPI: @unchecked Sendable {
         guard (200..<300).contains(response.status.code) else {
             let bytes = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
             let problem = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
-            throw LiaisonError(.invalidInput, "the node refused (\(response.status.code)): \(problem?["detail"] as? String ?? String(decoding: bytes, as: UTF8.self))")
+            throw LiaisonError(.invalidInput, "the node refused (\(response.status.code)): \(problem?["detail"] as? String ?? String(decoding: bytes, as: UTF8.self))",
+                               errors: problem?["errors"] as? [String])
         }
         guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
             throw LiaisonError(.invalidInput, "--output: cannot write \(output)")
@@ -134,7 +135,8 @@ final class NodeAPI: @unchecked Sendable {
         let bytes = Data((try await response.body.collect(upTo: 100 << 20)).readableBytesView)
         guard (200..<300).contains(response.status.code) else {
             let problem = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]
-            throw LiaisonError(.invalidInput, "the node refused (\(response.status.code)): \(problem?["detail"] as? String ?? String(decoding: bytes, as: UTF8.self))")
+            throw LiaisonError(.invalidInput, "the node refused (\(response.status.code)): \(problem?["detail"] as? String ?? String(decoding: bytes, as: UTF8.self))",
+                               errors: problem?["errors"] as? [String])
         }
         return bytes
     }

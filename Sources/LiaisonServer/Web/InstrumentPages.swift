@@ -93,7 +93,10 @@ struct InstrumentPages {
             let first = try Self.language(query.get("language") ?? record.instrument.document.language, labels, fallback: "en")
             let second = try query.get("second").flatMap { $0.isEmpty ? nil : $0 }.map { try Self.language($0, labels, fallback: nil) }
             let html = Self.printable(record.instrument, labels: labels, first: first, second: second)
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+            // The node's stylesheet and nothing else (the pages' policy; the default for other answers is 'none').
+            headers[.init("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"  // checked: a constant, valid header name
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
         }
         routes.on(.get, "/instruments/:id/edit", access: .instrumentHandlers, surface: .web) { request, context in
             let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
@@ -406,8 +409,8 @@ struct InstrumentPages {
         var html = """
         <!DOCTYPE html>
         <html lang="\(escape(first))"><head><meta charset="utf-8"><title>\(escape(one.form(form.id))) — \(escape(instrument.reference))</title>
-        <style>body{font-family:serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem}h1{font-size:1.4rem}h2{font-size:1.05rem;border-top:2px solid #000;padding-top:.4rem;margin-top:1.2rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #888;padding:.25rem .4rem;text-align:left;vertical-align:top}th{width:40%;font-weight:normal}.second{color:#444;font-style:italic}.empty{color:#888}td{white-space:pre-wrap}@media print{body{margin:0}}</style>
-        </head><body>
+        <link rel="stylesheet" href="/static/style.css">
+        </head><body class="printable">
         <h1>\(both(one.form(form.id), two?.form(form.id)))</h1>
         <p>\(escape(form.source)) · \(escape(instrument.reference)) · \(escape(instrument.issuer)) → \(escape(instrument.executor)) · \(escape(instrument.state.rawValue))</p>
 
