@@ -93,6 +93,12 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "LiaisonCore", package: "Liaison"),
+                .product(name: "LiaisonServer", package: "Liaison"),
+                .product(name: "LiaisonStore", package: "Liaison"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/JudicialBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -24,4 +24,5 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(engine.deadline(from: event, period: .days(30)))
         }
     }
+    registerBenchmarks()
 }

@@ -1,11 +1,11 @@
 import FluentKit
-package import LiaisonCore
+public import LiaisonCore
 import SQLKit
 
 #if canImport(FoundationEssentials)
-package import FoundationEssentials
+public import FoundationEssentials
 #else
-package import Foundation
+public import Foundation
 #endif
 
 /// An instrument's row: the columns the register lists and sorts by, and the whole
@@ -61,10 +61,10 @@ package struct InstrumentRecord: Sendable, Equatable {
 }
 
 /// Judicial-cooperation instruments, issued here or received for execution.
-package struct InstrumentStore: Sendable {
+public struct InstrumentStore: Sendable {
     let database: LiaisonDatabase
 
-    package init(database: LiaisonDatabase) {
+    public init(database: LiaisonDatabase) {
         self.database = database
     }
 
@@ -100,6 +100,16 @@ package struct InstrumentStore: Sendable {
             try await AuditStore.record(audit, at: now, on: tx)
         }
         return InstrumentRecord(instrument: instrument, revision: revision)
+    }
+
+    /// Stores instruments taken over from another register (a migration, a benchmark's fixture)
+    /// in one transaction, without audit events: an import is logged by its caller.
+    public func insert(_ instruments: [Instrument], at now: Date) async throws {
+        let revision = UUIDv7.make(at: now).uuidString.lowercased()
+        var insert = RowInsert(into: InstrumentModel.schema, columns: Self.columns)
+        for instrument in instruments { insert.add(try Self.row(instrument, revision: revision)) }
+        let rows = insert
+        try await database.transaction { tx in try await RowInsert.run([rows], on: tx) }
     }
 
     /// Replaces an instrument as read at `revision` (compare-and-set).
