@@ -18,6 +18,8 @@ struct InstrumentLifecycleTests {
         "execute recognised": .executed, "execute partly-executed": .executed, "return-results partly-executed": .resultsReturned,
         "return-results executed": .resultsReturned, "close results-returned": .closed, "close refused": .closed,
         "arrest received": .received, "arrest acknowledged": .acknowledged, "consent received": .received, "consent acknowledged": .acknowledged,
+        "explain-delay received": .received, "explain-delay acknowledged": .acknowledged, "explain-delay recognised": .recognised,
+        "explain-delay postponed": .postponed, "explain-delay partly-executed": .partlyExecuted,
     ]
 
     @Test("every step from every state goes where the table says, and nowhere else")

@@ -152,9 +152,26 @@ struct InstrumentTests {
                 return (rows.first?["deadlinesMissed"] as? [String: Int])?["eio-provisional-measures"] == 1
             }
             #expect(reminders.contains { $0["clock"] as? String == "eio-provisional-measures" && $0["overdue"] as? Bool == true }, "\(reminders)")
+            // Caldera's clock catches up with Borvia's (a message from a day ahead is not believed).
+            federation.clocks[0].advance(by: federation.clocks[1].now().timeIntervalSince(federation.clocks[0].now()))
+            // Borvia gives the reason for the delay; Caldera receives it with the step.
+            let unexplained = try await federation.call(1, "/api/v1/instruments/\(secondID)/steps", method: .POST, body: #"{"action":"explain-delay"}"#, token: .some(executing))
+            #expect(unexplained.status == 422, "\(unexplained.text)")
+            let explained = try await federation.call(1, "/api/v1/instruments/\(secondID)/steps", method: .POST,
+                                                      body: #"{"action":"explain-delay","reason":"The bank answers only through its head office abroad."}"#, token: .some(executing))
+            #expect(explained.status == 200, "\(explained.text)")
+            let secondJudge = try await federation.nodes[0].addUser(.judicialAuthority, username: "judge-two")
+            let judgeNow = try await federation.token(0, secondJudge.username, secondJudge.password)
+            try await eventually("Caldera receives the reason for the delay", advancing: federation.clocks, by: 0.2) {
+                let mirror = try await federation.call(0, "/api/v1/instruments/\(secondID)", token: .some(judgeNow)).json["instrument"] as? [String: Any] ?? [:]
+                return (mirror["history"] as? [[String: Any]] ?? []).contains { $0["action"] as? String == "explain-delay" && ($0["reason"] as? String)?.contains("head office") == true }
+            }
+            // With no deadline passed there is nothing to explain.
+            let nothingLate = try await federation.call(1, "/api/v1/instruments/\(id)/steps", method: .POST, body: #"{"action":"explain-delay","reason":"Nothing is late here."}"#, token: .some(executing))
+            #expect(nothingLate.status == 409, "\(nothingLate.text)")
 
             // The statistics equal what was done, on each side, from the audit log alone.
-            for (index, token, direction, partner) in [(0, judge, "outgoing", "XB-CUS"), (1, executing, "incoming", "XC-PRO")] {
+            for (index, token, direction, partner) in [(0, judgeNow, "outgoing", "XB-CUS"), (1, executing, "incoming", "XC-PRO")] {
                 let statistics = try await federation.call(index, "/api/v1/instruments/statistics", token: .some(token)).json
                 let rows = statistics["rows"] as? [[String: Any]] ?? []
                 let text = try await federation.call(index, "/api/v1/instruments/statistics", token: .some(token)).text

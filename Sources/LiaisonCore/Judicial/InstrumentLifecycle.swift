@@ -55,6 +55,9 @@ public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     case arrest
     /// The requested person's consent to surrender (starts the 10-day clock, Art. 17(2)).
     case consent
+    /// The reason a deadline passed, recorded and sent to the issuing authority (Directive
+    /// 2014/41/EU Art. 12(6); FD 2002/584/JHA Art. 17(7)); the state does not change.
+    case explainDelay = "explain-delay"
 
     /// Which side takes the step: the issuing or the executing authority.
     public enum Side: String, Codable, Sendable { case issuing, executing }
@@ -62,7 +65,7 @@ public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     public var side: Side {
         switch self {
         case .validate, .transmit, .withdraw, .amend, .close: .issuing
-        case .receive, .acknowledge, .consult, .recognise, .refuse, .postpone, .executePartly, .execute, .returnResults, .arrest, .consent: .executing
+        case .receive, .acknowledge, .consult, .recognise, .refuse, .postpone, .executePartly, .execute, .returnResults, .arrest, .consent, .explainDelay: .executing
         }
     }
 
@@ -73,7 +76,7 @@ public enum InstrumentAction: String, Codable, Sendable, CaseIterable {
     public var roles: Set<Role> {
         switch self {
         case .validate, .recognise, .refuse, .postpone, .consult, .consent: [.judicialAuthority]
-        case .transmit, .acknowledge, .executePartly, .execute, .returnResults, .close, .withdraw, .amend, .arrest: [.judicialAuthority, .liaisonOfficer]
+        case .transmit, .acknowledge, .executePartly, .execute, .returnResults, .close, .withdraw, .amend, .arrest, .explainDelay: [.judicialAuthority, .liaisonOfficer]
         case .receive: []
         }
     }
@@ -230,6 +233,7 @@ public struct InstrumentLifecycle: Sendable {
         case (.returnResults, .partlyExecuted), (.returnResults, .executed): .resultsReturned
         case (.close, .resultsReturned), (.close, .refused): .closed
         case (.arrest, .received), (.arrest, .acknowledged), (.consent, .received), (.consent, .acknowledged): state
+        case (.explainDelay, .received), (.explainDelay, .acknowledged), (.explainDelay, .recognised), (.explainDelay, .postponed), (.explainDelay, .partlyExecuted): state
         case (.withdraw, let open) where open.isOpen: .withdrawn
         case (.amend, let open) where open.isOpen: open
         default: nil
@@ -285,7 +289,7 @@ public struct InstrumentLifecycle: Sendable {
             if found.needsConsultation, !history.contains(where: { $0.action == .consult }) {
                 throw LiaisonError(.justificationRequired, "consult: before refusing under \(found.provision), consult the issuing authority and record it (Directive 2014/41/EU Art. 11(4)).")
             }
-        case .postpone, .withdraw, .amend, .executePartly, .consult:
+        case .postpone, .withdraw, .amend, .executePartly, .consult, .explainDelay:
             guard reasoned else { throw LiaisonError(.justificationRequired, "reason: give the reason for this step; the other side receives it.") }
         default:
             break
@@ -312,6 +316,7 @@ public struct InstrumentLifecycle: Sendable {
         case .amend: "amended"
         case .arrest: "followed by the arrest"
         case .consent: "consented to"
+        case .explainDelay: "explained late"
         }
     }
 }

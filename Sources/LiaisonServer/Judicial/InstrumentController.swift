@@ -23,7 +23,7 @@ struct InstrumentView: Encodable {
         refusalGrounds = instrument.direction == .incoming ? instrument.kind.refusalGrounds : []
         actions = InstrumentAction.allCases.filter { action in
             action != .receive && instrument.isOurs(action) && InstrumentLifecycle.next(action, from: instrument.state) != nil
-                && principal.map { action.roles.contains($0.role) } == true && Self.applies(action, to: instrument)
+                && principal.map { action.roles.contains($0.role) } == true && Self.applies(action, to: instrument, now: now)
         }.map(\.rawValue)
     }
 }
@@ -31,10 +31,11 @@ struct InstrumentView: Encodable {
 extension InstrumentView {
     /// Whether a step the state allows makes sense for this instrument: an arrest and a consent
     /// only on an arrest warrant or extradition request, each once, the consent after the arrest.
-    static func applies(_ action: InstrumentAction, to instrument: Instrument) -> Bool {
+    static func applies(_ action: InstrumentAction, to instrument: Instrument, now: Date) -> Bool {
         switch action {
         case .arrest: [.eaw, .extradition].contains(instrument.kind) && !instrument.history.contains { $0.action == .arrest }
         case .consent: [.eaw, .extradition].contains(instrument.kind) && instrument.history.contains { $0.action == .arrest } && !instrument.history.contains { $0.action == .consent }
+        case .explainDelay: instrument.clocks.contains { $0.isRunning && $0.reading.deadline <= now }
         default: true
         }
     }

@@ -180,6 +180,9 @@ struct InstrumentService: Sendable {
             throw LiaisonError(.invalidInput, "action must be one of \(actions.joined(separator: ", ")), not '\(body.action.prefix(40))'.")
         }
         let record = try await read(id, principal: principal)
+        if action == .explainDelay, !record.instrument.clocks.contains(where: { $0.isRunning && $0.reading.deadline <= clock.now() }) {
+            throw LiaisonError(.conflict, "No deadline of \(record.instrument.reference) has passed: there is no delay to explain.")
+        }
         guard record.instrument.isOurs(action) else {
             let side = action.side == .issuing ? "issuing" : "executing"
             throw LiaisonError(.conflict, "\(action.rawValue) is the \(side) authority's step; \(record.instrument.reference) is \(record.instrument.direction == .outgoing ? "issued" : "executed") here.")
@@ -411,6 +414,7 @@ extension InstrumentLifecycle {
         case .consult: "consultation recorded"
         case .arrest: "arrest recorded"
         case .consent: "consent to surrender recorded"
+        case .explainDelay: "reason for the delay given"
         case .returnResults: "results returned"
         default: pastTense(action)
         }

@@ -369,7 +369,7 @@ struct InstrumentPages {
         values["actions"] = actions.map { action -> [String: Any] in
             [
                 "action": action.rawValue, "label": strings["instrument_action_\(action.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? action.rawValue,
-                "needsReason": [.refuse, .postpone, .withdraw, .executePartly, .consult].contains(action), "isRefuse": action == .refuse,
+                "needsReason": [.refuse, .postpone, .withdraw, .executePartly, .consult, .explainDelay].contains(action), "isRefuse": action == .refuse,
                 "reason": Self.value("action", typed) == action.rawValue ? typedReason : "",
             ]
         }
