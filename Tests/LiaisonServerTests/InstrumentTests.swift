@@ -31,7 +31,7 @@ struct InstrumentTests {
 
     static let prosecution = Agreement(
         id: "AGR-JUDICIAL", parties: ["XC-PRO", "XB-CUS"], legalBasis: "Directive 2014/41/EU", purposes: ["prosecution"],
-        dataCategories: [.message, .person], dataSubjectCategories: [.suspect], hitNoHitOnly: false,
+        dataCategories: [.message, .person, .evidence], dataSubjectCategories: [.suspect], hitNoHitOnly: false,
         validFrom: ISO8601DateFormatter().date(from: "2026-01-01T00:00:00Z")!, validUntil: ISO8601DateFormatter().date(from: "2027-01-01T00:00:00Z")!,  // checked: literal dates
         impactAssessmentRef: "HRIA-JUDICIAL"
     )
@@ -111,11 +111,33 @@ struct InstrumentTests {
             }
             #expect(try await step(1, "recognise", executing).status == 200)
             #expect(try await step(1, "execute", executing).status == 200)
-            #expect(try await step(1, "return-results", executing).status == 200)
+            // Results measure by measure; the bank statements travel as evidence with their chain of custody.
+            let registered = try await federation.call(1, "/api/v1/evidence", method: .POST, body: EvidenceTests.registration, token: .some(executing))
+            #expect(registered.status == 201, "\(registered.text)")
+            let item = try #require((registered.json["item"] as? [String: Any])?["id"] as? String)
+            #expect(try await federation.call(1, "/api/v1/evidence/\(item)/content?name=statements.csv", method: .PUT, body: "date,amount\n2026-03-02,9500.00\n", token: .some(executing)).status == 200)
+            let unasked = try await step(1, "return-results", executing, extra: #","results":[{"measure":"H8-interception","summary":"Nothing"}]"#)
+            #expect(unasked.status == 400 && unasked.text.contains("H4-bank-accounts"), "\(unasked.text)")
+            let returned = try await step(1, "return-results", executing,
+                                          extra: #","results":[{"measure":"H4-bank-accounts","summary":"Statements of two accounts, March to October 2026","evidence":["\#(item)"]}]"#)
+            #expect(returned.status == 200, "\(returned.text)")
             try await eventually("the issuer sees the results returned", advancing: federation.clocks, by: 0.2) {
                 let reply = try await federation.call(0, "/api/v1/instruments/\(id)", token: .some(judge))
                 return (reply.json["instrument"] as? [String: Any])?["state"] as? String == "results-returned"
             }
+            // What was asked against what came back, and the evidence at the issuer with its chain continued there.
+            let view = try await federation.call(0, "/api/v1/instruments/\(id)", token: .some(judge)).json
+            let results = view["results"] as? [[String: Any]] ?? []
+            #expect(results.map { $0["measure"] as? String } == ["H4-bank-accounts", "documents"], "\(results)")
+            let bank = ((results.first?["returned"] as? [[String: Any]])?.first)
+            #expect(bank?["evidence"] as? [String] == [item] && (results.last?["returned"] as? [Any])?.isEmpty == true)
+            var custody: [[String: Any]] = []
+            try await eventually("the evidence arrives at the issuer", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(0, "/api/v1/evidence/\(item)", token: .some(judge))
+                custody = reply.json["custody"] as? [[String: Any]] ?? []
+                return reply.status == 200
+            }
+            #expect(custody.map { $0["action"] as? String }.suffix(2) == ["transferred", "received"] && custody.last?["node"] as? String == "XC-PRO", "\(custody)")
             #expect(try await step(0, "close", judge).status == 200)
             try await eventually("the executor sees it closed", advancing: federation.clocks, by: 0.2) {
                 let reply = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(executing))

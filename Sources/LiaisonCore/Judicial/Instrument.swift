@@ -120,6 +120,20 @@ public struct Instrument: Codable, Sendable, Equatable {
         }
     }
 
+    /// The measures asked (an EIO's ticked measures; for another instrument, none by name).
+    public var measuresAsked: [String] { kind == .eio ? document.values("C.measures") : [] }
+
+    /// What was asked against what came back: each measure asked with the results returned for
+    /// it, then results for measures not named in the form.
+    public var resultsByMeasure: [(measure: String, asked: Bool, results: [MeasureResult])] {
+        let returned = history.flatMap { $0.results ?? [] }
+        var rows = measuresAsked.map { measure in (measure: measure, asked: true, results: returned.filter { $0.measure == measure }) }
+        for result in returned where !measuresAsked.contains(result.measure) {
+            if let index = rows.firstIndex(where: { $0.measure == result.measure }) { rows[index].results.append(result) } else { rows.append((result.measure, false, [result])) }
+        }
+        return rows
+    }
+
     /// Extends a running clock by the period the law allows, with a reason.
     /// - Throws: ``LiaisonError`` `.notFound` when the clock does not run, or the engine's refusal.
     public mutating func extend(_ clock: StatutoryClock, by period: LegalPeriod, reason: String, engine: DeadlineEngine) throws(LiaisonError) {

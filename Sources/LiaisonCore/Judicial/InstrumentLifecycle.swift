@@ -184,6 +184,31 @@ extension InstrumentKind {
     public func needsSeparateValidation(issuedBy role: Role) -> Bool { role != .judicialAuthority }
 }
 
+/// What the executing authority returns for one measure asked: in words, and the items of
+/// evidence handed over with their chain of custody (by id, the same on both nodes).
+public struct MeasureResult: Codable, Sendable, Equatable {
+    /// The measure as the form names it (`H4-bank-accounts`, or the MLA's measure in words).
+    public var measure: String
+    public var summary: String
+    public var evidence: [String]
+
+    public init(measure: String, summary: String, evidence: [String] = []) {
+        self.measure = measure
+        self.summary = summary
+        self.evidence = evidence
+    }
+
+    enum CodingKeys: String, CodingKey { case measure, summary, evidence }
+
+    /// `evidence` may be left out (a result without items).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        measure = try container.decode(String.self, forKey: .measure)
+        summary = try container.decode(String.self, forKey: .summary)
+        evidence = try container.decodeIfPresent([String].self, forKey: .evidence) ?? []
+    }
+}
+
 /// One step in an instrument's history, as recorded (and audited).
 public struct InstrumentStep: Codable, Sendable, Equatable {
     public var action: InstrumentAction
@@ -197,6 +222,8 @@ public struct InstrumentStep: Codable, Sendable, Equatable {
     public var reason: String?
     /// For a refusal: the ground's code.
     public var ground: String?
+    /// For an execution or the return of results: what came back, measure by measure.
+    public var results: [MeasureResult]?
 
     public init(action: InstrumentAction, from: InstrumentState, to: InstrumentState, by: String, role: Role?, at: Date, reason: String? = nil, ground: String? = nil) {
         self.action = action

@@ -14,6 +14,14 @@ struct InstrumentView: Encodable {
     var missedClocks: [String]
     var refusalGrounds: [RefusalGround]
     var actions: [String]
+    /// What was asked against what came back, measure by measure.
+    var results: [MeasureResults]
+
+    struct MeasureResults: Encodable {
+        var measure: String
+        var asked: Bool
+        var returned: [MeasureResult]
+    }
 
     init(_ instrument: Instrument, principal: Principal?, now: Date) {
         self.instrument = instrument
@@ -25,6 +33,7 @@ struct InstrumentView: Encodable {
             action != .receive && instrument.isOurs(action) && InstrumentLifecycle.next(action, from: instrument.state) != nil
                 && principal.map { action.roles.contains($0.role) } == true && Self.applies(action, to: instrument, now: now)
         }.map(\.rawValue)
+        results = instrument.resultsByMeasure.map { MeasureResults(measure: $0.measure, asked: $0.asked, returned: $0.results) }
     }
 }
 

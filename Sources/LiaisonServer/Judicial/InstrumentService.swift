@@ -14,6 +14,8 @@ struct InstrumentService: Sendable {
     let inbox: InstrumentInbox
     let calendars: JudicialCalendars
     let messages: MessageService
+    /// Evidence returned with results travels through the evidence transfer.
+    let transfers: EvidenceTransferService
     let cases: CaseService
     let trail: AuditTrail
     let clock: any WallClock
@@ -49,6 +51,9 @@ struct InstrumentService: Sendable {
         /// Section L (the validating authority) as the validating judge or prosecutor gives it;
         /// filled from the signed-in user when absent.
         var validation: FormEntry?
+        /// With `execute`, `execute-partly` or `return-results`: what came back per measure, with
+        /// the evidence items (ids on this node) to hand over.
+        var results: [MeasureResult]?
     }
 
     struct Extending: Decodable, Sendable {
@@ -196,7 +201,41 @@ struct InstrumentService: Sendable {
             ]]
             document = validated
         }
-        return try await take(action, on: record, principal: principal, reason: body.reason, ground: body.ground, document: document)
+        let results = try await handOver(body.results, for: action, of: record.instrument, principal: principal)
+        return try await take(action, on: record, principal: principal, reason: body.reason, ground: body.ground, document: document, results: results)
+    }
+
+    /// Checks the results given with an execution or a return of results and hands their evidence
+    /// over to the issuing node through the evidence transfer (its chain of custody continues
+    /// there), before the step is recorded.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming the result at fault, or the transfer's refusal.
+    func handOver(_ results: [MeasureResult]?, for action: InstrumentAction, of instrument: Instrument, principal: Principal) async throws -> [MeasureResult]? {
+        guard let results, !results.isEmpty else { return nil }
+        guard [.execute, .executePartly, .returnResults].contains(action) else {
+            throw LiaisonError(.invalidInput, "results: only with execute, execute-partly or return-results.")
+        }
+        // The step must be possible before anything is handed over.
+        _ = try InstrumentLifecycle(kind: instrument.kind).step(
+            action, from: instrument.state, history: instrument.history, by: principal.username, role: principal.role, issuedBy: nil, at: clock.now(), reason: "results given"
+        )
+        let asked = instrument.measuresAsked
+        for (index, result) in results.enumerated() {
+            try TextRules.checkLine(result.measure, "results[\(index)].measure", maximum: 200)
+            try TextRules.checkText(result.summary, "results[\(index)].summary")
+            guard !result.summary.allSatisfy(\.isWhitespace) else { throw LiaisonError(.invalidInput, "results[\(index)].summary: say what came back.") }
+            if !asked.isEmpty, !asked.contains(result.measure) {
+                throw LiaisonError(.invalidInput, "results[\(index)].measure: \(instrument.reference) asked for \(asked.joined(separator: ", ")), not '\(result.measure.prefix(60))'.")
+            }
+            for item in result.evidence where try await transfers.evidence.store.item(item) == nil {
+                throw LiaisonError(.invalidInput, "results[\(index)].evidence: no evidence item \(item.prefix(60)) on this node.")
+            }
+        }
+        for item in Set(results.flatMap(\.evidence)).sorted() {
+            _ = try await transfers.transfer(item, .init(
+                to: instrument.issuer, actor: principal.username, place: agency, purpose: "prosecution", legalBasis: instrument.form.source, handlingCode: nil
+            ), by: "user:\(principal.username)", principal: principal)
+        }
+        return results
     }
 
     /// The name of this node's validating authority for an instrument, from the directory.
@@ -216,14 +255,16 @@ struct InstrumentService: Sendable {
     /// Takes a step: checked by the life cycle, recorded with its clocks, audited, and reported to
     /// the other side (all but validation, which stays with the issuer until it transmits).
     private func take(
-        _ action: InstrumentAction, on record: InstrumentRecord, principal: Principal, reason: String?, ground: String?, document: InstrumentDocument?
+        _ action: InstrumentAction, on record: InstrumentRecord, principal: Principal, reason: String?, ground: String?, document: InstrumentDocument?,
+        results: [MeasureResult]? = nil
     ) async throws -> InstrumentRecord {
         var instrument = record.instrument
         let now = clock.now()
-        let step = try InstrumentLifecycle(kind: instrument.kind).step(
+        var step = try InstrumentLifecycle(kind: instrument.kind).step(
             action, from: instrument.state, history: instrument.history, by: principal.username, role: principal.role,
             issuedBy: (instrument.drafter, instrument.drafterRole), at: now, reason: reason, ground: ground
         )
+        step.results = results
         if let document {
             if action == .validate { try instrument.form.validate(document, validating: true) }
             instrument.document = document

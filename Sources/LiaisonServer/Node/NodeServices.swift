@@ -94,9 +94,6 @@ package struct NodeServices: Sendable {
             ownAgencyCode: agency, keys: node.keys, federation: federation, messages: messages, blobs: blobs, clock: clock, wakeup: deliveryWakeup,
             trail: trail, safeguards: safeguards, retention: retentionStore, evidence: evidence, cases: cases, instruments: inbox
         )
-        instruments = InstrumentService(
-            agency: agency, store: instrumentStore, inbox: inbox, calendars: calendars, messages: messageService, cases: cases, trail: trail, clock: clock
-        )
         retention = RetentionSweeper(store: retentionStore, messages: messageService, safeguards: safeguards, trail: trail, clock: clock, cases: cases)
         rights = SubjectRights(
             agency: agency, store: SubjectRequestStore(database: database), messages: messages, screening: screeningStore, safeguards: safeguards,
@@ -108,6 +105,10 @@ package struct NodeServices: Sendable {
             ownAgencyCode: agency, identity: node.identity, evidence: evidence, log: auditLog, audit: auditStore, federation: federation, clock: clock
         )
         transfers = EvidenceTransferService(evidence: evidence, packages: packages, messages: messageService)
+        instruments = InstrumentService(
+            agency: agency, store: instrumentStore, inbox: inbox, calendars: calendars, messages: messageService, transfers: transfers, cases: cases, trail: trail,
+            clock: clock
+        )
         let auditWakeup = auditWakeup
         screening = ScreeningService(store: screeningStore, clock: clock, recorded: { await auditWakeup.signal() })
         hits = HitService(store: hitStore, clock: clock, snapshots: HitIndexSnapshots(directory: node.directory.appendingPathComponent("indexes", isDirectory: true)),

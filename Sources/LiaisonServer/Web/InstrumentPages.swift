@@ -123,7 +123,12 @@ struct InstrumentPages {
             let pairs = try await forms.readPairs(from: request)
             try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
             let id = try context.parameters.require("id")
-            let step = InstrumentService.Stepping(action: Self.value("action", pairs) ?? "", reason: Self.value("reason", pairs), ground: Self.value("ground", pairs))
+            var step = InstrumentService.Stepping(action: Self.value("action", pairs) ?? "", reason: Self.value("reason", pairs), ground: Self.value("ground", pairs))
+            // One result per submission: the measure, what came back, the evidence items handed over.
+            if let summary = Self.value("summary", pairs), !summary.allSatisfy(\.isWhitespace) {
+                let evidence = (Self.value("evidence", pairs) ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
+                step.results = [MeasureResult(measure: Self.value("measure", pairs) ?? "", summary: summary, evidence: evidence)]
+            }
             do {
                 _ = try await service.step(id, step, principal: context.principal)
                 return Response(status: .seeOther, headers: [.location: "/instruments/\(id)?done=\(step.action)"])
@@ -370,10 +375,25 @@ struct InstrumentPages {
             [
                 "action": action.rawValue, "label": strings["instrument_action_\(action.rawValue.replacingOccurrences(of: "-", with: "_"))"] ?? action.rawValue,
                 "needsReason": [.refuse, .postpone, .withdraw, .executePartly, .consult, .explainDelay].contains(action), "isRefuse": action == .refuse,
+                "takesResults": [.execute, .executePartly, .returnResults].contains(action),
                 "reason": Self.value("action", typed) == action.rawValue ? typedReason : "",
             ]
         }
         values["hasActions"] = !actions.isEmpty
+        let asked = instrument.measuresAsked
+        values["measureChoices"] = asked.map { ["value": $0, "selected": Self.value("measure", typed) == $0] }
+        values["asksMeasures"] = !asked.isEmpty
+        values["typedSummary"] = Self.value("summary", typed) ?? ""
+        values["typedEvidence"] = Self.value("evidence", typed) ?? ""
+        values["results"] = instrument.resultsByMeasure.map { row -> [String: Any] in
+            [
+                "measure": row.measure, "asked": row.asked, "returned": !row.results.isEmpty,
+                "items": row.results.map { result -> [String: Any] in
+                    ["summary": result.summary, "evidence": result.evidence.map { ["id": $0] }, "hasEvidence": !result.evidence.isEmpty]
+                },
+            ]
+        }
+        values["hasResults"] = !instrument.resultsByMeasure.isEmpty
         values["grounds"] = view.refusalGrounds.map { ground -> [String: Any] in
             ["code": ground.code, "label": "\(ground.provision) — \(ground.summary)\(ground.needsConsultation ? " (consult first)" : "")", "selected": Self.value("ground", typed) == ground.code]
         }
