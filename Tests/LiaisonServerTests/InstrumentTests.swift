@@ -91,6 +91,11 @@ struct InstrumentTests {
             #expect(clocks == ["eio-acknowledgement", "eio-recognition", "eio-provisional-measures"])
             let register = try await federation.call(1, "/api/v1/instruments?direction=incoming&due=week", token: .some(executing))
             #expect(register.array.map { $0["reference"] as? String } == [instrument["reference"] as? String], "\(register.text)")
+            // Within a minute the issuer sees it received, with Borvia's clocks.
+            try await eventually("the issuer sees the EIO received", advancing: federation.clocks, by: 2) {
+                let mirror = try await federation.call(0, "/api/v1/instruments/\(id)", token: .some(judge)).json["instrument"] as? [String: Any] ?? [:]
+                return mirror["state"] as? String == "received" && (mirror["clocks"] as? [Any])?.count == 3
+            }
 
             // Out of order: 409 naming where it stands; a refusal on a ground needing consultation: 422.
             let outOfOrder = try await step(1, "recognise", executing)

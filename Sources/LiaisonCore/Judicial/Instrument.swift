@@ -53,6 +53,8 @@ public struct Instrument: Codable, Sendable, Equatable {
     public var clocks: [InstrumentClock]
     /// The executing authority's acknowledgement (EIO Annex B), once given.
     public var acknowledgement: InstrumentDocument?
+    /// On the executing side: when the receipt was reported to the issuing node.
+    public var receiptReportedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -431,6 +431,35 @@ extension InstrumentService {
         return escalated
     }
 
+    /// Tells the issuing node of each instrument received here that it arrived (the receipt step,
+    /// with the clocks it started), once; the executing side's later steps would tell it too, but a
+    /// prosecutor waiting on a new instrument should see it received within a minute.
+    /// - Returns: how many receipts were reported.
+    @discardableResult
+    func reportReceipts() async throws -> Int {
+        var reported = 0
+        for record in try await store.instruments(in: .received, direction: .incoming) where record.instrument.receiptReportedAt == nil {
+            var instrument = record.instrument
+            guard let receipt = instrument.history.last(where: { $0.action == .receive }) else { continue }
+            let request = message(about: instrument, subject: "received", body: "received by \(agency) on \(Self.day(receipt.at)).")
+            do {
+                let now = clock.now()
+                instrument.receiptReportedAt = now
+                let updated = try await store.update(record, to: instrument, audit: [], at: now)
+                do {
+                    _ = try await messages.send(request, actor: "system", principal: nil, partnersCase: true, instrument: InstrumentTransfer(of: instrument, step: receipt, withDocument: false)).sentRecord()
+                } catch {
+                    _ = try? await store.update(updated, to: record.instrument, audit: [], at: now)
+                    throw error
+                }
+                reported += 1
+            } catch let error as LiaisonError where error.code == .conflict {
+                continue  // changed meanwhile; the next round sees it again if still unreported
+            }
+        }
+        return reported
+    }
+
     /// The statistics of the period, from the audit log alone.
     func statistics(from: Date, to: Date) async throws -> InstrumentStatistics {
         let events = try await trail.store.events(from: from.addingTimeInterval(-366 * 86_400), to: to).map(\.event)
@@ -439,9 +468,10 @@ extension InstrumentService {
 }
 
 extension PeriodicJob {
-    /// Escalates passed deadlines of instruments every minute.
+    /// Reports receipts and escalates passed deadlines of instruments every minute.
     static func instrumentDeadlines(_ instruments: InstrumentService, clock: any WallClock, logger: Logger) -> PeriodicJob {
         PeriodicJob("instrument deadlines", every: .seconds(60), runsAtStart: true, clock: clock, logger: logger) {
+            try await instruments.reportReceipts()
             let escalated = try await instruments.escalateMissedDeadlines()
             if escalated > 0 { logger.notice("instrument deadlines passed", metadata: ["escalated": "\(escalated)"]) }
         }

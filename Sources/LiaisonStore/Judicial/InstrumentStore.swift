@@ -160,6 +160,12 @@ public struct InstrumentStore: Sendable {
         return records
     }
 
+    /// Instruments in a state, by direction, oldest change first.
+    package func instruments(in state: InstrumentState, direction: Instrument.Direction, limit: Int = 500) async throws -> [InstrumentRecord] {
+        try await InstrumentModel.query(on: try db).filter(\.$state == state.rawValue).filter(\.$direction == direction.rawValue)
+            .sort(\.$updatedAt, .ascending).limit(limit).all().map(Self.record)
+    }
+
     /// How many instruments there are, by direction.
     package func count(direction: Instrument.Direction) async throws -> Int {
         try await InstrumentModel.query(on: try db).filter(\.$direction == direction.rawValue).count()
