@@ -210,4 +210,42 @@ struct InstrumentTests {
             }
         }
     }
+
+    @Test("an arrest warrant to an authority that requires a certified translation: refused without one, transmitted with it, and readable at the executing node")
+    func certifiedTranslation() async throws {
+        try await LiveFederation.run(codes: ["XC-PRO", "XA-POL"]) { federation in
+            let agreement = Agreement(
+                id: "AGR-EAW", parties: ["XC-PRO", "XA-POL"], legalBasis: "FD 2002/584/JHA", purposes: ["prosecution"], dataCategories: [.message, .person],
+                dataSubjectCategories: [.suspect], hitNoHitOnly: false, validFrom: Self.prosecution.validFrom, validUntil: Self.prosecution.validUntil, impactAssessmentRef: "HRIA-EAW"
+            )
+            for node in federation.nodes { try await FederationStore(database: node.app.database).addAgreement(agreement, at: node.clock.now()) }
+            let judgeUser = try await federation.nodes[0].addUser(.judicialAuthority)
+            let judge = try await federation.token(0, judgeUser.username, judgeUser.password)
+            let courtUser = try await federation.nodes[1].addUser(.judicialAuthority)
+            let court = try await federation.token(1, courtUser.username, courtUser.password)
+            let eaw = #"{"kind":"eaw","executor":"XA-POL","document":{"form":"eaw","language":"en","sections":{"a":{"name":"DOE","forenames":"Jonas","dateOfBirth":"1984-03-02"},"b":{"arrestWarrant":"XC-IJ-2026-0031"},"c":{"purpose":"prosecution","maximumPenaltyMonths":120},"d":{"appearedInPerson":"yes"},"e":{"offences":1,"facts":"Laundering of smuggling proceeds.","legalClassification":"Money laundering"},"i":{"kind":"investigating-judge","name":"Caldera investigating judges","officer":"Judge Weber","date":"2026-09-01"}}}}"#
+            let drafted = try await federation.call(0, "/api/v1/instruments", method: .POST, body: eaw, token: .some(judge))
+            #expect(drafted.status == 201, "\(drafted.text)")
+            let id = try #require((drafted.json["instrument"] as? [String: Any])?["id"] as? String)
+            #expect(try await federation.call(0, "/api/v1/instruments/\(id)/steps", method: .POST, body: #"{"action":"validate"}"#, token: .some(judge)).status == 200)
+            let bare = try await federation.call(0, "/api/v1/instruments/\(id)/steps", method: .POST, body: #"{"action":"transmit"}"#, token: .some(judge))
+            #expect(bare.status == 422 && bare.text.contains("translation-required") && bare.text.contains("en or fr"), "\(bare.text)")
+            let uploaded = try await federation.call(0, "/api/v1/attachments?name=eaw-fr.txt", method: .POST, body: "Mandat d'arrêt européen — traduction certifiée conforme.", token: .some(judge))
+            let sha = try #require(uploaded.json["sha256"] as? String, "\(uploaded.text)")
+            let wrongLanguage = try await federation.call(0, "/api/v1/instruments/\(id)/steps", method: .POST,
+                                                          body: #"{"action":"transmit","translation":{"sha256":"\#(sha)","name":"eaw-de.txt","language":"de"}}"#, token: .some(judge))
+            #expect(wrongLanguage.status == 400, "\(wrongLanguage.text)")
+            let sent = try await federation.call(0, "/api/v1/instruments/\(id)/steps", method: .POST,
+                                                 body: #"{"action":"transmit","translation":{"sha256":"\#(sha)","name":"eaw-fr.txt","mediaType":"text/plain","language":"fr"}}"#, token: .some(judge))
+            #expect(sent.status == 200, "\(sent.text)")
+            var received: [String: Any] = [:]
+            try await eventually("the court holds the warrant with its translation", advancing: federation.clocks, by: 0.2) {
+                received = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(court)).json["instrument"] as? [String: Any] ?? [:]
+                return received["state"] as? String == "received"
+            }
+            #expect((received["translations"] as? [[String: Any]])?.first?["language"] as? String == "fr")
+            let content = try await federation.call(1, "/api/v1/instruments/\(id)/translations/\(sha)", token: .some(court))
+            #expect(content.status == 200 && content.text.contains("traduction certifiée"), "\(content.text)")
+        }
+    }
 }

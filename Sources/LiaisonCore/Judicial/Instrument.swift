@@ -22,6 +22,22 @@ public struct InstrumentClock: Codable, Sendable, Equatable {
     public func missed(at now: Date) -> Bool { (stoppedAt ?? now) >= reading.deadline }
 }
 
+/// A file that travels with an instrument: a certified translation of its form.
+public struct InstrumentAttachment: Codable, Sendable, Equatable {
+    public var name: String
+    public var mediaType: String
+    public var sha256: String
+    /// ISO 639-1 code of the language of the translation.
+    public var language: String
+
+    public init(name: String, mediaType: String, sha256: String, language: String) {
+        self.name = name
+        self.mediaType = mediaType
+        self.sha256 = sha256
+        self.language = language
+    }
+}
+
 /// A judicial-cooperation instrument as a node holds it: the same id on the issuing and the
 /// executing node, the filled-in form, where it stands, every step taken and its clocks. The
 /// executing node runs the clocks under its jurisdiction's calendar; the issuing node holds the
@@ -55,6 +71,8 @@ public struct Instrument: Codable, Sendable, Equatable {
     public var acknowledgement: InstrumentDocument?
     /// On the executing side: when the receipt was reported to the issuing node.
     public var receiptReportedAt: Date?
+    /// Certified translations sent with the instrument (where the executing authority requires one).
+    public var translations: [InstrumentAttachment]?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -237,6 +255,8 @@ public struct InstrumentTransfer: Codable, Sendable, Equatable {
     public var history: [InstrumentStep]
     public var clocks: [InstrumentClock]?
     public var acknowledgement: InstrumentDocument?
+    /// With the transmission: the certified translations, carried as the message's attachments.
+    public var translations: [InstrumentAttachment]?
 
     public init(of instrument: Instrument, step: InstrumentStep, withDocument: Bool) {
         id = instrument.id
@@ -252,5 +272,6 @@ public struct InstrumentTransfer: Codable, Sendable, Equatable {
         history = instrument.history
         clocks = instrument.direction == .incoming ? instrument.clocks : nil
         acknowledgement = step.action == .acknowledge ? instrument.acknowledgement : nil
+        translations = withDocument ? instrument.translations : nil
     }
 }

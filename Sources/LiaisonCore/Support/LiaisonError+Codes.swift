@@ -110,6 +110,8 @@ extension LiaisonError.Code {
     public static let notOnTeam = Self("not-on-team", .forbidden)
     /// An instrument in a language the executing state does not accept (EAW Art. 8(2)).
     public static let languageNotAccepted = Self("language-not-accepted", .unprocessable)
+    /// The executing authority requires a certified translation and none is attached.
+    public static let translationRequired = Self("translation-required", .unprocessable)
     /// A JIT space's disposition returned the file to the member that shared it.
     public static let returnedToContributor = Self("returned-to-contributor", .conflict)
     /// Stored content no longer matches the hash it was stored under.

@@ -313,7 +313,14 @@ package struct DemoFederation: Sendable {
                     .init(kind: kind.rawValue, executor: target == 0 ? "XA-POL" : nil, caseReference: "XC-2026-0031", document: document), principal: judge
                 )
                 _ = try await node.instruments.step(draft.instrument.id, .init(action: "validate"), principal: judge)
-                let sent = try await node.instruments.step(draft.instrument.id, .init(action: "transmit"), principal: judge)
+                var transmit = InstrumentService.Stepping(action: "transmit")
+                if kind == .eaw {
+                    // Aldoria's surrender chamber asks for a certified translation (the directory says so).
+                    let text = "Mandat d'arrêt européen XC-IJ-2026-0031 — traduction certifiée conforme de l'original anglais.\nPersonne recherchée : Jonas DOE, né le 2 mars 1984.\n"
+                    let address = try await node.messageService.blobs.put(Data(text.utf8), at: Date())
+                    transmit.translation = .init(sha256: address, name: "mandat-d-arret-fr.txt", mediaType: "text/plain", language: "fr")
+                }
+                let sent = try await node.instruments.step(draft.instrument.id, transmit, principal: judge)
                 guard let last = sent.instrument.history.last else { continue }
                 transfers.append((target, InstrumentTransfer(of: sent.instrument, step: last, withDocument: true)))
             }

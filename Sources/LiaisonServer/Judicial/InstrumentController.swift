@@ -202,6 +202,14 @@ struct InstrumentController {
             let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
             return try JSONBody.response(InstrumentView(record.instrument, principal: context.principal, now: service.clock.now()))
         }
+        // A certified translation sent with the instrument: reading it is logged like the instrument.
+        routes.on(.get, "/api/v1/instruments/:id/translations/:sha256", access: .instrumentHandlers, surface: .api, audited: .instrumentRead) { _, context in
+            let (attachment, content) = try await service.translation(try context.parameters.require("id"), sha256: try context.parameters.require("sha256"), principal: context.principal)
+            let name = attachment.name.filter { $0.isLetter || $0.isNumber || ".-_ ".contains($0) }
+            return Response(status: .ok, headers: [.contentType: attachment.mediaType.contains("\n") ? "application/octet-stream" : attachment.mediaType,
+                                                   .contentDisposition: "attachment; filename=\"\(name.isEmpty ? "translation" : name)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: content)))
+        }
         routes.on(.put, "/api/v1/instruments/:id/document", access: .instrumentHandlers, surface: .api) { request, context in
             let body = try await JSONBody.decode(InstrumentService.Changing.self, from: request, limit: configuration.maxBodyBytes)
             let record = try await service.change(try context.parameters.require("id"), body, principal: context.principal)

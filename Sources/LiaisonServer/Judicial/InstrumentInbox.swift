@@ -112,6 +112,8 @@ struct InstrumentInbox: Sendable {
             executingJurisdiction: transfer.executingJurisdiction, caseReference: nil, document: document, drafter: transfer.drafter ?? "", drafterRole: drafterRole, at: now
         )
         instrument.merge(transfer)
+        // The translations' content came as the message's attachments, stored before this runs.
+        instrument.translations = transfer.translations
         let received = try InstrumentLifecycle(kind: instrument.kind).step(
             .receive, from: instrument.state, history: instrument.history, by: "node:\(agency)", role: nil, issuedBy: nil, at: now
         )

@@ -54,6 +54,16 @@ struct InstrumentService: Sendable {
         /// With `execute`, `execute-partly` or `return-results`: what came back per measure, with
         /// the evidence items (ids on this node) to hand over.
         var results: [MeasureResult]?
+        /// With `transmit`: a certified translation uploaded first (`POST /api/v1/attachments`),
+        /// required where the directory says the executing authority asks for one.
+        var translation: Translation?
+    }
+
+    struct Translation: Decodable, Sendable {
+        var sha256: String
+        var name: String
+        var mediaType: String?
+        var language: String
     }
 
     struct Extending: Decodable, Sendable {
@@ -202,7 +212,48 @@ struct InstrumentService: Sendable {
             document = validated
         }
         let results = try await handOver(body.results, for: action, of: record.instrument, principal: principal)
-        return try await take(action, on: record, principal: principal, reason: body.reason, ground: body.ground, document: document, results: results)
+        var attached: [InstrumentAttachment]?
+        if action == .transmit {
+            attached = try await translations(body.translation, for: record.instrument)
+        } else if body.translation != nil {
+            throw LiaisonError(.invalidInput, "translation: a translation goes with the transmission.")
+        }
+        return try await take(action, on: record, principal: principal, reason: body.reason, ground: body.ground, document: document, results: results, translations: attached)
+    }
+
+    /// The certified translation to transmit with an instrument: required where the executing
+    /// authority asks for one (the directory's `certifiedTranslation`), in a language it accepts,
+    /// uploaded before.
+    /// - Throws: ``LiaisonError`` `.translationRequired` (422) naming the authority and its
+    ///   languages, `.invalidInput` for a translation not uploaded or in another language.
+    func translations(_ given: Translation?, for instrument: Instrument) async throws -> [InstrumentAttachment]? {
+        let authority = calendars.directory.authorities(in: instrument.executingJurisdiction, for: instrument.kind, .executing)
+            .first { $0.languages.contains(instrument.document.language) }
+        guard let given else {
+            if let authority, authority.certifiedTranslation {
+                throw LiaisonError(.translationRequired, "translation: \(authority.name) requires a certified translation into \(authority.languages.joined(separator: " or ")); upload it and attach it to the transmission.")
+            }
+            return nil
+        }
+        if let authority, !authority.languages.contains(given.language) {
+            throw LiaisonError(.invalidInput, "translation.language: \(authority.name) accepts \(authority.languages.joined(separator: ", ")), not '\(given.language.prefix(10))'.")
+        }
+        try TextRules.checkLine(given.name, "translation.name", maximum: 255)
+        let address = given.sha256.lowercased()
+        guard try await messages.blobs.get(address) != nil else {
+            throw LiaisonError(.invalidInput, "translation: no uploaded content with SHA-256 \(address.prefix(64)); upload it first with POST /api/v1/attachments.")
+        }
+        return [InstrumentAttachment(name: given.name, mediaType: given.mediaType ?? "application/pdf", sha256: address, language: given.language)]
+    }
+
+    /// The content of a translation that travels with an instrument the principal may read.
+    func translation(_ id: String, sha256: String, principal: Principal?) async throws -> (InstrumentAttachment, Data) {
+        let record = try await read(id, principal: principal)
+        guard let attachment = record.instrument.translations?.first(where: { $0.sha256 == sha256.lowercased() }),
+              let content = try await messages.blobs.get(attachment.sha256) else {
+            throw LiaisonError(.notFound, "No translation \(sha256.prefix(64)) with \(record.instrument.reference).")
+        }
+        return (attachment, content)
     }
 
     /// Checks the results given with an execution or a return of results and hands their evidence
@@ -256,9 +307,10 @@ struct InstrumentService: Sendable {
     /// the other side (all but validation, which stays with the issuer until it transmits).
     private func take(
         _ action: InstrumentAction, on record: InstrumentRecord, principal: Principal, reason: String?, ground: String?, document: InstrumentDocument?,
-        results: [MeasureResult]? = nil
+        results: [MeasureResult]? = nil, translations: [InstrumentAttachment]? = nil
     ) async throws -> InstrumentRecord {
         var instrument = record.instrument
+        if let translations { instrument.translations = translations }
         let now = clock.now()
         var step = try InstrumentLifecycle(kind: instrument.kind).step(
             action, from: instrument.state, history: instrument.history, by: principal.username, role: principal.role,
@@ -295,7 +347,10 @@ struct InstrumentService: Sendable {
         var said = "\(InstrumentLifecycle.pastTenseWords(step.action)) by \(agency) on \(Self.day(step.at))."
         if let ground = step.ground { said += "\nGround: \(ground)." }
         if let reason = step.reason { said += "\nReason: \(reason)" }
-        let request = message(about: instrument, subject: InstrumentLifecycle.pastTenseWords(step.action), body: said)
+        var request = message(about: instrument, subject: InstrumentLifecycle.pastTenseWords(step.action), body: said)
+        if action == .transmit, let translations = instrument.translations {
+            request.attachments = translations.map { AttachmentReference(sha256: $0.sha256, name: $0.name, mediaType: $0.mediaType) }
+        }
         // The safeguards decide before anything is recorded; the step and its message then commit
         // one after the other, and the step is taken back if the message cannot be queued.
         try await messages.authorise(request, principal: principal, actor: "user:\(principal.username)", evidence: false)

@@ -394,6 +394,9 @@ struct InstrumentPages {
             ]
         }
         values["hasResults"] = !instrument.resultsByMeasure.isEmpty
+        let translations = instrument.translations ?? []
+        values["translations"] = translations.map { ["name": $0.name, "language": $0.language, "href": "/api/v1/instruments/\(instrument.id)/translations/\($0.sha256)"] }
+        values["hasTranslations"] = !translations.isEmpty
         values["grounds"] = view.refusalGrounds.map { ground -> [String: Any] in
             ["code": ground.code, "label": "\(ground.provision) — \(ground.summary)\(ground.needsConsultation ? " (consult first)" : "")", "selected": Self.value("ground", typed) == ground.code]
         }
