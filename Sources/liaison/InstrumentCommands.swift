@@ -8,7 +8,7 @@ struct InstrumentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instruments",
         abstract: "Judicial instruments on a running node: print a form's template, draft, list the register, show, change, take a step, extend a deadline.",
-        subcommands: [Template.self, Draft.self, List.self, Show.self, Change.self, Step.self, Extend.self]
+        subcommands: [Template.self, Draft.self, List.self, Show.self, Change.self, Step.self, Extend.self, Directory.self]
     )
 
     /// A JSON object from a file, or one readable line saying why not (with the line of a syntax error).
@@ -133,6 +133,26 @@ struct InstrumentsCommand: AsyncParsableCommand {
                     try await node.call("/api/v1/instruments/\(try CasesCommand.segment(id))/steps", method: .POST, body: try CasesCommand.json(body))
                 }
                 print((try CasesCommand.object(reply)["instrument"] as? [String: Any])?["state"] as? String ?? "")
+            }
+        }
+    }
+
+    struct Directory: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the directory of competent authorities and calendars in use, or replace it with --file (an administrator; checked first, kept for the next start).")
+        @OptionGroup var api: NodeAPIOptions
+        @Option(help: "A new directory (JSON: authorities and calendars; see docs/judicial.md).") var file: String?
+
+        func run() async throws {
+            try await reportingOperatorErrors {
+                let reply: Data
+                if let file {
+                    guard let data = FileManager.default.contents(atPath: file) else { throw LiaisonError(.invalidInput, "--file: cannot read \(file)") }
+                    _ = try InstrumentsCommand.readJSON(file, option: "--file")
+                    reply = try await api.withNode { node in try await node.call("/api/v1/judicial/directory", method: .PUT, body: String(decoding: data, as: UTF8.self)) }
+                } else {
+                    reply = try await api.withNode { node in try await node.call("/api/v1/judicial/directory") }
+                }
+                print(try CasesCommand.pretty(reply))
             }
         }
     }

@@ -156,6 +156,8 @@ struct AccessMatrixTests {
         "GET /api/v1/jits/reminders": .only(.investigator, .analyst, .supervisor, .liaisonOfficer, .judicialAuthority),
         "GET /api/v1/instrument-forms": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /api/v1/instruments/reminders": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
+        "GET /api/v1/judicial/directory": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator, .administrator),
+        "PUT /api/v1/judicial/directory": .only(.administrator),
         "GET /api/v1/instruments/:id/translations/:sha256": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /api/v1/instruments/statistics": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator, .oversight, .dataProtectionOfficer),
         "GET /api/v1/instrument-forms/:form": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),

@@ -1,6 +1,9 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import LiaisonCore
 @testable import LiaisonServer
+import LiaisonTestSupport
 import Testing
 
 /// The forms' labels come from the catalogue, in English, French and German: every form, section
@@ -39,5 +42,38 @@ struct InstrumentLabelTests {
         let order = InstrumentForm.eio.sections.compactMap { html.range(of: HTMLText.escape(labels["fr"]?.section("eio", $0.id) ?? ""))?.lowerBound }
         #expect(order.count == InstrumentForm.eio.sections.count && order == order.sorted())
         #expect(throws: LiaisonError.self) { try InstrumentPages.language("xx", labels, fallback: nil) }
+    }
+}
+
+/// The directory of competent authorities replaced on a running node: checked first (nothing
+/// changes on a bad document), written to the data directory for the next start, used at once.
+@Suite("Judicial directory on a running node")
+struct JudicialDirectoryTests {
+    @Test("an administrator replaces the directory; a bad one is refused naming the entry; it is used at once and kept", arguments: Backend.available)
+    func replace(backend: Backend) async throws {
+        let node = try await TestNode.make(backend: backend)
+        let admin = try await node.addUser(.administrator)
+        let judge = try await node.addUser(.judicialAuthority)
+        let file = URL(fileURLWithPath: node.directory).appendingPathComponent("judicial/directory.json")
+        try await node.app.application.test(.router) { client in
+            let adminToken = try await client.token(admin.username, admin.password)
+            let judgeToken = try await client.token(judge.username, judge.password)
+            let bundled = try await client.json("/api/v1/judicial/directory", token: judgeToken)
+            #expect(bundled.status == .ok && bundled.text.contains("XB-CUS"))
+            let bad = #"{"calendars":[{"jurisdiction":"XD","timeZone":"Europe/Vienna","weekend":[1,7],"rule":"reg-1182-71","holidays":[]}],"authorities":[{"jurisdiction":"XD","instrument":"eio","function":"executing","name":"Dorian prosecutors","agency":"XD-PRO","languages":["German"]}]}"#
+            let refused = try await client.json("/api/v1/judicial/directory", method: .put, token: adminToken, body: bad)
+            #expect(refused.status == .badRequest && refused.text.contains("authorities[0]"), "\(refused.text)")
+            #expect(!FileManager.default.fileExists(atPath: file.path))
+            #expect(try await client.json("/api/v1/judicial/directory", method: .put, token: judgeToken, body: bad).status == .forbidden)
+            let good = bad.replacingOccurrences(of: #"["German"]"#, with: #"["de","en"]"#)
+            let replaced = try await client.json("/api/v1/judicial/directory", method: .put, token: adminToken, body: good)
+            #expect(replaced.status == .ok, "\(replaced.text)")
+            let now = try await client.json("/api/v1/judicial/directory", token: judgeToken)
+            #expect(now.text.contains("Dorian prosecutors") && !now.text.contains("XB-CUS"))
+            let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try AuthorityDirectory.read(try Data(contentsOf: file)).authorities.first?.agency == "XD-PRO")
+        }
+        await node.close()
     }
 }

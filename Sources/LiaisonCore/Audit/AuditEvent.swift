@@ -108,6 +108,8 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     /// A statutory deadline passed with its clock still running (escalated to the supervisor and
     /// oversight; details: clock, deadline).
     case instrumentDeadlineMissed = "instrument.deadline-missed"
+    /// The directory of competent authorities and calendars replaced by an administrator.
+    case instrumentDirectoryReplaced = "instrument.directory"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

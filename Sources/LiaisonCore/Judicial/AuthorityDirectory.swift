@@ -31,6 +31,20 @@ public struct CompetentAuthority: Codable, Sendable, Equatable {
         self.languages = languages
         self.certifiedTranslation = certifiedTranslation
     }
+
+    enum CodingKeys: String, CodingKey { case jurisdiction, instrument, function, name, agency, languages, certifiedTranslation }
+
+    /// `certifiedTranslation` may be left out (no translation required).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        jurisdiction = try container.decode(String.self, forKey: .jurisdiction)
+        instrument = try container.decode(InstrumentKind.self, forKey: .instrument)
+        function = try container.decode(Function.self, forKey: .function)
+        name = try container.decode(String.self, forKey: .name)
+        agency = try container.decode(String.self, forKey: .agency)
+        languages = try container.decode([String].self, forKey: .languages)
+        certifiedTranslation = try container.decodeIfPresent(Bool.self, forKey: .certifiedTranslation) ?? false
+    }
 }
 
 /// The directory of competent authorities and the calendars of the jurisdictions, kept as data

@@ -184,6 +184,19 @@ struct InstrumentController {
             let records = try await service.register(principal: context.principal, direction: direction, dueWithin: within)
             return try JSONBody.response(records.map { InstrumentSummary($0.instrument, now: now) })
         }
+        // The directory of competent authorities and the jurisdictions' calendars: read by those
+        // who handle instruments, replaced by an administrator (logged).
+        routes.on(.get, "/api/v1/judicial/directory", access: .instrumentHandlers.adding(.administrator), surface: .api) { _, _ in
+            try JSONBody.response(service.calendars.directory)
+        }
+        routes.on(.put, "/api/v1/judicial/directory", access: .administrators, surface: .api, audited: .instrumentDirectoryReplaced) { request, _ in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: configuration.maxBodyBytes) } catch {
+                throw LiaisonError(.bodyTooLarge, "The directory is larger than this node's limit of \(configuration.maxBodyBytes) bytes.")
+            }
+            let directory = try service.calendars.replace(with: Data(body.readableBytesView), nodeDirectory: URL(fileURLWithPath: configuration.dataDirectory))
+            return try JSONBody.response(directory)
+        }
         routes.on(.get, "/api/v1/instruments/reminders", access: .instrumentHandlers, surface: .api) { _, context in
             try JSONBody.response(try await service.reminders(principal: context.principal))
         }

@@ -1,12 +1,15 @@
 import Foundation
 import LiaisonCore
 import LiaisonStore
+import Synchronization
 
 /// The judicial directory a node works with: `judicial/directory.json` in its data directory when
 /// an administrator put one there, else the demo federation's, bundled with Liaison.
 enum JudicialDirectory {
+    static func file(in nodeDirectory: URL) -> URL { nodeDirectory.appendingPathComponent("judicial/directory.json") }
+
     static func load(nodeDirectory: URL) throws -> AuthorityDirectory {
-        let own = nodeDirectory.appendingPathComponent("judicial/directory.json")
+        let own = file(in: nodeDirectory)
         let url = FileManager.default.fileExists(atPath: own.path) ? own : try resourceDirectory().appendingPathComponent("judicial/directory.json")
         do {
             return try AuthorityDirectory.read(try Data(contentsOf: url))
@@ -16,9 +19,42 @@ enum JudicialDirectory {
     }
 }
 
-/// The clocks' calendars and the routing of instruments, from the directory.
+/// The clocks' calendars and the routing of instruments, from the directory, which an
+/// administrator replaces on the running node (``replace(with:nodeDirectory:)``).
 struct JudicialCalendars: Sendable {
-    let directory: AuthorityDirectory
+    final class Current: Sendable {
+        let value: Mutex<AuthorityDirectory>
+        init(_ directory: AuthorityDirectory) { value = Mutex(directory) }
+    }
+
+    let current: Current
+
+    init(directory: AuthorityDirectory) {
+        current = Current(directory)
+    }
+
+    var directory: AuthorityDirectory { current.value.withLock { $0 } }
+
+    /// Checks a new directory document, writes it to the data directory (0600, replacing the file
+    /// in one rename) and uses it from now on: clocks already running keep their deadlines.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming the entry at fault; nothing changes then.
+    func replace(with data: Data, nodeDirectory: URL) throws -> AuthorityDirectory {
+        let directory = try AuthorityDirectory.read(data)
+        for calendar in directory.calendars { _ = try DeadlineEngine(calendar) }
+        let file = JudicialDirectory.file(in: nodeDirectory)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".directory-\(UUID().uuidString).json")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw LiaisonError(.internal, "The directory could not be written to \(file.deletingLastPathComponent().path).")
+        }
+        if FileManager.default.fileExists(atPath: file.path) {
+            _ = try FileManager.default.replaceItemAt(file, withItemAt: temporary)
+        } else {
+            try FileManager.default.moveItem(at: temporary, to: file)
+        }
+        current.value.withLock { $0 = directory }
+        return directory
+    }
 
     /// The engine of a jurisdiction's calendar; a jurisdiction the directory lacks counts in UTC
     /// with Saturday and Sunday off and no holidays, under Reg. 1182/71.
