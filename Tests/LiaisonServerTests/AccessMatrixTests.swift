@@ -174,6 +174,7 @@ struct AccessMatrixTests {
         "GET /instruments/:id": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /instruments/:id/edit": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "GET /instruments/:id/print": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
+        "GET /instruments/:id/pdf": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/edit": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/steps": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),
         "POST /instruments/:id/extensions": .only(.judicialAuthority, .liaisonOfficer, .supervisor, .investigator),

@@ -42,6 +42,23 @@ struct InstrumentLabelTests {
         let order = InstrumentForm.eio.sections.compactMap { html.range(of: HTMLText.escape(labels["fr"]?.section("eio", $0.id) ?? ""))?.lowerBound }
         #expect(order.count == InstrumentForm.eio.sections.count && order == order.sorted())
         #expect(throws: LiaisonError.self) { try InstrumentPages.language("xx", labels, fallback: nil) }
+
+        // The PDF: well formed (every cross-reference points at its object), the labels in both
+        // languages in WinAnsi, parentheses escaped, several pages for the whole EIO.
+        instrument.document.sections["G"] = [["facts": .text(String(repeating: "Payments (in cash) went to the importer's accounts. ", count: 40))]]
+        let pdf = InstrumentPages.pdf(instrument, labels: labels, first: "fr", second: "en")
+        let text = String(decoding: pdf.map { $0 < 0x80 ? $0 : 0x3F }, as: UTF8.self)
+        #expect(text.hasPrefix("%PDF-1.4") && text.hasSuffix("%%EOF\n"))
+        let xrefStart = try #require(Int(text.components(separatedBy: "startxref\n").last?.split(separator: "\n").first ?? ""))
+        let table = text[text.index(text.startIndex, offsetBy: xrefStart)...].split(separator: "\n")
+        let count = try #require(Int(table[1].split(separator: " ")[1]))
+        for number in 1..<count {
+            let offset = try #require(Int(table[2 + number].prefix(10)))
+            #expect(text[text.index(text.startIndex, offsetBy: offset)...].hasPrefix("\(number) 0 obj"), "object \(number)")
+        }
+        #expect(text.contains("Issuing State") && text.contains("(in cash\\)") || text.contains("\\(in cash\\)"))
+        #expect(text.contains("/Count ") && !text.contains("/Count 1 "), "the long form takes several pages")
+        #expect(pdf.contains(0xC9), "É of État in WinAnsi")
     }
 }
 

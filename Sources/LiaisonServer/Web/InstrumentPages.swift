@@ -98,6 +98,17 @@ struct InstrumentPages {
             headers[.init("Content-Security-Policy")!] = "default-src 'self'; form-action 'self'; frame-ancestors 'none'"  // checked: a constant, valid header name
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
         }
+        // The same layout as a PDF file (text, Latin scripts; see PDFWriter).
+        routes.on(.get, "/instruments/:id/pdf", access: .instrumentHandlers, surface: .web, audited: .instrumentRead) { request, context in
+            let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
+            let query = request.uri.queryParameters
+            let first = try Self.language(query.get("language") ?? record.instrument.document.language, labels, fallback: "en")
+            let second = try query.get("second").flatMap { $0.isEmpty ? nil : $0 }.map { try Self.language($0, labels, fallback: nil) }
+            let pdf = Self.pdf(record.instrument, labels: labels, first: first, second: second)
+            let name = record.instrument.reference.map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            return Response(status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"\(String(name)).pdf\"", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+        }
         routes.on(.get, "/instruments/:id/edit", access: .instrumentHandlers, surface: .web) { request, context in
             let record = try await service.read(try context.parameters.require("id"), principal: context.principal)
             return editor(request: request, context: context, kind: record.instrument.kind, document: record.instrument.document, extra: [:], editing: record.instrument)
@@ -456,6 +467,33 @@ struct InstrumentPages {
             }
         }
         return html + "</body></html>\n"
+    }
+
+    /// The instrument on its official layout as a PDF: the same sections, labels and values as
+    /// ``printable(_:labels:first:second:)``, a second language's label after the first.
+    static func pdf(_ instrument: Instrument, labels: [String: FormLabels], first: String, second: String?) -> Data {
+        let one = labels[first] ?? FormLabels(forms: [:], sections: [:], fields: [:])
+        let two = second.flatMap { labels[$0] }
+        let form = instrument.form
+        func both(_ a: String, _ b: String?) -> String { b.map { "\(a) / \($0)" } ?? a }
+        var blocks: [PDFWriter.Block] = [
+            .title(one.form(form.id)),
+        ]
+        if let two { blocks.append(.subtitle(two.form(form.id))) }
+        blocks.append(.text("\(form.source) · \(instrument.reference) · \(instrument.issuer) to \(instrument.executor) · \(instrument.state.rawValue)"))
+        for section in form.sections {
+            blocks.append(.heading(both(one.section(form.id, section.id), two?.section(form.id, section.id))))
+            let entries = instrument.document.sections[section.id] ?? []
+            if entries.isEmpty { blocks.append(.text("—")) }
+            for (index, entry) in entries.enumerated() {
+                if entries.count > 1 { blocks.append(.text("#\(index + 1)")) }
+                for field in section.fields {
+                    let values = entry[field.id]?.values ?? []
+                    blocks.append(.row(label: both(one.field(field.id), two?.field(field.id)), value: values.joined(separator: field.kind == .text ? "\n" : ", ")))
+                }
+            }
+        }
+        return PDFWriter.document(blocks, title: "\(one.form(form.id)) \(instrument.reference)")
     }
 
     /// A filled-in form to read: the sections that hold something, each field with its label.
