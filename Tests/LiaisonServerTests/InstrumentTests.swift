@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import LiaisonCore
+import LiaisonCrypto
 @testable import LiaisonServer
 import LiaisonStore
 import LiaisonTestSupport
@@ -38,7 +40,7 @@ struct InstrumentTests {
 
     @Test("an EIO drafted by the police, validated by a prosecutor, transmitted, acknowledged, extended, recognised, executed and closed across two nodes", arguments: Backend.available)
     func eioLifeCycle(backend: Backend) async throws {
-        try await LiveFederation.run(codes: ["XC-PRO", "XB-CUS"], backend: backend) { federation in
+        try await LiveFederation.run(codes: ["XC-PRO", "XB-CUS"], backend: backend, configure: { $0.checkpointInterval = .milliseconds(300) }) { federation in
             for node in federation.nodes { try await FederationStore(database: node.app.database).addAgreement(Self.prosecution, at: node.clock.now()) }
             func user(_ index: Int, _ role: Role) async throws -> String {
                 let user = try await federation.nodes[index].addUser(role)
@@ -143,6 +145,18 @@ struct InstrumentTests {
                 return reply.status == 200
             }
             #expect(custody.map { $0["action"] as? String }.suffix(2) == ["transferred", "received"] && custody.last?["node"] as? String == "XC-PRO", "\(custody)")
+            // The issuer's evidence package verifies as `liaison verify` checks it: both agencies' parts, each proved by its own log.
+            var report: EvidencePackageVerifier.Report?
+            try await eventually("the issuer's evidence package verifies", advancing: federation.clocks, by: 0.3) {
+                var request = HTTPClientRequest(url: federation.url(0, "/api/v1/evidence/\(item)/package"))
+                request.headers.add(name: "Authorization", value: "Bearer \(judge)")
+                let response = try await federation.http.execute(request, timeout: .seconds(30))
+                let package = Data(buffer: try await response.body.collect(upTo: 10 << 20))
+                guard response.status.code == 200 else { return false }
+                report = EvidencePackageVerifier.verify(package)
+                return report?.passed == true
+            }
+            #expect(report?.checks.contains { $0.name == "checkpoint of liaison/XB-CUS/audit" && $0.passed } == true, "\(report?.text ?? "")")
             #expect(try await step(0, "close", judge).status == 200)
             try await eventually("the executor sees it closed", advancing: federation.clocks, by: 0.2) {
                 let reply = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(executing))
