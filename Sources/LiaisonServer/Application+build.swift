@@ -110,7 +110,7 @@ public func buildApplication(
     WebController(
         renderer: renderer, authenticator: authenticator, users: services.users, federation: services.federation, configuration: configuration,
         stylesheet: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/style.css"))), cookies: cookies, jits: services.jits,
-        instruments: services.instruments
+        instruments: services.instruments, formScript: ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("static/instrument-form.js")))
     ).register(on: routes)
     MessagePages(renderer: renderer, service: services.messageService, messages: services.messages, federation: services.federation, forms: forms, configuration: configuration)
         .register(on: routes)

@@ -116,6 +116,24 @@ struct InstrumentTests {
                 let reasons = (mirror["clocks"] as? [[String: Any]])?.compactMap { ($0["reading"] as? [String: Any])?["extensionReason"] as? String } ?? []
                 return mirror["state"] as? String == "acknowledged" && mirror["acknowledgement"] != nil && reasons == ["Records held by three banks"]
             }
+            // The issuer amends the form with a reason; Borvia holds the amended form.
+            var amended = try #require(try JSONSerialization.jsonObject(with: Data(Self.eio().utf8)) as? [String: Any])
+            var document = try #require(amended["document"] as? [String: Any])
+            var sections = try #require(document["sections"] as? [String: Any])
+            sections["C"] = ["measures": ["H4-bank-accounts", "documents"], "description": "Statements from March 2026 on, and the account opening documents."]
+            document["sections"] = sections
+            amended = ["document": document]
+            let noReason = try await federation.call(0, "/api/v1/instruments/\(id)/document", method: .PUT,
+                                                     body: String(decoding: try JSONSerialization.data(withJSONObject: amended), as: UTF8.self), token: .some(judge))
+            #expect(noReason.status == 422, "\(noReason.text)")
+            amended["reason"] = "The account opening documents are needed too."
+            let amendment = try await federation.call(0, "/api/v1/instruments/\(id)/document", method: .PUT,
+                                                      body: String(decoding: try JSONSerialization.data(withJSONObject: amended), as: UTF8.self), token: .some(judge))
+            #expect(amendment.status == 200, "\(amendment.text)")
+            try await eventually("Borvia holds the amended form", advancing: federation.clocks, by: 0.2) {
+                let reply = try await federation.call(1, "/api/v1/instruments/\(id)", token: .some(executing))
+                return reply.text.contains("account opening documents are needed") && reply.text.contains("Statements from March 2026 on")
+            }
             #expect(try await step(1, "recognise", executing).status == 200)
             #expect(try await step(1, "execute", executing).status == 200)
             // Results measure by measure; the bank statements travel as evidence with their chain of custody.
@@ -166,7 +184,7 @@ struct InstrumentTests {
             for index in [0, 1] {
                 let reply = try await federation.call(index, "/api/v1/instruments/\(id)", token: .some(index == 0 ? judge : executing))
                 let history = ((reply.json["instrument"] as? [String: Any])?["history"] as? [[String: Any]])?.compactMap { $0["action"] as? String }
-                #expect(history == ["validate", "transmit", "receive", "acknowledge", "recognise", "execute", "return-results", "close"], "node \(index)")
+                #expect(history == ["validate", "transmit", "receive", "acknowledge", "amend", "recognise", "execute", "return-results", "close"], "node \(index)")
             }
             // A step of the other side is refused here.
             let wrongSide = try await step(0, "acknowledge", judge)

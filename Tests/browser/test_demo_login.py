@@ -800,6 +800,13 @@ def test_instruments_register_form_and_steps_in_the_browser(demo, browser):
     url, password = credentials[("XC-PRO", "judicial-authority")]
     sign_in(browser, url, "judicial-authority", password)
     browser.get(f"http://127.0.0.1:{base + 2}/instruments/new?kind=eio")
+    # Live validation: a state written out is named at its field as soon as the user pauses.
+    state = browser.find_element(By.ID, "f-A-0-issuingState")
+    state.send_keys("Caldera")
+    live = across_navigation(browser, lambda b: [e for e in b.find_elements(By.CSS_SELECTOR, ".live-problem") if "two-letter" in e.text])
+    assert live, "live validation names the field"
+    assert "problems" in browser.find_element(By.ID, "live-problems").text
+    state.clear()
     browser.find_element(By.ID, "f-A-0-issuingState").send_keys("XC")
     browser.find_element(By.ID, "f-A-0-executingState").send_keys("XB")
     browser.find_element(By.ID, "f-C-0-measures-H4-bank-accounts").click()

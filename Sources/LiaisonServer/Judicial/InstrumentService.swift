@@ -182,8 +182,11 @@ struct InstrumentService: Sendable {
             await trail.wakeup.signal()
             return updated
         }
-        try form.validate(body.document, validating: true)
-        return try await take(.amend, on: record, principal: principal, reason: body.reason, ground: nil, document: body.document)
+        // An amendment keeps the validating authority's section L unless it gives its own.
+        var amended = body.document
+        if let validation = instrument.document.sections["L"], !amended.hasSection("L") { amended.sections["L"] = validation }
+        try form.validate(amended, validating: true)
+        return try await take(.amend, on: record, principal: principal, reason: body.reason, ground: nil, document: amended)
     }
 
     // MARK: Steps

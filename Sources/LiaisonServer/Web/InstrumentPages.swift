@@ -60,6 +60,25 @@ struct InstrumentPages {
             let form = InstrumentForm.of(kind)
             return editor(request: request, context: context, kind: kind, document: InstrumentDocument(form: form.id, language: "en", sections: [:]), extra: [:])
         }
+        // Live validation: the form as it stands, checked and answered with its problems (JSON),
+        // nothing stored.
+        routes.on(.post, "/instruments/check", access: .instrumentHandlers, surface: .web) { request, context in
+            let pairs = try await forms.readPairs(from: request)
+            try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)
+            let kind = InstrumentKind(rawValue: Self.value("kind", pairs) ?? "") ?? .eio
+            let form = InstrumentForm.of(kind)
+            let problems = form.problems(in: Self.document(kind: kind, pairs: pairs)).map { problem -> [String: String] in
+                var row = ["section": problem.section, "message": problem.message, "text": problem.description]
+                if let target = Self.target(of: problem.description) {
+                    row["anchor"] = "f-\(target.key.replacingOccurrences(of: ".", with: "-"))"
+                } else if form.section(problem.section) != nil {
+                    row["anchor"] = "section-\(problem.section)"
+                }
+                if let field = problem.field { row["field"] = field }
+                return row
+            }
+            return try JSONBody.response(["problems": problems])
+        }
         routes.on(.post, "/instruments/new", access: .instrumentHandlers, surface: .web) { request, context in
             let pairs = try await forms.readPairs(from: request)
             try forms.checkCSRF(pairs.first { $0.0 == "csrf" }?.1, context: context)

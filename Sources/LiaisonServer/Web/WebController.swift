@@ -19,6 +19,8 @@ struct WebController {
     var jits: JITService?
     /// The instruments, whose deadlines the dashboard announces.
     var instruments: InstrumentService?
+    /// The instrument form editor's live validation script.
+    var formScript = ByteBuffer()
 
     struct LoginForm: Decodable {
         var username: String?
@@ -36,6 +38,10 @@ struct WebController {
         }
         routes.on(.get, "/static/style.css", access: .anonymous, surface: .web) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: stylesheet))
+        }
+        // The form editor's live validation (progressive: the form works without it).
+        routes.on(.get, "/static/instrument-form.js", access: .anonymous, surface: .web) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"], body: .init(byteBuffer: formScript))
         }
         routes.on(.get, "/login", access: .anonymous, surface: .web) { request, context in
             if context.principal != nil { return Response(status: .seeOther, headers: [.location: "/dashboard"]) }
