@@ -90,6 +90,10 @@ struct JudicialDirectoryTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             #expect(try AuthorityDirectory.read(try Data(contentsOf: file)).authorities.first?.agency == "XD-PRO")
+            // Replaced again (the file is there now; the fuzzer found this path answering 500).
+            let again = try await client.json("/api/v1/judicial/directory", method: .put, token: adminToken, body: good.replacingOccurrences(of: "Dorian prosecutors", with: "Dorian central authority"))
+            #expect(again.status == .ok, "\(again.text)")
+            #expect(try await client.json("/api/v1/judicial/directory", token: judgeToken).text.contains("Dorian central authority"))
         }
         await node.close()
     }

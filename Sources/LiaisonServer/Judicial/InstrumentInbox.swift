@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import LiaisonCore
 import LiaisonStore
@@ -47,12 +50,15 @@ struct JudicialCalendars: Sendable {
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw LiaisonError(.internal, "The directory could not be written to \(file.deletingLastPathComponent().path).")
         }
-        if FileManager.default.fileExists(atPath: file.path) {
-            _ = try FileManager.default.replaceItemAt(file, withItemAt: temporary)
-        } else {
-            try FileManager.default.moveItem(at: temporary, to: file)
+        // rename(2) replaces the file in one step, whether or not one is there; two replacements
+        // at once each rename their own temporary file, and the last one stays.
+        try current.value.withLock { held in
+            guard rename(temporary.path, file.path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw LiaisonError(.internal, "The directory could not be put in place at \(file.path) (errno \(errno)).")
+            }
+            held = directory
         }
-        current.value.withLock { $0 = directory }
         return directory
     }
 
