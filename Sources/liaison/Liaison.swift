@@ -11,7 +11,7 @@ struct Liaison: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "liaison",
         abstract: "A node for secure, rights-first cooperation between law-enforcement agencies.",
-        subcommands: [Init.self, Identity.self, UserCommand.self, PartnerCommand.self, AgreementCommand.self, MessageCommand.self, AuditCommand.self, EvidenceCommand.self, VerifyPackage.self, ListsCommand.self, ScreenCommand.self, HitsCommand.self, CasesCommand.self, JITsCommand.self, InstrumentsCommand.self, RetentionCommand.self, ReportCommand.self, Serve.self, Demo.self]
+        subcommands: [Init.self, Identity.self, UserCommand.self, PartnerCommand.self, AgreementCommand.self, MessageCommand.self, AuditCommand.self, EvidenceCommand.self, VerifyPackage.self, ListsCommand.self, ScreenCommand.self, FinanceCommand.self, HitsCommand.self, CasesCommand.self, JITsCommand.self, InstrumentsCommand.self, RetentionCommand.self, ReportCommand.self, Serve.self, Demo.self]
     )
 }
 

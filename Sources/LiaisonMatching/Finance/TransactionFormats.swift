@@ -1,0 +1,293 @@
+public import Foundation
+public import LiaisonCore
+
+/// The file formats transactions are imported from.
+public enum TransactionFormat: String, Sendable, CaseIterable, Codable {
+    /// CSV with a header row and a column mapping (``TransactionCSV``).
+    case csv
+    /// ISO 20022 bank-to-customer statement (camt.053, any version).
+    case camt053 = "camt.053"
+    /// ISO 20022 FI-to-FI customer credit transfer (pacs.008, any version, with or without the
+    /// business application header envelope).
+    case pacs008 = "pacs.008"
+    /// FollowTheMoney entities, one JSON object per line: `Payment` with `BankAccount` and parties.
+    case ftm
+    /// AMLSim's transaction list (`sourceNodeId,targetNodeId,value,time`), with `nodes.csv` optional.
+    case amlsim
+
+    /// The format a file's first bytes show, for a file uploaded without one.
+    public static func detect(_ data: Data) -> TransactionFormat? {
+        let head = String(decoding: data.prefix(4096), as: UTF8.self)
+        if head.contains("camt.053") || head.contains("BkToCstmrStmt") { return .camt053 }
+        if head.contains("pacs.008") || head.contains("FIToFICstmrCdtTrf") { return .pacs008 }
+        let firstLine = head.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+        if firstLine.hasPrefix("{") { return .ftm }
+        if firstLine.lowercased().replacingOccurrences(of: " ", with: "").hasPrefix("sourcenodeid,targetnodeid") { return .amlsim }
+        if firstLine.contains(",") || firstLine.contains(";") { return .csv }
+        return nil
+    }
+}
+
+/// Options for reading a transaction file.
+public struct TransactionImportOptions: Sendable {
+    /// CSV: which column holds which field.
+    public var mapping: TransactionCSV.Mapping
+    /// CSV and AMLSim: the currency of amounts when the file has no currency column.
+    public var currency: Currency?
+    /// AMLSim: the day time step 0 stands for (AMLSim counts steps from the simulation's start).
+    public var startDate: Date
+    /// AMLSim: how long a step lasts (a day in AMLSim's default configuration).
+    public var stepSeconds: Int
+
+    public init(mapping: TransactionCSV.Mapping = .init(), currency: Currency? = nil, startDate: Date? = nil, stepSeconds: Int = 86_400) {
+        self.mapping = mapping
+        self.currency = currency
+        self.startDate = startDate ?? CalendarDay.start(of: "2020-01-01")!
+        self.stepSeconds = stepSeconds
+    }
+}
+
+/// Reads transaction files into a ``FinancialImport``.
+public enum TransactionReader {
+    /// Reads a file.
+    /// - Parameters:
+    ///   - data: the file.
+    ///   - format: its format (detected from the content when `nil`).
+    ///   - nodes: AMLSim only: the `nodes.csv` beside the transactions, for the account list.
+    /// - Throws: ``LiaisonError`` `.invalidInput` naming every bad line; nothing is returned then.
+    public static func read(
+        _ data: Data, format: TransactionFormat? = nil, name: String = "file", options: TransactionImportOptions = .init()
+    ) throws(LiaisonError) -> FinancialImport {
+        guard let format = format ?? TransactionFormat.detect(data) else {
+            throw LiaisonError(.invalidInput, "\(name): not a recognised transaction file (CSV with a header, camt.053, pacs.008, FtM JSON lines or AMLSim)")
+        }
+        let result: FinancialImport
+        switch format {
+        case .csv: result = try TransactionCSV.read(text(data, name), mapping: options.mapping, currency: options.currency, name: name)
+        case .camt053: result = try ISO20022.readStatements(data, name: name)
+        case .pacs008: result = try ISO20022.readCreditTransfers(data, name: name)
+        case .ftm: result = try FtMPayments.read(text(data, name), name: name)
+        case .amlsim: result = try AMLSimTransactions.read(text(data, name), options: options, name: name)
+        }
+        try result.validate(file: name)
+        return result
+    }
+
+    static func text(_ data: Data, _ name: String) throws(LiaisonError) -> String {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LiaisonError(.invalidInput, "\(name): not UTF-8 text")
+        }
+        return text
+    }
+
+    /// A date as `YYYY-MM-DD` or an ISO 8601 date and time with an offset.
+    static func date(_ text: String) -> Date? {
+        let text = text.trimmed
+        if let day = CalendarDay.start(of: text) { return day }
+        if let parsed = try? Date(text, strategy: .iso8601) { return parsed }
+        // ISO 20022 ISODateTime may carry fractional seconds or no offset (then UTC).
+        if let parsed = try? Date(text + "Z", strategy: .iso8601) { return parsed }
+        if let parsed = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return parsed }
+        return nil
+    }
+
+    /// Collects the accounts of a file, merging what several records say of the same account.
+    struct AccountBook {
+        private(set) var byKey: [String: FinancialAccount] = [:]
+        private(set) var order: [String] = []
+
+        mutating func add(_ account: FinancialAccount) {
+            if var known = byKey[account.key] {
+                known.merge(account)
+                byKey[account.key] = known
+            } else {
+                byKey[account.key] = account
+                order.append(account.key)
+            }
+        }
+
+        var accounts: [FinancialAccount] { order.map { byKey[$0]! } }
+    }
+}
+
+/// CSV transactions with a header row. The mapping names, for each field, the header of the column
+/// that holds it; by default the field's own name (`id,debtor,creditor,amount,currency,date`).
+public enum TransactionCSV {
+    public struct Mapping: Sendable, Equatable, Codable {
+        public var id: String = "id"
+        public var debtor: String = "debtor"
+        public var creditor: String = "creditor"
+        public var amount: String = "amount"
+        public var currency: String = "currency"
+        public var date: String = "date"
+        public var debtorBIC: String = "debtor_bic"
+        public var creditorBIC: String = "creditor_bic"
+        public var debtorCountry: String = "debtor_country"
+        public var creditorCountry: String = "creditor_country"
+        public var debtorName: String = "debtor_name"
+        public var creditorName: String = "creditor_name"
+        public var uetr: String = "uetr"
+        public var reference: String = "reference"
+
+        public init() {}
+
+        /// Fields that must have a column (the currency too, unless the import gives one).
+        static let required = ["debtor", "creditor", "amount", "date"]
+
+        /// Parses `field=column` pairs separated by commas (`debtor=From IBAN,amount=Betrag`).
+        /// - Throws: ``LiaisonError`` `.invalidInput` for an unknown field or a pair without '='.
+        public init(pairs text: String) throws(LiaisonError) {
+            self.init()
+            for pair in text.split(separator: ",") where !pair.trimmingCharacters(in: .whitespaces).isEmpty {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else {
+                    throw LiaisonError(.invalidInput, "mapping '\(pair)' must be field=column")
+                }
+                try set(String(parts[0]).trimmed, to: String(parts[1]).trimmed)
+            }
+        }
+
+        static let fields = [
+            "id", "debtor", "creditor", "amount", "currency", "date", "debtor_bic", "creditor_bic", "debtor_country",
+            "creditor_country", "debtor_name", "creditor_name", "uetr", "reference",
+        ]
+
+        mutating func set(_ field: String, to column: String) throws(LiaisonError) {
+            switch field {
+            case "id": id = column
+            case "debtor": debtor = column
+            case "creditor": creditor = column
+            case "amount": amount = column
+            case "currency": currency = column
+            case "date": date = column
+            case "debtor_bic": debtorBIC = column
+            case "creditor_bic": creditorBIC = column
+            case "debtor_country": debtorCountry = column
+            case "creditor_country": creditorCountry = column
+            case "debtor_name": debtorName = column
+            case "creditor_name": creditorName = column
+            case "uetr": uetr = column
+            case "reference": reference = column
+            default:
+                throw LiaisonError(.invalidInput, "mapping names unknown field '\(field)'; fields are \(Self.fields.joined(separator: ", "))")
+            }
+        }
+    }
+
+    static func read(_ text: String, mapping: Mapping, currency fixed: Currency?, name: String) throws(LiaisonError) -> FinancialImport {
+        let separator: Character = (text.split(separator: "\n", maxSplits: 1).first ?? "").contains(";") && !(text.split(separator: "\n", maxSplits: 1).first ?? "").contains(",") ? ";" : ","
+        let records = try CSVReader(separator: separator).records(text)
+        guard let header = records.first else { throw LiaisonError(.invalidInput, "\(name): empty file") }
+        let columns = Dictionary(header.fields.enumerated().map { ($1.trimmed.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        func column(_ name: String) -> Int? { columns[name.lowercased()] }
+        var missing: [String] = []
+        for (field, header) in [("debtor", mapping.debtor), ("creditor", mapping.creditor), ("amount", mapping.amount), ("date", mapping.date)]
+        where column(header) == nil {
+            missing.append("\(field) (column '\(header)')")
+        }
+        if fixed == nil && column(mapping.currency) == nil { missing.append("currency (column '\(mapping.currency)', or give the file's currency)") }
+        guard missing.isEmpty else {
+            throw LiaisonError(
+                .invalidInput,
+                "\(name): line 1: the header has no column for \(missing.joined(separator: ", ")); columns are \(header.fields.joined(separator: ", "))")
+        }
+        var problems = FileProblems()
+        var book = TransactionReader.AccountBook()
+        var transactions: [FinancialTransaction] = []
+        for record in records.dropFirst() {
+            func value(_ header: String) -> String? {
+                guard let index = column(header), index < record.fields.count else { return nil }
+                let text = record.fields[index].trimmed
+                return text.isEmpty ? nil : text
+            }
+            do throws(LiaisonError) {
+                var currency: Currency
+                if let code = value(mapping.currency) { currency = try Currency(code) } else { currency = fixed! }
+                guard let amountText = value(mapping.amount) else { throw LiaisonError(.invalidInput, "amount is empty") }
+                let amount = try Money(parsing: amountText, currency: currency)
+                guard let dateText = value(mapping.date), let date = TransactionReader.date(dateText) else {
+                    throw LiaisonError(.invalidInput, "date '\(value(mapping.date) ?? "")' is not YYYY-MM-DD or an ISO 8601 date and time")
+                }
+                guard let debtorText = value(mapping.debtor) else { throw LiaisonError(.invalidInput, "debtor account is empty") }
+                guard let creditorText = value(mapping.creditor) else { throw LiaisonError(.invalidInput, "creditor account is empty") }
+                let debtor = try AccountIdentifier.account(
+                    debtorText, bic: value(mapping.debtorBIC), country: value(mapping.debtorCountry), holder: value(mapping.debtorName),
+                    field: "debtor")
+                let creditor = try AccountIdentifier.account(
+                    creditorText, bic: value(mapping.creditorBIC), country: value(mapping.creditorCountry),
+                    holder: value(mapping.creditorName), field: "creditor")
+                let uetr = try ISO20022.optionalUETR(value(mapping.uetr))
+                book.add(debtor)
+                book.add(creditor)
+                transactions.append(
+                    FinancialTransaction(
+                        id: value(mapping.id) ?? uetr ?? "csv:\(name):\(record.line)", debtor: debtor.key, creditor: creditor.key,
+                        amount: amount, valueAt: date, uetr: uetr, reference: value(mapping.reference), sourceFormat: "csv",
+                        sourceLine: record.line))
+            } catch {
+                problems.add(line: record.line, error.message)
+            }
+        }
+        try problems.check(file: name)
+        return FinancialImport(format: "csv", accounts: book.accounts, transactions: transactions)
+    }
+}
+
+/// AMLSim's output (https://github.com/IBM/AMLSim): `transactions.csv` with
+/// `sourceNodeId,targetNodeId,value,time`, amounts in the simulation's currency and time in steps.
+public enum AMLSimTransactions {
+    static func read(_ text: String, options: TransactionImportOptions, name: String) throws(LiaisonError) -> FinancialImport {
+        let currency = options.currency ?? Currency.usDollar()
+        var problems = FileProblems()
+        var book = TransactionReader.AccountBook()
+        var transactions: [FinancialTransaction] = []
+        var first = true
+        var counts: [String: Int] = [:]
+        try CSVReader().forEachRecord(text) { record throws(LiaisonError) in
+            if first {
+                first = false
+                let header = record.fields.map { $0.trimmed.lowercased() }
+                guard header.prefix(4) == ["sourcenodeid", "targetnodeid", "value", "time"] else {
+                    problems.add(line: record.line, "header must be sourceNodeId,targetNodeId,value,time (AMLSim), not \(record.fields.joined(separator: ","))")
+                    return
+                }
+                return
+            }
+            guard record.fields.count >= 4 else {
+                problems.add(line: record.line, "expected 4 fields (sourceNodeId,targetNodeId,value,time), found \(record.fields.count)")
+                return
+            }
+            let source = record.fields[0].trimmed
+            let target = record.fields[1].trimmed
+            guard !source.isEmpty, source.allSatisfy(\.isNumber), !target.isEmpty, target.allSatisfy(\.isNumber) else {
+                problems.add(line: record.line, "account ids must be numbers, not '\(record.fields[0])' and '\(record.fields[1])'")
+                return
+            }
+            guard let step = Int(record.fields[3].trimmed), step >= 0, step < 1_000_000 else {  // checked: parses text: nil when not a number
+                problems.add(line: record.line, "time '\(record.fields[3])' must be a step number from 0")
+                return
+            }
+            let amount: Money
+            do throws(LiaisonError) { amount = try Money(parsing: record.fields[2], currency: currency) } catch {
+                problems.add(line: record.line, error.message)
+                return
+            }
+            let debtor = FinancialAccount(key: "local:amlsim:\(source)", scheme: .local, identifier: source)
+            let creditor = FinancialAccount(key: "local:amlsim:\(target)", scheme: .local, identifier: target)
+            book.add(debtor)
+            book.add(creditor)
+            // AMLSim repeats identical rows (an alert's transfers in one step); each is a movement.
+            let base = "amlsim:\(source)>\(target)@\(step):\(amount.minor)"
+            let occurrence = counts[base, default: 0]
+            counts[base] = occurrence + 1
+            transactions.append(
+                FinancialTransaction(
+                    id: occurrence == 0 ? base : "\(base)#\(occurrence + 1)", debtor: debtor.key, creditor: creditor.key, amount: amount,
+                    valueAt: options.startDate.addingTimeInterval(Double(step * options.stepSeconds)), sourceFormat: "amlsim",
+                    sourceLine: record.line))
+        }
+        if first { problems.add(line: nil, "empty file") }
+        try problems.check(file: name)
+        return FinancialImport(format: "amlsim", accounts: book.accounts, transactions: transactions)
+    }
+}
