@@ -93,6 +93,7 @@ public func buildApplication(
     CaseController(cases: services.cases, configuration: configuration).register(on: routes)
     JITController(service: services.jits, configuration: configuration).register(on: routes)
     InstrumentController(service: services.instruments, configuration: configuration).register(on: routes)
+    FinanceController(service: services.finance, configuration: configuration).register(on: routes)
     SubjectRequestController(rights: services.rights, configuration: configuration).register(on: routes)
     OversightController(monitor: services.oversight, configuration: configuration).register(on: routes)
     MessageController(service: services.messageService, messages: services.messages, federation: services.federation, blobs: services.blobs, configuration: configuration)
@@ -118,6 +119,7 @@ public func buildApplication(
     CasePages(renderer: renderer, cases: services.cases, forms: forms).register(on: routes)
     JITPages(renderer: renderer, service: services.jits, forms: forms).register(on: routes)
     InstrumentPages(renderer: renderer, service: services.instruments, forms: forms, labels: FormLabels.load(resources: resources)).register(on: routes)
+    FinancePages(renderer: renderer, service: services.finance, forms: forms).register(on: routes)
     EvidencePages(
         renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
         safeguards: services.safeguards, forms: forms

@@ -110,6 +110,11 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case instrumentDeadlineMissed = "instrument.deadline-missed"
     /// The directory of competent authorities and calendars replaced by an administrator.
     case instrumentDirectoryReplaced = "instrument.directory"
+    // Financial investigation: transactions imported into a case (details: file, format, added),
+    // funds traced (origin, direction, method, depth), typology scans run (alerts raised).
+    case financeImported = "finance.import"
+    case financeTraced = "finance.trace"
+    case financeScanned = "finance.scan"
     // Data subjects' rights (Directive 2016/680 Arts. 14–17).
     case subjectRequestReceived = "subject-request.receive"
     case subjectRequestSearched = "subject-request.search"

@@ -139,10 +139,11 @@ public struct FileProblems: Sendable {
     /// - Throws: ``LiaisonError`` `.invalidInput` listing every problem, when there is one.
     public func check(file: String) throws(LiaisonError) {
         guard !messages.isEmpty else { return }
+        guard messages.count > 1 else {
+            throw LiaisonError(.invalidInput, "\(file): \(messages[0]); nothing imported", errors: messages)
+        }
         let more = messages.count >= Self.limit ? " (first \(Self.limit) shown)" : ""
-        throw LiaisonError(
-            .invalidInput, "\(file): \(messages.count) problem\(messages.count == 1 ? "" : "s")\(more); nothing imported",
-            errors: messages)
+        throw LiaisonError(.invalidInput, "\(file): \(messages.count) problems\(more); nothing imported", errors: messages)
     }
 }
 

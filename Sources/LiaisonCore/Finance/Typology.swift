@@ -96,6 +96,35 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Reads a partial configuration: keys that are absent keep their defaults, so that a node's
+    /// `finance-typologies.json` names only what it changes.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var value = TypologyParameters()
+        func read<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<TypologyParameters, T>) throws {
+            if let decoded = try container.decodeIfPresent(T.self, forKey: key) { value[keyPath: path] = decoded }
+        }
+        try read(.windowDays, \.windowDays)
+        try read(.minCounterparties, \.minCounterparties)
+        try read(.burstProbability, \.burstProbability)
+        try read(.regularCounterpartyPayments, \.regularCounterpartyPayments)
+        try read(.minForwardShare, \.minForwardShare)
+        try read(.maxForwardShare, \.maxForwardShare)
+        try read(.minFundsShare, \.minFundsShare)
+        try read(.maxIntermediaryPayments, \.maxIntermediaryPayments)
+        try read(.maxCycleLength, \.maxCycleLength)
+        try read(.timeOrderedCycles, \.timeOrderedCycles)
+        try read(.minIntermediaries, \.minIntermediaries)
+        try read(.minGroup, \.minGroup)
+        try read(.reportingThresholds, \.reportingThresholds)
+        try read(.belowThresholdShare, \.belowThresholdShare)
+        try read(.minStructuredAmounts, \.minStructuredAmounts)
+        try read(.passThroughHours, \.passThroughHours)
+        try read(.minPassThroughs, \.minPassThroughs)
+        try read(.passThroughProbability, \.passThroughProbability)
+        self = value
+    }
+
     /// The parameters as text, stored with each alert (the safeguards keep the algorithm, its
     /// version and its parameters with every automated output).
     public var summary: [String: String] {

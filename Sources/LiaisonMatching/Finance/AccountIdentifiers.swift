@@ -14,7 +14,7 @@ public enum BIC {
             throw LiaisonError(.invalidInput, "BIC '\(text)' may contain only letters and digits (ISO 9362)")
         }
         let country = String(compact.dropFirst(4).prefix(2))
-        guard CountryCode.assigned.contains(country) || country == "XK" else {
+        guard CountryCode.assigned.contains(country) || country == "XK" || CountryCode.isUserAssigned(country) else {
             throw LiaisonError(.invalidInput, "BIC '\(text)' has no ISO 3166-1 country code in positions 5 and 6")
         }
         return compact
@@ -57,7 +57,7 @@ public enum AccountIdentifier {
         }
         var countryCode = country?.trimmed.uppercased()
         if let code = countryCode, code.isEmpty { countryCode = nil }
-        if let code = countryCode, !(CountryCode.assigned.contains(code) || code == "XK") {
+        if let code = countryCode, !(CountryCode.assigned.contains(code) || code == "XK" || CountryCode.isUserAssigned(code)) {
             throw LiaisonError(.invalidInput, "\(field): country '\(code)' is not an ISO 3166-1 alpha-2 code")
         }
         if looksLikeIBAN(trimmed) {

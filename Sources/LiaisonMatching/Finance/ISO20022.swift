@@ -49,6 +49,8 @@ public enum ISO20022 {
                     do throws(LiaisonError) {
                         let amountNode = detail?.child("Amt") ?? detail?.child("AmtDtls")?.child("TxAmt")?.child("Amt") ?? entry.child("Amt")
                         let amount = try money(amountNode, field: "Amt")
+                        // An entry of zero moves nothing (an information or a reversed booking).
+                        guard amount.minor != 0 else { continue }
                         let indicator = detail?.child("CdtDbtInd")?.text ?? entry.child("CdtDbtInd")?.text
                         guard indicator == "CRDT" || indicator == "DBIT" else {
                             throw LiaisonError(.invalidInput, "CdtDbtInd must be CRDT or DBIT, not '\(indicator ?? "")'")
@@ -66,17 +68,20 @@ public enum ISO20022 {
                         let partyName = (partyNode?.child("Pty") ?? partyNode)?.child("Nm")?.text
                         let serviceReference = references?.child("AcctSvcrRef")?.text ?? entry.child("AcctSvcrRef")?.text ?? entry.child("NtryRef")?.text
                         let counterparty: FinancialAccount
-                        if let accountNode = parties?.child(side + "Acct") {
+                        if parties?.child(side + "Acct") != nil || partyName != nil {
                             counterparty = try account(
-                                accountNode, agent: agents?.child(side + "Agt"), party: partyNode, field: credit ? "debtor account" : "creditor account")
+                                parties?.child(side + "Acct"), agent: agents?.child(side + "Agt"), party: partyNode,
+                                field: credit ? "debtor account" : "creditor account")
                         } else {
-                            counterparty = AccountIdentifier.unidentified(
-                                name: partyName, reference: uetr ?? serviceReference ?? "entry \(entryIndex + 1)")
+                            // Nothing names the other side (cash, a card scheme): one unidentified
+                            // counterparty per payment, so that unrelated entries are not joined.
+                            counterparty = AccountIdentifier.unidentified(name: nil, reference: uetr ?? serviceReference ?? "\(owner.identifier) entry \(entryIndex + 1)")
                         }
                         book.add(counterparty)
                         let statementID = statement.child("Id")?.text ?? "statement"
-                        let id = uetr
-                            ?? serviceReference.map { "\(owner.key)/\($0)" + (details.count > 1 ? "/\(detailIndex + 1)" : "") }
+                        // A booking's id is the account's own reference for it: a UETR names the
+                        // payment, which can appear as several entries (the transfer, its charges).
+                        let id = serviceReference.map { "\(owner.key)/\($0)" + (details.count > 1 ? "/\(detailIndex + 1)" : "") }
                             ?? "\(owner.key)/\(statementID)/\(entryIndex + 1).\(detailIndex + 1)"
                         let remittance = detail?.child("RmtInf")?.children("Ustrd").compactMap(\.text).joined(separator: " ")
                         transactions.append(
@@ -156,16 +161,25 @@ public enum ISO20022 {
 
     /// An `Acct` (CashAccount) with its servicing agent and owner.
     static func account(_ node: XMLTree?, agent: XMLTree?, party: XMLTree?, field: String) throws(LiaisonError) -> FinancialAccount {
-        guard let identification = node?.child("Id") else { throw LiaisonError(.invalidInput, "\(field) has no Id") }
-        let identifier = identification.child("IBAN")?.text ?? identification.child("Othr")?.child("Id")?.text
-        guard let identifier else { throw LiaisonError(.invalidInput, "\(field) has neither IBAN nor Othr/Id") }
         let institution = agent?.child("FinInstnId")
         let bic = institution?.child("BICFI")?.text ?? institution?.child("BIC")?.text
         let country = party?.child("PstlAdr")?.child("Ctry")?.text ?? party?.child("CtryOfRes")?.text
         let holder = party?.child("Nm")?.text ?? party?.child("Pty")?.child("Nm")?.text
+        guard let node else {
+            // The account is optional in ISO 20022: the party at its bank stands for it.
+            guard let holder else { throw LiaisonError(.invalidInput, "\(field): neither an account nor the party's name") }
+            var account = AccountIdentifier.unidentified(name: holder + (bic.map { " @ \($0.prefix(8))" } ?? ""), reference: holder)
+            account.holder = holder
+            account.bic = try bic.map { text throws(LiaisonError) in try BIC.normalise(text) }
+            account.country = [country, account.bic.map(BIC.country)].compactMap { $0 }.first { CountryCode.assigned.contains($0) || CountryCode.isUserAssigned($0) }
+            return account
+        }
+        guard let identification = node.child("Id") else { throw LiaisonError(.invalidInput, "\(field) has no Id") }
+        let identifier = identification.child("IBAN")?.text ?? identification.child("Othr")?.child("Id")?.text
+        guard let identifier else { throw LiaisonError(.invalidInput, "\(field) has neither IBAN nor Othr/Id") }
         var account = try AccountIdentifier.account(
             identifier, bic: bic, country: (country.map { CountryCode.assigned.contains($0) } ?? false) ? country : nil, holder: holder, field: field)
-        if let code = node?.child("Ccy")?.text { account.currency = try Currency(code) }
+        if let code = node.child("Ccy")?.text { account.currency = try Currency(code) }
         return account
     }
 }

@@ -107,6 +107,7 @@ package struct DemoFederation: Sendable {
         try await seedJointTeam(directories: directories)
         try await seedThreads(directories: directories)
         try await seedInstruments(directories: directories)
+        try await seedFinance(directory: directories[0])
         try await seedEvidence(directory: directories[0])
         try await seedWatchList(directory: directories[0])
         try await seedHitData(directories: directories)

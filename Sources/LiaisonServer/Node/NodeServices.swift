@@ -54,6 +54,7 @@ package struct NodeServices: Sendable {
     let witnessing: Witnessing
     let jits: JITService
     let instruments: InstrumentService
+    let finance: FinanceService
     let witness: Witness
     package let federationAdministration: FederationAdministration
 
@@ -109,6 +110,7 @@ package struct NodeServices: Sendable {
             agency: agency, store: instrumentStore, inbox: inbox, calendars: calendars, messages: messageService, transfers: transfers, cases: cases, trail: trail,
             clock: clock
         )
+        finance = FinanceService(store: FinanceStore(database: database), cases: cases, trail: trail, clock: clock, parameters: configuration.typologies)
         let auditWakeup = auditWakeup
         screening = ScreeningService(store: screeningStore, clock: clock, recorded: { await auditWakeup.signal() })
         hits = HitService(store: hitStore, clock: clock, snapshots: HitIndexSnapshots(directory: node.directory.appendingPathComponent("indexes", isDirectory: true)),

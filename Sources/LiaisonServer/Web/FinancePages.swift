@@ -1,0 +1,290 @@
+import Foundation
+import Hummingbird
+import LiaisonCore
+import LiaisonMatching
+import LiaisonSafeguards
+import LiaisonStore
+import MultipartKit
+import NIOHTTP1
+
+/// A case's money page (/cases/<reference>/finance): import bank files, trace funds with a graph
+/// and a flow table (exported as CSV or FollowTheMoney), scan for laundering typologies and decide
+/// each alert with a reason.
+struct FinancePages {
+    let renderer: PageRenderer
+    let service: FinanceService
+    let forms: FormReader
+
+    struct ImportForm: Decodable {
+        var csrf: String?
+        var format: String?
+        var currency: String?
+        var mapping: String?
+        var start: String?
+        var file: EvidencePages.UploadedFile?
+    }
+
+    struct TraceForm: Decodable {
+        var csrf: String?
+        var account: String?
+        var transaction: String?
+        var direction: String?
+        var method: String?
+        var depth: String?
+        var from: String?
+        var to: String?
+        var export: String?
+
+        var request: FinanceService.TraceRequest {
+            .init(
+                account: account, transaction: transaction, direction: direction, method: method,
+                depth: depth.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? (depth?.isEmpty == false ? -1 : nil),  // checked: parses text: nil when not a number
+                from: from, to: to)
+        }
+
+        var values: [String: Any] {
+            ["account": account ?? "", "transaction": transaction ?? "", "depth": depth ?? "6", "from": from ?? "", "to": to ?? "",
+             "backward": direction == "backward", "forward": direction != "backward"]
+        }
+    }
+
+    struct DecisionForm: Decodable {
+        var csrf: String?
+        var decision: String?
+        var reason: String?
+    }
+
+    struct CSRFForm: Decodable { var csrf: String? }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/cases/:reference/finance", access: .caseHandlers, surface: .web) { request, context in
+            try await page(request: request, context: context, reference: try context.parameters.require("reference"))
+        }
+        routes.on(.post, "/cases/:reference/finance/import", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.readMultipart(ImportForm.self, from: request, limit: FinanceService.maximumFileBytes)
+            try forms.checkCSRF(form.csrf, context: context)
+            let reference = try context.parameters.require("reference")
+            let kept: [String: Any] = ["format": form.format ?? "auto", "currency": form.currency ?? "", "mapping": form.mapping ?? "", "start": form.start ?? ""]
+            guard let part = form.file?.part, part.body.readableBytes > 0 else {
+                return try await page(request: request, context: context, reference: reference, importForm: kept, error: "Choose the file to import.", status: .badRequest)
+            }
+            let name = part.headers.first(name: "Content-Disposition").flatMap { StreamingUploadParameter.filename(in: $0) } ?? "upload"
+            do {
+                let record = try await service.importFile(
+                    Data(part.body.readableBytesView), name: name, format: form.format, currency: form.currency, mapping: form.mapping, startDate: form.start,
+                    case: reference, principal: context.principal)
+                let notice = "\(record.fileName): \(record.added) transactions added, \(record.alreadyPresent) already in the case, \(record.accounts) new accounts."
+                return try await page(request: request, context: context, reference: reference, notice: notice)
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
+                return try await page(
+                    request: request, context: context, reference: reference, importForm: kept, error: error.message, lines: error.errors ?? [],
+                    status: error.status)
+            }
+        }
+        routes.on(.post, "/cases/:reference/finance/trace", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.read(TraceForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let reference = try context.parameters.require("reference")
+            do {
+                let trace = try await service.trace(form.request, case: reference, principal: context.principal)
+                switch form.export {
+                case "csv": return FinanceController.download(FinanceController.csv(trace), type: "text/csv; charset=utf-8", name: "trace.csv")
+                case "ftm": return FinanceController.download(FinanceController.followTheMoney(trace), type: "application/x-ndjson", name: "trace.ftm.json")
+                default: return try await page(request: request, context: context, reference: reference, traceForm: form, trace: trace)
+                }
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
+                return try await page(request: request, context: context, reference: reference, traceForm: form, traceError: error.message, status: error.status)
+            }
+        }
+        routes.on(.post, "/cases/:reference/finance/scan", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.read(CSRFForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let reference = try context.parameters.require("reference")
+            do {
+                let result = try await service.scan(case: reference, principal: context.principal)
+                let notice = "Scan done: \(result.found) findings, \(result.raised.count) new alert\(result.raised.count == 1 ? "" : "s") to review."
+                return try await page(request: request, context: context, reference: reference, notice: notice)
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
+                return try await page(request: request, context: context, reference: reference, error: error.message, status: error.status)
+            }
+        }
+        routes.on(.post, "/cases/:reference/finance/alerts/:alert", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.read(DecisionForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let reference = try context.parameters.require("reference")
+            let alert = try context.parameters.require("alert")
+            do {
+                let record = try await service.decide(.init(decision: form.decision ?? "", reason: form.reason ?? ""), alert: alert, case: reference, principal: context.principal)
+                let notice = "\(record.alert.typology.title) alert \(record.status == .confirmed ? "confirmed" : "dismissed")."
+                return try await page(request: request, context: context, reference: reference, notice: notice)
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
+                return try await page(
+                    request: request, context: context, reference: reference, error: error.message, decision: (alert, form.reason ?? ""), status: error.status)
+            }
+        }
+    }
+
+    static let formats: [(String, String)] = [
+        ("auto", "Recognise from the file"), ("csv", "CSV with a header row"), ("camt.053", "ISO 20022 camt.053 statement"),
+        ("pacs.008", "ISO 20022 pacs.008 credit transfer"), ("ftm", "FollowTheMoney JSON lines"), ("amlsim", "AMLSim transactions.csv"),
+    ]
+
+    static let methods: [(AttributionMethod, String)] = [
+        (.fifo, "FIFO — first in, first out"), (.lifo, "LIFO — last in, first out"), (.proRata, "Pro rata"),
+        (.lowestIntermediateBalance, "Lowest intermediate balance (forward only)"),
+    ]
+
+    private func page(
+        request: Request, context: LiaisonRequestContext, reference: String, importForm: [String: Any]? = nil, traceForm: TraceForm? = nil,
+        trace: FundsTrace? = nil, traceError: String? = nil, notice: String? = nil, error: String? = nil, lines: [String] = [],
+        decision: (String, String)? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let ledger = try await service.ledger(case: reference, principal: context.principal)
+        let alerts = try await service.alerts(case: reference, principal: context.principal)
+        let path = "/cases/\(reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference)"
+        let imported = importForm ?? ["format": "auto", "currency": "", "mapping": "", "start": ""]
+        let chosenFormat = imported["format"] as? String ?? "auto"
+        let chosenMethod = traceForm?.method ?? AttributionMethod.fifo.rawValue
+        let accountNames = Dictionary(ledger.accounts.map { ($0.key, Self.label($0)) }, uniquingKeysWith: { first, _ in first })
+        var values: [String: Any] = [
+            "reference": reference, "path": path, "financePath": path + "/finance",
+            "imports": ledger.imports.map { record -> [String: Any] in
+                ["file": record.fileName, "format": record.format, "added": record.added, "present": record.alreadyPresent, "by": record.importedBy,
+                 "when": Self.day(record.importedAt)]
+            },
+            "hasImports": !ledger.imports.isEmpty,
+            "transactionCount": ledger.transactions.count, "accountCount": ledger.accounts.count, "hasTransactions": !ledger.transactions.isEmpty,
+            "recent": ledger.transactions.suffix(50).reversed().map { transaction -> [String: Any] in
+                ["id": transaction.id, "date": Self.day(transaction.valueAt), "debtor": accountNames[transaction.debtor] ?? transaction.debtor,
+                 "creditor": accountNames[transaction.creditor] ?? transaction.creditor, "amount": transaction.amount.description,
+                 "reference": transaction.reference ?? ""]
+            },
+            "accounts": ledger.accounts.map { ["key": $0.key, "label": Self.label($0)] },
+            "formats": Self.formats.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == chosenFormat] },
+            "importForm": imported,
+            "methods": Self.methods.map { ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0.rawValue == chosenMethod] },
+            "traceForm": traceForm?.values ?? TraceForm().values,
+            "pendingCount": alerts.filter { $0.status == .pending }.count,
+            "alerts": alerts.map { record -> [String: Any] in
+                var row: [String: Any] = [
+                    "id": record.id, "title": record.alert.typology.title, "typology": record.alert.typology.rawValue,
+                    "period": "\(Self.day(record.alert.from)) – \(Self.day(record.alert.to))",
+                    "focus": accountNames[record.alert.focus] ?? record.alert.focus, "accounts": record.alert.accounts.count,
+                    "transactions": record.alert.transactions.count, "total": record.alert.total.map(\.description).joined(separator: ", "),
+                    "explanation": record.alert.explanation, "pending": record.status == .pending,
+                    "statusText": record.status == .pending ? "waiting for a decision" : record.status.rawValue,
+                    "algorithm": "\(record.alert.algorithm) \(record.alert.algorithmVersion)",
+                    "parameters": record.alert.parameters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: " · "),
+                    "decided": record.decidedBy.map { "\(record.status.rawValue) by \($0) on \(record.decidedAt.map(Self.day) ?? ""): \(record.reason ?? "")" } ?? "",
+                    "reason": decision?.0 == record.id ? decision!.1 : "",
+                ]
+                row["hasDecided"] = record.decidedBy != nil
+                return row
+            },
+            "hasAlerts": !alerts.isEmpty,
+        ]
+        if let notice { values["notice"] = notice }
+        if let error { values["error"] = error }
+        if !lines.isEmpty {
+            values["problemLines"] = lines
+            values["hasProblemLines"] = true
+        }
+        values["hasPending"] = alerts.contains { $0.status == .pending }
+        if let traceError { values["traceError"] = traceError }
+        if let trace { values["trace"] = Self.traceValues(trace, names: accountNames) }
+        if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
+        return renderer.page("finance", title: { _ in "Money trail — \(reference)" }, request: request, context: context, status: status, values: values)
+    }
+
+    static func label(_ account: FinancialAccount) -> String {
+        var text = account.identifier
+        if let holder = account.holder, !holder.isEmpty { text += " · \(holder)" }
+        if let country = account.country { text += " (\(country))" }
+        return text
+    }
+
+    static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
+
+    static func traceValues(_ trace: FundsTrace, names: [String: String]) -> [String: Any] {
+        [
+            "summary": "\(trace.direction == .forward ? "Forward" : "Backward") trace by \(methods.first { $0.0 == trace.method }?.1 ?? trace.method.rawValue), up to \(trace.maxDepth) hops: \(trace.traced) traced, \(trace.flows.count) transfers, \(trace.crossBorderFlows) across borders.",
+            "jurisdictions": trace.jurisdictions.joined(separator: ", "), "hasJurisdictions": !trace.jurisdictions.isEmpty,
+            "otherCurrency": trace.otherCurrencyTransactions, "hasOtherCurrency": trace.otherCurrencyTransactions > 0,
+            "endPoints": trace.endPoints.map { end -> [String: Any] in
+                ["account": names[end.account.key] ?? end.account.key, "amount": end.amount.description, "depth": end.depth,
+                 "reason": Self.reasons[end.reason] ?? end.reason.rawValue]
+            },
+            "hasEndPoints": !trace.endPoints.isEmpty,
+            "flows": trace.flows.map { flow -> [String: Any] in
+                ["depth": flow.depth, "date": day(flow.transaction.valueAt), "id": flow.transaction.id,
+                 "debtor": names[flow.transaction.debtor] ?? flow.transaction.debtor, "creditor": names[flow.transaction.creditor] ?? flow.transaction.creditor,
+                 "amount": flow.transaction.amount.description, "attributed": flow.attributed.description, "crossBorder": flow.crossBorder]
+            },
+            "hasFlows": !trace.flows.isEmpty,
+            "graph": TraceGraphSVG.render(trace, names: names),
+        ]
+    }
+
+    static let reasons: [TraceEndPoint.Reason: String] = [
+        .held: "still held there", .depthLimit: "reached at the depth limit (not followed further)", .source: "source at the depth limit",
+        .unexplained: "paid out more than the data shows coming in",
+    ]
+}
+
+/// Reads `filename="…"` from a part's Content-Disposition.
+enum StreamingUploadParameter {
+    static func filename(in disposition: String) -> String? {
+        guard let range = disposition.range(of: "filename=\"") else { return nil }
+        let rest = disposition[range.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        let name = String(rest[..<end]).split(separator: "/").last.map(String.init) ?? ""
+        return name.isEmpty ? nil : String(name.prefix(200))
+    }
+}
+
+/// The trace as a layered graph drawn in SVG on the server (no script, no tile or chart service):
+/// one column per hop, an account a box, a transfer an arrow labelled with the attributed amount,
+/// cross-border transfers in the alert colour.
+enum TraceGraphSVG {
+    static func render(_ trace: FundsTrace, names: [String: String], maximumFlows: Int = 120) -> String {
+        let flows = Array(trace.flows.prefix(maximumFlows))
+        guard !flows.isEmpty else { return "" }
+        var column: [String: Int] = [:]
+        for flow in flows {
+            let (near, far) = trace.direction == .forward ? (flow.transaction.debtor, flow.transaction.creditor) : (flow.transaction.creditor, flow.transaction.debtor)
+            column[near] = min(column[near] ?? Int.max, flow.depth - 1)
+            column[far] = min(column[far] ?? Int.max, flow.depth)
+        }
+        var rows: [Int: [String]] = [:]
+        for (account, depth) in column.sorted(by: { $0.key < $1.key }) { rows[depth, default: []].append(account) }
+        let columnWidth = 230
+        let rowHeight = 56
+        let width = (rows.keys.max() ?? 0) * columnWidth + 210
+        let height = max(1, rows.values.map(\.count).max() ?? 1) * rowHeight + 20
+        var position: [String: (x: Int, y: Int)] = [:]
+        for (depth, accounts) in rows {
+            for (index, account) in accounts.enumerated() { position[account] = (depth * columnWidth + 10, index * rowHeight + 10) }
+        }
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                .replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"Graph of the traced transfers\" class=\"trace-graph\">"
+        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"currentColor\"/></marker></defs>"
+        for flow in flows {
+            guard let from = position[flow.transaction.debtor], let to = position[flow.transaction.creditor] else { continue }
+            let (x1, y1, x2, y2) = from.x < to.x ? (from.x + 190, from.y + 18, to.x, to.y + 18) : (from.x, from.y + 18, to.x + 190, to.y + 18)
+            let colour = flow.crossBorder ? "#b00020" : "#555"
+            svg += "<g class=\"flow\(flow.crossBorder ? " cross-border" : "")\"><title>\(escape(flow.transaction.id)): \(escape(flow.attributed.description)) of \(escape(flow.transaction.amount.description))</title>"
+            svg += "<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"\(colour)\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\" style=\"color:\(colour)\"/>"
+            svg += "<text x=\"\((x1 + x2) / 2)\" y=\"\((y1 + y2) / 2 - 4)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(colour)\">\(escape(flow.attributed.decimal))</text></g>"
+        }
+        for (account, point) in position.sorted(by: { $0.key < $1.key }) {
+            let label = names[account] ?? account
+            let short = label.count > 30 ? String(label.prefix(29)) + "…" : label
+            svg += "<g class=\"account\"><title>\(escape(label))</title><rect x=\"\(point.x)\" y=\"\(point.y)\" width=\"190\" height=\"36\" rx=\"4\" fill=\"#fff\" stroke=\"#333\"/>"
+            svg += "<text x=\"\(point.x + 6)\" y=\"\(point.y + 22)\" font-size=\"12\" fill=\"#111\">\(escape(short))</text></g>"
+        }
+        return svg + "</svg>"
+    }
+}
