@@ -160,6 +160,15 @@ extension FinancialImport {
         file: String, existing: [String: FinancialTransaction] = [:], knownAccounts: [String: FinancialAccount] = [:]
     ) throws(LiaisonError) {
         var problems = FileProblems()
+        collectProblems(into: &problems, existing: existing, knownAccounts: knownAccounts)
+        try problems.check(file: file)
+    }
+
+    /// Adds what ``validate(file:existing:knownAccounts:)`` finds to `problems`: readers call it on
+    /// the records they could read, so that one run names every bad line.
+    public func collectProblems(
+        into problems: inout FileProblems, existing: [String: FinancialTransaction] = [:], knownAccounts: [String: FinancialAccount] = [:]
+    ) {
         var accounts = knownAccounts
         for account in self.accounts {
             if var known = accounts[account.key] {
@@ -190,7 +199,6 @@ extension FinancialImport {
                 }
             }
         }
-        try problems.check(file: file)
     }
 
     static func day(_ date: Date) -> String {

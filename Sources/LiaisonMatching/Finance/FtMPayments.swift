@@ -93,7 +93,9 @@ public enum FtMPayments {
             }
         }
         if transactions.isEmpty && problems.isEmpty { problems.add(line: nil, "no Payment entity in the file") }
+        let result = FinancialImport(format: "ftm", accounts: book.accounts, transactions: transactions)
+        result.collectProblems(into: &problems)
         try problems.check(file: name)
-        return FinancialImport(format: "ftm", accounts: book.accounts, transactions: transactions)
+        return result
     }
 }

@@ -23,7 +23,8 @@ public enum AttributionMethod: String, Sendable, Codable, CaseIterable {
 
 /// Where a trace starts.
 public enum TraceOrigin: Sendable, Equatable {
-    /// Forward: the funds credited to the account in the period; backward: the funds debited from it.
+    /// Forward: what the account paid out in the period (where did it go); backward: what it
+    /// received in the period (where did it come from).
     case account(String, from: Date? = nil, to: Date? = nil)
     /// Forward: the transaction's amount as it reaches the creditor; backward: as it leaves the debtor.
     case transaction(String)
@@ -175,7 +176,9 @@ public struct FundsTracer: Sendable {
         var originAccount: Int32?
         var window: ClosedRange<Int64> = Int64.min...Int64.max
 
-        func activate(_ account: Int32, after position: Int32) {
+        /// Starts following an account: its funds from its history before `position` (not
+        /// traced), and its transactions after `position` scheduled.
+        func activate(_ account: Int32, at position: Int32, includingPosition: Bool = false) {
             guard lots[account] == nil else { return }
             // Funds the account held before: replayed from its history, never below zero.
             var balance: Int64 = 0
@@ -194,11 +197,12 @@ public struct FundsTracer: Sendable {
                 if next == nextIn { index += 1 } else { outIndex += 1 }
             }
             lots[account] = balance > 0 ? [Lot(amount: balance, tag: -1)] : []
-            for transaction in graph.credits(account) where transaction > position && !scheduled[Int(transaction)] {
+            let first = includingPosition ? position : position + 1
+            for transaction in graph.credits(account) where transaction >= first && !scheduled[Int(transaction)] {
                 scheduled[Int(transaction)] = true
                 queue.push(transaction)
             }
-            for transaction in graph.debits(account) where transaction > position && !scheduled[Int(transaction)] {
+            for transaction in graph.debits(account) where transaction >= first && !scheduled[Int(transaction)] {
                 scheduled[Int(transaction)] = true
                 queue.push(transaction)
             }
@@ -210,8 +214,8 @@ public struct FundsTracer: Sendable {
             traceCurrency = graph.currency[Int(start)]
             traced = graph.amount[Int(start)]
             let creditor = graph.to[Int(start)]
-            activate(creditor, after: start - 1)
             scheduled[Int(start)] = true
+            activate(creditor, at: start)
             // The origin transaction itself: its whole amount is traced, arriving at depth 1.
             lots[creditor, default: []].append(Lot(amount: traced, tag: 1))
             flowsByTransaction[start] = (traced, 1)
@@ -219,17 +223,15 @@ public struct FundsTracer: Sendable {
                 limitReached[creditor] = traced
                 lots[creditor] = lots[creditor]!.map { Lot(amount: $0.amount, tag: $0.tag == 1 ? -2 : $0.tag) }
             }
-            queue.removeAll { $0 <= start }
         case .account(let key, let fromDate, let toDate):
             guard let account = graph.account(key) else { throw LiaisonError(.notFound, "no account '\(key)' in the case") }
-            let credits = graph.credits(account)
             window = (fromDate.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? Int64.min)...(toDate.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? Int64.max)  // checked: real dates
-            guard let first = credits.first(where: { window.contains(graph.time[Int($0)]) }) else {
-                throw LiaisonError(.invalidInput, "account \(graph.accounts[Int(account)].identifier) received nothing in the period to trace")
+            guard let first = graph.debits(account).first(where: { window.contains(graph.time[Int($0)]) }) else {
+                throw LiaisonError(.invalidInput, "account \(graph.accounts[Int(account)].identifier) paid nothing out in the period to trace")
             }
             traceCurrency = graph.currency[Int(first)]
             originAccount = account
-            activate(account, after: first - 1)
+            activate(account, at: first, includingPosition: true)
         }
 
         while let position = queue.pop() {
@@ -242,23 +244,24 @@ public struct FundsTracer: Sendable {
             let creditor = graph.to[index]
             let value = graph.amount[index]
             var incoming: [Lot] = []
-            if lots[debtor] != nil {
+            if debtor == originAccount && window.contains(graph.time[index]) {
+                // A payment out of the origin account in the period: traced whole. What of it is
+                // traced funds come back (a cycle) keeps its hops; the rest is traced from hop 0.
+                let taken = lots[debtor] != nil ? Self.take(value, from: &lots[debtor]!, method: method).filter { $0.tag >= 0 } : []
+                let fresh = value - taken.reduce(0) { $0 + $1.amount }
+                incoming = taken + (fresh > 0 ? [Lot(amount: fresh, tag: 0)] : [])
+                traced += fresh
+            } else if lots[debtor] != nil {
                 incoming = Self.take(value, from: &lots[debtor]!, method: method)
             }
             var tracedHere: Int64 = 0
             var depthHere = Int.max
-            var untraced = value - incoming.reduce(0) { $0 + $1.amount }
-            if creditor == originAccount && window.contains(graph.time[index]) {
-                // A credit to the origin account in the period: what is not already traced funds
-                // coming back (a cycle) is traced from here, at hop 0.
-                let fresh = untraced + incoming.filter { $0.tag < 0 }.reduce(0) { $0 + $1.amount }
-                if fresh > 0 { lots[creditor]!.append(Lot(amount: fresh, tag: 0)) }
-                traced += fresh
-                incoming.removeAll { $0.tag < 0 }
-                untraced = 0
-            }
+            let untraced = value - incoming.reduce(0) { $0 + $1.amount }
             for lot in incoming {
-                if lot.tag < 0 { untraced += lot.amount; continue }
+                if lot.tag < 0 {
+                    if lots[creditor] != nil { lots[creditor]!.append(lot) }
+                    continue
+                }
                 let depth = Int(lot.tag) + 1
                 tracedHere += lot.amount
                 depthHere = min(depthHere, depth)
@@ -267,7 +270,7 @@ public struct FundsTracer: Sendable {
                     // Held, but not followed further.
                     if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
                 } else {
-                    activate(creditor, after: position)
+                    activate(creditor, at: position)
                     lots[creditor]!.append(Lot(amount: lot.amount, tag: Int32(truncatingIfNeeded: depth)))
                 }
             }
@@ -321,9 +324,9 @@ public struct FundsTracer: Sendable {
             guard let account = graph.account(key) else { throw LiaisonError(.notFound, "no account '\(key)' in the case") }
             let low = fromDate.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? Int64.min  // checked: real dates
             let high = toDate.map { Int64($0.timeIntervalSince1970.rounded(.down)) } ?? Int64.max  // checked: real dates
-            starts = graph.debits(account).filter { (low...high).contains(graph.time[Int($0)]) }
+            starts = graph.credits(account).filter { (low...high).contains(graph.time[Int($0)]) }
             guard !starts.isEmpty else {
-                throw LiaisonError(.invalidInput, "account \(graph.accounts[Int(account)].identifier) paid nothing out in the period to trace")
+                throw LiaisonError(.invalidInput, "account \(graph.accounts[Int(account)].identifier) received nothing in the period to trace")
             }
         }
         let traceCurrency = graph.currency[Int(starts[0])]
@@ -485,11 +488,5 @@ struct MinHeap {
             }
         }
         return top
-    }
-
-    mutating func removeAll(where predicate: (Int32) -> Bool) {
-        let kept = items.filter { !predicate($0) }
-        items = []
-        for item in kept { push(item) }
     }
 }

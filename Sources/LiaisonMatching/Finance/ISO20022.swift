@@ -96,8 +96,10 @@ public enum ISO20022 {
                 }
             }
         }
+        let result = FinancialImport(format: "camt.053", accounts: book.accounts, transactions: transactions)
+        result.collectProblems(into: &problems)
         try problems.check(file: name)
-        return FinancialImport(format: "camt.053", accounts: book.accounts, transactions: transactions)
+        return result
     }
 
     /// Reads every credit transfer (`CdtTrfTxInf`) of a pacs.008 document. The same payment relayed
@@ -138,8 +140,10 @@ public enum ISO20022 {
                 problems.add(line: transfer.line, error.message)
             }
         }
+        let result = FinancialImport(format: "pacs.008", accounts: book.accounts, transactions: transactions)
+        result.collectProblems(into: &problems)
         try problems.check(file: name)
-        return FinancialImport(format: "pacs.008", accounts: book.accounts, transactions: transactions)
+        return result
     }
 
     static func optionalUETR(_ text: String?) throws(LiaisonError) -> String? {

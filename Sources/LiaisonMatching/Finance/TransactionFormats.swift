@@ -69,7 +69,6 @@ public enum TransactionReader {
         case .ftm: result = try FtMPayments.read(text(data, name), name: name)
         case .amlsim: result = try AMLSimTransactions.read(text(data, name), options: options, name: name)
         }
-        try result.validate(file: name)
         return result
     }
 
@@ -228,8 +227,10 @@ public enum TransactionCSV {
                 problems.add(line: record.line, error.message)
             }
         }
+        let result = FinancialImport(format: "csv", accounts: book.accounts, transactions: transactions)
+        result.collectProblems(into: &problems)
         try problems.check(file: name)
-        return FinancialImport(format: "csv", accounts: book.accounts, transactions: transactions)
+        return result
     }
 }
 
@@ -287,7 +288,9 @@ public enum AMLSimTransactions {
                     sourceLine: record.line))
         }
         if first { problems.add(line: nil, "empty file") }
+        let result = FinancialImport(format: "amlsim", accounts: book.accounts, transactions: transactions)
+        result.collectProblems(into: &problems)
         try problems.check(file: name)
-        return FinancialImport(format: "amlsim", accounts: book.accounts, transactions: transactions)
+        return result
     }
 }
