@@ -854,3 +854,63 @@ def test_instruments_register_form_and_steps_in_the_browser(demo, browser):
             break
         time.sleep(1)
     assert reference in browser.find_element(By.ID, "instruments-list").text
+
+
+def test_money_trail_in_the_browser(demo, browser, tmp_path):
+    """The analyst opens the seeded case's money trail: the scan's alerts wait (a cycle of three
+    Borvian firms, a scatter-gather through four mules), each with its reasons; confirming needs a
+    reason. A trace from the smuggler's firm by name shows the graph and the flow table with the
+    border crossings and keeps what was typed; a bad file names its lines and keeps the choices. At
+    phone width nothing is cut off."""
+    _, credentials = demo
+    url, password = credentials[("XA-POL", "analyst")]
+    sign_in(browser, url, "analyst", password)
+    browser.get(url.replace("/login", "/cases/XA-2026-0042"))
+    browser.find_element(By.ID, "case-finance").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "alerts").is_displayed())
+    alerts = browser.find_element(By.ID, "alerts").text
+    assert "Cycle" in alerts and "Scatter-gather" in alerts, alerts
+    assert browser.find_element(By.ID, "pending-alerts").text.endswith("waiting")
+    item = next(li for li in browser.find_elements(By.CSS_SELECTOR, "#alerts > li") if li.text.startswith("Scatter-gather"))
+    item.find_element(By.TAG_NAME, "summary").click()
+    assert "Meridian Capital Ltd" in item.find_element(By.CSS_SELECTOR, "ul.explanation").text
+    alert_id = item.get_attribute("id")
+    item.find_element(By.TAG_NAME, "textarea").send_keys("Four mules paid just under the threshold; reported to the FIU.")
+    item.find_element(By.CSS_SELECTOR, "button[value=confirm]").click()
+    across_navigation(browser, lambda b: "confirmed" in b.find_element(By.ID, "finance-notice").text)
+    assert "confirmed by analyst" in browser.find_element(By.ID, alert_id).text
+    browser.save_screenshot(str(OUTPUT / "money-trail-alerts.png"))
+
+    browser.find_element(By.ID, "trace-account").send_keys("Aldorian Tobacco Wholesale")
+    Select(browser.find_element(By.ID, "trace-method")).select_by_value("pro-rata")
+    depth = browser.find_element(By.ID, "trace-depth")
+    depth.clear()
+    depth.send_keys("3")
+    browser.find_element(By.ID, "trace").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "trace-result").is_displayed())
+    assert "Meridian Capital Ltd" in browser.find_element(By.ID, "trace-ends").text
+    assert "across a border" in browser.find_element(By.ID, "trace-flows").text
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.trace-graph g.flow.cross-border")
+    assert browser.find_element(By.ID, "trace-account").get_attribute("value") == "Aldorian Tobacco Wholesale"
+    assert Select(browser.find_element(By.ID, "trace-method")).first_selected_option.get_attribute("value") == "pro-rata"
+    assert browser.find_element(By.ID, "trace-depth").get_attribute("value") == "3"
+    browser.execute_script("document.getElementById('trace-result').scrollIntoView()")
+    browser.save_screenshot(str(OUTPUT / "money-trail-trace.png"))
+
+    bad = tmp_path / "bad-statement.csv"
+    bad.write_text("id,debtor,creditor,amount,currency,date\nB-1,DE89370400440532013000,NL91ABNA0417164300,1.005,EUR,2026-03-01\nB-2,DE89370400440532013001,NL91ABNA0417164300,1.00,EUR,2026-03-01\n")
+    Select(browser.find_element(By.ID, "import-format")).select_by_value("csv")
+    browser.find_element(By.ID, "import-file").send_keys(str(bad))
+    browser.find_element(By.ID, "import").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "problem-lines").is_displayed())
+    problems = browser.find_element(By.ID, "problem-lines").text
+    assert "line 2" in problems and "line 3" in problems, problems
+    assert Select(browser.find_element(By.ID, "import-format")).first_selected_option.get_attribute("value") == "csv"
+
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(url.replace("/login", "/cases/XA-2026-0042/finance"))
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        browser.save_screenshot(str(OUTPUT / "money-trail-phone.png"))
+    finally:
+        browser.set_window_size(1280, 1000)

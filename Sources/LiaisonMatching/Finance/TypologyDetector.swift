@@ -82,7 +82,8 @@ public struct TypologyDetector: Sendable {
 
     func name(_ account: Int32) -> String {
         let record = graph.accounts[Int(account)]
-        return record.identifier + (record.country.map { " (\($0))" } ?? "")
+        let holder = record.holder.map { $0.isEmpty || record.scheme == .unidentified ? "" : " \($0)" } ?? ""
+        return record.identifier + holder + (record.country.map { " (\($0))" } ?? "")
     }
 
     func money(_ transaction: Int32) -> String {

@@ -146,12 +146,16 @@ struct FinanceService: Sendable {
         return trace
     }
 
-    /// The account a user names: its key, its identifier (an IBAN with or without spaces) or a
-    /// domestic number.
+    /// The account a user names: its key, its identifier (an IBAN with or without spaces), a
+    /// domestic number, or its holder's name when one account alone has it.
     static func accountKey(_ text: String, in accounts: [FinancialAccount]) -> String? {
         if accounts.contains(where: { $0.key == text }) { return text }
         let compact = text.uppercased().filter { $0.isLetter || $0.isNumber }
-        return accounts.first { $0.identifier.uppercased().filter { $0.isLetter || $0.isNumber } == compact }?.key
+        if let match = accounts.first(where: { $0.identifier.uppercased().filter { $0.isLetter || $0.isNumber } == compact }) { return match.key }
+        // The holder's name, when exactly one account has it.
+        let name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let held = accounts.filter { $0.holder?.lowercased() == name }
+        return held.count == 1 ? held[0].key : nil
     }
 
     /// Runs the typology detectors over the case's transactions and stores the new alerts.

@@ -141,7 +141,8 @@ struct FinancePages {
     ) async throws -> Response {
         let ledger = try await service.ledger(case: reference, principal: context.principal)
         let alerts = try await service.alerts(case: reference, principal: context.principal)
-        let path = "/cases/\(reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference)"
+        // RFC 3986 unreserved characters stay as they are (a reference's hyphens among them).
+        let path = "/cases/\(reference.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? reference)"
         let imported = importForm ?? ["format": "auto", "currency": "", "mapping": "", "start": ""]
         let chosenFormat = imported["format"] as? String ?? "auto"
         let chosenMethod = traceForm?.method ?? AttributionMethod.fifo.rawValue
@@ -159,7 +160,7 @@ struct FinancePages {
                  "creditor": accountNames[transaction.creditor] ?? transaction.creditor, "amount": transaction.amount.description,
                  "reference": transaction.reference ?? ""]
             },
-            "accounts": ledger.accounts.map { ["key": $0.key, "label": Self.label($0)] },
+            "accounts": ledger.accounts.map { ["key": $0.key, "identifier": $0.identifier, "label": Self.label($0)] },
             "formats": Self.formats.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == chosenFormat] },
             "importForm": imported,
             "methods": Self.methods.map { ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0.rawValue == chosenMethod] },
@@ -191,10 +192,15 @@ struct FinancePages {
         }
         values["hasPending"] = alerts.contains { $0.status == .pending }
         if let traceError { values["traceError"] = traceError }
-        if let trace { values["trace"] = Self.traceValues(trace, names: accountNames) }
+        if let trace {
+            let shortNames = Dictionary(ledger.accounts.map { ($0.key, ($0.holder.flatMap { $0.isEmpty ? nil : $0 } ?? $0.identifier) + ($0.country.map { " (\($0))" } ?? "")) }, uniquingKeysWith: { first, _ in first })
+            values["trace"] = Self.traceValues(trace, names: accountNames, shortNames: shortNames)
+        }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("finance", title: { _ in "Money trail — \(reference)" }, request: request, context: context, status: status, values: values)
     }
+
+    static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
 
     static func label(_ account: FinancialAccount) -> String {
         var text = account.identifier
@@ -205,7 +211,7 @@ struct FinancePages {
 
     static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
 
-    static func traceValues(_ trace: FundsTrace, names: [String: String]) -> [String: Any] {
+    static func traceValues(_ trace: FundsTrace, names: [String: String], shortNames: [String: String]) -> [String: Any] {
         [
             "summary": "\(trace.direction == .forward ? "Forward" : "Backward") trace by \(methods.first { $0.0 == trace.method }?.1 ?? trace.method.rawValue), up to \(trace.maxDepth) hops: \(trace.traced) traced, \(trace.flows.count) transfers, \(trace.crossBorderFlows) across borders.",
             "jurisdictions": trace.jurisdictions.joined(separator: ", "), "hasJurisdictions": !trace.jurisdictions.isEmpty,
@@ -221,7 +227,9 @@ struct FinancePages {
                  "amount": flow.transaction.amount.description, "attributed": flow.attributed.description, "crossBorder": flow.crossBorder]
             },
             "hasFlows": !trace.flows.isEmpty,
-            "graph": TraceGraphSVG.render(trace, names: names),
+            "graph": TraceGraphSVG.render(trace, names: names, shortNames: shortNames),
+            "graphNote": trace.flows.count > 40 ? "The graph shows the 40 largest links; the flow table lists every transfer." : "",
+            "hasGraphNote": trace.flows.count > 40,
         ]
     }
 
@@ -243,23 +251,51 @@ enum StreamingUploadParameter {
 }
 
 /// The trace as a layered graph drawn in SVG on the server (no script, no tile or chart service):
-/// one column per hop, an account a box, a transfer an arrow labelled with the attributed amount,
-/// cross-border transfers in the alert colour.
+/// one column per hop, an account a box (its holder's name, the identifier in its tooltip), the
+/// transfers between two accounts one arrow labelled with the amount attributed to the traced
+/// funds, cross-border arrows in the alert colour. The largest transfers are drawn; the flow table
+/// lists them all.
 enum TraceGraphSVG {
-    static func render(_ trace: FundsTrace, names: [String: String], maximumFlows: Int = 120) -> String {
-        let flows = Array(trace.flows.prefix(maximumFlows))
-        guard !flows.isEmpty else { return "" }
+    struct Edge {
+        var from: String
+        var to: String
+        var amount: Int64
+        var count: Int
+        var crossBorder: Bool
+    }
+
+    static func render(_ trace: FundsTrace, names: [String: String], shortNames: [String: String] = [:], maximumEdges: Int = 40) -> String {
+        var merged: [String: Edge] = [:]
+        var order: [String] = []
+        for flow in trace.flows {
+            let key = flow.transaction.debtor + "\u{1}" + flow.transaction.creditor
+            if merged[key] == nil {
+                order.append(key)
+                merged[key] = Edge(from: flow.transaction.debtor, to: flow.transaction.creditor, amount: 0, count: 0, crossBorder: flow.crossBorder)
+            }
+            merged[key]!.amount += flow.attributed.minor
+            merged[key]!.count += 1
+        }
+        let edges = order.compactMap { merged[$0] }.sorted { $0.amount > $1.amount }.prefix(maximumEdges)
+        guard !edges.isEmpty else { return "" }
         var column: [String: Int] = [:]
-        for flow in flows {
-            let (near, far) = trace.direction == .forward ? (flow.transaction.debtor, flow.transaction.creditor) : (flow.transaction.creditor, flow.transaction.debtor)
-            column[near] = min(column[near] ?? Int.max, flow.depth - 1)
-            column[far] = min(column[far] ?? Int.max, flow.depth)
+        let depthOf = Dictionary(trace.flows.map { ($0.transaction.debtor + "\u{1}" + $0.transaction.creditor, $0.depth) }, uniquingKeysWith: min)
+        var received: [String: Int64] = [:]
+        for edge in edges {
+            let depth = depthOf[edge.from + "\u{1}" + edge.to] ?? 1
+            let (near, far) = trace.direction == .forward ? (edge.from, edge.to) : (edge.to, edge.from)
+            column[near] = min(column[near] ?? Int.max, depth - 1)
+            column[far] = min(column[far] ?? Int.max, depth)
+            received[far, default: 0] += edge.amount
         }
         var rows: [Int: [String]] = [:]
-        for (account, depth) in column.sorted(by: { $0.key < $1.key }) { rows[depth, default: []].append(account) }
-        let columnWidth = 230
-        let rowHeight = 56
-        let width = (rows.keys.max() ?? 0) * columnWidth + 210
+        for (account, depth) in column.sorted(by: { ($0.value, -(received[$0.key] ?? 0), $0.key) < ($1.value, -(received[$1.key] ?? 0), $1.key) }) {
+            rows[depth, default: []].append(account)
+        }
+        let box = (width: 180, height: 38)
+        let columnWidth = 340
+        let rowHeight = 58
+        let width = (rows.keys.max() ?? 0) * columnWidth + box.width + 20
         let height = max(1, rows.values.map(\.count).max() ?? 1) * rowHeight + 20
         var position: [String: (x: Int, y: Int)] = [:]
         for (depth, accounts) in rows {
@@ -269,21 +305,29 @@ enum TraceGraphSVG {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
                 .replacingOccurrences(of: "\"", with: "&quot;")
         }
+        let currency = trace.traced.currency
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"Graph of the traced transfers\" class=\"trace-graph\">"
-        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"currentColor\"/></marker></defs>"
-        for flow in flows {
-            guard let from = position[flow.transaction.debtor], let to = position[flow.transaction.creditor] else { continue }
-            let (x1, y1, x2, y2) = from.x < to.x ? (from.x + 190, from.y + 18, to.x, to.y + 18) : (from.x, from.y + 18, to.x + 190, to.y + 18)
-            let colour = flow.crossBorder ? "#b00020" : "#555"
-            svg += "<g class=\"flow\(flow.crossBorder ? " cross-border" : "")\"><title>\(escape(flow.transaction.id)): \(escape(flow.attributed.description)) of \(escape(flow.transaction.amount.description))</title>"
-            svg += "<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"\(colour)\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\" style=\"color:\(colour)\"/>"
-            svg += "<text x=\"\((x1 + x2) / 2)\" y=\"\((y1 + y2) / 2 - 4)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(colour)\">\(escape(flow.attributed.decimal))</text></g>"
+        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"context-stroke\"/></marker></defs>"
+        for edge in edges {
+            guard let from = position[edge.from], let to = position[edge.to] else { continue }
+            let forwardLayout = from.x <= to.x
+            let (x1, y1) = forwardLayout ? (from.x + box.width, from.y + box.height / 2) : (from.x, from.y + box.height / 2)
+            let (x2, y2) = forwardLayout ? (to.x, to.y + box.height / 2) : (to.x + box.width, to.y + box.height / 2)
+            let colour = edge.crossBorder ? "#b00020" : "#4a5560"
+            let amount = Money(minor: edge.amount, currency: currency)
+            let label = amount.decimal + (edge.count > 1 ? " (\(edge.count)×)" : "")
+            // The label sits a third of the way along, where arrows into one box have not met yet.
+            let lx = x1 + (x2 - x1) / 3
+            let ly = y1 + (y2 - y1) / 3 - 4
+            svg += "<g class=\"flow\(edge.crossBorder ? " cross-border" : "")\"><title>\(escape(names[edge.from] ?? edge.from)) → \(escape(names[edge.to] ?? edge.to)): \(escape(amount.description)) in \(edge.count) transfer\(edge.count == 1 ? "" : "s")</title>"
+            svg += "<line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"\(colour)\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>"
+            svg += "<text x=\"\(lx)\" y=\"\(ly)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(colour)\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"3\">\(escape(label))</text></g>"
         }
         for (account, point) in position.sorted(by: { $0.key < $1.key }) {
-            let label = names[account] ?? account
-            let short = label.count > 30 ? String(label.prefix(29)) + "…" : label
-            svg += "<g class=\"account\"><title>\(escape(label))</title><rect x=\"\(point.x)\" y=\"\(point.y)\" width=\"190\" height=\"36\" rx=\"4\" fill=\"#fff\" stroke=\"#333\"/>"
-            svg += "<text x=\"\(point.x + 6)\" y=\"\(point.y + 22)\" font-size=\"12\" fill=\"#111\">\(escape(short))</text></g>"
+            let label = shortNames[account] ?? names[account] ?? account
+            let short = label.count > 26 ? String(label.prefix(25)) + "…" : label
+            svg += "<g class=\"account\"><title>\(escape(names[account] ?? account))</title><rect x=\"\(point.x)\" y=\"\(point.y)\" width=\"\(box.width)\" height=\"\(box.height)\" rx=\"4\" fill=\"#fff\" stroke=\"#333\"/>"
+            svg += "<text x=\"\(point.x + 6)\" y=\"\(point.y + 24)\" font-size=\"12\" fill=\"#111\">\(escape(short))</text></g>"
         }
         return svg + "</svg>"
     }
