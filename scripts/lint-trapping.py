@@ -23,6 +23,11 @@ CONVERSION_EXCLUDED = {
     "Sources/LiaisonMatching/Screening/NameIndex.swift",
     "Sources/LiaisonMatching/DNA/DNAIndex.swift",
     "Sources/LiaisonMatching/Support/SplitMix64.swift",
+    # The transaction graph's Int32 account and transaction indexes, widened to Int to index its
+    # arrays; amounts are summed with saturatingAdding and shares taken with Int64.share.
+    "Sources/LiaisonMatching/Finance/TransactionGraph.swift",
+    "Sources/LiaisonMatching/Finance/FundsTracer.swift",
+    "Sources/LiaisonMatching/Finance/TypologyDetector.swift",
 }
 # Force unwraps: the request, federation and storage paths.
 UNWRAP_SCOPES = ("Sources/LiaisonServer/", "Sources/LiaisonStore/")

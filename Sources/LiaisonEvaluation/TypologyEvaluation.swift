@@ -103,13 +103,18 @@ public enum TypologyEvaluation {
         }
         let file = try TransactionReader.read(data, format: .amlsim, name: "transactions.csv")
         let graph = TransactionGraph(accounts: file.accounts, transactions: file.transactions)
-        var tuned = parameters ?? TypologyParameters()
-        if parameters == nil {
-            tuned.timeOrderedCycles = false
-            tuned.windowDays = 150
-        }
         let started = ContinuousClock.now
-        let alerts = TypologyDetector(graph: graph, parameters: tuned).scan(Set(typologies))
+        var alerts: [TypologyAlert]
+        if let parameters {
+            alerts = TypologyDetector(graph: graph, parameters: parameters).scan(Set(typologies))
+        } else {
+            // Cycles over the whole simulation without time order; the rest with the defaults.
+            var cycles = TypologyParameters()
+            cycles.timeOrderedCycles = false
+            cycles.windowDays = 150
+            alerts = typologies.contains(.cycle) ? TypologyDetector(graph: graph, parameters: cycles).scan([.cycle]) : []
+            alerts += TypologyDetector(graph: graph).scan(Set(typologies).subtracting([.cycle]))
+        }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         var scores: [Score] = []
         var union = Set<String>()

@@ -119,7 +119,7 @@ public func buildApplication(
     CasePages(renderer: renderer, cases: services.cases, forms: forms).register(on: routes)
     JITPages(renderer: renderer, service: services.jits, forms: forms).register(on: routes)
     InstrumentPages(renderer: renderer, service: services.instruments, forms: forms, labels: FormLabels.load(resources: resources)).register(on: routes)
-    FinancePages(renderer: renderer, service: services.finance, forms: forms).register(on: routes)
+    FinancePages(renderer: renderer, service: services.finance, forms: forms, federation: services.federation, agency: services.agencyCode).register(on: routes)
     EvidencePages(
         renderer: renderer, service: services.evidence, packages: services.packages, transfers: services.transfers, federation: services.federation,
         safeguards: services.safeguards, forms: forms

@@ -197,6 +197,27 @@ struct FundsTracingTests {
         #expect(throws: LiaisonError.self) { try tracer.forward(from: .transaction("T"), method: .fifo, maxDepth: 0) }
     }
 
+    @Test("amounts at the limit of what a file may hold are summed without stopping the process")
+    func hugeAmounts() throws {
+        let eur = try Currency("EUR")
+        let most = try Money(parsing: "92233720368547758.07", currency: eur)
+        #expect(most.minor == Int64.max)
+        let transactions = (0..<6).map { index in
+            FinancialTransaction(
+                id: "h\(index)", debtor: "local:\(["A", "B", "C"][index % 3])", creditor: "local:\(["B", "C", "A"][index % 3])", amount: most,
+                valueAt: Date(timeIntervalSince1970: 1_780_000_000 + Double(index) * 3_600), sourceFormat: "test", sourceLine: index + 2)
+        }
+        let graph = TransactionGraph(accounts: [], transactions: transactions)
+        for method in AttributionMethod.allCases {
+            _ = try FundsTracer(graph: graph).forward(from: .account("local:A"), method: method, maxDepth: 6)
+        }
+        _ = try FundsTracer(graph: graph).backward(from: .transaction("h5"), method: .proRata, maxDepth: 6)
+        var parameters = TypologyParameters()
+        parameters.reportingThresholds["EUR"] = 1_000_000_000_000
+        let alerts = TypologyDetector(graph: graph, parameters: parameters).scan()
+        #expect(alerts.allSatisfy { $0.total.allSatisfy { $0.minor > 0 } })
+    }
+
     @Test("on random ledgers nothing traced is lost or made up, by every method and in both directions", arguments: [1, 2, 3, 4])
     func conservation(seed: UInt64) throws {
         var configuration = LaunderingGenerator.Configuration()

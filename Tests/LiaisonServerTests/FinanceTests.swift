@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonMatching
 @testable import LiaisonServer
 @testable import LiaisonStore
 import LiaisonTestSupport
@@ -85,6 +86,25 @@ struct FinanceTests {
             for operation in [AuditOperation.financeImported, .financeTraced, .financeScanned, .alertReviewed] {
                 #expect(operations.contains(operation), "\(operation)")
             }
+        }
+    }
+}
+
+@Suite("Typology parameters of a node")
+struct TypologyParameterFileTests {
+    @Test("finance-typologies.json in the node's directory changes what it names; a bad one stops the start with its path")
+    func file() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("liaison-typologies-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try TypologyParameters.load(nodeDirectory: directory, fallback: .init()) == TypologyParameters())
+        let url = directory.appendingPathComponent("finance-typologies.json")
+        try Data(#"{"windowDays": 21}"#.utf8).write(to: url)
+        #expect(try TypologyParameters.load(nodeDirectory: directory, fallback: .init()).windowDays == 21)
+        for bad in [#"{"windowDays": 0}"#, #"{"windowDays": "ten"}"#, "not json"] {
+            try Data(bad.utf8).write(to: url)
+            let error = #expect(throws: LiaisonError.self) { try TypologyParameters.load(nodeDirectory: directory, fallback: .init()) }
+            #expect(error?.message.contains("finance-typologies.json") == true, "\(bad)")
         }
     }
 }

@@ -907,6 +907,18 @@ def test_money_trail_in_the_browser(demo, browser, tmp_path):
     assert "line 2" in problems and "line 3" in problems, problems
     assert Select(browser.find_element(By.ID, "import-format")).first_selected_option.get_attribute("value") == "csv"
 
+    # The cross-border next step: ask the Calderan partner, the request written from the trace.
+    browser.find_element(By.ID, "trace-account").clear()
+    browser.find_element(By.ID, "trace-account").send_keys("Aldorian Tobacco Wholesale")
+    browser.find_element(By.ID, "trace").click()
+    across_navigation(browser, lambda b: b.find_element(By.ID, "trace-ends").is_displayed())
+    ask = browser.find_element(By.ID, "trace-ends").find_element(By.PARTIAL_LINK_TEXT, "Ask XC-PRO")
+    browser.get(ask.get_attribute("href"))
+    across_navigation(browser, lambda b: b.find_element(By.ID, "subject").get_attribute("value").startswith("Account holder and statements"))
+    assert browser.find_element(By.ID, "to-XC-PRO").is_selected()
+    assert browser.find_element(By.ID, "caseRef").get_attribute("value") == "XA-2026-0042"
+    assert "XA-2026-0042" in browser.find_element(By.ID, "body").get_attribute("value")
+
     browser.set_window_size(390, 844)
     try:
         browser.get(url.replace("/login", "/cases/XA-2026-0042/finance"))

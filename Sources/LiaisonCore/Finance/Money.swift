@@ -135,3 +135,22 @@ extension String {
         return slice
     }
 }
+
+extension Int64 {
+    /// The sum, held at `Int64.max` (or `.min`) instead of trapping: totals of amounts read from
+    /// files (a trace's, an alert's) must not stop the node whatever the file holds.
+    @inlinable
+    public func saturatingAdding(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+
+    /// `value × share` rounded as asked, held within Int64 (a share of an amount; shares are small
+    /// positive numbers).
+    public static func share(of value: Int64, _ share: Double, _ rule: FloatingPointRoundingRule) -> Int64 {
+        let product = (Double(value) * share).rounded(rule)
+        if product >= 9.2e18 { return .max }
+        if product <= -9.2e18 { return .min }
+        return Int64(product)  // checked: bounded just above
+    }
+}

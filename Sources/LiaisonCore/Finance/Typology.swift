@@ -161,7 +161,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try check(passThroughProbability > 0 && passThroughProbability < 1, "passThroughProbability must be between 0 and 1")
         for (code, threshold) in reportingThresholds {
             try check(Currency.iso4217[code] != nil, "reporting threshold for '\(code)', which is not an ISO 4217 currency")
-            try check(threshold > 0, "reporting threshold for \(code) must be positive")
+            try check(threshold > 0 && threshold <= 1_000_000_000_000, "reporting threshold for \(code) must be between 1 and 10^12")
         }
     }
 }

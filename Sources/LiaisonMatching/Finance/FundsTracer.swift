@@ -126,7 +126,7 @@ public struct FundsTracer: Sendable {
         case .lowestIntermediateBalance:
             drain(lots.indices.filter { lots[$0].tag == untraced } + lots.indices.filter { lots[$0].tag != untraced })
         case .proRata:
-            let total = lots.reduce(Int64(0)) { $0 + $1.amount }
+            let total = lots.reduce(Int64(0)) { $0.saturatingAdding($1.amount) }
             guard total > 0 else { break }
             let share = min(amount, total)
             // Largest-remainder rounding, so that the parts add up to the share exactly.
@@ -192,7 +192,7 @@ public struct FundsTracer: Sendable {
                 let next = min(nextIn, nextOut)
                 guard next < position else { break }
                 if graph.currency[Int(next)] == traceCurrency {
-                    if next == nextIn { balance += graph.amount[Int(next)] } else { balance = max(0, balance - graph.amount[Int(next)]) }
+                    if next == nextIn { balance = balance.saturatingAdding(graph.amount[Int(next)]) } else { balance = max(0, balance - graph.amount[Int(next)]) }
                 }
                 if next == nextIn { index += 1 } else { outIndex += 1 }
             }
@@ -248,25 +248,25 @@ public struct FundsTracer: Sendable {
                 // A payment out of the origin account in the period: traced whole. What of it is
                 // traced funds come back (a cycle) keeps its hops; the rest is traced from hop 0.
                 let taken = lots[debtor] != nil ? Self.take(value, from: &lots[debtor]!, method: method).filter { $0.tag >= 0 } : []
-                let fresh = value - taken.reduce(0) { $0 + $1.amount }
+                let fresh = value - taken.reduce(0) { $0.saturatingAdding($1.amount) }
                 incoming = taken + (fresh > 0 ? [Lot(amount: fresh, tag: 0)] : [])
-                traced += fresh
+                traced = traced.saturatingAdding(fresh)
             } else if lots[debtor] != nil {
                 incoming = Self.take(value, from: &lots[debtor]!, method: method)
             }
             var tracedHere: Int64 = 0
             var depthHere = Int.max
-            let untraced = value - incoming.reduce(0) { $0 + $1.amount }
+            let untraced = value - incoming.reduce(0) { $0.saturatingAdding($1.amount) }
             for lot in incoming {
                 if lot.tag < 0 {
                     if lots[creditor] != nil { lots[creditor]!.append(lot) }
                     continue
                 }
                 let depth = Int(lot.tag) + 1
-                tracedHere += lot.amount
+                tracedHere = tracedHere.saturatingAdding(lot.amount)
                 depthHere = min(depthHere, depth)
                 if depth >= maxDepth {
-                    limitReached[creditor, default: 0] += lot.amount
+                    limitReached[creditor] = (limitReached[creditor] ?? 0).saturatingAdding(lot.amount)
                     // Held, but not followed further.
                     if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
                 } else {
@@ -276,7 +276,7 @@ public struct FundsTracer: Sendable {
             }
             if tracedHere > 0 {
                 let earlier = flowsByTransaction[position]
-                flowsByTransaction[position] = ((earlier?.amount ?? 0) + tracedHere, min(earlier?.depth ?? Int.max, depthHere))
+                flowsByTransaction[position] = ((earlier?.amount ?? 0).saturatingAdding(tracedHere), min(earlier?.depth ?? Int.max, depthHere))
             }
             if untraced > 0, lots[creditor] != nil { lots[creditor]!.append(Lot(amount: untraced, tag: -1)) }
         }
@@ -285,7 +285,7 @@ public struct FundsTracer: Sendable {
         var endPoints: [TraceEndPoint] = []
         for (account, held) in lots {
             let inTrace = held.filter { $0.tag >= 0 }
-            let amount = inTrace.reduce(Int64(0)) { $0 + $1.amount }
+            let amount = inTrace.reduce(Int64(0)) { $0.saturatingAdding($1.amount) }
             guard amount > 0 else { continue }
             endPoints.append(
                 TraceEndPoint(
@@ -358,7 +358,7 @@ public struct FundsTracer: Sendable {
                     if graph.currency[Int(nextOut)] == traceCurrency {
                         let value = graph.amount[Int(nextOut)]
                         var parts = Self.take(value, from: &lots, method: method, untraced: -1)
-                        let covered = parts.reduce(Int64(0)) { $0 + $1.amount }
+                        let covered = parts.reduce(Int64(0)) { $0.saturatingAdding($1.amount) }
                         if covered < value { parts.append(Lot(amount: value - covered, tag: -1)) }
                         result[nextOut] = parts
                     }
@@ -374,16 +374,16 @@ public struct FundsTracer: Sendable {
         var level: [Int32: Int64] = [:]
         for start in starts {
             let value = graph.amount[Int(start)]
-            traced += value
-            level[start, default: 0] += value
-            flows[start] = ((flows[start]?.amount ?? 0) + value, 1)
+            traced = traced.saturatingAdding(value)
+            level[start] = (level[start] ?? 0).saturatingAdding(value)
+            flows[start] = ((flows[start]?.amount ?? 0).saturatingAdding(value), 1)
         }
         var depth = 1
         while !level.isEmpty {
             if depth >= maxDepth {
                 for (transaction, amount) in level {
                     let source = graph.from[Int(transaction)]
-                    sources[source] = ((sources[source]?.amount ?? 0) + amount, maxDepth)
+                    sources[source] = ((sources[source]?.amount ?? 0).saturatingAdding(amount), maxDepth)
                 }
                 break
             }
@@ -399,12 +399,12 @@ public struct FundsTracer: Sendable {
                 for part in parts where part.amount > 0 {
                     guard part.tag >= 0 else {
                         let earlier = unexplained[debtor]
-                        unexplained[debtor] = ((earlier?.amount ?? 0) + part.amount, min(earlier?.depth ?? Int.max, depth))
+                        unexplained[debtor] = ((earlier?.amount ?? 0).saturatingAdding(part.amount), min(earlier?.depth ?? Int.max, depth))
                         continue
                     }
-                    next[part.tag, default: 0] += part.amount
+                    next[part.tag] = (next[part.tag] ?? 0).saturatingAdding(part.amount)
                     let earlier = flows[part.tag]
-                    flows[part.tag] = ((earlier?.amount ?? 0) + part.amount, min(earlier?.depth ?? Int.max, depth + 1))
+                    flows[part.tag] = ((earlier?.amount ?? 0).saturatingAdding(part.amount), min(earlier?.depth ?? Int.max, depth + 1))
                 }
             }
             level = next

@@ -85,7 +85,8 @@ public struct TransactionGraph: Sendable {
             let held = balances[debtorKey, default: 0]
             before[position] = held
             balances[debtorKey] = max(0, held - amount[position])
-            balances[BalanceKey(account: to[position], currency: currency[position]), default: 0] += amount[position]
+            let creditorKey = BalanceKey(account: to[position], currency: currency[position])
+            balances[creditorKey] = (balances[creditorKey] ?? 0).saturatingAdding(amount[position])
         }
         self.balanceBefore = before
         self.accounts = list

@@ -71,7 +71,7 @@ public struct TypologyDetector: Sendable {
         for account in accounts where !ordered.contains(account) { ordered.append(account) }
         let sorted = Array(Set(transactions)).sorted()
         var totals: [UInt16: Int64] = [:]
-        for transaction in sorted { totals[graph.currency[Int(transaction)], default: 0] += graph.amount[Int(transaction)] }
+        for transaction in sorted { totals[graph.currency[Int(transaction)]] = (totals[graph.currency[Int(transaction)]] ?? 0).saturatingAdding(graph.amount[Int(transaction)]) }
         let total = totals.sorted { $0.key < $1.key }.map { Money(minor: $0.value, currency: graph.currencies[Int($0.key)]) }
         return TypologyAlert(
             typology: typology, focus: graph.accounts[Int(focus)].key, accounts: ordered.map { graph.accounts[Int($0)].key },
@@ -286,8 +286,8 @@ public struct TypologyDetector: Sendable {
                 let scattered = outs.filter { $0 > first && graph.time[Int($0)] - start <= window * 2 && graph.time[Int($0)] >= start }
                 let recipients = Set(scattered.map { graph.to[Int($0)] }).subtracting(sources)
                 guard recipients.count >= least else { continue }
-                let totalIn = gathered.reduce(Int64(0)) { $0 + graph.amount[Int($1)] }
-                let totalOut = scattered.filter { recipients.contains(graph.to[Int($0)]) }.reduce(Int64(0)) { $0 + graph.amount[Int($1)] }
+                let totalIn = gathered.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
+                let totalOut = scattered.filter { recipients.contains(graph.to[Int($0)]) }.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
                 let count = gathered.count + scattered.count
                 let usual = Double(credits.count + debits.count - count) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
                 // Most of what was gathered is paid on (more may be: the hub's own money is not told apart).
@@ -550,7 +550,7 @@ public struct TypologyDetector: Sendable {
             var unit: Int64 = 1
             for _ in 0..<currency.minorUnits { unit *= 10 }
             let top = threshold * unit
-            bands[UInt16(truncatingIfNeeded: index)] = Int64((Double(top) * parameters.belowThresholdShare).rounded(.up))...(top - 1)
+            bands[UInt16(truncatingIfNeeded: index)] = Int64.share(of: top, parameters.belowThresholdShare, .up)...(top - 1)
         }
         guard !bands.isEmpty else { return [] }
         for account in 0..<Int32(truncatingIfNeeded: graph.accountCount) {
@@ -629,9 +629,8 @@ public struct TypologyDetector: Sendable {
             var expected = 0.0
             let amounts = debits.map { graph.amount[Int($0)] }.sorted()
             for credit in credits {
-                let received = Double(graph.amount[Int(credit)])
-                let low = Int64((received * parameters.minForwardShare).rounded(.up))  // checked: a share of an Int64 amount
-                let high = Int64((received * parameters.maxForwardShare).rounded(.down))  // checked: a share of an Int64 amount
+                let low = Int64.share(of: graph.amount[Int(credit)], parameters.minForwardShare, .up)
+                let high = Int64.share(of: graph.amount[Int(credit)], parameters.maxForwardShare, .down)
                 let fitting = Self.count(amounts, in: low...max(low, high))
                 expected += Double(fitting) * Double(limit) / Double(max(span, limit))
             }

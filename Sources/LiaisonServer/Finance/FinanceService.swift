@@ -213,6 +213,25 @@ struct FinanceService: Sendable {
     }
 }
 
+extension TypologyParameters {
+    /// The node's own thresholds: `finance-typologies.json` in its directory (only the keys it
+    /// changes), else `fallback`.
+    /// - Throws: ``LiaisonError`` `.configuration` naming the file and what is wrong.
+    static func load(nodeDirectory: URL, fallback: TypologyParameters) throws -> TypologyParameters {
+        let url = nodeDirectory.appendingPathComponent("finance-typologies.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return fallback }
+        do {
+            let parameters = try JSONDecoder().decode(TypologyParameters.self, from: Data(contentsOf: url))
+            try parameters.validate()
+            return parameters
+        } catch let error as LiaisonError {
+            throw LiaisonError(.configuration, "\(url.path): \(error.message)")
+        } catch {
+            throw LiaisonError(.configuration, "\(url.path): not a JSON object of typology parameters (\(error.localizedDescription))")
+        }
+    }
+}
+
 extension Optional {
     func orThrow(_ error: LiaisonError) throws -> Wrapped {
         guard let self else { throw error }

@@ -90,13 +90,14 @@ struct InstrumentService: Sendable {
 
     /// The register: what has a running clock, earliest deadline first, then the rest.
     /// - Parameter dueWithin: only what is due within so many seconds, counted from the start of
-    ///   today (UTC) plus one day for a week or more, so that "this week" includes a one-week clock
-    ///   started today.
+    ///   today (UTC) plus two days for a week or more, so that "this week" includes a one-week clock
+    ///   started today in any time zone (a clock received at 23:30 UTC runs to the end of the day a
+    ///   week later in a calendar already a day ahead).
     func register(principal: Principal?, direction: Instrument.Direction?, dueWithin: TimeInterval?) async throws -> [InstrumentRecord] {
         guard let principal else { return [] }
         let now = clock.now()
         let dueBefore = dueWithin.map { within in
-            within < 7 * 86_400 ? now.addingTimeInterval(within) : (CalendarDay.start(of: Self.day(now)) ?? now).addingTimeInterval(within + 86_400)
+            within < 7 * 86_400 ? now.addingTimeInterval(within) : (CalendarDay.start(of: Self.day(now)) ?? now).addingTimeInterval(within + 2 * 86_400)
         }
         let records = try await store.register(direction: direction, dueBefore: dueBefore, limit: 500)
         return records.filter { Self.mayRead($0.instrument, principal) }

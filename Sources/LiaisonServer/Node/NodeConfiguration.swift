@@ -5,8 +5,8 @@ public import Logging
 public struct NodeConfiguration: Sendable {
     /// The node's data directory (see ``NodeDirectory``).
     public var dataDirectory: String
-    /// The thresholds typology detection runs with on this node; `liaison serve` reads them from
-    /// `finance-typologies.json` in the node's directory when there is one.
+    /// The thresholds typology detection runs with on this node, unless the node's directory holds
+    /// a `finance-typologies.json` (which wins).
     public var typologies = TypologyParameters()
     /// Address to listen on. Loopback unless the operator says otherwise.
     public var host: String = "127.0.0.1"

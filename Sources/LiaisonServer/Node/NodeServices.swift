@@ -110,7 +110,9 @@ package struct NodeServices: Sendable {
             agency: agency, store: instrumentStore, inbox: inbox, calendars: calendars, messages: messageService, transfers: transfers, cases: cases, trail: trail,
             clock: clock
         )
-        finance = FinanceService(store: FinanceStore(database: database), cases: cases, trail: trail, clock: clock, parameters: configuration.typologies)
+        finance = FinanceService(
+            store: FinanceStore(database: database), cases: cases, trail: trail, clock: clock,
+            parameters: try TypologyParameters.load(nodeDirectory: node.directory, fallback: configuration.typologies))
         let auditWakeup = auditWakeup
         screening = ScreeningService(store: screeningStore, clock: clock, recorded: { await auditWakeup.signal() })
         hits = HitService(store: hitStore, clock: clock, snapshots: HitIndexSnapshots(directory: node.directory.appendingPathComponent("indexes", isDirectory: true)),

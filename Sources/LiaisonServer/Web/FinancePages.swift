@@ -14,6 +14,9 @@ struct FinancePages {
     let renderer: PageRenderer
     let service: FinanceService
     let forms: FormReader
+    let federation: FederationStore
+    /// This node's agency code (`XA-POL`): its first two letters are its state.
+    let agency: String
 
     struct ImportForm: Decodable {
         var csrf: String?
@@ -177,7 +180,7 @@ struct FinancePages {
                     "algorithm": "\(record.alert.algorithm) \(record.alert.algorithmVersion)",
                     "parameters": record.alert.parameters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: " · "),
                     "decided": record.decidedBy.map { "\(record.status.rawValue) by \($0) on \(record.decidedAt.map(Self.day) ?? ""): \(record.reason ?? "")" } ?? "",
-                    "reason": decision?.0 == record.id ? decision!.1 : "",
+                    "reason": decision.flatMap { $0.0 == record.id ? $0.1 : nil } ?? "",
                 ]
                 row["hasDecided"] = record.decidedBy != nil
                 return row
@@ -193,14 +196,66 @@ struct FinancePages {
         values["hasPending"] = alerts.contains { $0.status == .pending }
         if let traceError { values["traceError"] = traceError }
         if let trace {
+            let partners = try await federation.partners().map(\.identity.agencyCode)
+            let drafts = context.principal?.role == .judicialAuthority
+            let actions = Dictionary(trace.endPoints.map { end in
+                (end.account.key, Self.actions(for: end, trace: trace, reference: reference, home: String(agency.prefix(2)), partners: partners, drafts: drafts))
+            }, uniquingKeysWith: { first, _ in first })
+            values["actions"] = actions
             let shortNames = Dictionary(ledger.accounts.map { ($0.key, ($0.holder.flatMap { $0.isEmpty ? nil : $0 } ?? $0.identifier) + ($0.country.map { " (\($0))" } ?? "")) }, uniquingKeysWith: { first, _ in first })
-            values["trace"] = Self.traceValues(trace, names: accountNames, shortNames: shortNames)
+            var traced = Self.traceValues(trace, names: accountNames, shortNames: shortNames)
+            traced["endPoints"] = trace.endPoints.map { end -> [String: Any] in
+                let next = actions[end.account.key] ?? []
+                return ["account": accountNames[end.account.key] ?? end.account.key, "amount": end.amount.description, "depth": end.depth,
+                        "reason": Self.reasons[end.reason] ?? end.reason.rawValue, "actions": next, "hasActions": !next.isEmpty]
+            }
+            values["trace"] = traced
         }
         if case .session(let csrf, _) = context.credential { values["csrf"] = csrf }
         return renderer.page("finance", title: { _ in "Money trail — \(reference)" }, request: request, context: context, status: status, values: values)
     }
 
     static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+
+    /// The cross-border next steps for money that ends at an account abroad: ask the partner of
+    /// that state for the holder and the statements (a message the safeguards decide on), search the
+    /// IBAN hit/no-hit first, and — for a judicial authority — start a freezing certificate
+    /// (Reg. (EU) 2018/1805 Annex I) filled in from the trace.
+    static func actions(for end: TraceEndPoint, trace: FundsTrace, reference: String, home: String, partners: [String], drafts: Bool) -> [[String: String]] {
+        guard let country = end.account.country, country != home, end.account.scheme != .unidentified else { return [] }
+        func query(_ pairs: [(String, String)]) -> String {
+            pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")=\($0.1.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")" }
+                .joined(separator: "&")
+        }
+        let account = end.account
+        let described = account.identifier + (account.holder.map { ", held by \($0)" } ?? "") + (account.bic.map { ", at \($0)" } ?? "")
+        var actions: [[String: String]] = []
+        for partner in partners where partner.hasPrefix(country + "-") {
+            let body = """
+                Case \(reference): our trace of funds (\(trace.direction.rawValue), \(trace.method.rawValue)) shows \(end.amount) reaching account \(described) in your jurisdiction.
+                We ask for the identity of the account holder and of those entitled to it, and for the account's statements for the period of the transfers.
+                """
+            actions.append([
+                "label": "Ask \(partner) for the holder and statements",
+                "href": "/messages/new?" + query([("to", partner), ("caseRef", reference), ("subject", "Account holder and statements: \(account.identifier)"), ("body", body)]),
+            ])
+        }
+        if account.scheme == .iban {
+            actions.append(["label": "Hit/no-hit on the IBAN first", "href": "/hits?" + query([("category", "bankAccount"), ("iban", account.identifier), ("caseRef", reference)])])
+        }
+        if drafts {
+            actions.append([
+                "label": "Start a freezing certificate",
+                "href": "/instruments/new?" + query([
+                    ("kind", "freezing"), ("caseReference", reference), ("f.A.0.issuingState", home), ("f.A.0.executingState", country),
+                    ("f.D.0.kind", "bank-account"), ("f.D.0.description", "Funds traced into account \(described) (case \(reference))."),
+                    ("f.D.0.value", "\(end.amount.currency.code) \(end.amount.decimal)"), ("f.D.0.registration", account.identifier),
+                    ("f.F.0.purpose", "subsequent-confiscation"),
+                ]),
+            ])
+        }
+        return actions
+    }
 
     static func label(_ account: FinancialAccount) -> String {
         var text = account.identifier
@@ -273,8 +328,11 @@ enum TraceGraphSVG {
                 order.append(key)
                 merged[key] = Edge(from: flow.transaction.debtor, to: flow.transaction.creditor, amount: 0, count: 0, crossBorder: flow.crossBorder)
             }
-            merged[key]!.amount += flow.attributed.minor
-            merged[key]!.count += 1
+            if var edge = merged[key] {
+                edge.amount = edge.amount.saturatingAdding(flow.attributed.minor)
+                edge.count += 1
+                merged[key] = edge
+            }
         }
         let edges = order.compactMap { merged[$0] }.sorted { $0.amount > $1.amount }.prefix(maximumEdges)
         guard !edges.isEmpty else { return "" }

@@ -67,7 +67,15 @@ struct HitPages {
 
     func register(on routes: RouteTable) {
         routes.on(.get, "/hits", access: AccessRule.caseHandlers.adding(.administrator), surface: .web) { request, context in
-            try await searchPage(request: request, context: context, category: try category(request.uri.queryParameters.get("category")))
+            // A search started from elsewhere (the money trail's "hit/no-hit first") arrives with its values.
+            let query = request.uri.queryParameters
+            let prefilled = SearchForm(
+                csrf: nil, category: nil, reference: nil, profile: nil, type: nil, vin: nil, plate: nil, plateCountry: nil, name: nil, dateOfBirth: nil,
+                nationality: nil, number: nil, issuingCountry: nil, iban: query.get("iban").map { String($0.prefix(40)) }, address: nil, target: nil,
+                purpose: nil, legalBasis: nil, caseRef: query.get("caseRef").map { String($0.prefix(60)) }, blinded: nil)
+            return try await searchPage(
+                request: request, context: context, category: try category(query.get("category")),
+                form: prefilled.iban != nil || prefilled.caseRef != nil ? prefilled : nil)
         }
         routes.on(.post, "/hits/search", access: AccessRule.caseHandlers, surface: .web) { request, context in
             let form = try await forms.read(SearchForm.self, from: request)

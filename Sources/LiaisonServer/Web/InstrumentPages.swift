@@ -58,7 +58,23 @@ struct InstrumentPages {
         routes.on(.get, "/instruments/new", access: .instrumentHandlers, surface: .web) { request, context in
             let kind = InstrumentKind(rawValue: request.uri.queryParameters.get("kind") ?? "eio") ?? .eio
             let form = InstrumentForm.of(kind)
-            return editor(request: request, context: context, kind: kind, document: InstrumentDocument(form: form.id, language: "en", sections: [:]), extra: [:])
+            // A form started from elsewhere (the money trail's freezing certificate) arrives filled in
+            // part: `f.<section>.<entry>.<field>=value`, and the case.
+            var sections: [String: [FormEntry]] = [:]
+            for (name, value) in request.uri.queryParameters where name.hasPrefix("f.") {
+                let parts = name.dropFirst(2).split(separator: ".")
+                guard parts.count == 3, let index = Int(parts[1]), (0..<20).contains(index),  // checked: parses text: nil when not a number
+                    let section = form.section(String(parts[0])), section.fields.contains(where: { $0.id == String(parts[2]) })
+                else { continue }
+                var entries = sections[section.id] ?? []
+                while entries.count <= index { entries.append([:]) }
+                entries[index][String(parts[2])] = .text(String(String(value).prefix(2_000)))
+                sections[section.id] = entries
+            }
+            let caseReference = request.uri.queryParameters.get("caseReference").map { String($0.prefix(60)) } ?? ""
+            return editor(
+                request: request, context: context, kind: kind, document: InstrumentDocument(form: form.id, language: "en", sections: sections),
+                extra: ["caseReference": caseReference])
         }
         // Live validation: the form as it stands, checked and answered with its problems (JSON),
         // nothing stored.

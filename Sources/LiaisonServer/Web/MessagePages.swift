@@ -64,6 +64,10 @@ struct MessagePages {
         routes.on(.get, "/messages/new", access: AccessRule.caseHandlers, surface: .web) { request, context in
             var values: [String: Any] = ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""]
             if let caseRef = request.uri.queryParameters.get("caseRef") { values["caseRef"] = caseRef }
+            // A request written elsewhere (the money trail's "ask the partner"): its recipient and words.
+            if let to = request.uri.queryParameters.get("to") { values["to"] = [String(to.prefix(40))] }
+            if let subject = request.uri.queryParameters.get("subject") { values["subject"] = String(subject.prefix(300)) }
+            if let body = request.uri.queryParameters.get("body") { values["body"] = String(body.prefix(4_000)) }
             return try await compose(request: request, context: context, values: values)
         }
         routes.on(.post, "/messages", access: AccessRule.caseHandlers, surface: .web) { request, context in
