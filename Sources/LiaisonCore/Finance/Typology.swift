@@ -55,6 +55,11 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// Fan-in, fan-out, gather-scatter: how unlikely so many payments in one window must be at the
     /// account's usual rate (the Poisson tail probability) to count as a burst.
     public var burstProbability: Double = 1e-5
+    /// Fan-in, fan-out, gather-scatter: how many bursts chance may raise in a whole scan. The larger
+    /// the data, the more windows are tested, so the probability a burst must reach is at most
+    /// this divided by the number of account-windows (a Bonferroni correction), and at most
+    /// `burstProbability`.
+    public var burstFalseAlarms: Double = 1
     /// A counterparty paid (or paying) this often or more over the whole data is a regular one
     /// (salaries, rent), not part of a burst.
     public var regularCounterpartyPayments: Int = 3
@@ -107,6 +112,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try read(.windowDays, \.windowDays)
         try read(.minCounterparties, \.minCounterparties)
         try read(.burstProbability, \.burstProbability)
+        try read(.burstFalseAlarms, \.burstFalseAlarms)
         try read(.regularCounterpartyPayments, \.regularCounterpartyPayments)
         try read(.minForwardShare, \.minForwardShare)
         try read(.maxForwardShare, \.maxForwardShare)
@@ -129,7 +135,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// version and its parameters with every automated output).
     public var summary: [String: String] {
         var values: [String: String] = [
-            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)",
+            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "burstFalseAlarms": "\(burstFalseAlarms)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)",
             "regularCounterpartyPayments": "\(regularCounterpartyPayments)", "minForwardShare": "\(minForwardShare)",
             "maxForwardShare": "\(maxForwardShare)", "maxCycleLength": "\(maxCycleLength)", "timeOrderedCycles": "\(timeOrderedCycles)",
             "minIntermediaries": "\(minIntermediaries)", "minGroup": "\(minGroup)", "belowThresholdShare": "\(belowThresholdShare)",
@@ -147,6 +153,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try check((1...366).contains(windowDays), "windowDays must be 1 to 366")
         try check((2...1000).contains(minCounterparties), "minCounterparties must be 2 to 1000")
         try check(burstProbability > 0 && burstProbability < 1, "burstProbability must be between 0 and 1")
+        try check(burstFalseAlarms > 0 && burstFalseAlarms <= 1_000_000, "burstFalseAlarms must be above 0 and at most 10^6")
         try check(minFundsShare >= 0 && minFundsShare <= 1, "minFundsShare must be 0 to 1")
         try check((1...1000).contains(maxIntermediaryPayments), "maxIntermediaryPayments must be 1 to 1000")
         try check((2...1000).contains(regularCounterpartyPayments), "regularCounterpartyPayments must be 2 to 1000")

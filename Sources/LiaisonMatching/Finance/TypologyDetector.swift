@@ -149,6 +149,14 @@ public struct TypologyDetector: Sendable {
         return Double(graph.amount[Int(incoming)]) >= parameters.minFundsShare * Double(held)
     }
 
+    /// The probability a burst must reach: `burstProbability`, or less on large data, so that chance
+    /// raises about `burstFalseAlarms` bursts in a scan of all accounts' windows.
+    var burstThreshold: Double {
+        let windows = max(1, Double(span) / Double(max(window, 1)))
+        let tests = max(1, Double(graph.accountCount) * windows)
+        return min(parameters.burstProbability, parameters.burstFalseAlarms / tests)
+    }
+
     var span: Int64 {
         guard let first = graph.time.first, let last = graph.time.last else { return 0 }
         return max(last - first, window)
@@ -203,7 +211,7 @@ public struct TypologyDetector: Sendable {
                     let others = Set(inWindow.map(other))
                     let usual = Double(all.count - inWindow.count) / Double(max(span - window, window)) * Double(window)
                     let chance = Self.poissonTail(atLeast: inWindow.count, mean: usual)
-                    if others.count >= parameters.minCounterparties && chance <= parameters.burstProbability {
+                    if others.count >= parameters.minCounterparties && chance <= burstThreshold {
                         let direction = outgoing ? "paid" : "was paid by"
                         var explanation = [
                             "\(name(account)) \(direction) \(others.count) accounts it has no regular payments with, within \(parameters.windowDays) days (\(day(inWindow.first!)) to \(day(inWindow.last!)))",
@@ -291,7 +299,7 @@ public struct TypologyDetector: Sendable {
                 let count = gathered.count + scattered.count
                 let usual = Double(credits.count + debits.count - count) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
                 // Most of what was gathered is paid on (more may be: the hub's own money is not told apart).
-                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), Self.poissonTail(atLeast: count, mean: usual) <= parameters.burstProbability else { continue }
+                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), Self.poissonTail(atLeast: count, mean: usual) <= burstThreshold else { continue }
                 let moves = Array(gathered) + scattered.filter { recipients.contains(graph.to[Int($0)]) }
                 var explanation = [
                     "\(name(hub)) was paid by \(sources.count) accounts (\(Money(minor: totalIn, currency: graph.currencies[Int(graph.currency[Int(first)])]))) and paid \(Int((Double(totalOut) / Double(totalIn) * 100).rounded())) % of it on to \(recipients.count) others between \(day(first)) and \(day(moves.max()!))"
@@ -438,12 +446,16 @@ public struct TypologyDetector: Sendable {
         var highest = Int64.min
         func extend(_ account: Int32) {
             guard found.count < 20 else { return }
+            var firstOnward: Int32?
             if quietIntermediaries, let previous = hops.last {
                 let arrived = graph.time[Int(previous)]
-                let onward = graph.debits(account).filter { $0 > previous && graph.time[Int($0)] - arrived <= window }.count
-                guard onward <= parameters.maxIntermediaryPayments else { return }
+                let onward = graph.debits(account).filter { $0 > previous && graph.time[Int($0)] - arrived <= window }
+                guard onward.count <= parameters.maxIntermediaryPayments else { return }
+                firstOnward = onward.first
             }
             for next in graph.debits(account) {
+                // Through a quiet intermediary, the money goes on with its first payment after it arrived.
+                if let firstOnward, next != firstOnward { continue }
                 let time = graph.time[Int(next)]
                 if let previous = hops.last {
                     if ordered && next <= previous { continue }
@@ -634,6 +646,9 @@ public struct TypologyDetector: Sendable {
                 let fitting = Self.count(amounts, in: low...max(low, high))
                 expected += Double(fitting) * Double(limit) / Double(max(span, limit))
             }
+            // A busy account's payments match its receipts by chance too often for timing alone
+            // to single out a mule among them.
+            guard expected < 1 else { continue }
             let chance = Self.poissonTail(atLeast: events.count, mean: expected)
             guard chance <= parameters.passThroughProbability else { continue }
             let moves = events.flatMap { [$0.0] + $0.1 }
