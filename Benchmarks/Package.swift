@@ -89,6 +89,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "FinanceBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LiaisonCore", package: "Liaison"),
+                .product(name: "LiaisonMatching", package: "Liaison"),
+                .product(name: "LiaisonEvaluation", package: "Liaison"),
+            ],
+            path: "Benchmarks/FinanceBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "JudicialBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

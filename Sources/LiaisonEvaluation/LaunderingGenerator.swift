@@ -39,14 +39,14 @@ public struct LaunderingGenerator: Sendable {
 
         /// The transactions as a CSV file in ``TransactionCSV``'s default layout.
         public var csv: String {
-            var lines = ["id,debtor,creditor,amount,currency,date,debtor_country,creditor_country"]
+            var text = "id,debtor,creditor,amount,currency,date,debtor_country,creditor_country\n"
+            text.reserveCapacity(transactions.count * 90)
             let countries = Dictionary(accounts.map { ($0.key, $0.country ?? "") }, uniquingKeysWith: { first, _ in first })
+            let formatter = ISO8601DateFormatter()
             for transaction in transactions {
-                lines.append(
-                    "\(transaction.id),\(transaction.debtor.dropFirst("local:gen:".count)),\(transaction.creditor.dropFirst("local:gen:".count)),\(transaction.amount.decimal),\(transaction.amount.currency.code),\(ISO8601DateFormatter().string(from: transaction.valueAt)),\(countries[transaction.debtor] ?? ""),\(countries[transaction.creditor] ?? "")"
-                )
+                text += "\(transaction.id),\(transaction.debtor.dropFirst("local:gen:".count)),\(transaction.creditor.dropFirst("local:gen:".count)),\(transaction.amount.decimal),\(transaction.amount.currency.code),\(formatter.string(from: transaction.valueAt)),\(countries[transaction.debtor] ?? ""),\(countries[transaction.creditor] ?? "")\n"
             }
-            return lines.joined(separator: "\n") + "\n"
+            return text
         }
     }
 

@@ -4,6 +4,7 @@ import LiaisonCore
 import LiaisonMatching
 import LiaisonSafeguards
 import LiaisonStore
+import Synchronization
 
 /// Financial investigation within a case: transactions imported from bank files, funds traced
 /// through them, laundering typologies detected and each alert decided by a person.
@@ -13,6 +14,26 @@ struct FinanceService: Sendable {
     let trail: AuditTrail
     let clock: any WallClock
     let parameters: TypologyParameters
+    let graphs = GraphCache()
+
+    /// Cases' trace graphs, kept between traces until the case's ledger changes (building the graph
+    /// of millions of transactions takes seconds; a trace on it milliseconds). A few cases at a time.
+    final class GraphCache: Sendable {
+        private let entries = Mutex<[String: (version: String, graph: TransactionGraph)]>([:])
+        static let capacity = 4
+
+        func graph(case reference: String, store: FinanceStore) async throws -> TransactionGraph {
+            let version = try await store.version(case: reference)
+            if let cached = entries.withLock({ $0[reference] }), cached.version == version { return cached.graph }
+            let ledger = try await store.ledger(case: reference)
+            let graph = TransactionGraph(accounts: ledger.accounts, transactions: ledger.transactions)
+            entries.withLock { entries in
+                if entries.count >= Self.capacity, entries[reference] == nil, let evicted = entries.keys.first { entries[evicted] = nil }
+                entries[reference] = (version, graph)
+            }
+            return graph
+        }
+    }
 
     /// The largest transaction file one import reads.
     static let maximumFileBytes = 256 << 20
@@ -103,13 +124,12 @@ struct FinanceService: Sendable {
         let method = try AttributionMethod(rawValue: request.method ?? "fifo")
             .orThrow(LiaisonError(.invalidInput, "method must be one of \(AttributionMethod.allCases.map(\.rawValue).joined(separator: ", ")), not '\((request.method ?? "").prefix(40))'"))
         let depth = request.depth ?? 6
-        let ledger = try await store.ledger(case: reference)
-        guard !ledger.transactions.isEmpty else { throw LiaisonError(.invalidInput, "case \(reference) holds no transactions yet; import a file first") }
-        let graph = TransactionGraph(accounts: ledger.accounts, transactions: ledger.transactions)
+        let graph = try await graphs.graph(case: reference, store: store)
+        guard graph.transactionCount > 0 else { throw LiaisonError(.invalidInput, "case \(reference) holds no transactions yet; import a file first") }
         let origin: TraceOrigin
         switch (request.account?.trimmingCharacters(in: .whitespaces).nilIfEmpty, request.transaction?.trimmingCharacters(in: .whitespaces).nilIfEmpty) {
         case (let account?, nil):
-            guard let key = Self.accountKey(account, in: ledger.accounts) else {
+            guard let key = Self.accountKey(account, in: graph.accounts) else {
                 throw LiaisonError(.invalidInput, "account: no account '\(account.prefix(60))' in case \(reference)")
             }
             func day(_ text: String?, _ field: String, end: Bool) throws -> Date? {
@@ -161,8 +181,7 @@ struct FinanceService: Sendable {
     /// Runs the typology detectors over the case's transactions and stores the new alerts.
     func scan(case reference: String, principal: Principal?) async throws -> (raised: [FinanceAlertRecord], found: Int) {
         try await checkCase(reference, principal: principal, changing: true)
-        let ledger = try await store.ledger(case: reference)
-        let graph = TransactionGraph(accounts: ledger.accounts, transactions: ledger.transactions)
+        let graph = try await graphs.graph(case: reference, store: store)
         let found = TypologyDetector(graph: graph, parameters: parameters).scan()
         let now = clock.now()
         let records = found.map { alert in

@@ -165,6 +165,14 @@ public struct FinanceStore: Sendable {
         return (accounts, transactions)
     }
 
+    /// Changes whenever the case's ledger does: its transaction count and its latest import.
+    package func version(case reference: String) async throws -> String {
+        let db = try db
+        let count = try await FinanceTransactionModel.query(on: db).filter(\.$caseReference == reference).count()
+        let latest = try await FinanceImportModel.query(on: db).filter(\.$caseReference == reference).sort(\.$importedAt, .descending).first()
+        return "\(count)|\(latest?.id ?? "")"
+    }
+
     /// How many transactions a case holds.
     package func count(case reference: String) async throws -> Int {
         try await FinanceTransactionModel.query(on: try db).filter(\.$caseReference == reference).count()
