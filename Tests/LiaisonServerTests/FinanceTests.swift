@@ -54,6 +54,8 @@ struct FinanceTests {
                 (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["schema"] as? String
             }
             #expect(Set(schemas) == ["BankAccount", "Payment"])
+            let dossier = try await federation.call(0, base + "/trace?format=pdf", method: .POST, body: #"{"account":"\#(smuggler)","depth":3}"#)
+            #expect(dossier.status == 200 && dossier.text.hasPrefix("%PDF-") && dossier.headers.contains { $0.0.lowercased() == "content-type" && $0.1 == "application/pdf" })
             for (body, fragment) in [
                 (#"{"direction":"forward"}"#, "either an account or a transaction"), (#"{"account":"\#(smuggler)","method":"average"}"#, "method"),
                 (#"{"account":"\#(smuggler)","depth":99}"#, "depth"), (#"{"account":"XX00 0000"}"#, "no account"),

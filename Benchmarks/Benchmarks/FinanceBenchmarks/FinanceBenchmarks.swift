@@ -36,28 +36,18 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    Benchmark("Finance: 6-hop forward trace, FIFO, from a transaction (5M transactions)") { benchmark in
-        let graph = FinanceFixture.graph
-        var random = SplitMix64(seed: 7)
-        let tracer = FundsTracer(graph: graph)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let origin = "gen-\(random.next(below: FinanceFixture.transactions) + 1)"
-            blackHole(try tracer.forward(from: .transaction(origin), method: .fifo, maxDepth: 6).flows.count)
+    for (method, name) in [(AttributionMethod.fifo, "FIFO"), (.proRata, "pro rata")] {
+        Benchmark("Finance: 6-hop forward trace, \(name), from a transaction (5M transactions)") { benchmark in
+            let graph = FinanceFixture.graph
+            var random = SplitMix64(seed: 7)
+            let tracer = FundsTracer(graph: graph)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let origin = "gen-\(random.next(below: FinanceFixture.transactions) + 1)"
+                blackHole(try tracer.forward(from: .transaction(origin), method: method, maxDepth: 6).flows.count)
+            }
+            benchmark.stopMeasurement()
         }
-        benchmark.stopMeasurement()
-    }
-
-    Benchmark("Finance: 6-hop forward trace, pro rata, from a transaction (5M transactions)") { benchmark in
-        let graph = FinanceFixture.graph
-        var random = SplitMix64(seed: 7)
-        let tracer = FundsTracer(graph: graph)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let origin = "gen-\(random.next(below: FinanceFixture.transactions) + 1)"
-            blackHole(try tracer.forward(from: .transaction(origin), method: .proRata, maxDepth: 6).flows.count)
-        }
-        benchmark.stopMeasurement()
     }
 
     Benchmark("Finance: full typology scan (5M transactions)", configuration: .init(maxDuration: .seconds(1), maxIterations: 1)) { benchmark in

@@ -60,6 +60,10 @@ public struct TraceEndPoint: Sendable, Equatable, Codable {
         /// Backward: the account paid out more than the data shows coming in; the rest came from
         /// funds before the data (an opening balance) or outside it.
         case unexplained
+        /// Pieces smaller than ``FundsTracer/negligibleShare`` of the traced amount, not followed
+        /// further: under pro rata, cents of the traced money would otherwise be followed into
+        /// every account a busy one pays.
+        case negligible
     }
 }
 
@@ -94,6 +98,9 @@ public struct FundsTrace: Sendable, Equatable, Codable {
 /// used funds from before or outside the data, which are not traced funds.
 public struct FundsTracer: Sendable {
     public let graph: TransactionGraph
+    /// The smallest piece followed, as a share of the amount traced so far (1 in 10,000); smaller
+    /// pieces end where they are, reported as negligible.
+    public static let negligibleShare: Int64 = 10_000
 
     public init(graph: TransactionGraph) {
         self.graph = graph
@@ -169,6 +176,7 @@ public struct FundsTracer: Sendable {
         var queue = MinHeap()
         var flowsByTransaction: [Int32: (amount: Int64, depth: Int)] = [:]
         var limitReached: [Int32: Int64] = [:]
+        var negligible: [Int32: Int64] = [:]
         var otherCurrency = Set<Int32>()
         let traceCurrency: UInt16
         var traced: Int64 = 0
@@ -269,6 +277,9 @@ public struct FundsTracer: Sendable {
                     limitReached[creditor] = (limitReached[creditor] ?? 0).saturatingAdding(lot.amount)
                     // Held, but not followed further.
                     if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
+                } else if lot.amount < traced / Self.negligibleShare {
+                    negligible[creditor] = (negligible[creditor] ?? 0).saturatingAdding(lot.amount)
+                    if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
                 } else {
                     activate(creditor, at: position)
                     lots[creditor]!.append(Lot(amount: lot.amount, tag: Int32(truncatingIfNeeded: depth)))
@@ -295,6 +306,9 @@ public struct FundsTracer: Sendable {
         for (account, amount) in limitReached where amount > 0 {
             endPoints.append(
                 TraceEndPoint(account: graph.accounts[Int(account)], amount: Money(minor: amount, currency: currency), reason: .depthLimit, depth: maxDepth))
+        }
+        for (account, amount) in negligible where amount > 0 {
+            endPoints.append(TraceEndPoint(account: graph.accounts[Int(account)], amount: Money(minor: amount, currency: currency), reason: .negligible, depth: 0))
         }
         var otherCurrencyTouching = 0
         for position in otherCurrency where lots[graph.from[Int(position)]] != nil { otherCurrencyTouching += 1 }
@@ -335,6 +349,7 @@ public struct FundsTracer: Sendable {
         var flows: [Int32: (amount: Int64, depth: Int)] = [:]
         var sources: [Int32: (amount: Int64, depth: Int)] = [:]
         var unexplained: [Int32: (amount: Int64, depth: Int)] = [:]
+        var negligible: [Int32: Int64] = [:]
         var otherCurrency = 0
         var traced: Int64 = 0
 
@@ -397,6 +412,10 @@ public struct FundsTracer: Sendable {
                     parts = Self.take(amount, from: &lots, method: .proRata)
                 }
                 for part in parts where part.amount > 0 {
+                    if part.amount < traced / Self.negligibleShare {
+                        negligible[debtor] = (negligible[debtor] ?? 0).saturatingAdding(part.amount)
+                        continue
+                    }
                     guard part.tag >= 0 else {
                         let earlier = unexplained[debtor]
                         unexplained[debtor] = ((earlier?.amount ?? 0).saturatingAdding(part.amount), min(earlier?.depth ?? Int.max, depth))
@@ -416,6 +435,9 @@ public struct FundsTracer: Sendable {
         let currency = graph.currencies[Int(traceCurrency)]
         var endPoints: [TraceEndPoint] = sources.map { account, entry in
             TraceEndPoint(account: graph.accounts[Int(account)], amount: Money(minor: entry.amount, currency: currency), reason: .source, depth: entry.depth)
+        }
+        endPoints += negligible.map { account, amount in
+            TraceEndPoint(account: graph.accounts[Int(account)], amount: Money(minor: amount, currency: currency), reason: .negligible, depth: 0)
         }
         endPoints += unexplained.map { account, entry in
             TraceEndPoint(

@@ -34,7 +34,10 @@ struct FinanceController {
             case "json": return try JSONBody.response(trace)
             case "csv": return Self.download(Self.csv(trace), type: "text/csv; charset=utf-8", name: "trace.csv")
             case "ftm": return Self.download(Self.followTheMoney(trace), type: "application/x-ndjson", name: "trace.ftm.json")
-            case let other: throw LiaisonError(.invalidInput, "format must be json, csv or ftm, not '\(other.prefix(40))'")
+            case "pdf":
+                let reference = try context.parameters.require("reference")
+                return Self.dossier(Self.dossierPDF(trace, reference: reference, by: context.principal?.username ?? "", at: service.clock.now()), reference: reference)
+            case let other: throw LiaisonError(.invalidInput, "format must be json, csv, ftm or pdf, not '\(other.prefix(40))'")
             }
         }
         routes.on(.post, "/api/v1/cases/:reference/finance/scan", access: .caseHandlers, surface: .api) { _, context in
@@ -69,6 +72,51 @@ struct FinanceController {
             status: .ok,
             headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
             body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func dossier(_ pdf: Data, reference: String) -> Response {
+        let name = reference.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/pdf", .contentDisposition: "attachment; filename=\"trace-\(name).pdf\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: pdf)))
+    }
+
+    /// The trace as a dossier document for the file or a prosecutor: what was traced and how, where
+    /// the money ended, every transfer with its attributed amount, the attribution rule in words.
+    static func dossierPDF(_ trace: FundsTrace, reference: String, by user: String, at now: Date) -> Data {
+        let rules: [AttributionMethod: String] = [
+            .fifo: "First in, first out: a payment takes the oldest funds in the account first (Clayton's Case, 1816).",
+            .lifo: "Last in, first out: a payment takes the newest funds in the account first.",
+            .proRata: "Pro rata: a payment takes from every source in proportion to what the account holds of it (Barlow Clowes v Vaughan, 1992); shares are rounded to the cent so that they add up.",
+            .lowestIntermediateBalance: "Lowest intermediate balance: the holder is deemed to spend their own money first, and traced money never grows back after the balance fell (Re Hallett's Estate, 1880; Roscoe v Winder, 1915).",
+        ]
+        var blocks: [PDFWriter.Block] = [
+            .title("Money trail — case \(reference)"),
+            .subtitle("\(trace.direction == .forward ? "Forward (where the money went)" : "Backward (where the money came from)"), up to \(trace.maxDepth) hops"),
+            .row(label: "Traced", value: trace.traced.description),
+            .row(label: "Transfers", value: "\(trace.flows.count), of which \(trace.crossBorderFlows) across borders"),
+            .row(label: "Jurisdictions", value: trace.jurisdictions.joined(separator: ", ")),
+            .row(label: "Attribution", value: rules[trace.method] ?? trace.method.rawValue),
+            .row(label: "Prepared", value: "\(ISO8601DateFormatter().string(from: now)) by \(user) with Liaison"),
+            .heading("Where the money ends"),
+        ]
+        for end in trace.endPoints {
+            let holder = end.account.holder.map { " (\($0))" } ?? ""
+            blocks.append(.row(label: end.account.identifier + holder, value: "\(end.amount) — \(end.reason.rawValue), hop \(end.depth)"))
+        }
+        blocks.append(.heading("Transfers"))
+        for flow in trace.flows {
+            let day = String(ISO8601DateFormatter().string(from: flow.transaction.valueAt).prefix(10))
+            blocks.append(
+                .row(
+                    label: "hop \(flow.depth) · \(day)",
+                    value: "\(flow.transaction.debtor) → \(flow.transaction.creditor): \(flow.attributed) of \(flow.transaction.amount)\(flow.crossBorder ? " · across a border" : "") [\(flow.transaction.id)]"))
+        }
+        if trace.otherCurrencyTransactions > 0 {
+            blocks.append(.text("\(trace.otherCurrencyTransactions) transfers in other currencies at these accounts were not followed (no exchange rate is assumed)."))
+        }
+        return PDFWriter.document(blocks, title: "Money trail \(reference)")
     }
 
     /// The flow table as CSV (RFC 4180).

@@ -93,6 +93,9 @@ struct FinancePages {
                 switch form.export {
                 case "csv": return FinanceController.download(FinanceController.csv(trace), type: "text/csv; charset=utf-8", name: "trace.csv")
                 case "ftm": return FinanceController.download(FinanceController.followTheMoney(trace), type: "application/x-ndjson", name: "trace.ftm.json")
+                case "pdf":
+                    return FinanceController.dossier(
+                        FinanceController.dossierPDF(trace, reference: reference, by: context.principal?.username ?? "", at: service.clock.now()), reference: reference)
                 default: return try await page(request: request, context: context, reference: reference, traceForm: form, trace: trace)
                 }
             } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
@@ -291,6 +294,7 @@ struct FinancePages {
     static let reasons: [TraceEndPoint.Reason: String] = [
         .held: "still held there", .depthLimit: "reached at the depth limit (not followed further)", .source: "source at the depth limit",
         .unexplained: "paid out more than the data shows coming in",
+        .negligible: "pieces under 1/10,000 of the traced amount, not followed further",
     ]
 }
 
