@@ -184,6 +184,23 @@ public struct FundsTracer: Sendable {
         var originAccount: Int32?
         var window: ClosedRange<Int64> = Int64.min...Int64.max
 
+        /// Puts a lot into a followed account. Pro rata and the lowest intermediate balance do not
+        /// care in which order funds arrived, so lots of one kind are merged: an account paid
+        /// thousands of times holds a handful of lots, not thousands (each payment out would
+        /// otherwise split every one of them).
+        let merges = method == .proRata || method == .lowestIntermediateBalance
+        func deposit(_ lot: Lot, into account: Int32) {
+            guard lots[account] != nil else { return }
+            if merges, let index = lots[account]!.firstIndex(where: { $0.tag == lot.tag }) {
+                lots[account]![index].amount = lots[account]![index].amount.saturatingAdding(lot.amount)
+            } else if let last = lots[account]!.indices.last, lots[account]![last].tag == lot.tag {
+                // In FIFO and LIFO a lot next to one of the same kind is the same as one larger lot.
+                lots[account]![last].amount = lots[account]![last].amount.saturatingAdding(lot.amount)
+            } else {
+                lots[account]!.append(lot)
+            }
+        }
+
         /// Starts following an account: its funds from its history before `position` (not
         /// traced), and its transactions after `position` scheduled.
         func activate(_ account: Int32, at position: Int32, includingPosition: Bool = false) {
@@ -267,7 +284,7 @@ public struct FundsTracer: Sendable {
             let untraced = value - incoming.reduce(0) { $0.saturatingAdding($1.amount) }
             for lot in incoming {
                 if lot.tag < 0 {
-                    if lots[creditor] != nil { lots[creditor]!.append(lot) }
+                    deposit(lot, into: creditor)
                     continue
                 }
                 let depth = Int(lot.tag) + 1
@@ -276,20 +293,20 @@ public struct FundsTracer: Sendable {
                 if depth >= maxDepth {
                     limitReached[creditor] = (limitReached[creditor] ?? 0).saturatingAdding(lot.amount)
                     // Held, but not followed further.
-                    if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
+                    deposit(Lot(amount: lot.amount, tag: -2), into: creditor)
                 } else if lot.amount < traced / Self.negligibleShare {
                     negligible[creditor] = (negligible[creditor] ?? 0).saturatingAdding(lot.amount)
-                    if lots[creditor] != nil { lots[creditor]!.append(Lot(amount: lot.amount, tag: -2)) }
+                    deposit(Lot(amount: lot.amount, tag: -2), into: creditor)
                 } else {
                     activate(creditor, at: position)
-                    lots[creditor]!.append(Lot(amount: lot.amount, tag: Int32(truncatingIfNeeded: depth)))
+                    deposit(Lot(amount: lot.amount, tag: Int32(truncatingIfNeeded: depth)), into: creditor)
                 }
             }
             if tracedHere > 0 {
                 let earlier = flowsByTransaction[position]
                 flowsByTransaction[position] = ((earlier?.amount ?? 0).saturatingAdding(tracedHere), min(earlier?.depth ?? Int.max, depthHere))
             }
-            if untraced > 0, lots[creditor] != nil { lots[creditor]!.append(Lot(amount: untraced, tag: -1)) }
+            if untraced > 0 { deposit(Lot(amount: untraced, tag: -1), into: creditor) }
         }
 
         let currency = graph.currencies[Int(traceCurrency)]
