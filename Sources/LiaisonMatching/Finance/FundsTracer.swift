@@ -98,9 +98,9 @@ public struct FundsTrace: Sendable, Equatable, Codable {
 /// used funds from before or outside the data, which are not traced funds.
 public struct FundsTracer: Sendable {
     public let graph: TransactionGraph
-    /// The smallest piece followed, as a share of the amount traced so far (1 in 10,000); smaller
+    /// The smallest piece followed, as a share of the amount traced so far (1 in 1,000); smaller
     /// pieces end where they are, reported as negligible.
-    public static let negligibleShare: Int64 = 10_000
+    public static let negligibleShare: Int64 = 1_000
 
     public init(graph: TransactionGraph) {
         self.graph = graph

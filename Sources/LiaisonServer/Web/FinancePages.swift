@@ -294,7 +294,7 @@ struct FinancePages {
     static let reasons: [TraceEndPoint.Reason: String] = [
         .held: "still held there", .depthLimit: "reached at the depth limit (not followed further)", .source: "source at the depth limit",
         .unexplained: "paid out more than the data shows coming in",
-        .negligible: "pieces under 1/10,000 of the traced amount, not followed further",
+        .negligible: "pieces under 1/1,000 of the traced amount, not followed further",
     ]
 }
 
