@@ -36,7 +36,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    for (method, name) in [(AttributionMethod.fifo, "FIFO"), (.proRata, "pro rata")] {
+    for (method, name) in [(AttributionMethod.fifo, "FIFO"), (.lifo, "LIFO"), (.proRata, "pro rata")] {
         Benchmark("Finance: 6-hop forward trace, \(name), from a transaction (5M transactions)") { benchmark in
             let graph = FinanceFixture.graph
             var random = SplitMix64(seed: 7)
