@@ -1,7 +1,7 @@
 import Foundation
 import LiaisonCore
 import LiaisonEvaluation
-import LiaisonMatching
+@testable import LiaisonMatching
 import LiaisonTestSupport
 import Testing
 
@@ -94,6 +94,55 @@ struct TransactionFileTests {
         #expect(file.accounts.first { $0.scheme == .iban }?.holder == "Ana Ruiz")
         let early = lines.dropLast() + [lines.last!.replacingOccurrences(of: "2026-02-01", with: "2026-01-05")]
         #expect(throws: LiaisonError.self) { try TransactionReader.read(Data(early.joined(separator: "\n").utf8), name: "graph.ftm.json") }
+    }
+}
+
+@Suite("Reading at scale: dates, ids and the graph's own copy")
+struct TransactionScaleTests {
+    @Test("ISO 8601 dates read by arithmetic agree with Foundation's parser; other shapes are left to it")
+    func dates() throws {
+        var random = SplitMix64(seed: 25)
+        let formatter = ISO8601DateFormatter()
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double(random.next(below: 8_000_000_000)) - 2_000_000_000)
+            let text = formatter.string(from: date)
+            #expect(TransactionReader.ISODate.seconds(text) == date.timeIntervalSince1970, "\(text)")
+            let day = String(text.prefix(10))
+            #expect(TransactionReader.ISODate.seconds(day).map { Date(timeIntervalSince1970: $0) } == CalendarDay.start(of: day), "\(day)")
+        }
+        let cases: [(String, Double?)] = [
+            ("2026-03-14T12:34:56+02:00", 1_773_484_496), ("2026-03-14T12:34:56.250Z", 1_773_491_696.25), ("2026-03-14T12:34:56", 1_773_491_696),
+            ("2024-02-29", 1_709_164_800), ("2025-02-29", nil), ("2026-13-01", nil), ("2026-04-31", nil), ("2026-03-14T24:00:00Z", nil),
+            ("2026-03-14T12:34:56Z junk", nil), ("2026-03-14 12:34:56", nil), ("14.03.2026", nil), ("2026-03-14T12:34:56.Z", nil),
+        ]
+        for (text, expected) in cases { #expect(TransactionReader.ISODate.seconds(text) == expected, "\(text)") }
+        #expect(TransactionReader.date("2026-03-14T12:34:56+02:00") == Date(timeIntervalSince1970: 1_773_484_496))
+    }
+
+    @Test("the graph finds every transaction by id (the earliest of a repeated id) and gives each back as it was")
+    func idsAndRecords() throws {
+        var random = SplitMix64(seed: 26)
+        let euro = try Currency("EUR")
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        var transactions = (0..<5_000).map { number in
+            FinancialTransaction(
+                id: "tx-\(number)", debtor: "local:a:\(random.next(below: 300))", creditor: "local:a:\(random.next(below: 300))",
+                amount: Money(minor: Int64(random.next(below: 10_000) + 1), currency: euro),
+                valueAt: start.addingTimeInterval(Double(random.next(below: 1_000_000)) + 0.5), uetr: number % 3 == 0 ? "u-\(number)" : nil,
+                reference: number % 4 == 0 ? "ref \(number)" : nil, sourceFormat: number % 2 == 0 ? "csv" : "ftm", sourceLine: number + 2)
+        }
+        var repeated = transactions[10]
+        repeated.valueAt = start.addingTimeInterval(2_000_000)
+        repeated.sourceLine = 99_999
+        transactions.append(repeated)
+        let graph = TransactionGraph(accounts: [], transactions: transactions)
+        let byTime = transactions.enumerated().sorted { ($0.element.valueAt, $0.offset) < ($1.element.valueAt, $1.offset) }.map(\.element)
+        #expect(Array(graph.transactions) == byTime)
+        for transaction in transactions.prefix(5_000) {
+            let index = try #require(graph.transaction(id: transaction.id))
+            #expect(graph.transaction(at: Int(index)) == transaction)
+        }
+        #expect(graph.transaction(id: "tx-5000") == nil && graph.transaction(id: "") == nil)
     }
 }
 

@@ -178,17 +178,27 @@ extension FinancialImport {
                 accounts[account.key] = account
             }
         }
-        var seen: [String: FinancialTransaction] = [:]
-        for transaction in transactions {
+        let dated = accounts.values.contains { $0.openedOn != nil || $0.closedOn != nil }
+        // The earlier record of each id used again in this file: positions sorted by id (a
+        // dictionary of millions of records would hold a second copy of the file).
+        var earlier: [Int: Int] = [:]
+        let byID = transactions.indices.sorted { lhs, rhs in
+            transactions[lhs].id != transactions[rhs].id ? transactions[lhs].id < transactions[rhs].id : lhs < rhs
+        }
+        for (previous, next) in zip(byID, byID.dropFirst()) where transactions[previous].id == transactions[next].id {
+            earlier[next] = previous
+        }
+        for (position, transaction) in transactions.enumerated() {
             let line = transaction.sourceLine
             if transaction.amount.minor <= 0 {
                 problems.add(line: line, "amount \(transaction.amount) must be positive (the direction is debtor to creditor)")
             }
-            if let earlier = seen[transaction.id] ?? existing[transaction.id], !earlier.sameContent(as: transaction) {
-                let place = seen[transaction.id] != nil ? "line \(earlier.sourceLine) of this file" : "the case (imported earlier)"
+            let inFile = earlier[position].map { transactions[$0] }
+            if let other = inFile ?? existing[transaction.id], !other.sameContent(as: transaction) {
+                let place = inFile != nil ? "line \(other.sourceLine) of this file" : "the case (imported earlier)"
                 problems.add(line: line, "transaction id '\(transaction.id)' is already used by \(place) with different content")
             }
-            seen[transaction.id] = transaction
+            guard dated else { continue }
             for key in [transaction.debtor, transaction.creditor] {
                 guard let account = accounts[key] else { continue }
                 if let opened = account.openedOn, transaction.valueAt < opened {

@@ -29,6 +29,8 @@ public enum BIC {
 public enum AccountIdentifier {
     /// Whether the text has the shape of an IBAN (two letters, two digits, then letters and digits).
     public static func looksLikeIBAN(_ text: String) -> Bool {
+        // Upper-casing never makes more ASCII characters than the text has bytes.
+        guard text.utf8.count >= 15 else { return false }
         let compact = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
         let characters = Array(compact)
         guard (15...34).contains(characters.count) else { return false }
@@ -70,6 +72,13 @@ public enum AccountIdentifier {
                 country: String(iban.prefix(2)), holder: holder)
         }
         guard !trimmed.isEmpty else { throw LiaisonError(.invalidInput, "\(field): account identifier is empty") }
+        if trimmed.utf8.count <= 34, trimmed.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) {
+            // Digits and capitals only, the usual case: already in canonical form.
+            let bank = normalisedBIC.map { String($0.prefix(8)) } ?? countryCode ?? "unknown-bank"
+            return FinancialAccount(
+                key: "domestic:\(bank):\(trimmed)", scheme: .domestic, identifier: trimmed, bic: normalisedBIC,
+                country: normalisedBIC.map(BIC.country) ?? countryCode, holder: holder)
+        }
         guard trimmed.count <= 34 else {
             throw LiaisonError(.invalidInput, "\(field): account number '\(trimmed)' is longer than 34 characters (ISO 20022 Max34Text)")
         }
@@ -92,6 +101,8 @@ public enum AccountIdentifier {
 
 extension String {
     var trimmed: String {
+        // Most fields start and end with a printable ASCII character: nothing to look up.
+        if let first = utf8.first, let last = utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) { return self }
         var slice = Substring(self)
         while slice.first?.isWhitespace == true { slice = slice.dropFirst() }
         while slice.last?.isWhitespace == true { slice = slice.dropLast() }

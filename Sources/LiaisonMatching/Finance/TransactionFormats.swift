@@ -82,6 +82,7 @@ public enum TransactionReader {
     /// A date as `YYYY-MM-DD` or an ISO 8601 date and time with an offset.
     static func date(_ text: String) -> Date? {
         let text = text.trimmed
+        if let seconds = ISODate.seconds(text) { return Date(timeIntervalSince1970: seconds) }
         if let day = CalendarDay.start(of: text) { return day }
         if let parsed = try? Date(text, strategy: .iso8601) { return parsed }
         // ISO 20022 ISODateTime may carry fractional seconds or no offset (then UTC).
@@ -90,19 +91,97 @@ public enum TransactionReader {
         return nil
     }
 
+    /// The common shapes of ISO 8601 read by arithmetic (a million lines of a statement would spend
+    /// most of their time in a general date parser): `YYYY-MM-DD` (midnight UTC) and
+    /// `YYYY-MM-DDThh:mm:ss`, optionally with a fraction of a second and `Z` or `±hh:mm` (without
+    /// an offset, UTC, as ISO 20022's ISODateTime is read). Anything else is left to the general parser.
+    enum ISODate {
+        static func seconds(_ text: String) -> Double? {
+            var text = text
+            return text.withUTF8 { seconds(bytes: $0) }
+        }
+
+        static func seconds(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+            func number(_ start: Int, _ count: Int) -> Int? {
+                guard start + count <= bytes.count else { return nil }
+                var value = 0
+                for index in start..<(start + count) {
+                    let byte = bytes[index]
+                    guard (0x30...0x39).contains(byte) else { return nil }
+                    value = value * 10 + Int(byte - 0x30)  // checked: a digit byte (guarded above)
+                }
+                return value
+            }
+            guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                  (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
+            else { return nil }
+            var seconds = Double(daysFromCivil(year: year, month: month, day: day) * 86_400)
+            guard bytes.count > 10 else { return seconds }
+            guard bytes.count >= 19, bytes[10] == 0x54 || bytes[10] == 0x74, bytes[13] == 0x3A, bytes[16] == 0x3A,
+                  let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2), hour < 24, minute < 60, second < 60
+            else { return nil }
+            seconds += Double(hour * 3_600 + minute * 60 + second)
+            var position = 19
+            if position < bytes.count, bytes[position] == 0x2E {
+                var scale = 0.1
+                var fraction = 0.0
+                position += 1
+                let start = position
+                while position < bytes.count, (0x30...0x39).contains(bytes[position]) {
+                    fraction += Double(bytes[position] - 0x30) * scale
+                    scale /= 10
+                    position += 1
+                }
+                guard position > start, position - start <= 9 else { return nil }
+                seconds += fraction
+            }
+            guard position < bytes.count else { return seconds }
+            if bytes[position] == 0x5A || bytes[position] == 0x7A { return position + 1 == bytes.count ? seconds : nil }
+            guard bytes.count == position + 6, bytes[position] == 0x2B || bytes[position] == 0x2D, bytes[position + 3] == 0x3A,
+                  let offsetHours = number(position + 1, 2), let offsetMinutes = number(position + 4, 2), offsetHours < 24, offsetMinutes < 60
+            else { return nil }
+            let offset = Double(offsetHours * 3_600 + offsetMinutes * 60)
+            return bytes[position] == 0x2B ? seconds - offset : seconds + offset
+        }
+
+        static func daysIn(month: Int, year: Int) -> Int {
+            switch month {
+            case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+            case 4, 6, 9, 11: 30
+            default: 31
+            }
+        }
+
+        /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's `days_from_civil`).
+        static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+            let y = month <= 2 ? year - 1 : year
+            let era = (y >= 0 ? y : y - 399) / 400
+            let yearOfEra = y - era * 400
+            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            return era * 146_097 + dayOfEra - 719_468
+        }
+    }
+
     /// Collects the accounts of a file, merging what several records say of the same account.
     struct AccountBook {
         private(set) var byKey: [String: FinancialAccount] = [:]
         private(set) var order: [String] = []
 
-        mutating func add(_ account: FinancialAccount) {
-            if var known = byKey[account.key] {
-                known.merge(account)
-                byKey[account.key] = known
-            } else {
-                byKey[account.key] = account
-                order.append(account.key)
+        /// Adds what a record says of an account; returns the account's key as first stored, so
+        /// that the transactions naming an account share one copy of its key.
+        @discardableResult
+        mutating func add(_ account: FinancialAccount) -> String {
+            if let index = byKey.index(forKey: account.key) {
+                let known = byKey.values[index]
+                var merged = known
+                merged.merge(account)
+                if merged != known { byKey.values[index] = merged }
+                return known.key
             }
+            byKey[account.key] = account
+            order.append(account.key)
+            return account.key
         }
 
         var accounts: [FinancialAccount] { order.map { byKey[$0]! } }
@@ -175,25 +254,29 @@ public enum TransactionCSV {
 
     static func read(_ text: String, mapping: Mapping, currency fixed: Currency?, name: String) throws(LiaisonError) -> FinancialImport {
         let separator: Character = (text.split(separator: "\n", maxSplits: 1).first ?? "").contains(";") && !(text.split(separator: "\n", maxSplits: 1).first ?? "").contains(",") ? ";" : ","
-        let records = try CSVReader(separator: separator).records(text)
-        guard let header = records.first else { throw LiaisonError(.invalidInput, "\(name): empty file") }
-        let columns = Dictionary(header.fields.enumerated().map { ($1.trimmed.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+        var header: CSVReader.Record?
+        var columns: [String: Int] = [:]
         func column(_ name: String) -> Int? { columns[name.lowercased()] }
-        var missing: [String] = []
-        for (field, header) in [("debtor", mapping.debtor), ("creditor", mapping.creditor), ("amount", mapping.amount), ("date", mapping.date)]
-        where column(header) == nil {
-            missing.append("\(field) (column '\(header)')")
-        }
-        if fixed == nil && column(mapping.currency) == nil { missing.append("currency (column '\(mapping.currency)', or give the file's currency)") }
-        guard missing.isEmpty else {
-            throw LiaisonError(
-                .invalidInput,
-                "\(name): line 1: the header has no column for \(missing.joined(separator: ", ")); columns are \(header.fields.joined(separator: ", "))")
-        }
         var problems = FileProblems()
         var book = TransactionReader.AccountBook()
         var transactions: [FinancialTransaction] = []
-        for record in records.dropFirst() {
+        try CSVReader(separator: separator).forEachRecord(text) { record throws(LiaisonError) in
+            guard header != nil else {
+                header = record
+                columns = Dictionary(record.fields.enumerated().map { ($1.trimmed.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
+                var missing: [String] = []
+                for (field, header) in [("debtor", mapping.debtor), ("creditor", mapping.creditor), ("amount", mapping.amount), ("date", mapping.date)]
+                where column(header) == nil {
+                    missing.append("\(field) (column '\(header)')")
+                }
+                if fixed == nil && column(mapping.currency) == nil { missing.append("currency (column '\(mapping.currency)', or give the file's currency)") }
+                guard missing.isEmpty else {
+                    throw LiaisonError(
+                        .invalidInput,
+                        "\(name): line 1: the header has no column for \(missing.joined(separator: ", ")); columns are \(record.fields.joined(separator: ", "))")
+                }
+                return
+            }
             func value(_ header: String) -> String? {
                 guard let index = column(header), index < record.fields.count else { return nil }
                 let text = record.fields[index].trimmed
@@ -216,17 +299,18 @@ public enum TransactionCSV {
                     creditorText, bic: value(mapping.creditorBIC), country: value(mapping.creditorCountry),
                     holder: value(mapping.creditorName), field: "creditor")
                 let uetr = try ISO20022.optionalUETR(value(mapping.uetr))
-                book.add(debtor)
-                book.add(creditor)
+                let debtorKey = book.add(debtor)
+                let creditorKey = book.add(creditor)
                 transactions.append(
                     FinancialTransaction(
-                        id: value(mapping.id) ?? uetr ?? "csv:\(name):\(record.line)", debtor: debtor.key, creditor: creditor.key,
+                        id: value(mapping.id) ?? uetr ?? "csv:\(name):\(record.line)", debtor: debtorKey, creditor: creditorKey,
                         amount: amount, valueAt: date, uetr: uetr, reference: value(mapping.reference), sourceFormat: "csv",
                         sourceLine: record.line))
             } catch {
                 problems.add(line: record.line, error.message)
             }
         }
+        guard header != nil else { throw LiaisonError(.invalidInput, "\(name): empty file") }
         let result = FinancialImport(format: "csv", accounts: book.accounts, transactions: transactions)
         result.collectProblems(into: &problems)
         try problems.check(file: name)
@@ -275,15 +359,15 @@ public enum AMLSimTransactions {
             }
             let debtor = FinancialAccount(key: "local:amlsim:\(source)", scheme: .local, identifier: source)
             let creditor = FinancialAccount(key: "local:amlsim:\(target)", scheme: .local, identifier: target)
-            book.add(debtor)
-            book.add(creditor)
+            let debtorKey = book.add(debtor)
+            let creditorKey = book.add(creditor)
             // AMLSim repeats identical rows (an alert's transfers in one step); each is a movement.
             let base = "amlsim:\(source)>\(target)@\(step):\(amount.minor)"
             let occurrence = counts[base, default: 0]
             counts[base] = occurrence + 1
             transactions.append(
                 FinancialTransaction(
-                    id: occurrence == 0 ? base : "\(base)#\(occurrence + 1)", debtor: debtor.key, creditor: creditor.key, amount: amount,
+                    id: occurrence == 0 ? base : "\(base)#\(occurrence + 1)", debtor: debtorKey, creditor: creditorKey, amount: amount,
                     valueAt: options.startDate.addingTimeInterval(Double(step * options.stepSeconds)), sourceFormat: "amlsim",
                     sourceLine: record.line))
         }

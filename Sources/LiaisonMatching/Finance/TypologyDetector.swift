@@ -75,8 +75,8 @@ public struct TypologyDetector: Sendable {
         let total = totals.sorted { $0.key < $1.key }.map { Money(minor: $0.value, currency: graph.currencies[Int($0.key)]) }
         return TypologyAlert(
             typology: typology, focus: graph.accounts[Int(focus)].key, accounts: ordered.map { graph.accounts[Int($0)].key },
-            transactions: sorted.map { graph.transactions[Int($0)].id }, total: total,
-            from: graph.transactions[Int(sorted.first ?? 0)].valueAt, to: graph.transactions[Int(sorted.last ?? 0)].valueAt,
+            transactions: sorted.map { graph.ids.id(Int($0)) }, total: total,
+            from: graph.valueAt[Int(sorted.first ?? 0)], to: graph.valueAt[Int(sorted.last ?? 0)],
             explanation: explanation, algorithmVersion: Self.version, parameters: parameters.summary)
     }
 
@@ -91,12 +91,12 @@ public struct TypologyDetector: Sendable {
     }
 
     func day(_ transaction: Int32) -> String {
-        let date = graph.transactions[Int(transaction)].valueAt
+        let date = graph.valueAt[Int(transaction)]
         return String(date.formatted(.iso8601.year().month().day()))
     }
 
     func line(_ transaction: Int32) -> String {
-        "\(day(transaction)) \(name(graph.from[Int(transaction)])) → \(name(graph.to[Int(transaction)])) \(money(transaction)) [\(graph.transactions[Int(transaction)].id)]"
+        "\(day(transaction)) \(name(graph.from[Int(transaction)])) → \(name(graph.to[Int(transaction)])) \(money(transaction)) [\(graph.ids.id(Int(transaction)))]"
     }
 
     static func oneDecimal(_ value: Double) -> String { String((value * 10).rounded() / 10) }
@@ -324,21 +324,47 @@ public struct TypologyDetector: Sendable {
     /// recipients within the window, the recipients not being paid by many others then.
     func bipartiteBlocks() -> [Block] {
         let least = parameters.minGroup
-        // For each recipient, its payers, from recipients that few accounts pay (not a shop or a utility).
-        var shared: [Pair: [Int32]] = [:]
-        for recipient in 0..<Int32(truncatingIfNeeded: graph.accountCount) {
+        // For each recipient, its payers, from recipients that few accounts pay (not a shop or a
+        // utility); each pair of its payers as one 64-bit key. The pairs seen at least `least`
+        // times are found by sorting the keys (a dictionary of every pair held gigabytes at 5M
+        // transactions), then their recipients collected in a second pass.
+        func payers(of recipient: Int32) -> [Int32]? {
             let credits = graph.credits(recipient)
-            guard credits.count >= least else { continue }
+            guard credits.count >= least else { return nil }
             let payers = Array(Set(credits.map { graph.from[Int($0)] })).sorted()
-            guard payers.count >= least && payers.count <= 50 else { continue }
+            guard payers.count >= least && payers.count <= 50 else { return nil }
+            return payers
+        }
+        func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+        var keys: [UInt64] = []
+        for recipient in 0..<Int32(truncatingIfNeeded: graph.accountCount) {
+            guard let payers = payers(of: recipient) else { continue }
             for i in 0..<payers.count {
-                for j in (i + 1)..<payers.count { shared[Pair(payers[i], payers[j]), default: []].append(recipient) }
+                for j in (i + 1)..<payers.count { keys.append(key(payers[i], payers[j])) }
+            }
+        }
+        keys.sort()
+        var frequent = Set<UInt64>()
+        var run = 0
+        for (position, value) in keys.enumerated() {
+            run = position > 0 && keys[position - 1] == value ? run + 1 : 1
+            if run == least { frequent.insert(value) }
+        }
+        keys = []
+        var shared: [UInt64: [Int32]] = [:]
+        for recipient in 0..<Int32(truncatingIfNeeded: graph.accountCount) where !frequent.isEmpty {
+            guard let payers = payers(of: recipient) else { continue }
+            for i in 0..<payers.count {
+                for j in (i + 1)..<payers.count where frequent.contains(key(payers[i], payers[j])) {
+                    shared[key(payers[i], payers[j]), default: []].append(recipient)
+                }
             }
         }
         // Grow blocks from sender pairs that share enough recipients.
         var blocks: [Block] = []
         var claimed = Set<Int32>()
-        for (pair, recipients) in shared.sorted(by: { $0.key < $1.key }) where recipients.count >= least {
+        for (packed, recipients) in shared.sorted(by: { $0.key < $1.key }) {
+            let pair = Pair(Int32(bitPattern: UInt32(truncatingIfNeeded: packed >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: packed)))
             guard !claimed.contains(pair.a) && !claimed.contains(pair.b) else { continue }
             let core = Set(recipients)
             var senders: Set<Int32> = [pair.a, pair.b]

@@ -36,7 +36,7 @@ struct FinanceService: Sendable {
     }
 
     /// The largest transaction file one import reads.
-    static let maximumFileBytes = 256 << 20
+    static let maximumFileBytes = 512 << 20
 
     /// Where a trace starts and how it attributes mixed funds.
     struct TraceRequest: Codable, Sendable {
@@ -111,7 +111,10 @@ struct FinanceService: Sendable {
     func ledger(case reference: String, principal: Principal?) async throws -> (imports: [FinanceImportRecord], accounts: [FinancialAccount], transactions: [FinancialTransaction]) {
         try await checkCase(reference, principal: principal, changing: false)
         let ledger = try await store.ledger(case: reference)
-        return (try await store.imports(case: reference), ledger.accounts, ledger.transactions)
+        let byTime = ledger.transactions.enumerated().sorted { lhs, rhs in
+            lhs.element.valueAt != rhs.element.valueAt ? lhs.element.valueAt < rhs.element.valueAt : lhs.offset < rhs.offset
+        }.map(\.element)
+        return (try await store.imports(case: reference), ledger.accounts, byTime)
     }
 
     /// Traces funds through the case's transactions.

@@ -8,15 +8,16 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// A transaction of a case: its id within the case, when the money moved and the record as JSON.
-final class FinanceTransactionModel: Model, @unchecked Sendable {
-    static let schema = "finance_transactions"
-    /// `<case reference>|<transaction id>`.
+/// Up to ``LedgerSegment/capacity`` transactions of one import, in ``LedgerSegment``'s layout.
+final class FinanceSegmentModel: Model, @unchecked Sendable {
+    static let schema = "finance_segments"
+    /// `<import id>|<sequence>`.
     @ID(custom: "id", generatedBy: .user) var id: String?
     @Field(key: "case_reference") var caseReference: String
-    @Field(key: "value_at") var valueAt: Date
     @Field(key: "import_id") var importID: String
-    @Field(key: "document_json") var documentJSON: Data
+    @Field(key: "sequence") var sequence: Int
+    @Field(key: "count") var count: Int
+    @Field(key: "data") var data: Data
     init() {}
 }
 
@@ -56,9 +57,11 @@ final class FinanceAlertModel: Model, @unchecked Sendable {
 /// The financial-investigation tables (migration 0026).
 struct CreateFinance: AsyncMigration {
     var name: String { "0026-create-finance" }
+    /// A transaction a row, its record as JSON: replaced by segments in migration 0027.
+    static let legacyTransactions = "finance_transactions"
 
     func prepare(on database: any Database) async throws {
-        try await database.schema(FinanceTransactionModel.schema)
+        try await database.schema(Self.legacyTransactions)
             .field("id", .string, .identifier(auto: false)).field("case_reference", .string, .required).field("value_at", .datetime, .required)
             .field("import_id", .string, .required).field("document_json", .data, .required)
             .create()
@@ -75,16 +78,55 @@ struct CreateFinance: AsyncMigration {
             .unique(on: "fingerprint")
             .create()
         if let sql = database as? any SQLDatabase {
-            try await sql.create(index: "finance_transactions_case").on(FinanceTransactionModel.schema).column("case_reference").column("value_at").run()
+            try await sql.create(index: "finance_transactions_case").on(Self.legacyTransactions).column("case_reference").column("value_at").run()
             try await sql.create(index: "finance_accounts_case").on(FinanceAccountModel.schema).column("case_reference").run()
             try await sql.create(index: "finance_alerts_case").on(FinanceAlertModel.schema).column("case_reference").column("status").run()
         }
     }
 
     func revert(on database: any Database) async throws {
-        for schema in [FinanceTransactionModel.schema, FinanceAccountModel.schema, FinanceImportModel.schema, FinanceAlertModel.schema] {
+        for schema in [Self.legacyTransactions, FinanceAccountModel.schema, FinanceImportModel.schema, FinanceAlertModel.schema] {
             try await database.schema(schema).delete()
         }
+    }
+}
+
+/// Transactions stored as segments, a few hundred rows for millions of transactions (migration
+/// 0027): the rows of 0026's table are moved into segments, import by import, and the table dropped.
+struct StoreFinanceSegments: AsyncMigration {
+    var name: String { "0027-finance-segments" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(FinanceSegmentModel.schema)
+            .field("id", .string, .identifier(auto: false)).field("case_reference", .string, .required).field("import_id", .string, .required)
+            .field("sequence", .int, .required).field("count", .int, .required).field("data", .data, .required)
+            .create()
+        let sql = try database.sql
+        try await sql.create(index: "finance_segments_case").on(FinanceSegmentModel.schema).column("case_reference").run()
+        let rows = try await sql.select().columns("case_reference", "import_id", "document_json").from(CreateFinance.legacyTransactions).all()
+        struct Source: Hashable, Comparable {
+            var reference: String
+            var importID: String
+            static func < (lhs: Source, rhs: Source) -> Bool { (lhs.reference, lhs.importID) < (rhs.reference, rhs.importID) }
+        }
+        var imports: [Source: [FinancialTransaction]] = [:]
+        for row in rows {
+            let source = Source(reference: try row.decode(column: "case_reference", as: String.self), importID: try row.decode(column: "import_id", as: String.self))
+            let transaction = try JSON.decoder.decode(FinancialTransaction.self, from: try row.decode(column: "document_json", as: Data.self))
+            imports[source, default: []].append(transaction)
+        }
+        for (source, transactions) in imports.sorted(by: { $0.key < $1.key }) {
+            try await FinanceStore.insertSegments(of: transactions, import: source.importID, case: source.reference, on: database)
+        }
+        try await database.schema(CreateFinance.legacyTransactions).delete()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(FinanceSegmentModel.schema).delete()
+        try await database.schema(CreateFinance.legacyTransactions)
+            .field("id", .string, .identifier(auto: false)).field("case_reference", .string, .required).field("value_at", .datetime, .required)
+            .field("import_id", .string, .required).field("document_json", .data, .required)
+            .create()
     }
 }
 
@@ -155,27 +197,46 @@ public struct FinanceStore: Sendable {
 
     private var db: any Database { get throws { try database.database } }
 
-    /// The case's accounts and transactions.
+    /// The case's accounts and transactions (in the order they were imported).
     package func ledger(case reference: String) async throws -> (accounts: [FinancialAccount], transactions: [FinancialTransaction]) {
         let db = try db
         let accounts = try await FinanceAccountModel.query(on: db).filter(\.$caseReference == reference).all()
             .map { try JSON.decoder.decode(FinancialAccount.self, from: $0.documentJSON) }
-        let transactions = try await FinanceTransactionModel.query(on: db).filter(\.$caseReference == reference).sort(\.$valueAt).all()
-            .map { try JSON.decoder.decode(FinancialTransaction.self, from: $0.documentJSON) }
+        let segments = try await FinanceSegmentModel.query(on: db).filter(\.$caseReference == reference).all()
+        var transactions: [FinancialTransaction] = []
+        transactions.reserveCapacity(segments.reduce(0) { $0 + $1.count })
+        var pool = LedgerSegment.Pool()
+        for segment in segments.sorted(by: { ($0.importID, $0.sequence) < ($1.importID, $1.sequence) }) {
+            try LedgerSegment.decode(segment.data, into: &transactions, pool: &pool)
+        }
         return (accounts, transactions)
     }
 
     /// Changes whenever the case's ledger does: its transaction count and its latest import.
     package func version(case reference: String) async throws -> String {
         let db = try db
-        let count = try await FinanceTransactionModel.query(on: db).filter(\.$caseReference == reference).count()
         let latest = try await FinanceImportModel.query(on: db).filter(\.$caseReference == reference).sort(\.$importedAt, .descending).first()
-        return "\(count)|\(latest?.id ?? "")"
+        return "\(try await count(case: reference))|\(latest?.id ?? "")"
     }
 
     /// How many transactions a case holds.
     package func count(case reference: String) async throws -> Int {
-        try await FinanceTransactionModel.query(on: try db).filter(\.$caseReference == reference).count()
+        // Summed here: PostgreSQL's SUM of a bigint is a numeric.
+        try await FinanceSegmentModel.query(on: try db).filter(\.$caseReference == reference).all(\.$count).reduce(0, +)
+    }
+
+    /// Stores transactions of one import as segments, a few segments a statement.
+    static func insertSegments(of transactions: [FinancialTransaction], import importID: String, case reference: String, on database: any Database) async throws {
+        for (sequence, start) in stride(from: 0, to: transactions.count, by: LedgerSegment.capacity).enumerated() {
+            let slice = transactions[start..<min(start + LedgerSegment.capacity, transactions.count)]
+            let row = RowInsert(
+                into: FinanceSegmentModel.schema, columns: ["id", "case_reference", "import_id", "sequence", "count", "data"],
+                rows: [[
+                    SQLBind("\(importID)|\(sequence)"), SQLBind(reference), SQLBind(importID), SQLBind(sequence), SQLBind(slice.count),
+                    SQLBind(LedgerSegment.encode(slice)),
+                ]])
+            try await RowInsert.run([row], on: database)
+        }
     }
 
     /// Adds a checked file to a case in one database transaction: new accounts, and new transactions
@@ -197,24 +258,20 @@ public struct FinanceStore: Sendable {
                 accounts.add([SQLBind("\(record.caseReference)|\(account.key)"), SQLBind(record.caseReference), SQLBind(try JSON.encoder.encode(account))])
             }
         }
-        var transactions = RowInsert(into: FinanceTransactionModel.schema, columns: ["id", "case_reference", "value_at", "import_id", "document_json"])
         var seen = existing
-        for transaction in file.transactions where seen.insert(transaction.id).inserted {
-            transactions.add([
-                SQLBind("\(record.caseReference)|\(transaction.id)"), SQLBind(record.caseReference), SQLBind(transaction.valueAt), SQLBind(record.id),
-                SQLBind(try JSON.encoder.encode(transaction)),
-            ])
-        }
-        record.added = transactions.rows.count
-        record.alreadyPresent = file.transactions.count - transactions.rows.count
+        let fresh = file.transactions.filter { seen.insert($0.id).inserted }
+        record.added = fresh.count
+        record.alreadyPresent = file.transactions.count - fresh.count
         record.accounts = accounts.rows.count
         let importRow = RowInsert(
             into: FinanceImportModel.schema, columns: ["id", "case_reference", "document_json", "imported_at"],
             rows: [[SQLBind(record.id), SQLBind(record.caseReference), SQLBind(try JSON.encoder.encode(record)), SQLBind(now)]])
-        let inserts = [accounts, transactions, importRow]
+        let inserts = [accounts, importRow]
         let updates = try changedAccounts.map { ("\(record.caseReference)|\($0.key)", try JSON.encoder.encode($0)) }
+        let saved = record
         try await database.transaction { tx in
             try await RowInsert.run(inserts, on: tx)
+            try await Self.insertSegments(of: fresh, import: saved.id, case: saved.caseReference, on: tx)
             for (id, json) in updates {
                 try await FinanceAccountModel.query(on: tx).filter(\.$id == id).set(\.$documentJSON, to: json).update()
             }
