@@ -3,6 +3,7 @@ import Foundation
 import LiaisonCore
 import LiaisonEvaluation
 import LiaisonMatching
+import NIOCore
 import NIOHTTP1
 
 /// `liaison finance …`: transactions, traces and typology alerts.
@@ -57,14 +58,33 @@ struct FinanceCommand: AsyncParsableCommand {
         )
         @OptionGroup var api: NodeAPIOptions
         @Argument(help: "The case reference.") var caseReference: String
-        @Argument(help: "The file.") var file: String
+        @Argument(help: "The file (or, with --message, none).") var file: String?
         @Option(help: "csv, camt.053, pacs.008, ftm or amlsim (default: recognised from the content).") var format: String?
         @Option(help: "The currency of the amounts (CSV without a currency column; AMLSim, default USD).") var currency: String?
         @Option(help: "CSV columns as field=column pairs: debtor=From IBAN,amount=Betrag,…") var mapping: String?
         @Option(help: "AMLSim: the day step 0 stands for (YYYY-MM-DD).") var start: String?
+        @Option(help: "Import a file a received message carries (a partner's returned statements): the message's id.") var message: String?
+        @Option(help: "With --message: the attachment's file name or SHA-256.") var attachment: String?
+
+        func validate() throws {
+            guard (file == nil) != (message == nil) else { throw ValidationError("give either a file or --message with --attachment") }
+            guard (message == nil) == (attachment == nil) else { throw ValidationError("--message and --attachment go together") }
+        }
 
         func run() async throws {
             try await reportingOperatorErrors {
+                if let message, let attachment {
+                    var body: [String: Any] = ["message": message, "attachment": attachment]
+                    if let format { body["format"] = format }
+                    if let currency { body["currency"] = currency }
+                    if let mapping { body["mapping"] = mapping }
+                    let path = "/api/v1/cases/\(try CasesCommand.segment(caseReference))/finance/imports/from-message"
+                    let reply = try await api.withNode { node in try await node.call(path, method: .POST, body: try CasesCommand.json(body), timeout: .minutes(15)) }
+                    let record = try CasesCommand.object(reply)
+                    print("\(record["added"] as? Int ?? 0) transactions added, \(record["alreadyPresent"] as? Int ?? 0) already in the case, \(record["accounts"] as? Int ?? 0) new accounts")
+                    return
+                }
+                guard let file else { return }
                 let name = URL(fileURLWithPath: file).lastPathComponent
                 let path = "/api/v1/cases/\(try CasesCommand.segment(caseReference))/finance/imports"
                     + FinanceCommand.query([("name", name), ("format", format), ("currency", currency), ("mapping", mapping), ("start", start)])
@@ -99,7 +119,7 @@ struct FinanceCommand: AsyncParsableCommand {
                 if let to { body["to"] = to }
                 let format = output == "table" ? "json" : output
                 let path = "/api/v1/cases/\(try CasesCommand.segment(caseReference))/finance/trace?format=\(try CasesCommand.segment(format))"
-                let reply = try await api.withNode { node in try await node.call(path, method: .POST, body: try CasesCommand.json(body)) }
+                let reply = try await api.withNode { node in try await node.call(path, method: .POST, body: try CasesCommand.json(body), timeout: .minutes(15)) }
                 guard output == "table" else {
                     FileHandle.standardOutput.write(reply)
                     return
@@ -135,7 +155,7 @@ struct FinanceCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingOperatorErrors {
                 let reply = try await api.withNode { node in
-                    try await node.call("/api/v1/cases/\(try CasesCommand.segment(caseReference))/finance/scan", method: .POST, body: "{}")
+                    try await node.call("/api/v1/cases/\(try CasesCommand.segment(caseReference))/finance/scan", method: .POST, body: "{}", timeout: .minutes(15))
                 }
                 let result = try CasesCommand.object(reply)
                 let raised = result["raised"] as? [[String: Any]] ?? []

@@ -58,7 +58,9 @@ final class NodeAPI: @unchecked Sendable {
 
     init(base: String) { self.base = base }
 
-    func call(_ path: String, method: HTTPMethod = .GET, body: String? = nil) async throws -> Data {
+    /// - Parameter timeout: how long the node may take (a trace or a scan over millions of
+    ///   transactions takes minutes).
+    func call(_ path: String, method: HTTPMethod = .GET, body: String? = nil, timeout: TimeAmount = .seconds(30)) async throws -> Data {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -66,7 +68,7 @@ final class NodeAPI: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        return try await execute(request, timeout: .seconds(30))
+        return try await execute(request, timeout: timeout)
     }
 
     /// Sends a file as the body of `path`, read from disk a piece at a time (a 1 GB file never

@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import Foundation
 import LiaisonCore
 import LiaisonMatching
 @testable import LiaisonServer
 @testable import LiaisonStore
 import LiaisonTestSupport
+import NIOCore
 import Testing
 
 /// Financial investigation through the API: a case's bank records imported whole or not at all,
@@ -90,6 +92,44 @@ struct FinanceTests {
             }
         }
     }
+
+    @Test("statements a partner returns as an attachment import into the case from the message, once; a missing attachment is named")
+    func statementsFromMessage() async throws {
+        try await LiveFederation.run { federation in
+            let opened = try await federation.call(0, "/api/v1/cases", method: .POST, body: CaseTests.opening("XA-2026-0042"))
+            #expect(opened.status == 201 || opened.status == 409, "\(opened.text)")  // the federation may have opened it already
+            // XB-CUS answers the request with the account's statements attached.
+            let statements = "id,debtor,creditor,amount,currency,date\nXB-1,NL91ABNA0417164300,DE89370400440532013000,9500.00,EUR,2026-03-02\nXB-2,NL91ABNA0417164300,BE68539007547034,4100.00,EUR,2026-03-03\n"
+            var upload = HTTPClientRequest(url: federation.url(1, "/api/v1/attachments?name=statements-NL91.csv"))
+            upload.method = .POST
+            upload.headers.add(name: "Authorization", value: "Bearer \(federation.tokens["XB-CUS"]!)")
+            upload.headers.add(name: "Content-Type", value: "text/csv")
+            upload.body = .bytes(ByteBuffer(string: statements))
+            let uploaded = try await federation.http.execute(upload, timeout: .seconds(10))
+            let stored = try JSONSerialization.jsonObject(with: Data((try await uploaded.body.collect(upTo: 1 << 16)).readableBytesView)) as? [String: Any]
+            let sha = try #require(stored?["sha256"] as? String)
+            let body = LiveFederation.messageBody(to: ["XA-POL"], subject: "Statements of NL91ABNA0417164300").replacingOccurrences(
+                of: #""caseRef""#, with: #""attachments":[{"sha256":"\#(sha)","name":"statements-NL91.csv","mediaType":"text/csv"}],"caseRef""#)
+            let sent = try await federation.call(1, "/api/v1/messages", method: .POST, body: body)
+            #expect(sent.status == 201, "\(sent.text)")
+            let id = try #require(sent.json["id"] as? String)
+            _ = try await federation.waitFor(1, message: id) { deliveryState($0, "XA-POL") == "delivered" }
+
+            let path = "/api/v1/cases/XA-2026-0042/finance/imports/from-message"
+            let imported = try await federation.call(0, path, method: .POST, body: #"{"message":"\#(id)","attachment":"statements-NL91.csv"}"#)
+            #expect(imported.status == 201 && imported.json["added"] as? Int == 2, "\(imported.text)")
+            #expect((imported.json["fileName"] as? String)?.contains(id) == true)
+            let again = try await federation.call(0, path, method: .POST, body: #"{"message":"\#(id)","attachment":"\#(sha)"}"#)
+            #expect(again.json["added"] as? Int == 0 && again.json["alreadyPresent"] as? Int == 2, "\(again.text)")
+            #expect(try await Self.transactions(federation, "XA-2026-0042") == 2)
+            let missing = try await federation.call(0, path, method: .POST, body: #"{"message":"\#(id)","attachment":"other.csv"}"#)
+            #expect(missing.status == 404 && missing.text.contains("other.csv"), "\(missing.text)")
+            let noMessage = try await federation.call(0, path, method: .POST, body: #"{"message":"nope","attachment":"other.csv"}"#)
+            #expect(noMessage.status == 404, "\(noMessage.text)")
+            #expect(try await Self.transactions(federation, "XA-2026-0042") == 2)
+        }
+    }
+
 }
 
 @Suite("Typology parameters of a node")

@@ -919,6 +919,41 @@ def test_money_trail_in_the_browser(demo, browser, tmp_path):
     assert browser.find_element(By.ID, "caseRef").get_attribute("value") == "XA-2026-0042"
     assert "XA-2026-0042" in browser.find_element(By.ID, "body").get_attribute("value")
 
+    # The partner's answer comes back with the statements attached; the analyst imports them
+    # into the case's money trail from the message, in one click.
+    statements = tmp_path / "statements-NL91ABNA0417164300.csv"
+    statements.write_text("id,debtor,creditor,amount,currency,date\nNL-1,NL91ABNA0417164300,DE89370400440532013000,9500.00,EUR,2026-03-02\n"
+                          "NL-2,NL91ABNA0417164300,BE68539007547034,4100.00,EUR,2026-03-03\n")
+    url_b, password_b = credentials[("XB-CUS", "investigator")]
+    sign_in(browser, url_b, "investigator", password_b)
+    browser.get(url_b.replace("/login", "/messages/new"))
+    browser.find_element(By.ID, "to-XA-POL").click()
+    browser.find_element(By.ID, "subject").send_keys("Statements of NL91ABNA0417164300")
+    browser.find_element(By.ID, "body").send_keys("As requested: the account's statements for March.")
+    browser.find_element(By.ID, "legalBasis").send_keys("Council Framework Decision 2006/960/JHA")
+    browser.find_element(By.ID, "caseRef").send_keys("XA-2026-0042")
+    browser.find_element(By.ID, "attachments").send_keys(str(statements))
+    browser.find_element(By.ID, "send").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_matches(r"/messages/[0-9a-f-]+$"))
+    assert "statements-NL91ABNA0417164300.csv" in browser.find_element(By.CSS_SELECTOR, "ul.attachments").text
+    for _ in range(50):
+        if browser.find_element(By.CSS_SELECTOR, "table.deliveries td.state").text == "delivered":
+            break
+        time.sleep(0.2)
+        browser.refresh()
+    sign_in(browser, url, "analyst", password)
+    browser.get(url.replace("/login", "/messages"))
+    browser.find_element(By.LINK_TEXT, "Statements of NL91ABNA0417164300").click()
+    across_navigation(browser, lambda b: b.find_element(By.CSS_SELECTOR, "ul.attachments").is_displayed())
+    browser.set_window_size(390, 844)
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    browser.execute_script("document.querySelector('ul.attachments').scrollIntoView()")
+    browser.save_screenshot(str(OUTPUT / "message-with-statements-phone.png"))
+    browser.set_window_size(1280, 1000)
+    browser.find_element(By.CSS_SELECTOR, "ul.attachments button").click()
+    across_navigation(browser, lambda b: "2 transactions added" in b.find_element(By.ID, "finance-notice").text)
+    assert "statements-NL91ABNA0417164300.csv" in browser.find_element(By.ID, "finance-notice").text
+
     browser.set_window_size(390, 844)
     try:
         browser.get(url.replace("/login", "/cases/XA-2026-0042/finance"))

@@ -13,6 +13,16 @@ struct FinanceController {
     let service: FinanceService
     let configuration: NodeConfiguration
 
+    /// A transaction file a received message carries, to import into the case.
+    struct AttachmentImport: Codable, Sendable {
+        var message: String
+        /// The attachment's SHA-256 or its file name.
+        var attachment: String
+        var format: String?
+        var currency: String?
+        var mapping: String?
+    }
+
     func register(on routes: RouteTable) {
         routes.on(.post, "/api/v1/cases/:reference/finance/imports", access: .caseHandlers, surface: .api) { request, context in
             let body = try await ScreeningController.collect(request, limit: FinanceService.maximumFileBytes)
@@ -20,6 +30,13 @@ struct FinanceController {
             let record = try await service.importFile(
                 body, name: query.get("name") ?? "upload", format: query.get("format"), currency: query.get("currency"), mapping: query.get("mapping"),
                 startDate: query.get("start"), case: try context.parameters.require("reference"), principal: context.principal)
+            return try JSONBody.response(record, status: .created)
+        }
+        routes.on(.post, "/api/v1/cases/:reference/finance/imports/from-message", access: .caseHandlers, surface: .api) { request, context in
+            let body = try await JSONBody.decode(AttachmentImport.self, from: request, limit: configuration.maxBodyBytes)
+            let record = try await service.importAttachment(
+                message: body.message, attachment: body.attachment, format: body.format, currency: body.currency, mapping: body.mapping,
+                case: try context.parameters.require("reference"), principal: context.principal)
             return try JSONBody.response(record, status: .created)
         }
         routes.on(.get, "/api/v1/cases/:reference/finance/transactions", access: .caseHandlers, surface: .api) { request, context in

@@ -11,6 +11,8 @@ import Synchronization
 struct FinanceService: Sendable {
     let store: FinanceStore
     let cases: CaseService
+    /// Where statements a partner returned as attachments are read from.
+    let messages: MessageService
     let trail: AuditTrail
     let clock: any WallClock
     let parameters: TypologyParameters
@@ -105,6 +107,29 @@ struct FinanceService: Sendable {
         let saved = try await store.add(file, record: record, existing: Set(existing.keys), knownAccounts: known, audit: [event], at: now)
         await trail.wakeup.signal()
         return saved
+    }
+
+    /// Imports a transaction file a message carries (a partner's statements, returned for the
+    /// request the money trail prepared) into a case: the message is read under the safeguards as
+    /// any reading is, and the import records which message the file came with.
+    /// - Throws: ``LiaisonError`` `.notFound` for a message the principal cannot read or that has no
+    ///   such attachment; as ``importFile(_:name:format:currency:mapping:startDate:case:principal:)``.
+    func importAttachment(
+        message id: String, attachment: String, format: String?, currency: String?, mapping: String?, case reference: String?, principal: Principal?
+    ) async throws -> FinanceImportRecord {
+        let record = try await messages.read(id, principal: principal, actor: actor(principal))
+        let wanted = attachment.lowercased()
+        guard let file = record.message.attachments.first(where: { $0.sha256 == wanted || $0.name == attachment }),
+              let content = try await messages.blobs.get(file.sha256)
+        else {
+            throw LiaisonError(.notFound, "Message \(id) has no attachment '\(attachment.prefix(80))'.")
+        }
+        guard let target = reference ?? record.message.caseRef else {
+            throw LiaisonError(.invalidInput, "case: message \(id) names no case; say which case the statements belong to.")
+        }
+        let local = try await cases.store.find(target)?.item.reference ?? target
+        return try await importFile(
+            content, name: "\(file.name) (message \(id))", format: format, currency: currency, mapping: mapping, startDate: nil, case: local, principal: principal)
     }
 
     /// The case's imports, transactions (most recent last) and accounts.

@@ -111,7 +111,7 @@ package struct NodeServices: Sendable {
             clock: clock
         )
         finance = FinanceService(
-            store: FinanceStore(database: database), cases: cases, trail: trail, clock: clock,
+            store: FinanceStore(database: database), cases: cases, messages: messageService, trail: trail, clock: clock,
             parameters: try TypologyParameters.load(nodeDirectory: node.directory, fallback: configuration.typologies))
         let auditWakeup = auditWakeup
         screening = ScreeningService(store: screeningStore, clock: clock, recorded: { await auditWakeup.signal() })

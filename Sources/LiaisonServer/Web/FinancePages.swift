@@ -27,6 +27,12 @@ struct FinancePages {
         var file: EvidencePages.UploadedFile?
     }
 
+    struct AttachmentForm: Decodable {
+        var csrf: String?
+        var message: String?
+        var attachment: String?
+    }
+
     struct TraceForm: Decodable {
         var csrf: String?
         var account: String?
@@ -62,6 +68,20 @@ struct FinancePages {
     func register(on routes: RouteTable) {
         routes.on(.get, "/cases/:reference/finance", access: .caseHandlers, surface: .web) { request, context in
             try await page(request: request, context: context, reference: try context.parameters.require("reference"))
+        }
+        routes.on(.post, "/cases/:reference/finance/import-attachment", access: .caseHandlers, surface: .web) { request, context in
+            let form = try await forms.read(AttachmentForm.self, from: request)
+            try forms.checkCSRF(form.csrf, context: context)
+            let reference = try context.parameters.require("reference")
+            do {
+                let record = try await service.importAttachment(
+                    message: form.message ?? "", attachment: form.attachment ?? "", format: nil, currency: nil, mapping: nil, case: reference,
+                    principal: context.principal)
+                let notice = "\(record.fileName): \(record.added) transactions added, \(record.alreadyPresent) already in the case, \(record.accounts) new accounts."
+                return try await page(request: request, context: context, reference: reference, notice: notice)
+            } catch let error as LiaisonError where error.code.kind != .notFound && error.code.kind != .forbidden {
+                return try await page(request: request, context: context, reference: reference, error: error.message, lines: error.errors ?? [], status: error.status)
+            }
         }
         routes.on(.post, "/cases/:reference/finance/import", access: .caseHandlers, surface: .web) { request, context in
             let form = try await forms.readMultipart(ImportForm.self, from: request, limit: FinanceService.maximumFileBytes)

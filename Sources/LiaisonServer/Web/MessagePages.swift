@@ -34,6 +34,10 @@ struct MessagePages {
         var personNature: String?
         var special: [String]?
         var justification: String?
+        /// Files to send with the message (a multipart form).
+        var attachments: [EvidencePages.UploadedFile]?
+        /// Files uploaded with an earlier attempt that was refused: `sha256|media type|name`.
+        var kept: [String]?
 
         /// The person the form describes, as a FollowTheMoney entity; `nil` when no name is given.
         func person() throws -> MessageEntity? {
@@ -60,6 +64,22 @@ struct MessagePages {
     func register(on routes: RouteTable) {
         routes.on(.get, "/messages", access: AccessRule.caseHandlers, surface: .web) { request, context in
             try await list(request: request, context: context)
+        }
+        routes.on(.get, "/messages/:id/attachments/:sha256", access: AccessRule.caseHandlers, surface: .web, audited: .attachmentRead) { _, context in
+            let id = try context.parameters.require("id")
+            let address = try context.parameters.require("sha256").lowercased()
+            let record = try await service.read(id, principal: context.principal, actor: AuditTrail.actor(context))
+            guard let attachment = record.message.attachments.first(where: { $0.sha256 == address }), let content = try await service.blobs.get(address) else {
+                throw LiaisonError(.notFound, "Message \(id) has no attachment \(address.prefix(64)).")
+            }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: attachment.mediaType, .contentDisposition: "attachment; filename=\"\(attachment.name.filter { $0 != "\"" && $0.isASCII })\"",
+                    .contentSecurityPolicy: "default-src 'none'; sandbox",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: content))
+            )
         }
         routes.on(.get, "/messages/new", access: AccessRule.caseHandlers, surface: .web) { request, context in
             var values: [String: Any] = ["inReplyTo": request.uri.queryParameters.get("inReplyTo") ?? ""]
@@ -141,11 +161,11 @@ struct MessagePages {
     private func show(request: Request, context: LiaisonRequestContext, id: String) async throws -> Response {
         let record = try await service.read(id, principal: context.principal, actor: AuditTrail.actor(context))
         let text = text(request)
-        var thread: [[String: Any]] = [try await view(record, text: text, canReply: record.box == .inbox)]
-        for reply in try await messages.replies(to: id) {
-            thread.append(try await view(reply, text: text, canReply: reply.box == .inbox))
-        }
         let csrf: String? = if case .session(let token, _) = context.credential { token } else { nil }
+        var thread: [[String: Any]] = [try await view(record, text: text, canReply: record.box == .inbox, csrf: csrf)]
+        for reply in try await messages.replies(to: id) {
+            thread.append(try await view(reply, text: text, canReply: reply.box == .inbox, csrf: csrf))
+        }
         if record.box == .inbox, record.message.control == nil, let csrf {
             thread[0]["onward"] = try await onward(record, text: text, csrf: csrf)
         }
@@ -186,7 +206,7 @@ struct MessagePages {
         ]
     }
 
-    private func view(_ record: MessageRecord, text: [String: String], canReply: Bool) async throws -> [String: Any] {
+    private func view(_ record: MessageRecord, text: [String: String], canReply: Bool, csrf: String?) async throws -> [String: Any] {
         let message = record.message
         var deliveries: [[String: String]] = []
         if record.box == .outbox {
@@ -215,7 +235,29 @@ struct MessagePages {
         // Mustache treats an empty string as present: leave absent fields out.
         if let restriction = message.handlingRestriction { view["handlingRestriction"] = restriction }
         if let caseRef = message.caseRef { view["caseRef"] = caseRef }
+        // Attachments, and for a received file that looks like bank data, the step that imports it
+        // into the case's money trail (a partner's returned statements).
+        let localCase: String? = if let caseRef = message.caseRef { try await service.cases.store.find(caseRef)?.item.reference } else { nil }
+        view["attachments"] = message.attachments.map { attachment -> [String: Any] in
+            var row: [String: Any] = [
+                "name": attachment.name, "size": ByteCountFormatter.string(fromByteCount: Int64(attachment.size), countStyle: .file),
+                "href": "/messages/\(message.id)/attachments/\(attachment.sha256)", "sha256": attachment.sha256, "message": message.id,
+            ]
+            if record.box == .inbox, let localCase, let csrf, Self.looksLikeTransactions(attachment) {
+                row["importInto"] = ["case": localCase, "csrf": csrf]
+            }
+            return row
+        }
+        view["hasAttachments"] = !message.attachments.isEmpty
         return view
+    }
+
+    /// Files the money trail can read: CSV, ISO 20022 XML, FtM JSON lines.
+    static func looksLikeTransactions(_ attachment: MessageAttachment) -> Bool {
+        let name = attachment.name.lowercased()
+        let type = attachment.mediaType.lowercased()
+        return [".csv", ".xml", ".json", ".jsonl", ".ndjson", ".txt"].contains { name.hasSuffix($0) }
+            || ["text/csv", "application/xml", "text/xml", "application/x-ndjson", "application/json"].contains { type.hasPrefix($0) }
     }
 
     /// An entity as the pages show it: its properties in one line, its special categories in the
@@ -262,23 +304,42 @@ struct MessagePages {
     }
 
     private func send(request: Request, context: LiaisonRequestContext) async throws -> Response {
-        let form = try await forms.read(ComposeForm.self, from: request)
+        let multipart = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") ?? false
+        let form = multipart
+            ? try await forms.readMultipart(ComposeForm.self, from: request, limit: Message.maximumAttachmentBytes + configuration.maxBodyBytes)
+            : try await forms.read(ComposeForm.self, from: request)
         try forms.checkCSRF(form.csrf, context: context)
+        var attachments: [AttachmentReference] = (form.kept ?? []).compactMap { value in
+            let parts = value.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, parts[0].count == 64 else { return nil }
+            return AttachmentReference(sha256: parts[0], name: parts[2], mediaType: parts[1])
+        }
+        for file in form.attachments ?? [] where file.part.body.readableBytes > 0 {
+            let content = Data(file.part.body.readableBytesView)
+            let address = try await service.blobs.put(content, at: service.clock.now())
+            attachments.append(
+                AttachmentReference(
+                    sha256: address, name: EvidencePages.fileName(file.part) ?? address,
+                    mediaType: file.part.headers.first(name: "Content-Type") ?? "application/octet-stream"))
+        }
         let evaluation = Evaluation(
             source: Evaluation.Source(rawValue: form.source ?? "X") ?? .x,
             information: Evaluation.Information(rawValue: Int(form.information ?? "4") ?? 4) ?? .four  // checked: parses text: nil when not a number
         )
-        let body = MessageRequest(
+        var body = MessageRequest(
             to: form.to ?? [], subject: form.subject ?? "", body: form.body ?? "", entities: try form.person().map { [$0] } ?? [], purpose: form.purpose ?? "",
             legalBasis: form.legalBasis ?? "", handlingCode: HandlingCode(rawValue: form.handlingCode ?? "H0") ?? .h0,
             handlingRestriction: (form.handlingRestriction?.isEmpty ?? true) ? nil : form.handlingRestriction, evaluation: evaluation,
             caseRef: (form.caseRef?.isEmpty ?? true) ? nil : form.caseRef, inReplyTo: (form.inReplyTo?.isEmpty ?? true) ? nil : form.inReplyTo, retainUntil: nil,
             justification: (form.justification?.isEmpty ?? true) ? nil : form.justification
         )
+        body.attachments = attachments.isEmpty ? nil : attachments
         let kept: [String: Any] = [
             "subject": body.subject, "body": body.body, "legalBasis": body.legalBasis, "caseRef": body.caseRef ?? "", "inReplyTo": body.inReplyTo ?? "",
             "personName": form.personName ?? "", "personBirthDate": form.personBirthDate ?? "", "justification": form.justification ?? "",
             "to": body.to, "personSubject": form.personSubject ?? "suspect", "special": form.special ?? [],
+            // The files already uploaded travel with the form again, so that a refusal loses nothing.
+            "kept": attachments.map { ["value": "\($0.sha256)|\($0.mediaType ?? "application/octet-stream")|\($0.name)", "name": $0.name] },
         ]
         do {
             switch try await service.send(body, actor: AuditTrail.actor(context), principal: context.principal) {
