@@ -240,7 +240,7 @@ struct MessagePages {
         let localCase: String? = if let caseRef = message.caseRef { try await service.cases.store.find(caseRef)?.item.reference } else { nil }
         view["attachments"] = message.attachments.map { attachment -> [String: Any] in
             var row: [String: Any] = [
-                "name": attachment.name, "size": ByteCountFormatter.string(fromByteCount: Int64(attachment.size), countStyle: .file),
+                "name": attachment.name, "size": ByteCountFormatter.string(fromByteCount: Int64(clamping: attachment.size), countStyle: .file),
                 "href": "/messages/\(message.id)/attachments/\(attachment.sha256)", "sha256": attachment.sha256, "message": message.id,
             ]
             if record.box == .inbox, let localCase, let csrf, Self.looksLikeTransactions(attachment) {
