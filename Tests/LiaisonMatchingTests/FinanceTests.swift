@@ -312,7 +312,7 @@ struct TypologyDetectionTests {
         }
         // Below it (see the note): held where they are so that they do not slip further.
         #expect(scores["stack"]!.recall >= 0.90 && scores["stack"]!.precision >= 0.95)
-        #expect(scores["gather-scatter"]!.recall >= 0.80 && scores["gather-scatter"]!.precision >= 0.85)
+        #expect(scores["gather-scatter"]!.recall >= 0.93 && scores["gather-scatter"]!.precision >= 0.80)
         #expect(scores["round-tripping"]!.recall >= 0.85 && scores["round-tripping"]!.precision >= 0.75)
     }
 

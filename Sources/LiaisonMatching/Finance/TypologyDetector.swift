@@ -12,7 +12,7 @@ public import Foundation
 /// scatter-gather. See `docs/finance.md` for each rule.
 public struct TypologyDetector: Sendable {
     /// Bumped whenever a rule changes, and stored with every alert.
-    public static let version = "1.0"
+    public static let version = "1.1"
 
     public let graph: TransactionGraph
     public let parameters: TypologyParameters
@@ -296,13 +296,21 @@ public struct TypologyDetector: Sendable {
                 guard recipients.count >= least else { continue }
                 let totalIn = gathered.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
                 let totalOut = scattered.filter { recipients.contains(graph.to[Int($0)]) }.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
-                let count = gathered.count + scattered.count
-                let usual = Double(credits.count + debits.count - count) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
+                // Payments in from one-off payers and out to one-off payees come at the hub's own
+                // rates for each (measured outside this stretch); under chance the two are
+                // independent, so the gathering and the scattering are each improbable and together
+                // the product of the two (a busy hub's bursts are not unusual for it).
+                // One payment more than seen (the rule of succession): an account seen quiet for
+                // months is not taken to be certainly quiet.
+                let usualIn = Double(ins.count - gathered.count + 1) / Double(max(span - window, window)) * Double(window)
+                let usualOut = Double(outs.count - scattered.count + 1) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
+                let chance = Self.poissonTail(atLeast: gathered.count, mean: usualIn) * Self.poissonTail(atLeast: scattered.count, mean: usualOut)
                 // Most of what was gathered is paid on (more may be: the hub's own money is not told apart).
-                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), Self.poissonTail(atLeast: count, mean: usual) <= burstThreshold else { continue }
+                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), chance <= burstThreshold else { continue }
                 let moves = Array(gathered) + scattered.filter { recipients.contains(graph.to[Int($0)]) }
                 var explanation = [
-                    "\(name(hub)) was paid by \(sources.count) accounts (\(Money(minor: totalIn, currency: graph.currencies[Int(graph.currency[Int(first)])]))) and paid \(Int((Double(totalOut) / Double(totalIn) * 100).rounded())) % of it on to \(recipients.count) others between \(day(first)) and \(day(moves.max()!))"
+                    "\(name(hub)) was paid by \(sources.count) accounts (\(Money(minor: totalIn, currency: graph.currencies[Int(graph.currency[Int(first)])]))) and paid \(Int((Double(totalOut) / Double(totalIn) * 100).rounded())) % of it on to \(recipients.count) others between \(day(first)) and \(day(moves.max()!))",
+                    "At its usual rates (\(Self.oneDecimal(usualIn)) payments from one-off payers in \(parameters.windowDays) days, \(Self.oneDecimal(usualOut)) to one-off payees in \(parameters.windowDays * 2)), \(gathered.count) in and \(scattered.count) out come together by chance with probability \(Self.scientific(chance))",
                 ]
                 explanation += moves.sorted().map(line)
                 alerts.append(alert(.gatherScatter, focus: hub, accounts: Array(sources) + Array(recipients), transactions: moves, explanation: explanation))
