@@ -12,7 +12,7 @@ public import Foundation
 /// scatter-gather. See `docs/finance.md` for each rule.
 public struct TypologyDetector: Sendable {
     /// Bumped whenever a rule changes, and stored with every alert.
-    public static let version = "1.1"
+    public static let version = "1.2"
 
     public let graph: TransactionGraph
     public let parameters: TypologyParameters
@@ -344,6 +344,10 @@ public struct TypologyDetector: Sendable {
             return payers
         }
         func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+        // A block's seed needs one recipient fewer than a block: one of its recipients may be paid
+        // by many others too (a layer member that also takes card payments), which the block itself
+        // may include once grown.
+        let seedShare = max(2, least - 1)
         var keys: [UInt64] = []
         for recipient in 0..<Int32(truncatingIfNeeded: graph.accountCount) {
             guard let payers = payers(of: recipient) else { continue }
@@ -356,7 +360,7 @@ public struct TypologyDetector: Sendable {
         var run = 0
         for (position, value) in keys.enumerated() {
             run = position > 0 && keys[position - 1] == value ? run + 1 : 1
-            if run == least { frequent.insert(value) }
+            if run == seedShare { frequent.insert(value) }
         }
         keys = []
         var shared: [UInt64: [Int32]] = [:]
@@ -381,7 +385,7 @@ public struct TypologyDetector: Sendable {
             for recipient in core {
                 for payer in Set(graph.credits(recipient).map({ graph.from[Int($0)] })) { candidates[payer, default: 0] += 1 }
             }
-            for (payer, count) in candidates where count >= least { senders.insert(payer) }
+            for (payer, count) in candidates where count >= min(least, core.count) { senders.insert(payer) }
             guard senders.count >= least else { continue }
             // The recipients paid by at least `least` of the senders, and the moves between them
             // in the busiest window.
@@ -484,8 +488,22 @@ public struct TypologyDetector: Sendable {
             if quietIntermediaries, let previous = hops.last {
                 let arrived = graph.time[Int(previous)]
                 let onward = graph.debits(account).filter { $0 > previous && graph.time[Int($0)] - arrived <= window }
-                guard onward.count <= parameters.maxIntermediaryPayments else { return }
-                firstOnward = onward.first
+                // The money goes on with the intermediary's first payment after it arrived that
+                // passes on the share. Taken as the onward payment when the intermediary is quiet and
+                // paid nothing before it, or when a payment of that size is rare for it: the chance
+                // that one of its payments up to that one falls in the band by chance (at the share of
+                // its other payments that do) is at most `busyIntermediaryChance`.
+                let received = graph.amount[Int(previous)]
+                guard let match = onward.firstIndex(where: { withinShare(graph.amount[Int($0)], of: received) && graph.currency[Int($0)] == graph.currency[Int(previous)] })
+                else { return }
+                if !(onward.count <= parameters.maxIntermediaryPayments && match == 0) {
+                    let all = graph.debits(account)
+                    let inBand = all.filter { withinShare(graph.amount[Int($0)], of: received) }.count - 1
+                    let share = Double(inBand) / Double(max(all.count - 1, 1))
+                    let chance = 1 - pow(1 - share, Double(match + 1))
+                    guard chance <= parameters.busyIntermediaryChance else { return }
+                }
+                firstOnward = onward[match]
             }
             for next in graph.debits(account) {
                 // Through a quiet intermediary, the money goes on with its first payment after it arrived.
