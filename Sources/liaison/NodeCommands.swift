@@ -42,7 +42,7 @@ struct Identity: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage the node's users.", subcommands: [Add.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage the node's users.", subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user; the password is read from standard input.")
@@ -72,6 +72,23 @@ struct UserCommand: AsyncParsableCommand {
                 try await NodeSetup.withDatabase(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { users in
                     let user = try await UserAdministration(users: users, bcryptCost: 12, clock: SystemWallClock()).add(username: username, role: role, password: password, validUntil: end)
                     print("Added \(user.username) (\(user.role.rawValue))" + (end.map { ", authorised until \($0.formatted(.iso8601))" } ?? ""))
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End every session and API token of a user at once (a lost laptop, a leaked token); with --end-access also the user's access authorisation.")
+        @OptionGroup var options: DataDirectoryOptions
+        @Option(help: "The user's login name.") var username: String
+        @Flag(help: "Also end the user's access authorisation now (sign-in refused until an administrator renews it).") var endAccess = false
+
+        func run() async throws {
+            try await reportingOperatorErrors {
+                try await NodeSetup.withDatabase(dataDirectory: options.dataDir, databaseURL: options.effectiveDatabaseURL) { users in
+                    let user = try await UserAdministration(users: users, bcryptCost: 12, clock: SystemWallClock()).revoke(username: username, endingAccess: endAccess)
+                    print("Revoked every session and token of \(user.username)" + (endAccess ? "; access ended" : "") + " (token generation \(user.tokenGeneration))")
                 }
             }
         }

@@ -18,6 +18,8 @@ struct AccessMatrixTests {
         "GET /metrics": .anonymous,
         "GET /api/v1/openapi.json": .anonymous,
         "POST /api/v1/auth/token": .anonymous,
+        "POST /api/v1/auth/revocation": .anyRole,
+        "POST /api/v1/users/:username/revocation": .only(.administrator),
         "GET /api/v1/node": .anyRole,
         "GET /api/v1/users": .only(.administrator),
         "POST /api/v1/users": .only(.administrator),
@@ -279,6 +281,8 @@ struct AccessMatrixTests {
                             continue
                         }
                         #expect(![401, 403].contains(response.status.code), "\(spec) refused \(role.rawValue): \(response.text)")
+                        // "Sign out everywhere" ends the token it was called with: a fresh one for the next route.
+                        if spec.path == "/api/v1/auth/revocation" { tokens[role] = try await client.token(role.rawValue, "correct horse battery") }
                     } else {
                         #expect(response.status == .forbidden, "\(spec) let \(role.rawValue) through with \(response.status.code)")
                         #expect(response.problem?.reasons == ["role-not-permitted"])

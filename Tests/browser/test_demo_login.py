@@ -4,12 +4,14 @@ Chromium through the login form and sees the dashboard.
 Run: LIAISON_BIN=.build/debug/liaison pytest Tests/browser
 Screenshots go to test-output/browser/.
 """
+import json
 import os
 import re
 import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -120,6 +122,43 @@ def test_sign_in_from_browser(demo, browser, agency, username):
     WebDriverWait(browser, 10).until(expected_conditions.url_contains("/login"))
     browser.get(url.replace("/login", "/dashboard"))
     assert browser.current_url.endswith("/login"), "the session ended"
+
+
+def test_sign_out_everywhere(demo, browser):
+    """A supervisor who lost a phone signs out everywhere from the browser: the page's session and
+    an API token issued elsewhere both stop working at once; signing in again works. The header
+    with both buttons fits a phone."""
+    _, credentials = demo
+    url, password = credentials[("XA-POL", "supervisor")]
+    api = url.replace("/login", "")
+    request = urllib.request.Request(api + "/api/v1/auth/token", data=json.dumps({"username": "supervisor", "password": password}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token = json.load(response)["token"]
+
+    def api_status():
+        probe = urllib.request.Request(api + "/api/v1/messages", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(probe, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert api_status() == 200
+    sign_in(browser, url, "supervisor", password)
+    browser.set_window_size(390, 844)
+    try:
+        browser.save_screenshot(str(OUTPUT / "sign-out-everywhere-phone.png"))
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        browser.set_window_size(1280, 1000)
+    browser.find_element(By.ID, "sign-out-everywhere").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/login"))
+    assert api_status() == 401, "the token issued elsewhere ended too"
+    browser.get(api + "/dashboard")
+    assert browser.current_url.endswith("/login"), "the session ended"
+    sign_in(browser, url, "supervisor", password)
+    assert browser.find_element(By.ID, "current-user").text == "supervisor"
 
 
 def test_wrong_password_shows_error(demo, browser):

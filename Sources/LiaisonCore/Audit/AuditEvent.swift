@@ -60,6 +60,8 @@ public enum AuditOperation: String, Codable, Sendable, CaseIterable {
     case accessDenied = "access.denied"
     // Administration.
     case userAdded = "user.add"
+    /// A user's tokens and sessions ended (sign out everywhere, or an administrator's revocation).
+    case userRevoked = "user.revoke"
     case partnerAdded = "partner.add"
     case partnerRemoved = "partner.remove"
     case agreementAdded = "agreement.add"

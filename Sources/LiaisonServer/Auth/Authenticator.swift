@@ -76,13 +76,45 @@ struct Authenticator: Sendable {
 
     /// Issues a bearer token for the user.
     func issueToken(for user: UserRecord) async throws -> (token: String, expiresAt: Date) {
-        try await tokens.issue(userID: user.id.uuidString.lowercased(), username: user.username, role: user.role, notAfter: user.validUntil)
+        try await tokens.issue(
+            userID: user.id.uuidString.lowercased(), username: user.username, role: user.role, notAfter: user.validUntil, generation: user.tokenGeneration)
     }
 
-    /// The principal of a valid, unexpired token signed by this node, or `nil`.
+    /// The principal of a valid, unexpired token signed by this node whose user still holds it:
+    /// the user exists, is authorised, and has not revoked the token's generation. What a user
+    /// holds is read from the database at most once a second per user (``Holders``), so that a
+    /// revocation on another replica takes effect within a second, and on this one at once.
     func principal(bearer token: String) async -> Principal? {
-        await tokens.principal(bearer: token)
+        guard let (principal, generation) = await tokens.verify(bearer: token), let id = UUID(uuidString: principal.userID) else { return nil }
+        let now = self.now
+        let holder: Holders.Entry
+        if let known = holders.lookUp(id) {
+            holder = known
+        } else {
+            guard let user = try? await users.find(id: id) else { return nil }
+            holder = Holders.Entry(generation: user.tokenGeneration, validUntil: user.validUntil, role: user.role, checkedAt: .now)
+            holders.keep(id, holder)
+        }
+        guard holder.generation == generation, holder.role == principal.role, holder.validUntil.map({ now < $0 }) ?? true else { return nil }
+        return principal
     }
+
+    /// Ends every token and session of a user ("sign out everywhere"), and with `endingAccess` the
+    /// user's access authorisation: audited, in force on this node at once.
+    /// - Throws: ``LiaisonError`` `.notFound` for an unknown user.
+    @discardableResult
+    func revoke(username: String, endingAccess: Bool, actor: String) async throws -> UserRecord {
+        guard let user = try await users.find(username: username.lowercased()),
+              let revoked = try await users.revoke(userID: user.id, endingAccess: endingAccess, at: now)
+        else { throw LiaisonError(.notFound, "No user named '\(username.prefix(64))'.") }
+        holders.forget(user.id)
+        var details = ["tokenGeneration": "\(revoked.tokenGeneration)"]
+        if endingAccess { details["accessEnded"] = now.formatted(.iso8601) }
+        await audit.record(audit.event(.userRevoked, actor: actor, subject: "user:\(user.username)", details: details))
+        return revoked
+    }
+
+    private let holders = Holders()
 
     // MARK: Browser sessions
 
@@ -117,6 +149,37 @@ struct Authenticator: Sendable {
 
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What each user who presented a token held when last read: the token generation in force, the
+/// end of the access authorisation and the role. Entries are trusted for a second.
+final class Holders: Sendable {
+    struct Entry: Sendable {
+        var generation: Int
+        var validUntil: Date?
+        var role: Role
+        /// When it was read, on the machine's monotonic clock (how fresh it is, not a business time).
+        var checkedAt: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[UUID: Entry]>([:])
+    static let lifetime: Duration = .seconds(1)
+    static let capacity = 10_000
+
+    func lookUp(_ id: UUID) -> Entry? {
+        entries.withLock { $0[id] }.flatMap { $0.checkedAt.duration(to: .now) < Self.lifetime ? $0 : nil }
+    }
+
+    func keep(_ id: UUID, _ entry: Entry) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[id] = entry
+        }
+    }
+
+    func forget(_ id: UUID) {
+        _ = entries.withLock { $0.removeValue(forKey: id) }
     }
 }
 

@@ -40,4 +40,20 @@ public struct UserAdministration: Sendable {
         )
         return user
     }
+
+    /// Ends every token and session of a user (and with `endingAccess` the authorisation), from the
+    /// node's console: a running node honours it within a second.
+    /// - Throws: ``LiaisonError`` `.notFound` for an unknown user.
+    @discardableResult
+    public func revoke(username: String, endingAccess: Bool, by actor: String = "cli") async throws -> UserRecord {
+        let now = clock.now()
+        guard let user = try await users.find(username: username.lowercased()), let revoked = try await users.revoke(userID: user.id, endingAccess: endingAccess, at: now) else {
+            throw LiaisonError(.notFound, "no user named '\(username.prefix(64))'")
+        }
+        var details = ["tokenGeneration": "\(revoked.tokenGeneration)"]
+        if endingAccess { details["accessEnded"] = now.formatted(.iso8601) }
+        try await AuditStore(database: users.database).record(
+            [AuditEvent(time: now, operation: .userRevoked, actor: actor, subject: "user:\(user.username)", details: details)], at: now)
+        return revoked
+    }
 }

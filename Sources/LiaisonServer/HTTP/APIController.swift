@@ -30,12 +30,19 @@ struct APIController {
         var validUntil: Date?
     }
 
+    struct Revocation: Decodable {
+        /// Also end the user's access authorisation now (an account no longer needed).
+        var endAccess: Bool?
+    }
+
     struct UserView: Encodable {
         var id: String
         var username: String
         var role: String
         var createdAt: Date
         var validUntil: Date?
+        /// Tokens issued in an earlier generation are no longer honoured.
+        var tokenGeneration: Int
 
         init(_ user: UserRecord) {
             id = user.id.uuidString.lowercased()
@@ -43,6 +50,7 @@ struct APIController {
             role = user.role.rawValue
             createdAt = user.createdAt
             validUntil = user.validUntil
+            tokenGeneration = user.tokenGeneration
         }
     }
 
@@ -62,6 +70,17 @@ struct APIController {
             try JSONBody.response(identity)
         }
 
+        routes.on(.post, "/api/v1/auth/revocation", access: .anyRole, surface: .api) { _, context in
+            guard let principal = context.principal else { throw LiaisonError(.unauthenticated, "Sign in first.") }
+            let user = try await authenticator.revoke(username: principal.username, endingAccess: false, actor: AuditTrail.actor(context))
+            return try JSONBody.response(UserView(user))
+        }
+        routes.on(.post, "/api/v1/users/:username/revocation", access: .administrators, surface: .api) { request, context in
+            let body = try await JSONBody.decode(Revocation.self, from: request, limit: configuration.maxBodyBytes)
+            let user = try await authenticator.revoke(
+                username: try context.parameters.require("username"), endingAccess: body.endAccess ?? false, actor: AuditTrail.actor(context))
+            return try JSONBody.response(UserView(user))
+        }
         routes.on(.get, "/api/v1/users", access: .administrators, surface: .api) { _, _ in
             try JSONBody.response(try await users.list().map(UserView.init))
         }

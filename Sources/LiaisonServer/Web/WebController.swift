@@ -92,13 +92,24 @@ struct WebController {
         }
     }
 
+    struct LogoutForm: Decodable {
+        var csrf: String?
+        /// "1": sign out on every device (every session and API token of the user ends).
+        var everywhere: String?
+    }
+
     private func logout(request: Request, context: LiaisonRequestContext) async throws -> Response {
         guard case .session(_, let tokenHash) = context.credential else {
             throw LiaisonError(.notASession, "Sign-out applies to browser sessions; API tokens simply expire.")
         }
-        let form = try await readForm(CSRFForm.self, request: request)
+        let form = try await readForm(LogoutForm.self, request: request)
         try FormReader(maxBodyBytes: configuration.maxBodyBytes).checkCSRF(form.csrf, context: context)
-        try await authenticator.endSession(tokenHash: tokenHash)
+        if form.everywhere == "1", let principal = context.principal {
+            // Every session and token of this user, on every device, ends here.
+            try await authenticator.revoke(username: principal.username, endingAccess: false, actor: AuditTrail.actor(context))
+        } else {
+            try await authenticator.endSession(tokenHash: tokenHash)
+        }
         var response = Response(status: .seeOther, headers: [.location: "/login"])
         response.setCookie(Cookie(name: cookies.session, value: "", maxAge: 0, path: "/", secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response

@@ -203,7 +203,7 @@ public final class LiaisonDatabase: Service, Sendable {
 
     /// The migrations of every store, in order. New migrations are appended, never edited.
     public static var migrations: [any Migration] {
-        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing(), CreateEvidence(), CreateScreening(), CreateSafeguards(), AddRetention(), CreateSubjectRequests(), AddAlertReview(), AddUserValidity(), CreateHitReferences(), CreateHitFollowUps(), IndexHitReferencesByCategoryAndID(), IndexMessagesAndDeliveries(), CreateHitVersions(), CreateCases(), CreateJITSpaces(), CreateJITFiles(), IndexCaseFile(), CreateInstruments(), CreateFinance(), StoreFinanceSegments()]
+        [CreateUsers(), CreateWebSessions(), CreatePartnersAndAgreements(), CreateMessages(), AddMessageControl(), CreateBlobs(), CreateAuditLog(), CreateWitnessing(), CreateEvidence(), CreateScreening(), CreateSafeguards(), AddRetention(), CreateSubjectRequests(), AddAlertReview(), AddUserValidity(), CreateHitReferences(), CreateHitFollowUps(), IndexHitReferencesByCategoryAndID(), IndexMessagesAndDeliveries(), CreateHitVersions(), CreateCases(), CreateJITSpaces(), CreateJITFiles(), IndexCaseFile(), CreateInstruments(), CreateFinance(), StoreFinanceSegments(), AddTokenGeneration()]
     }
 
     /// Creates or updates the schema; on SQLite also switches the file to write-ahead logging.

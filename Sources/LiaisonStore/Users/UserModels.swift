@@ -1,3 +1,5 @@
+import FluentSQL
+import SQLKit
 import FluentKit
 
 #if canImport(FoundationEssentials)
@@ -18,8 +20,25 @@ final class UserModel: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     /// When the user's access authorisation ends by itself (migration 0015); `nil`: no end date.
     @OptionalField(key: "valid_until") var validUntil: Date?
+    /// Tokens carry the generation they were issued in; revoking them moves it on (migration 0028).
+    @Field(key: "token_generation") var tokenGeneration: Int
 
     init() {}
+}
+
+/// The generation of a user's tokens (migration 0028): raised by "sign out everywhere", by an
+/// administrator's revocation and by a new password, so that every token issued before stops
+/// working at once.
+struct AddTokenGeneration: AsyncMigration {
+    var name: String { "0028-add-token-generation" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(UserModel.schema).field("token_generation", .int, .required, .sql(.default(0))).update()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(UserModel.schema).deleteField("token_generation").update()
+    }
 }
 
 struct AddUserValidity: AsyncMigration {

@@ -19,6 +19,8 @@ public struct UserRecord: Sendable, Equatable {
     public var createdAt: Date
     /// When the access authorisation ends by itself; `nil`: no end date.
     public var validUntil: Date? = nil
+    /// Only tokens issued in this generation are honoured (see ``UserStore/revoke(userID:endingAccess:at:)``).
+    public var tokenGeneration: Int = 0
 
     /// Whether the authorisation is in force at `date`.
     public func isAuthorised(at date: Date) -> Bool { validUntil.map { date < $0 } ?? true }
@@ -57,6 +59,7 @@ public struct UserStore: Sendable {
         model.failedAttempts = 0
         model.createdAt = now
         model.validUntil = validUntil
+        model.tokenGeneration = 0
         try await database.writing { try await model.create(on: $0) }
         return try Self.record(model)
     }
@@ -72,7 +75,28 @@ public struct UserStore: Sendable {
         model.passwordHash = passwordHash
         model.failedAttempts = 0
         model.lockedUntil = nil
-        try await database.writing { try await model.update(on: $0) }
+        // A new password or role ends what the old one signed in to.
+        model.tokenGeneration += 1
+        let id = try model.requireID()
+        try await database.writing { database in
+            try await model.update(on: database)
+            try await WebSessionModel.query(on: database).filter(\.$userID == id).delete()
+        }
+        return try Self.record(model)
+    }
+
+    /// Ends every token and browser session of a user at once ("sign out everywhere"), and with
+    /// `endingAccess` the user's access authorisation too (an account that is no longer needed).
+    /// - Returns: the user as it now stands, or `nil` when there is no such user.
+    @discardableResult
+    public func revoke(userID: UUID, endingAccess: Bool = false, at now: Date) async throws -> UserRecord? {
+        guard let model = try await UserModel.find(userID, on: try db) else { return nil }
+        model.tokenGeneration += 1
+        if endingAccess, model.validUntil.map({ $0 > now }) ?? true { model.validUntil = now }
+        try await database.writing { database in
+            try await model.update(on: database)
+            try await WebSessionModel.query(on: database).filter(\.$userID == userID).delete()
+        }
         return try Self.record(model)
     }
 
@@ -144,7 +168,8 @@ public struct UserStore: Sendable {
             failedAttempts: model.failedAttempts,
             lockedUntil: model.lockedUntil,
             createdAt: model.createdAt,
-            validUntil: model.validUntil
+            validUntil: model.validUntil,
+            tokenGeneration: model.tokenGeneration
         )
     }
 }
