@@ -63,6 +63,10 @@ def run(arguments, input=None):
     return result.stdout
 
 
+# Routes that end the caller's session or tokens (or another user's): fuzzed after everything else.
+ENDS_CREDENTIALS = ("/logout", "/api/v1/auth/revocation", "/api/v1/users/{username}/revocation")
+
+
 class Node:
     def __init__(self, binary, root, code):
         self.binary, self.code = binary, code
@@ -315,7 +319,8 @@ class Fuzzer:
             for method, template in routes:
                 if self.sent >= self.budget:
                     break
-                if template in ("/logout",):
+                # Sign-out and revocations end the credentials the rest of the run uses: fuzzed last.
+                if template in ENDS_CREDENTIALS:
                     continue
                 path = self.path_for(template) if self.rng.random() < 0.8 else template
                 if template.startswith("/federation/"):
@@ -349,6 +354,18 @@ class Fuzzer:
                     else:
                         body, headers["Content-Type"] = os.urandom(self.rng.randint(0, 4096)), self.rng.choice(CONTENT_TYPES)
                 self.request(method, path, body, headers)
+        for template in ENDS_CREDENTIALS:
+            for _ in range(20):
+                role = self.rng.choice(ROLES)
+                path = self.path_for(template) if self.rng.random() < 0.8 else template
+                if template.startswith("/api/"):
+                    headers = {"Authorization": "Bearer " + self.token(role), "Content-Type": "application/json"}
+                    body = self.json_body() if self.rng.random() < 0.7 else os.urandom(self.rng.randint(0, 512))
+                else:
+                    cookie, csrf = self.session(role)
+                    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+                    body = self.form_body(csrf)
+                self.request("POST", path, body, headers)
         # Both nodes must still answer.
         for node in (self.a, self.b):
             if not node.alive():
