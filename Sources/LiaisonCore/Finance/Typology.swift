@@ -75,10 +75,6 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// paid (a busy company, a payment provider) does not count as a hop: its onward payment is
     /// likely unrelated.
     public var maxIntermediaryPayments: Int = 3
-    /// Round-tripping: a busier intermediary still counts when its onward payment is of a size it
-    /// rarely pays — the chance that one of its payments since the money arrived falls in the
-    /// passed-on band, at the share of all its payments that do, at most this.
-    public var busyIntermediaryChance: Double = 0.05
     /// Cycle and round-tripping: the longest path followed.
     public var maxCycleLength: Int = 6
     /// Cycle: whether each hop must come after the one before (off for data whose generator spreads
@@ -122,7 +118,6 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try read(.maxForwardShare, \.maxForwardShare)
         try read(.minFundsShare, \.minFundsShare)
         try read(.maxIntermediaryPayments, \.maxIntermediaryPayments)
-        try read(.busyIntermediaryChance, \.busyIntermediaryChance)
         try read(.maxCycleLength, \.maxCycleLength)
         try read(.timeOrderedCycles, \.timeOrderedCycles)
         try read(.minIntermediaries, \.minIntermediaries)
@@ -140,7 +135,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// version and its parameters with every automated output).
     public var summary: [String: String] {
         var values: [String: String] = [
-            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "burstFalseAlarms": "\(burstFalseAlarms)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)", "busyIntermediaryChance": "\(busyIntermediaryChance)",
+            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "burstFalseAlarms": "\(burstFalseAlarms)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)",
             "regularCounterpartyPayments": "\(regularCounterpartyPayments)", "minForwardShare": "\(minForwardShare)",
             "maxForwardShare": "\(maxForwardShare)", "maxCycleLength": "\(maxCycleLength)", "timeOrderedCycles": "\(timeOrderedCycles)",
             "minIntermediaries": "\(minIntermediaries)", "minGroup": "\(minGroup)", "belowThresholdShare": "\(belowThresholdShare)",
@@ -161,7 +156,6 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try check(burstFalseAlarms > 0 && burstFalseAlarms <= 1_000_000, "burstFalseAlarms must be above 0 and at most 10^6")
         try check(minFundsShare >= 0 && minFundsShare <= 1, "minFundsShare must be 0 to 1")
         try check((1...1000).contains(maxIntermediaryPayments), "maxIntermediaryPayments must be 1 to 1000")
-        try check(busyIntermediaryChance >= 0 && busyIntermediaryChance <= 1, "busyIntermediaryChance must be 0 to 1")
         try check((2...1000).contains(regularCounterpartyPayments), "regularCounterpartyPayments must be 2 to 1000")
         try check(minForwardShare > 0 && minForwardShare <= maxForwardShare && maxForwardShare <= 1.5, "forward shares must satisfy 0 < min ≤ max ≤ 1.5")
         try check((2...12).contains(maxCycleLength), "maxCycleLength must be 2 to 12")

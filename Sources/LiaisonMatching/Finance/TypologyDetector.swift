@@ -12,7 +12,7 @@ public import Foundation
 /// scatter-gather. See `docs/finance.md` for each rule.
 public struct TypologyDetector: Sendable {
     /// Bumped whenever a rule changes, and stored with every alert.
-    public static let version = "1.2"
+    public static let version = "1.1"
 
     public let graph: TransactionGraph
     public let parameters: TypologyParameters
@@ -296,21 +296,13 @@ public struct TypologyDetector: Sendable {
                 guard recipients.count >= least else { continue }
                 let totalIn = gathered.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
                 let totalOut = scattered.filter { recipients.contains(graph.to[Int($0)]) }.reduce(Int64(0)) { $0.saturatingAdding(graph.amount[Int($1)]) }
-                // Payments in from one-off payers and out to one-off payees come at the hub's own
-                // rates for each (measured outside this stretch); under chance the two are
-                // independent, so the gathering and the scattering are each improbable and together
-                // the product of the two (a busy hub's bursts are not unusual for it).
-                // One payment more than seen (the rule of succession): an account seen quiet for
-                // months is not taken to be certainly quiet.
-                let usualIn = Double(ins.count - gathered.count + 1) / Double(max(span - window, window)) * Double(window)
-                let usualOut = Double(outs.count - scattered.count + 1) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
-                let chance = Self.poissonTail(atLeast: gathered.count, mean: usualIn) * Self.poissonTail(atLeast: scattered.count, mean: usualOut)
+                let count = gathered.count + scattered.count
+                let usual = Double(credits.count + debits.count - count) / Double(max(span - window * 2, window * 2)) * Double(window * 2)
                 // Most of what was gathered is paid on (more may be: the hub's own money is not told apart).
-                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), chance <= burstThreshold else { continue }
+                guard Double(totalOut) >= parameters.minForwardShare * Double(totalIn), Self.poissonTail(atLeast: count, mean: usual) <= burstThreshold else { continue }
                 let moves = Array(gathered) + scattered.filter { recipients.contains(graph.to[Int($0)]) }
                 var explanation = [
-                    "\(name(hub)) was paid by \(sources.count) accounts (\(Money(minor: totalIn, currency: graph.currencies[Int(graph.currency[Int(first)])]))) and paid \(Int((Double(totalOut) / Double(totalIn) * 100).rounded())) % of it on to \(recipients.count) others between \(day(first)) and \(day(moves.max()!))",
-                    "At its usual rates (\(Self.oneDecimal(usualIn)) payments from one-off payers in \(parameters.windowDays) days, \(Self.oneDecimal(usualOut)) to one-off payees in \(parameters.windowDays * 2)), \(gathered.count) in and \(scattered.count) out come together by chance with probability \(Self.scientific(chance))",
+                    "\(name(hub)) was paid by \(sources.count) accounts (\(Money(minor: totalIn, currency: graph.currencies[Int(graph.currency[Int(first)])]))) and paid \(Int((Double(totalOut) / Double(totalIn) * 100).rounded())) % of it on to \(recipients.count) others between \(day(first)) and \(day(moves.max()!))"
                 ]
                 explanation += moves.sorted().map(line)
                 alerts.append(alert(.gatherScatter, focus: hub, accounts: Array(sources) + Array(recipients), transactions: moves, explanation: explanation))
@@ -488,22 +480,8 @@ public struct TypologyDetector: Sendable {
             if quietIntermediaries, let previous = hops.last {
                 let arrived = graph.time[Int(previous)]
                 let onward = graph.debits(account).filter { $0 > previous && graph.time[Int($0)] - arrived <= window }
-                // The money goes on with the intermediary's first payment after it arrived that
-                // passes on the share. Taken as the onward payment when the intermediary is quiet and
-                // paid nothing before it, or when a payment of that size is rare for it: the chance
-                // that one of its payments up to that one falls in the band by chance (at the share of
-                // its other payments that do) is at most `busyIntermediaryChance`.
-                let received = graph.amount[Int(previous)]
-                guard let match = onward.firstIndex(where: { withinShare(graph.amount[Int($0)], of: received) && graph.currency[Int($0)] == graph.currency[Int(previous)] })
-                else { return }
-                if !(onward.count <= parameters.maxIntermediaryPayments && match == 0) {
-                    let all = graph.debits(account)
-                    let inBand = all.filter { withinShare(graph.amount[Int($0)], of: received) }.count - 1
-                    let share = Double(inBand) / Double(max(all.count - 1, 1))
-                    let chance = 1 - pow(1 - share, Double(match + 1))
-                    guard chance <= parameters.busyIntermediaryChance else { return }
-                }
-                firstOnward = onward[match]
+                guard onward.count <= parameters.maxIntermediaryPayments else { return }
+                firstOnward = onward.first
             }
             for next in graph.debits(account) {
                 // Through a quiet intermediary, the money goes on with its first payment after it arrived.
