@@ -307,12 +307,11 @@ struct TypologyDetectionTests {
             #expect(score.patternRecall >= 0.7, "\(score.typology): \(score.patternsFound)/\(score.patterns) patterns found")
         }
         // The target, met today by these:
-        for typology in ["fan-out", "fan-in", "cycle", "scatter-gather", "bipartite", "stack", "structuring", "rapid-pass-through"] {
+        for typology in ["fan-out", "fan-in", "cycle", "scatter-gather", "bipartite", "stack", "structuring", "rapid-pass-through", "round-tripping"] {
             #expect(scores[typology]!.recall >= 0.95 && scores[typology]!.precision >= 0.80, "\(typology): \(scores[typology]!)")
         }
-        // Below it (see docs/finance.md): held where they are so that they do not slip further.
+        // Below it (see docs/finance.md): held where it is so that it does not slip further.
         #expect(scores["gather-scatter"]!.recall >= 0.80 && scores["gather-scatter"]!.precision >= 0.85)
-        #expect(scores["round-tripping"]!.recall >= 0.85 && scores["round-tripping"]!.precision >= 0.75)
     }
 
     @Test("each alert carries its explanation, the algorithm, its version and its parameters")

@@ -75,6 +75,11 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// paid (a busy company, a payment provider) does not count as a hop: its onward payment is
     /// likely unrelated.
     public var maxIntermediaryPayments: Int = 3
+    /// Round-tripping: when a quiet intermediary paid something else first, its first payment that
+    /// passes on the share still counts if a payment of that size is rare for it — the chance that
+    /// one of its payments up to that one falls in the band, at the share of its other payments
+    /// that do, at most this.
+    public var intermediaryChance: Double = 0.05
     /// Cycle and round-tripping: the longest path followed.
     public var maxCycleLength: Int = 6
     /// Cycle: whether each hop must come after the one before (off for data whose generator spreads
@@ -118,6 +123,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try read(.maxForwardShare, \.maxForwardShare)
         try read(.minFundsShare, \.minFundsShare)
         try read(.maxIntermediaryPayments, \.maxIntermediaryPayments)
+        try read(.intermediaryChance, \.intermediaryChance)
         try read(.maxCycleLength, \.maxCycleLength)
         try read(.timeOrderedCycles, \.timeOrderedCycles)
         try read(.minIntermediaries, \.minIntermediaries)
@@ -135,7 +141,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
     /// version and its parameters with every automated output).
     public var summary: [String: String] {
         var values: [String: String] = [
-            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "burstFalseAlarms": "\(burstFalseAlarms)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)",
+            "windowDays": "\(windowDays)", "minCounterparties": "\(minCounterparties)", "burstProbability": "\(burstProbability)", "burstFalseAlarms": "\(burstFalseAlarms)", "minFundsShare": "\(minFundsShare)", "maxIntermediaryPayments": "\(maxIntermediaryPayments)", "intermediaryChance": "\(intermediaryChance)",
             "regularCounterpartyPayments": "\(regularCounterpartyPayments)", "minForwardShare": "\(minForwardShare)",
             "maxForwardShare": "\(maxForwardShare)", "maxCycleLength": "\(maxCycleLength)", "timeOrderedCycles": "\(timeOrderedCycles)",
             "minIntermediaries": "\(minIntermediaries)", "minGroup": "\(minGroup)", "belowThresholdShare": "\(belowThresholdShare)",
@@ -156,6 +162,7 @@ public struct TypologyParameters: Codable, Sendable, Equatable {
         try check(burstFalseAlarms > 0 && burstFalseAlarms <= 1_000_000, "burstFalseAlarms must be above 0 and at most 10^6")
         try check(minFundsShare >= 0 && minFundsShare <= 1, "minFundsShare must be 0 to 1")
         try check((1...1000).contains(maxIntermediaryPayments), "maxIntermediaryPayments must be 1 to 1000")
+        try check(intermediaryChance >= 0 && intermediaryChance <= 1, "intermediaryChance must be 0 to 1")
         try check((2...1000).contains(regularCounterpartyPayments), "regularCounterpartyPayments must be 2 to 1000")
         try check(minForwardShare > 0 && minForwardShare <= maxForwardShare && maxForwardShare <= 1.5, "forward shares must satisfy 0 < min ≤ max ≤ 1.5")
         try check((2...12).contains(maxCycleLength), "maxCycleLength must be 2 to 12")

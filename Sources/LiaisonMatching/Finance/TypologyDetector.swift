@@ -12,7 +12,7 @@ public import Foundation
 /// scatter-gather. See `docs/finance.md` for each rule.
 public struct TypologyDetector: Sendable {
     /// Bumped whenever a rule changes, and stored with every alert.
-    public static let version = "1.1"
+    public static let version = "1.2"
 
     public let graph: TransactionGraph
     public let parameters: TypologyParameters
@@ -481,7 +481,21 @@ public struct TypologyDetector: Sendable {
                 let arrived = graph.time[Int(previous)]
                 let onward = graph.debits(account).filter { $0 > previous && graph.time[Int($0)] - arrived <= window }
                 guard onward.count <= parameters.maxIntermediaryPayments else { return }
-                firstOnward = onward.first
+                // The money goes on with the intermediary's first payment after it arrived that
+                // passes on the share. When it paid something else first, that payment still counts
+                // if a payment of its size is rare for it: the chance that one of its payments up to
+                // that one falls in the band, at the share of its other payments that do, is at most
+                // `intermediaryChance`.
+                let received = graph.amount[Int(previous)]
+                guard let match = onward.firstIndex(where: { withinShare(graph.amount[Int($0)], of: received) && graph.currency[Int($0)] == graph.currency[Int(previous)] })
+                else { return }
+                if match > 0 {
+                    let all = graph.debits(account)
+                    let inBand = all.filter { withinShare(graph.amount[Int($0)], of: received) }.count - 1
+                    let share = Double(inBand) / Double(max(all.count - 1, 1))
+                    guard 1 - pow(1 - share, Double(match + 1)) <= parameters.intermediaryChance else { return }
+                }
+                firstOnward = onward[match]
             }
             for next in graph.debits(account) {
                 // Through a quiet intermediary, the money goes on with its first payment after it arrived.
